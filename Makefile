@@ -1,0 +1,30 @@
+# Guichet developer tasks. `make test` is what CI runs (see .ci/run).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+CARGO ?= cargo
+DEMO_DATA ?= data/demo.redb
+
+.PHONY: run demo test bench lint check-data
+
+run:
+	$(CARGO) run --release -- serve
+
+demo:
+	mkdir -p $(dir $(DEMO_DATA))
+	$(CARGO) run --release -- demo --transactions 250000 --data $(DEMO_DATA)
+	@echo
+	@echo "Demo data written to $(DEMO_DATA). Serve it with:"
+	@echo "  cargo run --release -- serve --data $(DEMO_DATA)"
+
+# pipefail (above) makes the recipe fail when cargo test fails, even if output is piped.
+test:
+	$(CARGO) test --all-targets 2>&1
+
+bench:
+	$(CARGO) run --release -- bench
+
+lint:
+	$(CARGO) fmt --check && $(CARGO) clippy --all-targets -- -D warnings
+
+check-data:
+	$(CARGO) run --release -- check --data $(DEMO_DATA)

@@ -1,0 +1,110 @@
+//! The application: state, bootstrap, and THE one route table.
+
+use std::sync::Arc;
+
+use poem::endpoint::EmbeddedFilesEndpoint;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::CookieJarManager;
+use poem::{EndpointExt, IntoEndpoint, Route, Server, get, post};
+use rust_embed::RustEmbed;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::handlers::{AppState, auth, merchants, middleware, profile, users};
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Static;
+
+/// Every route of the product.
+pub fn routes(state: AppState) -> impl poem::Endpoint {
+    let back_office = Route::new()
+        .at("/", get(auth::home))
+        .at("/parameters", get(profile::parameters_home))
+        .at("/parameters/profile", get(profile::profile_page))
+        .at(
+            "/parameters/profile/password",
+            post(profile::profile_password),
+        )
+        .at("/parameters/merchants", get(merchants::merchants_list))
+        .at(
+            "/parameters/merchants/new",
+            get(merchants::merchant_new).post(merchants::merchant_create),
+        )
+        .at(
+            "/parameters/merchants/:id",
+            get(merchants::merchant_edit).post(merchants::merchant_update),
+        )
+        .at("/parameters/users", get(users::users_list))
+        .at(
+            "/parameters/users/new",
+            get(users::user_new).post(users::user_create),
+        )
+        .at(
+            "/parameters/users/:id",
+            get(users::user_detail).post(users::user_update),
+        )
+        .at("/parameters/users/:id/:action", post(users::user_action))
+        .at("/parameters/audit", get(merchants::audit_list))
+        .around(middleware::gate);
+    let app = Route::new()
+        .at("/login", get(auth::login_page).post(auth::login_submit))
+        .at("/logout", post(auth::logout))
+        .at("/lang", post(auth::lang_set))
+        .at(
+            "/password",
+            get(auth::password_page).post(auth::password_submit),
+        )
+        .at("/healthz", get(auth::health))
+        .nest("/static", EmbeddedFilesEndpoint::<Static>::new())
+        .nest("/", back_office);
+    app.around(move |ep, req| middleware::context(ep, req, state.clone()))
+        .with(CookieJarManager::new())
+}
+
+/// A built application, ready to serve.
+pub struct App {
+    pub state: AppState,
+}
+
+impl App {
+    /// Opens the data file and prepares the state. Blocking.
+    pub fn build(config: Config, clock: Arc<dyn Clock>) -> Result<App, crate::db::Error> {
+        let db = Db::open(&config.data)?;
+        let csrf_key = db.secret("csrf_key")?;
+        Ok(App {
+            state: AppState {
+                db,
+                clock,
+                config: Arc::new(config),
+                csrf_key,
+            },
+        })
+    }
+
+    /// Serves on an already bound acceptor until `shutdown` resolves.
+    pub async fn serve<A: Acceptor + 'static>(
+        self,
+        acceptor: A,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        let ep = routes(self.state).into_endpoint();
+        Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(ep, shutdown, Some(std::time::Duration::from_secs(10)))
+            .await
+    }
+
+    /// Binds `addr` (port 0 picks a free one) and returns the acceptor with its address.
+    pub async fn bind(
+        addr: std::net::SocketAddr,
+    ) -> std::io::Result<(impl Acceptor, std::net::SocketAddr)> {
+        let acceptor = TcpListener::bind(addr).into_acceptor().await?;
+        let local = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .ok_or_else(|| std::io::Error::other("no local address"))?;
+        Ok((acceptor, local))
+    }
+}

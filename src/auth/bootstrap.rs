@@ -1,0 +1,53 @@
+//! First start (OPSX-2): on a database without users, create the first admin with a
+//! one-time password printed once.
+
+use time::OffsetDateTime;
+
+use super::hashing::hash_password;
+use super::login::one_time_password;
+use crate::db::{self, Db, audit, users};
+use crate::domain::Lang;
+use crate::domain::user::{Role, User};
+
+/// Creates the admin `username` when no user exists yet. Returns its one-time password.
+pub fn first_admin(db: &Db, username: &str, now: OffsetDateTime) -> db::Result<Option<String>> {
+    if db.user_count()? > 0 {
+        return Ok(None);
+    }
+    let otp = one_time_password();
+    let user = new_user(username, &otp, Role::Admin, now)?;
+    let wtx = db.begin_write()?;
+    users::insert(&wtx, user)?;
+    audit::append(
+        &wtx,
+        &audit::AuditEntry {
+            at: now.unix_timestamp(),
+            actor: "system".into(),
+            ip: String::new(),
+            action: "user.create".into(),
+            target: format!("user {username} (admin)"),
+            merchant_id: None,
+        },
+    )?;
+    wtx.commit()?;
+    Ok(Some(otp))
+}
+
+/// A new account holding a one-time password that must be changed at first sign-in.
+pub fn new_user(username: &str, otp: &str, role: Role, now: OffsetDateTime) -> db::Result<User> {
+    let password_hash = hash_password(otp).map_err(db::Error::Conflict)?;
+    Ok(User {
+        id: 0,
+        username: username.to_string(),
+        full_name: String::new(),
+        email: String::new(),
+        password_hash,
+        previous_hashes: Vec::new(),
+        must_change_password: true,
+        role,
+        lang: Lang::Fr,
+        disabled: false,
+        last_used_at: now.unix_timestamp(),
+        created_at: now.unix_timestamp(),
+    })
+}

@@ -1,0 +1,7 @@
+//! Accounts: hashing, sign-in, password changes, one-time passwords, bootstrap.
+
+pub mod bootstrap;
+pub mod hashing;
+pub mod login;
+
+pub use hashing::{hash_password, verify_password};

@@ -1,0 +1,200 @@
+//! The consistency check (`guichet check`): every operation obeys the domain rules,
+//! every index and rollup agrees with the rows.
+
+use std::collections::{BTreeMap, HashMap};
+
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+
+use super::tables::{DAY_ROLLUP, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, TIME_ID, TX_ID_TO_TX};
+use super::transactions::{RollupKey, rollup_key};
+use super::{Db, Result, codec};
+use crate::domain::transaction::{AUTHORIZATION_HOLD, Operation, Transaction};
+
+/// What the check found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub transactions: u64,
+    pub problems: Vec<String>,
+    /// Counts per operation, for the summary.
+    pub per_operation: BTreeMap<&'static str, u64>,
+}
+
+impl Report {
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    fn problem(&mut self, p: String) {
+        if self.problems.len() < 100 {
+            self.problems.push(p);
+        }
+    }
+}
+
+/// What the check keeps of each row.
+struct Row {
+    merchant: u64,
+    op: Operation,
+    accepted: bool,
+    amount: i64,
+    at: i64,
+}
+
+impl Db {
+    /// Reads every row once and checks rules, links, indexes and rollups.
+    pub fn check(&self) -> Result<Report> {
+        let rtx = self.inner.begin_read()?;
+        let t = rtx.open_table(TX_ID_TO_TX)?;
+        let mut report = Report::default();
+        let mut rows: HashMap<u64, Row> =
+            HashMap::with_capacity(usize::try_from(t.len()?).unwrap_or(0));
+        let mut rollups: BTreeMap<RollupKey, (u64, i64)> = BTreeMap::new();
+        let mut with_parent: Vec<(u64, u64)> = Vec::new();
+        let mut last_at = i64::MIN;
+        for row in t.iter()? {
+            let (k, v) = row?;
+            let tx: Transaction = codec::decode("transactions", v.value())?;
+            if tx.id != k.value() {
+                report.problem(format!("row {} holds transaction {}", k.value(), tx.id));
+            }
+            if tx.at < last_at {
+                report.problem(format!(
+                    "transaction {} is dated before the one before it",
+                    tx.id
+                ));
+            }
+            last_at = tx.at;
+            let r = rollups.entry(rollup_key(&tx)).or_default();
+            r.0 += 1;
+            r.1 += tx.amount.minor();
+            *report.per_operation.entry(tx.operation.key()).or_default() += 1;
+            if let Some(p) = tx.parent_id {
+                with_parent.push((p, tx.id));
+            }
+            let accepted = tx.code.is_accepted();
+            rows.insert(
+                tx.id,
+                Row {
+                    merchant: tx.merchant_id,
+                    op: tx.operation,
+                    accepted,
+                    amount: tx.amount.minor(),
+                    at: tx.at,
+                },
+            );
+        }
+        report.transactions = rows.len() as u64;
+        check_links(&rows, &with_parent, &mut report);
+        let stored: BTreeMap<RollupKey, (u64, i64)> = rtx
+            .open_table(DAY_ROLLUP)?
+            .iter()?
+            .map(|r| r.map(|(k, v)| (k.value(), v.value())))
+            .collect::<std::result::Result<_, _>>()?;
+        if stored != rollups {
+            let differing = rollups
+                .iter()
+                .filter(|(k, v)| stored.get(k) != Some(v))
+                .count()
+                + stored.keys().filter(|k| !rollups.contains_key(k)).count();
+            report.problem(format!("{differing} day rollups differ from the rows"));
+        }
+        let n = report.transactions;
+        for (name, len) in [
+            ("time index", rtx.open_table(TIME_ID)?.len()?),
+            ("merchant index", rtx.open_table(MERCHANT_ID_TX_ID)?.len()?),
+        ] {
+            if len != n {
+                report.problem(format!("{name} has {len} entries for {n} transactions"));
+            }
+        }
+        let parents = rtx.open_table(PARENT_ID_CHILD_ID)?.len()?;
+        if parents != with_parent.len() as u64 {
+            report.problem(format!(
+                "parent index has {parents} entries for {} linked transactions",
+                with_parent.len()
+            ));
+        }
+        Ok(report)
+    }
+}
+
+fn check_links(rows: &HashMap<u64, Row>, links: &[(u64, u64)], report: &mut Report) {
+    // Accepted refunds per debit, accepted captures/cancels per authorization.
+    let mut refunds: HashMap<u64, u32> = HashMap::new();
+    let mut settles: HashMap<u64, u32> = HashMap::new();
+    for &(parent_id, child_id) in links {
+        let (Some(parent), Some(child)) = (rows.get(&parent_id), rows.get(&child_id)) else {
+            report.problem(format!(
+                "transaction {child_id} follows missing transaction {parent_id}"
+            ));
+            continue;
+        };
+        if parent.merchant != child.merchant {
+            report.problem(format!(
+                "transaction {child_id} and its parent {parent_id} belong to different merchants"
+            ));
+        }
+        if !child.accepted {
+            continue;
+        }
+        match child.op {
+            Operation::Refund => {
+                if !parent.op.debits() || !parent.accepted {
+                    report.problem(format!(
+                        "refund {child_id} is on {parent_id}, not an accepted debit"
+                    ));
+                }
+                if child.amount > parent.amount {
+                    report.problem(format!("refund {child_id} is above its debit {parent_id}"));
+                }
+                *refunds.entry(parent_id).or_default() += 1;
+            }
+            Operation::Capture | Operation::Cancel => {
+                if parent.op != Operation::Authorization || !parent.accepted {
+                    report.problem(format!(
+                        "{} {child_id} is on {parent_id}, not an accepted authorization",
+                        child.op.key()
+                    ));
+                }
+                if child.amount > parent.amount {
+                    report.problem(format!(
+                        "{} {child_id} is above its authorization {parent_id}",
+                        child.op.key()
+                    ));
+                }
+                if child.at > parent.at + AUTHORIZATION_HOLD.whole_seconds() {
+                    report.problem(format!(
+                        "{} {child_id} came after authorization {parent_id} expired",
+                        child.op.key()
+                    ));
+                }
+                *settles.entry(parent_id).or_default() += 1;
+            }
+            Operation::Sale | Operation::Authorization => {
+                if parent.op != Operation::ThreeDSecure {
+                    report.problem(format!(
+                        "payment {child_id} follows {parent_id}, not a 3-D Secure row"
+                    ));
+                }
+            }
+            Operation::Rebill => {
+                if !parent.accepted {
+                    report.problem(format!(
+                        "rebill {child_id} is on refused transaction {parent_id}"
+                    ));
+                }
+            }
+            Operation::ThreeDSecure => {
+                report.problem(format!("3-D Secure row {child_id} has a parent"))
+            }
+        }
+    }
+    for (id, n) in refunds.into_iter().filter(|(_, n)| *n > 1) {
+        report.problem(format!("transaction {id} was refunded {n} times"));
+    }
+    for (id, n) in settles.into_iter().filter(|(_, n)| *n > 1) {
+        report.problem(format!(
+            "authorization {id} was captured or cancelled {n} times"
+        ));
+    }
+}

@@ -1,0 +1,53 @@
+//! Merchants with their terminals and merchant accounts.
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::tables::MERCHANT_ID_TO_MERCHANT;
+use super::{Db, Error, Result, Scope, codec, next_id};
+use crate::domain::user::Merchant;
+
+impl Db {
+    /// A merchant, if visible in `scope`.
+    pub fn merchant(&self, scope: Scope, id: u64) -> Result<Option<Merchant>> {
+        if !scope.allows(id) {
+            return Ok(None);
+        }
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(MERCHANT_ID_TO_MERCHANT)?;
+        t.get(id)?
+            .map(|v| codec::decode("merchants", v.value()))
+            .transpose()
+    }
+
+    /// Merchants visible in `scope`, by name.
+    pub fn merchants(&self, scope: Scope) -> Result<Vec<Merchant>> {
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(MERCHANT_ID_TO_MERCHANT)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (k, v) = row?;
+            if scope.allows(k.value()) {
+                out.push(codec::decode::<Merchant>("merchants", v.value())?);
+            }
+        }
+        out.sort_by_key(|m| m.name.to_lowercase());
+        Ok(out)
+    }
+}
+
+/// Inserts a merchant, giving it an id.
+pub fn insert(wtx: &WriteTransaction, mut merchant: Merchant) -> Result<Merchant> {
+    merchant.id = next_id(wtx, "next_merchant_id", 1)?;
+    wtx.open_table(MERCHANT_ID_TO_MERCHANT)?
+        .insert(merchant.id, codec::encode(&merchant).as_slice())?;
+    Ok(merchant)
+}
+
+pub fn update(wtx: &WriteTransaction, merchant: &Merchant) -> Result<()> {
+    let mut t = wtx.open_table(MERCHANT_ID_TO_MERCHANT)?;
+    if t.get(merchant.id)?.is_none() {
+        return Err(Error::NotFound);
+    }
+    t.insert(merchant.id, codec::encode(merchant).as_slice())?;
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Server-side sessions: the cookie holds a random token, the data file holds its
+//! SHA-256 with the user, creation and last-seen times.
+
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::tables::SESSION_HASH_TO_SESSION;
+use super::{Db, Result, codec};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: u64,
+    pub created_at: i64,
+    pub last_seen: i64,
+    pub ip: String,
+}
+
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// 256 random bits, hex.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Db {
+    /// Starts a session and returns the token for the cookie.
+    pub fn create_session(&self, user_id: u64, now: i64, ip: &str) -> Result<String> {
+        let token = new_token();
+        let session = Session {
+            user_id,
+            created_at: now,
+            last_seen: now,
+            ip: ip.to_string(),
+        };
+        let wtx = self.begin_write()?;
+        wtx.open_table(SESSION_HASH_TO_SESSION)?
+            .insert(hash(&token).as_str(), codec::encode(&session).as_slice())?;
+        wtx.commit()?;
+        Ok(token)
+    }
+
+    pub fn session(&self, token: &str) -> Result<Option<Session>> {
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(SESSION_HASH_TO_SESSION)?;
+        t.get(hash(token).as_str())?
+            .map(|v| codec::decode("sessions", v.value()))
+            .transpose()
+    }
+
+    /// Records activity. Not durable on its own: losing a last-seen time in a crash
+    /// only shortens a session.
+    pub fn touch_session(&self, token: &str, now: i64) -> Result<()> {
+        let mut wtx = self.begin_write()?;
+        wtx.set_durability(redb::Durability::None)?;
+        {
+            let mut t = wtx.open_table(SESSION_HASH_TO_SESSION)?;
+            let key = hash(token);
+            let current = t
+                .get(key.as_str())?
+                .map(|v| codec::decode::<Session>("sessions", v.value()))
+                .transpose()?;
+            if let Some(mut s) = current {
+                s.last_seen = now;
+                t.insert(key.as_str(), codec::encode(&s).as_slice())?;
+            }
+        }
+        wtx.commit()?;
+        Ok(())
+    }
+
+    pub fn end_session(&self, token: &str) -> Result<()> {
+        let wtx = self.begin_write()?;
+        wtx.open_table(SESSION_HASH_TO_SESSION)?
+            .remove(hash(token).as_str())?;
+        wtx.commit()?;
+        Ok(())
+    }
+
+    /// Removes sessions older than `oldest_allowed` (unix s) by last activity.
+    pub fn purge_sessions(&self, oldest_allowed: i64) -> Result<()> {
+        let wtx = self.begin_write()?;
+        wtx.open_table(SESSION_HASH_TO_SESSION)?.retain(|_, v| {
+            codec::decode::<Session>("sessions", v).is_ok_and(|s| s.last_seen >= oldest_allowed)
+        })?;
+        wtx.commit()?;
+        Ok(())
+    }
+}
+
+/// Ends every session of a user (disabled, reset, password changed elsewhere).
+pub fn end_all_for_user(wtx: &WriteTransaction, user_id: u64) -> Result<()> {
+    wtx.open_table(SESSION_HASH_TO_SESSION)?.retain(|_, v| {
+        codec::decode::<Session>("sessions", v).is_ok_and(|s| s.user_id != user_id)
+    })?;
+    Ok(())
+}
+
+/// Ends every session of a user but the one with `keep_token`.
+pub fn end_others_for_user(wtx: &WriteTransaction, user_id: u64, keep_token: &str) -> Result<()> {
+    let keep = hash(keep_token);
+    wtx.open_table(SESSION_HASH_TO_SESSION)?.retain(|k, v| {
+        k == keep || codec::decode::<Session>("sessions", v).is_ok_and(|s| s.user_id != user_id)
+    })?;
+    Ok(())
+}

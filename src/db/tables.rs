@@ -1,0 +1,52 @@
+//! Every table of the data file, declared once. Names read KEY_TO_VALUE.
+
+use redb::{TableDefinition, WriteTransaction};
+
+use super::Result;
+
+/// Named settings and counters: schema version, secrets, id sequences.
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+pub const USER_ID_TO_USER: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
+pub const USERNAME_TO_USER_ID: TableDefinition<&str, u64> = TableDefinition::new("usernames");
+/// Failed sign-ins per username, known or not: (failures, locked until, unix s; 0 = no lock).
+pub const USERNAME_TO_ATTEMPTS: TableDefinition<&str, (u32, i64)> =
+    TableDefinition::new("login_attempts");
+/// SHA-256 of the session cookie (hex) → session record.
+pub const SESSION_HASH_TO_SESSION: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+
+pub const MERCHANT_ID_TO_MERCHANT: TableDefinition<u64, &[u8]> = TableDefinition::new("merchants");
+
+/// Transaction ids grow with time, so id order is time order.
+pub const TX_ID_TO_TX: TableDefinition<u64, &[u8]> = TableDefinition::new("transactions");
+/// (unix seconds, id): the period filter.
+pub const TIME_ID: TableDefinition<(i64, u64), ()> = TableDefinition::new("idx_time");
+/// (merchant, id): a merchant's transactions, newest last.
+pub const MERCHANT_ID_TX_ID: TableDefinition<(u64, u64), ()> = TableDefinition::new("idx_merchant");
+/// (parent id, child id): associated transactions.
+pub const PARENT_ID_CHILD_ID: TableDefinition<(u64, u64), ()> = TableDefinition::new("idx_parent");
+/// (field, folded value, id) for the rare text filters: order id, email, holder, buyer name, card last 4, BIN.
+pub const FIELD_VALUE_TX_ID: TableDefinition<(u8, &str, u64), ()> =
+    TableDefinition::new("idx_field");
+/// (merchant, day since epoch, operation, result code) → (count, sum of amounts in minor units).
+pub const DAY_ROLLUP: TableDefinition<(u64, i32, u8, u16), (u64, i64)> =
+    TableDefinition::new("rollup_day");
+
+pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+
+/// Opens each table once so read transactions never meet a missing table.
+pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
+    wtx.open_table(USER_ID_TO_USER)?;
+    wtx.open_table(USERNAME_TO_USER_ID)?;
+    wtx.open_table(USERNAME_TO_ATTEMPTS)?;
+    wtx.open_table(SESSION_HASH_TO_SESSION)?;
+    wtx.open_table(MERCHANT_ID_TO_MERCHANT)?;
+    wtx.open_table(TX_ID_TO_TX)?;
+    wtx.open_table(TIME_ID)?;
+    wtx.open_table(MERCHANT_ID_TX_ID)?;
+    wtx.open_table(PARENT_ID_CHILD_ID)?;
+    wtx.open_table(FIELD_VALUE_TX_ID)?;
+    wtx.open_table(DAY_ROLLUP)?;
+    wtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
+    Ok(())
+}

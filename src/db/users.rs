@@ -1,0 +1,127 @@
+//! Users and the failed-sign-in counters.
+
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+
+use super::tables::{USER_ID_TO_USER, USERNAME_TO_ATTEMPTS, USERNAME_TO_USER_ID};
+use super::{Db, Error, Result, Scope, codec, next_id};
+use crate::domain::auth::Attempts;
+use crate::domain::user::User;
+
+impl Db {
+    pub fn user(&self, id: u64) -> Result<Option<User>> {
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(USER_ID_TO_USER)?;
+        t.get(id)?
+            .map(|v| codec::decode("users", v.value()))
+            .transpose()
+    }
+
+    pub fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        let rtx = self.begin_read()?;
+        let names = rtx.open_table(USERNAME_TO_USER_ID)?;
+        let Some(id) = names
+            .get(username.trim().to_lowercase().as_str())?
+            .map(|v| v.value())
+        else {
+            return Ok(None);
+        };
+        let t = rtx.open_table(USER_ID_TO_USER)?;
+        t.get(id)?
+            .map(|v| codec::decode("users", v.value()))
+            .transpose()
+    }
+
+    /// Users visible in `scope`, by username.
+    pub fn users(&self, scope: Scope) -> Result<Vec<User>> {
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(USER_ID_TO_USER)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (_, v) = row?;
+            let u: User = codec::decode("users", v.value())?;
+            let visible = match scope {
+                Scope::Admin => true,
+                Scope::Merchant(m) => u.merchant_id() == Some(m),
+            };
+            if visible {
+                out.push(u);
+            }
+        }
+        out.sort_by(|a, b| a.username.cmp(&b.username));
+        Ok(out)
+    }
+
+    pub fn user_count(&self) -> Result<u64> {
+        let rtx = self.begin_read()?;
+        Ok(rtx.open_table(USER_ID_TO_USER)?.len()?)
+    }
+
+    pub fn attempts(&self, username: &str) -> Result<Attempts> {
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(USERNAME_TO_ATTEMPTS)?;
+        Ok(t.get(username)?
+            .map(|v| from_row(v.value()))
+            .unwrap_or_default())
+    }
+
+    /// Stores the counters for a username (durably: a lock must survive a restart).
+    pub fn set_attempts(&self, username: &str, attempts: Attempts) -> Result<()> {
+        let wtx = self.begin_write()?;
+        put_attempts(&wtx, username, attempts)?;
+        wtx.commit()?;
+        Ok(())
+    }
+}
+
+fn from_row((failures, locked_until): (u32, i64)) -> Attempts {
+    Attempts {
+        failures,
+        locked_until: (locked_until != 0).then_some(locked_until),
+    }
+}
+
+pub fn put_attempts(wtx: &WriteTransaction, username: &str, attempts: Attempts) -> Result<()> {
+    let mut t = wtx.open_table(USERNAME_TO_ATTEMPTS)?;
+    if attempts == Attempts::default() {
+        t.remove(username)?;
+    } else {
+        t.insert(
+            username,
+            (attempts.failures, attempts.locked_until.unwrap_or(0)),
+        )?;
+    }
+    Ok(())
+}
+
+/// Inserts a new user, giving it an id. `Conflict` when the username is taken.
+pub fn insert(wtx: &WriteTransaction, mut user: User) -> Result<User> {
+    let mut names = wtx.open_table(USERNAME_TO_USER_ID)?;
+    if names.get(user.username.as_str())?.is_some() {
+        return Err(Error::Conflict(format!(
+            "username {} is taken",
+            user.username
+        )));
+    }
+    user.id = next_id(wtx, "next_user_id", 1)?;
+    names.insert(user.username.as_str(), user.id)?;
+    wtx.open_table(USER_ID_TO_USER)?
+        .insert(user.id, codec::encode(&user).as_slice())?;
+    Ok(user)
+}
+
+/// Replaces a stored user (the username never changes).
+pub fn update(wtx: &WriteTransaction, user: &User) -> Result<()> {
+    let mut t = wtx.open_table(USER_ID_TO_USER)?;
+    if t.get(user.id)?.is_none() {
+        return Err(Error::NotFound);
+    }
+    t.insert(user.id, codec::encode(user).as_slice())?;
+    Ok(())
+}
+
+/// Reads a user inside a write transaction (for read-modify-write).
+pub fn get(wtx: &WriteTransaction, id: u64) -> Result<Option<User>> {
+    let t = wtx.open_table(USER_ID_TO_USER)?;
+    let v = t.get(id)?;
+    v.map(|v| codec::decode("users", v.value())).transpose()
+}

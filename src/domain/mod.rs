@@ -1,0 +1,14 @@
+//! Pure types and rules of the gateway: money, cards, result codes, transactions,
+//! passwords and sign-in rules. No I/O, no clock: time is always passed in.
+
+pub mod auth;
+pub mod card;
+pub mod codes;
+pub mod lang;
+pub mod money;
+pub mod password;
+pub mod text;
+pub mod transaction;
+pub mod user;
+
+pub use lang::Lang;

@@ -1,0 +1,107 @@
+//! Form pieces: the CSRF field, labelled inputs with their error in place.
+
+use maud::{Markup, html};
+
+use crate::domain::Lang;
+use crate::domain::user::FieldError;
+use crate::handlers::Ctx;
+use crate::handlers::middleware::CSRF_FIELD;
+
+/// The hidden CSRF field every POST form carries.
+pub fn csrf(ctx: &Ctx) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(ctx.csrf); }
+}
+
+/// The message for `field` among `errors`, if any.
+pub fn error_for<'a>(errors: &'a [FieldError], field: &str, lang: Lang) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message(lang))
+}
+
+/// A labelled input with its value and error.
+pub struct Input<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub value: &'a str,
+    pub kind: &'a str,
+    pub required: bool,
+    pub error: Option<&'a str>,
+    pub hint: Option<&'a str>,
+    pub autocomplete: &'a str,
+}
+
+impl<'a> Input<'a> {
+    pub fn new(name: &'a str, label: &'a str, value: &'a str) -> Input<'a> {
+        Input {
+            name,
+            label,
+            value,
+            kind: "text",
+            required: false,
+            error: None,
+            hint: None,
+            autocomplete: "off",
+        }
+    }
+
+    pub fn kind(mut self, kind: &'a str) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn error(mut self, error: Option<&'a str>) -> Self {
+        self.error = error;
+        self
+    }
+
+    pub fn hint(mut self, hint: &'a str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    pub fn autocomplete(mut self, value: &'a str) -> Self {
+        self.autocomplete = value;
+        self
+    }
+
+    pub fn render(&self) -> Markup {
+        let id = format!("f-{}", self.name);
+        html! {
+            div class="field" {
+                label for=(id) class=[self.required.then_some("req")] { (self.label) }
+                input id=(id) name=(self.name) type=(self.kind) value=(self.value)
+                    required[self.required] autocomplete=(self.autocomplete)
+                    aria-invalid=[self.error.map(|_| "true")]
+                    aria-describedby=[self.error.map(|_| format!("{id}-err"))];
+                @if let Some(h) = self.hint { small class="hint" { (h) } }
+                @if let Some(e) = self.error { small class="error" id={(id) "-err"} { (e) } }
+            }
+        }
+    }
+}
+
+/// A multi-line text field.
+pub fn textarea(
+    name: &str,
+    label: &str,
+    value: &str,
+    error: Option<&str>,
+    hint: Option<&str>,
+) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        div class="field" {
+            label for=(id) { (label) }
+            textarea id=(id) name=(name) rows="3" aria-invalid=[error.map(|_| "true")] { (value) }
+            @if let Some(h) = hint { small class="hint" { (h) } }
+            @if let Some(e) = error { small class="error" { (e) } }
+        }
+    }
+}

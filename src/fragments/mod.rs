@@ -1,0 +1,25 @@
+//! Shared components: form fields, flash messages, tab bars.
+
+pub mod form;
+
+use maud::{Markup, html};
+
+/// A message box after an action.
+pub fn flash(kind: &str, text: &str) -> Markup {
+    html! { div class={"flash " (kind)} role="status" { (text) } }
+}
+
+/// A tab bar; `current` is the href of the selected tab.
+pub fn tabs(class: &str, items: &[(String, String)], current: &str) -> Markup {
+    html! {
+        nav class=(class) {
+            @for (href, label) in items {
+                @if href == current {
+                    a href=(href) aria-current="page" { (label) }
+                } @else {
+                    a href=(href) { (label) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Sign-in, sign-out, language switch and the forced password change.
+
+use poem::http::StatusCode;
+use poem::web::cookie::SameSite;
+use poem::web::{Form, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+use super::middleware::{LANG_COOKIE, SESSION_COOKIE, cookie, safe_next};
+use super::{Ctx, see_other};
+use crate::auth::login::{ChangeError, SignInError, change_password, sign_in};
+use crate::db::users;
+use crate::domain::Lang;
+use crate::pages::login::{PasswordErrors, forced_change, login};
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+    expired: Option<String>,
+}
+
+#[handler]
+pub async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
+    if ctx.user().is_some() {
+        return see_other(&ctx, &safe_next(q.next.as_deref()));
+    }
+    let notice = q.expired.map(|_| {
+        ctx.t(
+            "Votre session a expiré : reconnectez-vous.",
+            "Your session has expired: please sign in again.",
+        )
+    });
+    login(&ctx, "", &safe_next(q.next.as_deref()), None, notice).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[handler]
+pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Response> {
+    let next = safe_next(f.next.as_deref());
+    let (db, now, ip) = (ctx.state.db.clone(), ctx.now(), ctx.ip.clone());
+    let (username, password) = (f.username.clone(), f.password);
+    let outcome = tokio::task::spawn_blocking(move || sign_in(&db, &username, &password, now, &ip))
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let message = match outcome {
+        Ok((user, token)) => {
+            tracing::info!(user = %user.username, ip = %ctx.ip, "signed in");
+            let mut resp = see_other(&ctx, if user.must_change_password { "/password" } else { &next });
+            let c = cookie(&ctx.state, SESSION_COOKIE, &token, SameSite::Lax);
+            if let Ok(v) = c.to_string().parse() {
+                resp.headers_mut().append(poem::http::header::SET_COOKIE, v);
+            }
+            return Ok(resp);
+        }
+        Err(SignInError::Invalid) => ctx.t("Nom d'utilisateur ou mot de passe incorrect.", "Wrong username or password."),
+        Err(SignInError::Locked) => ctx.t(
+            "Trop de tentatives : l'accès est bloqué pendant 30 minutes. Contactez le support pour le débloquer.",
+            "Too many attempts: access is blocked for 30 minutes. Contact support to unlock it.",
+        ),
+        Err(SignInError::Expired) => ctx.t(
+            "Ce compte a expiré (30 jours sans connexion). Contactez le support pour le réactiver.",
+            "This account has expired (30 days without signing in). Contact support to reactivate it.",
+        ),
+        Err(SignInError::Disabled) => ctx.t("Ce compte est désactivé. Contactez le support.", "This account is disabled. Contact support."),
+        Err(SignInError::Storage(e)) => return Err(ctx.internal(&e)),
+    };
+    tracing::info!(username = %f.username, ip = %ctx.ip, "sign-in refused");
+    Ok(login(&ctx, &f.username, &next, Some(message), None)
+        .with_status(StatusCode::UNAUTHORIZED)
+        .into_response())
+}
+
+#[handler]
+pub async fn logout(ctx: Ctx) -> poem::Result<Response> {
+    if let Some(s) = ctx.signed.clone() {
+        ctx.db(move |db| db.end_session(&s.token)).await?;
+    }
+    let mut resp = see_other(&ctx, "/login");
+    let mut c = cookie(&ctx.state, SESSION_COOKIE, "", SameSite::Lax);
+    c.make_removal();
+    if let Ok(v) = c.to_string().parse() {
+        resp.headers_mut().append(poem::http::header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+pub struct LangForm {
+    #[serde(default)]
+    lang: String,
+    next: Option<String>,
+}
+
+/// Switches the language: remembered in a cookie, and on the account when signed in.
+#[handler]
+pub async fn lang_set(ctx: Ctx, Form(f): Form<LangForm>) -> poem::Result<Response> {
+    let lang = Lang::parse(&f.lang).unwrap_or_default();
+    if let Some(s) = ctx.signed.clone() {
+        ctx.db(move |db| {
+            let wtx = db.begin_write()?;
+            if let Some(mut u) = users::get(&wtx, s.user.id)? {
+                u.lang = lang;
+                users::update(&wtx, &u)?;
+            }
+            wtx.commit()?;
+            Ok(())
+        })
+        .await?;
+    }
+    let mut resp = see_other(&ctx, &safe_next(f.next.as_deref()));
+    let mut c = cookie(&ctx.state, LANG_COOKIE, lang.code(), SameSite::Lax);
+    c.set_max_age(std::time::Duration::from_secs(365 * 86_400));
+    if let Ok(v) = c.to_string().parse() {
+        resp.headers_mut().append(poem::http::header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+#[handler]
+pub async fn password_page(ctx: Ctx) -> Response {
+    match ctx.user() {
+        None => see_other(&ctx, "/login"),
+        Some(u) if !u.must_change_password => see_other(&ctx, "/parameters/profile"),
+        Some(_) => forced_change(&ctx, &PasswordErrors::default()).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    pub current: String,
+    #[serde(default)]
+    pub new: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// Runs a password change for the signed-in user; `Ok(None)` on success, or the
+/// messages to show again.
+pub async fn apply_password_change(
+    ctx: &Ctx,
+    f: PasswordForm,
+) -> poem::Result<Option<PasswordErrors>> {
+    let Some(s) = ctx.signed.clone() else {
+        return Err(ctx.not_found());
+    };
+    let db = ctx.state.db.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        change_password(&db, s.user.id, &f.current, &f.new, &f.confirm, &s.token)
+    })
+    .await
+    .map_err(|e| ctx.internal(&e))?;
+    match outcome {
+        Ok(()) => Ok(None),
+        Err(ChangeError::WrongCurrent) => Ok(Some(PasswordErrors {
+            current: Some(
+                ctx.t("Mot de passe actuel incorrect.", "Wrong current password.")
+                    .into(),
+            ),
+            ..Default::default()
+        })),
+        Err(ChangeError::Policy(e)) => Ok(Some(PasswordErrors {
+            new: Some(e.message(ctx.lang).into()),
+            ..Default::default()
+        })),
+        Err(ChangeError::Storage(e)) => Err(ctx.internal(&e)),
+    }
+}
+
+#[handler]
+pub async fn password_submit(ctx: Ctx, Form(f): Form<PasswordForm>) -> poem::Result<Response> {
+    if ctx.user().is_none() {
+        return Ok(see_other(&ctx, "/login"));
+    }
+    match apply_password_change(&ctx, f).await? {
+        None => Ok(see_other(&ctx, "/")),
+        Some(errors) => Ok(forced_change(&ctx, &errors)
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response()),
+    }
+}
+
+/// The home of the back office.
+#[handler]
+pub async fn home(ctx: Ctx) -> Response {
+    see_other(&ctx, "/parameters/profile")
+}
+
+#[handler]
+pub async fn health(ctx: Ctx) -> poem::Result<Response> {
+    let n = ctx.db(|db| db.transaction_count()).await?;
+    Ok(poem::web::Json(serde_json::json!({"status": "ok", "transactions": n})).into_response())
+}

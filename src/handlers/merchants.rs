@@ -1,0 +1,208 @@
+//! Parameters › Merchants: admins only (others get 404).
+
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+use super::{Ctx, see_other};
+use crate::db::audit::AuditEntry;
+use crate::db::{Scope, audit, merchants};
+use crate::domain::user::{Merchant, MerchantInput};
+use crate::pages::merchants::{MerchantFormValues, form, list};
+
+fn require_admin(ctx: &Ctx) -> poem::Result<()> {
+    if ctx.user().is_some_and(|u| u.is_admin()) {
+        Ok(())
+    } else {
+        Err(ctx.not_found())
+    }
+}
+
+pub fn audit_entry(
+    ctx: &Ctx,
+    action: &str,
+    target: String,
+    merchant_id: Option<u64>,
+) -> AuditEntry {
+    AuditEntry {
+        at: ctx.now().unix_timestamp(),
+        actor: ctx.user().map(|u| u.username.clone()).unwrap_or_default(),
+        ip: ctx.ip.clone(),
+        action: action.to_string(),
+        target,
+        merchant_id,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+#[handler]
+pub async fn merchants_list(ctx: Ctx, Query(q): Query<DoneQuery>) -> poem::Result<Response> {
+    require_admin(&ctx)?;
+    let all = ctx.db(|db| db.merchants(Scope::Admin)).await?;
+    let done = q
+        .done
+        .map(|_| ctx.t("Marchand enregistré.", "Merchant saved."));
+    Ok(list(&ctx, &all, done).into_response())
+}
+
+#[handler]
+pub async fn merchant_new(ctx: Ctx) -> poem::Result<Response> {
+    require_admin(&ctx)?;
+    Ok(form(&ctx, None, &MerchantFormValues::default(), &[], None).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MerchantForm {
+    name: String,
+    company: String,
+    terminals: String,
+    accounts: String,
+    statement_descriptor: String,
+}
+
+impl MerchantForm {
+    fn values(&self) -> MerchantFormValues {
+        MerchantFormValues {
+            name: self.name.clone(),
+            company: self.company.clone(),
+            terminals: self.terminals.clone(),
+            accounts: self.accounts.clone(),
+            statement_descriptor: self.statement_descriptor.clone(),
+        }
+    }
+}
+
+#[handler]
+pub async fn merchant_create(ctx: Ctx, Form(f): Form<MerchantForm>) -> poem::Result<Response> {
+    require_admin(&ctx)?;
+    let input = match MerchantInput::parse(
+        &f.name,
+        &f.company,
+        &f.terminals,
+        &f.accounts,
+        &f.statement_descriptor,
+    ) {
+        Ok(i) => i,
+        Err(errors) => {
+            return Ok(form(&ctx, None, &f.values(), &errors, None)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response());
+        }
+    };
+    let now = ctx.now().unix_timestamp();
+    let entry = audit_entry(
+        &ctx,
+        "merchant.create",
+        format!("merchant {}", input.name),
+        None,
+    );
+    let created = ctx
+        .db(move |db| {
+            let wtx = db.begin_write()?;
+            let m = merchants::insert(
+                &wtx,
+                Merchant {
+                    id: 0,
+                    name: input.name,
+                    company: input.company,
+                    terminals: input.terminals,
+                    accounts: input.accounts,
+                    statement_descriptor: input.statement_descriptor,
+                    created_at: now,
+                },
+            )?;
+            audit::append(
+                &wtx,
+                &AuditEntry {
+                    merchant_id: Some(m.id),
+                    ..entry
+                },
+            )?;
+            wtx.commit()?;
+            Ok(m)
+        })
+        .await?;
+    Ok(see_other(
+        &ctx,
+        &format!("/parameters/merchants?done={}", created.id),
+    ))
+}
+
+#[handler]
+pub async fn merchant_edit(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
+    require_admin(&ctx)?;
+    let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
+    let m = ctx
+        .db(move |db| db.merchant(Scope::Admin, id))
+        .await?
+        .ok_or_else(|| ctx.not_found())?;
+    Ok(form(
+        &ctx,
+        Some(id),
+        &MerchantFormValues::from_merchant(&m),
+        &[],
+        None,
+    )
+    .into_response())
+}
+
+#[handler]
+pub async fn merchant_update(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<MerchantForm>,
+) -> poem::Result<Response> {
+    require_admin(&ctx)?;
+    let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
+    let mut m = ctx
+        .db(move |db| db.merchant(Scope::Admin, id))
+        .await?
+        .ok_or_else(|| ctx.not_found())?;
+    let input = match MerchantInput::parse(
+        &f.name,
+        &f.company,
+        &f.terminals,
+        &f.accounts,
+        &f.statement_descriptor,
+    ) {
+        Ok(i) => i,
+        Err(errors) => {
+            return Ok(form(&ctx, Some(id), &f.values(), &errors, None)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response());
+        }
+    };
+    m.name = input.name;
+    m.company = input.company;
+    m.terminals = input.terminals;
+    m.accounts = input.accounts;
+    m.statement_descriptor = input.statement_descriptor;
+    let entry = audit_entry(
+        &ctx,
+        "merchant.update",
+        format!("merchant {}", m.name),
+        Some(id),
+    );
+    ctx.db(move |db| {
+        let wtx = db.begin_write()?;
+        merchants::update(&wtx, &m)?;
+        audit::append(&wtx, &entry)?;
+        wtx.commit()?;
+        Ok(())
+    })
+    .await?;
+    Ok(see_other(&ctx, &format!("/parameters/merchants?done={id}")))
+}
+
+#[handler]
+pub async fn audit_list(ctx: Ctx) -> poem::Result<Response> {
+    require_admin(&ctx)?;
+    let entries = ctx.db(|db| db.audit(Scope::Admin, 500)).await?;
+    Ok(crate::pages::audit::list(&ctx, &entries).into_response())
+}

@@ -1,0 +1,233 @@
+//! The middleware every request goes through: context (session, language, CSRF
+//! token), CSRF refusal of state-changing requests, security headers, and the gate
+//! that keeps back-office routes for signed-in users who have set their password.
+
+use std::sync::Arc;
+
+use hmac::{Hmac, KeyInit, Mac};
+use poem::http::{Method, StatusCode, header};
+use poem::web::cookie::{Cookie, SameSite};
+use poem::{Endpoint, IntoResponse, Request, Response};
+use sha2::Sha256;
+
+use super::{AppState, Ctx, Signed};
+use crate::domain::Lang;
+use crate::domain::auth::{SessionCheck, check_session, is_expired};
+
+pub const SESSION_COOKIE: &str = "guichet_session";
+pub const CSRF_COOKIE: &str = "guichet_csrf";
+pub const LANG_COOKIE: &str = "guichet_lang";
+pub const CSRF_FIELD: &str = "csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The form token for a CSRF cookie value: HMAC under the appliance's key.
+pub fn csrf_token(key: &[u8; 32], cookie_value: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(cookie_value.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A cookie with the attributes every Guichet cookie has.
+pub fn cookie(state: &AppState, name: &str, value: &str, same_site: SameSite) -> Cookie {
+    let mut c = Cookie::new_with_str(name, value);
+    c.set_http_only(true);
+    c.set_same_site(same_site);
+    c.set_path("/");
+    c.set_secure(state.config.secure_cookies());
+    c
+}
+
+/// Builds the context, refuses bad CSRF tokens, adds the security headers.
+pub async fn context<E: Endpoint>(
+    ep: Arc<E>,
+    mut req: Request,
+    state: AppState,
+) -> poem::Result<Response> {
+    let (csrf_cookie, new_csrf) = match req.cookie().get(CSRF_COOKIE) {
+        Some(c) if c.value_str().len() == 64 => (c.value_str().to_string(), false),
+        _ => (crate::db::sessions::new_token(), true),
+    };
+    let csrf = csrf_token(&state.csrf_key, &csrf_cookie);
+    let ip = req
+        .remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let session_token = req
+        .cookie()
+        .get(SESSION_COOKIE)
+        .map(|c| c.value_str().to_string());
+    let signed = match session_token {
+        Some(token) => load_session(&state, token).await,
+        None => None,
+    };
+    let cookie_lang = req
+        .cookie()
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value_str()));
+    let lang = signed
+        .as_ref()
+        .map(|s| s.user.lang)
+        .or(cookie_lang)
+        .unwrap_or_default();
+    let htmx = req.header("HX-Request") == Some("true")
+        && req.header("HX-History-Restore-Request") != Some("true");
+    let ctx = Ctx {
+        state: state.clone(),
+        lang,
+        signed,
+        csrf: csrf.clone(),
+        ip,
+        path: req.uri().path().to_string(),
+        htmx,
+    };
+
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !csrf_ok(&mut req, &csrf).await {
+        let page = crate::pages::error::csrf_page(&ctx);
+        return Ok(with_security_headers(
+            page.with_status(StatusCode::FORBIDDEN).into_response(),
+        ));
+    }
+    req.extensions_mut().insert(ctx);
+    let mut resp = match ep.call(req).await {
+        Ok(r) => r.into_response(),
+        Err(e) => e.into_response(),
+    };
+    if new_csrf {
+        let c = cookie(&state, CSRF_COOKIE, &csrf_cookie, SameSite::Lax);
+        if let Ok(v) = header::HeaderValue::from_str(&c.to_string()) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(with_security_headers(resp))
+}
+
+/// Loads a live session and its user; ends sessions that timed out or whose user
+/// may no longer sign in. Records activity at most once a minute.
+async fn load_session(state: &AppState, token: String) -> Option<Signed> {
+    let db = state.db.clone();
+    let now = state.clock.now();
+    tokio::task::spawn_blocking(move || {
+        let session = db.session(&token).ok()??;
+        let alive =
+            check_session(session.created_at, session.last_seen, now) == SessionCheck::Alive;
+        let user = db.user(session.user_id).ok().flatten();
+        let user = match user {
+            Some(u) if alive && !u.disabled && !is_expired(u.last_used_at, now) => u,
+            _ => {
+                let _ = db.end_session(&token);
+                return None;
+            }
+        };
+        if now.unix_timestamp() - session.last_seen >= 60 {
+            let _ = db.touch_session(&token, now.unix_timestamp());
+        }
+        Some(Signed { user, token })
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Checks the token from the `X-CSRF-Token` header or the `csrf` form field,
+/// putting the body back for the handler.
+async fn csrf_ok(req: &mut Request, expected: &str) -> bool {
+    if let Some(h) = req.header(CSRF_HEADER) {
+        return constant_time_eq(h.as_bytes(), expected.as_bytes());
+    }
+    let is_form = req
+        .header(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return false;
+    }
+    let Ok(bytes) = req.take_body().into_bytes().await else {
+        return false;
+    };
+    let found = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v)
+        });
+    req.set_body(bytes);
+    found.is_some_and(|v| constant_time_eq(v.as_bytes(), expected.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// CSP with scripts from our own origin only, no framing, no sniffing, no referrer leaks.
+pub fn with_security_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    let pairs = [
+        (
+            "content-security-policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("cross-origin-opener-policy", "same-origin"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
+    ];
+    for (k, v) in pairs {
+        h.insert(k, header::HeaderValue::from_static(v));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    resp
+}
+
+/// Back-office routes: signed in, and password already changed.
+pub async fn gate<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let Some(ctx) = req.extensions().get::<Ctx>().cloned() else {
+        return Err(poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR));
+    };
+    match &ctx.signed {
+        None => {
+            let next = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let to = format!("/login?next={}", urlencode(next));
+            Ok(super::see_other(&ctx, &to))
+        }
+        Some(s) if s.user.must_change_password => Ok(super::see_other(&ctx, "/password")),
+        Some(_) => ep.call(req).await.map(IntoResponse::into_response),
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e[1..].to_string())
+        .unwrap_or_default()
+}
+
+/// Only local paths may be followed after sign-in (no open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}

@@ -1,0 +1,150 @@
+//! Thin poem handlers, the request context they share, and the middleware around them.
+
+pub mod auth;
+pub mod merchants;
+pub mod middleware;
+pub mod profile;
+pub mod users;
+
+use std::sync::Arc;
+
+use poem::http::StatusCode;
+use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{self, Db, Scope};
+use crate::domain::Lang;
+use crate::domain::user::User;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    pub csrf_key: [u8; 32],
+}
+
+/// The signed-in user with the session token that carries them.
+#[derive(Clone, Debug)]
+pub struct Signed {
+    pub user: User,
+    pub token: String,
+}
+
+/// The request context, built by the middleware and extracted by handlers.
+#[derive(Clone)]
+pub struct Ctx {
+    pub state: AppState,
+    pub lang: Lang,
+    pub signed: Option<Signed>,
+    pub csrf: String,
+    pub ip: String,
+    pub path: String,
+    pub htmx: bool,
+}
+
+impl<'a> FromRequest<'a> for Ctx {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        req.extensions()
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))
+    }
+}
+
+impl Ctx {
+    pub fn t<'s>(&self, fr: &'s str, en: &'s str) -> &'s str {
+        self.lang.pick(fr, en)
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.state.clock.now()
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        self.signed.as_ref().map(|s| &s.user)
+    }
+
+    /// The signed-in user; the gate guarantees one on back-office routes.
+    pub fn require_user(&self) -> poem::Result<&User> {
+        self.user().ok_or_else(|| self.not_found())
+    }
+
+    /// What the signed-in user may see.
+    pub fn scope(&self) -> Scope {
+        match self.user().and_then(User::merchant_id) {
+            Some(m) => Scope::Merchant(m),
+            None if self.user().is_some_and(User::is_admin) => Scope::Admin,
+            // No user: an impossible merchant id, so nothing is visible.
+            None => Scope::Merchant(u64::MAX),
+        }
+    }
+
+    /// Runs blocking storage work off the async executor; storage errors become a 500 page.
+    pub async fn db<T, F>(&self, f: F) -> poem::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db) -> db::Result<T> + Send + 'static,
+    {
+        let db = self.state.db.clone();
+        match tokio::task::spawn_blocking(move || f(&db)).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.internal(&e)),
+            Err(e) => Err(self.internal(&e)),
+        }
+    }
+
+    /// Logs the cause with an id and answers a page that shows only the id.
+    pub fn internal(&self, err: &dyn std::fmt::Display) -> poem::Error {
+        let id = crate::db::sessions::new_token()[..12].to_string();
+        tracing::error!(error_id = %id, path = %self.path, "internal error: {err}");
+        let body = crate::pages::error::page(self, StatusCode::INTERNAL_SERVER_ERROR, &id);
+        poem::Error::from_response(
+            body.with_status(StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response(),
+        )
+    }
+
+    pub fn not_found(&self) -> poem::Error {
+        let body = crate::pages::error::page(self, StatusCode::NOT_FOUND, "");
+        poem::Error::from_response(body.with_status(StatusCode::NOT_FOUND).into_response())
+    }
+
+    pub fn forbidden(&self) -> poem::Error {
+        let body = crate::pages::error::page(self, StatusCode::FORBIDDEN, "");
+        poem::Error::from_response(body.with_status(StatusCode::FORBIDDEN).into_response())
+    }
+}
+
+/// A 303 redirect (after a successful POST), or `HX-Redirect` for htmx requests.
+pub fn see_other(ctx: &Ctx, to: &str) -> Response {
+    if ctx.htmx {
+        Response::builder()
+            .status(StatusCode::OK)
+            .header("HX-Redirect", to)
+            .finish()
+    } else {
+        Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header("Location", to)
+            .finish()
+    }
+}
+
+/// Hashes a password off the executor (argon2 takes tens of milliseconds).
+pub async fn hash_blocking(ctx: &Ctx, password: String) -> poem::Result<String> {
+    match tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await {
+        Ok(Ok(h)) => Ok(h),
+        Ok(Err(e)) => Err(ctx.internal(&e)),
+        Err(e) => Err(ctx.internal(&e)),
+    }
+}
+
+/// Verifies a password off the executor.
+pub async fn verify_blocking(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || crate::auth::verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}

@@ -1,0 +1,14 @@
+//! Guichet: a self-hosted payment gateway and its back office in one binary.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod fragments;
+pub mod handlers;
+pub mod pages;

@@ -1,0 +1,9 @@
+//! Full documents: the layout and one function per screen.
+
+pub mod audit;
+pub mod error;
+pub mod layout;
+pub mod login;
+pub mod merchants;
+pub mod profile;
+pub mod users;

@@ -1,0 +1,170 @@
+//! Test support: a headless Chromium session driven through chromedriver with fantoccini.
+//!
+//! Include it from an integration test with `mod browser;` (or `#[path = "it/browser.rs"]`).
+//! It holds no tests itself.
+#![allow(dead_code)]
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hyper_util::client::legacy::connect::HttpConnector;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A running chromedriver plus one headless Chromium session.
+///
+/// Call [`Browser::close`] at the end of a test to end the session cleanly; if the test panics
+/// first, `Drop` still kills chromedriver and the browser processes it started.
+pub struct Browser {
+    pub client: fantoccini::Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Asks the OS for a free local TCP port (released again before chromedriver binds it).
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .expect("no free local port")
+        .port()
+}
+
+/// Kills chromedriver and everything it started (it runs in its own process group).
+fn kill_driver(driver: &mut Child) {
+    if let Ok(Some(_)) = driver.try_wait() {
+        return;
+    }
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", driver.id())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = driver.kill();
+    let _ = driver.wait();
+}
+
+/// Starts chromedriver on a free port and a headless Chromium session. Returns None only when
+/// /usr/bin/chromedriver is missing AND the env var CI is not "true" (then it prints a notice);
+/// in CI a missing browser panics so the run fails.
+pub async fn start() -> Option<Browser> {
+    let missing: Vec<&str> = [CHROMEDRIVER, CHROMIUM]
+        .into_iter()
+        .filter(|p| !Path::new(p).exists())
+        .collect();
+    if !missing.is_empty() {
+        if in_ci() {
+            panic!(
+                "CI=true but {} missing: install the `chromium` and `chromium-driver` packages",
+                missing.join(" and ")
+            );
+        }
+        eprintln!(
+            "NOTICE: skipping browser test, {} missing \
+             (apt-get install -y chromium chromium-driver)",
+            missing.join(" and ")
+        );
+        return None;
+    }
+
+    let profile = tempfile::Builder::new()
+        .prefix("guichet-chromium-")
+        .tempdir()
+        .expect("cannot create a Chromium profile directory");
+
+    let port = free_port();
+    let mut driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        // Own process group, so Drop can kill chromedriver together with Chromium.
+        .process_group(0)
+        .spawn()
+        .expect("cannot start chromedriver");
+
+    // Wait until chromedriver accepts connections.
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let deadline = Instant::now() + DRIVER_START_TIMEOUT;
+    loop {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            break;
+        }
+        if let Ok(Some(status)) = driver.try_wait() {
+            panic!("chromedriver exited early with {status}");
+        }
+        if Instant::now() >= deadline {
+            kill_driver(&mut driver);
+            panic!("chromedriver did not listen on port {port} within {DRIVER_START_TIMEOUT:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let args = vec![
+        "--headless".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--disable-dev-shm-usage".into(),
+        "--window-size=1280,900".into(),
+        format!("--user-data-dir={}", profile.path().display()),
+    ];
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+    });
+    let caps = caps.as_object().cloned().expect("capabilities are an object");
+
+    let client = fantoccini::ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await;
+    let client = match client {
+        Ok(client) => client,
+        Err(e) => {
+            kill_driver(&mut driver);
+            panic!("cannot start a headless Chromium session: {e}");
+        }
+    };
+
+    Some(Browser {
+        client,
+        driver,
+        _profile: profile,
+    })
+}
+
+impl Browser {
+    /// Writes a PNG screenshot of the current viewport to `path`.
+    pub async fn screenshot(&self, path: &str) {
+        let png = self.client.screenshot().await.expect("screenshot failed");
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).expect("cannot create the screenshot directory");
+        }
+        std::fs::write(path, png).unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
+    }
+
+    /// Ends the WebDriver session (closing Chromium), then stops chromedriver.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+        // Drop kills chromedriver and removes the profile directory.
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        kill_driver(&mut self.driver);
+    }
+}
