@@ -125,7 +125,10 @@ pub async fn start() -> Option<Browser> {
         "browserName": "chrome",
         "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
     });
-    let caps = caps.as_object().cloned().expect("capabilities are an object");
+    let caps = caps
+        .as_object()
+        .cloned()
+        .expect("capabilities are an object");
 
     let client = fantoccini::ClientBuilder::new(HttpConnector::new())
         .capabilities(caps)
@@ -150,7 +153,10 @@ impl Browser {
     /// Writes a PNG screenshot of the current viewport to `path`.
     pub async fn screenshot(&self, path: &str) {
         let png = self.client.screenshot().await.expect("screenshot failed");
-        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir).expect("cannot create the screenshot directory");
         }
         std::fs::write(path, png).unwrap_or_else(|e| panic!("cannot write {path}: {e}"));

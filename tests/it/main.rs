@@ -1,0 +1,8 @@
+//! Integration tests: one binary, a real server on 127.0.0.1:0 per test, a temp data file.
+
+mod admin;
+mod auth;
+mod browser;
+mod browser_flows;
+mod security;
+mod support;

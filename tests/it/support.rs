@@ -1,0 +1,216 @@
+//! Test support: spawn the app on a free port with a fake clock, and a client that
+//! keeps cookies and reads CSRF tokens from pages.
+
+use std::sync::Arc;
+
+use guichet::app::App;
+use guichet::auth::bootstrap::{first_admin, new_user};
+use guichet::clock::{Clock, FakeClock};
+use guichet::config::Config;
+use guichet::db::{Db, merchants, users};
+use guichet::domain::user::{Merchant, Permissions, Role, Terminal};
+use reqwest::StatusCode;
+use time::macros::datetime;
+
+pub const ADMIN_PASSWORD: &str = "Admin-password-2026";
+pub const USER_PASSWORD: &str = "Merchant-pass-2026";
+
+pub struct TestApp {
+    pub base: String,
+    pub clock: FakeClock,
+    pub db: Db,
+    pub admin_otp: String,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = FakeClock::new(datetime!(2026-06-01 10:00 UTC));
+    let config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        dir.path().join("g.redb"),
+        None,
+    )
+    .unwrap();
+    let app = App::build(config, Arc::new(clock.clone())).unwrap();
+    let db = app.state.db.clone();
+    let admin_otp = first_admin(&db, "admin", clock.now()).unwrap().unwrap();
+    let (acceptor, addr) = App::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    tokio::spawn(app.serve(acceptor, std::future::pending()));
+    TestApp {
+        base: format!("http://{addr}"),
+        clock,
+        db,
+        admin_otp,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
+    /// A merchant written straight into the data file.
+    pub fn merchant(&self, name: &str) -> Merchant {
+        let wtx = self.db.begin_write().unwrap();
+        let m = merchants::insert(
+            &wtx,
+            Merchant {
+                name: name.into(),
+                company: format!("{name} SARL"),
+                terminals: vec![Terminal {
+                    number: 21114,
+                    label: "Web".into(),
+                }],
+                accounts: vec!["VPS_TEST_DH".into()],
+                ..Merchant::default()
+            },
+        )
+        .unwrap();
+        wtx.commit().unwrap();
+        m
+    }
+
+    /// A user with `USER_PASSWORD` already chosen (no forced change).
+    pub fn user(&self, username: &str, role: Role) -> guichet::domain::user::User {
+        let mut u = new_user(username, USER_PASSWORD, role, self.clock.now()).unwrap();
+        u.must_change_password = false;
+        let wtx = self.db.begin_write().unwrap();
+        let u = users::insert(&wtx, u).unwrap();
+        wtx.commit().unwrap();
+        u
+    }
+
+    pub fn merchant_user(
+        &self,
+        username: &str,
+        merchant_id: u64,
+        permissions: Permissions,
+    ) -> guichet::domain::user::User {
+        self.user(
+            username,
+            Role::Merchant {
+                merchant_id,
+                permissions,
+            },
+        )
+    }
+
+    /// An admin client signed in with its own password (the forced change done).
+    pub async fn admin(&self) -> Client {
+        let c = self.client();
+        let r = c.login("admin", &self.admin_otp).await;
+        assert_eq!(r.headers()["location"], "/password");
+        let r = c
+            .post(
+                "/password",
+                &[
+                    ("current", &self.admin_otp),
+                    ("new", ADMIN_PASSWORD),
+                    ("confirm", ADMIN_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            r.text().await.unwrap()
+        );
+        c
+    }
+
+    /// A client signed in as `username` with `USER_PASSWORD`.
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let c = self.client();
+        let r = c.login(username, USER_PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        c
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Client {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET and read the body.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        (r.status(), r.text().await.unwrap())
+    }
+
+    /// The CSRF token of this client's cookie, read from a page.
+    pub async fn csrf(&self) -> String {
+        let mut path = "/login".to_string();
+        for _ in 0..4 {
+            let r = self.get(&path).await;
+            if r.status() == StatusCode::SEE_OTHER {
+                path = r.headers()["location"].to_str().unwrap().to_string();
+                continue;
+            }
+            return token_in(&r.text().await.unwrap());
+        }
+        panic!("no page with a csrf token");
+    }
+
+    /// POST a form with this client's CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &token));
+        self.post_raw(path, &all).await
+    }
+
+    /// POST exactly these fields (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
+    }
+}
+
+/// The CSRF token in a page (`<meta name="csrf-token" content="...">`).
+pub fn token_in(body: &str) -> String {
+    let marker = r#"name="csrf-token" content=""#;
+    let start = body
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page has a csrf token");
+    body[start..start + 64].to_string()
+}
+
+/// The text of the one-time password shown in a page.
+pub fn otp_in(body: &str) -> String {
+    let marker = r#"<code class="secret" id="otp">"#;
+    let start = body
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page shows a one-time password");
+    body[start..].split('<').next().unwrap().to_string()
+}
