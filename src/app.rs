@@ -11,7 +11,7 @@ use rust_embed::RustEmbed;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::handlers::{AppState, auth, merchants, middleware, profile, users};
+use crate::handlers::{AppState, auth, merchants, middleware, profile, transactions, users};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -21,6 +21,13 @@ struct Static;
 pub fn routes(state: AppState) -> impl poem::Endpoint {
     let back_office = Route::new()
         .at("/", get(auth::home))
+        .at("/transactions", get(transactions::transactions_list))
+        .at("/transactions/:id", get(transactions::transaction_detail))
+        .at(
+            "/transactions/:id/tab/:tab",
+            get(transactions::transaction_tab),
+        )
+        .at("/transactions/:id/notes", post(transactions::note_create))
         .at("/parameters", get(profile::parameters_home))
         .at("/parameters/profile", get(profile::profile_page))
         .at(

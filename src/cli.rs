@@ -208,9 +208,43 @@ fn check(data: &std::path::Path) -> Result<(), String> {
 }
 
 fn demo(args: DemoArgs) -> Result<(), String> {
-    Err(format!(
-        "demo generator not wired yet ({} rows into {})",
-        args.transactions,
-        args.data.display()
-    ))
+    let db =
+        Db::open(&args.data).map_err(|e| format!("cannot open {}: {e}", args.data.display()))?;
+    let opts = crate::demo::DemoOptions {
+        transactions: args.transactions,
+        seed: args.seed,
+        now: SystemClock.now(),
+    };
+    let bar = indicatif::ProgressBar::new(args.transactions);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} rows ({per_sec})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let summary = crate::demo::generate(&db, &opts, &mut |n| bar.set_position(n))
+        .map_err(|e| e.to_string())?;
+    bar.finish();
+    println!(
+        "wrote {} merchants and {} transactions to {} in {:.1} s",
+        summary.merchants,
+        summary.transactions,
+        args.data.display(),
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "\nDemo logins (password for all: {}):",
+        summary.logins.first().map_or("", |l| l.password.as_str())
+    );
+    for l in &summary.logins {
+        println!(
+            "  {:<28} {:<18} {}",
+            l.username,
+            l.role,
+            l.merchant.as_deref().unwrap_or("")
+        );
+    }
+    println!("\nServe it: guichet serve --data {}", args.data.display());
+    Ok(())
 }

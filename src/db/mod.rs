@@ -4,7 +4,10 @@
 pub mod audit;
 pub mod check;
 mod codec;
+pub mod columns;
 pub mod merchants;
+pub mod notes;
+pub mod query;
 pub mod sessions;
 pub mod tables;
 pub mod transactions;
@@ -74,6 +77,7 @@ impl Scope {
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Database>,
+    store: Arc<columns::Store>,
 }
 
 impl Db {
@@ -84,6 +88,7 @@ impl Db {
         }
         let db = Db {
             inner: Arc::new(Database::create(path)?),
+            store: Arc::default(),
         };
         db.init()?;
         Ok(db)

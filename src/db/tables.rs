@@ -19,6 +19,8 @@ pub const MERCHANT_ID_TO_MERCHANT: TableDefinition<u64, &[u8]> = TableDefinition
 
 /// Transaction ids grow with time, so id order is time order.
 pub const TX_ID_TO_TX: TableDefinition<u64, &[u8]> = TableDefinition::new("transactions");
+/// id → the 34-byte filter row of the column store (see `columns`).
+pub const TX_ID_TO_COLS: TableDefinition<u64, &[u8]> = TableDefinition::new("tx_cols");
 /// (unix seconds, id): the period filter.
 pub const TIME_ID: TableDefinition<(i64, u64), ()> = TableDefinition::new("idx_time");
 /// (merchant, id): a merchant's transactions, newest last.
@@ -32,6 +34,11 @@ pub const FIELD_VALUE_TX_ID: TableDefinition<(u8, &str, u64), ()> =
 pub const DAY_ROLLUP: TableDefinition<(u64, i32, u8, u16), (u64, i64)> =
     TableDefinition::new("rollup_day");
 
+/// (transaction, sequence) → note, history line, journal step.
+pub const TX_NOTES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("tx_notes");
+pub const TX_HISTORY: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("tx_history");
+pub const TX_JOURNAL: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("tx_journal");
+
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 /// Opens each table once so read transactions never meet a missing table.
@@ -42,11 +49,15 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(SESSION_HASH_TO_SESSION)?;
     wtx.open_table(MERCHANT_ID_TO_MERCHANT)?;
     wtx.open_table(TX_ID_TO_TX)?;
+    wtx.open_table(TX_ID_TO_COLS)?;
     wtx.open_table(TIME_ID)?;
     wtx.open_table(MERCHANT_ID_TX_ID)?;
     wtx.open_table(PARENT_ID_CHILD_ID)?;
     wtx.open_table(FIELD_VALUE_TX_ID)?;
     wtx.open_table(DAY_ROLLUP)?;
     wtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
+    wtx.open_table(TX_NOTES)?;
+    wtx.open_table(TX_HISTORY)?;
+    wtx.open_table(TX_JOURNAL)?;
     Ok(())
 }

@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
+use super::columns::Row;
 use super::tables::{
-    DAY_ROLLUP, FIELD_VALUE_TX_ID, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, TIME_ID, TX_ID_TO_TX,
+    DAY_ROLLUP, FIELD_VALUE_TX_ID, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, TIME_ID, TX_ID_TO_COLS,
+    TX_ID_TO_TX,
 };
 use super::{Db, Error, Result, Scope, codec, next_id, peek_id};
 use crate::domain::text::fold;
@@ -19,7 +21,7 @@ pub enum Field {
     Holder = 3,
     BuyerName = 4,
     Last4 = 5,
-    Bin = 6,
+    Account = 7,
 }
 
 impl Field {
@@ -29,11 +31,11 @@ impl Field {
             (Field::OrderId, fold(&tx.sale.order_id)),
             (Field::Email, fold(&tx.buyer.email)),
             (Field::BuyerName, fold(&tx.buyer.name)),
+            (Field::Account, tx.initiator.merchant_account.clone()),
         ];
         if let Some(card) = &tx.card {
             out.push((Field::Holder, fold(&card.holder)));
             out.push((Field::Last4, card.last4.clone()));
-            out.push((Field::Bin, card.bin.clone()));
         }
         out.retain(|(_, v)| !v.is_empty());
         out
@@ -63,6 +65,7 @@ pub fn rollup_key(tx: &Transaction) -> RollupKey {
 /// id order stays time order.
 pub fn insert_many(wtx: &WriteTransaction, txs: &mut [Transaction]) -> Result<()> {
     let mut records = wtx.open_table(TX_ID_TO_TX)?;
+    let mut cols = wtx.open_table(TX_ID_TO_COLS)?;
     let mut by_time = wtx.open_table(TIME_ID)?;
     let mut by_merchant = wtx.open_table(MERCHANT_ID_TX_ID)?;
     let mut by_parent = wtx.open_table(PARENT_ID_CHILD_ID)?;
@@ -83,6 +86,7 @@ pub fn insert_many(wtx: &WriteTransaction, txs: &mut [Transaction]) -> Result<()
         tx.at = tx.at.max(latest);
         latest = tx.at;
         records.insert(tx.id, codec::encode(tx).as_slice())?;
+        cols.insert(tx.id, Row::of(tx).encode().as_slice())?;
         by_time.insert((tx.at, tx.id), ())?;
         by_merchant.insert((tx.merchant_id, tx.id), ())?;
         if let Some(parent) = tx.parent_id {
@@ -170,6 +174,24 @@ impl Db {
         for id in ids {
             if let Some(v) = t.get(id)? {
                 out.push(codec::decode("transactions", v.value())?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The transactions that follow `id` and are visible in `scope`, oldest first.
+    pub fn children(&self, scope: Scope, id: u64) -> Result<Vec<Transaction>> {
+        let rtx = self.begin_read()?;
+        let idx = rtx.open_table(PARENT_ID_CHILD_ID)?;
+        let t = rtx.open_table(TX_ID_TO_TX)?;
+        let mut out = Vec::new();
+        for row in idx.range((id, 0)..=(id, u64::MAX))? {
+            let child = row?.0.value().1;
+            if let Some(v) = t.get(child)? {
+                let tx: Transaction = codec::decode("transactions", v.value())?;
+                if scope.allows(tx.merchant_id) {
+                    out.push(tx);
+                }
             }
         }
         Ok(out)

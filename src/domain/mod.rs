@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod card;
 pub mod codes;
+pub mod filter;
 pub mod lang;
 pub mod money;
 pub mod password;

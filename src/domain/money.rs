@@ -275,7 +275,7 @@ pub fn format_number(amount: Amount, lang: Lang) -> String {
     let major = (amount.0 / 100).to_string();
     let mut grouped = String::with_capacity(major.len() + major.len() / 3 + 4);
     for (i, c) in major.chars().enumerate() {
-        if i > 0 && (major.len() - i) % 3 == 0 {
+        if i > 0 && (major.len() - i).is_multiple_of(3) {
             grouped.push(group);
         }
         grouped.push(c);
@@ -292,7 +292,7 @@ pub fn format_count(n: u64, lang: Lang) -> String {
     };
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);

@@ -1,6 +1,7 @@
 //! Shared components: form fields, flash messages, tab bars.
 
 pub mod form;
+pub mod pager;
 
 use maud::{Markup, html};
 

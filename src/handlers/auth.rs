@@ -191,7 +191,11 @@ pub async fn password_submit(ctx: Ctx, Form(f): Form<PasswordForm>) -> poem::Res
 /// The home of the back office.
 #[handler]
 pub async fn home(ctx: Ctx) -> Response {
-    see_other(&ctx, "/parameters/profile")
+    if ctx.user().is_some_and(|u| u.permissions().view) {
+        see_other(&ctx, "/transactions")
+    } else {
+        see_other(&ctx, "/parameters/profile")
+    }
 }
 
 #[handler]

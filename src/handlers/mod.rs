@@ -4,6 +4,7 @@ pub mod auth;
 pub mod merchants;
 pub mod middleware;
 pub mod profile;
+pub mod transactions;
 pub mod users;
 
 use std::sync::Arc;

@@ -9,6 +9,7 @@ use crate::handlers::Ctx;
 /// The top-level tabs. Only tabs whose screens exist are listed.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
+    Processing,
     Parameters,
 }
 
@@ -46,11 +47,16 @@ pub fn lang_switch(ctx: &Ctx) -> Markup {
 
 /// A back-office page: header with tabs, optional sub-tabs, then `body`.
 pub fn page(ctx: &Ctx, title: &str, tab: Tab, subtabs: Option<Markup>, body: Markup) -> Markup {
-    let top = vec![(
+    let mut top = Vec::new();
+    if ctx.user().is_some_and(|u| u.permissions().view) {
+        top.push(("/transactions".to_string(), "Processing".to_string()));
+    }
+    top.push((
         "/parameters".to_string(),
         ctx.t("Paramètres", "Parameters").to_string(),
-    )];
+    ));
     let current = match tab {
+        Tab::Processing => "/transactions",
         Tab::Parameters => "/parameters",
     };
     let hx_headers = format!(r#"{{"X-CSRF-Token":"{}"}}"#, ctx.csrf);

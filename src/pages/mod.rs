@@ -6,4 +6,6 @@ pub mod layout;
 pub mod login;
 pub mod merchants;
 pub mod profile;
+pub mod transaction;
+pub mod transactions;
 pub mod users;

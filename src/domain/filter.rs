@@ -1,0 +1,427 @@
+//! The transaction search (PROC-2, PROC-3): query-string values parsed into a filter,
+//! with a clear message for each malformed value.
+
+use serde::Deserialize;
+use time::macros::format_description;
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
+
+use super::card::Brand;
+use super::codes::ResultCode;
+use super::money::{Amount, parse_amount};
+use super::text::fold;
+use super::transaction::{Operation, Status};
+use super::user::FieldError;
+
+/// The page sizes offered (PROC-3).
+pub const PAGE_SIZES: [u32; 5] = [10, 20, 40, 60, 100];
+
+/// The query string as received: every value optional text.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct RawFilter {
+    pub from: String,
+    pub to: String,
+    pub merchant: String,
+    pub terminal: String,
+    pub account: String,
+    pub operation: String,
+    pub status: String,
+    pub code: String,
+    pub amount: String,
+    pub amount_min: String,
+    pub amount_max: String,
+    pub brand: String,
+    pub bin: String,
+    pub last4: String,
+    pub holder: String,
+    pub email: String,
+    pub buyer: String,
+    pub order: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub page: String,
+    pub per_page: String,
+}
+
+impl RawFilter {
+    /// The query string for these values with another page (and page size), for links.
+    pub fn to_query(&self, page: u64, per_page: u32) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let fields = [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("merchant", &self.merchant),
+            ("terminal", &self.terminal),
+            ("account", &self.account),
+            ("operation", &self.operation),
+            ("status", &self.status),
+            ("code", &self.code),
+            ("amount", &self.amount),
+            ("amount_min", &self.amount_min),
+            ("amount_max", &self.amount_max),
+            ("brand", &self.brand),
+            ("bin", &self.bin),
+            ("last4", &self.last4),
+            ("holder", &self.holder),
+            ("email", &self.email),
+            ("buyer", &self.buyer),
+            ("order", &self.order),
+            ("ref", &self.reference),
+        ];
+        for (k, v) in fields {
+            if !v.trim().is_empty() {
+                pairs.push((k, v.trim().to_string()));
+            }
+        }
+        if page > 1 {
+            pairs.push(("page", page.to_string()));
+        }
+        if per_page != PAGE_SIZES[0] {
+            pairs.push(("per_page", per_page.to_string()));
+        }
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    }
+}
+
+/// A validated search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    /// Unix seconds, inclusive.
+    pub from: i64,
+    /// Unix seconds, exclusive.
+    pub to: i64,
+    pub merchant: Option<u64>,
+    pub terminal: Option<u32>,
+    pub account: Option<String>,
+    pub operation: Option<Operation>,
+    pub status: Option<Status>,
+    pub code: Option<ResultCode>,
+    pub amount_min: Option<Amount>,
+    pub amount_max: Option<Amount>,
+    pub brand: Option<Brand>,
+    pub bin: Option<String>,
+    pub last4: Option<String>,
+    /// Folded (lowercase, no accents) prefixes.
+    pub holder: Option<String>,
+    pub email: Option<String>,
+    pub buyer: Option<String>,
+    pub order: Option<String>,
+    pub reference: Option<u64>,
+}
+
+/// Which page of the result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub per_page: u32,
+}
+
+impl PageRequest {
+    pub fn offset(self) -> u64 {
+        (self.page - 1).saturating_mul(u64::from(self.per_page))
+    }
+}
+
+fn err(field: &'static str, fr: String, en: String) -> FieldError {
+    FieldError::new(field, fr, en)
+}
+
+/// Parses `YYYY-MM-DD` (a whole day) or `YYYY-MM-DDTHH:MM` (that minute).
+/// Returns (start, end exclusive) in unix seconds.
+fn parse_instant(s: &str) -> Option<(i64, i64)> {
+    let s = s.trim();
+    if let Ok(d) = Date::parse(s, format_description!("[year]-[month]-[day]")) {
+        let start = PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_utc();
+        return Some((
+            start.unix_timestamp(),
+            (start + Duration::days(1)).unix_timestamp(),
+        ));
+    }
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    PrimitiveDateTime::parse(s, fmt).ok().map(|t| {
+        let t = t.assume_utc();
+        (
+            t.unix_timestamp(),
+            (t + Duration::minutes(1)).unix_timestamp(),
+        )
+    })
+}
+
+fn opt(s: &str) -> Option<&str> {
+    let t = s.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+/// Parses the query; `today` is the default period. All errors are collected.
+pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let day = PrimitiveDateTime::new(today, Time::MIDNIGHT).assume_utc();
+    let mut from = day.unix_timestamp();
+    let mut to = (day + Duration::days(1)).unix_timestamp();
+    for (field, value, is_start) in [("from", &raw.from, true), ("to", &raw.to, false)] {
+        let Some(v) = opt(value) else { continue };
+        match parse_instant(v) {
+            Some((start, _)) if is_start => from = start,
+            Some((_, end)) => to = end,
+            None => errors.push(err(
+                field,
+                format!("« {v} » : date attendue au format AAAA-MM-JJ ou AAAA-MM-JJTHH:MM."),
+                format!("\"{v}\": date expected as YYYY-MM-DD or YYYY-MM-DDTHH:MM."),
+            )),
+        }
+    }
+    if from >= to && errors.is_empty() {
+        errors.push(err(
+            "from",
+            "La date de début doit être antérieure à la date de fin.".into(),
+            "The start date must be before the end date.".into(),
+        ));
+    }
+    let number = |field: &'static str, v: &str, errors: &mut Vec<FieldError>| -> Option<u64> {
+        let v = opt(v)?;
+        v.parse::<u64>().ok().or_else(|| {
+            errors.push(err(
+                field,
+                format!("« {v} » : un nombre entier est attendu."),
+                format!("\"{v}\": a whole number is expected."),
+            ));
+            None
+        })
+    };
+    let merchant = number("merchant", &raw.merchant, &mut errors);
+    let terminal =
+        number("terminal", &raw.terminal, &mut errors).and_then(|t| u32::try_from(t).ok());
+    let reference = number("ref", &raw.reference, &mut errors);
+    let choice = |field: &'static str, v: &str, ok: bool, errors: &mut Vec<FieldError>| {
+        if !ok {
+            errors.push(err(
+                field,
+                format!("« {v} » : valeur inconnue."),
+                format!("\"{v}\": unknown value."),
+            ));
+        }
+    };
+    let operation = opt(&raw.operation).and_then(|v| {
+        let o = Operation::parse(v);
+        choice("operation", v, o.is_some(), &mut errors);
+        o
+    });
+    let status = opt(&raw.status).and_then(|v| {
+        let o = Status::parse(v);
+        choice("status", v, o.is_some(), &mut errors);
+        o
+    });
+    let code = opt(&raw.code).and_then(|v| {
+        let o = ResultCode::parse(v);
+        choice("code", v, o.is_some(), &mut errors);
+        o
+    });
+    let brand = opt(&raw.brand).and_then(|v| {
+        let o = Brand::parse(v);
+        choice("brand", v, o.is_some(), &mut errors);
+        o
+    });
+    let amount = |field: &'static str, v: &str, errors: &mut Vec<FieldError>| {
+        let v = opt(v)?;
+        parse_amount(v)
+            .map_err(|e| {
+                errors.push(FieldError::new(
+                    field,
+                    e.message(super::Lang::Fr),
+                    e.message(super::Lang::En),
+                ))
+            })
+            .ok()
+    };
+    let exact = amount("amount", &raw.amount, &mut errors);
+    let mut amount_min = amount("amount_min", &raw.amount_min, &mut errors);
+    let mut amount_max = amount("amount_max", &raw.amount_max, &mut errors);
+    if exact.is_some() {
+        amount_min = exact;
+        amount_max = exact;
+    }
+    if let (Some(a), Some(b)) = (amount_min, amount_max)
+        && a > b
+    {
+        errors.push(err(
+            "amount_min",
+            "Le montant minimum dépasse le maximum.".into(),
+            "The minimum amount is above the maximum.".into(),
+        ));
+    }
+    let digits = |field: &'static str, v: &str, len: usize, errors: &mut Vec<FieldError>| {
+        let v = opt(v)?;
+        if v.len() == len && v.chars().all(|c| c.is_ascii_digit()) {
+            Some(v.to_string())
+        } else {
+            errors.push(err(
+                field,
+                format!("« {v} » : {len} chiffres attendus."),
+                format!("\"{v}\": {len} digits expected."),
+            ));
+            None
+        }
+    };
+    let bin = digits("bin", &raw.bin, 6, &mut errors);
+    let last4 = digits("last4", &raw.last4, 4, &mut errors);
+    let text = |v: &str| opt(v).map(fold).filter(|f| !f.is_empty());
+    let page = match opt(&raw.page) {
+        None => 1,
+        Some(v) => match v.parse::<u64>() {
+            Ok(p) if p >= 1 => p,
+            _ => {
+                errors.push(err(
+                    "page",
+                    format!("« {v} » : numéro de page invalide."),
+                    format!("\"{v}\": invalid page number."),
+                ));
+                1
+            }
+        },
+    };
+    let per_page = match opt(&raw.per_page) {
+        None => PAGE_SIZES[0],
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if PAGE_SIZES.contains(&n) => n,
+            _ => {
+                errors.push(err(
+                    "per_page",
+                    format!("« {v} » : choisissez 10, 20, 40, 60 ou 100 éléments par page."),
+                    format!("\"{v}\": choose 10, 20, 40, 60 or 100 items per page."),
+                ));
+                PAGE_SIZES[0]
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let filter = Filter {
+        from,
+        to,
+        merchant,
+        terminal,
+        account: opt(&raw.account).map(String::from),
+        operation,
+        status,
+        code,
+        amount_min,
+        amount_max,
+        brand,
+        bin,
+        last4,
+        holder: text(&raw.holder),
+        email: text(&raw.email),
+        buyer: text(&raw.buyer),
+        order: text(&raw.order),
+        reference,
+    };
+    Ok((filter, PageRequest { page, per_page }))
+}
+
+/// Today's date at `now` (UTC), for the default period.
+pub fn today(now: OffsetDateTime) -> Date {
+    now.date()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 03 - 29);
+
+    fn raw(pairs: &[(&str, &str)]) -> RawFilter {
+        serde_urlencoded::from_str(&serde_urlencoded::to_string(pairs).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_default_period_is_today() {
+        let (f, p) = parse(&RawFilter::default(), TODAY).unwrap();
+        assert_eq!(f.to - f.from, 86_400);
+        assert_eq!(
+            p,
+            PageRequest {
+                page: 1,
+                per_page: 10
+            }
+        );
+    }
+
+    #[test]
+    fn dates_and_minutes_are_understood() {
+        let (f, _) = parse(
+            &raw(&[("from", "2026-03-01"), ("to", "2026-03-01T15:49")]),
+            TODAY,
+        )
+        .unwrap();
+        assert_eq!(f.to - f.from, 15 * 3600 + 50 * 60);
+    }
+
+    #[test]
+    fn a_start_after_the_end_is_refused_with_a_clear_message() {
+        let e = parse(&raw(&[("from", "2026-03-02"), ("to", "2026-03-01")]), TODAY).unwrap_err();
+        assert_eq!(e[0].field, "from");
+        assert!(e[0].en.contains("before the end"));
+        let e = parse(&raw(&[("from", "29/03/2026")]), TODAY).unwrap_err();
+        assert!(e[0].fr.contains("29/03/2026"));
+    }
+
+    #[test]
+    fn malformed_values_each_get_a_message() {
+        let e = parse(
+            &raw(&[
+                ("merchant", "x"),
+                ("operation", "steal"),
+                ("code", "123"),
+                ("amount", "1e3"),
+                ("bin", "41"),
+                ("last4", "abcd"),
+                ("per_page", "7"),
+                ("page", "0"),
+            ]),
+            TODAY,
+        )
+        .unwrap_err();
+        let fields: Vec<_> = e.iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "merchant",
+                "operation",
+                "code",
+                "amount",
+                "bin",
+                "last4",
+                "page",
+                "per_page"
+            ]
+        );
+    }
+
+    #[test]
+    fn text_filters_are_folded_and_an_exact_amount_sets_both_bounds() {
+        let (f, _) = parse(
+            &raw(&[
+                ("holder", "  MOHAMED "),
+                ("buyer", "Fès"),
+                ("amount", "20,47"),
+            ]),
+            TODAY,
+        )
+        .unwrap();
+        assert_eq!(f.holder.as_deref(), Some("mohamed"));
+        assert_eq!(f.buyer.as_deref(), Some("fes"));
+        assert_eq!(f.amount_min, Amount::from_minor(2047));
+        assert_eq!(f.amount_max, Amount::from_minor(2047));
+    }
+
+    #[test]
+    fn links_keep_the_filter_and_change_only_the_page() {
+        let r = raw(&[("holder", "omar b"), ("from", "2026-03-01")]);
+        assert_eq!(
+            r.to_query(3, 20),
+            "from=2026-03-01&holder=omar+b&page=3&per_page=20"
+        );
+    }
+}

@@ -1,0 +1,157 @@
+//! Processing › Transactions: the list (page or htmx fragment) and the detail.
+
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+use super::{Ctx, see_other};
+use crate::db::notes::NoteEntry;
+use crate::domain::filter::{PageRequest, RawFilter, parse, today};
+use crate::pages::transaction::{DetailTab, detail_page, tab_fragment};
+use crate::pages::transactions::{ListView, list_page, results};
+
+pub fn require_view(ctx: &Ctx) -> poem::Result<()> {
+    if ctx.user().is_some_and(|u| u.permissions().view) {
+        Ok(())
+    } else {
+        Err(ctx.not_found())
+    }
+}
+
+/// Full page normally, the results fragment for htmx; always `Vary: HX-Request`.
+fn dual(
+    ctx: &Ctx,
+    full: impl FnOnce() -> maud::Markup,
+    fragment: impl FnOnce() -> maud::Markup,
+    status: StatusCode,
+) -> Response {
+    let markup = if ctx.htmx { fragment() } else { full() };
+    markup
+        .with_status(status)
+        .with_header("Vary", "HX-Request")
+        .into_response()
+}
+
+#[handler]
+pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::Result<Response> {
+    require_view(&ctx)?;
+    let scope = ctx.scope();
+    let merchants = ctx.db(move |db| db.merchants(scope)).await?;
+    let parsed = parse(&raw, today(ctx.now()));
+    let (result, errors, req) = match parsed {
+        Ok((filter, req)) => {
+            let r = ctx.db(move |db| db.search(scope, &filter, req)).await?;
+            (Some(r), Vec::new(), req)
+        }
+        Err(errors) => (
+            None,
+            errors,
+            PageRequest {
+                page: 1,
+                per_page: 10,
+            },
+        ),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let view = ListView {
+        raw: &raw,
+        errors: &errors,
+        result: result.as_ref(),
+        req,
+        merchants: &merchants,
+    };
+    Ok(dual(
+        &ctx,
+        || list_page(&ctx, &view),
+        || results(&ctx, &view),
+        status,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct TabQuery {
+    tab: Option<String>,
+}
+
+/// Loads what a detail tab needs; 404 when the transaction is not visible.
+async fn load(ctx: &Ctx, id: &str) -> poem::Result<crate::pages::transaction::Detail> {
+    require_view(ctx)?;
+    let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
+    let scope = ctx.scope();
+    let found = ctx
+        .db(move |db| crate::pages::transaction::Detail::load(db, scope, id))
+        .await?;
+    found.ok_or_else(|| ctx.not_found())
+}
+
+#[handler]
+pub async fn transaction_detail(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<TabQuery>,
+) -> poem::Result<Response> {
+    let d = load(&ctx, &id).await?;
+    let tab =
+        DetailTab::parse(q.tab.as_deref().unwrap_or("general")).ok_or_else(|| ctx.not_found())?;
+    Ok(dual(
+        &ctx,
+        || detail_page(&ctx, &d, tab),
+        || tab_fragment(&ctx, &d, tab),
+        StatusCode::OK,
+    ))
+}
+
+#[handler]
+pub async fn transaction_tab(
+    ctx: Ctx,
+    Path((id, tab)): Path<(String, String)>,
+) -> poem::Result<Response> {
+    let d = load(&ctx, &id).await?;
+    let tab = DetailTab::parse(&tab).ok_or_else(|| ctx.not_found())?;
+    Ok(dual(
+        &ctx,
+        || detail_page(&ctx, &d, tab),
+        || tab_fragment(&ctx, &d, tab),
+        StatusCode::OK,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NoteForm {
+    text: String,
+}
+
+#[handler]
+pub async fn note_create(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<NoteForm>,
+) -> poem::Result<Response> {
+    let d = load(&ctx, &id).await?;
+    let text = f.text.trim().to_string();
+    if text.is_empty() || text.chars().count() > 2000 {
+        let msg = ctx.t(
+            "La note doit contenir de 1 à 2000 caractères.",
+            "A note has 1 to 2000 characters.",
+        );
+        let markup = crate::pages::transaction::notes(&ctx, &d, Some(msg));
+        return Ok(markup
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
+    }
+    let entry = NoteEntry {
+        at: ctx.now().unix_timestamp(),
+        author: ctx.user().map(|u| u.username.clone()).unwrap_or_default(),
+        ip: ctx.ip.clone(),
+        text,
+    };
+    let tx_id = d.tx.id;
+    ctx.db(move |db| db.add_note(tx_id, &entry)).await?;
+    Ok(see_other(&ctx, &format!("/transactions/{tx_id}?tab=notes")))
+}
