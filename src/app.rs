@@ -11,7 +11,9 @@ use rust_embed::RustEmbed;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::handlers::{AppState, auth, merchants, middleware, profile, transactions, users};
+use crate::handlers::{
+    AppState, auth, export, merchants, middleware, profile, transactions, users,
+};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -22,6 +24,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
     let back_office = Route::new()
         .at("/", get(auth::home))
         .at("/transactions", get(transactions::transactions_list))
+        .at("/transactions/export", get(export::transactions_export))
         .at("/transactions/:id", get(transactions::transaction_detail))
         .at(
             "/transactions/:id/tab/:tab",

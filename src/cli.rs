@@ -39,6 +39,11 @@ pub enum Command {
         #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
         data: PathBuf,
     },
+    /// Time searches and exports on a data file (see `make bench`).
+    Bench {
+        #[arg(long, env = "GUICHET_DATA", default_value = "data/bench.redb")]
+        data: PathBuf,
+    },
     /// Check a data file: domain rules, links, indexes and rollups.
     Check {
         #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
@@ -90,6 +95,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Demo(args)) => demo(args),
         Some(Command::Admin { action, data }) => admin(&data, action),
         Some(Command::Check { data }) => check(&data),
+        Some(Command::Bench { data }) => crate::bench::run(&data).await,
     }
 }
 

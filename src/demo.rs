@@ -11,6 +11,7 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::sync::mpsc::{self, SyncSender};
 
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
@@ -33,7 +34,7 @@ use crate::domain::user::{Merchant, Permissions, Role, Terminal, User};
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "Demo-Guichet-2026";
 /// Rows written per write transaction.
-const BATCH: usize = 200_000;
+const BATCH: usize = 50_000;
 const DAY: i64 = 86_400;
 const YEAR: i64 = 365 * DAY;
 /// Rows a payment brings on average (3-D Secure row, payment row, follow-ups). It only
@@ -451,35 +452,38 @@ impl Ord for Scheduled {
 
 type Heap = BinaryHeap<Reverse<Scheduled>>;
 
-/// Emits rows in time order until `n` are written; returns how many were.
+/// Writes the rows the generator makes on another thread (generation overlaps the
+/// writes); returns how many were written.
 fn write_all(
     db: &Db,
     generator: &mut Generator,
     n: u64,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64> {
-    let mut next_id = db.next_transaction_id()?;
-    let mut heap = Heap::new();
-    let mut batch = Vec::with_capacity(usize::try_from(n).unwrap_or(BATCH).min(BATCH));
-    let mut written = 0u64;
-    while written < n {
-        generator.refill(&mut heap, n - written);
-        let Some(Reverse(item)) = heap.pop() else {
-            break;
-        };
-        // `next_id` is the id insert_many will give this row.
-        generator.follow_ups(&item, next_id, &mut heap);
-        batch.push(item.tx);
-        next_id += 1;
-        written += 1;
-        if batch.len() == BATCH && written < n {
-            flush(db, &mut batch, Durability::None, next_id)?;
+    let first_id = db.next_transaction_id()?;
+    let (sender, receiver) = mpsc::sync_channel::<Vec<Transaction>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || generator.run(n, first_id, &sender));
+        let (mut written, mut next_id, mut durable) = (0u64, first_id, false);
+        for mut batch in receiver {
+            written += batch.len() as u64;
+            next_id += batch.len() as u64;
+            durable = written >= n;
+            let durability = if durable {
+                Durability::Immediate
+            } else {
+                Durability::None
+            };
+            // On error the receiver is dropped, which stops the generator.
+            flush(db, &mut batch, durability, next_id)?;
             progress(written);
         }
-    }
-    flush(db, &mut batch, Durability::Immediate, next_id)?;
-    progress(written);
-    Ok(written)
+        if !durable {
+            // Fewer rows than asked (or none): still make the earlier batches durable.
+            flush(db, &mut Vec::new(), Durability::Immediate, next_id)?;
+        }
+        Ok(written)
+    })
 }
 
 /// Writes one batch; checks that the ids given are the ones the follow-ups point to.
@@ -489,10 +493,6 @@ fn flush(
     durability: Durability,
     next_id: u64,
 ) -> Result<()> {
-    if std::env::var("DEMO_NOWRITE").is_ok() {
-        batch.clear();
-        return Ok(());
-    }
     let mut wtx = db.begin_write()?;
     wtx.set_durability(durability)?;
     transactions::insert_many(&wtx, batch)?;
@@ -543,6 +543,36 @@ impl Generator {
         };
         generator.advance(opts.transactions);
         generator
+    }
+
+    /// Makes `n` rows in time order and sends them in batches. The first row will get
+    /// id `first_id` and the others the following ones: insert_many gives ids in
+    /// insertion order, so follow-ups know their parent's id when they are created.
+    fn run(&mut self, n: u64, first_id: u64, out: &SyncSender<Vec<Transaction>>) {
+        let capacity = usize::try_from(n).unwrap_or(BATCH).min(BATCH);
+        let mut heap = Heap::new();
+        let mut batch = Vec::with_capacity(capacity);
+        let (mut made, mut next_id) = (0u64, first_id);
+        while made < n {
+            self.refill(&mut heap, n - made);
+            let Some(Reverse(item)) = heap.pop() else {
+                break;
+            };
+            self.follow_ups(&item, next_id, &mut heap);
+            batch.push(item.tx);
+            next_id += 1;
+            made += 1;
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(capacity));
+                if out.send(full).is_err() {
+                    return; // the writer failed and stopped
+                }
+            }
+        }
+        if !batch.is_empty() {
+            // An error here means the writer already failed; it reports it.
+            let _ = out.send(batch);
+        }
     }
 
     /// Starts new payments while one is due before the earliest waiting row, as long

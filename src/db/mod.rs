@@ -20,6 +20,10 @@ use redb::{Database, ReadableDatabase, ReadableTable, WriteTransaction};
 
 use tables::META;
 
+/// redb's page cache. Searches run on the in-memory column store and read few
+/// rows, so a modest cache keeps memory flat during long exports.
+const CACHE_BYTES: usize = 24 * 1024 * 1024;
+
 /// Bumped whenever a table or a codec changes shape.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -87,7 +91,11 @@ impl Db {
             std::fs::create_dir_all(parent).map_err(|e| Error::Redb(redb::Error::Io(e)))?;
         }
         let db = Db {
-            inner: Arc::new(Database::create(path)?),
+            inner: Arc::new(
+                Database::builder()
+                    .set_cache_size(CACHE_BYTES)
+                    .create(path)?,
+            ),
             store: Arc::default(),
         };
         db.init()?;

@@ -123,7 +123,10 @@ impl Db {
             });
         };
         let candidates = self.candidates(f)?;
-        let (first, last) = (page.offset(), page.offset() + u64::from(page.per_page));
+        let (first, last) = (
+            page.offset(),
+            page.offset().saturating_add(u64::from(page.per_page)),
+        );
         let mut ids = Vec::with_capacity(page.per_page as usize);
         let total = self.store.with(|c| {
             walk(c, &m, candidates.as_deref(), |n, id| {
@@ -159,6 +162,33 @@ impl Db {
         for &id in ids {
             if let Some(v) = t.get(id)? {
                 out.push(codec::decode("transactions", v.value())?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads transactions whose ids are given newest first. A dense run of ids is read
+    /// with one range walk (much cheaper than a lookup per id); sparse ones by lookups.
+    pub fn fetch_desc(&self, ids: &[u64]) -> Result<Vec<Transaction>> {
+        let (Some(&hi), Some(&lo)) = (ids.first(), ids.last()) else {
+            return Ok(Vec::new());
+        };
+        if hi < lo || (ids.len() as u64).saturating_mul(4) < hi - lo + 1 {
+            return self.fetch(ids);
+        }
+        let rtx = self.inner.begin_read()?;
+        let t = rtx.open_table(TX_ID_TO_TX)?;
+        let mut out = Vec::with_capacity(ids.len());
+        let mut wanted = ids.iter().peekable();
+        for row in t.range(lo..=hi)?.rev() {
+            let (k, v) = row?;
+            let id = k.value();
+            while wanted.peek().is_some_and(|w| **w > id) {
+                wanted.next();
+            }
+            if wanted.peek() == Some(&&id) {
+                out.push(codec::decode("transactions", v.value())?);
+                wanted.next();
             }
         }
         Ok(out)

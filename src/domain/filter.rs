@@ -190,7 +190,17 @@ pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<
     };
     let merchant = number("merchant", &raw.merchant, &mut errors);
     let terminal =
-        number("terminal", &raw.terminal, &mut errors).and_then(|t| u32::try_from(t).ok());
+        number("terminal", &raw.terminal, &mut errors).and_then(|t| match u32::try_from(t) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                errors.push(err(
+                    "terminal",
+                    format!("« {t} » : numéro de terminal trop grand."),
+                    format!("\"{t}\": terminal number too large."),
+                ));
+                None
+            }
+        });
     let reference = number("ref", &raw.reference, &mut errors);
     let choice = |field: &'static str, v: &str, ok: bool, errors: &mut Vec<FieldError>| {
         if !ok {
@@ -236,11 +246,22 @@ pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<
     let exact = amount("amount", &raw.amount, &mut errors);
     let mut amount_min = amount("amount_min", &raw.amount_min, &mut errors);
     let mut amount_max = amount("amount_max", &raw.amount_max, &mut errors);
-    if exact.is_some() {
-        amount_min = exact;
-        amount_max = exact;
+    if let Some(exact) = exact {
+        // An exact amount with a range means both: the range narrows to it.
+        // (an exact amount outside the range then matches nothing).
+        let range_ok =
+            amount_min.is_none_or(|m| m <= exact) && amount_max.is_none_or(|m| m >= exact);
+        (amount_min, amount_max) = if range_ok {
+            (Some(exact), Some(exact))
+        } else {
+            // An empty range: nothing matches.
+            (
+                Amount::from_minor(super::money::MAX_MINOR),
+                Some(Amount::ZERO),
+            )
+        };
     }
-    if let (Some(a), Some(b)) = (amount_min, amount_max)
+    if let (None, Some(a), Some(b)) = (exact, amount_min, amount_max)
         && a > b
     {
         errors.push(err(

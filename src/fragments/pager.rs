@@ -9,8 +9,9 @@ use crate::domain::money::format_count;
 /// The page numbers to show around `current` (1-based), with `None` for a gap.
 pub fn window(current: u64, last: u64) -> Vec<Option<u64>> {
     let mut pages: Vec<u64> = Vec::new();
+    let current = current.min(last);
     let start = current.saturating_sub(2).max(1);
-    let end = (start + 4).min(last);
+    let end = start.saturating_add(4).min(last);
     let start = end.saturating_sub(4).max(1);
     pages.extend(start..=end);
     let mut out: Vec<Option<u64>> = Vec::new();

@@ -1,6 +1,7 @@
 //! Thin poem handlers, the request context they share, and the middleware around them.
 
 pub mod auth;
+pub mod export;
 pub mod merchants;
 pub mod middleware;
 pub mod profile;

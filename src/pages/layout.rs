@@ -18,7 +18,7 @@ fn head(ctx: &Ctx, title: &str) -> Markup {
         head {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
-            meta name="htmx-config" content=r#"{"includeIndicatorStyles":false,"historyCacheSize":0}"#;
+            meta name="htmx-config" content=r#"{"includeIndicatorStyles":false,"historyCacheSize":0,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"400","swap":true,"error":false},{"code":"422","swap":true,"error":false},{"code":"[45]..","swap":false,"error":true}]}"#;
             title { (title) " · Guichet" }
             link rel="stylesheet" href="/static/app.css";
             script src="/static/htmx.min.js" defer {}

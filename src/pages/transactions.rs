@@ -221,7 +221,7 @@ pub fn results(ctx: &Ctx, v: &ListView) -> Markup {
             @if let Some(result) = v.result {
                 @let last_page = result.total.div_ceil(u64::from(per_page)).max(1);
                 @let first = if result.rows.is_empty() { 0 } else { v.req.offset() + 1 };
-                @let last = v.req.offset() + result.rows.len() as u64;
+                @let last = if result.rows.is_empty() { 0 } else { v.req.offset() + result.rows.len() as u64 };
                 div class="results-head" {
                     label { (ctx.t("Afficher", "Show")) " "
                         select name="per_page" form=(FILTERS_FORM) {

@@ -65,7 +65,10 @@ async fn a_new_admin_signs_in_changes_the_password_switches_to_english_and_signs
         .for_element(Locator::Css("header.top nav.tabs"))
         .await
         .unwrap();
-    assert_eq!(c.current_url().await.unwrap().path(), "/parameters/profile");
+    assert_eq!(c.current_url().await.unwrap().path(), "/transactions");
+    c.goto(&format!("{}/parameters/profile", app.base))
+        .await
+        .unwrap();
     let h1 = c
         .find(Locator::Css("main h1"))
         .await

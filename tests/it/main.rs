@@ -6,3 +6,4 @@ mod browser;
 mod browser_flows;
 mod security;
 mod support;
+mod transactions;

@@ -1,0 +1,309 @@
+//! `guichet bench`: figures on a generated data file, printed as tables (never
+//! asserted). Searches are timed server-side (storage + rendering-free); exports
+//! end to end over HTTP against an in-process server on 127.0.0.1.
+
+use std::time::{Duration, Instant};
+
+use crate::db::{Db, Scope};
+use crate::domain::filter::{Filter, PageRequest, RawFilter, parse};
+use crate::domain::user::Role;
+
+/// One line of the search table.
+struct Line {
+    name: String,
+    p50: Duration,
+    p95: Duration,
+    matched: u64,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn time_search(
+    db: &Db,
+    scope: Scope,
+    f: &Filter,
+    req: PageRequest,
+    runs: usize,
+) -> crate::db::Result<Line> {
+    let mut samples = Vec::with_capacity(runs);
+    let mut matched = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let page = db.search(scope, f, req)?;
+        samples.push(t.elapsed());
+        matched = page.total;
+    }
+    samples.sort();
+    Ok(Line {
+        name: String::new(),
+        p50: percentile(&samples, 0.5),
+        p95: percentile(&samples, 0.95),
+        matched,
+    })
+}
+
+fn filter(pairs: &[(&str, &str)], today: time::Date) -> Option<(Filter, PageRequest)> {
+    let raw: RawFilter =
+        serde_urlencoded::from_str(&serde_urlencoded::to_string(pairs).ok()?).ok()?;
+    parse(&raw, today).ok()
+}
+
+/// A named query: scope and query-string pairs.
+type Case = (String, Scope, Vec<(String, String)>);
+
+/// The query mix of the Processing issue, relative to the newest transaction's day.
+fn cases(db: &Db, today: time::Date) -> crate::db::Result<Vec<Case>> {
+    let merchants = db.merchants(Scope::Admin)?;
+    let big = merchants.first().map_or(1, |m| m.id);
+    let latest = db.latest_transactions(Scope::Admin, 1)?;
+    let sample = latest.first();
+    let last4 = sample
+        .and_then(|t| t.card.as_ref())
+        .map(|c| c.last4.clone())
+        .unwrap_or_default();
+    let email = sample.map(|t| t.buyer.email.clone()).unwrap_or_default();
+    let order = sample.map(|t| t.sale.order_id.clone()).unwrap_or_default();
+    let d30 = (today - time::Duration::days(30)).to_string();
+    let year = (today - time::Duration::days(365)).to_string();
+    let t = today.to_string();
+    let m = big.to_string();
+    let s = |v: &[(&str, &str)]| {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    };
+    Ok(vec![
+        (
+            "page 1, default (today), admin".into(),
+            Scope::Admin,
+            s(&[]),
+        ),
+        (
+            "page 1, merchant + 30 days".into(),
+            Scope::Merchant(big),
+            s(&[("from", &d30), ("to", &t)]),
+        ),
+        (
+            "year, status=refused".into(),
+            Scope::Admin,
+            s(&[("from", &year), ("to", &t), ("status", "refused")]),
+        ),
+        (
+            "year, operation=sale".into(),
+            Scope::Admin,
+            s(&[("from", &year), ("to", &t), ("operation", "sale")]),
+        ),
+        (
+            "year, amount 100..500".into(),
+            Scope::Admin,
+            s(&[
+                ("from", &year),
+                ("to", &t),
+                ("amount_min", "100"),
+                ("amount_max", "500"),
+            ]),
+        ),
+        (
+            "year, merchant + code 051".into(),
+            Scope::Admin,
+            s(&[
+                ("from", &year),
+                ("to", &t),
+                ("merchant", &m),
+                ("code", "051"),
+            ]),
+        ),
+        (
+            "year, brand visa + status accepted".into(),
+            Scope::Admin,
+            s(&[
+                ("from", &year),
+                ("to", &t),
+                ("brand", "visa"),
+                ("status", "accepted"),
+            ]),
+        ),
+        (
+            "year, last4 (index)".into(),
+            Scope::Admin,
+            s(&[("from", &year), ("to", &t), ("last4", &last4)]),
+        ),
+        (
+            "year, email (index)".into(),
+            Scope::Admin,
+            s(&[("from", &year), ("to", &t), ("email", &email)]),
+        ),
+        (
+            "year, order id (index)".into(),
+            Scope::Admin,
+            s(&[("from", &year), ("to", &t), ("order", &order)]),
+        ),
+        (
+            "year, holder prefix 'm' + refused".into(),
+            Scope::Admin,
+            s(&[
+                ("from", &year),
+                ("to", &t),
+                ("holder", "m"),
+                ("status", "refused"),
+            ]),
+        ),
+        (
+            "page 1000, year, all rows".into(),
+            Scope::Admin,
+            s(&[("from", &year), ("to", &t), ("page", "1000")]),
+        ),
+    ])
+}
+
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Runs the searches and the exports and prints both tables.
+pub async fn run(data: &std::path::Path) -> Result<(), String> {
+    let db = Db::open(data).map_err(|e| e.to_string())?;
+    let n = db.transaction_count().map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let today = db
+        .latest_transactions(Scope::Admin, 1)
+        .map_err(|e| e.to_string())?
+        .first()
+        .map_or_else(
+            || time::OffsetDateTime::now_utc().date(),
+            |t| t.created_at().date(),
+        );
+    db.search(
+        Scope::Admin,
+        &filter(&[], today).ok_or("filter")?.0,
+        PageRequest {
+            page: 1,
+            per_page: 10,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    println!(
+        "{n} transactions in {}; column store loaded in {:.2} s, RSS {} MB\n",
+        data.display(),
+        t.elapsed().as_secs_f64(),
+        rss_kb() / 1024
+    );
+    println!(
+        "{:<40} {:>10} {:>10} {:>12}",
+        "query (server-side, warm)", "p50 ms", "p95 ms", "rows matched"
+    );
+    for (name, scope, pairs) in cases(&db, today).map_err(|e| e.to_string())? {
+        let refs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let Some((f, req)) = filter(&refs, today) else {
+            continue;
+        };
+        let mut line = time_search(&db, scope, &f, req, 30).map_err(|e| e.to_string())?;
+        line.name = name;
+        println!(
+            "{:<40} {:>10.2} {:>10.2} {:>12}",
+            line.name,
+            ms(line.p50),
+            ms(line.p95),
+            line.matched
+        );
+    }
+    export_bench(db, today).await
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn export_bench(db: Db, today: time::Date) -> Result<(), String> {
+    let from = (today - time::Duration::days(400)).to_string();
+    let all = filter(&[("from", &from), ("to", &today.to_string())], today)
+        .ok_or("filter")?
+        .0;
+    let rows = db
+        .search_ids(Scope::Admin, &all)
+        .map_err(|e| e.to_string())?
+        .len();
+    let admin = db
+        .users(Scope::Admin)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|u| u.role == Role::Admin)
+        .ok_or("no admin user in this data file")?;
+    let token = db
+        .create_session(
+            admin.id,
+            time::OffsetDateTime::now_utc().unix_timestamp(),
+            "127.0.0.1",
+        )
+        .map_err(|e| e.to_string())?;
+    let config = crate::config::Config::new(
+        "127.0.0.1:0".parse().map_err(|_| "addr")?,
+        std::path::PathBuf::new(),
+        None,
+    )?;
+    let csrf_key = db.secret("csrf_key").map_err(|e| e.to_string())?;
+    let state = crate::handlers::AppState {
+        db,
+        clock: std::sync::Arc::new(crate::clock::SystemClock),
+        config: std::sync::Arc::new(config),
+        csrf_key,
+    };
+    let app = crate::app::App { state };
+    let (acceptor, addr) = crate::app::App::bind("127.0.0.1:0".parse().map_err(|_| "addr")?)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(app.serve(acceptor, std::future::pending()));
+    println!(
+        "\n{:<10} {:>12} {:>10} {:>12} {:>14} {:>16}",
+        "export", "rows", "seconds", "rows/s", "MB sent", "RSS growth MB"
+    );
+    for format in ["csv", "json", "xlsx"] {
+        let path = format!("/transactions/export?format={format}&scope=all&from={from}&to={today}");
+        let before = rss_kb();
+        let t = Instant::now();
+        let bytes = http_get(addr, &path, &token)
+            .await
+            .map_err(|e| e.to_string())?;
+        let secs = t.elapsed().as_secs_f64();
+        let growth = rss_kb().saturating_sub(before) / 1024;
+        println!(
+            "{format:<10} {rows:>12} {secs:>10.2} {:>12.0} {:>14.1} {growth:>16}",
+            rows as f64 / secs,
+            bytes as f64 / 1e6
+        );
+    }
+    Ok(())
+}
+
+/// A plain HTTP/1.0 GET read to the end; returns the bytes received.
+async fn http_get(addr: std::net::SocketAddr, path: &str, token: &str) -> std::io::Result<u64> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    let req = format!(
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nCookie: guichet_session={token}\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut bytes = 0u64;
+    loop {
+        let k = s.read(&mut buf).await?;
+        if k == 0 {
+            break;
+        }
+        bytes += k as u64;
+    }
+    Ok(bytes)
+}
