@@ -65,12 +65,25 @@ pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::
         req,
         merchants: &merchants,
     };
-    Ok(dual(
+    let mut resp = dual(
         &ctx,
         || list_page(&ctx, &view),
         || results(&ctx, &view),
         status,
-    ))
+    );
+    if ctx.htmx {
+        // The canonical URL (no empty fields) goes into the address bar and history.
+        let query = raw.to_query(req.page, req.per_page);
+        let url = if query.is_empty() {
+            "/transactions".to_string()
+        } else {
+            format!("/transactions?{query}")
+        };
+        if let Ok(v) = url.parse() {
+            resp.headers_mut().insert("HX-Push-Url", v);
+        }
+    }
+    Ok(resp)
 }
 
 #[derive(Deserialize)]

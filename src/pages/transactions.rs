@@ -286,7 +286,12 @@ pub fn table(ctx: &Ctx, rows: &[Transaction], merchants: &[Merchant]) -> Markup 
                             td class="num" { (format_amount(tx.amount, tx.currency, ctx.lang)) }
                             td class="nowrap" { (datetime(tx.at)) }
                             td { span class={"badge " (if tx.code.is_accepted() { "ok" } else { "ko" })} title=(tx.code.text(ctx.lang)) { (tx.code) } }
-                            td { a href={"/transactions/" (tx.id)} title=(ctx.t("Détails", "Details")) aria-label=(ctx.t("Détails", "Details")) { "🔍" } }
+                            td { a href={"/transactions/" (tx.id)} title=(ctx.t("Détails", "Details")) aria-label=(ctx.t("Détails", "Details")) {
+                                svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" {
+                                    circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="1.8" {}
+                                    line x1="10" y1="10" x2="14.5" y2="14.5" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" {}
+                                }
+                            } }
                         }
                     }
                 }

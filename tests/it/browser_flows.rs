@@ -109,3 +109,146 @@ async fn a_new_admin_signs_in_changes_the_password_switches_to_english_and_signs
     assert_eq!(h1, "Please sign in");
     b.close().await;
 }
+
+/// The text of the pager info line.
+async fn info(c: &fantoccini::Client) -> String {
+    let v = c
+        .execute(
+            "const e = document.getElementById('pager-info'); return e ? e.textContent : '';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_load_in_place() {
+    let app = spawn_app().await;
+    let d = crate::transactions::seed(&app);
+    app.user("boss", guichet::domain::user::Role::Admin);
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    let c = &b.client;
+    c.goto(&format!("{}/login", app.base)).await.unwrap();
+    c.find(Locator::Css("#f-username"))
+        .await
+        .unwrap()
+        .send_keys("boss")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-password"))
+        .await
+        .unwrap()
+        .send_keys(crate::support::USER_PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#tx-table"))
+        .await
+        .unwrap();
+    let today_rows = d
+        .rows
+        .iter()
+        .filter(|t| t.at >= time::macros::datetime!(2026-06-01 00:00 UTC).unix_timestamp())
+        .count();
+    let before = info(c).await;
+    assert!(
+        before.ends_with(&format!("sur {today_rows} éléments")),
+        "{before}"
+    );
+    // A marker that a full page load would wipe.
+    c.execute("window.__still_here = true;", vec![])
+        .await
+        .unwrap();
+    let holder = d
+        .rows
+        .iter()
+        .rev()
+        .find_map(|t| t.card.as_ref().map(|c| c.holder.clone()))
+        .unwrap();
+    let first_word = holder.split(' ').next().unwrap().to_lowercase();
+    let input = c.find(Locator::Css("#q-holder")).await.unwrap();
+    input.send_keys(&first_word).await.unwrap();
+    input.send_keys("\u{E004}").await.unwrap();
+    let start = std::time::Instant::now();
+    while !c.current_url().await.unwrap().as_str().contains("holder=")
+        && start.elapsed() < std::time::Duration::from_secs(5)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    b.screenshot("target/screenshots/transactions-after-filter.png")
+        .await;
+    let url = c.current_url().await.unwrap();
+    assert_eq!(
+        url.query(),
+        Some(format!("holder={}", crate::support::urlencode(&first_word)).as_str()),
+        "{url}"
+    );
+    while info(c).await == before && start.elapsed() < std::time::Duration::from_secs(5) {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let filtered = info(c).await;
+    assert_ne!(filtered, before);
+    let still = c
+        .execute("return window.__still_here === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        still,
+        serde_json::Value::Bool(true),
+        "the page was reloaded instead of swapped"
+    );
+    b.screenshot("target/screenshots/transactions-filtered.png")
+        .await;
+    c.back().await.unwrap();
+    let start = std::time::Instant::now();
+    while info(c).await != before && start.elapsed() < std::time::Duration::from_secs(5) {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(info(c).await, before);
+    assert_eq!(c.current_url().await.unwrap().query(), None);
+    // Open a detail and switch tabs in place.
+    c.find(Locator::Css("#tx-table tbody tr td a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("nav.tabs-inline"))
+        .await
+        .unwrap();
+    let detail_url = c.current_url().await.unwrap();
+    c.execute("window.__detail = true;", vec![]).await.unwrap();
+    c.find(Locator::XPath(
+        "//nav[@class='tabs-inline']/a[starts-with(text(),'Journal')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//nav[@class='tabs-inline']/a[@aria-current='page' and starts-with(text(),'Journal')]",
+        ))
+        .await
+        .unwrap();
+    let still = c
+        .execute("return window.__detail === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(still, serde_json::Value::Bool(true));
+    assert_eq!(c.current_url().await.unwrap(), detail_url);
+    b.screenshot("target/screenshots/transaction-journal.png")
+        .await;
+    b.close().await;
+}

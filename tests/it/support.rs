@@ -214,3 +214,9 @@ pub fn otp_in(body: &str) -> String {
         .expect("page shows a one-time password");
     body[start..].split('<').next().unwrap().to_string()
 }
+
+/// Query-string encoding of one value.
+pub fn urlencode(s: &str) -> String {
+    let e = serde_urlencoded::to_string([("", s)]).unwrap();
+    e[1..].to_string()
+}

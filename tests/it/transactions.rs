@@ -54,8 +54,8 @@ impl Rng {
 const START: OffsetDateTime = datetime!(2026-05-22 00:00 UTC);
 const END: OffsetDateTime = datetime!(2026-06-01 09:30 UTC);
 /// A period (query values) covering the whole dataset.
-const FROM: &str = "2026-05-21";
-const TO: &str = "2026-06-01";
+pub(crate) const FROM: &str = "2026-05-21";
+pub(crate) const TO: &str = "2026-06-01";
 
 type CardSpec = (&'static str, &'static str, u8, Option<Brand>);
 
@@ -223,15 +223,15 @@ struct Step {
 }
 
 /// The rows written by [`seed`] and what the tests need to know about them.
-struct Dataset {
+pub(crate) struct Dataset {
     /// Every row as stored, id ascending (ids are 1..=n).
-    rows: Vec<Transaction>,
+    pub(crate) rows: Vec<Transaction>,
     /// Uber, Glovoapp, Riad Fès.
-    merchants: Vec<Merchant>,
+    pub(crate) merchants: Vec<Merchant>,
 }
 
 impl Dataset {
-    fn merchant(&self, name: &str) -> u64 {
+    pub(crate) fn merchant(&self, name: &str) -> u64 {
         self.merchants
             .iter()
             .find(|m| m.name == name)
@@ -475,7 +475,7 @@ fn follow_ups(rng: &mut Rng, shop: &Shop, step: &Step, id: u64) -> Vec<(i64, Ste
 
 /// Writes three merchants and ~500 rows over ~10 days (before the app's clock), in
 /// time order, and reads them back as stored.
-fn seed(app: &TestApp) -> Dataset {
+pub(crate) fn seed(app: &TestApp) -> Dataset {
     let wtx = app.db.begin_write().unwrap();
     let specs: [ShopSpec; 3] = [
         (
@@ -850,16 +850,16 @@ fn from_row(kind: Kind, t: &Transaction, rng: &mut Rng) -> Option<F> {
 // Reading the list page
 
 /// The list as one page shows it.
-struct Listing {
-    status: StatusCode,
-    body: String,
-    ids: Vec<u64>,
+pub(crate) struct Listing {
+    pub(crate) status: StatusCode,
+    pub(crate) body: String,
+    pub(crate) ids: Vec<u64>,
     info: String,
 }
 
 impl Listing {
     /// The total of `Affichage de l'élément 1 à 10 sur 1 853 éléments`.
-    fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         let tail = self
             .info
             .rsplit(" sur ")
@@ -904,7 +904,7 @@ fn list_url(pairs: &[(&str, String)]) -> String {
     )
 }
 
-async fn listing(c: &Client, pairs: &[(&str, String)]) -> Listing {
+pub(crate) async fn listing(c: &Client, pairs: &[(&str, String)]) -> Listing {
     let (status, body) = c.page(&list_url(pairs)).await;
     Listing {
         status,
@@ -2334,7 +2334,7 @@ fn luhn(digits: &[u8]) -> bool {
 
 /// Every 13–19 digit Luhn-valid number in `text`: digit runs (optionally grouped by
 /// single spaces or dashes) not glued to letters, as a card number would be printed.
-fn full_card_numbers(text: &str) -> Vec<String> {
+pub(crate) fn full_card_numbers(text: &str) -> Vec<String> {
     let b = text.as_bytes();
     let mut found = Vec::new();
     let mut i = 0;
