@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_DATA ?= data/demo.redb
 
-.PHONY: run demo test bench lint check-data
+.PHONY: run demo test bench bench-10m lint check-data
 
 run:
 	$(CARGO) run --release -- serve
@@ -20,8 +20,16 @@ demo:
 test:
 	$(CARGO) test --all-targets 2>&1
 
+# Figures on generated data files (built once, then reused): 1M rows, and 10M with bench-10m.
 bench:
-	$(CARGO) run --release -- bench
+	mkdir -p data
+	test -f data/bench-1m.redb || $(CARGO) run --release -- demo --transactions 1000000 --data data/bench-1m.redb
+	$(CARGO) run --release -- bench --data data/bench-1m.redb
+
+bench-10m:
+	mkdir -p data
+	test -f data/bench-10m.redb || $(CARGO) run --release -- demo --transactions 10000000 --data data/bench-10m.redb
+	$(CARGO) run --release -- bench --data data/bench-10m.redb
 
 lint:
 	$(CARGO) fmt --check && $(CARGO) clippy --all-targets -- -D warnings
