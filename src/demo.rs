@@ -634,32 +634,41 @@ impl Generator {
     /// The 3-D Secure row of a new payment, and the operation that will follow it.
     fn payment(&mut self, at: i64) -> (Transaction, Operation) {
         let shop = self.pick_shop();
-        let spec = self.shops[shop].spec;
-        let mode = if self.rng.random_range(0..100) < spec.auth_pct {
+        let kind = self.shops[shop].spec.kind;
+        let mode = if self.rng.random_range(0..100) < self.shops[shop].spec.auth_pct {
             Operation::Authorization
         } else {
             Operation::Sale
         };
         // Ride apps check a new card with a 1,00 MAD authorization, cancelled at once.
         let card_check =
-            mode == Operation::Authorization && spec.kind.automated() && self.per_mille(100);
+            mode == Operation::Authorization && kind.automated() && self.per_mille(100);
         let amount = if card_check {
             Amount::from_minor(100).unwrap_or_default()
         } else {
-            amount(&mut self.rng, spec.kind)
+            amount(&mut self.rng, kind)
         };
         let code = if self.per_mille(18) {
             ResultCode::THREE_DS_FAILED
         } else {
             ResultCode::ACCEPTED
         };
+        (self.three_ds_row(shop, at, amount, code), mode)
+    }
+
+    fn three_ds_row(
+        &mut self,
+        shop: usize,
+        at: i64,
+        amount: Amount,
+        code: ResultCode,
+    ) -> Transaction {
+        let spec = self.shops[shop].spec;
         let customer = self.customer();
         let sale = self.sale_details(shop, at, amount);
         let terminal = pick(&mut self.rng, spec.terminals).0;
         let account = *pick(&mut self.rng, spec.accounts);
-        let shipping = self.shipping(spec.kind, &customer.buyer);
-        let affiliation = self.affiliation(spec.kind);
-        let tx = Transaction {
+        Transaction {
             id: 0,
             at,
             merchant_id: self.shops[shop].id,
@@ -667,7 +676,6 @@ impl Generator {
             amount,
             currency: Currency::Mad,
             code,
-            card: Some(customer.card),
             initiator: Initiator {
                 user_name: String::new(),
                 ip: customer.ip,
@@ -676,14 +684,14 @@ impl Generator {
                 point_of_sale: String::new(),
             },
             sale,
+            shipping: self.shipping(spec.kind, &customer.buyer),
+            affiliation: self.affiliation(spec.kind),
+            card: Some(customer.card),
             buyer: customer.buyer,
-            shipping,
-            affiliation,
             test: false,
             parent_id: None,
             statement_descriptor: spec.descriptor.into(),
-        };
-        (tx, mode)
+        }
     }
 
     fn pick_shop(&mut self) -> usize {

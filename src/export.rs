@@ -168,41 +168,73 @@ pub fn cells<'a>(
     ]
 }
 
-/// Writes rows of one format into a sink: `begin`, `row` for each, `end`.
+/// Writes rows of one format into a sink. A stream is cut into chunks that may be
+/// formatted in parallel: only the first chunk has the header, and [`footer`] ends it.
 pub trait RowWriter {
     fn row(&mut self, tx: &Transaction) -> io::Result<()>;
-    fn end(self: Box<Self>) -> io::Result<()>;
+    /// Flushes what is buffered (no footer).
+    fn finish(self: Box<Self>) -> io::Result<()>;
 }
 
-/// A writer for the text formats (everything but XLSX).
+/// What closes a stream of the format.
+pub fn footer(format: Format) -> &'static str {
+    match format {
+        Format::Json => "\n]\n",
+        Format::Xml => "\n</transactions>\n",
+        Format::Html => "</tbody></table>\n",
+        Format::Csv | Format::Txt | Format::Xlsx => "",
+    }
+}
+
+/// A writer for the text formats (everything but XLSX); `first` for the chunk that
+/// opens the stream (it writes the header).
 pub fn text_writer<'a, W: Write + 'a>(
     format: Format,
     out: W,
     merchants: &'a [Merchant],
     lang: Lang,
+    first: bool,
 ) -> io::Result<Box<dyn RowWriter + 'a>> {
     Ok(match format {
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(COLUMNS).map_err(io::Error::other)?;
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(out);
+            if first {
+                w.write_record(COLUMNS).map_err(io::Error::other)?;
+            }
             Box::new(CsvRows { w, merchants, lang })
         }
         Format::Json => {
             let mut out = out;
-            out.write_all(b"[")?;
+            if first {
+                out.write_all(b"[")?;
+            }
             Box::new(JsonRows {
                 out,
                 merchants,
                 lang,
-                first: true,
+                first,
             })
         }
         Format::Xml => {
             let mut w = quick_xml::Writer::new_with_indent(out, b' ', 1);
-            w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-            w.write_event(Event::Start(BytesStart::new("transactions")))?;
+            if first {
+                w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+                w.get_mut().write_all(b"\n<transactions>")?;
+            }
             Box::new(XmlRows { w, merchants, lang })
         }
+        Format::Html if !first => Box::new(HtmlRows {
+            out,
+            merchants,
+            lang,
+        }),
+        Format::Txt | Format::Xlsx if !first => Box::new(TxtRows {
+            out,
+            merchants,
+            lang,
+        }),
         Format::Html => {
             let mut out = out;
             let head = maud::html! {
@@ -302,7 +334,7 @@ impl<W: Write> RowWriter for CsvRows<'_, W> {
         self.w.write_record(None::<&[u8]>).map_err(io::Error::other)
     }
 
-    fn end(mut self: Box<Self>) -> io::Result<()> {
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
         self.w.flush()
     }
 }
@@ -339,8 +371,7 @@ impl<W: Write> RowWriter for JsonRows<'_, W> {
         self.out.write_all(b"}")
     }
 
-    fn end(mut self: Box<Self>) -> io::Result<()> {
-        self.out.write_all(b"\n]\n")?;
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
         self.out.flush()
     }
 }
@@ -367,10 +398,7 @@ impl<W: Write> RowWriter for XmlRows<'_, W> {
         Ok(())
     }
 
-    fn end(mut self: Box<Self>) -> io::Result<()> {
-        self.w
-            .write_event(Event::End(BytesEnd::new("transactions")))?;
-        self.w.get_mut().write_all(b"\n")?;
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
         self.w.get_mut().flush()
     }
 }
@@ -389,8 +417,7 @@ impl<W: Write> RowWriter for HtmlRows<'_, W> {
         self.out.write_all(b"\n")
     }
 
-    fn end(mut self: Box<Self>) -> io::Result<()> {
-        self.out.write_all(b"</tbody></table>\n")?;
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
         self.out.flush()
     }
 }
@@ -413,7 +440,7 @@ impl<W: Write> RowWriter for TxtRows<'_, W> {
         self.out.write_all(b"\n")
     }
 
-    fn end(mut self: Box<Self>) -> io::Result<()> {
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
         self.out.flush()
     }
 }

@@ -16,10 +16,12 @@ use crate::domain::Lang;
 use crate::domain::filter::{RawFilter, parse, today};
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
-use crate::export::{Format, text_writer, write_xlsx};
+use crate::export::{Format, footer, text_writer, write_xlsx};
 
 /// Rows read per read transaction, so a long export never pins old pages for long.
 const CHUNK: usize = 4_000;
+/// Threads formatting chunks in parallel.
+const WORKERS: usize = 2;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -60,41 +62,12 @@ fn bad_request(ctx: &Ctx, message: &str) -> poem::Error {
     poem::Error::from_response(page.with_status(StatusCode::BAD_REQUEST).into_response())
 }
 
-/// Reads the rows in chunks on this thread (each chunk from a fresh read
-/// transaction) while another thread formats them: the two cores share the work.
+/// Reads the rows in chunks on one thread (each chunk from a fresh read transaction)
+/// while two workers format alternate chunks and this thread sends them in order:
+/// both cores share the work and memory holds only a few chunks.
 fn produce(
     db: &Db,
     ids: Vec<u64>,
-    format: Format,
-    merchants: &[Merchant],
-    lang: Lang,
-    tx: mpsc::Sender<io::Result<Bytes>>,
-) -> io::Result<()> {
-    let (chunks_tx, chunks_rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<Transaction>>>(2);
-    let merchants = merchants.to_vec();
-    let formatter = std::thread::spawn(move || {
-        let mut rows = chunks_rx.into_iter().flat_map(|chunk| match chunk {
-            Ok(txs) => txs.into_iter().map(Ok).collect::<Vec<_>>(),
-            Err(e) => vec![Err(e)],
-        });
-        format_rows(&mut rows, format, &merchants, lang, tx)
-    });
-    for chunk in ids.chunks(CHUNK) {
-        let rows = db
-            .fetch_desc(chunk)
-            .map_err(|e| io::Error::other(e.to_string()));
-        if chunks_tx.send(rows).is_err() {
-            break;
-        }
-    }
-    drop(chunks_tx);
-    formatter
-        .join()
-        .map_err(|_| io::Error::other("export formatter panicked"))?
-}
-
-fn format_rows(
-    rows: &mut dyn Iterator<Item = io::Result<Transaction>>,
     format: Format,
     merchants: &[Merchant],
     lang: Lang,
@@ -105,19 +78,80 @@ fn format_rows(
         buf: Vec::new(),
     };
     if format == Format::Xlsx {
+        let mut rows = ids
+            .chunks(CHUNK)
+            .flat_map(|chunk| match db.fetch_desc(chunk) {
+                Ok(txs) => txs.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(e) => vec![Err(io::Error::other(e.to_string()))],
+            });
         let file = tempfile::NamedTempFile::new()?;
-        write_xlsx(file.path(), rows, merchants, lang)?;
+        write_xlsx(file.path(), &mut rows, merchants, lang)?;
         io::copy(&mut std::fs::File::open(file.path())?, &mut out)?;
         return out.flush();
     }
-    {
-        let mut w = text_writer(format, &mut out, merchants, lang)?;
-        for row in rows {
-            w.row(&row?)?;
+    std::thread::scope(|s| {
+        let mut to_workers = Vec::new();
+        let mut from_workers = Vec::new();
+        for _ in 0..WORKERS {
+            let (in_tx, in_rx) = std::sync::mpsc::sync_channel::<(bool, Vec<Transaction>)>(1);
+            let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
+            s.spawn(move || {
+                for (first, rows) in in_rx {
+                    if out_tx
+                        .send(format_chunk(format, &rows, merchants, lang, first))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+            to_workers.push(in_tx);
+            from_workers.push(out_rx);
         }
-        w.end()?;
+        let reader = s.spawn(move || -> io::Result<()> {
+            let mut chunks = ids.chunks(CHUNK).enumerate().peekable();
+            if chunks.peek().is_none() {
+                // No row: the first (empty) chunk still carries the header.
+                let _ = to_workers[0].send((true, Vec::new()));
+            }
+            for (k, chunk) in chunks {
+                let rows = db
+                    .fetch_desc(chunk)
+                    .map_err(|e| io::Error::other(e.to_string()))?;
+                if to_workers[k % WORKERS].send((k == 0, rows)).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let mut k = 0;
+        while let Ok(bytes) = from_workers[k % WORKERS].recv() {
+            out.write_all(&bytes?)?;
+            k += 1;
+        }
+        reader
+            .join()
+            .map_err(|_| io::Error::other("export reader panicked"))??;
+        out.write_all(footer(format).as_bytes())?;
+        out.flush()
+    })
+}
+
+/// Formats one chunk of rows into bytes.
+fn format_chunk(
+    format: Format,
+    rows: &[Transaction],
+    merchants: &[Merchant],
+    lang: Lang,
+    first: bool,
+) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(rows.len() * 256 + 1024);
+    let mut w = text_writer(format, &mut buf, merchants, lang, first)?;
+    for row in rows {
+        w.row(row)?;
     }
-    out.flush()
+    w.finish()?;
+    Ok(buf)
 }
 
 #[handler]

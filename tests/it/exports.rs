@@ -1073,3 +1073,127 @@ async fn a_large_export_streams_every_row() {
     assert_eq!(table[N - 1][4], "1.00");
     eprintln!("{N} rows exported in {elapsed:?} ({} bytes)", body.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_of_several_chunks_has_every_row_once_in_order_in_every_format() {
+    // 4 000 rows are read (and formatted) at a time: two full chunks and one row.
+    const N: usize = 8_001;
+    let app = spawn_app().await;
+    let m = shop(&app, "Uber");
+    let t0 = datetime!(2026-05-31 00:00 UTC);
+    let rows: Vec<Transaction> = (0..N)
+        .map(|i| sale(m.id, t0 + Duration::seconds(10 * i as i64), 100, "Omar"))
+        .collect();
+    let rows = write(&app, rows);
+    let admin = app.admin().await;
+    let want: Vec<u64> = rows.iter().rev().map(|t| t.id).collect();
+    let filter = vec![("from", "2026-05-31".to_string())];
+    for (format, file) in every_format(&admin, &filter).await {
+        assert_eq!(export_ids(format, &file.body), want, "{format}");
+        if format != "xlsx" {
+            // One header, one footer.
+            let text = file.text();
+            let once = match format {
+                "csv" => "transaction_id,type",
+                "json" => "[",
+                "xml" => "<transactions>",
+                "html" => "<thead>",
+                _ => "Identifiant de transaction\t",
+            };
+            assert_eq!(text.matches(once).count(), 1, "{format}");
+        }
+    }
+    // Sparse ids across chunks: every other row.
+    let filter = vec![
+        ("from", "2026-05-31".to_string()),
+        ("order", "CMD-17".to_string()),
+    ];
+    let want: Vec<u64> = rows
+        .iter()
+        .rev()
+        .filter(|t| t.sale.order_id.starts_with("CMD-17"))
+        .map(|t| t.id)
+        .collect();
+    assert!(want.len() > 10);
+    for (format, file) in every_format(&admin, &filter).await {
+        assert_eq!(export_ids(format, &file.body), want, "{format}");
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Bugs found in src/ (kept ignored so the suite stays green)
+
+/// XML 1.0 `Char`: what a well-formed document may contain.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+#[tokio::test]
+#[ignore = "bug: src/export.rs XmlRows::row writes control characters (U+0001, U+000B, U+FFFE) as they are: the XML is not well-formed"]
+async fn control_characters_in_a_value_still_give_well_formed_xml() {
+    let app = spawn_app().await;
+    let m = shop(&app, "Uber");
+    let name = "A\u{1}B\u{b}C\u{fffe}D";
+    write(
+        &app,
+        vec![sale(m.id, datetime!(2026-05-30 09:00 UTC), 100, name)],
+    );
+    let admin = app.admin().await;
+    let file = download(&admin, "xml", "all", &[("from", "2026-05-30".into())]).await;
+    assert_file(&file, "xml");
+    let bad: Vec<char> = file.text().chars().filter(|c| !xml_char(*c)).collect();
+    assert!(bad.is_empty(), "characters XML 1.0 forbids: {bad:?}");
+    // Character references must name legal characters as well.
+    for r in ["&#1;", "&#x1;", "&#11;", "&#xb;", "&#xfffe;"] {
+        assert!(!file.text().to_lowercase().contains(r), "{r}");
+    }
+    assert_eq!(xml_table(&file.body).len(), 1);
+}
+
+#[tokio::test]
+#[ignore = "bug: src/export.rs XmlRows::row writes a carriage return raw; XML parsers read it back as a line feed"]
+async fn carriage_returns_round_trip_in_xml() {
+    let app = spawn_app().await;
+    let m = shop(&app, "Uber");
+    let name = "ligne 1\r\nligne 2\rligne 3";
+    write(
+        &app,
+        vec![sale(m.id, datetime!(2026-05-30 09:00 UTC), 100, name)],
+    );
+    let admin = app.admin().await;
+    let file = download(&admin, "xml", "all", &[("from", "2026-05-30".into())]).await;
+    let buyer = COLUMNS.iter().position(|c| *c == "buyer_name").unwrap();
+    assert_eq!(xml_table(&file.body)[0][buyer], name);
+}
+
+#[tokio::test]
+#[ignore = "bug: src/handlers/export.rs a failure after the headers (here write_xlsx on a cell over 32 767 characters) ends a 200 response cleanly: an empty .xlsx"]
+async fn an_export_that_fails_is_never_a_complete_looking_file() {
+    let app = spawn_app().await;
+    let m = shop(&app, "Uber");
+    let t0 = datetime!(2026-05-30 09:00 UTC);
+    write(
+        &app,
+        vec![
+            sale(m.id, t0, 100, "Omar"),
+            sale(m.id, t0 + Duration::minutes(1), 100, &"é".repeat(40_000)),
+        ],
+    );
+    let admin = app.admin().await;
+    let r = admin
+        .get(&export_url("xlsx", "all", &[("from", "2026-05-30".into())]))
+        .await;
+    if r.status() != StatusCode::OK {
+        return; // refused up front: fine
+    }
+    match r.bytes().await {
+        // The transfer was cut: the browser shows a failed download. Fine.
+        Err(_) => {}
+        // A complete answer must be a workbook with both rows.
+        Ok(body) => {
+            assert!(!body.is_empty(), "200 with an empty body");
+            let s = Sheet::read(&body);
+            assert_eq!(s.height(), 3);
+        }
+    }
+}
