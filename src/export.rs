@@ -107,6 +107,17 @@ pub fn inert(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// XML character data: characters XML 1.0 cannot carry are dropped, markup is
+/// escaped, and carriage returns are written as `&#13;` so they survive parsing.
+pub fn xml_text(v: &str) -> String {
+    let allowed = |c: &char| matches!(*c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    let clean: String = v.chars().filter(allowed).collect();
+    quick_xml::escape::escape(clean.as_str()).replace('\r', "&#13;")
+}
+
+/// Excel refuses longer text cells.
+const XLSX_MAX_CHARS: usize = 32_767;
+
 /// One row as text cells: machine formats, or localized for people. Borrows what it can.
 pub fn cells<'a>(
     tx: &'a Transaction,
@@ -390,7 +401,7 @@ impl<W: Write> RowWriter for XmlRows<'_, W> {
         for (k, v) in COLUMNS.iter().zip(c) {
             self.w.write_event(Event::Start(BytesStart::new(*k)))?;
             self.w
-                .write_event(Event::Text(BytesText::new(v.as_ref())))?;
+                .write_event(Event::Text(BytesText::from_escaped(xml_text(&v))))?;
             self.w.write_event(Event::End(BytesEnd::new(*k)))?;
         }
         self.w
@@ -412,7 +423,7 @@ struct HtmlRows<'a, W: Write> {
 impl<W: Write> RowWriter for HtmlRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
         let c = cells(tx, self.merchants, self.lang, true);
-        let row = maud::html! { tr { @for v in &c { td { (v.as_ref()) } } } };
+        let row = maud::html! { tr { @for v in &c { td { (inert(v)) } } } };
         self.out.write_all(row.into_string().as_bytes())?;
         self.out.write_all(b"\n")
     }
@@ -434,7 +445,7 @@ impl<W: Write> RowWriter for TxtRows<'_, W> {
         // Tabs and line breaks inside values would break the columns.
         let line: Vec<String> = c
             .iter()
-            .map(|v| v.replace(['\t', '\n', '\r'], " "))
+            .map(|v| inert(v).replace(['\t', '\n', '\r'], " "))
             .collect();
         self.out.write_all(line.join("\t").as_bytes())?;
         self.out.write_all(b"\n")
@@ -491,7 +502,14 @@ pub fn write_xlsx(
                     }
                 }
                 // Strings are stored as strings: never evaluated as formulas.
-                _ => ws.write_string(r, col, v.as_ref()).map(|_| ()),
+                _ => {
+                    let text: Cow<'_, str> = if v.chars().count() > XLSX_MAX_CHARS {
+                        Cow::Owned(v.chars().take(XLSX_MAX_CHARS).collect())
+                    } else {
+                        Cow::Borrowed(v.as_ref())
+                    };
+                    ws.write_string(r, col, text.as_ref()).map(|_| ())
+                }
             }
             .map_err(x)?;
         }

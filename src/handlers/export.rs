@@ -175,7 +175,7 @@ pub async fn transactions_export(
             ),
         )
     })?;
-    let all = match q.scope.as_str() {
+    let all = match q.scope.trim().to_ascii_lowercase().as_str() {
         "all" => true,
         "page" | "" => false,
         _ => {
@@ -211,10 +211,13 @@ pub async fn transactions_export(
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(8);
     let (db, lang) = (ctx.state.db.clone(), ctx.lang);
     tokio::task::spawn_blocking(move || {
+        let abort = tx.clone();
         if let Err(e) = produce(&db, ids, format, &merchants, lang, tx)
             && e.kind() != io::ErrorKind::BrokenPipe
         {
             tracing::error!("export failed: {e}");
+            // An error item aborts the transfer: the client never sees a complete-looking file.
+            let _ = abort.blocking_send(Err(e));
         }
     });
     let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
