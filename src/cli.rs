@@ -214,8 +214,8 @@ fn check(data: &std::path::Path) -> Result<(), String> {
 }
 
 fn demo(args: DemoArgs) -> Result<(), String> {
-    let db =
-        Db::open(&args.data).map_err(|e| format!("cannot open {}: {e}", args.data.display()))?;
+    let db = Db::open_with_cache(&args.data, 2 << 30)
+        .map_err(|e| format!("cannot open {}: {e}", args.data.display()))?;
     let opts = crate::demo::DemoOptions {
         transactions: args.transactions,
         seed: args.seed,

@@ -87,13 +87,18 @@ pub struct Db {
 impl Db {
     /// Opens (or creates) the data file, creating tables and checking the schema version.
     pub fn open(path: &Path) -> Result<Db> {
+        Db::open_with_cache(path, CACHE_BYTES)
+    }
+
+    /// Like [`Db::open`] with another page-cache size (bulk loads want a large one).
+    pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<Db> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error::Redb(redb::Error::Io(e)))?;
         }
         let db = Db {
             inner: Arc::new(
                 Database::builder()
-                    .set_cache_size(CACHE_BYTES)
+                    .set_cache_size(cache_bytes)
                     .create(path)?,
             ),
             store: Arc::default(),
