@@ -33,6 +33,8 @@ struct Matcher {
     brand: Option<u8>,
     bin: Option<u32>,
     last4: Option<u16>,
+    /// The ranks the caller keeps (a page), when it does not need every match.
+    window: Option<(u64, u64)>,
 }
 
 impl Matcher {
@@ -59,7 +61,22 @@ impl Matcher {
                 .map(|i| i as u8),
             bin: f.bin.as_ref().and_then(|b| b.parse().ok()),
             last4: f.last4.as_ref().and_then(|l| l.parse().ok()),
+            window: None,
         })
+    }
+
+    /// True when only the period constrains the rows (the count is the range's length).
+    fn period_only(&self) -> bool {
+        self.merchant.is_none()
+            && self.terminal.is_none()
+            && self.op.is_none()
+            && self.code.is_none()
+            && self.status.is_none()
+            && self.amount_min == i64::MIN
+            && self.amount_max == i64::MAX
+            && self.brand.is_none()
+            && self.bin.is_none()
+            && self.last4.is_none()
     }
 
     #[inline]
@@ -90,6 +107,22 @@ fn walk(
     mut visit: impl FnMut(u64, u64),
 ) -> u64 {
     let mut n = 0u64;
+    if candidates.is_none() && m.period_only() {
+        // Every row of the period matches: rank n is row hi - 1 - n, no scan needed.
+        let range = c.time_range(m.from, m.to);
+        let total = range.len() as u64;
+        let mut visit_range = |first: u64, last: u64| {
+            for n in first..last.min(total) {
+                visit(n, range.end as u64 - n);
+            }
+        };
+        if let Some((first, last)) = m.window {
+            visit_range(first, last);
+        } else {
+            visit_range(0, total);
+        }
+        return total;
+    }
     match candidates {
         Some(ids) => {
             for &id in ids.iter().rev() {
@@ -116,7 +149,7 @@ impl Db {
     /// One page of the transactions matching `f` in `scope`, newest first, with the exact total.
     pub fn search(&self, scope: Scope, f: &Filter, page: PageRequest) -> Result<SearchPage> {
         self.store.sync(&self.inner)?;
-        let Some(m) = Matcher::new(scope, f) else {
+        let Some(mut m) = Matcher::new(scope, f) else {
             return Ok(SearchPage {
                 total: 0,
                 rows: Vec::new(),
@@ -127,6 +160,7 @@ impl Db {
             page.offset(),
             page.offset().saturating_add(u64::from(page.per_page)),
         );
+        m.window = Some((first, last));
         let mut ids = Vec::with_capacity(page.per_page as usize);
         let total = self.store.with(|c| {
             walk(c, &m, candidates.as_deref(), |n, id| {

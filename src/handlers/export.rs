@@ -20,6 +20,8 @@ use crate::export::{Format, footer, text_writer, write_xlsx};
 
 /// Rows read per read transaction, so a long export never pins old pages for long.
 const CHUNK: usize = 4_000;
+/// Excel's sheet limit (1,048,576 rows) less the header row.
+const XLSX_MAX_ROWS: usize = 1_048_575;
 /// Threads formatting chunks in parallel.
 const WORKERS: usize = 2;
 
@@ -207,6 +209,19 @@ pub async fn transactions_export(
             .map(|t| t.id)
             .collect()
     };
+    if format == Format::Xlsx && ids.len() > XLSX_MAX_ROWS {
+        let message = match ctx.lang {
+            crate::domain::Lang::Fr => format!(
+                "Un fichier XLSX contient au plus {XLSX_MAX_ROWS} lignes (ici {}) : réduisez la période ou choisissez CSV.",
+                ids.len()
+            ),
+            crate::domain::Lang::En => format!(
+                "An XLSX file holds at most {XLSX_MAX_ROWS} rows (here {}): narrow the period or choose CSV.",
+                ids.len()
+            ),
+        };
+        return Err(bad_request(&ctx, &message));
+    }
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(8);
     let (db, lang) = (ctx.state.db.clone(), ctx.lang);
