@@ -22,7 +22,7 @@ use tables::META;
 
 /// redb's page cache. Searches run on the in-memory column store and read few
 /// rows, so a modest cache keeps memory flat during long exports.
-const CACHE_BYTES: usize = 24 * 1024 * 1024;
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Bumped whenever a table or a codec changes shape.
 pub const SCHEMA_VERSION: u32 = 1;

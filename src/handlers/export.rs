@@ -19,7 +19,7 @@ use crate::domain::user::Merchant;
 use crate::export::{Format, footer, text_writer, write_xlsx};
 
 /// Rows read per read transaction, so a long export never pins old pages for long.
-const CHUNK: usize = 4_000;
+const CHUNK: usize = 2_000;
 /// Excel's sheet limit (1,048,576 rows) less the header row.
 const XLSX_MAX_ROWS: usize = 1_048_575;
 /// Threads formatting chunks in parallel.
