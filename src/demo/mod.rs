@@ -1,0 +1,344 @@
+//! Demo data (OPSX-3): fills an empty data file with a year of realistic activity —
+//! the guide's merchants and a few more Moroccan shops, their users, and payments in
+//! the guide's mix (a 3-D Secure row then a sale or an authorization; captures,
+//! cancels, refunds, rebills; refusals spread over the CODE-1 codes).
+//!
+//! Rows are produced in time order. New payments come from an arrival process whose
+//! rate adapts so that exactly N rows end near `now`; follow-ups wait in a min-heap
+//! keyed by (time, sequence). Ids are given in insertion order, so a row's id is known
+//! when it leaves the heap: its follow-ups are created then, with `parent_id` set.
+//! Deterministic for a seed. A second thread makes the rows while this one writes
+//! them, 50 000 per write transaction, only the last one durable.
+
+mod generator;
+mod people;
+mod pools;
+mod shops;
+#[cfg(test)]
+mod tests;
+
+use generator::*;
+use people::*;
+use pools::*;
+use shops::*;
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::sync::mpsc::{self, SyncSender};
+
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+use redb::{Durability, ReadableTableMetadata, WriteTransaction};
+use time::OffsetDateTime;
+
+use crate::db::tables::{MERCHANT_ID_TO_MERCHANT, TX_ID_TO_TX};
+use crate::db::{Db, Error, Result, merchants, transactions, users};
+use crate::domain::Lang;
+use crate::domain::card::Brand;
+use crate::domain::codes::ResultCode;
+use crate::domain::money::{Amount, Currency};
+use crate::domain::text::fold;
+use crate::domain::transaction::{
+    AUTHORIZATION_HOLD, Affiliation, Initiator, Operation, Party, SaleDetails, StoredCard,
+    Transaction,
+};
+use crate::domain::user::{Merchant, Permissions, Role, Terminal, User};
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "Demo-Guichet-2026";
+/// Rows written per write transaction.
+const BATCH: usize = 50_000;
+const DAY: i64 = 86_400;
+const YEAR: i64 = 365 * DAY;
+/// Rows a payment brings on average (3-D Secure row, payment row, follow-ups). It only
+/// steers the arrival rate; the exact row count is enforced anyway.
+const ROWS_PER_PAYMENT: f64 = 2.4;
+/// Relative traffic per hour of Moroccan time (UTC+1); averages 1.
+const HOUR_WEIGHT: [f64; 24] = [
+    0.45, 0.3, 0.2, 0.12, 0.1, 0.12, 0.25, 0.5, 0.9, 1.15, 1.3, 1.4, 1.5, 1.45, 1.35, 1.35, 1.4,
+    1.5, 1.6, 1.75, 1.75, 1.6, 1.25, 0.71,
+];
+/// Refusals on the sale or authorization row, with their weights (656 is on the
+/// 3-D Secure row instead).
+const REFUSALS: [(ResultCode, u32); 10] = [
+    (ResultCode::INSUFFICIENT_FUNDS, 30),
+    (ResultCode::ISSUER_REFUSED, 20),
+    (ResultCode::WRONG_CVV, 12),
+    (ResultCode::ABANDONED, 8),
+    (ResultCode::INTERNAL_REFUSAL, 7),
+    (ResultCode::ACQUIRER_REFUSED, 7),
+    (ResultCode::INVALID_CARD, 6),
+    (ResultCode::ACQUIRER_DOWN, 5),
+    (ResultCode::TOO_MANY_ATTEMPTS, 3),
+    (ResultCode::UNKNOWN_ERROR, 2),
+];
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    /// Rows to write, 3-D Secure rows included.
+    pub transactions: u64,
+    pub seed: u64,
+    /// The end of the generated year.
+    pub now: OffsetDateTime,
+}
+
+/// A demo account, for the CLI to print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoLogin {
+    pub username: String,
+    pub password: String,
+    pub merchant: Option<String>,
+    /// "admin", "merchant manager" or "merchant viewer".
+    pub role: String,
+}
+
+/// What was written.
+#[derive(Clone, Debug)]
+pub struct DemoSummary {
+    pub merchants: usize,
+    pub transactions: u64,
+    pub logins: Vec<DemoLogin>,
+}
+
+/// Fills an EMPTY database (error if it already has merchants or transactions).
+/// `progress` is called with the number of transactions written so far after each batch.
+pub fn generate(db: &Db, opts: &DemoOptions, progress: &mut dyn FnMut(u64)) -> Result<DemoSummary> {
+    let hash = crate::auth::hash_password(DEMO_PASSWORD)
+        .map_err(|e| Error::Conflict(format!("cannot hash the demo password: {e}")))?;
+    let (shops, logins) = setup(db, opts, &hash)?;
+    let merchants = shops.len();
+    let mut generator = Generator::new(opts, shops);
+    let transactions = write_all(db, &mut generator, opts.transactions, progress)?;
+    Ok(DemoSummary {
+        merchants,
+        transactions,
+        logins,
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// Merchants and users
+
+/// Writes the merchants and users; refuses a database that is not empty.
+fn setup(db: &Db, opts: &DemoOptions, hash: &str) -> Result<(Vec<Shop>, Vec<DemoLogin>)> {
+    let now = opts.now.unix_timestamp();
+    let mut wtx = db.begin_write()?;
+    ensure_empty(&wtx)?;
+    if opts.transactions > 0 {
+        // Made durable by the last batch's commit.
+        wtx.set_durability(Durability::None)?;
+    }
+    let mut logins = Vec::with_capacity(1 + 2 * SPECS.len());
+    let admin = Role::Admin;
+    let name = "Administrateur démo";
+    logins.push(add_user(
+        &wtx,
+        "demo.admin",
+        name,
+        admin,
+        None,
+        (hash, now),
+    )?);
+    let mut shops = Vec::with_capacity(SPECS.len());
+    for (i, spec) in SPECS.iter().enumerate() {
+        let merchant = merchants::insert(&wtx, merchant_of(spec, now))?;
+        let id = merchant.id;
+        let office_ip = format!("196.200.{}.{}", 130 + i, 10 + 7 * i);
+        shops.push(Shop {
+            id,
+            spec,
+            office_ip,
+            orders: 0,
+        });
+        let manager = Role::Merchant {
+            merchant_id: id,
+            permissions: Permissions::ALL,
+        };
+        let viewer = Permissions {
+            view: true,
+            export: true,
+            ..Permissions::default()
+        };
+        let viewer = Role::Merchant {
+            merchant_id: id,
+            permissions: viewer,
+        };
+        for (suffix, label, role) in [
+            ("manager", "Responsable", manager),
+            ("viewer", "Consultation", viewer),
+        ] {
+            let username = format!("{}.{suffix}", spec.slug);
+            let full_name = format!("{label} {}", spec.name);
+            logins.push(add_user(
+                &wtx,
+                &username,
+                &full_name,
+                role,
+                Some(spec.name),
+                (hash, now),
+            )?);
+        }
+    }
+    wtx.commit()?;
+    Ok((shops, logins))
+}
+
+fn ensure_empty(wtx: &WriteTransaction) -> Result<()> {
+    let no_merchants = wtx.open_table(MERCHANT_ID_TO_MERCHANT)?.is_empty()?;
+    let no_transactions = wtx.open_table(TX_ID_TO_TX)?.is_empty()?;
+    if no_merchants && no_transactions {
+        Ok(())
+    } else {
+        Err(Error::Conflict(
+            "the data file already holds merchants or transactions: demo data goes into a new data file".into(),
+        ))
+    }
+}
+
+fn merchant_of(spec: &Spec, now: i64) -> Merchant {
+    Merchant {
+        id: 0,
+        name: spec.name.into(),
+        company: spec.company.into(),
+        terminals: spec
+            .terminals
+            .iter()
+            .map(|&(number, label)| Terminal {
+                number,
+                label: label.into(),
+            })
+            .collect(),
+        accounts: spec.accounts.iter().map(|a| (*a).to_string()).collect(),
+        statement_descriptor: spec.descriptor.into(),
+        created_at: now - YEAR - 30 * DAY,
+    }
+}
+
+/// Inserts a user with the shared demo password hash; `(hash, now)` travel together.
+fn add_user(
+    wtx: &WriteTransaction,
+    username: &str,
+    full_name: &str,
+    role: Role,
+    merchant: Option<&str>,
+    (hash, now): (&str, i64),
+) -> Result<DemoLogin> {
+    let role_name = match role {
+        Role::Admin => "admin",
+        Role::Merchant { permissions, .. } if permissions.operate => "merchant manager",
+        Role::Merchant { .. } => "merchant viewer",
+    };
+    let user = User {
+        id: 0,
+        username: username.into(),
+        full_name: full_name.into(),
+        email: format!("{username}@demo.guichet.example"),
+        password_hash: hash.into(),
+        previous_hashes: Vec::new(),
+        must_change_password: false,
+        role,
+        lang: Lang::Fr,
+        disabled: false,
+        last_used_at: now,
+        created_at: now - YEAR - 30 * DAY,
+    };
+    users::insert(wtx, user)?;
+    Ok(DemoLogin {
+        username: username.into(),
+        password: DEMO_PASSWORD.into(),
+        merchant: merchant.map(String::from),
+        role: role_name.into(),
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// The time-ordered stream of rows
+
+/// A row waiting for its time. Ordered by (time, sequence) only.
+struct Scheduled {
+    at: i64,
+    seq: u64,
+    tx: Transaction,
+    /// For a 3-D Secure row: the operation of the payment that follows it.
+    next: Operation,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl Eq for Scheduled {}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+type Heap = BinaryHeap<Reverse<Scheduled>>;
+
+/// Writes the rows the generator makes on another thread (generation overlaps the
+/// writes); returns how many were written.
+fn write_all(
+    db: &Db,
+    generator: &mut Generator,
+    n: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    let first_id = db.next_transaction_id()?;
+    let (sender, receiver) = mpsc::sync_channel::<Vec<Transaction>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || generator.run(n, first_id, &sender));
+        let (mut written, mut next_id, mut durable) = (0u64, first_id, false);
+        for mut batch in receiver {
+            written += batch.len() as u64;
+            next_id += batch.len() as u64;
+            durable = written >= n;
+            let durability = if durable {
+                Durability::Immediate
+            } else {
+                Durability::None
+            };
+            // On error the receiver is dropped, which stops the generator.
+            flush(db, &mut batch, durability, next_id)?;
+            progress(written);
+        }
+        if !durable {
+            // Fewer rows than asked (or none): still make the earlier batches durable.
+            flush(db, &mut Vec::new(), Durability::Immediate, next_id)?;
+        }
+        Ok(written)
+    })
+}
+
+/// Writes one batch; checks that the ids given are the ones the follow-ups point to.
+fn flush(
+    db: &Db,
+    batch: &mut Vec<Transaction>,
+    durability: Durability,
+    next_id: u64,
+) -> Result<()> {
+    let mut wtx = db.begin_write()?;
+    wtx.set_durability(durability)?;
+    transactions::insert_many(&wtx, batch)?;
+    if let Some(last) = batch.last()
+        && last.id + 1 != next_id
+    {
+        return Err(Error::Conflict(format!(
+            "demo rows got ids up to {}, {} expected: another writer is adding transactions",
+            last.id,
+            next_id - 1
+        )));
+    }
+    wtx.commit()?;
+    batch.clear();
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! Tests of the demo generator.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use time::macros::datetime;
+
+use super::*;
+use crate::db::Scope;
+
+const NOW: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
+
+fn options(transactions: u64, seed: u64) -> DemoOptions {
+    DemoOptions {
+        transactions,
+        seed,
+        now: NOW,
+    }
+}
+
+fn fresh_db(dir: &tempfile::TempDir) -> Db {
+    Db::open(&dir.path().join("demo.redb")).unwrap()
+}
+
+fn all_rows(db: &Db) -> Vec<Transaction> {
+    let n = usize::try_from(db.transaction_count().unwrap()).unwrap();
+    db.latest_transactions(Scope::Admin, n).unwrap()
+}
+
+#[test]
+fn twenty_thousand_rows_pass_the_consistency_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir);
+    let mut seen = Vec::new();
+    let summary = generate(&db, &options(20_000, 7), &mut |n| seen.push(n)).unwrap();
+    assert_eq!(summary.transactions, 20_000);
+    assert_eq!(summary.merchants, SPECS.len());
+    assert_eq!(summary.logins.len(), 1 + 2 * SPECS.len());
+    assert_eq!(seen.last(), Some(&20_000));
+    assert_eq!(db.transaction_count().unwrap(), 20_000);
+    let report = db.check().unwrap();
+    assert!(report.is_ok(), "{:#?}", report.problems);
+    assert_eq!(report.transactions, 20_000);
+    for op in Operation::ALL {
+        assert!(
+            report.per_operation.get(op.key()).is_some_and(|n| *n > 0),
+            "no {op:?}"
+        );
+    }
+}
+
+#[test]
+fn rows_follow_the_guides_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir);
+    generate(&db, &options(20_000, 11), &mut |_| {}).unwrap();
+    let rows = all_rows(&db);
+    let refused: BTreeSet<_> = rows
+        .iter()
+        .filter(|t| !t.code.is_accepted())
+        .map(|t| t.code)
+        .collect();
+    assert!(refused.len() >= 8, "{refused:?}");
+    let count = |op| rows.iter().filter(|t| t.operation == op).count() as f64;
+    let (tds, sales, auths) = (
+        count(Operation::ThreeDSecure),
+        count(Operation::Sale),
+        count(Operation::Authorization),
+    );
+    let sale_share = sales / (sales + auths);
+    assert!((0.48..0.62).contains(&sale_share), "{sale_share}");
+    let refused_payments = rows
+        .iter()
+        .filter(|t| !t.code.is_accepted())
+        .filter(|t| {
+            matches!(
+                t.operation,
+                Operation::ThreeDSecure | Operation::Sale | Operation::Authorization
+            )
+        })
+        .count() as f64;
+    let refusal_share = refused_payments / tds;
+    assert!((0.09..0.15).contains(&refusal_share), "{refusal_share}");
+    let start = (NOW - time::Duration::days(365)).unix_timestamp();
+    assert!(
+        rows.iter()
+            .all(|t| (start..=NOW.unix_timestamp()).contains(&t.at))
+    );
+    assert!(rows.iter().all(|t| {
+        t.card
+            .as_ref()
+            .is_some_and(|c| c.bin.len() == 6 && c.last4.len() == 4)
+    }));
+    assert!(
+        rows.iter()
+            .filter(|t| t.code == ResultCode::THREE_DS_FAILED)
+            .all(|t| t.operation == Operation::ThreeDSecure)
+    );
+    // The newest rows are close to `now`; the oldest close to a year before.
+    assert!(rows[0].at > NOW.unix_timestamp() - DAY);
+    assert!(rows[rows.len() - 1].at < start + 2 * DAY);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_data() {
+    let (d1, d2, d3) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (a, b, c) = (fresh_db(&d1), fresh_db(&d2), fresh_db(&d3));
+    for (db, seed) in [(&a, 3), (&b, 3), (&c, 4)] {
+        generate(db, &options(3_000, seed), &mut |_| {}).unwrap();
+    }
+    assert_eq!(all_rows(&a), all_rows(&b));
+    assert_ne!(all_rows(&a), all_rows(&c));
+    assert_eq!(
+        a.merchants(Scope::Admin).unwrap(),
+        b.merchants(Scope::Admin).unwrap()
+    );
+}
+
+#[test]
+fn demo_users_sign_in_with_the_shared_password_and_a_full_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir);
+    let summary = generate(&db, &options(500, 1), &mut |_| {}).unwrap();
+    assert_eq!(db.transaction_count().unwrap(), 500);
+    let manager = db.user_by_username("uber.manager").unwrap().unwrap();
+    assert!(crate::auth::verify_password(
+        DEMO_PASSWORD,
+        &manager.password_hash
+    ));
+    assert!(!manager.must_change_password);
+    assert_eq!(manager.permissions(), Permissions::ALL);
+    let viewer = db.user_by_username("naoura.viewer").unwrap().unwrap();
+    assert!(
+        viewer.permissions().view && viewer.permissions().export && !viewer.permissions().operate
+    );
+    assert!(
+        db.user_by_username("demo.admin")
+            .unwrap()
+            .unwrap()
+            .is_admin()
+    );
+    let roles: BTreeSet<_> = summary.logins.iter().map(|l| l.role.as_str()).collect();
+    assert_eq!(
+        roles,
+        BTreeSet::from(["admin", "merchant manager", "merchant viewer"])
+    );
+    assert!(generate(&db, &options(10, 1), &mut |_| {}).is_err());
+    assert_eq!(db.transaction_count().unwrap(), 500);
+}
+
+#[test]
+fn zero_rows_still_creates_merchants_and_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir);
+    let summary = generate(&db, &options(0, 1), &mut |_| {}).unwrap();
+    assert_eq!(summary.transactions, 0);
+    assert_eq!(db.merchants(Scope::Admin).unwrap().len(), SPECS.len());
+}
+
+/// `cargo test --release --lib demo -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn one_million_rows_timing() {
+    let dir = tempfile::tempdir().unwrap();
+    // The page cache `guichet demo` opens the file with.
+    let db = Db::open_with_cache(&dir.path().join("demo.redb"), 2 << 30).unwrap();
+    let started = Instant::now();
+    let summary = generate(&db, &options(1_000_000, 2026), &mut |_| {}).unwrap();
+    let elapsed = started.elapsed();
+    let size = std::fs::metadata(dir.path().join("demo.redb"))
+        .unwrap()
+        .len();
+    println!(
+        "demo: {} rows in {elapsed:.2?}, file {} MB",
+        summary.transactions,
+        size / 1_000_000
+    );
+    let started = Instant::now();
+    let report = db.check().unwrap();
+    println!(
+        "check: {:?} in {:.2?}, problems {:?}",
+        report.per_operation,
+        started.elapsed(),
+        report.problems
+    );
+    assert!(report.is_ok());
+}
