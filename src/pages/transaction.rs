@@ -26,7 +26,6 @@ pub struct Detail {
     pub notes: Vec<NoteEntry>,
     pub history: Vec<HistoryEntry>,
     pub journal: Vec<JournalEntry>,
-    pub now: i64,
 }
 
 impl Detail {
@@ -52,7 +51,6 @@ impl Detail {
             journal: db.journal(id)?,
             associated,
             tx,
-            now: 0,
         }))
     }
 }
@@ -225,13 +223,9 @@ fn general(ctx: &Ctx, d: &Detail) -> Markup {
         ));
     }
     if tx.operation == Operation::Authorization
-        && tx
-            .status()
-            .eq(&crate::domain::transaction::Status::Accepted)
+        && tx.status() == crate::domain::transaction::Status::Accepted
     {
-        let now = time::OffsetDateTime::from_unix_timestamp(d.now.max(ctx.now().unix_timestamp()))
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let state = match authorization_state(tx, &d.associated, now) {
+        let state = match authorization_state(tx, &d.associated, ctx.now()) {
             AuthorizationState::Pending { expires_at } => format!(
                 "{} {}",
                 ctx.t("En attente de capture jusqu'au", "Awaiting capture until"),

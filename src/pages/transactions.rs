@@ -61,7 +61,7 @@ pub fn list_page(ctx: &Ctx, v: &ListView) -> Markup {
 }
 
 fn text_field(ctx: &Ctx, v: &ListView, name: &str, label: &str, value: &str) -> Markup {
-    let error = error_for(v.errors, name_static(name), ctx.lang);
+    let error = error_for(v.errors, name, ctx.lang);
     html! {
         div class="field" {
             label for={"q-" (name)} { (label) }
@@ -69,32 +69,6 @@ fn text_field(ctx: &Ctx, v: &ListView, name: &str, label: &str, value: &str) -> 
             @if let Some(e) = error { small class="error" { (e) } }
         }
     }
-}
-
-/// Field names as the static strings errors carry.
-fn name_static(name: &str) -> &'static str {
-    const NAMES: [&str; 19] = [
-        "from",
-        "to",
-        "merchant",
-        "terminal",
-        "account",
-        "operation",
-        "status",
-        "code",
-        "amount",
-        "amount_min",
-        "amount_max",
-        "brand",
-        "bin",
-        "last4",
-        "holder",
-        "email",
-        "buyer",
-        "order",
-        "ref",
-    ];
-    NAMES.into_iter().find(|n| *n == name).unwrap_or("")
 }
 
 fn select(
@@ -105,7 +79,7 @@ fn select(
     current: &str,
     options: &[(String, String)],
 ) -> Markup {
-    let error = error_for(v.errors, name_static(name), ctx.lang);
+    let error = error_for(v.errors, name, ctx.lang);
     html! {
         div class="field" {
             label for={"q-" (name)} { (label) }
