@@ -5,7 +5,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Range, Reader, Xlsx, open_workbook_from_rs};
-use guichet::db::{merchants, transactions};
+use guichet::db::transactions;
 use guichet::domain::Lang;
 use guichet::domain::card::Brand;
 use guichet::domain::codes::ResultCode;
@@ -13,7 +13,7 @@ use guichet::domain::money::{Amount, Currency};
 use guichet::domain::transaction::{
     Initiator, Operation, Party, SaleDetails, StoredCard, Transaction,
 };
-use guichet::domain::user::{Merchant, Permissions, Terminal};
+use guichet::domain::user::{Merchant, Permissions};
 use guichet::export::{COLUMNS, header};
 use quick_xml::events::Event;
 use reqwest::StatusCode;
@@ -535,26 +535,6 @@ fn assert_cells(format: &str, body: &[u8], rows: &[&Transaction], merchants: &[M
 // ---------------------------------------------------------------------------------
 // Hand-made rows
 
-fn shop(app: &TestApp, name: &str) -> Merchant {
-    let wtx = app.db.begin_write().unwrap();
-    let m = merchants::insert(
-        &wtx,
-        Merchant {
-            name: name.into(),
-            company: format!("{name} SARL"),
-            terminals: vec![Terminal {
-                number: 21114,
-                label: "Web".into(),
-            }],
-            accounts: vec!["VPS_TEST_DH".into()],
-            ..Merchant::default()
-        },
-    )
-    .unwrap();
-    wtx.commit().unwrap();
-    m
-}
-
 /// An accepted Visa sale of `minor` at `at` for `buyer`.
 fn sale(merchant_id: u64, at: OffsetDateTime, minor: i64, buyer: &str) -> Transaction {
     Transaction {
@@ -689,7 +669,7 @@ async fn every_format_parses_back_and_matches_the_list() {
 #[tokio::test]
 async fn machine_formats_write_iso_dates_and_decimal_points_and_xlsx_types_its_cells() {
     let app = spawn_app().await;
-    let m = shop(&app, "Riad Fès");
+    let m = app.merchant("Riad Fès");
     let rows = write(
         &app,
         vec![
@@ -742,7 +722,7 @@ fn six(files: Vec<(&'static str, Download)>) -> [Download; 6] {
 #[tokio::test]
 async fn values_that_look_like_formulas_come_out_inert_in_csv_and_as_strings_in_xlsx() {
     let app = spawn_app().await;
-    let m = shop(&app, "Glovoapp");
+    let m = app.merchant("Glovoapp");
     let t0 = datetime!(2026-05-30 09:00 UTC);
     let mut rows = vec![
         sale(m.id, t0, 1_000, "=HYPERLINK(\"http://x\")"),
@@ -799,7 +779,7 @@ async fn values_that_look_like_formulas_come_out_inert_in_csv_and_as_strings_in_
 #[tokio::test]
 async fn markup_quotes_commas_newlines_and_accents_round_trip_and_are_escaped_in_html() {
     let app = spawn_app().await;
-    let m = shop(&app, "Riad Fès & Co <b>");
+    let m = app.merchant("Riad Fès & Co <b>");
     let name = "<script>alert(\"x\")</script> & Cie, l'été \"Fès\"\nSuite, ligne 2 — Meknès";
     let mut row = sale(m.id, datetime!(2026-05-30 12:34:56 UTC), 700_100, name);
     row.card.as_mut().unwrap().holder = "Éloïse \"L'Ârabe\", <i>".into();
@@ -1024,7 +1004,7 @@ async fn exports_need_the_export_and_view_permissions_and_valid_values() {
 async fn a_large_export_streams_every_row() {
     const N: usize = 20_000;
     let app = spawn_app().await;
-    let m = shop(&app, "Uber");
+    let m = app.merchant("Uber");
     let t0 = datetime!(2026-05-31 00:00 UTC);
     let mut rows: Vec<Transaction> = (0..N)
         .map(|i| {
@@ -1088,7 +1068,7 @@ async fn an_export_of_several_chunks_has_every_row_once_in_order_in_every_format
     // 4 000 rows are read (and formatted) at a time: two full chunks and one row.
     const N: usize = 8_001;
     let app = spawn_app().await;
-    let m = shop(&app, "Uber");
+    let m = app.merchant("Uber");
     let t0 = datetime!(2026-05-31 00:00 UTC);
     let rows: Vec<Transaction> = (0..N)
         .map(|i| {
@@ -1144,7 +1124,7 @@ fn xml_char(c: char) -> bool {
 #[tokio::test]
 async fn control_characters_in_a_value_still_give_well_formed_xml() {
     let app = spawn_app().await;
-    let m = shop(&app, "Uber");
+    let m = app.merchant("Uber");
     let name = "A\u{1}B\u{b}C\u{fffe}D";
     write(
         &app,
@@ -1165,7 +1145,7 @@ async fn control_characters_in_a_value_still_give_well_formed_xml() {
 #[tokio::test]
 async fn carriage_returns_round_trip_in_xml() {
     let app = spawn_app().await;
-    let m = shop(&app, "Uber");
+    let m = app.merchant("Uber");
     let name = "ligne 1\r\nligne 2\rligne 3";
     write(
         &app,
@@ -1180,7 +1160,7 @@ async fn carriage_returns_round_trip_in_xml() {
 #[tokio::test]
 async fn an_export_that_fails_is_never_a_complete_looking_file() {
     let app = spawn_app().await;
-    let m = shop(&app, "Uber");
+    let m = app.merchant("Uber");
     let t0 = datetime!(2026-05-30 09:00 UTC);
     write(
         &app,
