@@ -1,4 +1,4 @@
-//! Tests of the demo generator.
+//! Tests of the demo generator (compiled only under `#[cfg(test)]`, see `mod.rs`).
 
 use std::collections::BTreeSet;
 use std::time::Instant;
