@@ -11,6 +11,7 @@ use rust_embed::RustEmbed;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::gateway::Gateway;
 use crate::handlers::{
     AppState, auth, export, merchants, middleware, profile, transactions, users,
 };
@@ -82,13 +83,29 @@ impl App {
     /// Opens the data file and prepares the state. Blocking.
     pub fn build(config: Config, clock: Arc<dyn Clock>) -> Result<App, crate::db::Error> {
         let db = Db::open(&config.data)?;
+        App::with_db(db, config, clock)
+    }
+
+    /// The application on an already open data file.
+    pub fn with_db(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<App, crate::db::Error> {
         let csrf_key = db.secret("csrf_key")?;
+        let acquirer: Arc<dyn crate::acquirer::Acquirer> =
+            Arc::new(crate::acquirer::Simulator::default());
+        let gateway = Gateway::new(
+            db.clone(),
+            clock.clone(),
+            acquirer,
+            config.base_url.clone(),
+            config.max_attempts,
+            config.smtp.is_some(),
+        )?;
         Ok(App {
             state: AppState {
                 db,
                 clock,
                 config: Arc::new(config),
                 csrf_key,
+                gateway: Arc::new(gateway),
             },
         })
     }
@@ -99,10 +116,22 @@ impl App {
         acceptor: A,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> std::io::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(crate::mail::worker::run(
+            self.state.gateway.clone(),
+            self.state.config.clone(),
+            async move {
+                let mut stopped = stopped;
+                let _ = stopped.wait_for(|s| *s).await;
+            },
+        ));
         let ep = routes(self.state).into_endpoint();
-        Server::new_with_acceptor(acceptor)
+        let served = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(ep, shutdown, Some(std::time::Duration::from_secs(10)))
-            .await
+            .await;
+        let _ = stop.send(true);
+        let _ = worker.await;
+        served
     }
 
     /// Binds `addr` (port 0 picks a free one) and returns the acceptor with its address.

@@ -254,14 +254,8 @@ async fn export_bench(db: Db, today: time::Date) -> Result<(), String> {
         std::path::PathBuf::new(),
         None,
     )?;
-    let csrf_key = db.secret("csrf_key").map_err(|e| e.to_string())?;
-    let state = crate::handlers::AppState {
-        db,
-        clock: std::sync::Arc::new(crate::clock::SystemClock),
-        config: std::sync::Arc::new(config),
-        csrf_key,
-    };
-    let app = crate::app::App { state };
+    let app = crate::app::App::with_db(db, config, std::sync::Arc::new(crate::clock::SystemClock))
+        .map_err(|e| e.to_string())?;
     let (acceptor, addr) = crate::app::App::bind("127.0.0.1:0".parse().map_err(|_| "addr")?)
         .await
         .map_err(|e| e.to_string())?;

@@ -2,6 +2,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod acquirer;
 pub mod app;
 pub mod auth;
 pub mod bench;
@@ -13,5 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod fragments;
+pub mod gateway;
 pub mod handlers;
+pub mod mail;
 pub mod pages;

@@ -7,6 +7,8 @@ mod codec;
 pub mod columns;
 pub mod merchants;
 pub mod notes;
+pub mod outbox;
+pub mod payments;
 pub mod query;
 pub mod sessions;
 pub mod tables;

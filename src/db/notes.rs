@@ -25,12 +25,7 @@ pub struct HistoryEntry {
     pub detail: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JournalEntry {
-    pub at: i64,
-    pub step: String,
-    pub code: Option<u16>,
-}
+pub use crate::domain::journal::JournalEntry;
 
 type Seq = redb::TableDefinition<'static, (u64, u64), &'static [u8]>;
 

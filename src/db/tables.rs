@@ -39,6 +39,18 @@ pub const TX_NOTES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("t
 pub const TX_HISTORY: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("tx_history");
 pub const TX_JOURNAL: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("tx_journal");
 
+/// Payment requests (virtual terminal) and the SHA-256 of their link token.
+pub const REQUEST_ID_TO_REQUEST: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("payment_requests");
+pub const LINK_HASH_TO_REQUEST_ID: TableDefinition<&str, u64> = TableDefinition::new("link_hashes");
+/// (merchant, request id): a merchant's requests, newest last.
+pub const MERCHANT_ID_REQUEST_ID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("idx_merchant_requests");
+
+/// Emails waiting, sent or failed, and the (next attempt time, id) of those waiting.
+pub const MAIL_ID_TO_MAIL: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+pub const MAIL_DUE_AT_ID: TableDefinition<(i64, u64), ()> = TableDefinition::new("outbox_due");
+
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 /// Opens each table once so read transactions never meet a missing table.
@@ -59,5 +71,10 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(TX_NOTES)?;
     wtx.open_table(TX_HISTORY)?;
     wtx.open_table(TX_JOURNAL)?;
+    wtx.open_table(REQUEST_ID_TO_REQUEST)?;
+    wtx.open_table(LINK_HASH_TO_REQUEST_ID)?;
+    wtx.open_table(MERCHANT_ID_REQUEST_ID)?;
+    wtx.open_table(MAIL_ID_TO_MAIL)?;
+    wtx.open_table(MAIL_DUE_AT_ID)?;
     Ok(())
 }

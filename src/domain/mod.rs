@@ -4,10 +4,13 @@
 pub mod auth;
 pub mod card;
 pub mod codes;
+pub mod countries;
 pub mod filter;
+pub mod journal;
 pub mod lang;
 pub mod money;
 pub mod password;
+pub mod payment;
 pub mod text;
 pub mod transaction;
 pub mod user;

@@ -412,6 +412,49 @@ pub fn check_rebill(tx: &Transaction, amount: Amount) -> Result<(), OpRefusal> {
     Ok(())
 }
 
+/// The back-office operations (OPS-1 … OPS-4), in the order the Operations tab shows them.
+pub const OPERATIONS: [Operation; 4] = [
+    Operation::Refund,
+    Operation::Capture,
+    Operation::Cancel,
+    Operation::Rebill,
+];
+
+/// Whether `op` may be done on `tx` now, with the amount to propose (the most allowed
+/// for refunds and captures; the authorized amount for a cancel; the original for a
+/// rebill).
+pub fn operation_allowed(
+    op: Operation,
+    tx: &Transaction,
+    children: &[Transaction],
+    now: OffsetDateTime,
+) -> Result<Amount, OpRefusal> {
+    match op {
+        Operation::Refund => refundable(tx, children),
+        Operation::Capture => capturable(tx, children, now),
+        Operation::Cancel => check_cancel(tx, children, now).map(|()| tx.amount),
+        Operation::Rebill => check_rebill(tx, tx.amount).map(|()| tx.amount),
+        other => Err(OpRefusal::WrongOperation(other)),
+    }
+}
+
+/// Checks `op` for `amount` (ignored for a cancel, which releases the whole hold).
+pub fn check_operation(
+    op: Operation,
+    tx: &Transaction,
+    children: &[Transaction],
+    amount: Amount,
+    now: OffsetDateTime,
+) -> Result<Amount, OpRefusal> {
+    match op {
+        Operation::Refund => check_refund(tx, children, amount).map(|()| amount),
+        Operation::Capture => check_capture(tx, children, amount, now).map(|()| amount),
+        Operation::Cancel => check_cancel(tx, children, now).map(|()| tx.amount),
+        Operation::Rebill => check_rebill(tx, amount).map(|()| amount),
+        other => Err(OpRefusal::WrongOperation(other)),
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

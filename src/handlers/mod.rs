@@ -26,6 +26,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub csrf_key: [u8; 32],
+    pub gateway: Arc<crate::gateway::Gateway>,
 }
 
 /// The signed-in user with the session token that carries them.
@@ -92,6 +93,20 @@ impl Ctx {
     {
         let db = self.state.db.clone();
         match tokio::task::spawn_blocking(move || f(&db)).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.internal(&e)),
+            Err(e) => Err(self.internal(&e)),
+        }
+    }
+
+    /// Runs blocking gateway work (payments, operations) off the async executor.
+    pub async fn gateway<T, F>(&self, f: F) -> poem::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&crate::gateway::Gateway) -> db::Result<T> + Send + 'static,
+    {
+        let g = self.state.gateway.clone();
+        match tokio::task::spawn_blocking(move || f(&g)).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(self.internal(&e)),
             Err(e) => Err(self.internal(&e)),

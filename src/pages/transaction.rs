@@ -6,6 +6,7 @@ use super::layout::{Tab, page};
 use super::transactions::{card_type, datetime, merchant_name, table};
 use crate::db::notes::{HistoryEntry, JournalEntry, NoteEntry};
 use crate::db::{self, Db, Scope};
+use crate::domain::codes::ResultCode;
 use crate::domain::money::format_amount;
 use crate::domain::transaction::{
     AuthorizationState, Operation, Party, Transaction, authorization_state,
@@ -347,28 +348,39 @@ fn general(ctx: &Ctx, d: &Detail) -> Markup {
     }
 }
 
-/// The stored processing steps, or the outcome recorded on the row itself.
-fn journal_lines(ctx: &Ctx, d: &Detail) -> Vec<JournalEntry> {
+/// The stored processing steps as (time, text, code), or the outcome recorded on
+/// the row itself for rows written without a journal (imports, demo data).
+fn journal_lines(ctx: &Ctx, d: &Detail) -> Vec<(i64, String, Option<ResultCode>)> {
     if !d.journal.is_empty() {
-        return d.journal.clone();
+        return d
+            .journal
+            .iter()
+            .map(|j| {
+                let mut text = j.step.text(ctx.lang);
+                if let Some(c) = j.code {
+                    text = format!("{text} – {}", c.text(ctx.lang));
+                }
+                (j.at, text, j.code)
+            })
+            .collect();
     }
-    vec![JournalEntry {
-        at: d.tx.at,
-        step: format!(
+    vec![(
+        d.tx.at,
+        format!(
             "{} – {}",
             d.tx.operation.label(ctx.lang),
             d.tx.code.text(ctx.lang)
         ),
-        code: Some(d.tx.code.value()),
-    }]
+        Some(d.tx.code),
+    )]
 }
 
 fn journal(ctx: &Ctx, d: &Detail) -> Markup {
     html! {
         div class="table-wrap" { table class="grid" {
             thead { tr { th { "Date" } th { (ctx.t("Étape", "Step")) } th { "Code" } } }
-            tbody { @for j in journal_lines(ctx, d) {
-                tr { td class="nowrap" { (datetime(j.at)) } td { (j.step) } td { @if let Some(c) = j.code { (format!("{c:03}")) } } }
+            tbody { @for (at, text, code) in journal_lines(ctx, d) {
+                tr { td class="nowrap" { (datetime(at)) } td { (text) } td { @if let Some(c) = code { (c) } } }
             } }
         } }
     }

@@ -1,0 +1,140 @@
+//! The durable email outbox (LINK-5): a message is written in the same transaction as
+//! what it announces, then sent by the mail worker, retried with back-off, each
+//! attempt recorded.
+
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use super::tables::{MAIL_DUE_AT_ID, MAIL_ID_TO_MAIL};
+use super::{Db, Result, codec, next_id};
+
+/// What a message is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailKind {
+    PaymentLink,
+    Receipt,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailAttempt {
+    pub at: i64,
+    /// `None` when the server took the message.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailState {
+    Pending,
+    Sent,
+    /// Given up after too many attempts or a permanent refusal.
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    pub id: u64,
+    pub created_at: i64,
+    pub kind: MailKind,
+    pub merchant_id: u64,
+    pub request_id: u64,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub state: MailState,
+    pub next_at: i64,
+    pub attempts: Vec<MailAttempt>,
+}
+
+/// Queues a message (its `id` must be 0) for sending at once; returns its id.
+pub fn enqueue(wtx: &WriteTransaction, mail: &mut Mail) -> Result<u64> {
+    mail.id = next_id(wtx, "next_mail_id", 1)?;
+    mail.state = MailState::Pending;
+    mail.next_at = mail.created_at;
+    wtx.open_table(MAIL_DUE_AT_ID)?
+        .insert((mail.next_at, mail.id), ())?;
+    wtx.open_table(MAIL_ID_TO_MAIL)?
+        .insert(mail.id, codec::encode(mail).as_slice())?;
+    Ok(mail.id)
+}
+
+impl Db {
+    /// Pending messages due at `now`, oldest first.
+    pub fn due_mails(&self, now: i64, limit: usize) -> Result<Vec<Mail>> {
+        let rtx = self.begin_read()?;
+        let due = rtx.open_table(MAIL_DUE_AT_ID)?;
+        let t = rtx.open_table(MAIL_ID_TO_MAIL)?;
+        let mut out = Vec::new();
+        for row in due.range(..=(now, u64::MAX))?.take(limit) {
+            let id = row?.0.value().1;
+            if let Some(v) = t.get(id)? {
+                out.push(codec::decode("outbox", v.value())?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records an attempt: sent, or pending again at `retry_at`, or failed (`None`).
+    pub fn record_mail_attempt(
+        &self,
+        id: u64,
+        attempt: MailAttempt,
+        retry_at: Option<i64>,
+    ) -> Result<Option<Mail>> {
+        let wtx = self.begin_write()?;
+        let updated = {
+            let mut t = wtx.open_table(MAIL_ID_TO_MAIL)?;
+            let mut due = wtx.open_table(MAIL_DUE_AT_ID)?;
+            let found: Option<Mail> = t
+                .get(id)?
+                .map(|v| codec::decode("outbox", v.value()))
+                .transpose()?;
+            match found {
+                Some(mut mail) if mail.state == MailState::Pending => {
+                    due.remove((mail.next_at, mail.id))?;
+                    let sent = attempt.error.is_none();
+                    mail.attempts.push(attempt);
+                    match (sent, retry_at) {
+                        (true, _) => mail.state = MailState::Sent,
+                        (false, Some(at)) => {
+                            mail.next_at = at;
+                            due.insert((at, mail.id), ())?;
+                        }
+                        (false, None) => mail.state = MailState::Failed,
+                    }
+                    t.insert(mail.id, codec::encode(&mail).as_slice())?;
+                    Some(mail)
+                }
+                _ => None,
+            }
+        };
+        wtx.commit()?;
+        Ok(updated)
+    }
+
+    pub fn mail(&self, id: u64) -> Result<Option<Mail>> {
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(MAIL_ID_TO_MAIL)?;
+        t.get(id)?
+            .map(|v| codec::decode("outbox", v.value()))
+            .transpose()
+    }
+
+    /// Messages newest first, older than `before` when given.
+    pub fn mails(&self, before: Option<u64>, limit: usize) -> Result<Vec<Mail>> {
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(MAIL_ID_TO_MAIL)?;
+        let mut out = Vec::new();
+        for row in t.range(..before.unwrap_or(u64::MAX))?.rev().take(limit) {
+            out.push(codec::decode("outbox", row?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// How many messages wait for sending.
+    pub fn pending_mail_count(&self) -> Result<u64> {
+        use redb::ReadableTableMetadata;
+        let rtx = self.begin_read()?;
+        Ok(rtx.open_table(MAIL_DUE_AT_ID)?.len()?)
+    }
+}

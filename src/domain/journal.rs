@@ -1,0 +1,181 @@
+//! The processing steps written to a transaction's Journal, rendered in the reader's
+//! language (stored as data, never as text in one language).
+
+use serde::{Deserialize, Serialize};
+
+use super::Lang;
+use super::codes::ResultCode;
+use super::money::{Amount, Currency, format_amount};
+use super::transaction::Operation;
+
+/// A fraud or acceptance rule that stopped a payment (FRAUD-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rule {
+    /// Too many refused attempts on one payment request.
+    TooManyAttempts { limit: u32 },
+    /// International card not enrolled in 3-D Secure (FRAUD-3).
+    InternationalWithout3ds,
+    /// A scheme the gateway does not accept (American Express).
+    BrandNotAccepted,
+}
+
+impl Rule {
+    pub fn text(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Rule::TooManyAttempts { limit }, Lang::Fr) => {
+                format!("trop de tentatives refusées ({limit}) sur cette demande de paiement")
+            }
+            (Rule::TooManyAttempts { limit }, Lang::En) => {
+                format!("too many refused attempts ({limit}) on this payment request")
+            }
+            (Rule::InternationalWithout3ds, Lang::Fr) => {
+                "carte internationale non enrôlée 3-D Secure".into()
+            }
+            (Rule::InternationalWithout3ds, Lang::En) => {
+                "international card not enrolled in 3-D Secure".into()
+            }
+            (Rule::BrandNotAccepted, Lang::Fr) => "réseau de carte non accepté".into(),
+            (Rule::BrandNotAccepted, Lang::En) => "card scheme not accepted".into(),
+        }
+    }
+}
+
+/// One step of the processing of a transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    /// The payment page received the card for payment request `request`.
+    CardReceived { request: u64 },
+    /// The directory server's answer: enrolled (frictionless or challenge) or not.
+    Enrolment { enrolled: bool, challenge: bool },
+    /// The issuer's page asked the cardholder for a code.
+    ChallengeShown,
+    /// The cardholder typed the code; right or wrong.
+    ChallengeAnswered { passed: bool },
+    /// The cardholder left before finishing.
+    Abandoned,
+    /// A rule refused the payment before the acquirer was called.
+    RefusedByRule(Rule),
+    /// Sent to the acquirer.
+    Sent {
+        acquirer: String,
+        operation: Operation,
+    },
+    /// The acquirer's answer.
+    Answer,
+    /// An operation asked from the back office on this transaction.
+    Requested {
+        operation: Operation,
+        user: String,
+        amount: Amount,
+        currency: Currency,
+    },
+    /// Written as transaction `id`.
+    Linked { operation: Operation, id: u64 },
+}
+
+impl Step {
+    pub fn text(&self, lang: Lang) -> String {
+        let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
+        match self {
+            Step::CardReceived { request } => match lang {
+                Lang::Fr => format!("Carte reçue par la page de paiement (demande n° {request})"),
+                Lang::En => format!("Card received by the payment page (request no. {request})"),
+            },
+            Step::Enrolment {
+                enrolled: false, ..
+            } => t(
+                "3-D Secure : carte non enrôlée",
+                "3-D Secure: card not enrolled",
+            ),
+            Step::Enrolment {
+                challenge: true, ..
+            } => t(
+                "3-D Secure : carte enrôlée, code demandé au porteur",
+                "3-D Secure: card enrolled, code asked from the cardholder",
+            ),
+            Step::Enrolment { .. } => t(
+                "3-D Secure : carte enrôlée, authentifiée sans saisie",
+                "3-D Secure: card enrolled, authenticated without a challenge",
+            ),
+            Step::ChallengeShown => t(
+                "Page de la banque émettrice affichée (saisie du code)",
+                "Issuer page shown (code entry)",
+            ),
+            Step::ChallengeAnswered { passed: true } => {
+                t("Code 3-D Secure correct", "3-D Secure code correct")
+            }
+            Step::ChallengeAnswered { passed: false } => {
+                t("Code 3-D Secure erroné", "3-D Secure code wrong")
+            }
+            Step::Abandoned => t(
+                "Paiement abandonné par le porteur",
+                "Payment abandoned by the cardholder",
+            ),
+            Step::RefusedByRule(rule) => match lang {
+                Lang::Fr => format!("Refusée par une règle : {}", rule.text(lang)),
+                Lang::En => format!("Refused by a rule: {}", rule.text(lang)),
+            },
+            Step::Sent {
+                acquirer,
+                operation,
+            } => match lang {
+                Lang::Fr => format!(
+                    "Envoyée à l'acquéreur ({acquirer}) : {}",
+                    operation.label(lang)
+                ),
+                Lang::En => format!(
+                    "Sent to the acquirer ({acquirer}): {}",
+                    operation.label(lang)
+                ),
+            },
+            Step::Answer => t("Réponse de l'acquéreur", "Acquirer's answer"),
+            Step::Requested {
+                operation,
+                user,
+                amount,
+                currency,
+            } => match lang {
+                Lang::Fr => format!(
+                    "{} de {} demandé par {user}",
+                    operation.label(lang),
+                    format_amount(*amount, *currency, lang)
+                ),
+                Lang::En => format!(
+                    "{} of {} requested by {user}",
+                    operation.label(lang),
+                    format_amount(*amount, *currency, lang)
+                ),
+            },
+            Step::Linked { operation, id } => match lang {
+                Lang::Fr => format!("Enregistrée : {} n° {id}", operation.label(lang)),
+                Lang::En => format!("Recorded: {} no. {id}", operation.label(lang)),
+            },
+        }
+    }
+}
+
+/// A step with its time and, when it has one, the result code it ended with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub at: i64,
+    pub step: Step,
+    pub code: Option<ResultCode>,
+}
+
+impl JournalEntry {
+    pub fn new(at: i64, step: Step) -> JournalEntry {
+        JournalEntry {
+            at,
+            step,
+            code: None,
+        }
+    }
+
+    pub fn with_code(at: i64, step: Step, code: ResultCode) -> JournalEntry {
+        JournalEntry {
+            at,
+            step,
+            code: Some(code),
+        }
+    }
+}

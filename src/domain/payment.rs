@@ -1,0 +1,674 @@
+//! Payment requests (LINK-1 … LINK-4): the virtual terminal's form, the request's
+//! life (waiting, paid, expired, blocked, cancelled), the card form of the payment
+//! page, and the two rows every payment attempt writes (FLOW-1). Pure: time is passed in.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, OffsetDateTime};
+
+use super::Lang;
+use super::card::{CardError, Expiry, Pan, check_cvv};
+use super::codes::ResultCode;
+use super::countries;
+use super::money::{Amount, Currency, parse_positive_amount};
+use super::transaction::{Initiator, Operation, Party, SaleDetails, StoredCard, Transaction};
+use super::user::FieldError;
+
+/// Default link validity (LINK-1).
+pub const DEFAULT_VALIDITY_DAYS: u32 = 2;
+pub const MAX_VALIDITY_DAYS: u32 = 30;
+/// Refused attempts on one request before the next one answers 585 (configurable).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+/// Where a payment request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RequestStatus {
+    Waiting,
+    Paid,
+    Expired,
+    Blocked,
+    Cancelled,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 5] = [
+        RequestStatus::Waiting,
+        RequestStatus::Paid,
+        RequestStatus::Expired,
+        RequestStatus::Blocked,
+        RequestStatus::Cancelled,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            RequestStatus::Waiting => "waiting",
+            RequestStatus::Paid => "paid",
+            RequestStatus::Expired => "expired",
+            RequestStatus::Blocked => "blocked",
+            RequestStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (fr, en) = match self {
+            RequestStatus::Waiting => ("En attente", "Waiting"),
+            RequestStatus::Paid => ("Payée", "Paid"),
+            RequestStatus::Expired => ("Expirée", "Expired"),
+            RequestStatus::Blocked => ("Bloquée", "Blocked"),
+            RequestStatus::Cancelled => ("Annulée", "Cancelled"),
+        };
+        lang.pick(fr, en)
+    }
+}
+
+/// A payment request sent (or shown) to a customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRequest {
+    pub id: u64,
+    pub merchant_id: u64,
+    pub terminal: u32,
+    pub created_at: i64,
+    pub created_by: String,
+    /// Sale or Authorization.
+    pub operation: Operation,
+    pub order_id: String,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub description: String,
+    /// Language of the email and of the payment page.
+    pub lang: Lang,
+    pub expires_at: i64,
+    pub holder: Party,
+    /// The secret of the link (128 random bits, hex); looked up by its hash.
+    pub token: String,
+    pub cancelled: Option<(i64, String)>,
+    /// The accepted sale or authorization.
+    pub paid_tx: Option<u64>,
+    pub refused_attempts: u32,
+    pub blocked: bool,
+    /// Sale / authorization rows of every attempt, oldest first.
+    pub attempts: Vec<u64>,
+    /// Outbox messages sent for this request.
+    pub emails: Vec<u64>,
+}
+
+impl PaymentRequest {
+    pub fn status(&self, now: OffsetDateTime) -> RequestStatus {
+        if self.cancelled.is_some() {
+            RequestStatus::Cancelled
+        } else if self.paid_tx.is_some() {
+            RequestStatus::Paid
+        } else if self.blocked {
+            RequestStatus::Blocked
+        } else if now.unix_timestamp() > self.expires_at {
+            RequestStatus::Expired
+        } else {
+            RequestStatus::Waiting
+        }
+    }
+
+    /// Counts a refused attempt; blocks the request at `max_attempts`.
+    pub fn record_refusal(&mut self, max_attempts: u32) {
+        self.refused_attempts += 1;
+        if self.refused_attempts >= max_attempts.max(1) {
+            self.blocked = true;
+        }
+    }
+
+    /// The link the customer opens.
+    pub fn link(&self, base_url: &str) -> String {
+        format!("{base_url}/payment/{}", self.token)
+    }
+}
+
+/// The virtual terminal's form as typed (LINK-1). Every field is text so that bad
+/// input comes back with a message, never a rejection by the deserializer.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RequestForm {
+    pub merchant: String,
+    pub terminal: String,
+    pub operation: String,
+    pub order_id: String,
+    pub amount: String,
+    pub currency: String,
+    pub description: String,
+    pub lang: String,
+    pub validity_days: String,
+    pub name: String,
+    pub address: String,
+    pub postcode: String,
+    pub city: String,
+    pub state: String,
+    pub country: String,
+    pub phone: String,
+    pub email: String,
+    pub id_number: String,
+    pub birth_date: String,
+    /// Which button: `send` or `show`.
+    pub action: String,
+}
+
+/// A validated virtual-terminal form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestInput {
+    pub operation: Operation,
+    pub order_id: String,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub description: String,
+    pub lang: Lang,
+    pub validity_days: u32,
+    pub holder: Party,
+}
+
+fn too_long(field: &'static str, max: usize) -> FieldError {
+    FieldError::new(
+        field,
+        format!("{max} caractères au plus."),
+        format!("At most {max} characters."),
+    )
+}
+
+fn required(field: &'static str) -> FieldError {
+    FieldError::new(
+        field,
+        "Ce champ est obligatoire.",
+        "This field is required.",
+    )
+}
+
+/// Trims and bounds a free-text field.
+fn text(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    value: &str,
+    max: usize,
+    mandatory: bool,
+) -> String {
+    let v = value.trim().to_string();
+    if mandatory && v.is_empty() {
+        errors.push(required(field));
+    } else if v.chars().count() > max {
+        errors.push(too_long(field, max));
+    } else if v.chars().any(char::is_control) && field != "description" {
+        errors.push(FieldError::new(
+            field,
+            "Caractères non autorisés.",
+            "Characters not allowed.",
+        ));
+    }
+    v
+}
+
+/// A plausible email address: one `@`, a dot in the domain, no spaces.
+pub fn valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && s.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+impl RequestForm {
+    /// Validates every field at once, so that all errors are shown in place.
+    pub fn parse(&self, today: Date) -> Result<RequestInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let operation = match self.operation.trim() {
+            "" | "sale" => Some(Operation::Sale),
+            "authorization" => Some(Operation::Authorization),
+            _ => {
+                errors.push(FieldError::new(
+                    "operation",
+                    "Choisissez Vente ou Autorisation.",
+                    "Choose Sale or Authorization.",
+                ));
+                None
+            }
+        };
+        let order_id = text(&mut errors, "order_id", &self.order_id, 64, true);
+        let amount = match parse_positive_amount(&self.amount) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                errors.push(FieldError::new(
+                    "amount",
+                    e.message(Lang::Fr),
+                    e.message(Lang::En),
+                ));
+                None
+            }
+        };
+        let currency = Currency::parse(&self.currency);
+        if currency.is_none() {
+            errors.push(FieldError::new(
+                "currency",
+                "Choisissez la monnaie.",
+                "Choose the currency.",
+            ));
+        }
+        let description = text(&mut errors, "description", &self.description, 500, false);
+        let lang = Lang::parse(&self.lang).unwrap_or_default();
+        let validity_days = match self.validity_days.trim() {
+            "" => Some(DEFAULT_VALIDITY_DAYS),
+            s => match s.parse::<u32>() {
+                Ok(d) if (1..=MAX_VALIDITY_DAYS).contains(&d) => Some(d),
+                _ => {
+                    errors.push(FieldError::new(
+                        "validity_days",
+                        format!("Un nombre de jours de 1 à {MAX_VALIDITY_DAYS}."),
+                        format!("A number of days from 1 to {MAX_VALIDITY_DAYS}."),
+                    ));
+                    None
+                }
+            },
+        };
+        let name = text(&mut errors, "name", &self.name, 80, true);
+        let address = text(&mut errors, "address", &self.address, 120, false);
+        let postcode = text(&mut errors, "postcode", &self.postcode, 16, false);
+        let city = text(&mut errors, "city", &self.city, 80, false);
+        let state = text(&mut errors, "state", &self.state, 80, false);
+        let country = match self.country.trim() {
+            "" => String::new(),
+            c => countries::parse(c).unwrap_or_else(|| {
+                errors.push(FieldError::new(
+                    "country",
+                    "Pays inconnu.",
+                    "Unknown country.",
+                ));
+                String::new()
+            }),
+        };
+        let phone = text(&mut errors, "phone", &self.phone, 24, false);
+        if !phone.is_empty()
+            && !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
+            errors.push(FieldError::new(
+                "phone",
+                "Chiffres, espaces et + - ( ) seulement.",
+                "Digits, spaces and + - ( ) only.",
+            ));
+        }
+        let email = text(&mut errors, "email", &self.email, 254, true);
+        if !email.is_empty() && !valid_email(&email) {
+            errors.push(FieldError::new(
+                "email",
+                "Adresse électronique invalide (exemple : nom@domaine.ma).",
+                "Invalid email address (example: name@domain.com).",
+            ));
+        }
+        let id_number = text(&mut errors, "id_number", &self.id_number, 40, false);
+        let birth_date = match self.birth_date.trim() {
+            "" => String::new(),
+            s => match Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
+                Ok(d) if d < today => s.to_string(),
+                _ => {
+                    errors.push(FieldError::new(
+                        "birth_date",
+                        "Date passée au format AAAA-MM-JJ.",
+                        "A past date as YYYY-MM-DD.",
+                    ));
+                    String::new()
+                }
+            },
+        };
+        match (operation, amount, currency, validity_days) {
+            (Some(operation), Some(amount), Some(currency), Some(validity_days))
+                if errors.is_empty() =>
+            {
+                Ok(RequestInput {
+                    operation,
+                    order_id,
+                    amount,
+                    currency,
+                    description,
+                    lang,
+                    validity_days,
+                    holder: Party {
+                        name,
+                        address,
+                        postcode,
+                        city,
+                        state,
+                        country,
+                        phone,
+                        email,
+                        birth_date,
+                        id_number,
+                    },
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+impl RequestInput {
+    /// The request these details make, valid `validity_days` from `now`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn into_request(
+        self,
+        merchant_id: u64,
+        terminal: u32,
+        created_by: &str,
+        token: String,
+        now: OffsetDateTime,
+    ) -> PaymentRequest {
+        PaymentRequest {
+            id: 0,
+            merchant_id,
+            terminal,
+            created_at: now.unix_timestamp(),
+            created_by: created_by.to_string(),
+            operation: self.operation,
+            order_id: self.order_id,
+            amount: self.amount,
+            currency: self.currency,
+            description: self.description,
+            lang: self.lang,
+            expires_at: (now + Duration::days(i64::from(self.validity_days))).unix_timestamp(),
+            holder: self.holder,
+            token,
+            cancelled: None,
+            paid_tx: None,
+            refused_attempts: 0,
+            blocked: false,
+            attempts: Vec::new(),
+            emails: Vec::new(),
+        }
+    }
+}
+
+/// The card form of the payment page as typed.
+#[derive(Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CardForm {
+    pub holder: String,
+    pub number: String,
+    pub expiry: String,
+    pub cvv: String,
+    /// One-time key of the rendered form: a second submit of the same form gets
+    /// the first one's answer.
+    pub attempt: String,
+}
+
+impl std::fmt::Debug for CardForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardForm")
+            .field("holder", &self.holder)
+            .field("attempt", &self.attempt)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A card ready for the acquirer. The number and code live only in memory.
+pub struct CardDetails {
+    pub holder: String,
+    pub pan: Pan,
+    pub expiry: Expiry,
+    pub cvv: String,
+}
+
+fn card_error(field: &'static str, e: &CardError) -> FieldError {
+    FieldError::new(field, e.message(Lang::Fr), e.message(Lang::En))
+}
+
+impl CardForm {
+    /// Checks the card before anything is sent: holder, Luhn, expiry, code shape.
+    pub fn parse(&self, today: Date) -> Result<CardDetails, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let holder = text(&mut errors, "holder", &self.holder, 80, true);
+        let pan = Pan::parse(&self.number)
+            .map_err(|e| errors.push(card_error("number", &e)))
+            .ok();
+        let expiry = match Expiry::parse(&self.expiry) {
+            Ok(e) if e.is_expired(today) => {
+                errors.push(card_error("expiry", &CardError::Expired));
+                None
+            }
+            Ok(e) => Some(e),
+            Err(e) => {
+                errors.push(card_error("expiry", &e));
+                None
+            }
+        };
+        let brand = pan.as_ref().map(Pan::brand);
+        let cvv = self.cvv.trim().to_string();
+        let cvv_ok = match brand {
+            Some(b) => check_cvv(&cvv, b).is_ok(),
+            None => (3..=4).contains(&cvv.len()) && cvv.chars().all(|c| c.is_ascii_digit()),
+        };
+        if !cvv_ok {
+            errors.push(card_error("cvv", &CardError::BadCvv));
+        }
+        match (pan, expiry) {
+            (Some(pan), Some(expiry)) if errors.is_empty() => Ok(CardDetails {
+                holder,
+                pan,
+                expiry,
+                cvv,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl CardDetails {
+    /// The card as stored: BIN, last 4, brand, expiry, holder, keyed token.
+    pub fn stored(&self, key: &[u8], country: &str, authenticated: bool) -> StoredCard {
+        StoredCard {
+            bin: self.pan.bin().to_string(),
+            last4: self.pan.last4().to_string(),
+            pan_len: u8::try_from(self.pan.len()).unwrap_or(19),
+            brand: Some(self.pan.brand()),
+            exp_month: self.expiry.month,
+            exp_year: self.expiry.year,
+            holder: self.holder.clone(),
+            token: self.pan.storage_token(key),
+            three_ds: authenticated,
+            country: country.to_string(),
+        }
+    }
+}
+
+/// The context of an attempt: who pays, from where, on which merchant account.
+pub struct AttemptContext<'a> {
+    pub request: &'a PaymentRequest,
+    pub card: StoredCard,
+    pub ip: &'a str,
+    pub at: i64,
+    pub test: bool,
+    pub merchant_account: String,
+    pub statement_descriptor: String,
+}
+
+/// The two rows of an attempt (FLOW-1): the 3-D Secure verification ending with
+/// `three_ds_code`, then the sale or authorization ending with `code`. The second
+/// row's `parent_id` is set once the first has its id.
+pub fn attempt_rows(
+    cx: &AttemptContext,
+    three_ds_code: ResultCode,
+    code: ResultCode,
+) -> [Transaction; 2] {
+    let r = cx.request;
+    let row = |operation, code| Transaction {
+        id: 0,
+        at: cx.at,
+        merchant_id: r.merchant_id,
+        operation,
+        amount: r.amount,
+        currency: r.currency,
+        code,
+        card: Some(cx.card.clone()),
+        initiator: Initiator {
+            user_name: r.created_by.clone(),
+            ip: cx.ip.to_string(),
+            terminal: r.terminal,
+            merchant_account: cx.merchant_account.clone(),
+            point_of_sale: format!("LINK-{}", r.id),
+        },
+        sale: SaleDetails {
+            order_id: r.order_id.clone(),
+            description: r.description.clone(),
+            order_amount: Some(r.amount),
+            product_id: String::new(),
+            comment: String::new(),
+        },
+        buyer: r.holder.clone(),
+        shipping: Party::default(),
+        affiliation: Default::default(),
+        test: cx.test,
+        parent_id: None,
+        statement_descriptor: cx.statement_descriptor.clone(),
+    };
+    [
+        row(Operation::ThreeDSecure, three_ds_code),
+        row(r.operation, code),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn form() -> RequestForm {
+        RequestForm {
+            operation: "sale".into(),
+            order_id: "CMD-1".into(),
+            amount: "250,00".into(),
+            currency: "MAD".into(),
+            name: "Salma Idrissi".into(),
+            email: "salma@example.ma".into(),
+            country: "ma".into(),
+            ..RequestForm::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_form_gives_a_request_valid_two_days_by_default() {
+        let input = form().parse(date!(2026 - 06 - 01)).unwrap();
+        assert_eq!(input.amount.minor(), 25_000);
+        assert_eq!(input.holder.country, "MA");
+        assert_eq!(input.validity_days, 2);
+        let now = datetime!(2026-06-01 10:00 UTC);
+        let req = input.into_request(1, 21114, "shop.manager", "t".into(), now);
+        assert_eq!(req.status(now), RequestStatus::Waiting);
+        assert_eq!(
+            req.status(now + Duration::days(2)),
+            RequestStatus::Waiting,
+            "valid through its last second"
+        );
+        assert_eq!(
+            req.status(now + Duration::days(2) + Duration::seconds(1)),
+            RequestStatus::Expired
+        );
+    }
+
+    #[test]
+    fn required_fields_and_bad_amounts_get_a_message_each() {
+        let today = date!(2026 - 06 - 01);
+        let errors = RequestForm::default().parse(today).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        for f in ["order_id", "amount", "currency", "name", "email"] {
+            assert!(fields.contains(&f), "{f} missing in {fields:?}");
+        }
+        for bad in ["0", "-5", "1e3", "10,001", "99999999999999"] {
+            let mut f = form();
+            f.amount = bad.into();
+            let errors = f.parse(today).unwrap_err();
+            assert_eq!(errors.len(), 1, "{bad}");
+            assert_eq!(errors[0].field, "amount");
+        }
+        let mut f = form();
+        f.email = "not an email".into();
+        f.validity_days = "0".into();
+        f.birth_date = "2030-01-01".into();
+        let fields: Vec<_> = f
+            .parse(today)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["validity_days", "email", "birth_date"]);
+    }
+
+    #[test]
+    fn three_refusals_block_a_request() {
+        let now = datetime!(2026-06-01 10:00 UTC);
+        let mut req = form()
+            .parse(now.date())
+            .unwrap()
+            .into_request(1, 1, "u", "t".into(), now);
+        req.record_refusal(3);
+        req.record_refusal(3);
+        assert_eq!(req.status(now), RequestStatus::Waiting);
+        req.record_refusal(3);
+        assert_eq!(req.status(now), RequestStatus::Blocked);
+        req.paid_tx = Some(9);
+        assert_eq!(req.status(now), RequestStatus::Paid);
+        req.cancelled = Some((0, "u".into()));
+        assert_eq!(req.status(now), RequestStatus::Cancelled);
+    }
+
+    #[test]
+    fn the_card_form_checks_luhn_expiry_and_code_before_sending() {
+        let today = date!(2026 - 06 - 01);
+        let card = |number: &str, expiry: &str, cvv: &str| CardForm {
+            holder: "Salma Idrissi".into(),
+            number: number.into(),
+            expiry: expiry.into(),
+            cvv: cvv.into(),
+            attempt: String::new(),
+        };
+        let ok = card("4111 1111 1111 1111", "12/30", "123")
+            .parse(today)
+            .unwrap();
+        assert_eq!(ok.pan.last4(), "1111");
+        let fields = |c: CardForm| -> Vec<&str> {
+            c.parse(today)
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(fields(card("4111111111111112", "12/30", "123")), ["number"]);
+        assert_eq!(fields(card("4111111111111111", "05/26", "123")), ["expiry"]);
+        assert!(fields(card("4111111111111111", "06/26", "123")).is_empty());
+        assert_eq!(fields(card("4111111111111111", "13/30", "123")), ["expiry"]);
+        assert_eq!(fields(card("4111111111111111", "12/30", "12")), ["cvv"]);
+        assert_eq!(fields(card("378282246310005", "12/30", "123")), ["cvv"]);
+        assert!(fields(card("378282246310005", "12/30", "1234")).is_empty());
+    }
+
+    #[test]
+    fn an_attempt_writes_a_3ds_row_then_the_sale() {
+        let now = datetime!(2026-06-01 10:00 UTC);
+        let req = form()
+            .parse(now.date())
+            .unwrap()
+            .into_request(7, 21114, "u", "t".into(), now);
+        let cx = AttemptContext {
+            request: &req,
+            card: StoredCard::default(),
+            ip: "10.0.0.1",
+            at: now.unix_timestamp(),
+            test: true,
+            merchant_account: "ACC".into(),
+            statement_descriptor: String::new(),
+        };
+        let [three_ds, sale] =
+            attempt_rows(&cx, ResultCode::ACCEPTED, ResultCode::INSUFFICIENT_FUNDS);
+        assert_eq!(three_ds.operation, Operation::ThreeDSecure);
+        assert_eq!(sale.operation, Operation::Sale);
+        assert_eq!(sale.code, ResultCode::INSUFFICIENT_FUNDS);
+        assert_eq!(sale.merchant_id, 7);
+        assert!(sale.test && three_ds.test);
+    }
+}

@@ -1,0 +1,64 @@
+//! The gateway: payments from the payment page (with the 3-D Secure step), payment
+//! requests from the virtual terminal, and operations from the back office. Each
+//! money step is checked and written in one redb write transaction. Blocking: call
+//! from `spawn_blocking`.
+
+mod operations;
+mod pay;
+mod requests;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+use crate::acquirer::Acquirer;
+use crate::clock::Clock;
+use crate::db::Db;
+
+pub use operations::OpOutcome;
+pub use pay::{Answer, ChallengeView, Start};
+pub use requests::Created;
+
+/// The gateway's shared state. Cheap to share behind an `Arc`.
+pub struct Gateway {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub acquirer: Arc<dyn Acquirer>,
+    pub base_url: String,
+    pub max_attempts: u32,
+    /// Whether emails can leave (an SMTP server is configured).
+    pub smtp_configured: bool,
+    /// Wakes the mail worker when a message is queued.
+    pub mail_ready: Arc<Notify>,
+    card_key: [u8; 32],
+    desks: Mutex<HashMap<u64, Arc<Mutex<pay::Desk>>>>,
+}
+
+impl Gateway {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        acquirer: Arc<dyn Acquirer>,
+        base_url: String,
+        max_attempts: u32,
+        smtp_configured: bool,
+    ) -> crate::db::Result<Gateway> {
+        let card_key = db.secret("secret_key")?;
+        Ok(Gateway {
+            db,
+            clock,
+            acquirer,
+            base_url,
+            max_attempts,
+            smtp_configured,
+            mail_ready: Arc::new(Notify::new()),
+            card_key,
+            desks: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,134 @@
+//! Operations from the Operations tab (OPS-1 … OPS-5): refund, capture, cancel,
+//! rebill. The check, the acquirer's answer, the new row, its journal and the
+//! history lines are one write transaction, so two concurrent refunds of one sale
+//! cannot both pass (redb runs write transactions one at a time).
+
+use super::Gateway;
+use crate::db::notes::HistoryEntry;
+use crate::db::{self, Scope, notes, transactions};
+use crate::domain::Lang;
+use crate::domain::journal::{JournalEntry, Step};
+use crate::domain::money::{Amount, format_amount};
+use crate::domain::transaction::{OpRefusal, Operation, Transaction, check_operation};
+
+/// What an operation led to.
+#[derive(Debug)]
+pub enum OpOutcome {
+    /// Written (accepted or refused by the acquirer: see its code).
+    Done(Box<Transaction>),
+    Refused(OpRefusal),
+    NotFound,
+}
+
+impl Gateway {
+    /// Runs `op` on transaction `id` for `amount`, as `user` from `ip`.
+    pub fn operate(
+        &self,
+        scope: Scope,
+        id: u64,
+        op: Operation,
+        amount: Amount,
+        user: &str,
+        ip: &str,
+    ) -> db::Result<OpOutcome> {
+        let now = self.now();
+        let wtx = self.db.begin_write()?;
+        let Some(original) =
+            transactions::get_in(&wtx, id)?.filter(|t| scope.allows(t.merchant_id))
+        else {
+            return Ok(OpOutcome::NotFound);
+        };
+        let children = transactions::children_in(&wtx, id)?;
+        let amount = match check_operation(op, &original, &children, amount, now) {
+            Ok(a) => a,
+            Err(refusal) => return Ok(OpOutcome::Refused(refusal)),
+        };
+        let requested_at = now.unix_timestamp();
+        let code = match op {
+            Operation::Refund => self.acquirer.refund(&original, amount),
+            Operation::Capture => self.acquirer.capture(&original, amount),
+            Operation::Cancel => self.acquirer.cancel(&original),
+            _ => self.acquirer.rebill(
+                original.card.as_ref().ok_or(db::Error::NotFound)?,
+                amount,
+                original.currency,
+            ),
+        };
+        let at = self.now().unix_timestamp();
+        let mut row = Transaction {
+            id: 0,
+            at,
+            operation: op,
+            amount,
+            code,
+            parent_id: Some(original.id),
+            test: original.test || self.acquirer.is_test(),
+            ..original.clone()
+        };
+        row.initiator.user_name = user.to_string();
+        row.initiator.ip = ip.to_string();
+        if let Some(card) = row.card.as_mut()
+            && op == Operation::Rebill
+        {
+            card.three_ds = false;
+        }
+        let mut rows = [row];
+        transactions::insert_many(&wtx, &mut rows)?;
+        let [row] = rows;
+        let steps = [
+            JournalEntry::new(
+                requested_at,
+                Step::Requested {
+                    operation: op,
+                    user: user.to_string(),
+                    amount,
+                    currency: original.currency,
+                },
+            ),
+            JournalEntry::new(
+                requested_at,
+                Step::Sent {
+                    acquirer: self.acquirer.name().to_string(),
+                    operation: op,
+                },
+            ),
+            JournalEntry::with_code(at, Step::Answer, code),
+        ];
+        for j in &steps {
+            notes::add_journal(&wtx, row.id, j)?;
+        }
+        notes::add_journal(
+            &wtx,
+            original.id,
+            &JournalEntry::with_code(
+                at,
+                Step::Linked {
+                    operation: op,
+                    id: row.id,
+                },
+                code,
+            ),
+        )?;
+        let detail = format!(
+            "{} → {} ({code})",
+            format_amount(amount, original.currency, Lang::En),
+            row.id
+        );
+        for tx_id in [original.id, row.id] {
+            notes::add_history(
+                &wtx,
+                tx_id,
+                &HistoryEntry {
+                    at,
+                    user: user.to_string(),
+                    ip: ip.to_string(),
+                    action: op.key().to_string(),
+                    detail: detail.clone(),
+                },
+            )?;
+        }
+        wtx.commit()?;
+        tracing::info!(tx = row.id, parent = original.id, operation = op.key(), %code, user, "operation written");
+        Ok(OpOutcome::Done(Box::new(row)))
+    }
+}

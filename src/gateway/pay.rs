@@ -1,0 +1,527 @@
+//! A payment from the payment page (LINK-4, FLOW-1 … FLOW-4): card received, 3-D
+//! Secure (frictionless, challenge or refusal), then the sale or authorization. One
+//! payment request is handled by one thread at a time (its desk lock), so a double
+//! click or two tabs make one payment. The card number and security code stay in
+//! memory, in the desk, only while the cardholder answers the challenge.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use time::Duration;
+
+use super::Gateway;
+use crate::acquirer::{CardInfo, CardPayment, ThreeDsDecision, three_ds_decision};
+use crate::db::{self, Scope, notes, outbox, payments, transactions};
+use crate::domain::Lang;
+use crate::domain::card::Brand;
+use crate::domain::codes::ResultCode;
+use crate::domain::journal::{JournalEntry, Rule, Step};
+use crate::domain::payment::{
+    AttemptContext, CardDetails, PaymentRequest, RequestStatus, attempt_rows,
+};
+use crate::domain::transaction::{Operation, Transaction};
+
+/// How long the issuer's page waits for the code before the payment is abandoned (098).
+pub const CHALLENGE_TIMEOUT: Duration = Duration::minutes(10);
+/// A desk with nothing pending is forgotten after this long.
+const DESK_IDLE: Duration = Duration::hours(1);
+
+/// What a submitted form led to; a second submit of the same form gets the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The attempt ended; its sale or authorization row.
+    Result(u64),
+    /// The issuer asks the cardholder for a code.
+    Challenge(String),
+}
+
+/// The answer to "Pay now".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Start {
+    Answer(Answer),
+    /// Paid, expired or cancelled: no payment.
+    NotPayable(RequestStatus),
+    /// Another window is at the 3-D Secure step of this request.
+    InProgress(String),
+    Unknown,
+}
+
+/// What the issuer's page shows.
+pub struct ChallengeView {
+    pub request: PaymentRequest,
+    pub masked: String,
+    pub brand: Brand,
+}
+
+struct Challenge {
+    id: String,
+    card: CardDetails,
+    info: CardInfo,
+    started_at: i64,
+    ip: String,
+}
+
+/// What is in flight for one payment request.
+#[derive(Default)]
+pub(super) struct Desk {
+    challenge: Option<Challenge>,
+    answers: HashMap<String, Answer>,
+    last_used: i64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Holds a request's desk (no payment moves on it while held).
+pub(super) fn lock_desk(desk: &Mutex<Desk>) -> MutexGuard<'_, Desk> {
+    lock(desk)
+}
+
+/// One attempt ready to be written.
+struct Attempt<'a> {
+    card: &'a CardDetails,
+    info: CardInfo,
+    authenticated: bool,
+    ip: &'a str,
+    three_ds: ResultCode,
+    code: ResultCode,
+    three_ds_steps: Vec<JournalEntry>,
+    sale_steps: Vec<JournalEntry>,
+    /// Counts towards the refused attempts that block a request.
+    counts: bool,
+}
+
+impl Gateway {
+    pub(super) fn desk(&self, request_id: u64) -> Arc<Mutex<Desk>> {
+        lock(&self.desks).entry(request_id).or_default().clone()
+    }
+
+    /// "Pay now" on the request of `token` with a checked card. `nonce` identifies the
+    /// rendered form.
+    pub fn pay(&self, token: &str, card: CardDetails, nonce: &str, ip: &str) -> db::Result<Start> {
+        let Some(req) = self.db.payment_request_by_token(token)? else {
+            return Ok(Start::Unknown);
+        };
+        let desk = self.desk(req.id);
+        let mut desk = lock(&desk);
+        let now = self.now().unix_timestamp();
+        desk.last_used = now;
+        if let Some(a) = desk.answers.get(nonce).filter(|_| !nonce.is_empty()) {
+            return Ok(Start::Answer(a.clone()));
+        }
+        // Read again under the lock: another thread may just have paid.
+        let Some(req) = self.db.payment_request(Scope::Admin, req.id)? else {
+            return Ok(Start::Unknown);
+        };
+        if let Some(c) = desk.challenge.take() {
+            if now - c.started_at <= CHALLENGE_TIMEOUT.whole_seconds() {
+                let id = c.id.clone();
+                desk.challenge = Some(c);
+                return Ok(Start::InProgress(id));
+            }
+            self.abandon_challenge(&req, &c)?;
+        }
+        let answer = match req.status(self.now()) {
+            RequestStatus::Waiting => self.start(&req, card, ip, &mut desk)?,
+            RequestStatus::Blocked => {
+                let info = self.acquirer.enrolment(&card.pan);
+                let rule = Rule::TooManyAttempts {
+                    limit: self.max_attempts,
+                };
+                let code = ResultCode::TOO_MANY_ATTEMPTS;
+                let steps = vec![
+                    JournalEntry::new(now, Step::CardReceived { request: req.id }),
+                    JournalEntry::with_code(now, Step::RefusedByRule(rule), code),
+                ];
+                let id = self.record(
+                    &req,
+                    Attempt {
+                        card: &card,
+                        info,
+                        authenticated: false,
+                        ip,
+                        three_ds: code,
+                        code,
+                        sale_steps: steps.clone(),
+                        three_ds_steps: steps,
+                        counts: false,
+                    },
+                )?;
+                Answer::Result(id)
+            }
+            other => return Ok(Start::NotPayable(other)),
+        };
+        if !nonce.is_empty() {
+            desk.answers.insert(nonce.to_string(), answer.clone());
+        }
+        Ok(Start::Answer(answer))
+    }
+
+    /// 3-D Secure decision, then the acquirer (or the challenge page).
+    fn start(
+        &self,
+        req: &PaymentRequest,
+        card: CardDetails,
+        ip: &str,
+        desk: &mut Desk,
+    ) -> db::Result<Answer> {
+        let now = self.now().unix_timestamp();
+        let info = self.acquirer.enrolment(&card.pan);
+        let received = JournalEntry::new(now, Step::CardReceived { request: req.id });
+        let enrolment = JournalEntry::new(
+            now,
+            Step::Enrolment {
+                enrolled: info.enrolment != crate::acquirer::Enrolment::NotEnrolled,
+                challenge: info.enrolment == crate::acquirer::Enrolment::Challenge,
+            },
+        );
+        match three_ds_decision(info) {
+            ThreeDsDecision::Challenge => {
+                let id = crate::db::payments::new_link_token();
+                desk.challenge = Some(Challenge {
+                    id: id.clone(),
+                    card,
+                    info,
+                    started_at: now,
+                    ip: ip.to_string(),
+                });
+                Ok(Answer::Challenge(id))
+            }
+            ThreeDsDecision::Refuse(code) => {
+                let rule = if info.brand == Brand::Amex {
+                    Rule::BrandNotAccepted
+                } else {
+                    Rule::InternationalWithout3ds
+                };
+                let refused = JournalEntry::with_code(now, Step::RefusedByRule(rule), code);
+                let id = self.record(
+                    req,
+                    Attempt {
+                        card: &card,
+                        info,
+                        authenticated: false,
+                        ip,
+                        three_ds: code,
+                        code,
+                        three_ds_steps: vec![received, enrolment, refused.clone()],
+                        sale_steps: vec![refused],
+                        counts: true,
+                    },
+                )?;
+                Ok(Answer::Result(id))
+            }
+            decision => {
+                let authenticated = decision == ThreeDsDecision::Pass;
+                let three_ds_steps = vec![
+                    received,
+                    JournalEntry {
+                        code: Some(ResultCode::ACCEPTED),
+                        ..enrolment
+                    },
+                ];
+                self.send(req, &card, info, authenticated, ip, three_ds_steps)
+                    .map(Answer::Result)
+            }
+        }
+    }
+
+    /// Sends the sale or authorization and writes the attempt.
+    fn send(
+        &self,
+        req: &PaymentRequest,
+        card: &CardDetails,
+        info: CardInfo,
+        authenticated: bool,
+        ip: &str,
+        three_ds_steps: Vec<JournalEntry>,
+    ) -> db::Result<u64> {
+        let payment = CardPayment {
+            pan: &card.pan,
+            expiry: card.expiry,
+            cvv: &card.cvv,
+            amount: req.amount,
+            currency: req.currency,
+        };
+        let sent_at = self.now().unix_timestamp();
+        let code = if req.operation == Operation::Authorization {
+            self.acquirer.authorize(&payment)
+        } else {
+            self.acquirer.sale(&payment)
+        };
+        let at = self.now().unix_timestamp();
+        let sale_steps = vec![
+            JournalEntry::new(
+                sent_at,
+                Step::Sent {
+                    acquirer: self.acquirer.name().to_string(),
+                    operation: req.operation,
+                },
+            ),
+            JournalEntry::with_code(at, Step::Answer, code),
+        ];
+        self.record(
+            req,
+            Attempt {
+                card,
+                info,
+                authenticated,
+                ip,
+                three_ds: ResultCode::ACCEPTED,
+                code,
+                three_ds_steps,
+                sale_steps,
+                counts: true,
+            },
+        )
+    }
+
+    /// The challenge `challenge_id` of the request of `token`, if it is pending.
+    pub fn challenge(&self, token: &str, challenge_id: &str) -> db::Result<Option<ChallengeView>> {
+        let Some(req) = self.db.payment_request_by_token(token)? else {
+            return Ok(None);
+        };
+        let desk = self.desk(req.id);
+        let desk = lock(&desk);
+        Ok(desk
+            .challenge
+            .as_ref()
+            .filter(|c| c.id == challenge_id)
+            .map(|c| ChallengeView {
+                masked: c.card.pan.masked(),
+                brand: c.info.brand,
+                request: req.clone(),
+            }))
+    }
+
+    /// The cardholder's code on the issuer's page. `None` when the challenge is gone
+    /// (answered in another window, abandoned, or lost in a restart).
+    pub fn answer_challenge(
+        &self,
+        token: &str,
+        challenge_id: &str,
+        code: &str,
+    ) -> db::Result<Option<Answer>> {
+        let Some(req) = self.db.payment_request_by_token(token)? else {
+            return Ok(None);
+        };
+        let desk = self.desk(req.id);
+        let mut desk = lock(&desk);
+        desk.last_used = self.now().unix_timestamp();
+        let Some(c) = desk.challenge.take_if(|c| c.id == challenge_id) else {
+            return Ok(desk.answers.get(challenge_id).cloned());
+        };
+        let Some(req) = self.db.payment_request(Scope::Admin, req.id)? else {
+            return Ok(None);
+        };
+        let now = self.now().unix_timestamp();
+        if now - c.started_at > CHALLENGE_TIMEOUT.whole_seconds()
+            || req.status(self.now()) != RequestStatus::Waiting
+        {
+            self.abandon_challenge(&req, &c)?;
+            return Ok(None);
+        }
+        let verdict = self.acquirer.verify_challenge(&c.card.pan, code);
+        let passed = verdict.is_accepted();
+        let steps = vec![
+            JournalEntry::new(c.started_at, Step::CardReceived { request: req.id }),
+            JournalEntry::new(
+                c.started_at,
+                Step::Enrolment {
+                    enrolled: true,
+                    challenge: true,
+                },
+            ),
+            JournalEntry::new(c.started_at, Step::ChallengeShown),
+            JournalEntry::with_code(now, Step::ChallengeAnswered { passed }, verdict),
+        ];
+        let id = if passed {
+            self.send(&req, &c.card, c.info, true, &c.ip, steps)?
+        } else {
+            let last = steps.last().cloned().into_iter().collect();
+            self.record(
+                &req,
+                Attempt {
+                    card: &c.card,
+                    info: c.info,
+                    authenticated: false,
+                    ip: &c.ip,
+                    three_ds: verdict,
+                    code: verdict,
+                    three_ds_steps: steps,
+                    sale_steps: last,
+                    counts: true,
+                },
+            )?
+        };
+        let answer = Answer::Result(id);
+        desk.answers
+            .insert(challenge_id.to_string(), answer.clone());
+        Ok(Some(answer))
+    }
+
+    /// The cardholder gives up the pending challenge ("start again").
+    pub fn abandon(&self, token: &str) -> db::Result<()> {
+        let Some(req) = self.db.payment_request_by_token(token)? else {
+            return Ok(());
+        };
+        let desk = self.desk(req.id);
+        let mut desk = lock(&desk);
+        if let Some(c) = desk.challenge.take() {
+            self.abandon_challenge(&req, &c)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the 098 rows of a challenge left unanswered.
+    fn abandon_challenge(&self, req: &PaymentRequest, c: &Challenge) -> db::Result<u64> {
+        let now = self.now().unix_timestamp();
+        let code = ResultCode::ABANDONED;
+        let abandoned = JournalEntry::with_code(now, Step::Abandoned, code);
+        self.record(
+            req,
+            Attempt {
+                card: &c.card,
+                info: c.info,
+                authenticated: false,
+                ip: &c.ip,
+                three_ds: code,
+                code,
+                three_ds_steps: vec![
+                    JournalEntry::new(c.started_at, Step::CardReceived { request: req.id }),
+                    JournalEntry::new(c.started_at, Step::ChallengeShown),
+                    abandoned.clone(),
+                ],
+                sale_steps: vec![abandoned],
+                counts: false,
+            },
+        )
+    }
+
+    /// Abandons challenges past their time and forgets idle desks. Run periodically.
+    pub fn sweep(&self) -> db::Result<usize> {
+        let now = self.now().unix_timestamp();
+        let ids: Vec<(u64, Arc<Mutex<Desk>>)> = lock(&self.desks)
+            .iter()
+            .map(|(id, d)| (*id, d.clone()))
+            .collect();
+        let mut abandoned = 0;
+        for (id, desk) in ids {
+            let mut d = lock(&desk);
+            let expired = d
+                .challenge
+                .as_ref()
+                .is_some_and(|c| now - c.started_at > CHALLENGE_TIMEOUT.whole_seconds());
+            if expired
+                && let Some(c) = d.challenge.take()
+                && let Some(req) = self.db.payment_request(Scope::Admin, id)?
+            {
+                self.abandon_challenge(&req, &c)?;
+                abandoned += 1;
+            }
+            if d.challenge.is_none() && now - d.last_used > DESK_IDLE.whole_seconds() {
+                drop(d);
+                lock(&self.desks).remove(&id);
+            }
+        }
+        Ok(abandoned)
+    }
+
+    /// Writes the two rows of an attempt, their journals, the request's new state and,
+    /// when accepted, the customer's receipt — in one write transaction.
+    fn record(&self, req: &PaymentRequest, a: Attempt) -> db::Result<u64> {
+        let merchant = self.db.merchant(Scope::Admin, req.merchant_id)?;
+        let now = self.now().unix_timestamp();
+        let stored = a
+            .card
+            .stored(&self.card_key, a.info.country, a.authenticated);
+        let cx = AttemptContext {
+            request: req,
+            card: stored,
+            ip: a.ip,
+            at: now,
+            test: self.acquirer.is_test(),
+            merchant_account: merchant
+                .as_ref()
+                .and_then(|m| m.accounts.first().cloned())
+                .unwrap_or_default(),
+            statement_descriptor: merchant
+                .as_ref()
+                .map(|m| m.statement_descriptor.clone())
+                .unwrap_or_default(),
+        };
+        let mut rows = attempt_rows(&cx, a.three_ds, a.code);
+        let wtx = self.db.begin_write()?;
+        let Some(mut req) = payments::get_in(&wtx, req.id)? else {
+            return Err(db::Error::NotFound);
+        };
+        transactions::insert_many(&wtx, &mut rows[..1])?;
+        rows[1].parent_id = Some(rows[0].id);
+        transactions::insert_many(&wtx, &mut rows[1..])?;
+        let [three_ds, sale] = &rows;
+        let mut three_ds_steps = a.three_ds_steps;
+        three_ds_steps.push(JournalEntry::new(
+            now,
+            Step::Linked {
+                operation: sale.operation,
+                id: sale.id,
+            },
+        ));
+        for j in &three_ds_steps {
+            notes::add_journal(&wtx, three_ds.id, j)?;
+        }
+        for j in &a.sale_steps {
+            notes::add_journal(&wtx, sale.id, j)?;
+        }
+        req.attempts.push(sale.id);
+        if a.code.is_accepted() {
+            req.paid_tx = Some(sale.id);
+            let mut mail = crate::mail::receipt(&req, sale, merchant.as_ref(), now);
+            req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
+        } else if a.counts {
+            req.record_refusal(self.max_attempts);
+        }
+        payments::update(&wtx, &req)?;
+        wtx.commit()?;
+        if a.code.is_accepted() {
+            self.mail_queued(req.emails.last().copied().unwrap_or(0), &req.holder.email);
+        }
+        Ok(sale.id)
+    }
+
+    /// The attempt `tx_id` of the request of `token`, with its 3-D Secure row.
+    pub fn attempt(
+        &self,
+        token: &str,
+        tx_id: u64,
+    ) -> db::Result<Option<(PaymentRequest, Transaction)>> {
+        let Some(req) = self.db.payment_request_by_token(token)? else {
+            return Ok(None);
+        };
+        if !req.attempts.contains(&tx_id) {
+            return Ok(None);
+        }
+        Ok(self
+            .db
+            .transaction(Scope::Merchant(req.merchant_id), tx_id)?
+            .map(|tx| (req, tx)))
+    }
+
+    /// Logs a queued message, and that it waits when no SMTP server is configured.
+    pub(super) fn mail_queued(&self, id: u64, to: &str) {
+        if self.smtp_configured {
+            self.mail_ready.notify_one();
+        } else {
+            tracing::warn!(
+                mail_id = id,
+                to,
+                "no SMTP server configured: the message waits in the outbox (Parameters › Emails)"
+            );
+        }
+    }
+}
+
+/// The language a customer page speaks: the request's unless the visitor chose.
+pub fn customer_lang(req: &PaymentRequest, chosen: Option<Lang>) -> Lang {
+    chosen.unwrap_or(req.lang)
+}

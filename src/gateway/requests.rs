@@ -1,0 +1,111 @@
+//! Payment requests from the virtual terminal (LINK-1 … LINK-3): create, send or
+//! show the link, resend, cancel.
+
+use super::Gateway;
+use super::pay::lock_desk;
+use crate::db::{self, Scope, outbox, payments};
+use crate::domain::payment::{PaymentRequest, RequestInput, RequestStatus};
+
+/// A request just written, and whether its email was queued.
+pub struct Created {
+    pub request: PaymentRequest,
+    pub emailed: bool,
+}
+
+impl Gateway {
+    /// Writes a new request for `merchant_id` and, when `send`, queues its email in
+    /// the same transaction.
+    pub fn create_request(
+        &self,
+        input: RequestInput,
+        merchant_id: u64,
+        terminal: u32,
+        user: &str,
+        send: bool,
+    ) -> db::Result<Created> {
+        let merchant = self.db.merchant(Scope::Admin, merchant_id)?;
+        let now = self.now();
+        let mut req =
+            input.into_request(merchant_id, terminal, user, payments::new_link_token(), now);
+        let wtx = self.db.begin_write()?;
+        payments::insert(&wtx, &mut req)?;
+        if send {
+            let mut mail = crate::mail::payment_link(
+                &req,
+                merchant.as_ref(),
+                &self.base_url,
+                now.unix_timestamp(),
+            );
+            req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
+            payments::update(&wtx, &req)?;
+        }
+        wtx.commit()?;
+        if let Some(id) = req.emails.last() {
+            self.mail_queued(*id, &req.holder.email);
+        }
+        Ok(Created {
+            request: req,
+            emailed: send,
+        })
+    }
+
+    /// Sends the link again (waiting requests only). `None` when not visible.
+    pub fn resend_request(
+        &self,
+        scope: Scope,
+        id: u64,
+    ) -> db::Result<Option<Result<PaymentRequest, RequestStatus>>> {
+        let Some(req) = self.db.payment_request(scope, id)? else {
+            return Ok(None);
+        };
+        let merchant = self.db.merchant(Scope::Admin, req.merchant_id)?;
+        let now = self.now();
+        let wtx = self.db.begin_write()?;
+        let Some(mut req) = payments::get_in(&wtx, req.id)? else {
+            return Ok(None);
+        };
+        let status = req.status(now);
+        if status != RequestStatus::Waiting {
+            return Ok(Some(Err(status)));
+        }
+        let mut mail = crate::mail::payment_link(
+            &req,
+            merchant.as_ref(),
+            &self.base_url,
+            now.unix_timestamp(),
+        );
+        req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
+        payments::update(&wtx, &req)?;
+        wtx.commit()?;
+        self.mail_queued(mail.id, &req.holder.email);
+        Ok(Some(Ok(req)))
+    }
+
+    /// Cancels a waiting request: its link stops working. Takes the request's desk so
+    /// that no payment is half-way meanwhile.
+    pub fn cancel_request(
+        &self,
+        scope: Scope,
+        id: u64,
+        user: &str,
+    ) -> db::Result<Option<Result<PaymentRequest, RequestStatus>>> {
+        if self.db.payment_request(scope, id)?.is_none() {
+            return Ok(None);
+        }
+        let desk = self.desk(id);
+        let _held = lock_desk(&desk);
+        let now = self.now();
+        let wtx = self.db.begin_write()?;
+        let Some(mut req) = payments::get_in(&wtx, id)? else {
+            return Ok(None);
+        };
+        let status = req.status(now);
+        if status != RequestStatus::Waiting && status != RequestStatus::Blocked {
+            return Ok(Some(Err(status)));
+        }
+        req.cancelled = Some((now.unix_timestamp(), user.to_string()));
+        payments::update(&wtx, &req)?;
+        wtx.commit()?;
+        Ok(Some(Ok(req)))
+    }
+}

@@ -1,0 +1,215 @@
+//! Emails to customers (LINK-3, LINK-5): the payment link and the receipt, each with
+//! a text and an HTML part in the request's language, queued in the outbox and sent
+//! by the worker over SMTP.
+
+pub mod worker;
+
+use maud::{DOCTYPE, Markup, html};
+
+use crate::db::outbox::{Mail, MailKind, MailState};
+use crate::domain::Lang;
+use crate::domain::money::format_amount;
+use crate::domain::payment::PaymentRequest;
+use crate::domain::transaction::{Operation, Transaction};
+use crate::domain::user::Merchant;
+use crate::pages::audit::datetime;
+
+fn merchant_name(m: Option<&Merchant>) -> String {
+    m.map(|m| {
+        if m.company.is_empty() {
+            m.name.clone()
+        } else {
+            m.company.clone()
+        }
+    })
+    .unwrap_or_else(|| "Guichet".into())
+}
+
+fn mail(
+    req: &PaymentRequest,
+    kind: MailKind,
+    subject: String,
+    text: String,
+    html: Markup,
+    now: i64,
+) -> Mail {
+    Mail {
+        id: 0,
+        created_at: now,
+        kind,
+        merchant_id: req.merchant_id,
+        request_id: req.id,
+        to: req.holder.email.clone(),
+        subject,
+        text,
+        html: html.into_string(),
+        state: MailState::Pending,
+        next_at: now,
+        attempts: Vec::new(),
+    }
+}
+
+fn frame(lang: Lang, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head { meta charset="utf-8"; title { (title) } }
+            body style="margin:0;padding:24px;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;color:#1d2430" {
+                div style="max-width:560px;margin:0 auto;background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:24px" {
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// The payment request email with its "Pay the order" link.
+pub fn payment_link(
+    req: &PaymentRequest,
+    merchant: Option<&Merchant>,
+    base_url: &str,
+    now: i64,
+) -> Mail {
+    let lang = req.lang;
+    let shop = merchant_name(merchant);
+    let amount = format_amount(req.amount, req.currency, lang);
+    let link = req.link(base_url);
+    let until = datetime(req.expires_at);
+    let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
+    let subject = match lang {
+        Lang::Fr => format!("Demande de paiement – commande {} – {shop}", req.order_id),
+        Lang::En => format!("Payment request – order {} – {shop}", req.order_id),
+    };
+    let hello = match lang {
+        Lang::Fr => format!("Bonjour {},", req.holder.name),
+        Lang::En => format!("Hello {},", req.holder.name),
+    };
+    let ask = match lang {
+        Lang::Fr => format!(
+            "{shop} vous demande de régler la commande n° {} d'un montant de {amount}.",
+            req.order_id
+        ),
+        Lang::En => format!(
+            "{shop} asks you to pay order no. {} for {amount}.",
+            req.order_id
+        ),
+    };
+    let valid = match lang {
+        Lang::Fr => format!(
+            "Ce lien est valable jusqu'au {until} (UTC). Vous payez sur une page sécurisée : vos données de carte ne sont jamais transmises au marchand."
+        ),
+        Lang::En => format!(
+            "This link is valid until {until} (UTC). You pay on a secure page: your card details are never passed to the merchant."
+        ),
+    };
+    let pay = t("Payer la commande", "Pay the order");
+    let ignore = t(
+        "Si vous n'attendiez pas ce message, ignorez-le : rien ne sera débité.",
+        "If you did not expect this message, ignore it: nothing will be charged.",
+    );
+    let mut text = format!("{hello}\n\n{ask}\n");
+    if !req.description.is_empty() {
+        text.push_str(&format!("\n{}\n", req.description));
+    }
+    text.push_str(&format!(
+        "\n{pay} : {link}\n\n{valid}\n\n{ignore}\n\n— {shop}\n"
+    ));
+    let body = html! {
+        p { (hello) }
+        p { (ask) }
+        @if !req.description.is_empty() { p style="color:#555" { (req.description) } }
+        p style="margin:28px 0;text-align:center" {
+            a href=(link) style="background:#1f5fbf;color:#fff;text-decoration:none;padding:12px 22px;border-radius:4px;font-weight:bold" { (pay) }
+        }
+        p style="font-size:13px;color:#555" { (valid) }
+        p style="font-size:13px;color:#555" { (t("Lien :", "Link:")) " " a href=(link) { (link) } }
+        p style="font-size:13px;color:#555" { (ignore) }
+        p { "— " (shop) }
+    };
+    mail(
+        req,
+        MailKind::PaymentLink,
+        subject.clone(),
+        text,
+        frame(lang, &subject, body),
+        now,
+    )
+}
+
+/// The customer's receipt once a payment is accepted.
+pub fn receipt(
+    req: &PaymentRequest,
+    tx: &Transaction,
+    merchant: Option<&Merchant>,
+    now: i64,
+) -> Mail {
+    let lang = req.lang;
+    let shop = merchant_name(merchant);
+    let amount = format_amount(tx.amount, tx.currency, lang);
+    let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
+    let subject = match lang {
+        Lang::Fr => format!("Paiement accepté – commande {} – {shop}", req.order_id),
+        Lang::En => format!("Payment accepted – order {} – {shop}", req.order_id),
+    };
+    let hello = match lang {
+        Lang::Fr => format!("Bonjour {},", req.holder.name),
+        Lang::En => format!("Hello {},", req.holder.name),
+    };
+    let done = match (lang, tx.operation) {
+        (Lang::Fr, Operation::Authorization) => format!(
+            "Votre paiement de {amount} pour la commande n° {} chez {shop} est autorisé : le montant est réservé sur votre carte et sera débité à la validation de la commande.",
+            req.order_id
+        ),
+        (Lang::En, Operation::Authorization) => format!(
+            "Your payment of {amount} for order no. {} at {shop} is authorized: the amount is held on your card and will be charged when the order is confirmed.",
+            req.order_id
+        ),
+        (Lang::Fr, _) => format!(
+            "Votre paiement de {amount} pour la commande n° {} chez {shop} est accepté.",
+            req.order_id
+        ),
+        (Lang::En, _) => format!(
+            "Your payment of {amount} for order no. {} at {shop} is accepted.",
+            req.order_id
+        ),
+    };
+    let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
+    let rows = [
+        (t("Commande", "Order"), req.order_id.clone()),
+        (t("Montant", "Amount"), amount.clone()),
+        (t("Date", "Date"), format!("{} UTC", datetime(tx.at))),
+        (t("Carte", "Card"), card),
+        (t("Transaction n°", "Transaction no."), tx.id.to_string()),
+        (t("Marchand", "Merchant"), shop.clone()),
+    ];
+    let mut text = format!("{hello}\n\n{done}\n\n");
+    for (k, v) in &rows {
+        text.push_str(&format!("{k} : {v}\n"));
+    }
+    text.push_str(&format!(
+        "\n{}\n\n— {shop}\n",
+        t(
+            "Gardez ce message comme justificatif.",
+            "Keep this message as your receipt."
+        )
+    ));
+    let body = html! {
+        p { (hello) }
+        p { (done) }
+        table style="border-collapse:collapse;margin:16px 0" {
+            @for (k, v) in &rows {
+                tr { td style="padding:4px 16px 4px 0;color:#555" { (k) } td style="padding:4px 0;font-weight:bold" { (v) } }
+            }
+        }
+        p style="font-size:13px;color:#555" { (t("Gardez ce message comme justificatif.", "Keep this message as your receipt.")) }
+        p { "— " (shop) }
+    };
+    mail(
+        req,
+        MailKind::Receipt,
+        subject.clone(),
+        text,
+        frame(lang, &subject, body),
+        now,
+    )
+}

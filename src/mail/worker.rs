@@ -1,0 +1,175 @@
+//! The mail worker: sends what the outbox holds over SMTP, retries with back-off
+//! while the server is unreachable, gives up only after three days or on a permanent
+//! refusal. It also sweeps abandoned 3-D Secure challenges. Every attempt is recorded
+//! on the message.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mail_send::SmtpClientBuilder;
+use mail_send::mail_builder::MessageBuilder;
+
+use crate::config::{Config, SmtpConfig, SmtpSecurity};
+use crate::db::outbox::{Mail, MailAttempt};
+use crate::gateway::Gateway;
+
+/// Seconds to wait before retry `n` (1-based): 15 s, 30 s, 1 min … capped at 30 min.
+pub fn retry_delay(n: usize) -> i64 {
+    let shift = u32::try_from(n.saturating_sub(1))
+        .unwrap_or(u32::MAX)
+        .min(7);
+    (15i64 << shift).min(1800)
+}
+
+/// After this long a message still not accepted is marked failed.
+const GIVE_UP_AFTER: i64 = 3 * 86_400;
+
+/// An SMTP failure; permanent ones (5xx) are not retried.
+struct SendError {
+    text: String,
+    permanent: bool,
+}
+
+fn classify(e: mail_send::Error) -> SendError {
+    let permanent = match &e {
+        mail_send::Error::UnexpectedReply(r) | mail_send::Error::AuthenticationFailed(r) => {
+            r.code() >= 500
+        }
+        _ => false,
+    };
+    SendError {
+        text: e.to_string(),
+        permanent,
+    }
+}
+
+async fn send(smtp: &SmtpConfig, from: &str, mail: &Mail) -> Result<(), SendError> {
+    let host = from.rsplit('@').next().unwrap_or("localhost").to_string();
+    let message = MessageBuilder::new()
+        .from(from)
+        .to(mail.to.as_str())
+        .subject(mail.subject.as_str())
+        .message_id(format!("guichet-{}-{}@{host}", mail.id, mail.created_at))
+        .text_body(mail.text.as_str())
+        .html_body(mail.html.as_str());
+    let mut builder = SmtpClientBuilder::new(smtp.host.as_str(), smtp.port)
+        .map_err(|text| SendError {
+            text,
+            permanent: false,
+        })?
+        .implicit_tls(smtp.security == SmtpSecurity::Tls)
+        .timeout(Duration::from_secs(30));
+    if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
+        builder = builder.credentials((u.as_str(), p.as_str()));
+    }
+    match smtp.security {
+        SmtpSecurity::Plain => {
+            let mut client = builder.connect_plain().await.map_err(classify)?;
+            client.send(message).await.map_err(classify)?;
+            let _ = client.quit().await;
+        }
+        _ => {
+            let mut client = builder.connect().await.map_err(classify)?;
+            client.send(message).await.map_err(classify)?;
+            let _ = client.quit().await;
+        }
+    }
+    Ok(())
+}
+
+/// Sends the messages due (all pending ones when `everything`). Returns how many left.
+pub async fn deliver(gateway: &Gateway, config: &Config, everything: bool) -> usize {
+    let Some(smtp) = &config.smtp else {
+        return 0;
+    };
+    let now = gateway.clock.now().unix_timestamp();
+    let db = gateway.db.clone();
+    let due_at = if everything { i64::MAX } else { now };
+    let due = match tokio::task::spawn_blocking(move || db.due_mails(due_at, 50)).await {
+        Ok(Ok(d)) => d,
+        Ok(Err(e)) => {
+            tracing::error!("outbox: cannot read: {e}");
+            return 0;
+        }
+        Err(_) => return 0,
+    };
+    let mut sent = 0;
+    for mail in due {
+        let result = send(smtp, &config.mail_from, &mail).await;
+        let at = gateway.clock.now().unix_timestamp();
+        let (attempt, retry_at) = match result {
+            Ok(()) => {
+                tracing::info!(mail_id = mail.id, kind = ?mail.kind, "email sent");
+                sent += 1;
+                (MailAttempt { at, error: None }, None)
+            }
+            Err(e) => {
+                let n = mail.attempts.len() + 1;
+                let retry = (!e.permanent && at - mail.created_at < GIVE_UP_AFTER)
+                    .then(|| at + retry_delay(n));
+                tracing::warn!(mail_id = mail.id, attempt = n, retry_at = ?retry, "email not sent: {}", e.text);
+                (
+                    MailAttempt {
+                        at,
+                        error: Some(e.text),
+                    },
+                    retry,
+                )
+            }
+        };
+        let db = gateway.db.clone();
+        let id = mail.id;
+        let saved =
+            tokio::task::spawn_blocking(move || db.record_mail_attempt(id, attempt, retry_at))
+                .await;
+        if !matches!(saved, Ok(Ok(_))) {
+            tracing::error!(mail_id = id, "outbox: cannot record the attempt");
+        }
+    }
+    sent
+}
+
+/// Runs until `shutdown` resolves: delivers due messages when woken or every second,
+/// and sweeps abandoned challenges every 30 seconds. At start every pending message
+/// is tried at once (a restart is a good moment to retry).
+pub async fn run(
+    gateway: Arc<Gateway>,
+    config: Arc<Config>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    if config.smtp.is_none() {
+        let db = gateway.db.clone();
+        if let Ok(Ok(n)) = tokio::task::spawn_blocking(move || db.pending_mail_count()).await
+            && n > 0
+        {
+            tracing::warn!(
+                pending = n,
+                "no SMTP server configured: emails wait in the outbox"
+            );
+        }
+    }
+    let mut first = true;
+    let mut ticks = 0u32;
+    loop {
+        deliver(&gateway, &config, first).await;
+        first = false;
+        ticks += 1;
+        if ticks.is_multiple_of(30) {
+            let g = gateway.clone();
+            match tokio::task::spawn_blocking(move || g.sweep()).await {
+                Ok(Ok(n)) if n > 0 => tracing::info!(
+                    abandoned = n,
+                    "abandoned 3-D Secure challenges recorded (098)"
+                ),
+                Ok(Err(e)) => tracing::error!("sweep: {e}"),
+                _ => {}
+            }
+        }
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = gateway.mail_ready.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
