@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::gateway::Gateway;
 use crate::handlers::{
-    AppState, auth, export, merchants, middleware, profile, transactions, users,
+    AppState, auth, export, merchants, middleware, operations, pay, profile, terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -32,6 +32,24 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             get(transactions::transaction_tab),
         )
         .at("/transactions/:id/notes", post(transactions::note_create))
+        .at(
+            "/transactions/:id/operations/:op",
+            get(operations::operation_confirm).post(operations::operation_run),
+        )
+        .at(
+            "/terminal",
+            get(terminal::terminal_form).post(terminal::terminal_submit),
+        )
+        .at("/payment-requests", get(terminal::requests_list))
+        .at("/payment-requests/:id", get(terminal::request_detail))
+        .at(
+            "/payment-requests/:id/resend",
+            post(terminal::request_resend),
+        )
+        .at(
+            "/payment-requests/:id/cancel",
+            get(terminal::request_cancel_confirm).post(terminal::request_cancel),
+        )
         .at("/parameters", get(profile::parameters_home))
         .at("/parameters/profile", get(profile::profile_page))
         .at(
@@ -58,6 +76,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         )
         .at("/parameters/users/:id/:action", post(users::user_action))
         .at("/parameters/audit", get(merchants::audit_list))
+        .at("/parameters/emails", get(terminal::outbox))
         .around(middleware::gate);
     let app = Route::new()
         .at("/login", get(auth::login_page).post(auth::login_submit))
@@ -68,6 +87,17 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             get(auth::password_page).post(auth::password_submit),
         )
         .at("/healthz", get(auth::health))
+        .at("/test-cards", get(pay::test_cards))
+        .at(
+            "/payment/:token",
+            get(pay::payment_page_get).post(pay::payment_submit),
+        )
+        .at(
+            "/payment/:token/3ds/:challenge",
+            get(pay::challenge_get).post(pay::challenge_submit),
+        )
+        .at("/payment/:token/abandon", post(pay::abandon))
+        .at("/payment/:token/result/:tx", get(pay::result))
         .nest("/static", EmbeddedFilesEndpoint::<Static>::new())
         .nest("/", back_office);
     app.around(move |ep, req| middleware::context(ep, req, state.clone()))

@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::auth::bootstrap::first_admin;
 use crate::auth::login::issue_one_time_password;
 use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
+use crate::config::{Config, SmtpConfig, SmtpSecurity};
 use crate::db::{Db, audit::AuditEntry, users};
 
 #[derive(Parser)]
@@ -65,6 +65,44 @@ pub struct ServeArgs {
     /// Username of the first admin created on an empty data file.
     #[arg(long, env = "GUICHET_ADMIN", default_value = "admin")]
     pub admin_username: String,
+    /// SMTP server for emails to customers. Without it, emails wait in the outbox.
+    #[arg(long, env = "GUICHET_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "GUICHET_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// plain (local relay, tests), starttls (port 587) or tls (port 465).
+    #[arg(long, env = "GUICHET_SMTP_SECURITY", value_enum, default_value = "starttls")]
+    pub smtp_security: SmtpSecurity,
+    #[arg(long, env = "GUICHET_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "GUICHET_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// Sender address of emails to customers.
+    #[arg(long, env = "GUICHET_MAIL_FROM", default_value = "guichet@localhost")]
+    pub mail_from: String,
+    /// Refused attempts on one payment request before it is blocked (code 585).
+    #[arg(long, env = "GUICHET_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+}
+
+impl ServeArgs {
+    /// The validated configuration.
+    pub fn config(&self) -> Result<Config, String> {
+        let mut config = Config::new(self.addr, self.data.clone(), self.base_url.clone())?;
+        config.smtp = self.smtp_host.as_ref().map(|host| SmtpConfig {
+            host: host.clone(),
+            port: self.smtp_port,
+            security: self.smtp_security,
+            username: self.smtp_username.clone(),
+            password: self.smtp_password.clone(),
+        });
+        if !self.mail_from.contains('@') || self.mail_from.contains(char::is_whitespace) {
+            return Err(format!("--mail-from must be an email address (got {:?})", self.mail_from));
+        }
+        config.mail_from = self.mail_from.clone();
+        config.max_attempts = self.max_attempts;
+        Ok(config)
+    }
 }
 
 #[derive(Args)]
@@ -100,7 +138,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let config = Config::new(args.addr, args.data.clone(), args.base_url)?;
+    let config = args.config()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = App::build(config, clock.clone())
         .map_err(|e| format!("cannot open {}: {e}", args.data.display()))?;

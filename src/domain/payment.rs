@@ -395,6 +395,8 @@ pub struct CardForm {
     /// One-time key of the rendered form: a second submit of the same form gets
     /// the first one's answer.
     pub attempt: String,
+    /// The page's language (`fr` / `en`).
+    pub lang: String,
 }
 
 impl std::fmt::Debug for CardForm {
@@ -624,7 +626,7 @@ mod tests {
             number: number.into(),
             expiry: expiry.into(),
             cvv: cvv.into(),
-            attempt: String::new(),
+            ..CardForm::default()
         };
         let ok = card("4111 1111 1111 1111", "12/30", "123")
             .parse(today)

@@ -12,7 +12,6 @@ use time::Duration;
 use super::Gateway;
 use crate::acquirer::{CardInfo, CardPayment, ThreeDsDecision, three_ds_decision};
 use crate::db::{self, Scope, notes, outbox, payments, transactions};
-use crate::domain::Lang;
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Rule, Step};
@@ -489,6 +488,14 @@ impl Gateway {
         Ok(sale.id)
     }
 
+    /// The pending challenge of a request, if any (for "resume" links). Never waits:
+    /// a desk busy with a payment answers `None`.
+    pub fn pending_challenge(&self, request_id: u64) -> Option<String> {
+        let desk = lock(&self.desks).get(&request_id)?.clone();
+        let d = desk.try_lock().ok()?;
+        d.challenge.as_ref().map(|c| c.id.clone())
+    }
+
     /// The attempt `tx_id` of the request of `token`, with its 3-D Secure row.
     pub fn attempt(
         &self,
@@ -521,7 +528,3 @@ impl Gateway {
     }
 }
 
-/// The language a customer page speaks: the request's unless the visitor chose.
-pub fn customer_lang(req: &PaymentRequest, chosen: Option<Lang>) -> Lang {
-    chosen.unwrap_or(req.lang)
-}

@@ -4,7 +4,10 @@ pub mod auth;
 pub mod export;
 pub mod merchants;
 pub mod middleware;
+pub mod operations;
+pub mod pay;
 pub mod profile;
+pub mod terminal;
 pub mod transactions;
 pub mod users;
 

@@ -89,10 +89,18 @@ pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::
 #[derive(Deserialize)]
 pub struct TabQuery {
     tab: Option<String>,
+    /// The transaction an operation just wrote (a message on the Operations tab).
+    done: Option<String>,
+}
+
+fn tab_of(ctx: &Ctx, key: &str) -> poem::Result<DetailTab> {
+    DetailTab::parse(key)
+        .filter(|t| t.visible(ctx))
+        .ok_or_else(|| ctx.not_found())
 }
 
 /// Loads what a detail tab needs; 404 when the transaction is not visible.
-async fn load(ctx: &Ctx, id: &str) -> poem::Result<crate::pages::transaction::Detail> {
+pub async fn load(ctx: &Ctx, id: &str) -> poem::Result<crate::pages::transaction::Detail> {
     require_view(ctx)?;
     let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
     let scope = ctx.scope();
@@ -108,9 +116,22 @@ pub async fn transaction_detail(
     Path(id): Path<String>,
     Query(q): Query<TabQuery>,
 ) -> poem::Result<Response> {
-    let d = load(&ctx, &id).await?;
-    let tab =
-        DetailTab::parse(q.tab.as_deref().unwrap_or("general")).ok_or_else(|| ctx.not_found())?;
+    let mut d = load(&ctx, &id).await?;
+    let tab = tab_of(&ctx, q.tab.as_deref().unwrap_or("general"))?;
+    if let Some(done) = q.done.as_deref().and_then(|s| s.parse::<u64>().ok())
+        && let Some(row) = d.associated.iter().find(|t| t.id == done)
+    {
+        let kind = if row.code.is_accepted() { "ok" } else { "err" };
+        let text = format!(
+            "{} {} {} : {} – {}",
+            row.operation.label(ctx.lang),
+            ctx.t("enregistré(e), transaction", "written, transaction"),
+            row.id,
+            row.code,
+            row.code.text(ctx.lang)
+        );
+        d.notice = Some((kind, text));
+    }
     Ok(dual(
         &ctx,
         || detail_page(&ctx, &d, tab),
@@ -125,7 +146,7 @@ pub async fn transaction_tab(
     Path((id, tab)): Path<(String, String)>,
 ) -> poem::Result<Response> {
     let d = load(&ctx, &id).await?;
-    let tab = DetailTab::parse(&tab).ok_or_else(|| ctx.not_found())?;
+    let tab = tab_of(&ctx, &tab)?;
     Ok(dual(
         &ctx,
         || detail_page(&ctx, &d, tab),

@@ -48,15 +48,17 @@ pub fn lang_switch(ctx: &Ctx) -> Markup {
 /// A back-office page: header with tabs, optional sub-tabs, then `body`.
 pub fn page(ctx: &Ctx, title: &str, tab: Tab, subtabs: Option<Markup>, body: Markup) -> Markup {
     let mut top = Vec::new();
-    if ctx.user().is_some_and(|u| u.permissions().view) {
-        top.push(("/transactions".to_string(), "Processing".to_string()));
+    let p = ctx.user().map(|u| u.permissions()).unwrap_or_default();
+    let processing = if p.view { "/transactions" } else { "/terminal" };
+    if p.view || p.virtual_terminal {
+        top.push((processing.to_string(), "Processing".to_string()));
     }
     top.push((
         "/parameters".to_string(),
         ctx.t("Paramètres", "Parameters").to_string(),
     ));
     let current = match tab {
-        Tab::Processing => "/transactions",
+        Tab::Processing => processing,
         Tab::Parameters => "/parameters",
     };
     let hx_headers = format!(r#"{{"X-CSRF-Token":"{}"}}"#, ctx.csrf);

@@ -28,6 +28,10 @@ pub fn subtabs(ctx: &Ctx, current: &str) -> Markup {
         }
         if u.is_admin() {
             items.push((
+                "/parameters/emails".into(),
+                ctx.t("Emails", "Emails").into(),
+            ));
+            items.push((
                 "/parameters/audit".into(),
                 ctx.t("Journal d'audit", "Audit log").into(),
             ));

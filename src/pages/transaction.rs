@@ -27,6 +27,8 @@ pub struct Detail {
     pub notes: Vec<NoteEntry>,
     pub history: Vec<HistoryEntry>,
     pub journal: Vec<JournalEntry>,
+    /// A message above the tab (after an operation): (`ok` / `err`, text).
+    pub notice: Option<(&'static str, String)>,
 }
 
 impl Detail {
@@ -50,6 +52,7 @@ impl Detail {
             notes: db.notes(id)?,
             history: db.history(id)?,
             journal: db.journal(id)?,
+            notice: None,
             associated,
             tx,
         }))
@@ -61,15 +64,17 @@ pub enum DetailTab {
     General,
     Associated,
     Journal,
+    Operations,
     Notes,
     History,
 }
 
 impl DetailTab {
-    const ALL: [DetailTab; 5] = [
+    const ALL: [DetailTab; 6] = [
         DetailTab::General,
         DetailTab::Associated,
         DetailTab::Journal,
+        DetailTab::Operations,
         DetailTab::Notes,
         DetailTab::History,
     ];
@@ -78,11 +83,17 @@ impl DetailTab {
         DetailTab::ALL.into_iter().find(|t| t.key() == s)
     }
 
+    /// The Operations tab is only for users who may operate (OPS).
+    pub fn visible(self, ctx: &Ctx) -> bool {
+        self != DetailTab::Operations || ctx.user().is_some_and(|u| u.permissions().operate)
+    }
+
     fn key(self) -> &'static str {
         match self {
             DetailTab::General => "general",
             DetailTab::Associated => "associated",
             DetailTab::Journal => "journal",
+            DetailTab::Operations => "operations",
             DetailTab::Notes => "notes",
             DetailTab::History => "history",
         }
@@ -103,6 +114,7 @@ impl DetailTab {
                 ctx.t("Journal", "Journal"),
                 journal_lines(ctx, d).len()
             ),
+            DetailTab::Operations => ctx.t("Opérations", "Operations").into(),
             DetailTab::Notes => format!("{} ({})", ctx.t("Notes", "Notes"), d.notes.len()),
             DetailTab::History => ctx.t("Historique", "History").into(),
         }
@@ -112,7 +124,7 @@ impl DetailTab {
 fn tab_bar(ctx: &Ctx, d: &Detail, current: DetailTab) -> Markup {
     html! {
         nav class="tabs-inline" {
-            @for t in DetailTab::ALL {
+            @for t in DetailTab::ALL.into_iter().filter(|t| t.visible(ctx)) {
                 @let href = format!("/transactions/{}?tab={}", d.tx.id, t.key());
                 @let hx = format!("/transactions/{}/tab/{}", d.tx.id, t.key());
                 a href=(href) hx-get=(hx) hx-target={"#" (TAB_ID)} hx-swap="outerHTML" aria-current=[(t == current).then_some("page")] { (t.label(ctx, d)) }
@@ -128,7 +140,13 @@ pub fn detail_page(ctx: &Ctx, d: &Detail, tab: DetailTab) -> Markup {
         h1 { (title) " · " (d.tx.operation.label(ctx.lang)) " · " (format_amount(d.tx.amount, d.tx.currency, ctx.lang)) }
         (tab_fragment(ctx, d, tab))
     };
-    page(ctx, &title, Tab::Processing, None, body)
+    page(
+        ctx,
+        &title,
+        Tab::Processing,
+        Some(super::terminal::processing_subtabs(ctx, "/transactions")),
+        body,
+    )
 }
 
 /// The tab bar and one tab's content: what htmx swaps.
@@ -140,6 +158,7 @@ pub fn tab_fragment(ctx: &Ctx, d: &Detail, tab: DetailTab) -> Markup {
                 DetailTab::General => (general(ctx, d)),
                 DetailTab::Associated => (table(ctx, &d.associated, &d.merchants)),
                 DetailTab::Journal => (journal(ctx, d)),
+                DetailTab::Operations => (super::operations::operations_tab(ctx, d)),
                 DetailTab::Notes => (notes_body(ctx, d, None)),
                 DetailTab::History => (history(ctx, d)),
             }

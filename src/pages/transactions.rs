@@ -55,7 +55,7 @@ pub fn list_page(ctx: &Ctx, v: &ListView) -> Markup {
         ctx,
         ctx.t("Transactions", "Transactions"),
         Tab::Processing,
-        None,
+        Some(super::terminal::processing_subtabs(ctx, "/transactions")),
         body,
     )
 }

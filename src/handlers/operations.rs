@@ -1,0 +1,104 @@
+//! The Operations tab: confirmation (GET, changes nothing) and execution (POST).
+
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+use super::transactions::load;
+use super::{Ctx, see_other};
+use crate::domain::money::{Amount, parse_positive_amount};
+use crate::domain::transaction::{OPERATIONS, Operation, check_operation};
+use crate::gateway::OpOutcome;
+use crate::pages::operations::{children, confirm_page};
+use crate::pages::transaction::{Detail, DetailTab, detail_page};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AmountForm {
+    amount: String,
+}
+
+fn require_operate(ctx: &Ctx) -> poem::Result<()> {
+    if ctx.user().is_some_and(|u| u.permissions().operate) {
+        Ok(())
+    } else {
+        Err(ctx.not_found())
+    }
+}
+
+fn operation(ctx: &Ctx, key: &str) -> poem::Result<Operation> {
+    Operation::parse(key)
+        .filter(|o| OPERATIONS.contains(o))
+        .ok_or_else(|| ctx.not_found())
+}
+
+/// The Operations tab again, with a refusal above it.
+fn refused(ctx: &Ctx, mut d: Detail, text: String) -> Response {
+    d.notice = Some(("err", text));
+    detail_page(ctx, &d, DetailTab::Operations)
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()
+}
+
+/// The amount typed (a cancel releases the whole hold and needs none).
+fn amount(ctx: &Ctx, op: Operation, d: &Detail, raw: &str) -> Result<Amount, String> {
+    if op == Operation::Cancel {
+        return Ok(d.tx.amount);
+    }
+    parse_positive_amount(raw).map_err(|e| e.message(ctx.lang))
+}
+
+#[handler]
+pub async fn operation_confirm(
+    ctx: Ctx,
+    Path((id, op)): Path<(String, String)>,
+    Query(f): Query<AmountForm>,
+) -> poem::Result<Response> {
+    require_operate(&ctx)?;
+    let op = operation(&ctx, &op)?;
+    let d = load(&ctx, &id).await?;
+    let amount = match amount(&ctx, op, &d, &f.amount) {
+        Ok(a) => a,
+        Err(text) => return Ok(refused(&ctx, d, text)),
+    };
+    match check_operation(op, &d.tx, &children(&d), amount, ctx.now()) {
+        Ok(amount) => Ok(confirm_page(&ctx, &d, op, amount).into_response()),
+        Err(why) => {
+            let text = why.message(ctx.lang, d.tx.currency);
+            Ok(refused(&ctx, d, text))
+        }
+    }
+}
+
+#[handler]
+pub async fn operation_run(
+    ctx: Ctx,
+    Path((id, op)): Path<(String, String)>,
+    Form(f): Form<AmountForm>,
+) -> poem::Result<Response> {
+    require_operate(&ctx)?;
+    let op = operation(&ctx, &op)?;
+    let d = load(&ctx, &id).await?;
+    let amount = match amount(&ctx, op, &d, &f.amount) {
+        Ok(a) => a,
+        Err(text) => return Ok(refused(&ctx, d, text)),
+    };
+    let (scope, tx_id) = (ctx.scope(), d.tx.id);
+    let user = ctx.require_user()?.username.clone();
+    let ip = ctx.ip.clone();
+    let outcome = ctx
+        .gateway(move |g| g.operate(scope, tx_id, op, amount, &user, &ip))
+        .await?;
+    match outcome {
+        OpOutcome::Done(row) => Ok(see_other(
+            &ctx,
+            &format!("/transactions/{tx_id}?tab=operations&done={}", row.id),
+        )),
+        OpOutcome::Refused(why) => {
+            let text = why.message(ctx.lang, d.tx.currency);
+            Ok(refused(&ctx, d, text))
+        }
+        OpOutcome::NotFound => Err(ctx.not_found()),
+    }
+}

@@ -1,0 +1,273 @@
+//! The customer's side of a payment link (LINK-4): public routes, no session.
+
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+use super::Ctx;
+use crate::db::Scope;
+use crate::domain::Lang;
+use crate::domain::payment::{CardForm, PaymentRequest, RequestStatus};
+use crate::gateway::{Answer, Start};
+use crate::pages::pay::{
+    CardValues, Customer, challenge_page, closed_page, in_progress_page, payment_page,
+    result_page, test_cards_page,
+};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LangQuery {
+    lang: String,
+}
+
+/// The request of `token` with its merchant's display name.
+async fn load(ctx: &Ctx, token: &str) -> poem::Result<Option<(PaymentRequest, String)>> {
+    let token = token.to_string();
+    ctx.db(move |db| {
+        let Some(req) = db.payment_request_by_token(&token)? else {
+            return Ok(None);
+        };
+        let name = db
+            .merchant(Scope::Admin, req.merchant_id)?
+            .map(|m| if m.company.is_empty() { m.name } else { m.company })
+            .unwrap_or_default();
+        Ok(Some((req, name)))
+    })
+    .await
+}
+
+fn customer<'a>(ctx: &'a Ctx, lang: Lang, merchant: String) -> Customer<'a> {
+    Customer {
+        ctx,
+        lang,
+        merchant,
+        test: ctx.state.gateway.acquirer.is_test(),
+    }
+}
+
+fn lang_of(chosen: &str, req: Option<&PaymentRequest>, ctx: &Ctx) -> Lang {
+    Lang::parse(chosen)
+        .or(req.map(|r| r.lang))
+        .unwrap_or(ctx.lang)
+}
+
+fn unknown(ctx: &Ctx, lang: Lang) -> Response {
+    let c = customer(ctx, lang, "Guichet".into());
+    closed_page(&c, None, None, None)
+        .with_status(StatusCode::NOT_FOUND)
+        .into_response()
+}
+
+fn redirect(to: String) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header("Location", to)
+        .finish()
+}
+
+fn attempts_left(ctx: &Ctx, req: &PaymentRequest) -> u32 {
+    ctx.state
+        .gateway
+        .max_attempts
+        .saturating_sub(req.refused_attempts)
+}
+
+/// The page of a request: the card form while it waits, else why it cannot be paid.
+async fn render(
+    ctx: &Ctx,
+    req: PaymentRequest,
+    merchant: String,
+    lang: Lang,
+    values: &CardValues,
+    errors: &[crate::domain::user::FieldError],
+) -> poem::Result<Response> {
+    let c = customer(ctx, lang, merchant);
+    let status = req.status(ctx.now());
+    if status != RequestStatus::Waiting {
+        let paid = match req.paid_tx {
+            Some(id) => {
+                let scope = Scope::Merchant(req.merchant_id);
+                ctx.db(move |db| db.transaction(scope, id)).await?
+            }
+            None => None,
+        };
+        let code = if status == RequestStatus::Paid {
+            StatusCode::OK
+        } else {
+            StatusCode::GONE
+        };
+        return Ok(closed_page(&c, Some(&req), Some(status), paid.as_ref())
+            .with_status(code)
+            .into_response());
+    }
+    let pending = ctx.state.gateway.pending_challenge(req.id);
+    let nonce = crate::db::payments::new_link_token();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(payment_page(
+        &c,
+        &req,
+        ctx.now().date(),
+        &nonce,
+        values,
+        errors,
+        attempts_left(ctx, &req),
+        pending.as_deref(),
+    )
+    .with_status(status)
+    .into_response())
+}
+
+#[handler]
+pub async fn payment_page_get(
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> poem::Result<Response> {
+    let Some((req, merchant)) = load(&ctx, &token).await? else {
+        return Ok(unknown(&ctx, lang_of(&q.lang, None, &ctx)));
+    };
+    let lang = lang_of(&q.lang, Some(&req), &ctx);
+    render(&ctx, req, merchant, lang, &CardValues::default(), &[]).await
+}
+
+#[handler]
+pub async fn payment_submit(
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(form): Form<CardForm>,
+) -> poem::Result<Response> {
+    let Some((req, merchant)) = load(&ctx, &token).await? else {
+        return Ok(unknown(&ctx, lang_of(&form.lang, None, &ctx)));
+    };
+    let lang = lang_of(&form.lang, Some(&req), &ctx);
+    let q = format!("?lang={}", lang.code());
+    let details = match form.parse(ctx.now().date()) {
+        Ok(d) => d,
+        Err(errors) => {
+            let values = CardValues {
+                holder: form.holder.clone(),
+                number: form.number.clone(),
+                expiry: form.expiry.clone(),
+            };
+            return render(&ctx, req, merchant, lang, &values, &errors).await;
+        }
+    };
+    let ip = ctx.ip.clone();
+    let nonce = form.attempt.clone();
+    let t = token.clone();
+    let start = ctx
+        .gateway(move |g| g.pay(&t, details, &nonce, &ip))
+        .await?;
+    Ok(match start {
+        Start::Answer(Answer::Result(tx)) => redirect(format!("/payment/{token}/result/{tx}{q}")),
+        Start::Answer(Answer::Challenge(cid)) => redirect(format!("/payment/{token}/3ds/{cid}{q}")),
+        Start::NotPayable(_) => redirect(format!("/payment/{token}{q}")),
+        Start::InProgress(cid) => {
+            let c = customer(&ctx, lang, merchant);
+            in_progress_page(&c, &req, &cid)
+                .with_status(StatusCode::CONFLICT)
+                .into_response()
+        }
+        Start::Unknown => unknown(&ctx, lang),
+    })
+}
+
+#[handler]
+pub async fn challenge_get(
+    ctx: Ctx,
+    Path((token, cid)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+) -> poem::Result<Response> {
+    let t = token.clone();
+    let c2 = cid.clone();
+    let view = ctx.gateway(move |g| g.challenge(&t, &c2)).await?;
+    let Some(view) = view else {
+        return Ok(redirect(format!("/payment/{token}?lang={}", q.lang)));
+    };
+    let Some((_, merchant)) = load(&ctx, &token).await? else {
+        return Ok(unknown(&ctx, ctx.lang));
+    };
+    let lang = lang_of(&q.lang, Some(&view.request), &ctx);
+    let c = customer(&ctx, lang, merchant);
+    Ok(challenge_page(&c, &view.request, &cid, &view.masked, view.brand, false).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CodeForm {
+    code: String,
+    lang: String,
+}
+
+#[handler]
+pub async fn challenge_submit(
+    ctx: Ctx,
+    Path((token, cid)): Path<(String, String)>,
+    Form(f): Form<CodeForm>,
+) -> poem::Result<Response> {
+    let lang = Lang::parse(&f.lang).unwrap_or(ctx.lang);
+    let q = format!("?lang={}", lang.code());
+    if f.code.trim().is_empty() {
+        let t = token.clone();
+        let c2 = cid.clone();
+        if let Some(view) = ctx.gateway(move |g| g.challenge(&t, &c2)).await?
+            && let Some((_, merchant)) = load(&ctx, &token).await?
+        {
+            let c = customer(&ctx, lang, merchant);
+            return Ok(challenge_page(&c, &view.request, &cid, &view.masked, view.brand, true)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response());
+        }
+    }
+    let t = token.clone();
+    let answer = ctx
+        .gateway(move |g| g.answer_challenge(&t, &cid, &f.code))
+        .await?;
+    Ok(match answer {
+        Some(Answer::Result(tx)) => redirect(format!("/payment/{token}/result/{tx}{q}")),
+        _ => redirect(format!("/payment/{token}{q}")),
+    })
+}
+
+#[handler]
+pub async fn abandon(
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(q): Form<LangQuery>,
+) -> poem::Result<Response> {
+    let t = token.clone();
+    ctx.gateway(move |g| g.abandon(&t)).await?;
+    Ok(redirect(format!("/payment/{token}?lang={}", q.lang)))
+}
+
+#[handler]
+pub async fn result(
+    ctx: Ctx,
+    Path((token, tx)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+) -> poem::Result<Response> {
+    let Ok(tx_id) = tx.parse::<u64>() else {
+        return Ok(unknown(&ctx, lang_of(&q.lang, None, &ctx)));
+    };
+    let t = token.clone();
+    let found = ctx.gateway(move |g| g.attempt(&t, tx_id)).await?;
+    let (Some((req, tx)), Some((_, merchant))) = (found, load(&ctx, &token).await?) else {
+        return Ok(unknown(&ctx, lang_of(&q.lang, None, &ctx)));
+    };
+    let lang = lang_of(&q.lang, Some(&req), &ctx);
+    let c = customer(&ctx, lang, merchant);
+    let status = req.status(ctx.now());
+    Ok(result_page(&c, &req, &tx, status, attempts_left(&ctx, &req)).into_response())
+}
+
+#[handler]
+pub async fn test_cards(ctx: Ctx, Query(q): Query<LangQuery>) -> Response {
+    let lang = Lang::parse(&q.lang).unwrap_or(ctx.lang);
+    let c = customer(&ctx, lang, "Guichet".into());
+    test_cards_page(&c).into_response()
+}

@@ -1,0 +1,272 @@
+//! Processing › Virtual terminal and Payment requests.
+
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+use super::{Ctx, see_other};
+use crate::domain::payment::{RequestForm, RequestStatus};
+use crate::domain::user::FieldError;
+use crate::fragments::flash;
+use crate::pages::terminal::{
+    RequestView, TerminalChoice, cancel_confirm, outbox_page, request_page, requests_page,
+    terminal_page,
+};
+
+fn require_terminal(ctx: &Ctx) -> poem::Result<()> {
+    if ctx.user().is_some_and(|u| u.permissions().virtual_terminal) {
+        Ok(())
+    } else {
+        Err(ctx.not_found())
+    }
+}
+
+fn require_requests(ctx: &Ctx) -> poem::Result<()> {
+    let p = ctx.user().map(|u| u.permissions()).unwrap_or_default();
+    if p.view || p.virtual_terminal {
+        Ok(())
+    } else {
+        Err(ctx.not_found())
+    }
+}
+
+/// Every (merchant, terminal) the user may create a request on.
+async fn choices(ctx: &Ctx) -> poem::Result<Vec<TerminalChoice>> {
+    let scope = ctx.scope();
+    let merchants = ctx.db(move |db| db.merchants(scope)).await?;
+    let mut out = Vec::new();
+    for m in merchants {
+        if m.terminals.is_empty() {
+            out.push(TerminalChoice {
+                label: ctx.t("sans terminal", "no terminal").into(),
+                terminal: 0,
+                merchant: m,
+            });
+        } else {
+            for t in m.terminals.clone() {
+                out.push(TerminalChoice {
+                    label: format!("{} {}", t.number, t.label).trim().to_string(),
+                    terminal: t.number,
+                    merchant: m.clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[handler]
+pub async fn terminal_form(ctx: Ctx) -> poem::Result<Response> {
+    require_terminal(&ctx)?;
+    let choices = choices(&ctx).await?;
+    let form = RequestForm {
+        currency: "MAD".into(),
+        lang: ctx.lang.code().into(),
+        ..RequestForm::default()
+    };
+    Ok(terminal_page(&ctx, &form, &[], &choices).into_response())
+}
+
+#[handler]
+pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::Result<Response> {
+    require_terminal(&ctx)?;
+    let choices = choices(&ctx).await?;
+    let chosen = choices.iter().find(|c| c.key() == form.terminal.trim());
+    let parsed = form.parse(ctx.now().date());
+    let (input, choice) = match (parsed, chosen) {
+        (Ok(input), Some(choice)) => (input, choice),
+        (parsed, chosen) => {
+            let mut errors = parsed.err().unwrap_or_default();
+            if chosen.is_none() {
+                errors.insert(
+                    0,
+                    FieldError::new(
+                        "terminal",
+                        "Choisissez le marchand et le terminal.",
+                        "Choose the merchant and terminal.",
+                    ),
+                );
+            }
+            return Ok(terminal_page(&ctx, &form, &errors, &choices)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response());
+        }
+    };
+    let send = form.action != "show";
+    let (merchant_id, terminal) = (choice.merchant.id, choice.terminal);
+    let user = ctx.require_user()?.username.clone();
+    let created = ctx
+        .gateway(move |g| g.create_request(input, merchant_id, terminal, &user, send))
+        .await?;
+    let what = if created.emailed { "sent" } else { "shown" };
+    Ok(see_other(
+        &ctx,
+        &format!("/payment-requests/{}?created={what}", created.request.id),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    before: String,
+}
+
+#[handler]
+pub async fn requests_list(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result<Response> {
+    require_requests(&ctx)?;
+    let before = q.before.trim().parse::<u64>().ok();
+    let scope = ctx.scope();
+    const PAGE: usize = 50;
+    let (mut list, merchants) = ctx
+        .db(move |db| Ok((db.payment_requests(scope, before, PAGE + 1)?, db.merchants(scope)?)))
+        .await?;
+    let older = (list.len() > PAGE).then(|| list[PAGE - 1].id);
+    list.truncate(PAGE);
+    Ok(requests_page(&ctx, &list, &merchants, older).into_response())
+}
+
+async fn view(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
+    require_requests(ctx)?;
+    let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
+    let scope = ctx.scope();
+    let base = ctx.state.config.base_url.clone();
+    let found = ctx
+        .db(move |db| {
+            let Some(request) = db.payment_request(scope, id)? else {
+                return Ok(None);
+            };
+            let mut mails = Vec::new();
+            for m in &request.emails {
+                mails.extend(db.mail(*m)?);
+            }
+            let mut attempts = Vec::new();
+            for t in &request.attempts {
+                attempts.extend(db.transaction(scope, *t)?);
+            }
+            Ok(Some(RequestView {
+                merchant: db.merchant(scope, request.merchant_id)?,
+                link: request.link(&base),
+                request,
+                mails,
+                attempts,
+            }))
+        })
+        .await?;
+    found.ok_or_else(|| ctx.not_found())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RequestQuery {
+    created: String,
+    done: String,
+}
+
+#[handler]
+pub async fn request_detail(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<RequestQuery>,
+) -> poem::Result<Response> {
+    let v = view(&ctx, &id).await?;
+    let email = v.request.holder.email.clone();
+    let notice = match (q.created.as_str(), q.done.as_str()) {
+        ("sent", _) => Some(flash(
+            "ok",
+            &match ctx.lang {
+                crate::domain::Lang::Fr => format!("Demande créée : le lien de paiement part par email à {email}."),
+                crate::domain::Lang::En => format!("Request created: the payment link is being emailed to {email}."),
+            },
+        )),
+        ("shown", _) => Some(flash(
+            "ok",
+            ctx.t(
+                "Demande créée : copiez le lien ci-dessous et transmettez-le au client.",
+                "Request created: copy the link below and pass it to the customer.",
+            ),
+        )),
+        (_, "resent") => Some(flash(
+            "ok",
+            &match ctx.lang {
+                crate::domain::Lang::Fr => format!("Le lien part de nouveau par email à {email}."),
+                crate::domain::Lang::En => format!("The link is being emailed again to {email}."),
+            },
+        )),
+        (_, "cancelled") => Some(flash(
+            "ok",
+            ctx.t("Demande annulée : le lien ne permet plus de payer.", "Request cancelled: the link can no longer be used to pay."),
+        )),
+        _ => None,
+    };
+    Ok(request_page(&ctx, &v, notice).into_response())
+}
+
+fn refused(ctx: &Ctx, v: &RequestView, status: RequestStatus) -> Response {
+    let text = match ctx.lang {
+        crate::domain::Lang::Fr => format!(
+            "Impossible : cette demande est « {} ».",
+            status.label(ctx.lang)
+        ),
+        crate::domain::Lang::En => format!(
+            "Not possible: this request is \"{}\".",
+            status.label(ctx.lang)
+        ),
+    };
+    request_page(ctx, v, Some(flash("err", &text)))
+        .with_status(StatusCode::CONFLICT)
+        .into_response()
+}
+
+#[handler]
+pub async fn request_resend(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
+    require_terminal(&ctx)?;
+    let v = view(&ctx, &id).await?;
+    let (scope, rid) = (ctx.scope(), v.request.id);
+    match ctx.gateway(move |g| g.resend_request(scope, rid)).await? {
+        None => Err(ctx.not_found()),
+        Some(Err(status)) => Ok(refused(&ctx, &v, status)),
+        Some(Ok(_)) => Ok(see_other(&ctx, &format!("/payment-requests/{rid}?done=resent"))),
+    }
+}
+
+#[handler]
+pub async fn request_cancel_confirm(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
+    require_terminal(&ctx)?;
+    let v = view(&ctx, &id).await?;
+    Ok(cancel_confirm(&ctx, &v.request).into_response())
+}
+
+#[handler]
+pub async fn request_cancel(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
+    require_terminal(&ctx)?;
+    let v = view(&ctx, &id).await?;
+    let (scope, rid) = (ctx.scope(), v.request.id);
+    let user = ctx.require_user()?.username.clone();
+    match ctx.gateway(move |g| g.cancel_request(scope, rid, &user)).await? {
+        None => Err(ctx.not_found()),
+        Some(Err(status)) => Ok(refused(&ctx, &v, status)),
+        Some(Ok(_)) => Ok(see_other(&ctx, &format!("/payment-requests/{rid}?done=cancelled"))),
+    }
+}
+
+#[handler]
+pub async fn outbox(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result<Response> {
+    if !ctx.user().is_some_and(|u| u.is_admin()) {
+        return Err(ctx.not_found());
+    }
+    let before = q.before.trim().parse::<u64>().ok();
+    const PAGE: usize = 100;
+    let (mut mails, pending) = ctx
+        .db(move |db| Ok((db.mails(before, PAGE + 1)?, db.pending_mail_count()?)))
+        .await?;
+    let older = (mails.len() > PAGE).then(|| mails[PAGE - 1].id);
+    mails.truncate(PAGE);
+    let smtp = ctx
+        .state
+        .config
+        .smtp
+        .as_ref()
+        .map(|s| format!("{}:{} ({:?})", s.host, s.port, s.security).to_lowercase());
+    Ok(outbox_page(&ctx, &mails, pending, smtp, older).into_response())
+}

@@ -1,0 +1,483 @@
+//! The customer's pages (LINK-4): the payment request with its card form, the
+//! simulated issuer's 3-D Secure page, the result, the pages of links that can no
+//! longer be paid, and the test cards. In the request's language with a switch;
+//! no JavaScript needed.
+
+use maud::{DOCTYPE, Markup, html};
+use time::{Date, Month, Weekday};
+
+use super::audit::datetime;
+use crate::acquirer::{CHALLENGE_CODE, TEST_CARDS};
+use crate::domain::Lang;
+use crate::domain::card::Brand;
+use crate::domain::codes::ResultCode;
+use crate::domain::countries;
+use crate::domain::money::format_amount;
+use crate::domain::payment::{PaymentRequest, RequestStatus};
+use crate::domain::transaction::{Operation, Transaction};
+use crate::domain::user::FieldError;
+use crate::fragments::form::{csrf, error_for};
+use crate::handlers::Ctx;
+
+/// What every customer page knows.
+pub struct Customer<'a> {
+    pub ctx: &'a Ctx,
+    pub lang: Lang,
+    pub merchant: String,
+    /// Test mode: the simulator answers (a banner and the test-card link).
+    pub test: bool,
+}
+
+impl Customer<'_> {
+    fn t<'s>(&self, fr: &'s str, en: &'s str) -> &'s str {
+        self.lang.pick(fr, en)
+    }
+}
+
+/// `Vendredi 27 novembre 2026` / `Friday 27 November 2026`.
+pub fn long_date(d: Date, lang: Lang) -> String {
+    let wd = match d.weekday() {
+        Weekday::Monday => ("Lundi", "Monday"),
+        Weekday::Tuesday => ("Mardi", "Tuesday"),
+        Weekday::Wednesday => ("Mercredi", "Wednesday"),
+        Weekday::Thursday => ("Jeudi", "Thursday"),
+        Weekday::Friday => ("Vendredi", "Friday"),
+        Weekday::Saturday => ("Samedi", "Saturday"),
+        Weekday::Sunday => ("Dimanche", "Sunday"),
+    };
+    let m = match d.month() {
+        Month::January => ("janvier", "January"),
+        Month::February => ("février", "February"),
+        Month::March => ("mars", "March"),
+        Month::April => ("avril", "April"),
+        Month::May => ("mai", "May"),
+        Month::June => ("juin", "June"),
+        Month::July => ("juillet", "July"),
+        Month::August => ("août", "August"),
+        Month::September => ("septembre", "September"),
+        Month::October => ("octobre", "October"),
+        Month::November => ("novembre", "November"),
+        Month::December => ("décembre", "December"),
+    };
+    format!(
+        "{} {} {} {}",
+        lang.pick(wd.0, wd.1),
+        d.day(),
+        lang.pick(m.0, m.1),
+        d.year()
+    )
+}
+
+/// The frame of a customer page: brand line, language links, test banner.
+pub fn frame(c: &Customer, title: &str, body: Markup) -> Markup {
+    let path = &c.ctx.path;
+    html! {
+        (DOCTYPE)
+        html lang=(c.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) " · " (c.merchant) }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body class="pay" {
+                header class="pay-top" {
+                    span class="pay-merchant" { (c.merchant) }
+                    nav class="langs" aria-label=(c.t("Langue", "Language")) {
+                        @for l in Lang::ALL {
+                            a href={(path) "?lang=" (l.code())} lang=(l.code()) aria-current=[(l == c.lang).then_some("true")] { (l.native_name()) }
+                        }
+                    }
+                }
+                @if c.test {
+                    div class="flash info test-banner" {
+                        (c.t("Mode test : aucune somme réelle n'est débitée.", "Test mode: no real money is charged."))
+                        " "
+                        a href={"/test-cards?lang=" (c.lang.code())} { (c.t("Voir les cartes de test", "See the test cards")) }
+                    }
+                }
+                main class="pay" { (body) }
+                footer class="pay-foot small muted" { "Guichet" }
+            }
+        }
+    }
+}
+
+fn kv(rows: &[(&str, String)]) -> Markup {
+    html! { dl class="kv" { @for (k, v) in rows { dt { (k) } dd { (v) } } } }
+}
+
+fn invoicing(c: &Customer, req: &PaymentRequest) -> Markup {
+    let h = &req.holder;
+    let city = [h.postcode.as_str(), h.city.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let country = countries::name(&h.country, c.lang).unwrap_or_default();
+    let rows = [
+        (c.t("Prénom et nom", "First and last name"), h.name.clone()),
+        (c.t("Adresse", "Address"), h.address.clone()),
+        (c.t("Code postal / Ville", "Zip code / City"), city),
+        (c.t("Pays", "Country"), country.to_string()),
+        (c.t("Téléphone", "Phone"), h.phone.clone()),
+        (c.t("Adresse électronique", "Email"), h.email.clone()),
+        (c.t("Marchand", "Merchant"), c.merchant.clone()),
+        (c.t("Commande n°", "Order no."), req.order_id.clone()),
+        (
+            c.t("Montant", "Amount"),
+            format_amount(req.amount, req.currency, c.lang),
+        ),
+    ];
+    html! {
+        section class="card" {
+            h2 { (c.t("Détail de la facturation", "Invoicing detail")) }
+            (kv(&rows))
+            @if !req.description.is_empty() { p class="small muted" { (req.description) } }
+        }
+    }
+}
+
+fn notice(c: &Customer) -> Markup {
+    let https = c.ctx.state.config.base_url.starts_with("https://");
+    html! {
+        p class="small muted notice" {
+            (c.t("Les données personnelles saisies sur cette page servent uniquement au traitement de votre paiement. Le numéro complet de votre carte et son cryptogramme ne sont jamais conservés ni transmis au marchand.",
+                 "The personal data entered on this page is used only to process your payment. Your full card number and security code are never stored nor passed to the merchant."))
+            @if https {
+                " " (c.t("La connexion est chiffrée (HTTPS).", "The connection is encrypted (HTTPS)."))
+            }
+        }
+    }
+}
+
+/// What the card form shows again after a refusal in place.
+#[derive(Default)]
+pub struct CardValues {
+    pub holder: String,
+    pub number: String,
+    pub expiry: String,
+}
+
+/// The payment request page (LINK-4).
+#[allow(clippy::too_many_arguments)]
+pub fn payment_page(
+    c: &Customer,
+    req: &PaymentRequest,
+    today: Date,
+    nonce: &str,
+    values: &CardValues,
+    errors: &[FieldError],
+    attempts_left: u32,
+    pending_challenge: Option<&str>,
+) -> Markup {
+    let title = c.t("DEMANDE DE PAIEMENT", "PAYMENT REQUEST");
+    let err = |f: &str| error_for(errors, f, c.lang);
+    let action = format!("/payment/{}", req.token);
+    let input = |name: &'static str,
+                 label: &str,
+                 value: &str,
+                 autocomplete: &str,
+                 extra: Markup| {
+        let id = format!("f-{name}");
+        let e = err(name);
+        html! {
+            div class="field" {
+                label for=(id) class="req" { (label) }
+                input id=(id) name=(name) value=(value) required autocomplete=(autocomplete)
+                    inputmode=[(name != "holder").then_some("numeric")]
+                    aria-invalid=[e.map(|_| "true")] aria-describedby=[e.map(|_| format!("{id}-err"))];
+                (extra)
+                @if let Some(e) = e { small class="error" id={(id) "-err"} { (e) } }
+            }
+        }
+    };
+    let body = html! {
+        h1 class="pay-title" { (title) }
+        p class="muted" { (long_date(today, c.lang)) }
+        @if !errors.is_empty() {
+            div class="flash err" role="alert" { (c.t("Vérifiez les champs signalés ci-dessous : rien n'a été débité.", "Check the fields marked below: nothing was charged.")) }
+        }
+        @if let Some(cid) = pending_challenge {
+            div class="flash info" {
+                (c.t("Un paiement de cette demande attend la vérification 3-D Secure dans une autre fenêtre.", "A payment of this request is waiting for 3-D Secure verification in another window."))
+                " " a href={(action) "/3ds/" (cid) "?lang=" (c.lang.code())} { (c.t("Reprendre cette vérification", "Resume that verification")) }
+            }
+        }
+        div class="pay-grid" {
+            (invoicing(c, req))
+            form class="card form pay-form" method="post" action=(action) autocomplete="on" novalidate {
+                (csrf(c.ctx))
+                input type="hidden" name="attempt" value=(nonce);
+                input type="hidden" name="lang" value=(c.lang.code());
+                h2 { (c.t("Détail du paiement", "Payment detail")) }
+                (input("holder", c.t("Nom du porteur de la carte", "Card holder name"), &values.holder, "cc-name", html!{}))
+                (input("number", c.t("Numéro de carte", "Credit card number"), &values.number, "cc-number",
+                    html! { small class="hint" { (c.t("16 chiffres en général, sans espaces ou par groupes de 4.", "Usually 16 digits, with or without spaces.")) } }))
+                div class="grid2" {
+                    (input("expiry", c.t("Date d'expiration (MM/AA)", "Expiration date (MM/YY)"), &values.expiry, "cc-exp", html!{}))
+                    (input("cvv", c.t("Cryptogramme", "Card security code"), "", "cc-csc", html! {
+                        details class="hint" {
+                            summary { (c.t("Voir un exemple", "See an example")) }
+                            (card_back_example())
+                            small { (c.t("Les 3 chiffres au dos de la carte, à droite de la signature (American Express : 4 chiffres au recto).", "The 3 digits on the back of the card, right of the signature (American Express: 4 digits on the front).")) }
+                        }
+                    }))
+                }
+                div class="actions" {
+                    button class="primary pay-now" type="submit" {
+                        (c.t("Payer maintenant", "Pay now"))
+                    }
+                    span class="small muted" { (c.t("et confirmer la transaction", "and confirm the transaction")) }
+                }
+                p class="small muted" {
+                    @if req.operation == Operation::Authorization {
+                        (c.t("Le montant sera réservé sur votre carte, puis débité à la validation de la commande.", "The amount will be held on your card, then charged when the order is confirmed."))
+                    } @else {
+                        (c.t("Le montant est débité immédiatement.", "The amount is charged at once."))
+                    }
+                    @if req.refused_attempts > 0 {
+                        " " (attempts_text(c.lang, attempts_left))
+                    }
+                }
+            }
+        }
+        (notice(c))
+    };
+    frame(c, title, body)
+}
+
+fn attempts_text(lang: Lang, left: u32) -> String {
+    match (lang, left) {
+        (Lang::Fr, 1) => "Il vous reste 1 tentative.".into(),
+        (Lang::Fr, n) => format!("Il vous reste {n} tentatives."),
+        (Lang::En, 1) => "You have 1 attempt left.".into(),
+        (Lang::En, n) => format!("You have {n} attempts left."),
+    }
+}
+
+/// The back of a card with its security code circled (an inline drawing).
+fn card_back_example() -> Markup {
+    html! {
+        svg class="card-back" viewBox="0 0 200 120" width="200" height="120" role="img" aria-label="CVV" {
+            rect x="1" y="1" width="198" height="118" rx="10" fill="#e9edf2" stroke="#9aa4b1" {}
+            rect x="1" y="18" width="198" height="22" fill="#3b4350" {}
+            rect x="14" y="54" width="120" height="20" fill="#fff" stroke="#9aa4b1" {}
+            text x="150" y="69" font-size="14" font-family="monospace" fill="#b3261e" { "123" }
+            ellipse cx="163" cy="64" rx="24" ry="14" fill="none" stroke="#b3261e" stroke-width="2" {}
+        }
+    }
+}
+
+/// A link that can no longer be paid (paid, expired, blocked, cancelled) or is unknown.
+pub fn closed_page(
+    c: &Customer,
+    req: Option<&PaymentRequest>,
+    status: Option<RequestStatus>,
+    paid: Option<&Transaction>,
+) -> Markup {
+    let (title, text) = match status {
+        Some(RequestStatus::Paid) => (
+            c.t("Demande déjà payée", "Request already paid"),
+            c.t("Cette demande de paiement a déjà été réglée. Aucun nouveau paiement n'est possible.", "This payment request has already been paid. No further payment is possible."),
+        ),
+        Some(RequestStatus::Expired) => (
+            c.t("Lien expiré", "Link expired"),
+            c.t("Ce lien de paiement a expiré. Demandez un nouveau lien au marchand.", "This payment link has expired. Ask the merchant for a new link."),
+        ),
+        Some(RequestStatus::Blocked) => (
+            c.t("Paiement bloqué", "Payment blocked"),
+            c.t("Trop de tentatives ont été refusées : ce paiement est bloqué (code 585). Contactez le marchand.", "Too many attempts were refused: this payment is blocked (code 585). Contact the merchant."),
+        ),
+        Some(RequestStatus::Cancelled) => (
+            c.t("Demande annulée", "Request cancelled"),
+            c.t("Le marchand a annulé cette demande de paiement. Rien n'a été débité.", "The merchant cancelled this payment request. Nothing was charged."),
+        ),
+        _ => (
+            c.t("Lien inconnu", "Unknown link"),
+            c.t("Ce lien de paiement n'existe pas. Vérifiez qu'il est complet ou demandez-en un nouveau au marchand.", "This payment link does not exist. Check that it is complete or ask the merchant for a new one."),
+        ),
+    };
+    let body = html! {
+        section class="card pay-closed" {
+            h1 { (title) }
+            p { (text) }
+            @if let (Some(req), Some(tx)) = (req, paid) { (receipt(c, req, tx)) }
+        }
+    };
+    frame(c, title, body)
+}
+
+fn receipt(c: &Customer, req: &PaymentRequest, tx: &Transaction) -> Markup {
+    let rows = [
+        (c.t("Commande n°", "Order no."), req.order_id.clone()),
+        (
+            c.t("Montant", "Amount"),
+            format_amount(tx.amount, tx.currency, c.lang),
+        ),
+        (c.t("Date", "Date"), format!("{} UTC", datetime(tx.at))),
+        (
+            c.t("Carte", "Card"),
+            tx.card.as_ref().map(|k| k.masked()).unwrap_or_default(),
+        ),
+        (c.t("Transaction n°", "Transaction no."), tx.id.to_string()),
+        (c.t("Marchand", "Merchant"), c.merchant.clone()),
+    ];
+    html! {
+        h2 { (c.t("Reçu", "Receipt")) }
+        (kv(&rows))
+        @if !req.holder.email.is_empty() {
+            p class="small muted" { (c.t("Un reçu est envoyé à", "A receipt is sent to")) " " (req.holder.email) "." }
+        }
+    }
+}
+
+/// The outcome of one attempt.
+pub fn result_page(
+    c: &Customer,
+    req: &PaymentRequest,
+    tx: &Transaction,
+    status: RequestStatus,
+    attempts_left: u32,
+) -> Markup {
+    let accepted = tx.code.is_accepted();
+    let title = if accepted {
+        if tx.operation == Operation::Authorization {
+            c.t("Paiement autorisé", "Payment authorized")
+        } else {
+            c.t("Paiement accepté", "Payment accepted")
+        }
+    } else {
+        c.t("Paiement refusé", "Payment declined")
+    };
+    let retry = format!("/payment/{}?lang={}", req.token, c.lang.code());
+    let body = html! {
+        section class={"card pay-result " (if accepted { "ok" } else { "ko" })} {
+            h1 { (title) }
+            p class="lead" { (tx.code.customer_text(c.lang)) }
+            @if accepted {
+                (receipt(c, req, tx))
+            } @else {
+                p class="small muted" { (c.t("Code", "Code")) " " (tx.code) " · " (c.t("rien n'a été débité", "nothing was charged")) }
+                @match status {
+                    RequestStatus::Waiting => {
+                        p { (attempts_text(c.lang, attempts_left)) }
+                        p { a class="button primary" href=(retry) { (c.t("Réessayer", "Try again")) } }
+                    }
+                    RequestStatus::Blocked => {
+                        p { (c.t("Ce paiement est maintenant bloqué après trop de tentatives. Contactez le marchand.", "This payment is now blocked after too many attempts. Contact the merchant.")) }
+                    }
+                    RequestStatus::Paid => {
+                        p { a href=(retry) { (c.t("Cette demande a été payée depuis.", "This request has been paid since.")) } }
+                    }
+                    _ => {
+                        p { (c.t("Ce lien ne permet plus de payer. Contactez le marchand.", "This link can no longer be used to pay. Contact the merchant.")) }
+                    }
+                }
+            }
+        }
+    };
+    frame(c, title, body)
+}
+
+/// The simulated issuer's page (3-D Secure challenge).
+pub fn challenge_page(
+    c: &Customer,
+    req: &PaymentRequest,
+    challenge_id: &str,
+    masked: &str,
+    brand: Brand,
+    error: bool,
+) -> Markup {
+    let title = c.t("Vérification 3-D Secure", "3-D Secure verification");
+    let scheme = match brand {
+        Brand::Mastercard => "Mastercard Identity Check",
+        Brand::Visa => "Visa Secure",
+        _ => "3-D Secure",
+    };
+    let action = format!("/payment/{}/3ds/{challenge_id}", req.token);
+    let body = html! {
+        section class="card issuer" {
+            p class="small muted" { (c.t("Page de votre banque (simulée)", "Your bank's page (simulated)")) " · " (scheme) }
+            h1 { (title) }
+            (kv(&[
+                (c.t("Marchand", "Merchant"), c.merchant.clone()),
+                (c.t("Montant", "Amount"), format_amount(req.amount, req.currency, c.lang)),
+                (c.t("Carte", "Card"), masked.to_string()),
+            ]))
+            form class="form" method="post" action=(action) {
+                (csrf(c.ctx))
+                input type="hidden" name="lang" value=(c.lang.code());
+                div class="field" {
+                    label for="f-code" class="req" { (c.t("Code reçu par SMS", "Code received by text message")) }
+                    input id="f-code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12" required;
+                    @if c.test {
+                        small class="hint" { (c.t("Mode test : le code est", "Test mode: the code is")) " " code { (CHALLENGE_CODE) } }
+                    }
+                    @if error { small class="error" { (c.t("Saisissez le code reçu.", "Enter the code you received.")) } }
+                }
+                div class="actions" {
+                    button class="primary" type="submit" { (c.t("Valider", "Confirm")) }
+                }
+            }
+            form class="inline" method="post" action={"/payment/" (req.token) "/abandon"} {
+                (csrf(c.ctx))
+                input type="hidden" name="lang" value=(c.lang.code());
+                button class="link" type="submit" { (c.t("Abandonner ce paiement", "Give up this payment")) }
+            }
+        }
+    };
+    frame(c, title, body)
+}
+
+/// Another window is at the 3-D Secure step of this request.
+pub fn in_progress_page(c: &Customer, req: &PaymentRequest, challenge_id: &str) -> Markup {
+    let title = c.t("Paiement en cours", "Payment in progress");
+    let body = html! {
+        section class="card" {
+            h1 { (title) }
+            p { (c.t("Un paiement de cette demande attend déjà la vérification 3-D Secure. Un seul paiement sera fait.", "A payment of this request is already waiting for 3-D Secure verification. Only one payment will be made.")) }
+            p { a class="button primary" href={"/payment/" (req.token) "/3ds/" (challenge_id) "?lang=" (c.lang.code())} { (c.t("Reprendre la vérification", "Resume the verification")) } }
+            form class="inline" method="post" action={"/payment/" (req.token) "/abandon"} {
+                (csrf(c.ctx))
+                input type="hidden" name="lang" value=(c.lang.code());
+                button class="link" type="submit" { (c.t("Abandonner ce paiement et recommencer", "Give up that payment and start again")) }
+            }
+        }
+    };
+    frame(c, title, body)
+}
+
+/// The simulator's test cards (SIM-1), reachable from the payment page in test mode.
+pub fn test_cards_page(c: &Customer) -> Markup {
+    let title = c.t("Cartes de test", "Test cards");
+    let body = html! {
+        section class="card" {
+            h1 { (title) }
+            p { (c.t("Le simulateur d'acquéreur répond selon le numéro de carte. Toute date d'expiration future et tout cryptogramme de 3 chiffres (4 pour American Express) conviennent.",
+                     "The acquirer simulator answers according to the card number. Any future expiry date and any 3-digit security code (4 for American Express) will do.")) }
+            div class="table-wrap" { table class="grid" {
+                thead { tr { th { (c.t("Numéro", "Number")) } th { (c.t("Réseau", "Scheme")) } th { (c.t("Pays émetteur", "Issuer country")) } th { (c.t("Résultat", "Outcome")) } } }
+                tbody {
+                    @for card in TEST_CARDS {
+                        tr {
+                            td class="nowrap" { code { (card.display()) } }
+                            td { (card.brand.name()) }
+                            td { (countries::name(card.country, c.lang).unwrap_or(card.country)) }
+                            td { (card.behaviour(c.lang)) }
+                        }
+                    }
+                    tr { td { (c.t("tout numéro qui échoue au contrôle de Luhn", "any number failing the Luhn check")) } td {} td {} td { (ResultCode::INVALID_CARD) " " (ResultCode::INVALID_CARD.text(c.lang)) " — " (c.t("la page le signale avant tout envoi", "the page points it out before sending anything")) } }
+                    tr { td { (c.t("tout autre numéro valide", "any other valid number")) } td { "VISA / MASTERCARD" } td { (countries::name("MA", c.lang).unwrap_or("MA")) } td { "000 " (ResultCode::ACCEPTED.text(c.lang)) } }
+                }
+            } }
+            h2 { (c.t("Autres codes", "Other codes")) }
+            ul {
+                li { code { "585" } " — " (ResultCode::TOO_MANY_ATTEMPTS.text(c.lang)) ": " (c.t("après 3 tentatives refusées sur une même demande, la suivante reçoit 585.", "after 3 refused attempts on one request, the next one gets 585.")) }
+                li { code { "098" } " — " (ResultCode::ABANDONED.text(c.lang)) ": " (c.t("le code 3-D Secure n'a pas été saisi dans les 10 minutes, ou le porteur a abandonné.", "the 3-D Secure code was not entered within 10 minutes, or the cardholder gave up.")) }
+            }
+        }
+    };
+    frame(c, title, body)
+}
