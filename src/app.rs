@@ -13,7 +13,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::gateway::Gateway;
 use crate::handlers::{
-    AppState, auth, export, merchants, middleware, operations, pay, profile, terminal, transactions, users,
+    AppState, auth, export, merchants, middleware, operations, pay, profile, terminal,
+    transactions, users,
 };
 
 #[derive(RustEmbed)]

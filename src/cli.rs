@@ -71,7 +71,12 @@ pub struct ServeArgs {
     #[arg(long, env = "GUICHET_SMTP_PORT", default_value_t = 587)]
     pub smtp_port: u16,
     /// plain (local relay, tests), starttls (port 587) or tls (port 465).
-    #[arg(long, env = "GUICHET_SMTP_SECURITY", value_enum, default_value = "starttls")]
+    #[arg(
+        long,
+        env = "GUICHET_SMTP_SECURITY",
+        value_enum,
+        default_value = "starttls"
+    )]
     pub smtp_security: SmtpSecurity,
     #[arg(long, env = "GUICHET_SMTP_USERNAME")]
     pub smtp_username: Option<String>,
@@ -97,7 +102,10 @@ impl ServeArgs {
             password: self.smtp_password.clone(),
         });
         if !self.mail_from.contains('@') || self.mail_from.contains(char::is_whitespace) {
-            return Err(format!("--mail-from must be an email address (got {:?})", self.mail_from));
+            return Err(format!(
+                "--mail-from must be an email address (got {:?})",
+                self.mail_from
+            ));
         }
         config.mail_from = self.mail_from.clone();
         config.max_attempts = self.max_attempts;

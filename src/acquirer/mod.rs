@@ -102,7 +102,22 @@ impl TestCard {
             (Enrolment::NotEnrolled, Lang::Fr) => "non enrôlée 3-D Secure",
             (Enrolment::NotEnrolled, Lang::En) => "not enrolled in 3-D Secure",
         };
-        format!("{three_ds} · {} {}", self.outcome, self.outcome.text(lang))
+        let code = self.expected();
+        format!("{three_ds} · {code} {}", code.text(lang))
+    }
+
+    /// The code a payment with this card ends with on the payment page (the 3-D
+    /// Secure rule may refuse before the acquirer answers).
+    pub fn expected(&self) -> ResultCode {
+        let info = CardInfo {
+            brand: self.brand,
+            country: self.country,
+            enrolment: self.enrolment,
+        };
+        match three_ds_decision(info) {
+            ThreeDsDecision::Refuse(code) => code,
+            _ => self.outcome,
+        }
     }
 }
 

@@ -11,8 +11,8 @@ use crate::domain::Lang;
 use crate::domain::payment::{CardForm, PaymentRequest, RequestStatus};
 use crate::gateway::{Answer, Start};
 use crate::pages::pay::{
-    CardValues, Customer, challenge_page, closed_page, in_progress_page, payment_page,
-    result_page, test_cards_page,
+    CardValues, Customer, challenge_page, closed_page, in_progress_page, payment_page, result_page,
+    test_cards_page,
 };
 
 #[derive(Deserialize, Default)]
@@ -30,7 +30,13 @@ async fn load(ctx: &Ctx, token: &str) -> poem::Result<Option<(PaymentRequest, St
         };
         let name = db
             .merchant(Scope::Admin, req.merchant_id)?
-            .map(|m| if m.company.is_empty() { m.name } else { m.company })
+            .map(|m| {
+                if m.company.is_empty() {
+                    m.name
+                } else {
+                    m.company
+                }
+            })
             .unwrap_or_default();
         Ok(Some((req, name)))
     })
@@ -219,9 +225,11 @@ pub async fn challenge_submit(
             && let Some((_, merchant)) = load(&ctx, &token).await?
         {
             let c = customer(&ctx, lang, merchant);
-            return Ok(challenge_page(&c, &view.request, &cid, &view.masked, view.brand, true)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response());
+            return Ok(
+                challenge_page(&c, &view.request, &cid, &view.masked, view.brand, true)
+                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                    .into_response(),
+            );
         }
     }
     let t = token.clone();

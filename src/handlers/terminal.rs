@@ -119,7 +119,12 @@ pub async fn requests_list(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result
     let scope = ctx.scope();
     const PAGE: usize = 50;
     let (mut list, merchants) = ctx
-        .db(move |db| Ok((db.payment_requests(scope, before, PAGE + 1)?, db.merchants(scope)?)))
+        .db(move |db| {
+            Ok((
+                db.payment_requests(scope, before, PAGE + 1)?,
+                db.merchants(scope)?,
+            ))
+        })
         .await?;
     let older = (list.len() > PAGE).then(|| list[PAGE - 1].id);
     list.truncate(PAGE);
@@ -175,8 +180,12 @@ pub async fn request_detail(
         ("sent", _) => Some(flash(
             "ok",
             &match ctx.lang {
-                crate::domain::Lang::Fr => format!("Demande créée : le lien de paiement part par email à {email}."),
-                crate::domain::Lang::En => format!("Request created: the payment link is being emailed to {email}."),
+                crate::domain::Lang::Fr => {
+                    format!("Demande créée : le lien de paiement part par email à {email}.")
+                }
+                crate::domain::Lang::En => {
+                    format!("Request created: the payment link is being emailed to {email}.")
+                }
             },
         )),
         ("shown", _) => Some(flash(
@@ -195,7 +204,10 @@ pub async fn request_detail(
         )),
         (_, "cancelled") => Some(flash(
             "ok",
-            ctx.t("Demande annulée : le lien ne permet plus de payer.", "Request cancelled: the link can no longer be used to pay."),
+            ctx.t(
+                "Demande annulée : le lien ne permet plus de payer.",
+                "Request cancelled: the link can no longer be used to pay.",
+            ),
         )),
         _ => None,
     };
@@ -226,7 +238,10 @@ pub async fn request_resend(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Re
     match ctx.gateway(move |g| g.resend_request(scope, rid)).await? {
         None => Err(ctx.not_found()),
         Some(Err(status)) => Ok(refused(&ctx, &v, status)),
-        Some(Ok(_)) => Ok(see_other(&ctx, &format!("/payment-requests/{rid}?done=resent"))),
+        Some(Ok(_)) => Ok(see_other(
+            &ctx,
+            &format!("/payment-requests/{rid}?done=resent"),
+        )),
     }
 }
 
@@ -243,10 +258,16 @@ pub async fn request_cancel(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Re
     let v = view(&ctx, &id).await?;
     let (scope, rid) = (ctx.scope(), v.request.id);
     let user = ctx.require_user()?.username.clone();
-    match ctx.gateway(move |g| g.cancel_request(scope, rid, &user)).await? {
+    match ctx
+        .gateway(move |g| g.cancel_request(scope, rid, &user))
+        .await?
+    {
         None => Err(ctx.not_found()),
         Some(Err(status)) => Ok(refused(&ctx, &v, status)),
-        Some(Ok(_)) => Ok(see_other(&ctx, &format!("/payment-requests/{rid}?done=cancelled"))),
+        Some(Ok(_)) => Ok(see_other(
+            &ctx,
+            &format!("/payment-requests/{rid}?done=cancelled"),
+        )),
     }
 }
 

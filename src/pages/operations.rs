@@ -85,16 +85,35 @@ pub fn confirm_page(ctx: &Ctx, d: &Detail, op: Operation, amount: Amount) -> Mar
     let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
     let money = format_amount(amount, tx.currency, ctx.lang);
     let what = match (ctx.lang, op) {
-        (crate::domain::Lang::Fr, Operation::Refund) => format!("Rembourser {money} au client sur la carte {card}."),
-        (crate::domain::Lang::En, Operation::Refund) => format!("Refund {money} to the customer on card {card}."),
-        (crate::domain::Lang::Fr, Operation::Capture) => format!("Capturer {money} : la carte {card} sera débitée."),
-        (crate::domain::Lang::En, Operation::Capture) => format!("Capture {money}: card {card} will be debited."),
-        (crate::domain::Lang::Fr, Operation::Cancel) => format!("Annuler l'autorisation : les {money} réservés sur la carte {card} seront libérés. Elle ne pourra plus être capturée."),
-        (crate::domain::Lang::En, Operation::Cancel) => format!("Cancel the authorization: the {money} held on card {card} will be released. It can no longer be captured."),
-        (crate::domain::Lang::Fr, _) => format!("Débiter de nouveau {money} sur la carte enregistrée {card}."),
+        (crate::domain::Lang::Fr, Operation::Refund) => {
+            format!("Rembourser {money} au client sur la carte {card}.")
+        }
+        (crate::domain::Lang::En, Operation::Refund) => {
+            format!("Refund {money} to the customer on card {card}.")
+        }
+        (crate::domain::Lang::Fr, Operation::Capture) => {
+            format!("Capturer {money} : la carte {card} sera débitée.")
+        }
+        (crate::domain::Lang::En, Operation::Capture) => {
+            format!("Capture {money}: card {card} will be debited.")
+        }
+        (crate::domain::Lang::Fr, Operation::Cancel) => format!(
+            "Annuler l'autorisation : les {money} réservés sur la carte {card} seront libérés. Elle ne pourra plus être capturée."
+        ),
+        (crate::domain::Lang::En, Operation::Cancel) => format!(
+            "Cancel the authorization: the {money} held on card {card} will be released. It can no longer be captured."
+        ),
+        (crate::domain::Lang::Fr, _) => {
+            format!("Débiter de nouveau {money} sur la carte enregistrée {card}.")
+        }
         (crate::domain::Lang::En, _) => format!("Charge {money} again on the stored card {card}."),
     };
-    let title = format!("{} · {} {}", op.label(ctx.lang), ctx.t("transaction", "transaction"), tx.id);
+    let title = format!(
+        "{} · {} {}",
+        op.label(ctx.lang),
+        ctx.t("transaction", "transaction"),
+        tx.id
+    );
     let back = format!("/transactions/{}?tab=operations", tx.id);
     let body = html! {
         p class="small" { a href=(back) { "‹ " (ctx.t("Transaction", "Transaction")) " " (tx.id) } }

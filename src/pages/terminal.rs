@@ -7,9 +7,7 @@ use super::layout::{Tab, page};
 use crate::db::outbox::{Mail, MailKind, MailState};
 use crate::domain::countries;
 use crate::domain::money::{Currency, format_amount};
-use crate::domain::payment::{
-    DEFAULT_VALIDITY_DAYS, PaymentRequest, RequestForm, RequestStatus,
-};
+use crate::domain::payment::{DEFAULT_VALIDITY_DAYS, PaymentRequest, RequestForm, RequestStatus};
 use crate::domain::transaction::Transaction;
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::form::{Input, csrf, error_for, textarea};
@@ -36,7 +34,8 @@ pub fn processing_subtabs(ctx: &Ctx, current: &str) -> Markup {
     if p.view || p.virtual_terminal {
         items.push((
             "/payment-requests".to_string(),
-            ctx.t("Demandes de paiement", "Payment requests").to_string(),
+            ctx.t("Demandes de paiement", "Payment requests")
+                .to_string(),
         ));
     }
     tabs("subtabs", &items, current)
@@ -247,7 +246,9 @@ pub fn requests_page(
 pub fn mail_state(ctx: &Ctx, m: &Mail) -> Markup {
     let (class, text) = match m.state {
         MailState::Sent => ("ok", ctx.t("Envoyé", "Sent")),
-        MailState::Pending if m.attempts.is_empty() => ("warn", ctx.t("En file d'attente", "Queued")),
+        MailState::Pending if m.attempts.is_empty() => {
+            ("warn", ctx.t("En file d'attente", "Queued"))
+        }
         MailState::Pending => ("warn", ctx.t("Nouvel essai prévu", "Retry scheduled")),
         MailState::Failed => ("ko", ctx.t("Échec", "Failed")),
     };
@@ -277,27 +278,65 @@ pub fn request_page(ctx: &Ctx, v: &RequestView, notice: Option<Markup>) -> Marku
     let can_act = ctx.user().is_some_and(|u| u.permissions().virtual_terminal);
     let h = &r.holder;
     let rows: Vec<(&str, String)> = vec![
-        (ctx.t("Marchand", "Merchant"), v.merchant.as_ref().map(|m| m.name.clone()).unwrap_or_default()),
+        (
+            ctx.t("Marchand", "Merchant"),
+            v.merchant
+                .as_ref()
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
+        ),
         ("Terminal", r.terminal.to_string()),
-        (ctx.t("Opération", "Operation"), r.operation.label(ctx.lang).into()),
-        (ctx.t("Numéro de commande", "Order number"), r.order_id.clone()),
-        (ctx.t("Montant", "Amount"), format_amount(r.amount, r.currency, ctx.lang)),
+        (
+            ctx.t("Opération", "Operation"),
+            r.operation.label(ctx.lang).into(),
+        ),
+        (
+            ctx.t("Numéro de commande", "Order number"),
+            r.order_id.clone(),
+        ),
+        (
+            ctx.t("Montant", "Amount"),
+            format_amount(r.amount, r.currency, ctx.lang),
+        ),
         (ctx.t("Description", "Description"), r.description.clone()),
         (ctx.t("Langue", "Language"), r.lang.native_name().into()),
-        (ctx.t("Créée le", "Created"), format!("{} · {}", datetime(r.created_at), r.created_by)),
-        (ctx.t("Valable jusqu'au", "Valid until"), datetime(r.expires_at)),
-        (ctx.t("Tentatives refusées", "Refused attempts"), r.refused_attempts.to_string()),
+        (
+            ctx.t("Créée le", "Created"),
+            format!("{} · {}", datetime(r.created_at), r.created_by),
+        ),
+        (
+            ctx.t("Valable jusqu'au", "Valid until"),
+            datetime(r.expires_at),
+        ),
+        (
+            ctx.t("Tentatives refusées", "Refused attempts"),
+            r.refused_attempts.to_string(),
+        ),
     ];
     let holder: Vec<(&str, String)> = vec![
         (ctx.t("Prénom/Nom", "First/last name"), h.name.clone()),
         (ctx.t("Adresse électronique", "Email"), h.email.clone()),
         (ctx.t("Téléphone", "Phone"), h.phone.clone()),
         (ctx.t("Adresse", "Address"), h.address.clone()),
-        (ctx.t("Code postal / Ville", "Postcode / City"), format!("{} {}", h.postcode, h.city).trim().to_string()),
+        (
+            ctx.t("Code postal / Ville", "Postcode / City"),
+            format!("{} {}", h.postcode, h.city).trim().to_string(),
+        ),
         (ctx.t("État", "State"), h.state.clone()),
-        (ctx.t("Pays", "Country"), countries::name(&h.country, ctx.lang).unwrap_or_default().to_string()),
-        (ctx.t("Numéro d'identification", "ID number"), h.id_number.clone()),
-        (ctx.t("Date de naissance", "Birth date"), h.birth_date.clone()),
+        (
+            ctx.t("Pays", "Country"),
+            countries::name(&h.country, ctx.lang)
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        (
+            ctx.t("Numéro d'identification", "ID number"),
+            h.id_number.clone(),
+        ),
+        (
+            ctx.t("Date de naissance", "Birth date"),
+            h.birth_date.clone(),
+        ),
     ];
     let kv = |rows: &[(&str, String)]| html! { dl class="kv" { @for (k, val) in rows { dt { (k) } dd { (val) } } } };
     let body = html! {

@@ -5,6 +5,7 @@ mod auth;
 mod browser;
 mod browser_flows;
 mod exports;
+mod payments;
 mod security;
 mod support;
 mod transactions;

@@ -9,6 +9,7 @@ use guichet::clock::{Clock, FakeClock};
 use guichet::config::Config;
 use guichet::db::{Db, merchants, users};
 use guichet::domain::user::{Merchant, Permissions, Role, Terminal};
+use guichet::gateway::Gateway;
 use reqwest::StatusCode;
 use time::macros::datetime;
 
@@ -19,28 +20,33 @@ pub struct TestApp {
     pub base: String,
     pub clock: FakeClock,
     pub db: Db,
+    pub gateway: Arc<Gateway>,
     pub admin_otp: String,
     _dir: tempfile::TempDir,
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`] with a changed configuration (SMTP, attempts, …). The public
+/// base URL is the server's own address.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let clock = FakeClock::new(datetime!(2026-06-01 10:00 UTC));
-    let config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        dir.path().join("g.redb"),
-        None,
-    )
-    .unwrap();
+    let (acceptor, addr) = App::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let mut config = Config::new(addr, dir.path().join("g.redb"), None).unwrap();
+    tweak(&mut config);
     let app = App::build(config, Arc::new(clock.clone())).unwrap();
     let db = app.state.db.clone();
+    let gateway = app.state.gateway.clone();
     let admin_otp = first_admin(&db, "admin", clock.now()).unwrap().unwrap();
-    let (acceptor, addr) = App::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     tokio::spawn(app.serve(acceptor, std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),
         clock,
         db,
+        gateway,
         admin_otp,
         _dir: dir,
     }
@@ -219,4 +225,14 @@ pub fn otp_in(body: &str) -> String {
 pub fn urlencode(s: &str) -> String {
     let e = serde_urlencoded::to_string([("", s)]).unwrap();
     e[1..].to_string()
+}
+
+/// The value of the form field `name` in a page (`name="x" value="..."`).
+pub fn field_in(body: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = body
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .unwrap_or_else(|| panic!("page has a field {name}"));
+    body[start..].split('"').next().unwrap().to_string()
 }
