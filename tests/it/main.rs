@@ -5,6 +5,7 @@ mod auth;
 mod browser;
 mod browser_flows;
 mod exports;
+mod operations;
 mod payments;
 mod security;
 mod support;
