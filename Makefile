@@ -16,8 +16,13 @@ demo:
 	@echo "Demo data written to $(DEMO_DATA). Serve it with:"
 	@echo "  cargo run --release -- serve --data $(DEMO_DATA)"
 
+# The email tests talk to a real SMTP server: aiosmtpd from PyPI, in a local virtualenv.
+.venv-smtp/bin/aiosmtpd:
+	python3 -m venv .venv-smtp
+	.venv-smtp/bin/pip install -q aiosmtpd==1.4.6
+
 # pipefail (above) makes the recipe fail when cargo test fails, even if output is piped.
-test:
+test: .venv-smtp/bin/aiosmtpd
 	$(CARGO) test --all-targets 2>&1
 
 # Figures on generated data files (built once, then reused): 1M rows, and 10M with bench-10m.
