@@ -452,6 +452,7 @@ pub fn in_progress_page(c: &Customer, req: &PaymentRequest, challenge_id: &str) 
 /// The simulator's test cards (SIM-1), reachable from the payment page in test mode.
 pub fn test_cards_page(c: &Customer) -> Markup {
     let title = c.t("Cartes de test", "Test cards");
+    let limit = c.ctx.state.gateway.max_attempts;
     let body = html! {
         section class="card" {
             h1 { (title) }
@@ -474,8 +475,11 @@ pub fn test_cards_page(c: &Customer) -> Markup {
             } }
             h2 { (c.t("Autres codes", "Other codes")) }
             ul {
-                li { code { "585" } " — " (ResultCode::TOO_MANY_ATTEMPTS.text(c.lang)) ": " (c.t("après 3 tentatives refusées sur une même demande, la suivante reçoit 585.", "after 3 refused attempts on one request, the next one gets 585.")) }
-                li { code { "098" } " — " (ResultCode::ABANDONED.text(c.lang)) ": " (c.t("le code 3-D Secure n'a pas été saisi dans les 10 minutes, ou le porteur a abandonné.", "the 3-D Secure code was not entered within 10 minutes, or the cardholder gave up.")) }
+                li { code { "585" } " — " (ResultCode::TOO_MANY_ATTEMPTS.text(c.lang)) ". " (match c.lang {
+                    Lang::Fr => format!("Après {limit} tentatives refusées sur une même demande, elle est bloquée et la tentative suivante reçoit 585."),
+                    Lang::En => format!("After {limit} refused attempts on one request, it is blocked and the next attempt gets 585."),
+                }) }
+                li { code { "098" } " — " (ResultCode::ABANDONED.text(c.lang)) ". " (c.t("Le code 3-D Secure n'a pas été saisi dans les 10 minutes, ou le porteur a abandonné.", "The 3-D Secure code was not entered within 10 minutes, or the cardholder gave up.")) }
             }
         }
     };

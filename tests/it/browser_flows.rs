@@ -252,3 +252,175 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
         .await;
     b.close().await;
 }
+
+async fn fill(c: &fantoccini::Client, css: &str, text: &str) {
+    let e = c.find(Locator::Css(css)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+async fn click(c: &fantoccini::Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn text(c: &fantoccini::Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_merchant_sends_a_link_the_customer_pays_with_3ds_and_the_merchant_refunds_half_once() {
+    use guichet::db::Scope;
+    use guichet::domain::transaction::Operation;
+
+    let app = spawn_app().await;
+    let m = app.merchant("Atlas Voyages");
+    app.merchant_user(
+        "atlas.manager",
+        m.id,
+        guichet::domain::user::Permissions::ALL,
+    );
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    let c = &b.client;
+    c.goto(&format!("{}/login", app.base)).await.unwrap();
+    fill(c, "#f-username", "atlas.manager").await;
+    fill(c, "#f-password", crate::support::USER_PASSWORD).await;
+    click(c, "button.primary").await;
+    c.wait()
+        .for_element(Locator::Css("header.top nav.tabs"))
+        .await
+        .unwrap();
+
+    // The merchant creates the request in the virtual terminal and shows its link.
+    click(c, r#"nav.subtabs a[href="/terminal"]"#).await;
+    c.wait().for_element(Locator::Css("form.vt")).await.unwrap();
+    fill(c, "#f-order_id", "VOY-77").await;
+    fill(c, "#f-amount", "250,00").await;
+    fill(c, "#f-name", "Salma Idrissi").await;
+    fill(c, "#f-email", "salma@example.ma").await;
+    b.screenshot("target/screenshots/virtual-terminal.png")
+        .await;
+    click(c, r#"button[value="show"]"#).await;
+    c.wait().for_element(Locator::Css("#f-link")).await.unwrap();
+    let link = c
+        .find(Locator::Css("#f-link"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        link.starts_with(&format!("{}/payment/", app.base)),
+        "{link}"
+    );
+
+    // The customer pays with the French Mastercard and its 3-D Secure code.
+    c.goto(&link).await.unwrap();
+    assert_eq!(text(c, "h1.pay-title").await, "DEMANDE DE PAIEMENT");
+    fill(c, "#f-holder", "Salma Idrissi").await;
+    fill(c, "#f-number", "5555 5555 5555 4444").await;
+    fill(c, "#f-expiry", "12/30").await;
+    fill(c, "#f-cvv", "123").await;
+    b.screenshot("target/screenshots/payment-page.png").await;
+    click(c, "button.pay-now").await;
+    c.wait()
+        .for_element(Locator::Css("section.issuer"))
+        .await
+        .unwrap();
+    fill(c, "#f-code", "123456").await;
+    b.screenshot("target/screenshots/3ds-challenge.png").await;
+    click(c, "section.issuer button.primary").await;
+    c.wait()
+        .for_element(Locator::Css("section.pay-result"))
+        .await
+        .unwrap();
+    assert_eq!(text(c, "section.pay-result h1").await, "Paiement accepté");
+    assert!(
+        text(c, "section.pay-result")
+            .await
+            .contains("555555XXXXXX4444")
+    );
+    b.screenshot("target/screenshots/receipt.png").await;
+
+    // The merchant sees both rows and refunds half after confirming.
+    let req = &app.db.payment_requests(Scope::Admin, None, 1).unwrap()[0];
+    let sale = app
+        .db
+        .transaction(Scope::Admin, req.paid_tx.unwrap())
+        .unwrap()
+        .unwrap();
+    let three_ds = sale.parent_id.unwrap();
+    c.goto(&format!("{}/transactions", app.base)).await.unwrap();
+    let list = text(c, "#results").await;
+    assert!(
+        list.contains("Vérification 3D Secure") && list.contains("Vente"),
+        "{list}"
+    );
+    c.find(Locator::Css(&format!(
+        r#"a[href="/transactions/{three_ds}"]"#
+    )))
+    .await
+    .unwrap();
+    c.goto(&format!("{}/transactions/{}", app.base, sale.id))
+        .await
+        .unwrap();
+    click(c, r#"nav.tabs-inline a[href$="tab=operations"]"#).await;
+    c.wait()
+        .for_element(Locator::Css("#f-amount-refund"))
+        .await
+        .unwrap();
+    fill(c, "#f-amount-refund", "125,00").await;
+    click(c, "section.op form button").await;
+    c.wait()
+        .for_element(Locator::Css("section.confirm"))
+        .await
+        .unwrap();
+    assert!(
+        text(c, "section.confirm")
+            .await
+            .contains("Rembourser 125,00 MAD")
+    );
+    b.screenshot("target/screenshots/refund-confirm.png").await;
+    click(c, "section.confirm button.primary").await;
+    c.wait()
+        .for_element(Locator::Css("div.flash.ok"))
+        .await
+        .unwrap();
+    let refunds: Vec<_> = app
+        .db
+        .children(Scope::Admin, sale.id)
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.operation == Operation::Refund)
+        .collect();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].amount.minor(), 12_500);
+    assert!(text(c, "div.ops").await.contains("déjà été remboursée"));
+
+    // A second refund is refused with a clear message.
+    c.goto(&format!(
+        "{}/transactions/{}/operations/refund?amount=10",
+        app.base, sale.id
+    ))
+    .await
+    .unwrap();
+    assert!(
+        text(c, "div.flash.err")
+            .await
+            .contains("Cette transaction a déjà été remboursée"),
+    );
+    b.screenshot("target/screenshots/second-refund.png").await;
+    b.close().await;
+}
