@@ -361,6 +361,19 @@ async fn emails_arrive_in_their_language_wait_while_smtp_is_down_and_leave_after
     let c = sign_in(&g).await;
     let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
     assert!(page.contains("Envoyé"), "{page}");
+    // Paying the first link sends the customer a receipt in the request's language.
+    crate::payments::pay(&g.client(), &token, "4111111111111111", "").await;
+    let mails = smtp.wait_for(3).await;
+    let receipt = parse(&mails[2]);
+    assert_eq!(
+        receipt.subject(),
+        Some("Payment accepted – order ORDER-EN-1 – Riad Atlas SARL")
+    );
+    let text = receipt.body_text(0).unwrap();
+    assert!(
+        text.contains("411111XXXXXX1111") && text.contains("1,200.00 MAD"),
+        "{text}"
+    );
     let mut log_text = String::new();
     std::fs::File::open(&log)
         .and_then(|mut f| std::io::Read::read_to_string(&mut f, &mut log_text))

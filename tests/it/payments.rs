@@ -641,3 +641,33 @@ async fn the_test_card_page_lists_every_card_and_code() {
         assert!(page.contains(code), "{code}");
     }
 }
+
+#[tokio::test]
+async fn without_smtp_a_sent_link_waits_in_the_outbox_shown_to_admins() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (id, _) = new_request(&c, m, &[("action", "send"), ("email", "karim@example.ma")]).await;
+    let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
+    assert!(
+        page.contains("En file d'attente") && page.contains("karim@example.ma"),
+        "{page}"
+    );
+    let (status, _) = c.page("/parameters/emails").await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the outbox page is for admins"
+    );
+    let admin = app.admin().await;
+    let (status, outbox) = admin.page("/parameters/emails").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(outbox.contains("Aucun serveur SMTP configuré"), "{outbox}");
+    assert!(outbox.contains("karim@example.ma") && outbox.contains("Lien de paiement"));
+    assert_eq!(app.db.pending_mail_count().unwrap(), 1);
+    let mail = app.db.mail(request(&app, id).emails[0]).unwrap().unwrap();
+    assert!(
+        mail.subject
+            .starts_with("Demande de paiement – commande CMD-2026-001")
+    );
+    assert!(mail.text.contains(&format!("{}/payment/", app.base)));
+}
