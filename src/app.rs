@@ -148,13 +148,20 @@ impl App {
         shutdown: impl std::future::Future<Output = ()>,
     ) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let stopping = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }
+        };
         let worker = tokio::spawn(crate::mail::worker::run(
             self.state.gateway.clone(),
             self.state.config.clone(),
-            async move {
-                let mut stopped = stopped;
-                let _ = stopped.wait_for(|s| *s).await;
-            },
+            stopping(),
+        ));
+        let sweeper = tokio::spawn(crate::mail::worker::sweeper(
+            self.state.gateway.clone(),
+            stopping(),
         ));
         let ep = routes(self.state).into_endpoint();
         let served = Server::new_with_acceptor(acceptor)
@@ -162,6 +169,7 @@ impl App {
             .await;
         let _ = stop.send(true);
         let _ = worker.await;
+        let _ = sweeper.await;
         served
     }
 

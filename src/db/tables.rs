@@ -47,6 +47,10 @@ pub const LINK_HASH_TO_REQUEST_ID: TableDefinition<&str, u64> = TableDefinition:
 pub const MERCHANT_ID_REQUEST_ID: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("idx_merchant_requests");
 
+/// One-time key of a confirmed operation form → the transaction it wrote (a second
+/// submit of the same confirmation writes nothing).
+pub const OP_KEY_TO_TX_ID: TableDefinition<&str, u64> = TableDefinition::new("operation_keys");
+
 /// Emails waiting, sent or failed, and the (next attempt time, id) of those waiting.
 pub const MAIL_ID_TO_MAIL: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 pub const MAIL_DUE_AT_ID: TableDefinition<(i64, u64), ()> = TableDefinition::new("outbox_due");
@@ -75,6 +79,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(LINK_HASH_TO_REQUEST_ID)?;
     wtx.open_table(MERCHANT_ID_REQUEST_ID)?;
     wtx.open_table(MAIL_ID_TO_MAIL)?;
+    wtx.open_table(OP_KEY_TO_TX_ID)?;
     wtx.open_table(MAIL_DUE_AT_ID)?;
     Ok(())
 }

@@ -425,6 +425,14 @@ impl CardForm {
     pub fn parse(&self, today: Date) -> Result<CardDetails, Vec<FieldError>> {
         let mut errors = Vec::new();
         let holder = text(&mut errors, "holder", &self.holder, 80, true);
+        if holder.chars().filter(char::is_ascii_digit).count() >= 8 {
+            // A card number typed in the wrong field must not be stored as a name.
+            errors.push(FieldError::new(
+                "holder",
+                "Saisissez le nom inscrit sur la carte, pas son numéro.",
+                "Enter the name printed on the card, not its number.",
+            ));
+        }
         let pan = Pan::parse(&self.number)
             .map_err(|e| errors.push(card_error("number", &e)))
             .ok();
@@ -647,6 +655,9 @@ mod tests {
         assert_eq!(fields(card("4111111111111111", "12/30", "12")), ["cvv"]);
         assert_eq!(fields(card("378282246310005", "12/30", "123")), ["cvv"]);
         assert!(fields(card("378282246310005", "12/30", "1234")).is_empty());
+        let mut pasted = card("4111111111111111", "12/30", "123");
+        pasted.holder = "4111 1111 1111 1111".into();
+        assert_eq!(fields(pasted), ["holder"]);
     }
 
     #[test]

@@ -5,6 +5,9 @@
 
 use super::Gateway;
 use crate::db::notes::HistoryEntry;
+use redb::ReadableTable;
+
+use crate::db::tables::OP_KEY_TO_TX_ID;
 use crate::db::{self, Scope, notes, transactions};
 use crate::domain::Lang;
 use crate::domain::journal::{JournalEntry, Step};
@@ -21,7 +24,10 @@ pub enum OpOutcome {
 }
 
 impl Gateway {
-    /// Runs `op` on transaction `id` for `amount`, as `user` from `ip`.
+    /// Runs `op` on transaction `id` for `amount`, as `user` from `ip`. `key` is the
+    /// one-time key of the confirmation form: a second submit of it answers the
+    /// transaction the first one wrote (a double click never charges twice).
+    #[allow(clippy::too_many_arguments)]
     pub fn operate(
         &self,
         scope: Scope,
@@ -30,6 +36,7 @@ impl Gateway {
         amount: Amount,
         user: &str,
         ip: &str,
+        key: &str,
     ) -> db::Result<OpOutcome> {
         let now = self.now();
         let wtx = self.db.begin_write()?;
@@ -38,6 +45,20 @@ impl Gateway {
         else {
             return Ok(OpOutcome::NotFound);
         };
+        let key = (!key.is_empty()).then(|| format!("{id}:{}:{key}", op.key()));
+        if let Some(k) = &key {
+            let done = wtx
+                .open_table(OP_KEY_TO_TX_ID)?
+                .get(k.as_str())?
+                .map(|v| v.value());
+            if let Some(done) = done
+                .map(|t| transactions::get_in(&wtx, t))
+                .transpose()?
+                .flatten()
+            {
+                return Ok(OpOutcome::Done(Box::new(done)));
+            }
+        }
         let children = transactions::children_in(&wtx, id)?;
         let amount = match check_operation(op, &original, &children, amount, now) {
             Ok(a) => a,
@@ -126,6 +147,10 @@ impl Gateway {
                     detail: detail.clone(),
                 },
             )?;
+        }
+        if let Some(k) = &key {
+            wtx.open_table(OP_KEY_TO_TX_ID)?
+                .insert(k.as_str(), row.id)?;
         }
         wtx.commit()?;
         tracing::info!(tx = row.id, parent = original.id, operation = op.key(), %code, user, "operation written");

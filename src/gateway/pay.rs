@@ -22,6 +22,8 @@ use crate::domain::transaction::{Operation, Transaction};
 
 /// How long the issuer's page waits for the code before the payment is abandoned (098).
 pub const CHALLENGE_TIMEOUT: Duration = Duration::minutes(10);
+/// Answers remembered per request (for repeated submits of one form).
+const MAX_ANSWERS: usize = 64;
 /// A desk with nothing pending is forgotten after this long.
 const DESK_IDLE: Duration = Duration::hours(1);
 
@@ -124,6 +126,14 @@ impl Gateway {
         let answer = match req.status(self.now()) {
             RequestStatus::Waiting => self.start(&req, card, ip, &mut desk)?,
             RequestStatus::Blocked => {
+                // One 585 pair per window: a blocked link cannot be used to fill the disk.
+                if let Some(last) = req.attempts.last()
+                    && let Some(tx) = self.db.transaction(Scope::Admin, *last)?
+                    && tx.code == ResultCode::TOO_MANY_ATTEMPTS
+                    && now - tx.at < CHALLENGE_TIMEOUT.whole_seconds()
+                {
+                    return Ok(Start::Answer(Answer::Result(tx.id)));
+                }
                 let info = self.acquirer.enrolment(&card.pan);
                 let rule = Rule::TooManyAttempts {
                     limit: self.max_attempts,
@@ -152,6 +162,9 @@ impl Gateway {
             other => return Ok(Start::NotPayable(other)),
         };
         if !nonce.is_empty() {
+            if desk.answers.len() >= MAX_ANSWERS {
+                desk.answers.clear();
+            }
             desk.answers.insert(nonce.to_string(), answer.clone());
         }
         Ok(Start::Answer(answer))
@@ -270,7 +283,8 @@ impl Gateway {
                 code,
                 three_ds_steps,
                 sale_steps,
-                counts: true,
+                // A bank that does not answer is not the cardholder's fault.
+                counts: code != ResultCode::ACQUIRER_DOWN && code != ResultCode::UNKNOWN_ERROR,
             },
         )
     }
@@ -282,10 +296,12 @@ impl Gateway {
         };
         let desk = self.desk(req.id);
         let desk = lock(&desk);
+        let now = self.now().unix_timestamp();
         Ok(desk
             .challenge
             .as_ref()
             .filter(|c| c.id == challenge_id)
+            .filter(|c| now - c.started_at <= CHALLENGE_TIMEOUT.whole_seconds())
             .map(|c| ChallengeView {
                 masked: c.card.pan.masked(),
                 brand: c.info.brand,
@@ -359,14 +375,14 @@ impl Gateway {
         Ok(Some(answer))
     }
 
-    /// The cardholder gives up the pending challenge ("start again").
-    pub fn abandon(&self, token: &str) -> db::Result<()> {
+    /// The cardholder gives up the pending challenge `challenge_id` ("start again").
+    pub fn abandon(&self, token: &str, challenge_id: &str) -> db::Result<()> {
         let Some(req) = self.db.payment_request_by_token(token)? else {
             return Ok(());
         };
         let desk = self.desk(req.id);
         let mut desk = lock(&desk);
-        if let Some(c) = desk.challenge.take() {
+        if let Some(c) = desk.challenge.take_if(|c| c.id == challenge_id) {
             self.abandon_challenge(&req, &c)?;
         }
         Ok(())
@@ -418,9 +434,17 @@ impl Gateway {
                 self.abandon_challenge(&req, &c)?;
                 abandoned += 1;
             }
-            if d.challenge.is_none() && now - d.last_used > DESK_IDLE.whole_seconds() {
-                drop(d);
-                lock(&self.desks).remove(&id);
+            let idle = d.challenge.is_none() && now - d.last_used > DESK_IDLE.whole_seconds();
+            drop(d);
+            if idle {
+                // Under the map lock nobody can take a new handle on this desk; remove
+                // it only when no one else holds one (the map and this loop do).
+                let mut desks = lock(&self.desks);
+                if Arc::strong_count(&desk) == 2
+                    && desk.try_lock().is_ok_and(|d| d.challenge.is_none())
+                {
+                    desks.remove(&id);
+                }
             }
         }
         Ok(abandoned)
@@ -473,7 +497,15 @@ impl Gateway {
             notes::add_journal(&wtx, sale.id, j)?;
         }
         req.attempts.push(sale.id);
-        if a.code.is_accepted() {
+        if a.code.is_accepted() && req.paid_tx.is_some() {
+            // The desk lock makes this unreachable; should it happen, the money moved,
+            // so the rows are kept and the first payment stays the request's.
+            tracing::error!(
+                request = req.id,
+                tx = sale.id,
+                "second accepted payment on one request: refund it from the Operations tab"
+            );
+        } else if a.code.is_accepted() {
             req.paid_tx = Some(sale.id);
             let mut mail = crate::mail::receipt(&req, sale, merchant.as_ref(), now);
             req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
@@ -493,7 +525,11 @@ impl Gateway {
     pub fn pending_challenge(&self, request_id: u64) -> Option<String> {
         let desk = lock(&self.desks).get(&request_id)?.clone();
         let d = desk.try_lock().ok()?;
-        d.challenge.as_ref().map(|c| c.id.clone())
+        let now = self.now().unix_timestamp();
+        d.challenge
+            .as_ref()
+            .filter(|c| now - c.started_at <= CHALLENGE_TIMEOUT.whole_seconds())
+            .map(|c| c.id.clone())
     }
 
     /// The attempt `tx_id` of the request of `token`, with its 3-D Secure row.

@@ -17,6 +17,8 @@ use crate::pages::transaction::{Detail, DetailTab, detail_page};
 #[serde(default)]
 pub struct AmountForm {
     amount: String,
+    /// One-time key of the confirmation form.
+    key: String,
 }
 
 fn require_operate(ctx: &Ctx) -> poem::Result<()> {
@@ -87,8 +89,9 @@ pub async fn operation_run(
     let (scope, tx_id) = (ctx.scope(), d.tx.id);
     let user = ctx.require_user()?.username.clone();
     let ip = ctx.ip.clone();
+    let key = f.key.chars().take(64).collect::<String>();
     let outcome = ctx
-        .gateway(move |g| g.operate(scope, tx_id, op, amount, &user, &ip))
+        .gateway(move |g| g.operate(scope, tx_id, op, amount, &user, &ip, &key))
         .await?;
     match outcome {
         OpOutcome::Done(row) => Ok(see_other(

@@ -193,7 +193,8 @@ pub async fn challenge_get(
     let c2 = cid.clone();
     let view = ctx.gateway(move |g| g.challenge(&t, &c2)).await?;
     let Some(view) = view else {
-        return Ok(redirect(format!("/payment/{token}?lang={}", q.lang)));
+        let lang = lang_of(&q.lang, None, &ctx);
+        return Ok(redirect(format!("/payment/{token}?lang={}", lang.code())));
     };
     let Some((_, merchant)) = load(&ctx, &token).await? else {
         return Ok(unknown(&ctx, ctx.lang));
@@ -242,15 +243,23 @@ pub async fn challenge_submit(
     })
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AbandonForm {
+    challenge: String,
+    lang: String,
+}
+
 #[handler]
 pub async fn abandon(
     ctx: Ctx,
     Path(token): Path<String>,
-    Form(q): Form<LangQuery>,
+    Form(f): Form<AbandonForm>,
 ) -> poem::Result<Response> {
     let t = token.clone();
-    ctx.gateway(move |g| g.abandon(&t)).await?;
-    Ok(redirect(format!("/payment/{token}?lang={}", q.lang)))
+    ctx.gateway(move |g| g.abandon(&t, &f.challenge)).await?;
+    let lang = lang_of(&f.lang, None, &ctx);
+    Ok(redirect(format!("/payment/{token}?lang={}", lang.code())))
 }
 
 #[handler]

@@ -129,9 +129,9 @@ pub async fn deliver(gateway: &Gateway, config: &Config, everything: bool) -> us
     sent
 }
 
-/// Runs until `shutdown` resolves: delivers due messages when woken or every second,
-/// and sweeps abandoned challenges every 30 seconds. At start every pending message
-/// is tried at once (a restart is a good moment to retry).
+/// Runs until `shutdown` resolves: delivers due messages when woken or every second.
+/// At start every pending message is tried at once (a restart is a good moment to
+/// retry). A delivery cut by the shutdown stays pending.
 pub async fn run(
     gateway: Arc<Gateway>,
     config: Arc<Config>,
@@ -170,6 +170,29 @@ pub async fn run(
             _ = &mut shutdown => break,
             _ = gateway.mail_ready.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+/// Every 30 seconds until `shutdown`: records 3-D Secure challenges left unanswered
+/// as abandoned (098) and forgets idle payment desks.
+pub async fn sweeper(gateway: Arc<Gateway>, shutdown: impl std::future::Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+        }
+        let g = gateway.clone();
+        match tokio::task::spawn_blocking(move || g.sweep()).await {
+            Ok(Ok(n)) if n > 0 => {
+                tracing::info!(
+                    abandoned = n,
+                    "abandoned 3-D Secure challenges recorded (098)"
+                )
+            }
+            Ok(Err(e)) => tracing::error!("sweep: {e}"),
+            _ => {}
         }
     }
 }

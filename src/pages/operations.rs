@@ -130,6 +130,7 @@ pub fn confirm_page(ctx: &Ctx, d: &Detail, op: Operation, amount: Amount) -> Mar
             form method="post" action={"/transactions/" (tx.id) "/operations/" (op.key())} {
                 (csrf(ctx))
                 input type="hidden" name="amount" value=(amount.to_decimal_string());
+                input type="hidden" name="key" value=(crate::db::payments::new_link_token());
                 div class="actions" {
                     button class="primary" type="submit" { (ctx.t("Confirmer", "Confirm")) " : " (op.label(ctx.lang)) " " (money) }
                     a class="button" href=(back) { (ctx.t("Annuler", "Go back")) }

@@ -424,6 +424,7 @@ pub fn challenge_page(
             form class="inline" method="post" action={"/payment/" (req.token) "/abandon"} {
                 (csrf(c.ctx))
                 input type="hidden" name="lang" value=(c.lang.code());
+                input type="hidden" name="challenge" value=(challenge_id);
                 button class="link" type="submit" { (c.t("Abandonner ce paiement", "Give up this payment")) }
             }
         }
@@ -442,6 +443,7 @@ pub fn in_progress_page(c: &Customer, req: &PaymentRequest, challenge_id: &str) 
             form class="inline" method="post" action={"/payment/" (req.token) "/abandon"} {
                 (csrf(c.ctx))
                 input type="hidden" name="lang" value=(c.lang.code());
+                input type="hidden" name="challenge" value=(challenge_id);
                 button class="link" type="submit" { (c.t("Abandonner ce paiement et recommencer", "Give up that payment and start again")) }
             }
         }

@@ -400,3 +400,38 @@ async fn only_users_with_the_operate_permission_see_the_tab_and_may_operate() {
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "not an operation");
 }
+
+#[tokio::test]
+async fn a_double_click_on_a_confirmation_writes_one_operation() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let sale = paid(&app, &c, m, "sale", "4111111111111111").await;
+    let (_, confirm) = c
+        .page(&format!("/transactions/{sale}/operations/rebill?amount=40"))
+        .await;
+    let key = crate::support::field_in(&confirm, "key");
+    let csrf = c.csrf().await;
+    for _ in 0..2 {
+        let r = c
+            .post_raw(
+                &format!("/transactions/{sale}/operations/rebill"),
+                &[("csrf", &csrf), ("amount", "40.00"), ("key", &key)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(
+        children(&app, sale).len(),
+        1,
+        "one rebill for one confirmation"
+    );
+    // A new confirmation is a new operation.
+    let r = c
+        .post(
+            &format!("/transactions/{sale}/operations/rebill"),
+            &[("amount", "40")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(children(&app, sale).len(), 2);
+}

@@ -671,3 +671,67 @@ async fn without_smtp_a_sent_link_waits_in_the_outbox_shown_to_admins() {
     );
     assert!(mail.text.contains(&format!("{}/payment/", app.base)));
 }
+
+#[tokio::test]
+async fn a_silent_bank_does_not_count_towards_blocking_the_request() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (id, token) = new_request(&c, m, &[]).await;
+    let customer = app.client();
+    for _ in 0..4 {
+        pay(&customer, &token, "4000000000000036", "").await;
+    }
+    let req = request(&app, id);
+    assert_eq!((req.refused_attempts, req.blocked), (0, false));
+    assert_eq!(req.attempts.len(), 4);
+    pay(&customer, &token, "4111111111111111", "").await;
+    assert!(request(&app, id).paid_tx.is_some());
+}
+
+#[tokio::test]
+async fn giving_up_a_stale_challenge_page_leaves_the_current_one_alone() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (id, token) = new_request(&c, m, &[]).await;
+    let customer = app.client();
+    let r = submit_card(&customer, &token, "5105105105105100", "12/30", "123").await;
+    let first = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = customer.page(&first).await;
+    let csrf = field_in(&page, "csrf");
+    let first_id = field_in(&page, "challenge");
+    let r = customer
+        .post_raw(
+            &format!("/payment/{token}/abandon"),
+            &[
+                ("csrf", &csrf),
+                ("challenge", &first_id),
+                ("lang", "en\r\nX: y"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], format!("/payment/{token}?lang=fr"));
+    assert_eq!(last_attempt(&app, id).1.code, ResultCode::ABANDONED);
+    let r = submit_card(&customer, &token, "5105105105105100", "12/30", "123").await;
+    let second = r.headers()["location"].to_str().unwrap().to_string();
+    assert_ne!(first, second);
+    // The stale page's button names the old challenge: nothing happens to the new one.
+    let r = customer
+        .post_raw(
+            &format!("/payment/{token}/abandon"),
+            &[("csrf", &csrf), ("challenge", &first_id)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, _) = customer.page(&second).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the current challenge is still there"
+    );
+    assert_eq!(request(&app, id).attempts.len(), 1);
+    // Past ten minutes the issuer page is gone even before the sweep.
+    app.clock.advance(Duration::minutes(11));
+    let (status, _) = customer.page(&second).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
