@@ -122,6 +122,13 @@ pub fn terminal_page(
         @if !errors.is_empty() {
             (flash("err", ctx.t("La demande n'a pas été créée : corrigez les champs signalés.", "The request was not created: fix the fields marked below.")))
         }
+        @if choices.is_empty() {
+            div class="flash info" {
+                (ctx.t("Aucun marchand pour l'instant : créez-en un avec son terminal dans ", "No merchant yet: create one with its terminal in "))
+                a href="/parameters/merchants/new" { (ctx.t("Paramètres › Marchands", "Parameters › Merchants")) }
+                "."
+            }
+        }
         form class="form vt" method="post" action="/terminal" novalidate {
             (csrf(ctx))
             fieldset {

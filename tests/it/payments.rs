@@ -735,3 +735,38 @@ async fn giving_up_a_stale_challenge_page_leaves_the_current_one_alone() {
     let (status, _) = customer.page(&second).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn an_admin_goes_from_an_empty_appliance_to_a_paid_request() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (_, vt) = admin.page("/terminal").await;
+    assert!(vt.contains("Aucun marchand pour l'instant"), "{vt}");
+    let r = admin
+        .post(
+            "/parameters/merchants/new",
+            &[
+                ("name", "Dar Tajine"),
+                ("company", "Dar Tajine SARL"),
+                ("terminals", "21114 Web"),
+                ("accounts", "VPS_DAR_DH"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let m = app.db.merchants(Scope::Admin).unwrap()[0].id;
+    let (id, token) = new_request(&admin, m, &[]).await;
+    let customer = app.client();
+    let result = pay(&customer, &token, "4111 1111 1111 1111", "").await;
+    let (_, page) = customer.page(&result).await;
+    assert!(
+        page.contains("Paiement accepté") && page.contains("Dar Tajine SARL"),
+        "{page}"
+    );
+    let (_, list) = admin.page("/payment-requests").await;
+    assert!(
+        list.contains("Payée") && list.contains("Dar Tajine"),
+        "{list}"
+    );
+    assert!(request(&app, id).paid_tx.is_some());
+}
