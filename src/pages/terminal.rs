@@ -407,13 +407,14 @@ pub fn request_page(ctx: &Ctx, v: &RequestView, notice: Option<Markup>) -> Marku
 pub fn mails_table(ctx: &Ctx, mails: &[Mail]) -> Markup {
     html! {
         div class="table-wrap" { table class="grid" {
-            thead { tr { th { "N°" } th { (ctx.t("Créé le", "Created")) } th { (ctx.t("Type", "Kind")) } th { (ctx.t("Destinataire", "To")) } th { (ctx.t("État", "State")) } th { (ctx.t("Essais", "Attempts")) } th { (ctx.t("Dernier essai", "Last attempt")) } } }
+            thead { tr { th { "N°" } th { (ctx.t("Créé le", "Created")) } th { (ctx.t("Type", "Kind")) } th { (ctx.t("Destinataire", "To")) } th { (ctx.t("Objet", "Subject")) } th { (ctx.t("État", "State")) } th { (ctx.t("Essais", "Attempts")) } th { (ctx.t("Dernier essai", "Last attempt")) } } }
             tbody { @for m in mails {
                 tr {
                     td { (m.id) }
                     td class="nowrap" { (datetime(m.created_at)) }
                     td { (mail_kind(ctx, m.kind)) }
                     td { (m.to) }
+                    td { a href={"/payment-requests/" (m.request_id)} { (m.subject) } }
                     td { (mail_state(ctx, m)) }
                     td class="num" { (m.attempts.len()) }
                     td { @if let Some(a) = m.attempts.last() {
@@ -471,7 +472,7 @@ pub fn outbox_page(
             p class="muted" { (ctx.t("Aucun email pour l'instant.", "No email yet.")) }
         } @else {
             (mails_table(ctx, mails))
-            details class="small" {
+            @if mails.iter().any(|m| !m.attempts.is_empty()) { details class="small" {
                 summary { (ctx.t("Détail des essais", "Attempt details")) }
                 @for m in mails { @if !m.attempts.is_empty() {
                     p { strong { "N° " (m.id) } " · " a href={"/payment-requests/" (m.request_id)} { (ctx.t("demande", "request")) " " (m.request_id) } }
@@ -479,7 +480,7 @@ pub fn outbox_page(
                         li { (datetime(a.at)) " · " @match &a.error { None => (ctx.t("accepté par le serveur", "accepted by the server")), Some(e) => (e) } }
                     } }
                 } }
-            }
+            } }
             @if let Some(before) = older {
                 nav class="pager" { a href={"/parameters/emails?before=" (before)} { (ctx.t("Plus anciens ›", "Older ›")) } }
             }
