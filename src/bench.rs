@@ -220,7 +220,146 @@ pub async fn run(data: &std::path::Path) -> Result<(), String> {
             line.matched
         );
     }
-    export_bench(db, today).await
+    export_bench(db, today).await?;
+    payment_bench()
+}
+
+/// Payments and refunds through the gateway on a fresh temporary data file: every one
+/// is a durable (fsync'd) redb write with its rows, indexes, rollups and journal.
+fn payment_bench() -> Result<(), String> {
+    use crate::domain::payment::{CardForm, RequestForm};
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let db = Db::open(&dir.path().join("pay.redb")).map_err(|e| e.to_string())?;
+    let wtx = db.begin_write().map_err(|e| e.to_string())?;
+    let m = crate::db::merchants::insert(
+        &wtx,
+        crate::domain::user::Merchant {
+            name: "Bench".into(),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    wtx.commit().map_err(|e| e.to_string())?;
+    let clock: std::sync::Arc<dyn crate::clock::Clock> =
+        std::sync::Arc::new(crate::clock::SystemClock);
+    let gateway = std::sync::Arc::new(
+        crate::gateway::Gateway::new(
+            db.clone(),
+            clock.clone(),
+            std::sync::Arc::new(crate::acquirer::Simulator::default()),
+            "http://127.0.0.1".into(),
+            3,
+            false,
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    let today = clock.now().date();
+    let form = RequestForm {
+        order_id: "B-1".into(),
+        amount: "100".into(),
+        currency: "MAD".into(),
+        name: "Bench".into(),
+        email: "bench@example.ma".into(),
+        ..RequestForm::default()
+    };
+    let card = CardForm {
+        holder: "Bench".into(),
+        number: "4111111111111111".into(),
+        expiry: "12/39".into(),
+        cvv: "123".into(),
+        ..CardForm::default()
+    };
+    let merchant_id = m.id;
+    let one = move |g: &crate::gateway::Gateway| -> Result<(Duration, u64), String> {
+        let input = form.parse(today).map_err(|_| "form")?;
+        let req = g
+            .create_request(input, merchant_id, 0, "bench", false)
+            .map_err(|e| e.to_string())?
+            .request;
+        let details = card.parse(today).map_err(|_| "card")?;
+        let t = Instant::now();
+        let start = g
+            .pay(&req.token, details, "", "127.0.0.1")
+            .map_err(|e| e.to_string())?;
+        let crate::gateway::Start::Answer(crate::gateway::Answer::Result(tx)) = start else {
+            return Err("payment not written".into());
+        };
+        Ok((t.elapsed(), tx))
+    };
+    println!(
+        "\n{:<40} {:>10} {:>10} {:>12}",
+        "payments (durable writes)", "p50 ms", "p95 ms", "per second"
+    );
+    let n = 300;
+    let t = Instant::now();
+    let mut lat = Vec::new();
+    let mut sales = Vec::new();
+    for _ in 0..n {
+        let (d, tx) = one(&gateway)?;
+        lat.push(d);
+        sales.push(tx);
+    }
+    let total = t.elapsed();
+    lat.sort();
+    println!(
+        "{:<40} {:>10.2} {:>10.2} {:>12.0}",
+        "pay now, one at a time (incl. request)",
+        ms(lat[n / 2]),
+        ms(lat[n * 95 / 100]),
+        n as f64 / total.as_secs_f64()
+    );
+    let amount = crate::domain::money::Amount::from_minor(5_000).ok_or("amount")?;
+    let mut lat = Vec::new();
+    let t = Instant::now();
+    for id in &sales {
+        let s = Instant::now();
+        gateway
+            .operate(
+                Scope::Admin,
+                *id,
+                crate::domain::transaction::Operation::Refund,
+                amount,
+                "bench",
+                "127.0.0.1",
+                "",
+            )
+            .map_err(|e| e.to_string())?;
+        lat.push(s.elapsed());
+    }
+    let total = t.elapsed();
+    lat.sort();
+    println!(
+        "{:<40} {:>10.2} {:>10.2} {:>12.0}",
+        "refund, one at a time",
+        ms(lat[n / 2]),
+        ms(lat[n * 95 / 100]),
+        n as f64 / total.as_secs_f64()
+    );
+    let t = Instant::now();
+    let one = std::sync::Arc::new(one);
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let g = gateway.clone();
+            let one = one.clone();
+            std::thread::spawn(move || -> Result<(), String> {
+                for _ in 0..n / 8 {
+                    one(&g)?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for th in threads {
+        th.join().map_err(|_| "thread")??;
+    }
+    println!(
+        "{:<40} {:>10} {:>10} {:>12.0}",
+        "pay now, 8 threads",
+        "",
+        "",
+        (n / 8 * 8) as f64 / t.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn ms(d: Duration) -> f64 {
