@@ -249,7 +249,8 @@ fn payment_bench() -> Result<(), String> {
             std::sync::Arc::new(crate::acquirer::Simulator::default()),
             "http://127.0.0.1".into(),
             3,
-            false,
+            // Nobody sends these: no "waits in the outbox" warning per payment.
+            true,
         )
         .map_err(|e| e.to_string())?,
     );

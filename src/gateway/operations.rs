@@ -153,7 +153,7 @@ impl Gateway {
                 .insert(k.as_str(), row.id)?;
         }
         wtx.commit()?;
-        tracing::info!(tx = row.id, parent = original.id, operation = op.key(), %code, user, "operation written");
+        tracing::debug!(tx = row.id, parent = original.id, operation = op.key(), %code, user, "operation written");
         Ok(OpOutcome::Done(Box::new(row)))
     }
 }
