@@ -770,3 +770,35 @@ async fn an_admin_goes_from_an_empty_appliance_to_a_paid_request() {
     );
     assert!(request(&app, id).paid_tx.is_some());
 }
+
+#[tokio::test]
+async fn a_waiting_request_can_be_resent_but_not_a_paid_one() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (id, token) = new_request(&c, m, &[("action", "send")]).await;
+    let r = c.post(&format!("/payment-requests/{id}/resend"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = c.page(r.headers()["location"].to_str().unwrap()).await;
+    assert!(
+        page.contains("Le lien part de nouveau par email à salma@example.ma"),
+        "{page}"
+    );
+    assert_eq!(request(&app, id).emails.len(), 2);
+    pay(&app.client(), &token, "4111111111111111", "").await;
+    assert_eq!(request(&app, id).emails.len(), 3, "the receipt");
+    let r = c.post(&format!("/payment-requests/{id}/resend"), &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Impossible : cette demande est « Payée ».")
+    );
+    let r = c.post(&format!("/payment-requests/{id}/cancel"), &[]).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "a paid request cannot be cancelled"
+    );
+    assert_eq!(request(&app, id).emails.len(), 3);
+}
