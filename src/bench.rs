@@ -227,7 +227,8 @@ pub async fn run(data: &std::path::Path) -> Result<(), String> {
 /// Payments and refunds through the gateway on a fresh temporary data file: every one
 /// is a durable (fsync'd) redb write with its rows, indexes, rollups and journal.
 fn payment_bench() -> Result<(), String> {
-    use crate::domain::payment::{CardForm, RequestForm};
+    use crate::domain::card_form::CardForm;
+    use crate::domain::payment::RequestForm;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let db = Db::open(&dir.path().join("pay.redb")).map_err(|e| e.to_string())?;
     let wtx = db.begin_write().map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod card;
+pub mod card_form;
 pub mod codes;
 pub mod countries;
 pub mod filter;

@@ -5,6 +5,7 @@
 
 mod operations;
 mod pay;
+mod record;
 mod requests;
 
 use std::collections::HashMap;

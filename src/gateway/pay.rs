@@ -10,15 +10,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use time::Duration;
 
 use super::Gateway;
+use super::record::Attempt;
 use crate::acquirer::{CardInfo, CardPayment, ThreeDsDecision, three_ds_decision};
-use crate::db::{self, Scope, notes, outbox, payments, transactions};
+use crate::db::{self, Scope};
 use crate::domain::card::Brand;
+use crate::domain::card_form::CardDetails;
 use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Rule, Step};
-use crate::domain::payment::{
-    AttemptContext, CardDetails, PaymentRequest, RequestStatus, attempt_rows,
-};
-use crate::domain::transaction::{Operation, Transaction};
+use crate::domain::payment::{PaymentRequest, RequestStatus};
+use crate::domain::transaction::Operation;
 
 /// How long the issuer's page waits for the code before the payment is abandoned (098).
 pub const CHALLENGE_TIMEOUT: Duration = Duration::minutes(10);
@@ -77,20 +77,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Holds a request's desk (no payment moves on it while held).
 pub(super) fn lock_desk(desk: &Mutex<Desk>) -> MutexGuard<'_, Desk> {
     lock(desk)
-}
-
-/// One attempt ready to be written.
-struct Attempt<'a> {
-    card: &'a CardDetails,
-    info: CardInfo,
-    authenticated: bool,
-    ip: &'a str,
-    three_ds: ResultCode,
-    code: ResultCode,
-    three_ds_steps: Vec<JournalEntry>,
-    sale_steps: Vec<JournalEntry>,
-    /// Counts towards the refused attempts that block a request.
-    counts: bool,
 }
 
 impl Gateway {
@@ -450,76 +436,6 @@ impl Gateway {
         Ok(abandoned)
     }
 
-    /// Writes the two rows of an attempt, their journals, the request's new state and,
-    /// when accepted, the customer's receipt — in one write transaction.
-    fn record(&self, req: &PaymentRequest, a: Attempt) -> db::Result<u64> {
-        let merchant = self.db.merchant(Scope::Admin, req.merchant_id)?;
-        let now = self.now().unix_timestamp();
-        let stored = a
-            .card
-            .stored(&self.card_key, a.info.country, a.authenticated);
-        let cx = AttemptContext {
-            request: req,
-            card: stored,
-            ip: a.ip,
-            at: now,
-            test: self.acquirer.is_test(),
-            merchant_account: merchant
-                .as_ref()
-                .and_then(|m| m.accounts.first().cloned())
-                .unwrap_or_default(),
-            statement_descriptor: merchant
-                .as_ref()
-                .map(|m| m.statement_descriptor.clone())
-                .unwrap_or_default(),
-        };
-        let mut rows = attempt_rows(&cx, a.three_ds, a.code);
-        let wtx = self.db.begin_write()?;
-        let Some(mut req) = payments::get_in(&wtx, req.id)? else {
-            return Err(db::Error::NotFound);
-        };
-        transactions::insert_many(&wtx, &mut rows[..1])?;
-        rows[1].parent_id = Some(rows[0].id);
-        transactions::insert_many(&wtx, &mut rows[1..])?;
-        let [three_ds, sale] = &rows;
-        let mut three_ds_steps = a.three_ds_steps;
-        three_ds_steps.push(JournalEntry::new(
-            now,
-            Step::Linked {
-                operation: sale.operation,
-                id: sale.id,
-            },
-        ));
-        for j in &three_ds_steps {
-            notes::add_journal(&wtx, three_ds.id, j)?;
-        }
-        for j in &a.sale_steps {
-            notes::add_journal(&wtx, sale.id, j)?;
-        }
-        req.attempts.push(sale.id);
-        if a.code.is_accepted() && req.paid_tx.is_some() {
-            // The desk lock makes this unreachable; should it happen, the money moved,
-            // so the rows are kept and the first payment stays the request's.
-            tracing::error!(
-                request = req.id,
-                tx = sale.id,
-                "second accepted payment on one request: refund it from the Operations tab"
-            );
-        } else if a.code.is_accepted() {
-            req.paid_tx = Some(sale.id);
-            let mut mail = crate::mail::receipt(&req, sale, merchant.as_ref(), now);
-            req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
-        } else if a.counts {
-            req.record_refusal(self.max_attempts);
-        }
-        payments::update(&wtx, &req)?;
-        wtx.commit()?;
-        if a.code.is_accepted() {
-            self.mail_queued(req.emails.last().copied().unwrap_or(0), &req.holder.email);
-        }
-        Ok(sale.id)
-    }
-
     /// The pending challenge of a request, if any (for "resume" links). Never waits:
     /// a desk busy with a payment answers `None`.
     pub fn pending_challenge(&self, request_id: u64) -> Option<String> {
@@ -530,36 +446,5 @@ impl Gateway {
             .as_ref()
             .filter(|c| now - c.started_at <= CHALLENGE_TIMEOUT.whole_seconds())
             .map(|c| c.id.clone())
-    }
-
-    /// The attempt `tx_id` of the request of `token`, with its 3-D Secure row.
-    pub fn attempt(
-        &self,
-        token: &str,
-        tx_id: u64,
-    ) -> db::Result<Option<(PaymentRequest, Transaction)>> {
-        let Some(req) = self.db.payment_request_by_token(token)? else {
-            return Ok(None);
-        };
-        if !req.attempts.contains(&tx_id) {
-            return Ok(None);
-        }
-        Ok(self
-            .db
-            .transaction(Scope::Merchant(req.merchant_id), tx_id)?
-            .map(|tx| (req, tx)))
-    }
-
-    /// Logs a queued message, and that it waits when no SMTP server is configured.
-    pub(super) fn mail_queued(&self, id: u64, to: &str) {
-        if self.smtp_configured {
-            self.mail_ready.notify_one();
-        } else {
-            tracing::warn!(
-                mail_id = id,
-                to,
-                "no SMTP server configured: the message waits in the outbox (Parameters › Emails)"
-            );
-        }
     }
 }

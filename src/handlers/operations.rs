@@ -43,12 +43,27 @@ fn refused(ctx: &Ctx, mut d: Detail, text: String) -> Response {
         .into_response()
 }
 
-/// The amount typed (a cancel releases the whole hold and needs none).
-fn amount(ctx: &Ctx, op: Operation, d: &Detail, raw: &str) -> Result<Amount, String> {
-    if op == Operation::Cancel {
-        return Ok(d.tx.amount);
-    }
-    parse_positive_amount(raw).map_err(|e| e.message(ctx.lang))
+/// What both steps start from: the permission, the operation, the transaction and the
+/// amount typed (a cancel releases the whole hold and needs none). A bad amount is
+/// answered with the Operations tab and its message.
+async fn prepare(
+    ctx: &Ctx,
+    id: &str,
+    op: &str,
+    raw: &str,
+) -> poem::Result<Result<(Detail, Operation, Amount), Response>> {
+    require_operate(ctx)?;
+    let op = operation(ctx, op)?;
+    let d = load(ctx, id).await?;
+    let amount = if op == Operation::Cancel {
+        Ok(d.tx.amount)
+    } else {
+        parse_positive_amount(raw).map_err(|e| e.message(ctx.lang))
+    };
+    Ok(match amount {
+        Ok(a) => Ok((d, op, a)),
+        Err(text) => Err(refused(ctx, d, text)),
+    })
 }
 
 #[handler]
@@ -57,12 +72,9 @@ pub async fn operation_confirm(
     Path((id, op)): Path<(String, String)>,
     Query(f): Query<AmountForm>,
 ) -> poem::Result<Response> {
-    require_operate(&ctx)?;
-    let op = operation(&ctx, &op)?;
-    let d = load(&ctx, &id).await?;
-    let amount = match amount(&ctx, op, &d, &f.amount) {
-        Ok(a) => a,
-        Err(text) => return Ok(refused(&ctx, d, text)),
+    let (d, op, amount) = match prepare(&ctx, &id, &op, &f.amount).await? {
+        Ok(p) => p,
+        Err(page) => return Ok(page),
     };
     match check_operation(op, &d.tx, &children(&d), amount, ctx.now()) {
         Ok(amount) => Ok(confirm_page(&ctx, &d, op, amount).into_response()),
@@ -79,12 +91,9 @@ pub async fn operation_run(
     Path((id, op)): Path<(String, String)>,
     Form(f): Form<AmountForm>,
 ) -> poem::Result<Response> {
-    require_operate(&ctx)?;
-    let op = operation(&ctx, &op)?;
-    let d = load(&ctx, &id).await?;
-    let amount = match amount(&ctx, op, &d, &f.amount) {
-        Ok(a) => a,
-        Err(text) => return Ok(refused(&ctx, d, text)),
+    let (d, op, amount) = match prepare(&ctx, &id, &op, &f.amount).await? {
+        Ok(p) => p,
+        Err(page) => return Ok(page),
     };
     let (scope, tx_id) = (ctx.scope(), d.tx.id);
     let user = ctx.require_user()?.username.clone();

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use super::Ctx;
 use crate::db::Scope;
 use crate::domain::Lang;
-use crate::domain::payment::{CardForm, PaymentRequest, RequestStatus};
+use crate::domain::card_form::CardForm;
+use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::gateway::{Answer, Start};
 use crate::pages::pay::{
     CardValues, Customer, challenge_page, closed_page, in_progress_page, payment_page, result_page,

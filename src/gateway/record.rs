@@ -1,0 +1,128 @@
+//! Writing an attempt: its two rows, their journals, the request's new state and the
+//! receipt, in one write transaction.
+
+use super::Gateway;
+use crate::acquirer::CardInfo;
+use crate::db::{self, Scope, notes, outbox, payments, transactions};
+use crate::domain::card_form::CardDetails;
+use crate::domain::codes::ResultCode;
+use crate::domain::journal::{JournalEntry, Step};
+use crate::domain::payment::{AttemptContext, PaymentRequest, attempt_rows};
+use crate::domain::transaction::Transaction;
+
+/// One attempt ready to be written.
+pub(super) struct Attempt<'a> {
+    pub(super) card: &'a CardDetails,
+    pub(super) info: CardInfo,
+    pub(super) authenticated: bool,
+    pub(super) ip: &'a str,
+    pub(super) three_ds: ResultCode,
+    pub(super) code: ResultCode,
+    pub(super) three_ds_steps: Vec<JournalEntry>,
+    pub(super) sale_steps: Vec<JournalEntry>,
+    /// Counts towards the refused attempts that block a request.
+    pub(super) counts: bool,
+}
+
+impl Gateway {
+    /// Writes the two rows of an attempt, their journals, the request's new state and,
+    /// when accepted, the customer's receipt — in one write transaction.
+    pub(super) fn record(&self, req: &PaymentRequest, a: Attempt) -> db::Result<u64> {
+        let merchant = self.db.merchant(Scope::Admin, req.merchant_id)?;
+        let now = self.now().unix_timestamp();
+        let stored = a
+            .card
+            .stored(&self.card_key, a.info.country, a.authenticated);
+        let cx = AttemptContext {
+            request: req,
+            card: stored,
+            ip: a.ip,
+            at: now,
+            test: self.acquirer.is_test(),
+            merchant_account: merchant
+                .as_ref()
+                .and_then(|m| m.accounts.first().cloned())
+                .unwrap_or_default(),
+            statement_descriptor: merchant
+                .as_ref()
+                .map(|m| m.statement_descriptor.clone())
+                .unwrap_or_default(),
+        };
+        let mut rows = attempt_rows(&cx, a.three_ds, a.code);
+        let wtx = self.db.begin_write()?;
+        let Some(mut req) = payments::get_in(&wtx, req.id)? else {
+            return Err(db::Error::NotFound);
+        };
+        transactions::insert_many(&wtx, &mut rows[..1])?;
+        rows[1].parent_id = Some(rows[0].id);
+        transactions::insert_many(&wtx, &mut rows[1..])?;
+        let [three_ds, sale] = &rows;
+        let mut three_ds_steps = a.three_ds_steps;
+        three_ds_steps.push(JournalEntry::new(
+            now,
+            Step::Linked {
+                operation: sale.operation,
+                id: sale.id,
+            },
+        ));
+        for j in &three_ds_steps {
+            notes::add_journal(&wtx, three_ds.id, j)?;
+        }
+        for j in &a.sale_steps {
+            notes::add_journal(&wtx, sale.id, j)?;
+        }
+        req.attempts.push(sale.id);
+        if a.code.is_accepted() && req.paid_tx.is_some() {
+            // The desk lock makes this unreachable; should it happen, the money moved,
+            // so the rows are kept and the first payment stays the request's.
+            tracing::error!(
+                request = req.id,
+                tx = sale.id,
+                "second accepted payment on one request: refund it from the Operations tab"
+            );
+        } else if a.code.is_accepted() {
+            req.paid_tx = Some(sale.id);
+            let mut mail = crate::mail::receipt(&req, sale, merchant.as_ref(), now);
+            req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
+        } else if a.counts {
+            req.record_refusal(self.max_attempts);
+        }
+        payments::update(&wtx, &req)?;
+        wtx.commit()?;
+        if a.code.is_accepted() {
+            self.mail_queued(req.emails.last().copied().unwrap_or(0), &req.holder.email);
+        }
+        Ok(sale.id)
+    }
+
+    /// The attempt `tx_id` of the request of `token`, with its 3-D Secure row.
+    pub fn attempt(
+        &self,
+        token: &str,
+        tx_id: u64,
+    ) -> db::Result<Option<(PaymentRequest, Transaction)>> {
+        let Some(req) = self.db.payment_request_by_token(token)? else {
+            return Ok(None);
+        };
+        if !req.attempts.contains(&tx_id) {
+            return Ok(None);
+        }
+        Ok(self
+            .db
+            .transaction(Scope::Merchant(req.merchant_id), tx_id)?
+            .map(|tx| (req, tx)))
+    }
+
+    /// Logs a queued message, and that it waits when no SMTP server is configured.
+    pub(super) fn mail_queued(&self, id: u64, to: &str) {
+        if self.smtp_configured {
+            self.mail_ready.notify_one();
+        } else {
+            tracing::warn!(
+                mail_id = id,
+                to,
+                "no SMTP server configured: the message waits in the outbox (Parameters › Emails)"
+            );
+        }
+    }
+}
