@@ -191,8 +191,11 @@ pub async fn password_submit(ctx: Ctx, Form(f): Form<PasswordForm>) -> poem::Res
 /// The home of the back office.
 #[handler]
 pub async fn home(ctx: Ctx) -> Response {
-    if ctx.user().is_some_and(|u| u.permissions().view) {
+    let p = ctx.user().map(|u| u.permissions()).unwrap_or_default();
+    if p.view {
         see_other(&ctx, "/transactions")
+    } else if p.virtual_terminal {
+        see_other(&ctx, "/terminal")
     } else {
         see_other(&ctx, "/parameters/profile")
     }
