@@ -10,6 +10,7 @@ pub mod filter;
 pub mod journal;
 pub mod lang;
 pub mod money;
+pub mod operation_rules;
 pub mod password;
 pub mod payment;
 pub mod text;

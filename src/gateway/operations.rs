@@ -12,7 +12,8 @@ use crate::db::{self, Scope, notes, transactions};
 use crate::domain::Lang;
 use crate::domain::journal::{JournalEntry, Step};
 use crate::domain::money::{Amount, format_amount};
-use crate::domain::transaction::{OpRefusal, Operation, Transaction, check_operation};
+use crate::domain::operation_rules::{OpRefusal, check_operation};
+use crate::domain::transaction::{Operation, Transaction};
 
 /// What an operation led to.
 #[derive(Debug)]

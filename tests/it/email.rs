@@ -382,6 +382,16 @@ async fn emails_arrive_in_their_language_wait_while_smtp_is_down_and_leave_after
     assert!(log_text.contains("email sent"));
 }
 
+/// A card number as people type it: groups of four separated by spaces.
+fn grouped(number: &str) -> String {
+    number
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Occurrences of `needle` not glued to other digits.
 fn standalone(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).enumerate().any(|(i, w)| {
@@ -441,12 +451,7 @@ async fn no_card_number_or_security_code_reaches_the_data_file_the_logs_or_the_e
             )
             .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let spaced: String = number
-            .as_bytes()
-            .chunks(4)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let spaced = grouped(number);
         let r = customer
             .post_raw(
                 &format!("/payment/{token}"),
@@ -529,12 +534,7 @@ async fn no_card_number_or_security_code_reaches_the_data_file_the_logs_or_the_e
                 !contains(bytes, number.as_bytes()),
                 "{number} found in the {place}"
             );
-            let spaced: String = number
-                .as_bytes()
-                .chunks(4)
-                .map(|c| std::str::from_utf8(c).unwrap())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let spaced = grouped(number);
             assert!(
                 !contains(bytes, spaced.as_bytes()),
                 "{spaced} found in the {place}"
