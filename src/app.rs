@@ -130,6 +130,11 @@ impl App {
             config.max_attempts,
             config.smtp.is_some(),
         )?;
+        let door = Arc::new(crate::auth::throttle::Door::new(config.sign_in));
+        let exports = Arc::new(crate::handlers::export::ExportSlots::new(
+            config.exports_per_user,
+            config.exports_total,
+        ));
         Ok(App {
             state: AppState {
                 db,
@@ -137,6 +142,8 @@ impl App {
                 config: Arc::new(config),
                 csrf_key,
                 gateway: Arc::new(gateway),
+                door,
+                exports,
             },
         })
     }
@@ -163,6 +170,18 @@ impl App {
             self.state.gateway.clone(),
             stopping(),
         ));
+        let door = self.state.door.clone();
+        let door_stop = stopping();
+        let sweep_door = tokio::spawn(async move {
+            tokio::pin!(door_stop);
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => door.sweep(),
+                    () = &mut door_stop => break,
+                }
+            }
+        });
         let ep = routes(self.state).into_endpoint();
         let served = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(ep, shutdown, Some(std::time::Duration::from_secs(10)))
@@ -170,6 +189,7 @@ impl App {
         let _ = stop.send(true);
         let _ = worker.await;
         let _ = sweeper.await;
+        let _ = sweep_door.await;
         served
     }
 

@@ -188,13 +188,23 @@ async fn shutdown_signal() {
 fn admin(data: &std::path::Path, action: AdminAction) -> Result<(), String> {
     let db = Db::open(data).map_err(|e| e.to_string())?;
     let now = SystemClock.now();
+    // Who ran the command on the machine, as far as the environment says.
+    let os_user = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into())
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .take(32)
+        .collect::<String>();
     let entry = |action: &str, target: &str| AuditEntry {
         at: now.unix_timestamp(),
-        actor: "cli".into(),
-        ip: String::new(),
+        actor: format!("cli ({os_user})"),
+        ip: "local".into(),
         action: action.into(),
         target: format!("user {target}"),
         merchant_id: None,
+        outcome: "ok".into(),
+        detail: String::new(),
     };
     match action {
         AdminAction::CreateAdmin { username } => {
@@ -226,8 +236,11 @@ fn admin(data: &std::path::Path, action: AdminAction) -> Result<(), String> {
         }
         AdminAction::Unlock { username } => {
             let name = username.trim().to_lowercase();
-            db.set_attempts(&name, Default::default())
+            let wtx = db.begin_write().map_err(|e| e.to_string())?;
+            users::put_attempts(&wtx, &name, Default::default()).map_err(|e| e.to_string())?;
+            crate::db::audit::append(&wtx, &entry("user.unlock", &name))
                 .map_err(|e| e.to_string())?;
+            wtx.commit().map_err(|e| e.to_string())?;
             println!("{name}: unlocked");
         }
     }
@@ -246,9 +259,13 @@ fn check(data: &std::path::Path) -> Result<(), String> {
     for (op, n) in &report.per_operation {
         println!("  {op:<14} {n}");
     }
+    println!(
+        "audit log: {} entries, head {}",
+        report.audit.entries, report.audit.head
+    );
     if report.is_ok() {
         println!(
-            "OK: every refund ≤ its sale, every capture/cancel on an authorization, indexes and rollups match the rows"
+            "OK: every refund ≤ its sale, every capture/cancel on an authorization, indexes and rollups match the rows, the audit chain is whole"
         );
         Ok(())
     } else {

@@ -36,6 +36,13 @@ pub struct Config {
     pub mail_from: String,
     /// Refused attempts on one payment request before it is blocked (585).
     pub max_attempts: u32,
+    /// Rate limits and hashing slots of the sign-in door.
+    pub sign_in: crate::auth::throttle::Limits,
+    /// An export whose client reads nothing for this long is dropped.
+    pub export_stall: std::time::Duration,
+    /// Exports at once: per user, and in all.
+    pub exports_per_user: usize,
+    pub exports_total: usize,
 }
 
 impl Config {
@@ -60,6 +67,10 @@ impl Config {
             smtp: None,
             mail_from: "guichet@localhost".into(),
             max_attempts: crate::domain::payment::DEFAULT_MAX_ATTEMPTS,
+            sign_in: crate::auth::throttle::Limits::default(),
+            export_stall: std::time::Duration::from_secs(60),
+            exports_per_user: 1,
+            exports_total: 4,
         })
     }
 

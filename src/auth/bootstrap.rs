@@ -27,6 +27,7 @@ pub fn first_admin(db: &Db, username: &str, now: OffsetDateTime) -> db::Result<O
             action: "user.create".into(),
             target: format!("user {username} (admin)"),
             merchant_id: None,
+            ..Default::default()
         },
     )?;
     wtx.commit()?;

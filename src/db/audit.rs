@@ -1,30 +1,95 @@
-//! The audit log: who did what to which account or merchant, when, from where.
+//! The audit log: who did what to which account, merchant or data, when, from
+//! where, and with what outcome. Append-only and hash-chained: each entry seals the
+//! hash of the one before it, so an edited, removed or reordered entry breaks the
+//! chain at that point (`guichet check` finds the first break). Each new head is
+//! also written to the log (journald), a copy outside the data file.
 
 use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use super::tables::AUDIT_SEQ_TO_ENTRY;
-use super::{Db, Result, Scope, codec, next_id};
+use super::tables::{AUDIT_SEQ_TO_ENTRY, META};
+use super::{Db, Error, Result, Scope, codec, next_id};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What an audit line says.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub at: i64,
     pub actor: String,
     pub ip: String,
-    /// A stable key such as `user.create`, `merchant.update`, `user.unlock`.
+    /// A stable key such as `user.create`, `sign_in.failure`, `export`.
     pub action: String,
     /// What it was done to, e.g. `user omar.b`.
     pub target: String,
     /// The merchant concerned, if any (for scoping).
     pub merchant_id: Option<u64>,
+    /// `ok`, or why it was refused (`refused`, `locked`, …). Empty reads as `ok`.
+    pub outcome: String,
+    /// Before → after, filters and row counts: what a reviewer needs.
+    pub detail: String,
+}
+
+/// An entry as stored: the entry, the previous entry's hash and its own.
+#[derive(Serialize, Deserialize)]
+struct Sealed {
+    entry: AuditEntry,
+    prev: [u8; 32],
+    hash: [u8; 32],
+}
+
+const HEAD: &str = "audit_head";
+
+/// The hash that seals entry `seq` after `prev`.
+fn seal(prev: &[u8; 32], seq: u64, entry: &AuditEntry) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"guichet-audit-v1");
+    h.update(prev);
+    h.update(seq.to_le_bytes());
+    h.update(codec::encode(entry));
+    h.finalize().into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Appends an entry inside the transaction that does the action.
 pub fn append(wtx: &WriteTransaction, entry: &AuditEntry) -> Result<()> {
     let seq = next_id(wtx, "next_audit_seq", 1)?;
+    let mut meta = wtx.open_table(META)?;
+    let prev: [u8; 32] = match meta.get(HEAD)? {
+        Some(v) => v.value().try_into().map_err(|_| Error::Corrupt {
+            table: "meta",
+            detail: "audit_head is not 32 bytes".into(),
+        })?,
+        None => [0; 32],
+    };
+    let hash = seal(&prev, seq, entry);
+    meta.insert(HEAD, hash.as_slice())?;
+    let sealed = Sealed {
+        entry: entry.clone(),
+        prev,
+        hash,
+    };
     wtx.open_table(AUDIT_SEQ_TO_ENTRY)?
-        .insert(seq, codec::encode(entry).as_slice())?;
+        .insert(seq, codec::encode(&sealed).as_slice())?;
+    tracing::info!(target: "guichet::audit", seq, action = %entry.action, head = %hex(&hash), "audit");
     Ok(())
+}
+
+/// Where the chain breaks first, if it does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainBreak {
+    pub seq: u64,
+    pub reason: String,
+}
+
+/// The result of walking the chain.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChainReport {
+    pub entries: u64,
+    pub head: String,
+    pub first_break: Option<ChainBreak>,
 }
 
 impl Db {
@@ -35,12 +100,8 @@ impl Db {
         let mut out = Vec::new();
         for row in t.iter()?.rev() {
             let (_, v) = row?;
-            let e: AuditEntry = codec::decode("audit", v.value())?;
-            let visible = match scope {
-                Scope::Admin => true,
-                Scope::Merchant(m) => e.merchant_id == Some(m),
-            };
-            if visible {
+            let e = codec::decode::<Sealed>("audit", v.value())?.entry;
+            if scope.allows_opt(e.merchant_id) {
                 out.push(e);
                 if out.len() >= limit {
                     break;
@@ -48,5 +109,153 @@ impl Db {
             }
         }
         Ok(out)
+    }
+
+    /// Walks the whole chain from the first entry: numbering without gaps, each
+    /// entry's `prev` equal to the hash before it, each hash recomputed, and the
+    /// head in META equal to the last hash.
+    pub fn verify_audit_chain(&self) -> Result<ChainReport> {
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
+        let mut report = ChainReport::default();
+        let mut running = [0u8; 32];
+        let mut expected_seq = 1u64;
+        let broke = |seq: u64, reason: &str| {
+            Some(ChainBreak {
+                seq,
+                reason: reason.to_string(),
+            })
+        };
+        for row in t.iter()? {
+            let (k, v) = row?;
+            let seq = k.value();
+            report.entries += 1;
+            let sealed = match codec::decode::<Sealed>("audit", v.value()) {
+                Ok(s) => s,
+                Err(_) => {
+                    report.first_break = broke(seq, "entry cannot be read");
+                    return Ok(report);
+                }
+            };
+            let reason = if seq != expected_seq {
+                Some(format!("entry {expected_seq} is missing"))
+            } else if sealed.prev != running {
+                Some("does not follow the entry before it".to_string())
+            } else if seal(&sealed.prev, seq, &sealed.entry) != sealed.hash {
+                Some("was changed after it was written".to_string())
+            } else {
+                None
+            };
+            if let Some(r) = reason {
+                report.first_break = broke(expected_seq.min(seq), &r);
+                return Ok(report);
+            }
+            running = sealed.hash;
+            expected_seq = seq + 1;
+        }
+        let meta = rtx.open_table(META)?;
+        let head: Option<[u8; 32]> = meta.get(HEAD)?.and_then(|v| v.value().try_into().ok());
+        match head {
+            Some(h) if h == running => {}
+            None if report.entries == 0 => {}
+            _ => {
+                report.first_break = broke(expected_seq, "entries after it were removed");
+            }
+        }
+        report.head = hex(&running);
+        Ok(report)
+    }
+}
+
+impl Scope {
+    /// Whether a record of `merchant_id` (None = appliance-wide) is visible.
+    pub fn allows_opt(self, merchant_id: Option<u64>) -> bool {
+        match self {
+            Scope::Admin => true,
+            Scope::Merchant(m) => merchant_id == Some(m),
+        }
+    }
+}
+
+/// Test support: rewrites entry `seq` with `edit` applied, keeping its seal (as
+/// someone editing the file would), to show that the chain catches it.
+#[doc(hidden)]
+pub fn tamper_for_tests(db: &Db, seq: u64, edit: impl FnOnce(&mut AuditEntry)) -> Result<()> {
+    let wtx = db.begin_write()?;
+    {
+        let mut t = wtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
+        let bytes = t
+            .get(seq)?
+            .map(|v| v.value().to_vec())
+            .ok_or(Error::NotFound)?;
+        let mut sealed: Sealed = codec::decode("audit", &bytes)?;
+        edit(&mut sealed.entry);
+        t.insert(seq, codec::encode(&sealed).as_slice())?;
+    }
+    wtx.commit()?;
+    Ok(())
+}
+
+/// Test support: removes entry `seq`.
+#[doc(hidden)]
+pub fn remove_for_tests(db: &Db, seq: u64) -> Result<()> {
+    let wtx = db.begin_write()?;
+    wtx.open_table(AUDIT_SEQ_TO_ENTRY)?.remove(seq)?;
+    wtx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: &str) -> AuditEntry {
+        AuditEntry {
+            at: 1_780_000_000,
+            actor: "admin".into(),
+            action: action.into(),
+            target: "user omar".into(),
+            ..AuditEntry::default()
+        }
+    }
+
+    fn db_with(n: usize) -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("a.redb")).unwrap();
+        for i in 0..n {
+            let wtx = db.begin_write().unwrap();
+            append(&wtx, &entry(&format!("action.{i}"))).unwrap();
+            wtx.commit().unwrap();
+        }
+        (dir, db)
+    }
+
+    #[test]
+    fn an_untouched_chain_verifies() {
+        let (_d, db) = db_with(5);
+        let r = db.verify_audit_chain().unwrap();
+        assert_eq!(r.entries, 5);
+        assert_eq!(r.first_break, None);
+        assert_eq!(r.head.len(), 64);
+    }
+
+    #[test]
+    fn an_edited_entry_is_the_first_break() {
+        let (_d, db) = db_with(5);
+        tamper_for_tests(&db, 3, |e| e.actor = "someone else".into()).unwrap();
+        let r = db.verify_audit_chain().unwrap();
+        assert_eq!(r.first_break.unwrap().seq, 3);
+    }
+
+    #[test]
+    fn a_removed_entry_breaks_the_chain_where_it_was() {
+        let (_d, db) = db_with(5);
+        remove_for_tests(&db, 2).unwrap();
+        assert_eq!(db.verify_audit_chain().unwrap().first_break.unwrap().seq, 2);
+        let (_d2, db2) = db_with(4);
+        remove_for_tests(&db2, 4).unwrap();
+        let b = db2.verify_audit_chain().unwrap().first_break.unwrap();
+        assert_eq!(b.seq, 4);
+        assert!(b.reason.contains("removed"));
     }
 }

@@ -17,6 +17,8 @@ pub struct Report {
     pub problems: Vec<String>,
     /// Counts per operation, for the summary.
     pub per_operation: BTreeMap<&'static str, u64>,
+    /// The audit log's hash chain.
+    pub audit: super::audit::ChainReport,
 }
 
 impl Report {
@@ -112,6 +114,14 @@ impl Db {
             report.problem(format!(
                 "parent index has {parents} entries for {} linked transactions",
                 with_parent.len()
+            ));
+        }
+        drop(rtx);
+        report.audit = self.verify_audit_chain()?;
+        if let Some(b) = &report.audit.first_break {
+            report.problem(format!(
+                "audit log: the chain breaks at entry {}: it {}",
+                b.seq, b.reason
             ));
         }
         Ok(report)

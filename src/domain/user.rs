@@ -55,6 +55,25 @@ impl Permissions {
         ]
     }
 
+    /// Whether every permission set here is also set in `held` (a merchant
+    /// manager grants only what they hold themselves).
+    pub fn within(self, held: Permissions) -> bool {
+        self.entries()
+            .iter()
+            .zip(held.entries().iter())
+            .all(|(mine, theirs)| !mine.3 || theirs.3)
+    }
+
+    /// The keys that are set, for audit lines: `view,export` (or `none`).
+    pub fn keys(self) -> String {
+        let keys: Vec<&str> = self.entries().iter().filter(|e| e.3).map(|e| e.0).collect();
+        if keys.is_empty() {
+            "none".into()
+        } else {
+            keys.join(",")
+        }
+    }
+
     /// Builds permissions from the keys that are set.
     pub fn from_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Permissions {
         let mut p = Permissions::default();
@@ -302,6 +321,28 @@ mod tests {
         assert!(parse_username("ab").is_err());
         assert!(parse_username("has space").is_err());
         assert!(parse_username("<script>").is_err());
+    }
+
+    #[test]
+    fn a_manager_may_grant_only_permissions_they_hold() {
+        let held = Permissions {
+            manage_users: true,
+            export: true,
+            ..Permissions::default()
+        };
+        let asked = Permissions {
+            export: true,
+            ..Permissions::default()
+        };
+        assert!(asked.within(held));
+        assert!(Permissions::default().within(held));
+        let more = Permissions {
+            operate: true,
+            ..asked
+        };
+        assert!(!more.within(held));
+        assert_eq!(more.keys(), "export,operate");
+        assert_eq!(Permissions::default().keys(), "none");
     }
 
     #[test]

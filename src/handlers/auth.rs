@@ -45,6 +45,18 @@ pub struct LoginForm {
 #[handler]
 pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Response> {
     let next = safe_next(f.next.as_deref());
+    let door = ctx.state.door.clone();
+    let refused = || {
+        crate::pages::error::too_many_page(&ctx)
+            .with_status(StatusCode::TOO_MANY_REQUESTS)
+            .into_response()
+    };
+    if door.admit(ctx.ip.parse().ok(), &f.username).is_err() {
+        return Ok(refused());
+    }
+    let Ok(_slot) = door.slot().await else {
+        return Ok(refused());
+    };
     let (db, now, ip) = (ctx.state.db.clone(), ctx.now(), ctx.ip.clone());
     let (username, password) = (f.username.clone(), f.password);
     let outcome = tokio::task::spawn_blocking(move || sign_in(&db, &username, &password, now, &ip))

@@ -1,12 +1,16 @@
 //! `/transactions/export`: the current page or every matching row, streamed from a
 //! blocking producer through a small channel so memory stays flat.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use poem::http::StatusCode;
 use poem::web::Query;
-use poem::{Body, IntoResponse, Response, handler};
+use poem::{Body, IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
@@ -32,10 +36,65 @@ pub struct ExportQuery {
     scope: String,
 }
 
-/// Sends what is written as ~64 KiB chunks; fails when the client has gone.
+/// Exports running at once, per user and in all: a long export holds a blocking
+/// thread and a core, so one user cannot start a second one, nor can a crowd
+/// start more than the machine serves.
+pub struct ExportSlots {
+    per_user: usize,
+    total: usize,
+    running: Mutex<HashMap<u64, usize>>,
+}
+
+/// A running export's place; given back when dropped (end, error or client gone).
+pub struct ExportTicket {
+    slots: Arc<ExportSlots>,
+    user: u64,
+}
+
+impl ExportSlots {
+    pub fn new(per_user: usize, total: usize) -> ExportSlots {
+        ExportSlots {
+            per_user,
+            total,
+            running: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A place for `user`'s export, or None when they or everyone are at the limit.
+    pub fn take(self: &Arc<Self>, user: u64) -> Option<ExportTicket> {
+        let mut running = self.running.lock().ok()?;
+        let total: usize = running.values().sum();
+        let mine = running.get(&user).copied().unwrap_or(0);
+        if total >= self.total || mine >= self.per_user {
+            return None;
+        }
+        running.insert(user, mine + 1);
+        Some(ExportTicket {
+            slots: self.clone(),
+            user,
+        })
+    }
+}
+
+impl Drop for ExportTicket {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.slots.running.lock() {
+            if let Some(n) = running.get_mut(&self.user) {
+                *n = n.saturating_sub(1);
+            }
+            running.retain(|_, n| *n > 0);
+        }
+    }
+}
+
+/// Sends what is written as ~64 KiB chunks; fails when the client has gone, or
+/// has stopped reading for longer than `stall` (so a stalled download does not
+/// pin a blocking thread).
 struct ChannelWriter {
     tx: mpsc::Sender<io::Result<Bytes>>,
     buf: Vec<u8>,
+    rt: tokio::runtime::Handle,
+    stall: Duration,
 }
 
 impl Write for ChannelWriter {
@@ -52,9 +111,17 @@ impl Write for ChannelWriter {
             return Ok(());
         }
         let chunk = Bytes::from(std::mem::take(&mut self.buf));
-        self.tx
-            .blocking_send(Ok(chunk))
-            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
+        let sent = self
+            .rt
+            .block_on(tokio::time::timeout(self.stall, self.tx.send(Ok(chunk))));
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(io::Error::from(io::ErrorKind::BrokenPipe)),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client stopped reading the export",
+            )),
+        }
     }
 }
 
@@ -73,12 +140,8 @@ fn produce(
     format: Format,
     merchants: &[Merchant],
     lang: Lang,
-    tx: mpsc::Sender<io::Result<Bytes>>,
+    mut out: ChannelWriter,
 ) -> io::Result<()> {
-    let mut out = ChannelWriter {
-        tx,
-        buf: Vec::new(),
-    };
     if format == Format::Xlsx {
         let mut rows = ids
             .chunks(CHUNK)
@@ -159,15 +222,18 @@ fn format_chunk(
 #[handler]
 pub async fn transactions_export(
     ctx: Ctx,
+    req: &Request,
     Query(raw): Query<RawFilter>,
     Query(q): Query<ExportQuery>,
 ) -> poem::Result<Response> {
-    if !ctx
+    let Some(user) = ctx
         .user()
-        .is_some_and(|u| u.permissions().view && u.permissions().export)
-    {
+        .filter(|u| u.permissions().view && u.permissions().export)
+    else {
         return Err(ctx.not_found());
-    }
+    };
+    let user_id = user.id;
+    let query: String = req.uri().query().unwrap_or("").chars().take(500).collect();
     let format = Format::parse(&q.format).ok_or_else(|| {
         bad_request(
             &ctx,
@@ -222,20 +288,72 @@ pub async fn transactions_export(
         };
         return Err(bad_request(&ctx, &message));
     }
-    let merchants = ctx.db(move |db| db.merchants(scope)).await?;
+    // A download cancelled a moment ago frees its place as soon as its producer
+    // notices: wait briefly for a place before refusing.
+    let mut ticket = ctx.state.exports.take(user_id);
+    for _ in 0..30 {
+        if ticket.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ticket = ctx.state.exports.take(user_id);
+    }
+    let Some(ticket) = ticket else {
+        let message = ctx.t(
+            "Un export est déjà en cours pour votre compte (ou le serveur en traite déjà plusieurs) : attendez sa fin puis recommencez.",
+            "An export is already running for your account (or the server is busy with several): wait for it to finish, then try again.",
+        );
+        let body = maud::html! { p { (message) } };
+        let page =
+            crate::pages::layout::bare(&ctx, ctx.t("Export en attente", "Export waiting"), body);
+        return Ok(page
+            .with_status(StatusCode::TOO_MANY_REQUESTS)
+            .into_response());
+    };
+    let mut entry =
+        super::merchants::audit_entry(&ctx, "export", "transactions".into(), user.merchant_id());
+    entry.detail = format!(
+        "format={} scope={} rows={} filters={query}",
+        format.extension(),
+        if all { "all" } else { "page" },
+        ids.len()
+    );
+    let merchants = ctx
+        .db(move |db| {
+            let wtx = db.begin_write()?;
+            crate::db::audit::append(&wtx, &entry)?;
+            wtx.commit()?;
+            db.merchants(scope)
+        })
+        .await?;
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(8);
     let (db, lang) = (ctx.state.db.clone(), ctx.lang);
+    let aborted = Arc::new(AtomicBool::new(false));
+    let out = ChannelWriter {
+        tx: tx.clone(),
+        buf: Vec::new(),
+        rt: tokio::runtime::Handle::current(),
+        stall: ctx.state.config.export_stall,
+    };
+    let abort_flag = aborted.clone();
     tokio::task::spawn_blocking(move || {
-        let abort = tx.clone();
-        if let Err(e) = produce(&db, ids, format, &merchants, lang, tx)
+        let _ticket = ticket;
+        if let Err(e) = produce(&db, ids, format, &merchants, lang, out)
             && e.kind() != io::ErrorKind::BrokenPipe
         {
-            tracing::error!("export failed: {e}");
-            // An error item aborts the transfer: the client never sees a complete-looking file.
-            let _ = abort.blocking_send(Err(e));
+            tracing::warn!("export stopped: {e}");
+            // The stream fails at its next poll: the client never sees a
+            // complete-looking file, and nothing here waits for it.
+            abort_flag.store(true, Ordering::SeqCst);
+            let _ = tx.try_send(Err(e));
         }
     });
-    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let stream = futures_util::stream::poll_fn(move |cx| {
+        if aborted.load(Ordering::SeqCst) {
+            return std::task::Poll::Ready(Some(Err(io::Error::other("export aborted"))));
+        }
+        rx.poll_recv(cx)
+    });
     let name = format!("transactions-{}.{}", ctx.now().date(), format.extension());
     Ok(Response::builder()
         .header("content-type", format.content_type())

@@ -33,9 +33,30 @@ pub fn csrf_token(key: &[u8; 32], cookie_value: &str) -> String {
         .collect()
 }
 
+/// Largest request body accepted (forms are a few KiB); bigger ones get a 413
+/// before anything else reads them.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The name a cookie really has: with an https base URL, the `__Host-` prefix
+/// (Secure, Path=/, no Domain) so a sibling sub-domain or a plain-http answer
+/// cannot plant it.
+pub fn cookie_name(state: &AppState, name: &str) -> String {
+    if state.config.secure_cookies() {
+        format!("__Host-{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+fn read_cookie(req: &Request, state: &AppState, name: &str) -> Option<String> {
+    req.cookie()
+        .get(&cookie_name(state, name))
+        .map(|c| c.value_str().to_string())
+}
+
 /// A cookie with the attributes every Guichet cookie has.
 pub fn cookie(state: &AppState, name: &str, value: &str, same_site: SameSite) -> Cookie {
-    let mut c = Cookie::new_with_str(name, value);
+    let mut c = Cookie::new_with_str(cookie_name(state, name), value);
     c.set_http_only(true);
     c.set_same_site(same_site);
     c.set_path("/");
@@ -49,8 +70,8 @@ pub async fn context<E: Endpoint>(
     mut req: Request,
     state: AppState,
 ) -> poem::Result<Response> {
-    let (csrf_cookie, new_csrf) = match req.cookie().get(CSRF_COOKIE) {
-        Some(c) if c.value_str().len() == 64 => (c.value_str().to_string(), false),
+    let (csrf_cookie, new_csrf) = match read_cookie(&req, &state, CSRF_COOKIE) {
+        Some(c) if c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()) => (c, false),
         _ => (crate::db::sessions::new_token(), true),
     };
     let csrf = csrf_token(&state.csrf_key, &csrf_cookie);
@@ -59,18 +80,12 @@ pub async fn context<E: Endpoint>(
         .as_socket_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    let session_token = req
-        .cookie()
-        .get(SESSION_COOKIE)
-        .map(|c| c.value_str().to_string());
+    let session_token = read_cookie(&req, &state, SESSION_COOKIE).filter(|t| t.len() <= 128);
     let signed = match session_token {
         Some(token) => load_session(&state, token).await,
         None => None,
     };
-    let cookie_lang = req
-        .cookie()
-        .get(LANG_COOKIE)
-        .and_then(|c| Lang::parse(c.value_str()));
+    let cookie_lang = read_cookie(&req, &state, LANG_COOKIE).and_then(|c| Lang::parse(&c));
     let lang = signed
         .as_ref()
         .map(|s| s.user.lang)
@@ -89,11 +104,23 @@ pub async fn context<E: Endpoint>(
     };
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && !csrf_ok(&mut req, &csrf).await {
-        let page = crate::pages::error::csrf_page(&ctx);
-        return Ok(with_security_headers(
-            page.with_status(StatusCode::FORBIDDEN).into_response(),
-        ));
+    let hsts = state.config.secure_cookies();
+    if unsafe_method {
+        let Some(body) = read_body_bounded(&mut req).await else {
+            let page = crate::pages::error::too_large_page(&ctx);
+            return Ok(with_security_headers(
+                page.with_status(StatusCode::PAYLOAD_TOO_LARGE)
+                    .into_response(),
+                hsts,
+            ));
+        };
+        if !csrf_ok(&req, &body, &csrf) {
+            let page = crate::pages::error::csrf_page(&ctx);
+            return Ok(with_security_headers(
+                page.with_status(StatusCode::FORBIDDEN).into_response(),
+                hsts,
+            ));
+        }
     }
     req.extensions_mut().insert(ctx);
     let mut resp = match ep.call(req).await {
@@ -106,7 +133,21 @@ pub async fn context<E: Endpoint>(
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-    Ok(with_security_headers(resp))
+    Ok(with_security_headers(resp, hsts))
+}
+
+/// Reads the body of a state-changing request into memory, refusing (false) one
+/// over [`MAX_BODY`] — announced or streamed — before any byte past the limit is kept.
+async fn read_body_bounded(req: &mut Request) -> Option<bytes::Bytes> {
+    let announced = req
+        .header(header::CONTENT_LENGTH)
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY as u64) {
+        return None;
+    }
+    let bytes = req.take_body().into_bytes_limit(MAX_BODY).await.ok()?;
+    req.set_body(bytes.clone());
+    Some(bytes)
 }
 
 /// Loads a live session and its user; ends sessions that timed out or whose user
@@ -136,9 +177,9 @@ async fn load_session(state: &AppState, token: String) -> Option<Signed> {
     .flatten()
 }
 
-/// Checks the token from the `X-CSRF-Token` header or the `csrf` form field,
-/// putting the body back for the handler.
-async fn csrf_ok(req: &mut Request, expected: &str) -> bool {
+/// Checks the token from the `X-CSRF-Token` header or the `csrf` form field of the
+/// (already bounded) body, putting the body back for the handler.
+fn csrf_ok(req: &Request, bytes: &[u8], expected: &str) -> bool {
     if let Some(h) = req.header(CSRF_HEADER) {
         return constant_time_eq(h.as_bytes(), expected.as_bytes());
     }
@@ -148,10 +189,7 @@ async fn csrf_ok(req: &mut Request, expected: &str) -> bool {
     if !is_form {
         return false;
     }
-    let Ok(bytes) = req.take_body().into_bytes().await else {
-        return false;
-    };
-    let found = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+    let found = serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
         .ok()
         .and_then(|pairs| {
             pairs
@@ -159,7 +197,6 @@ async fn csrf_ok(req: &mut Request, expected: &str) -> bool {
                 .find(|(k, _)| k == CSRF_FIELD)
                 .map(|(_, v)| v)
         });
-    req.set_body(bytes);
     found.is_some_and(|v| constant_time_eq(v.as_bytes(), expected.as_bytes()))
 }
 
@@ -167,9 +204,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// CSP with scripts from our own origin only, no framing, no sniffing, no referrer leaks.
-pub fn with_security_headers(mut resp: Response) -> Response {
+/// CSP with scripts from our own origin only, no framing, no sniffing, no referrer
+/// leaks; HSTS when the appliance is served over https.
+pub fn with_security_headers(mut resp: Response, hsts: bool) -> Response {
     let h = resp.headers_mut();
+    if hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     let pairs = [
         (
             "content-security-policy",
@@ -222,10 +266,20 @@ pub fn urlencode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Only local paths may be followed after sign-in (no open redirect).
+/// Only local paths may be followed after sign-in (no open redirect): a path that
+/// starts with one `/`, at most 512 characters from a plain set (no backslash, no
+/// control or space character a browser would drop, no `//` anywhere); else `/`.
 pub fn safe_next(next: Option<&str>) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/_-.~?=&%+:,;@!".contains(c);
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        Some(n)
+            if n.starts_with('/')
+                && n.len() <= 512
+                && !n.contains("//")
+                && n.chars().all(plain)
+                && !n.to_ascii_lowercase().contains("%2f%2f")
+                && !n.to_ascii_lowercase().contains("%5c") =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),

@@ -30,6 +30,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub csrf_key: [u8; 32],
     pub gateway: Arc<crate::gateway::Gateway>,
+    /// Rate limits and hashing slots in front of every password check.
+    pub door: Arc<crate::auth::throttle::Door>,
+    /// Places for exports running at once.
+    pub exports: Arc<export::ExportSlots>,
 }
 
 /// The signed-in user with the session token that carries them.

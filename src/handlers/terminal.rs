@@ -136,6 +136,8 @@ async fn view(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
     let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
     let scope = ctx.scope();
     let base = ctx.state.config.base_url.clone();
+    // Attempt rows (holder, masked card, codes) are transaction data: `view` only.
+    let may_view = ctx.user().is_some_and(|u| u.permissions().view);
     let found = ctx
         .db(move |db| {
             let Some(request) = db.payment_request(scope, id)? else {
@@ -146,7 +148,7 @@ async fn view(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
                 mails.extend(db.mail(*m)?);
             }
             let mut attempts = Vec::new();
-            for t in &request.attempts {
+            for t in request.attempts.iter().filter(|_| may_view) {
                 attempts.extend(db.transaction(scope, *t)?);
             }
             Ok(Some(RequestView {

@@ -138,6 +138,14 @@ fn parse_role(ctx: &Ctx, v: &UserFormValues, merchants: &[Merchant]) -> Result<R
     if !merchants.iter().any(|m| m.id == id) {
         return Err(bad());
     }
+    let held = ctx.user().map(User::permissions).unwrap_or_default();
+    if !v.permissions.within(held) {
+        return Err(FieldError::new(
+            "permissions",
+            "Vous ne pouvez accorder que des droits que vous avez vous-même.",
+            "You can only grant permissions you hold yourself.",
+        ));
+    }
     Ok(Role::Merchant {
         merchant_id: id,
         permissions: v.permissions,
@@ -165,12 +173,13 @@ pub async fn user_create(
     };
     let otp = one_time_password();
     let now = ctx.now();
-    let entry = audit_entry(
+    let mut entry = audit_entry(
         &ctx,
         "user.create",
         format!("user {username}"),
         role_merchant(role),
     );
+    entry.detail = role_change(role, role).replace("role unchanged: ", "role: ");
     let (name, full_name, email) = (username.clone(), v.full_name.clone(), v.email.clone());
     let otp2 = otp.clone();
     let created = ctx
@@ -200,6 +209,22 @@ pub async fn user_create(
             .into_response());
     };
     Ok(crate::pages::users::one_time_password(&ctx, &user, &otp).into_response())
+}
+
+/// `role: merchant 3 [view] → merchant 3 [view,operate]` for the audit line.
+fn role_change(before: Role, after: Role) -> String {
+    let show = |r: Role| match r {
+        Role::Admin => "admin".to_string(),
+        Role::Merchant {
+            merchant_id,
+            permissions,
+        } => format!("merchant {merchant_id} [{}]", permissions.keys()),
+    };
+    if before == after {
+        format!("role unchanged: {}", show(after))
+    } else {
+        format!("role: {} → {}", show(before), show(after))
+    }
 }
 
 fn role_merchant(role: Role) -> Option<u64> {
@@ -264,11 +289,21 @@ pub async fn user_update(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> poem::Result<Response> {
     require_manager(&ctx)?;
-    let (mut user, state) = visible_user(&ctx, &id).await?;
+    let (user, state) = visible_user(&ctx, &id).await?;
     let v = form_values(&pairs);
     let scope = ctx.scope();
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
+    let own = ctx.user().is_some_and(|me| me.id == user.id);
     let role = match parse_role(&ctx, &v, &merchants) {
+        // Nobody changes their own role or permissions (an admin asks another admin).
+        Ok(r) if own && r != user.role => Err(FieldError::new(
+            "permissions",
+            "Vous ne pouvez pas modifier vos propres droits.",
+            "You cannot change your own permissions.",
+        )),
+        other => other,
+    };
+    let role = match role {
         Ok(r) => r,
         Err(e) => {
             let view = DetailView {
@@ -284,19 +319,24 @@ pub async fn user_update(
                 .into_response());
         }
     };
-    user.full_name = v.full_name;
-    user.email = v.email;
-    user.role = role;
-    let entry = audit_entry(
+    let mut entry = audit_entry(
         &ctx,
         "user.update",
         format!("user {}", user.username),
         role_merchant(role),
     );
     let uid = user.id;
+    let (full_name, email) = (v.full_name, v.email);
     ctx.db(move |db| {
+        // Re-read inside the write: only the form's fields change, so a disable,
+        // reset or sign-in committed meanwhile is never undone.
         let wtx = db.begin_write()?;
-        users::update(&wtx, &user)?;
+        let mut u = users::get(&wtx, uid)?.ok_or(crate::db::Error::NotFound)?;
+        entry.detail = role_change(u.role, role);
+        u.full_name = full_name;
+        u.email = email;
+        u.role = role;
+        users::update(&wtx, &u)?;
         audit::append(&wtx, &entry)?;
         wtx.commit()?;
         Ok(())

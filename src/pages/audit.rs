@@ -26,13 +26,18 @@ pub fn datetime(at: i64) -> String {
 pub fn list(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
     let body = html! {
         h1 { (ctx.t("Journal d'audit", "Audit log")) }
-        p class="muted small" { (ctx.t("Les 500 dernières actions d'administration, les plus récentes d'abord (heure UTC).", "The latest 500 administrative actions, newest first (UTC time).")) }
+        p class="muted small" { (ctx.t("Les 500 dernières entrées (connexions, comptes, droits, exports, consultations de ce journal), les plus récentes d'abord (heure UTC). Chaque entrée est chaînée à la précédente : « guichet check » signale toute modification.", "The latest 500 entries (sign-ins, accounts, permissions, exports, views of this log), newest first (UTC time). Each entry is chained to the one before it: \"guichet check\" reports any change.")) }
         div class="table-wrap" {
             table class="grid" {
-                thead { tr { th { "Date" } th { (ctx.t("Par", "By")) } th { (ctx.t("Adresse IP", "IP address")) } th { "Action" } th { (ctx.t("Objet", "Target")) } } }
+                thead { tr { th { "Date" } th { (ctx.t("Par", "By")) } th { (ctx.t("Adresse IP", "IP address")) } th { "Action" } th { (ctx.t("Résultat", "Outcome")) } th { (ctx.t("Objet", "Target")) } th { (ctx.t("Détail", "Detail")) } } }
                 tbody {
                     @for e in entries {
-                        tr { td class="nowrap" { (datetime(e.at)) } td { (e.actor) } td { (e.ip) } td { code { (e.action) } } td { (e.target) } }
+                        @let outcome = if e.outcome.is_empty() { "ok" } else { e.outcome.as_str() };
+                        tr {
+                            td class="nowrap" { (datetime(e.at)) } td { (e.actor) } td { (e.ip) } td { code { (e.action) } }
+                            td { span class={"badge " (if outcome == "ok" { "ok" } else { "ko" })} { (outcome) } }
+                            td { (e.target) } td class="small" { (e.detail) }
+                        }
                     }
                 }
             }

@@ -44,6 +44,28 @@ pub fn csrf_page(ctx: &Ctx) -> Markup {
     wrap(ctx, title, body)
 }
 
+/// A request body over the size limit.
+pub fn too_large_page(ctx: &Ctx) -> Markup {
+    let title = ctx.t("Envoi trop volumineux", "Request too large");
+    let body = html! {
+        h1 { (title) }
+        p { (ctx.t("Ce qui a été envoyé dépasse la taille permise (64 Kio). Rien n'a été enregistré.", "What was sent is larger than allowed (64 KiB). Nothing was saved.")) }
+        p { a href="/" { (ctx.t("Retour à l'accueil", "Back to the home page")) } }
+    };
+    wrap(ctx, title, body)
+}
+
+/// Too many attempts in a short time, or the server is busy checking passwords.
+pub fn too_many_page(ctx: &Ctx) -> Markup {
+    let title = ctx.t("Trop de tentatives", "Too many attempts");
+    let body = html! {
+        h1 { (title) }
+        p { (ctx.t("Trop de tentatives de connexion en peu de temps. Patientez une minute puis réessayez.", "Too many sign-in attempts in a short time. Wait a minute, then try again.")) }
+        p { a href="/login" { (ctx.t("Retour à la connexion", "Back to sign-in")) } }
+    };
+    wrap(ctx, title, body)
+}
+
 fn wrap(ctx: &Ctx, title: &str, body: Markup) -> Markup {
     if ctx.user().is_some() {
         layout::page(ctx, title, layout::Tab::Parameters, None, body)

@@ -371,7 +371,12 @@ pub fn request_page(ctx: &Ctx, v: &RequestView, notice: Option<Markup>) -> Marku
             section class="card" { h2 { (ctx.t("Porteur", "Cardholder")) } (kv(&holder)) }
         }
         h2 { (ctx.t("Tentatives de paiement", "Payment attempts")) }
-        @if v.attempts.is_empty() {
+        @if !ctx.user().is_some_and(|u| u.permissions().view) {
+            p class="muted" {
+                (r.attempts.len()) " "
+                (ctx.t("tentative(s). Leur détail (carte, code) est réservé aux utilisateurs qui consultent les transactions.", "attempt(s). Their detail (card, code) is for users who may view transactions."))
+            }
+        } @else if v.attempts.is_empty() {
             p class="muted" { (ctx.t("Aucune tentative pour l'instant.", "No attempt yet.")) }
         } @else {
             div class="table-wrap" { table class="grid" {

@@ -143,6 +143,7 @@ fn fields(
                 label { input type="checkbox" name="perm" value=(key) checked[on]; " " (ctx.t(fr, en)) }
                 br;
             }
+            @if let Some(e) = err("permissions") { small class="error" { (e) } }
         }
     }
 }

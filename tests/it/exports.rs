@@ -536,7 +536,7 @@ fn assert_cells(format: &str, body: &[u8], rows: &[&Transaction], merchants: &[M
 // Hand-made rows
 
 /// An accepted Visa sale of `minor` at `at` for `buyer`.
-fn sale(merchant_id: u64, at: OffsetDateTime, minor: i64, buyer: &str) -> Transaction {
+pub fn sale(merchant_id: u64, at: OffsetDateTime, minor: i64, buyer: &str) -> Transaction {
     Transaction {
         id: 0,
         at: at.unix_timestamp(),
