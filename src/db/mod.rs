@@ -6,6 +6,7 @@ pub mod check;
 mod codec;
 pub mod columns;
 pub mod merchants;
+mod migrate_audit;
 pub mod notes;
 pub mod outbox;
 pub mod payments;
@@ -27,7 +28,8 @@ use tables::META;
 const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Bumped whenever a table or a codec changes shape.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: hash-chained audit entries with outcome and detail.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -111,23 +113,34 @@ impl Db {
 
     fn init(&self) -> Result<()> {
         let wtx = self.inner.begin_write()?;
+        let found = wtx
+            .open_table(META)?
+            .get("schema_version")?
+            .map(|v| codec::u32_from(v.value()));
+        let set_version = |wtx: &WriteTransaction| -> Result<()> {
+            wtx.open_table(META)?
+                .insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
+            Ok(())
+        };
+        match found {
+            None => set_version(&wtx)?,
+            Some(Some(v)) if v == SCHEMA_VERSION => {}
+            Some(Some(1)) => {
+                // Tables first: a schema-1 file may lack ones added since.
+                tables::create_all(&wtx)?;
+                let n = migrate_audit::from_v1(&wtx)?;
+                tracing::info!(audit_entries = n, "data file migrated from schema 1 to 2");
+                set_version(&wtx)?;
+            }
+            Some(v) => {
+                return Err(Error::Schema {
+                    found: v.unwrap_or(0),
+                    expected: SCHEMA_VERSION,
+                });
+            }
+        }
         {
             let mut meta = wtx.open_table(META)?;
-            let found = meta
-                .get("schema_version")?
-                .map(|v| codec::u32_from(v.value()));
-            match found {
-                None => {
-                    meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
-                }
-                Some(Some(v)) if v == SCHEMA_VERSION => {}
-                Some(v) => {
-                    return Err(Error::Schema {
-                        found: v.unwrap_or(0),
-                        expected: SCHEMA_VERSION,
-                    });
-                }
-            }
             for name in ["secret_key", "csrf_key"] {
                 if meta.get(name)?.is_none() {
                     let mut key = [0u8; 32];

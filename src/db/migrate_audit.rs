@@ -1,0 +1,58 @@
+//! Schema 1 → 2 for the audit log: schema-1 entries had no outcome, no detail and
+//! no chain. They are re-sealed in order into the chain (outcome `ok`, detail
+//! noting the migration), so `guichet check` verifies them from then on.
+
+use redb::{ReadableTable, WriteTransaction};
+use serde::Deserialize;
+
+use super::audit::{self, AuditEntry};
+use super::tables::{AUDIT_SEQ_TO_ENTRY, META};
+use super::{Result, codec};
+
+/// The schema-1 layout of an audit entry.
+#[derive(Deserialize)]
+struct V1Entry {
+    at: i64,
+    actor: String,
+    ip: String,
+    action: String,
+    target: String,
+    merchant_id: Option<u64>,
+}
+
+/// Re-seals every schema-1 audit entry into the chain, in their order.
+pub(crate) fn from_v1(wtx: &WriteTransaction) -> Result<u64> {
+    let old: Vec<V1Entry> = {
+        let t = wtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (_, v) = row?;
+            out.push(codec::decode::<V1Entry>("audit", v.value())?);
+        }
+        out
+    };
+    {
+        let mut t = wtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
+        t.retain(|_, _| false)?;
+        let mut meta = wtx.open_table(META)?;
+        meta.remove("next_audit_seq")?;
+        meta.remove("audit_head")?;
+    }
+    let n = old.len() as u64;
+    for e in old {
+        audit::append(
+            wtx,
+            &AuditEntry {
+                at: e.at,
+                actor: e.actor,
+                ip: e.ip,
+                action: e.action,
+                target: e.target,
+                merchant_id: e.merchant_id,
+                outcome: "ok".into(),
+                detail: "(written by schema 1, sealed at migration)".into(),
+            },
+        )?;
+    }
+    Ok(n)
+}
