@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_DATA ?= data/demo.redb
 
-.PHONY: run demo test bench bench-10m lint check-data
+.PHONY: run demo test bench bench-10m loadtest lint check-data
 
 run:
 	$(CARGO) run --release -- serve
@@ -35,6 +35,12 @@ bench-10m:
 	mkdir -p data
 	test -f data/bench-10m.redb || $(CARGO) run --release -- demo --transactions 10000000 --data data/bench-10m.redb
 	$(CARGO) run --release -- bench --data data/bench-10m.redb
+
+# A sign-in flood (200 clients) against the release binary while a signed-in user
+# browses: prints the page's p50/p95 alone and during the flood.
+loadtest:
+	$(CARGO) build --release --bin guichet --example signin_flood
+	target/release/examples/signin_flood
 
 lint:
 	$(CARGO) fmt --check && $(CARGO) clippy --all-targets -- -D warnings
