@@ -270,7 +270,7 @@ pub fn urlencode(s: &str) -> String {
 /// starts with one `/`, at most 512 characters from a plain set (no backslash, no
 /// control or space character a browser would drop, no `//` anywhere); else `/`.
 pub fn safe_next(next: Option<&str>) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "/_-.~?=&%+:,;@!".contains(c);
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/_-.~?=&%+:,;@!()*'$[]|".contains(c);
     match next {
         Some(n)
             if n.starts_with('/')
