@@ -6,6 +6,7 @@ mod browser;
 mod browser_flows;
 mod email;
 mod exports;
+mod input;
 mod operations;
 mod payments;
 mod security;
