@@ -121,6 +121,19 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     crate::domain::text::log_safe_max(text, 300)
 }
 
+/// Replaces the default panic printer, which writes the raw message (and the user text
+/// it may quote, line breaks included) to stderr, with one escaped and cut log line.
+pub fn log_panics_safely() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = panic_message(info.payload());
+        tracing::error!(%location, "panic: {message}");
+    }));
+}
+
 /// Turns the marker left by the inner `CatchPanic` into the 500 error page of the
 /// request's language, logged with its id like any internal error.
 async fn panic_page<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
@@ -260,6 +273,16 @@ mod tests {
     #[handler]
     fn fine() -> &'static str {
         "fine"
+    }
+
+    #[test]
+    fn panic_messages_are_escaped_and_cut_for_the_log() {
+        let text: Box<dyn std::any::Any + Send> = Box::new("byte index 2 of `1\né1`");
+        assert_eq!(panic_message(text.as_ref()), "byte index 2 of `1\\né1`");
+        let long: Box<dyn std::any::Any + Send> = Box::new("x".repeat(1000));
+        assert_eq!(panic_message(long.as_ref()).chars().count(), 301);
+        let other: Box<dyn std::any::Any + Send> = Box::new(42u8);
+        assert_eq!(panic_message(other.as_ref()), "(no message)");
     }
 
     #[tokio::test]

@@ -389,6 +389,7 @@ proptest! {
             birth_date: c.clone(),
             validity_days: b.clone(),
             currency: "MAD".into(),
+            country: a.clone(),
             ..RequestForm::default()
         };
         if let Ok(input) = form.parse(today) {
