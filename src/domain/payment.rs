@@ -343,6 +343,33 @@ impl RequestForm {
     }
 }
 
+impl RequestForm {
+    /// The form to show again after a refusal, with every field that holds a card
+    /// number emptied: the number is not sent back into the page.
+    pub fn without_card_numbers(&self) -> RequestForm {
+        let clear = |v: &String| {
+            if super::card::contains_pan_like(v) {
+                String::new()
+            } else {
+                v.clone()
+            }
+        };
+        RequestForm {
+            order_id: clear(&self.order_id),
+            description: clear(&self.description),
+            name: clear(&self.name),
+            address: clear(&self.address),
+            postcode: clear(&self.postcode),
+            city: clear(&self.city),
+            state: clear(&self.state),
+            phone: clear(&self.phone),
+            email: clear(&self.email),
+            id_number: clear(&self.id_number),
+            ..self.clone()
+        }
+    }
+}
+
 impl RequestInput {
     /// The request these details make, valid `validity_days` from `now`.
     #[allow(clippy::too_many_arguments)]
@@ -534,6 +561,17 @@ mod tests {
             f.parse(today).is_ok(),
             "newlines and phone numbers are fine"
         );
+    }
+
+    #[test]
+    fn a_refused_form_is_shown_again_without_its_card_numbers() {
+        let mut f = form();
+        f.description = "Carte 4111 1111 1111 1111".into();
+        f.city = "Fès".into();
+        let shown = f.without_card_numbers();
+        assert_eq!(shown.description, "");
+        assert_eq!(shown.city, "Fès");
+        assert_eq!(shown.order_id, "CMD-1");
     }
 
     #[test]

@@ -193,6 +193,10 @@ async fn a_virtual_terminal_request_with_a_card_number_is_refused_and_nothing_is
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
         let body = r.text().await.unwrap();
         assert!(body.contains(PAN_FR), "{field}: {body}");
+        assert!(
+            !body.contains(value),
+            "{field}: the number is not sent back"
+        );
     }
     let stored = app.db.payment_requests(Scope::Admin, None, 100).unwrap();
     assert!(stored.is_empty(), "{stored:?}");
