@@ -4,7 +4,11 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_DATA ?= data/demo.redb
 
+<<<<<<< HEAD
 .PHONY: run demo test bench bench-10m loadtest lint check-data
+=======
+.PHONY: run demo test fuzz bench bench-10m lint check-data
+>>>>>>> sec-input
 
 run:
 	$(CARGO) run --release -- serve
@@ -24,6 +28,11 @@ demo:
 # pipefail (above) makes the recipe fail when cargo test fails, even if output is piped.
 test: .venv-smtp/bin/aiosmtpd
 	$(CARGO) test --all-targets 2>&1
+
+# The parser property tests (src/domain/fuzz.rs, names `fuzz_…`) with a million cases
+# each in release mode; `make test` runs the same properties with proptest's default count.
+fuzz:
+	PROPTEST_CASES=1000000 $(CARGO) test --release --lib fuzz_ 2>&1
 
 # Figures on generated data files (built once, then reused): 1M rows, and 10M with bench-10m.
 bench:

@@ -3,9 +3,12 @@
 use std::sync::Arc;
 
 use poem::endpoint::EmbeddedFilesEndpoint;
+use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::middleware::CookieJarManager;
-use poem::{EndpointExt, IntoEndpoint, Route, Server, get, post};
+use poem::middleware::{CatchPanic, CookieJarManager};
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get, post,
+};
 use rust_embed::RustEmbed;
 
 use crate::clock::Clock;
@@ -13,7 +16,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::gateway::Gateway;
 use crate::handlers::{
-    AppState, auth, export, merchants, middleware, operations, pay, profile, terminal,
+    AppState, Ctx, auth, export, merchants, middleware, operations, pay, profile, terminal,
     transactions, users,
 };
 
@@ -101,8 +104,77 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at("/payment/:token/result/:tx", get(pay::result))
         .nest("/static", EmbeddedFilesEndpoint::<Static>::new())
         .nest("/", back_office);
-    app.around(move |ep, req| middleware::context(ep, req, state.clone()))
+    guarded(app, state)
+}
+
+/// What the panic safety net found: the panic's message, made safe for the log.
+#[derive(Clone)]
+struct Panicked(String);
+
+/// The message a panic carries (`panic!("…")`, `expect("…")`, slicing errors).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)");
+    crate::domain::text::log_safe_max(text, 300)
+}
+
+/// Replaces the default panic printer, which writes the raw message (and the user text
+/// it may quote, line breaks included) to stderr, with one escaped and cut log line.
+pub fn log_panics_safely() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = panic_message(info.payload());
+        tracing::error!(%location, "panic: {message}");
+    }));
+}
+
+/// Turns the marker left by the inner `CatchPanic` into the 500 error page of the
+/// request's language, logged with its id like any internal error.
+async fn panic_page<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let ctx = req.extensions().get::<Ctx>().cloned();
+    let resp = ep.call(req).await?.into_response();
+    match (resp.extensions().get::<Panicked>(), ctx) {
+        (Some(Panicked(message)), Some(ctx)) => {
+            Err(ctx.internal(&format!("a handler panicked: {message}")))
+        }
+        _ => Ok(resp),
+    }
+}
+
+/// Wraps `ep` in what every response needs: the request context (language, session,
+/// CSRF check, security headers), the cookie jar, and a safety net: a panic in a
+/// handler becomes the 500 error page (its id and cause in the log, the security
+/// headers on it) instead of a dropped connection. A panic outside the handlers (in
+/// the middleware itself) still gets a plain 500 with the security headers.
+pub fn guarded<E: Endpoint + 'static>(ep: E, state: AppState) -> impl Endpoint {
+    let inner = CatchPanic::new().with_handler(|payload: Box<dyn std::any::Any + Send>| {
+        Response::builder()
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+            .extension(Panicked(panic_message(payload.as_ref())))
+            .finish()
+    });
+    let hsts = state.config.secure_cookies();
+    let outer = CatchPanic::new().with_handler(move |payload: Box<dyn std::any::Any + Send>| {
+        let message = panic_message(payload.as_ref());
+        tracing::error!("a request panicked outside its handler: {message}");
+        middleware::with_security_headers(
+            "Erreur interne / Internal error"
+                .with_status(StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response(),
+            hsts,
+        )
+    });
+    ep.with(inner)
+        .around(panic_page)
+        .around(move |ep, req| middleware::context(ep, req, state.clone()))
         .with(CookieJarManager::new())
+        .with(outer)
 }
 
 /// A built application, ready to serve.
@@ -204,5 +276,70 @@ impl App {
             .and_then(|a| a.as_socket_addr().copied())
             .ok_or_else(|| std::io::Error::other("no local address"))?;
         Ok((acceptor, local))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FakeClock;
+    use poem::handler;
+    use poem::http::Uri;
+    use time::macros::datetime;
+
+    #[handler]
+    fn boom() -> &'static str {
+        panic!("boom\nforged log line")
+    }
+
+    #[handler]
+    fn fine() -> &'static str {
+        "fine"
+    }
+
+    #[test]
+    fn panic_messages_are_escaped_and_cut_for_the_log() {
+        let text: Box<dyn std::any::Any + Send> = Box::new("byte index 2 of `1\né1`");
+        assert_eq!(panic_message(text.as_ref()), "byte index 2 of `1\\né1`");
+        let long: Box<dyn std::any::Any + Send> = Box::new("x".repeat(1000));
+        assert_eq!(panic_message(long.as_ref()).chars().count(), 301);
+        let other: Box<dyn std::any::Any + Send> = Box::new(42u8);
+        assert_eq!(panic_message(other.as_ref()), "(no message)");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_the_500_page_with_the_security_headers() {
+        let dir = tempfile::tempdir().unwrap();
+        let addr = "127.0.0.1:0".parse().unwrap();
+        let config = Config::new(addr, dir.path().join("g.redb"), None).unwrap();
+        let clock = FakeClock::new(datetime!(2026-06-01 10:00 UTC));
+        let app = App::build(config, Arc::new(clock)).unwrap();
+        let ep = guarded(
+            Route::new().at("/boom", get(boom)).at("/fine", get(fine)),
+            app.state,
+        )
+        .into_endpoint();
+        let request = |path: &'static str| Request::builder().uri(Uri::from_static(path)).finish();
+
+        let resp = ep.get_response(request("/boom")).await;
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        for h in [
+            "content-security-policy",
+            "x-frame-options",
+            "x-content-type-options",
+        ] {
+            assert!(resp.headers().contains_key(h), "{h} missing");
+        }
+        let body = resp.into_body().into_string().await.unwrap();
+        assert!(body.contains("Erreur interne"), "{body}");
+        assert!(
+            body.contains("<code>"),
+            "the error page with its reference: {body}"
+        );
+        assert!(!body.contains("boom"), "the panic text is not shown");
+
+        let resp = ep.get_response(request("/fine")).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.into_body().into_string().await.unwrap(), "fine");
     }
 }

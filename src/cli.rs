@@ -161,6 +161,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let (acceptor, local) = App::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    crate::app::log_panics_safely();
     tracing::info!(addr = %local, data = %args.data.display(), "Guichet is listening on http://{local}");
     app.serve(acceptor, shutdown_signal())
         .await

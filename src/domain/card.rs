@@ -189,6 +189,63 @@ pub fn normalize_digits(input: &str) -> String {
         .collect()
 }
 
+/// True when `text` holds what looks like a full card number: 13 to 19 digits that
+/// pass the Luhn check, typed in one piece or in groups separated by spaces or dashes
+/// (at most two between groups). Any run of consecutive groups is tried, so a number
+/// followed by its security code or expiry (`4111 1111 1111 1111 123`) is found too;
+/// a longer unbroken run of digits (a reference, an IBAN) is not a card number, and
+/// neither are phone numbers (too few digits) nor Luhn-invalid runs.
+pub fn contains_pan_like(text: &str) -> bool {
+    let mut groups: Vec<&str> = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    let mut start: Option<usize> = None;
+    let mut gap = 0usize;
+    while let Some((i, c)) = chars.next() {
+        if c.is_ascii_digit() {
+            if start.is_none() {
+                start = Some(i);
+            }
+            gap = 0;
+            if chars.peek().is_none_or(|(_, n)| !n.is_ascii_digit()) {
+                groups.push(&text[start.unwrap_or(i)..=i]);
+                start = None;
+            }
+            continue;
+        }
+        if matches!(c, ' ' | '-' | '\u{a0}') && !groups.is_empty() && gap < 2 {
+            gap += 1;
+            continue;
+        }
+        if pan_in_groups(&groups) {
+            return true;
+        }
+        groups.clear();
+        gap = 0;
+        if matches!(c, ' ' | '-' | '\u{a0}') {
+            // A third separator ends the run; it may still precede a new one.
+            continue;
+        }
+    }
+    pan_in_groups(&groups)
+}
+
+/// Any consecutive groups with 13 to 19 digits in all that pass the Luhn check.
+fn pan_in_groups(groups: &[&str]) -> bool {
+    (0..groups.len()).any(|first| {
+        let mut digits = String::with_capacity(19);
+        for g in &groups[first..] {
+            digits.push_str(g);
+            if digits.len() > 19 {
+                return false;
+            }
+            if digits.len() >= 13 && luhn_valid(&digits) {
+                return true;
+            }
+        }
+        false
+    })
+}
+
 /// A full card number (PAN) as typed, Luhn-checked. It lives only in memory while a
 /// payment is processed: it has no `Serialize`, and `Debug` shows it masked.
 #[derive(Clone, PartialEq, Eq)]
@@ -215,7 +272,11 @@ impl Pan {
         if digits.is_empty() {
             return Err(CardError::Empty);
         }
-        if !digits.chars().all(|c| c.is_ascii_digit()) {
+        // Spaces and dashes only between digits: `-4111…` or `4111…-` is not a number.
+        let trimmed = input.trim_matches(|c: char| c == ' ' || c == '\u{a0}');
+        let digit_ends = trimmed.starts_with(|c: char| c.is_ascii_digit())
+            && trimmed.ends_with(|c: char| c.is_ascii_digit());
+        if !digit_ends || !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err(CardError::NotDigits);
         }
         if !(12..=19).contains(&digits.len()) {
@@ -299,14 +360,20 @@ impl Expiry {
         let s: String = input.chars().filter(|c| !c.is_whitespace()).collect();
         let (m, y) = match s.split_once(['/', '-']) {
             Some(parts) => parts,
-            None if s.len() == 4 => s.split_at(2),
+            // Only four ASCII digits may be split in the middle (`1é1` is four bytes).
+            None if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) => s.split_at(2),
             None => return Err(bad()),
         };
+        let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(m) || m.len() > 2 || !all_digits(y) {
+            return Err(bad());
+        }
         let month: u8 = m.parse().map_err(|_| bad())?;
         let year: u16 = y.parse().map_err(|_| bad())?;
         let year = match y.len() {
             2 => 2000 + year,
-            4 => year,
+            // Cards expire this century: `01/0000` is a typo, not a date.
+            4 if (2000..=2099).contains(&year) => year,
             _ => return Err(bad()),
         };
         if !(1..=12).contains(&month) {
@@ -422,6 +489,74 @@ mod tests {
         assert!(!e.is_expired(date!(2024 - 10 - 31)));
         assert!(e.is_expired(date!(2024 - 11 - 01)));
         assert_eq!(e.display(), "10 / 2024");
+    }
+
+    #[test]
+    fn expiries_with_multibyte_characters_are_refused_without_panicking() {
+        for bad in [
+            "1é1", "1€", "0€", "é1/24", "12/2é", "€€", "1😀", "+1/24", "1/+24", "123/24", "1/0000",
+        ] {
+            assert!(
+                matches!(Expiry::parse(bad), Err(CardError::BadExpiry(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Expiry::parse("1/2030").unwrap(),
+            Expiry {
+                month: 1,
+                year: 2030
+            }
+        );
+    }
+
+    #[test]
+    fn card_numbers_with_emoji_signs_or_too_many_digits_are_refused() {
+        assert_eq!(Pan::parse("411111😀"), Err(CardError::NotDigits));
+        assert_eq!(Pan::parse(&"4".repeat(120)), Err(CardError::BadLength(120)));
+        assert_eq!(Pan::parse("-4111111111111111"), Err(CardError::NotDigits));
+        assert_eq!(Pan::parse("4111111111111111-"), Err(CardError::NotDigits));
+        assert_eq!(Pan::parse("--"), Err(CardError::Empty));
+        assert!(Pan::parse(" 4111-1111-1111-1111 ").is_ok());
+        assert!(Pan::parse_unchecked("-4111111111111112").is_err());
+    }
+
+    #[test]
+    fn test_card_numbers_are_found_in_free_text() {
+        for text in [
+            "4111111111111111",
+            "card 4111 1111 1111 1111 please",
+            "4111-1111-1111-1111",
+            "x4111111111111111y",
+            "5555 5555 5555 4444, exp 12/30",
+            "3782 822463 10005",
+            "4111 1111 1111 1111 123",
+            "12 4111111111111111",
+            "4111 -1111- 1111  1111",
+            "numéro\u{a0}4012\u{a0}8888\u{a0}8888\u{a0}1881",
+        ] {
+            assert!(contains_pan_like(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn phone_numbers_references_and_non_luhn_runs_are_not_card_numbers() {
+        for text in [
+            "",
+            "Salma Idrissi",
+            "+212 6 12 34 56 78",
+            "06 12 34 56 78",
+            "+33 1 23 45 67 89",
+            "4111111111111112",
+            "4111 1111 1111 1112",
+            "CMD-2026-000123",
+            "order 12345678901234567890123",
+            "411111111111",
+            "4111 1111   1111 1111",
+            "4111111111111111111111",
+        ] {
+            assert!(!contains_pan_like(text), "{text}");
+        }
     }
 
     #[test]

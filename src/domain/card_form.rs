@@ -51,7 +51,8 @@ impl CardForm {
     pub fn parse(&self, today: Date) -> Result<CardDetails, Vec<FieldError>> {
         let mut errors = Vec::new();
         let holder = text(&mut errors, "holder", &self.holder, 80, true);
-        if holder.chars().filter(char::is_ascii_digit).count() >= 8 {
+        let holder_refused = errors.iter().any(|e| e.field == "holder");
+        if !holder_refused && holder.chars().filter(char::is_ascii_digit).count() >= 8 {
             // A card number typed in the wrong field must not be stored as a name.
             errors.push(FieldError::new(
                 "holder",

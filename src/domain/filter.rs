@@ -118,7 +118,9 @@ pub struct PageRequest {
 
 impl PageRequest {
     pub fn offset(self) -> u64 {
-        (self.page - 1).saturating_mul(u64::from(self.per_page))
+        self.page
+            .saturating_sub(1)
+            .saturating_mul(u64::from(self.per_page))
     }
 }
 
@@ -126,25 +128,32 @@ fn err(field: &'static str, fr: String, en: String) -> FieldError {
     FieldError::new(field, fr, en)
 }
 
+/// Why a `from` / `to` value is not an instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InstantError {
+    Format,
+    /// A real date whose end (the next day or minute) is past what dates can hold.
+    OutOfRange,
+}
+
 /// Parses `YYYY-MM-DD` (a whole day) or `YYYY-MM-DDTHH:MM` (that minute).
 /// Returns (start, end exclusive) in unix seconds.
-fn parse_instant(s: &str) -> Option<(i64, i64)> {
+fn parse_instant(s: &str) -> Result<(i64, i64), InstantError> {
     let s = s.trim();
-    if let Ok(d) = Date::parse(s, format_description!("[year]-[month]-[day]")) {
-        let start = PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_utc();
-        return Some((
-            start.unix_timestamp(),
-            (start + Duration::days(1)).unix_timestamp(),
-        ));
-    }
-    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    PrimitiveDateTime::parse(s, fmt).ok().map(|t| {
-        let t = t.assume_utc();
+    let (start, length) = if let Ok(d) = Date::parse(s, format_description!("[year]-[month]-[day]"))
+    {
         (
-            t.unix_timestamp(),
-            (t + Duration::minutes(1)).unix_timestamp(),
+            PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_utc(),
+            Duration::days(1),
         )
-    })
+    } else {
+        let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]");
+        let t = PrimitiveDateTime::parse(s, fmt).map_err(|_| InstantError::Format)?;
+        (t.assume_utc(), Duration::minutes(1))
+    };
+    // `+` would panic on the last day time can represent (9999-12-31).
+    let end = start.checked_add(length).ok_or(InstantError::OutOfRange)?;
+    Ok((start.unix_timestamp(), end.unix_timestamp()))
 }
 
 fn opt(s: &str) -> Option<&str> {
@@ -157,16 +166,22 @@ pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<
     let mut errors = Vec::new();
     let day = PrimitiveDateTime::new(today, Time::MIDNIGHT).assume_utc();
     let mut from = day.unix_timestamp();
-    let mut to = (day + Duration::days(1)).unix_timestamp();
+    // Seconds, not `day + 1 day`: that would panic for a clock at the last representable day.
+    let mut to = from.saturating_add(86_400);
     for (field, value, is_start) in [("from", &raw.from, true), ("to", &raw.to, false)] {
         let Some(v) = opt(value) else { continue };
         match parse_instant(v) {
-            Some((start, _)) if is_start => from = start,
-            Some((_, end)) => to = end,
-            None => errors.push(err(
+            Ok((start, _)) if is_start => from = start,
+            Ok((_, end)) => to = end,
+            Err(InstantError::Format) => errors.push(err(
                 field,
                 format!("« {v} » : date attendue au format AAAA-MM-JJ ou AAAA-MM-JJTHH:MM."),
                 format!("\"{v}\": date expected as YYYY-MM-DD or YYYY-MM-DDTHH:MM."),
+            )),
+            Err(InstantError::OutOfRange) => errors.push(err(
+                field,
+                format!("« {v} » : date trop lointaine."),
+                format!("\"{v}\": date too far in the future."),
             )),
         }
     }
@@ -435,6 +450,45 @@ mod tests {
         assert_eq!(f.buyer.as_deref(), Some("fes"));
         assert_eq!(f.amount_min, Amount::from_minor(2047));
         assert_eq!(f.amount_max, Amount::from_minor(2047));
+    }
+
+    #[test]
+    fn the_last_representable_day_is_refused_with_a_message_not_a_panic() {
+        for (field, value) in [
+            ("to", "9999-12-31"),
+            ("from", "9999-12-31"),
+            ("to", "9999-12-31T23:59"),
+            ("from", "9999-12-31T23:59"),
+        ] {
+            let e = parse(&raw(&[(field, value)]), TODAY).unwrap_err();
+            assert_eq!(e[0].field, field);
+            assert!(e[0].en.contains("too far"), "{value}: {}", e[0].en);
+            assert!(e[0].fr.contains(value));
+        }
+        let (f, _) = parse(
+            &raw(&[("from", "9999-12-30"), ("to", "9999-12-31T23:58")]),
+            TODAY,
+        )
+        .unwrap();
+        assert!(f.to > f.from);
+    }
+
+    #[test]
+    fn a_clock_at_the_last_representable_day_does_not_panic() {
+        let last = Date::MAX;
+        let (f, _) = parse(&RawFilter::default(), last).unwrap();
+        assert_eq!(f.to - f.from, 86_400);
+    }
+
+    #[test]
+    fn huge_page_numbers_saturate_instead_of_overflowing() {
+        let (_, p) = parse(&raw(&[("page", &u64::MAX.to_string())]), TODAY).unwrap();
+        assert_eq!(p.offset(), u64::MAX);
+        let zero = PageRequest {
+            page: 0,
+            per_page: 10,
+        };
+        assert_eq!(zero.offset(), 0);
     }
 
     #[test]

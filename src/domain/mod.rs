@@ -7,6 +7,8 @@ pub mod card_form;
 pub mod codes;
 pub mod countries;
 pub mod filter;
+#[cfg(test)]
+mod fuzz;
 pub mod journal;
 pub mod lang;
 pub mod money;

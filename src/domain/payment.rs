@@ -189,12 +189,8 @@ pub(super) fn text(
         errors.push(required(field));
     } else if v.chars().count() > max {
         errors.push(too_long(field, max));
-    } else if v.chars().any(char::is_control) && field != "description" {
-        errors.push(FieldError::new(
-            field,
-            "Caractères non autorisés.",
-            "Characters not allowed.",
-        ));
+    } else if let Some(e) = super::text::free_text_error(field, &v, field == "description") {
+        errors.push(e);
     }
     v
 }
@@ -343,6 +339,33 @@ impl RequestForm {
                 })
             }
             _ => Err(errors),
+        }
+    }
+}
+
+impl RequestForm {
+    /// The form to show again after a refusal, with every field that holds a card
+    /// number emptied: the number is not sent back into the page.
+    pub fn without_card_numbers(&self) -> RequestForm {
+        let clear = |v: &String| {
+            if super::card::contains_pan_like(v) {
+                String::new()
+            } else {
+                v.clone()
+            }
+        };
+        RequestForm {
+            order_id: clear(&self.order_id),
+            description: clear(&self.description),
+            name: clear(&self.name),
+            address: clear(&self.address),
+            postcode: clear(&self.postcode),
+            city: clear(&self.city),
+            state: clear(&self.state),
+            phone: clear(&self.phone),
+            email: clear(&self.email),
+            id_number: clear(&self.id_number),
+            ..self.clone()
         }
     }
 }
@@ -503,6 +526,74 @@ mod tests {
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["validity_days", "email", "birth_date"]);
+    }
+
+    #[test]
+    fn a_card_number_in_any_free_text_field_of_the_terminal_is_refused() {
+        let today = date!(2026 - 06 - 01);
+        type Setter = fn(&mut RequestForm, String);
+        let fields: [(&str, Setter); 10] = [
+            ("description", |f, v| f.description = v),
+            ("order_id", |f, v| f.order_id = v),
+            ("name", |f, v| f.name = v),
+            ("address", |f, v| f.address = v),
+            ("postcode", |f, v| f.postcode = v),
+            ("city", |f, v| f.city = v),
+            ("state", |f, v| f.state = v),
+            ("phone", |f, v| f.phone = v),
+            ("email", |f, v| f.email = v),
+            ("id_number", |f, v| f.id_number = v),
+        ];
+        for (field, set) in fields {
+            let mut f = form();
+            set(&mut f, "4111111111111111".into());
+            let errors = f.parse(today).unwrap_err();
+            let e = errors
+                .iter()
+                .find(|e| e.field == field)
+                .unwrap_or_else(|| panic!("{field}: {errors:?}"));
+            assert_eq!(e.en, "Do not type a card number here.", "{field}");
+            assert_eq!(e.fr, "Ne saisissez pas de numéro de carte ici.", "{field}");
+        }
+        let mut f = form();
+        f.description = "Facture 2026-0042\nMerci, tél. 06 12 34 56 78".into();
+        assert!(
+            f.parse(today).is_ok(),
+            "newlines and phone numbers are fine"
+        );
+    }
+
+    #[test]
+    fn a_refused_form_is_shown_again_without_its_card_numbers() {
+        let mut f = form();
+        f.description = "Carte 4111 1111 1111 1111".into();
+        f.city = "Fès".into();
+        let shown = f.without_card_numbers();
+        assert_eq!(shown.description, "");
+        assert_eq!(shown.city, "Fès");
+        assert_eq!(shown.order_id, "CMD-1");
+    }
+
+    #[test]
+    fn a_holder_made_only_of_bidi_or_invisible_characters_is_refused() {
+        let today = date!(2026 - 06 - 01);
+        for name in [
+            "\u{202e}\u{202e}\u{202e}",
+            "\u{200b}\u{200f}",
+            "ab\u{202e}cd",
+        ] {
+            let mut f = form();
+            f.name = name.into();
+            let errors = f.parse(today).unwrap_err();
+            assert_eq!(errors.len(), 1, "{name:?}");
+            assert_eq!(errors[0].field, "name");
+        }
+        let mut f = form();
+        f.name = "\u{200f}سلمى الإدريسي".into();
+        assert!(
+            f.parse(today).is_ok(),
+            "a right-to-left mark inside a name is fine"
+        );
     }
 
     #[test]

@@ -248,6 +248,25 @@ impl MerchantInput {
                 "At most 22 characters.",
             ));
         }
+        // One line each (a line break in a name forges lines in logs and exports), no
+        // invisible-only text, no card number.
+        let company_trimmed = company.trim();
+        let single_lines = [
+            ("name", name.as_str()),
+            ("company", company_trimmed),
+            ("statement_descriptor", descriptor.as_str()),
+        ];
+        let labels = parsed_terminals
+            .iter()
+            .map(|t| ("terminals", t.label.as_str()));
+        let accounts_lines = parsed_accounts.iter().map(|a| ("accounts", a.as_str()));
+        for (field, value) in single_lines.into_iter().chain(labels).chain(accounts_lines) {
+            if let Some(e) = super::text::free_text_error(field, value, false)
+                && !errors.iter().any(|x| x.field == field)
+            {
+                errors.push(e);
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -313,6 +332,46 @@ mod tests {
             fields,
             vec!["name", "terminals", "terminals", "statement_descriptor"]
         );
+    }
+
+    #[test]
+    fn a_merchant_name_with_a_line_break_is_refused() {
+        let errs = MerchantInput::parse("Uber\nINFO forged", "", "", "", "").unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field, "name");
+        assert!(
+            MerchantInput::parse("Uber\r", "", "", "", "").is_ok(),
+            "trimmed"
+        );
+        let errs = MerchantInput::parse("\u{202e}\u{202e}", "", "", "", "").unwrap_err();
+        assert_eq!(errs[0].field, "name");
+    }
+
+    #[test]
+    fn a_card_number_in_any_merchant_field_is_refused() {
+        let pan = "4111 1111 1111 1111";
+        let cases = [
+            ("name", MerchantInput::parse(pan, "", "", "", "")),
+            ("company", MerchantInput::parse("Uber", pan, "", "", "")),
+            (
+                "terminals",
+                MerchantInput::parse("Uber", "", &format!("21114 {pan}"), "", ""),
+            ),
+            (
+                "accounts",
+                MerchantInput::parse("Uber", "", "", &format!("ACC\n{pan}"), ""),
+            ),
+            (
+                "statement_descriptor",
+                MerchantInput::parse("Uber", "", "", "", "4111111111111111"),
+            ),
+        ];
+        for (field, parsed) in cases {
+            let errs = parsed.unwrap_err();
+            assert_eq!(errs.len(), 1, "{field}: {errs:?}");
+            assert_eq!(errs[0].field, field);
+            assert_eq!(errs[0].en, "Do not type a card number here.");
+        }
     }
 
     #[test]

@@ -154,7 +154,7 @@ impl Gateway {
                 .insert(k.as_str(), row.id)?;
         }
         wtx.commit()?;
-        tracing::debug!(tx = row.id, parent = original.id, operation = op.key(), %code, user, "operation written");
+        tracing::debug!(tx = row.id, parent = original.id, operation = op.key(), %code, user = %crate::domain::text::log_safe(user), "operation written");
         Ok(OpOutcome::Done(Box::new(row)))
     }
 }

@@ -120,7 +120,7 @@ impl Gateway {
         } else {
             tracing::warn!(
                 mail_id = id,
-                to,
+                to = %crate::domain::text::log_safe(to),
                 "no SMTP server configured: the message waits in the outbox (Parameters › Emails)"
             );
         }

@@ -64,7 +64,7 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
         .map_err(|e| ctx.internal(&e))?;
     let message = match outcome {
         Ok((user, token)) => {
-            tracing::info!(user = %user.username, ip = %ctx.ip, "signed in");
+            tracing::info!(user = %crate::domain::text::log_safe(&user.username), ip = %ctx.ip, "signed in");
             let mut resp = see_other(&ctx, if user.must_change_password { "/password" } else { &next });
             let c = cookie(&ctx.state, SESSION_COOKIE, &token, SameSite::Lax);
             if let Ok(v) = c.to_string().parse() {
@@ -84,7 +84,7 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
         Err(SignInError::Disabled) => ctx.t("Ce compte est désactivé. Contactez le support.", "This account is disabled. Contact support."),
         Err(SignInError::Storage(e)) => return Err(ctx.internal(&e)),
     };
-    tracing::info!(username = %f.username, ip = %ctx.ip, "sign-in refused");
+    tracing::info!(username = %crate::domain::text::log_safe(&f.username), ip = %ctx.ip, "sign-in refused");
     Ok(login(&ctx, &f.username, &next, Some(message), None)
         .with_status(StatusCode::UNAUTHORIZED)
         .into_response())

@@ -20,6 +20,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{self, Db, Scope};
 use crate::domain::Lang;
+use crate::domain::text::{log_safe_max, log_safe_path};
 use crate::domain::user::User;
 
 /// What every handler can reach.
@@ -123,7 +124,10 @@ impl Ctx {
     /// Logs the cause with an id and answers a page that shows only the id.
     pub fn internal(&self, err: &dyn std::fmt::Display) -> poem::Error {
         let id = crate::db::sessions::new_token()[..12].to_string();
-        tracing::error!(error_id = %id, path = %self.path, "internal error: {err}");
+        // The path may hold a payment link's secret, and both may hold typed text.
+        let path = log_safe_path(&self.path);
+        let cause = log_safe_max(&err.to_string(), 500);
+        tracing::error!(error_id = %id, path = %path, "internal error: {cause}");
         let body = crate::pages::error::page(self, StatusCode::INTERNAL_SERVER_ERROR, &id);
         poem::Error::from_response(
             body.with_status(StatusCode::INTERNAL_SERVER_ERROR)

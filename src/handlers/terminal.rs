@@ -88,9 +88,11 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
                     ),
                 );
             }
-            return Ok(terminal_page(&ctx, &form, &errors, &choices)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response());
+            return Ok(
+                terminal_page(&ctx, &form.without_card_numbers(), &errors, &choices)
+                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                    .into_response(),
+            );
         }
     };
     let send = form.action != "show";

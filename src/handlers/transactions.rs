@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{Ctx, see_other};
 use crate::db::notes::NoteEntry;
 use crate::domain::filter::{PageRequest, RawFilter, parse, today};
+use crate::domain::text::free_text_error;
 use crate::pages::transaction::{DetailTab, detail_page, tab_fragment};
 use crate::pages::transactions::{ListView, list_page, results};
 
@@ -169,12 +170,19 @@ pub async fn note_create(
 ) -> poem::Result<Response> {
     let d = load(&ctx, &id).await?;
     let text = f.text.trim().to_string();
-    if text.is_empty() || text.chars().count() > 2000 {
-        let msg = ctx.t(
-            "La note doit contenir de 1 à 2000 caractères.",
-            "A note has 1 to 2000 characters.",
-        );
-        let markup = crate::pages::transaction::notes(&ctx, &d, Some(msg));
+    let refused = if text.is_empty() || text.chars().count() > 2000 {
+        Some(
+            ctx.t(
+                "La note doit contenir de 1 à 2000 caractères.",
+                "A note has 1 to 2000 characters.",
+            )
+            .to_string(),
+        )
+    } else {
+        free_text_error("text", &text, true).map(|e| e.message(ctx.lang).to_string())
+    };
+    if let Some(msg) = refused {
+        let markup = crate::pages::transaction::notes(&ctx, &d, Some(&msg));
         return Ok(markup
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());

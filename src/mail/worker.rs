@@ -107,7 +107,7 @@ pub async fn deliver(gateway: &Gateway, config: &Config, everything: bool) -> us
                 let n = mail.attempts.len() + 1;
                 let retry = (!e.permanent && at - mail.created_at < GIVE_UP_AFTER)
                     .then(|| at + retry_delay(n));
-                tracing::warn!(mail_id = mail.id, attempt = n, retry_at = ?retry, "email not sent: {}", e.text);
+                tracing::warn!(mail_id = mail.id, attempt = n, retry_at = ?retry, "email not sent: {}", crate::domain::text::log_safe_max(&e.text, 300));
                 (
                     MailAttempt {
                         at,

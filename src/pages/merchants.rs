@@ -107,7 +107,7 @@ pub fn form(
             (csrf(ctx))
             div class="grid2" {
                 (Input::new("name", ctx.t("Nom", "Name"), &v.name).required().error(err("name")).render())
-                (Input::new("company", ctx.t("Société", "Company"), &v.company).hint(ctx.t("Par défaut, le nom.", "Defaults to the name.")).render())
+                (Input::new("company", ctx.t("Société", "Company"), &v.company).error(err("company")).hint(ctx.t("Par défaut, le nom.", "Defaults to the name.")).render())
                 (textarea("terminals", ctx.t("Terminaux", "Terminals"), &v.terminals, err("terminals"), Some(ctx.t("Un par ligne : numéro puis libellé, ex. « 21114 Site web ».", "One per line: number then label, e.g. \"21114 Web shop\"."))))
                 (textarea("accounts", ctx.t("Comptes marchands", "Merchant accounts"), &v.accounts, err("accounts"), Some(ctx.t("Un par ligne, ex. VPS_TEST_DH.", "One per line, e.g. VPS_TEST_DH."))))
                 (Input::new("statement_descriptor", ctx.t("Descripteur du relevé bancaire", "Statement descriptor"), &v.statement_descriptor).error(err("statement_descriptor")).hint(ctx.t("22 caractères au plus.", "At most 22 characters.")).render())

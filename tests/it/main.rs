@@ -7,6 +7,7 @@ mod browser_flows;
 mod email;
 mod exports;
 mod hardening;
+mod input;
 mod migration;
 mod operations;
 mod payments;
