@@ -120,6 +120,18 @@ fn form_values(pairs: &[(String, String)]) -> UserFormValues {
     }
 }
 
+/// Free-text fields of the user form: no control characters, no card number.
+fn text_errors(v: &UserFormValues) -> Vec<FieldError> {
+    use crate::domain::text::free_text_error;
+    [
+        free_text_error("full_name", &v.full_name, false),
+        free_text_error("email", &v.email, false),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 /// The role chosen in the form, checked against what the signed-in user may grant.
 fn parse_role(ctx: &Ctx, v: &UserFormValues, merchants: &[Merchant]) -> Result<Role, FieldError> {
     let bad = || FieldError::new("role", "Choisissez un marchand.", "Choose a merchant.");
@@ -166,7 +178,8 @@ pub async fn user_create(
     let role = parse_role(&ctx, &v, &merchants)
         .map_err(|e| errors.push(e))
         .ok();
-    let (Some(username), Some(role)) = (username, role) else {
+    errors.extend(text_errors(&v));
+    let (Some(username), Some(role), true) = (username, role, errors.is_empty()) else {
         return Ok(new_form(&ctx, &v, &merchants, &errors)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());
@@ -303,15 +316,17 @@ pub async fn user_update(
         )),
         other => other,
     };
+    let mut errors = text_errors(&v);
     let role = match role {
-        Ok(r) => r,
-        Err(e) => {
+        Ok(r) if errors.is_empty() => r,
+        other => {
+            errors.extend(other.err());
             let view = DetailView {
                 user: &user,
                 state,
                 values: v.clone(),
                 merchants: &merchants,
-                errors: &[e],
+                errors: &errors,
                 done: None,
             };
             return Ok(detail(&ctx, &view)

@@ -121,8 +121,8 @@ fn fields(
             @if new {
                 (Input::new("username", ctx.t("Nom d'utilisateur", "Username"), &v.username).required().error(err("username")).render())
             }
-            (Input::new("full_name", ctx.t("Nom complet", "Full name"), &v.full_name).render())
-            (Input::new("email", ctx.t("Adresse électronique", "Email"), &v.email).kind("email").render())
+            (Input::new("full_name", ctx.t("Nom complet", "Full name"), &v.full_name).error(err("full_name")).render())
+            (Input::new("email", ctx.t("Adresse électronique", "Email"), &v.email).kind("email").error(err("email")).render())
         }
         div class="field" {
             label for="f-role" class="req" { (ctx.t("Marchand / rôle", "Merchant / role")) }

@@ -428,3 +428,33 @@ async fn an_admin_account_role_cannot_be_changed_by_its_owner() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.db.user(me.id).unwrap().unwrap().role, Role::Admin);
 }
+
+#[tokio::test]
+async fn a_card_number_in_a_users_name_is_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let m = app.merchant("Uber");
+    let admin = app.admin().await;
+    let role = format!("merchant:{}", m.id);
+    let r = admin
+        .post(
+            "/parameters/users/new",
+            &[
+                ("username", "uber.new"),
+                ("full_name", "Omar 4111 1111 1111 1111"),
+                ("role", &role),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("numéro de carte"));
+    assert!(app.db.user_by_username("uber.new").unwrap().is_none());
+    let u = app.merchant_user("uber.old", m.id, Permissions::default());
+    let r = admin
+        .post(
+            &format!("/parameters/users/{}", u.id),
+            &[("email", "4111111111111111@example.ma"), ("role", &role)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.db.user(u.id).unwrap().unwrap().email, "");
+}
