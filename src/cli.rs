@@ -88,6 +88,15 @@ pub struct ServeArgs {
     /// Refused attempts on one payment request before it is blocked (code 585).
     #[arg(long, env = "GUICHET_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
+    /// Address of a reverse proxy in front of Guichet (repeat for several). Requests
+    /// from it are attributed to the right-most X-Forwarded-For address that is not a
+    /// trusted proxy: audit lines, history and sign-in limits then see the client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "GUICHET_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl ServeArgs {
@@ -109,6 +118,7 @@ impl ServeArgs {
         }
         config.mail_from = self.mail_from.clone();
         config.max_attempts = self.max_attempts;
+        config.trusted_proxies = self.trusted_proxies.clone();
         Ok(config)
     }
 }

@@ -43,6 +43,8 @@ pub struct Config {
     /// Exports at once: per user, and in all.
     pub exports_per_user: usize,
     pub exports_total: usize,
+    /// Reverse proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -71,11 +73,82 @@ impl Config {
             export_stall: std::time::Duration::from_secs(60),
             exports_per_user: 1,
             exports_total: 4,
+            trusted_proxies: Vec::new(),
         })
+    }
+
+    /// The client of a request from `peer` carrying these X-Forwarded-For values:
+    /// the peer itself unless it is a trusted proxy; else the right-most forwarded
+    /// address that is not a trusted proxy (the left part can be forged by anyone).
+    pub fn client_ip<'a>(
+        &self,
+        peer: std::net::IpAddr,
+        forwarded_for: impl Iterator<Item = &'a str>,
+    ) -> std::net::IpAddr {
+        if !self.trusted_proxies.contains(&peer) {
+            return peer;
+        }
+        let hops: Vec<&str> = forwarded_for.flat_map(|h| h.split(',')).collect();
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) if self.trusted_proxies.contains(&ip) => client = ip,
+                Ok(ip) => return ip,
+                Err(_) => return client,
+            }
+        }
+        client
     }
 
     /// Cookies get `Secure` when the public URL is HTTPS.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(proxies: &[&str]) -> Config {
+        let mut c = Config::new("127.0.0.1:8080".parse().unwrap(), "g.redb".into(), None).unwrap();
+        c.trusted_proxies = proxies.iter().map(|p| p.parse().unwrap()).collect();
+        c
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_a_trusted_proxy() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let none = config(&[]);
+        assert_eq!(
+            none.client_ip(ip("10.0.0.5"), ["198.51.100.7"].into_iter()),
+            ip("10.0.0.5")
+        );
+        let c = config(&["10.0.0.5", "10.0.0.6"]);
+        // The right-most untrusted hop is the client; what it claims before is not.
+        assert_eq!(
+            c.client_ip(ip("10.0.0.5"), ["1.2.3.4, 198.51.100.7"].into_iter()),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            c.client_ip(
+                ip("10.0.0.5"),
+                ["1.2.3.4", "198.51.100.7, 10.0.0.6"].into_iter()
+            ),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            c.client_ip(ip("10.0.0.5"), std::iter::empty()),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            c.client_ip(ip("10.0.0.5"), ["garbage"].into_iter()),
+            ip("10.0.0.5")
+        );
+        // A request straight from a client is the client, whatever it forwards.
+        assert_eq!(
+            c.client_ip(ip("203.0.113.9"), ["198.51.100.7"].into_iter()),
+            ip("203.0.113.9")
+        );
     }
 }

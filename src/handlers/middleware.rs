@@ -78,7 +78,14 @@ pub async fn context<E: Endpoint>(
     let ip = req
         .remote_addr()
         .as_socket_addr()
-        .map(|a| a.ip().to_string())
+        .map(|a| {
+            let forwarded = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok());
+            state.config.client_ip(a.ip(), forwarded).to_string()
+        })
         .unwrap_or_default();
     let session_token = read_cookie(&req, &state, SESSION_COOKIE).filter(|t| t.len() <= 128);
     let signed = match session_token {

@@ -458,3 +458,39 @@ async fn a_card_number_in_a_users_name_is_refused_and_nothing_is_stored() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.db.user(u.id).unwrap().unwrap().email, "");
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_and_audited() {
+    let app = spawn_app_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let c = app.client();
+    let token = c.csrf().await;
+    let attempt = async |from: &str, name: String| {
+        c.http
+            .post(format!("{}/login", app.base))
+            .header("x-forwarded-for", format!("6.6.6.6, {from}"))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("username", &name),
+                ("password", "x"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    for i in 0..10 {
+        assert_eq!(
+            attempt("198.51.100.7", format!("u{i}")).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // That client is throttled; another one behind the same proxy is not.
+    assert_eq!(
+        attempt("198.51.100.7", "u10".into()).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        attempt("198.51.100.8", "u11".into()).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
