@@ -13,8 +13,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::gateway::Gateway;
 use crate::handlers::{
-    AppState, auth, export, merchants, middleware, operations, pay, profile, terminal,
-    transactions, users,
+    AppState, auth, export, merchants, middleware, operations, pay, profile, second_factor,
+    terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -57,6 +57,14 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             "/parameters/profile/password",
             post(profile::profile_password),
         )
+        .at(
+            "/parameters/profile/second-factor/disable",
+            post(second_factor::profile_disable),
+        )
+        .at(
+            "/parameters/security",
+            get(second_factor::security_page).post(second_factor::security_submit),
+        )
         .at("/parameters/merchants", get(merchants::merchants_list))
         .at(
             "/parameters/merchants/new",
@@ -87,6 +95,13 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             "/password",
             get(auth::password_page).post(auth::password_submit),
         )
+        .at(
+            "/login/code",
+            get(second_factor::code_page).post(second_factor::code_submit),
+        )
+        .at("/second-factor", get(second_factor::enrol_page))
+        .at("/second-factor/start", post(second_factor::enrol_start))
+        .at("/second-factor/confirm", post(second_factor::enrol_confirm))
         .at("/healthz", get(auth::health))
         .at("/test-cards", get(pay::test_cards))
         .at(
@@ -163,6 +178,11 @@ impl App {
             self.state.gateway.clone(),
             stopping(),
         ));
+        let housekeeper = tokio::spawn(housekeeping(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            stopping(),
+        ));
         let ep = routes(self.state).into_endpoint();
         let served = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(ep, shutdown, Some(std::time::Duration::from_secs(10)))
@@ -170,6 +190,7 @@ impl App {
         let _ = stop.send(true);
         let _ = worker.await;
         let _ = sweeper.await;
+        let _ = housekeeper.await;
         served
     }
 
@@ -184,5 +205,35 @@ impl App {
             .and_then(|a| a.as_socket_addr().copied())
             .ok_or_else(|| std::io::Error::other("no local address"))?;
         Ok((acceptor, local))
+    }
+}
+
+/// How often dead sessions and ran-out locks are removed.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Removes dead sessions (idle, too old, waiting for a code too long) and counters
+/// whose lock ran out, every few minutes until `stopping` resolves.
+async fn housekeeping(
+    db: Db,
+    clock: Arc<dyn Clock>,
+    stopping: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(stopping);
+    loop {
+        tokio::select! {
+            () = &mut stopping => return,
+            () = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
+        }
+        let (db, now) = (db.clone(), clock.now());
+        let done =
+            tokio::task::spawn_blocking(move || crate::auth::second_factor::housekeeping(&db, now))
+                .await;
+        match done {
+            Ok(Ok((sessions, counters))) => {
+                tracing::debug!(sessions, counters, "housekeeping");
+            }
+            Ok(Err(e)) => tracing::warn!("housekeeping: {e}"),
+            Err(e) => tracing::warn!("housekeeping: {e}"),
+        }
     }
 }

@@ -3,5 +3,6 @@
 pub mod bootstrap;
 pub mod hashing;
 pub mod login;
+pub mod second_factor;
 
 pub use hashing::{hash_password, verify_password};

@@ -6,10 +6,12 @@ pub mod check;
 mod codec;
 pub mod columns;
 pub mod merchants;
+mod migrate_accounts;
 pub mod notes;
 pub mod outbox;
 pub mod payments;
 pub mod query;
+pub mod security;
 pub mod sessions;
 pub mod tables;
 pub mod transactions;
@@ -27,7 +29,7 @@ use tables::META;
 const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Bumped whenever a table or a codec changes shape.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -111,23 +113,29 @@ impl Db {
 
     fn init(&self) -> Result<()> {
         let wtx = self.inner.begin_write()?;
+        let found = wtx
+            .open_table(META)?
+            .get("schema_version")?
+            .map(|v| codec::u32_from(v.value()));
+        match found {
+            None => {}
+            Some(Some(v)) if v == SCHEMA_VERSION => {}
+            Some(Some(1)) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+                migrate_accounts::v1_to_v2(&wtx, now)?;
+            }
+            Some(v) => {
+                return Err(Error::Schema {
+                    found: v.unwrap_or(0),
+                    expected: SCHEMA_VERSION,
+                });
+            }
+        }
         {
             let mut meta = wtx.open_table(META)?;
-            let found = meta
-                .get("schema_version")?
-                .map(|v| codec::u32_from(v.value()));
-            match found {
-                None => {
-                    meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
-                }
-                Some(Some(v)) if v == SCHEMA_VERSION => {}
-                Some(v) => {
-                    return Err(Error::Schema {
-                        found: v.unwrap_or(0),
-                        expected: SCHEMA_VERSION,
-                    });
-                }
-            }
+            meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
             for name in ["secret_key", "csrf_key"] {
                 if meta.get(name)?.is_none() {
                     let mut key = [0u8; 32];

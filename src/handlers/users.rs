@@ -244,6 +244,10 @@ pub async fn user_detail(
             "Account disabled; its sessions have ended.",
         ),
         "enable" => ctx.t("Compte réactivé.", "Account enabled."),
+        "second_factor_reset" => ctx.t(
+            "Double authentification réinitialisée ; ses sessions sont terminées.",
+            "Two-factor authentication reset; their sessions have ended.",
+        ),
         _ => ctx.t("Utilisateur enregistré.", "User saved."),
     });
     let view = DetailView {
@@ -326,6 +330,7 @@ pub async fn user_action(
     let now = ctx.now();
     let uid = user.id;
     match action.as_str() {
+        "second_factor_reset" => super::second_factor::user_reset(&ctx, uid, entry).await,
         "reset" | "reactivate" => {
             let otp = ctx
                 .db(move |db| issue_one_time_password(db, uid, now, entry))

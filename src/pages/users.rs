@@ -233,6 +233,9 @@ pub fn detail(ctx: &Ctx, d: &DetailView) -> Markup {
                     } @else {
                         (action_button(ctx, &action("reset"), ctx.t("Réinitialiser le mot de passe", "Reset the password"), ""))
                     }
+                    @if u.has_second_factor() && ctx.user().is_some_and(User::is_admin) {
+                        (action_button(ctx, &action("second_factor_reset"), ctx.t("Réinitialiser la double authentification", "Reset two-factor authentication"), ""))
+                    }
                     @if !own {
                         @if u.disabled {
                             (action_button(ctx, &action("enable"), ctx.t("Réactiver le compte", "Enable the account"), ""))

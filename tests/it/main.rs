@@ -8,6 +8,8 @@ mod email;
 mod exports;
 mod operations;
 mod payments;
+mod second_factor;
 mod security;
+mod signin;
 mod support;
 mod transactions;
