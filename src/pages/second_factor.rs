@@ -72,6 +72,15 @@ fn qr_data_url(url: &str) -> Option<String> {
     ))
 }
 
+/// `ABCDEFGH…` as `ABCD EFGH …`, easier to type.
+fn in_groups(key: &str) -> String {
+    key.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn base64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -117,7 +126,7 @@ pub fn enrol_page(ctx: &Ctx, user: &User, forced: bool, error: Option<&str>) -> 
                         p { img class="qr" src=(src) width="200" height="200" alt=(ctx.t("Code QR de la double authentification", "Two-factor QR code")); }
                     }
                     p { (ctx.t("ou saisissez cette clé à la main :", "or type this key by hand:")) }
-                    code class="secret" id=(SECRET_ID) { (totp::secret_base32(&f.secret)) }
+                    code class="secret" id=(SECRET_ID) { (in_groups(&totp::secret_base32(&f.secret))) }
                     form class="form" method="post" action="/second-factor/confirm" {
                         (csrf(ctx))
                         (Input::new("code", ctx.t("2. Code affiché par l'application", "2. Code shown by the app"), "").required().autocomplete("one-time-code").render())
