@@ -357,3 +357,41 @@ async fn a_schema_one_demo_file_is_migrated_and_a_demo_user_signs_in() {
     let db = Db::open(&path).unwrap();
     assert!(db.user_by_username("demo.admin").unwrap().is_some());
 }
+
+#[tokio::test]
+async fn the_command_line_removes_a_lost_second_factor() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.redb");
+    let now = OffsetDateTime::now_utc();
+    {
+        let db = Db::open(&path).unwrap();
+        guichet::auth::bootstrap::first_admin(&db, "admin", now).unwrap();
+        let wtx = db.begin_write().unwrap();
+        let mut u = users::get(&wtx, 1).unwrap().unwrap();
+        u.second_factor = Some(guichet::domain::totp::SecondFactor {
+            secret: vec![7; 20],
+            confirmed_at: Some(now.unix_timestamp()),
+            recovery: Vec::new(),
+            last_step: 0,
+        });
+        users::update(&wtx, &u).unwrap();
+        sessions::insert(&wtx, 1, now.unix_timestamp(), IP, SessionStage::Full).unwrap();
+        wtx.commit().unwrap();
+    }
+    let cli = guichet::cli::Cli::parse_from([
+        "guichet",
+        "admin",
+        "--data",
+        path.to_str().unwrap(),
+        "reset-second-factor",
+        "admin",
+    ]);
+    guichet::cli::run(cli).await.unwrap();
+    let db = Db::open(&path).unwrap();
+    assert!(!db.user(1).unwrap().unwrap().has_second_factor());
+    assert_eq!(db.session_count().unwrap(), 0);
+    let log = db.audit(Scope::Admin, 10).unwrap();
+    assert_eq!(log[0].action, "user.second_factor_reset");
+    assert_eq!(log[0].actor, "cli");
+}
