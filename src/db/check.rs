@@ -114,6 +114,9 @@ impl Db {
                 with_parent.len()
             ));
         }
+        for p in super::security::account_problems(&rtx)? {
+            report.problem(p);
+        }
         Ok(report)
     }
 }

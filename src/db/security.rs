@@ -121,3 +121,57 @@ pub fn purge_attempts_in(wtx: &WriteTransaction, now: OffsetDateTime) -> Result<
     })?;
     Ok(n)
 }
+
+/// What `guichet check` finds wrong with accounts: users and their username index,
+/// sessions pointing at missing users, second factors out of shape, and
+/// second-factor flags of missing merchants.
+pub(crate) fn account_problems(rtx: &redb::ReadTransaction) -> Result<Vec<String>> {
+    use super::tables::{
+        MERCHANT_ID_TO_MERCHANT, SESSION_HASH_TO_SESSION, USER_ID_TO_USER, USERNAME_TO_USER_ID,
+    };
+    use crate::domain::totp::{RECOVERY_CODES, SECRET_BYTES};
+    use crate::domain::user::User;
+    use redb::ReadableTableMetadata;
+    let mut problems = Vec::new();
+    let users = rtx.open_table(USER_ID_TO_USER)?;
+    let names = rtx.open_table(USERNAME_TO_USER_ID)?;
+    let mut ids = std::collections::HashSet::new();
+    for row in users.iter()? {
+        let (k, v) = row?;
+        let u: User = codec::decode("users", v.value())?;
+        ids.insert(u.id);
+        if u.id != k.value() {
+            problems.push(format!("row {} holds user {}", k.value(), u.id));
+        }
+        if names.get(u.username.as_str())?.map(|v| v.value()) != Some(u.id) {
+            problems.push(format!("user {} is missing from the username index", u.id));
+        }
+        if let Some(f) = &u.second_factor
+            && (f.secret.len() != SECRET_BYTES || f.recovery.len() > RECOVERY_CODES)
+        {
+            problems.push(format!("user {} has a malformed second factor", u.id));
+        }
+    }
+    if names.len()? != ids.len() as u64 {
+        problems.push(format!(
+            "the username index has {} entries for {} users",
+            names.len()?,
+            ids.len()
+        ));
+    }
+    for row in rtx.open_table(SESSION_HASH_TO_SESSION)?.iter()? {
+        let (_, v) = row?;
+        let s: super::sessions::Session = codec::decode("sessions", v.value())?;
+        if !ids.contains(&s.user_id) {
+            problems.push(format!("a session belongs to missing user {}", s.user_id));
+        }
+    }
+    let merchants = rtx.open_table(MERCHANT_ID_TO_MERCHANT)?;
+    for row in rtx.open_table(SECOND_FACTOR_MERCHANT_IDS)?.iter()? {
+        let id = row?.0.value();
+        if merchants.get(id)?.is_none() {
+            problems.push(format!("second factor required for missing merchant {id}"));
+        }
+    }
+    Ok(problems)
+}

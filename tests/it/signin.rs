@@ -353,9 +353,11 @@ async fn a_schema_one_demo_file_is_migrated_and_a_demo_user_signs_in() {
     let now = OffsetDateTime::from_unix_timestamp(admin.last_used_at + 60).unwrap();
     assert!(sign_in(&db, "demo.admin", guichet::demo::DEMO_PASSWORD, now, IP).is_ok());
     drop(db);
-    // Opened again: already schema 2, nothing to migrate.
+    // Opened again: already schema 2, nothing to migrate; the check finds it sound.
     let db = Db::open(&path).unwrap();
     assert!(db.user_by_username("demo.admin").unwrap().is_some());
+    let report = db.check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
 }
 
 #[tokio::test]
@@ -394,4 +396,28 @@ async fn the_command_line_removes_a_lost_second_factor() {
     let log = db.audit(Scope::Admin, 10).unwrap();
     assert_eq!(log[0].action, "user.second_factor_reset");
     assert_eq!(log[0].actor, "cli");
+}
+
+#[tokio::test]
+async fn the_check_finds_accounts_out_of_shape() {
+    let app = spawn_app().await;
+    let m = app.merchant("Uber");
+    let u = app.merchant_user("omar", m.id, Permissions::ALL);
+    app.enrol(u.id);
+    assert!(app.db.check().unwrap().is_ok());
+    let wtx = app.db.begin_write().unwrap();
+    guichet::db::security::put_settings(
+        &wtx,
+        &guichet::db::security::SecuritySettings {
+            password_max_age_days: 90,
+            second_factor_merchants: vec![m.id, 999],
+        },
+    )
+    .unwrap();
+    sessions::insert(&wtx, 4242, 0, IP, SessionStage::Full).unwrap();
+    wtx.commit().unwrap();
+    let problems = app.db.check().unwrap().problems;
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("missing merchant 999")));
+    assert!(problems.iter().any(|p| p.contains("missing user 4242")));
 }
