@@ -4,7 +4,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, bare, page};
+use super::layout::{Tab, bare, lang_switch, page};
 use super::profile::subtabs;
 use crate::db::security::SecuritySettings;
 use crate::domain::totp;
@@ -50,6 +50,7 @@ pub fn code_page(ctx: &Ctx, next: &str, error: Option<&str>) -> Markup {
             }
         }
         (sign_out(ctx))
+        nav class="langs" { (lang_switch(ctx)) }
     };
     bare(
         ctx,
@@ -133,6 +134,9 @@ pub fn enrol_page(ctx: &Ctx, user: &User, forced: bool, error: Option<&str>) -> 
                         div class="actions" { button class="primary" type="submit" { (ctx.t("Activer", "Turn on")) } }
                     }
                 }
+            }
+            @if !forced {
+                p { a href="/parameters/profile" { (ctx.t("Retour à mon profil", "Back to my profile")) } }
             }
             (sign_out(ctx))
         }
