@@ -421,3 +421,36 @@ async fn the_check_finds_accounts_out_of_shape() {
     assert!(problems.iter().any(|p| p.contains("missing merchant 999")));
     assert!(problems.iter().any(|p| p.contains("missing user 4242")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disable_clicked_while_a_sign_in_is_parked_on_another_thread_stays() {
+    let app = spawn_app().await;
+    let m = app.merchant("Uber");
+    let u = app.merchant_user("omar", m.id, Permissions::ALL);
+    let admin = app.admin().await;
+    let now = app.clock.now();
+    for i in 0..20 {
+        restore(&app.db, u.id, &u.password_hash, u.role);
+        let (parked, is_parked) = std::sync::mpsc::channel::<()>();
+        let (go, wait_go) = std::sync::mpsc::channel::<()>();
+        let db = app.db.clone();
+        let signing = std::thread::spawn(move || {
+            sign_in_with(&db, "omar", USER_PASSWORD, now, IP, &|| {
+                parked.send(()).unwrap();
+                wait_go.recv().unwrap();
+            })
+        });
+        tokio::task::spawn_blocking(move || is_parked.recv().unwrap())
+            .await
+            .unwrap();
+        // The admin clicks Disable while the sign-in is between its check and its write.
+        let r = admin
+            .post(&format!("/parameters/users/{}/disable", u.id), &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{i}");
+        go.send(()).unwrap();
+        let r = signing.join().unwrap();
+        assert!(matches!(r, Err(SignInError::Disabled)), "{i}: {r:?}");
+        assert!(app.db.user(u.id).unwrap().unwrap().disabled, "{i}");
+    }
+}
