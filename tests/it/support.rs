@@ -146,6 +146,11 @@ impl TestApp {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (status, body) = c.page("/second-factor").await;
         assert_eq!(status, StatusCode::OK);
+        // The QR code is an SVG image drawn by the server.
+        assert!(
+            body.contains(r#"src="data:image/svg+xml;base64,"#),
+            "{body}"
+        );
         let secret = secret_in(&body);
         let code = totp::code_at(&secret, self.clock.now().unix_timestamp());
         let r = c.post("/second-factor/confirm", &[("code", &code)]).await;
