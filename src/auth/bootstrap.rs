@@ -50,5 +50,8 @@ pub fn new_user(username: &str, otp: &str, role: Role, now: OffsetDateTime) -> d
         disabled: false,
         last_used_at: now.unix_timestamp(),
         created_at: now.unix_timestamp(),
+        password_changed_at: now.unix_timestamp(),
+        disabled_by_admin: false,
+        second_factor: None,
     })
 }

@@ -4,8 +4,11 @@
 use time::OffsetDateTime;
 
 use super::hashing::{decoy_hash, hash_password, verify_password};
-use crate::db::{self, Db, audit, sessions, users};
-use crate::domain::auth::is_expired;
+use crate::db::sessions::SessionStage;
+use crate::db::{self, Db, audit, security, sessions, users};
+use crate::domain::auth::{
+    Attempts, MAX_USERNAME_CHARS, is_expired, normalise_username, password_too_old,
+};
 use crate::domain::password::{HISTORY, NewPassword, PasswordError};
 use crate::domain::user::User;
 
@@ -26,54 +29,215 @@ impl From<db::Error> for SignInError {
     }
 }
 
-/// Checks the credentials and opens a session. Returns the user and the session token.
+impl From<redb::CommitError> for SignInError {
+    fn from(e: redb::CommitError) -> Self {
+        SignInError::Storage(e.into())
+    }
+}
+
+/// A password step that went through: the session opened, full or waiting for the
+/// second factor.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub token: String,
+    pub stage: SessionStage,
+}
+
+/// Checks the credentials and opens a session (full, or waiting for the second
+/// factor when the user has one).
 pub fn sign_in(
     db: &Db,
     username: &str,
     password: &str,
     now: OffsetDateTime,
     ip: &str,
-) -> Result<(User, String), SignInError> {
-    let name = username.trim().to_lowercase();
-    let attempts = db.attempts(&name)?;
-    let user = db.user_by_username(&name)?;
-    let hash = user
+) -> Result<SignedIn, SignInError> {
+    sign_in_with(db, username, password, now, ip, &|| {})
+}
+
+/// [`sign_in`] with a hook run between the password check and the write transaction
+/// that applies it (tests park a sign-in there).
+///
+/// The attempt is counted before the password is checked, in one write transaction
+/// that refuses at once when the name is locked (M1); the slow check runs outside any
+/// transaction; then one write transaction re-reads the user and the counter and
+/// refuses when the password, the state or the lock changed meanwhile (H2).
+pub fn sign_in_with(
+    db: &Db,
+    username: &str,
+    password: &str,
+    now: OffsetDateTime,
+    ip: &str,
+    pause: &dyn Fn(),
+) -> Result<SignedIn, SignInError> {
+    let Some(name) = normalise_username(username) else {
+        // Too long to be a username: same work, same answer, nothing stored.
+        verify_password(password, decoy_hash());
+        return Err(SignInError::Invalid);
+    };
+    let Some((counted, snapshot)) = count_attempt(db, &name, now)? else {
+        return Err(SignInError::Locked);
+    };
+    let hash = snapshot
         .as_ref()
         .map_or(decoy_hash(), |u| u.password_hash.as_str());
     let matches = verify_password(password, hash);
-    if attempts.is_locked(now) {
-        return Err(SignInError::Locked);
-    }
-    let Some(mut user) = user.filter(|_| matches) else {
-        let after = attempts.after_failure(now);
-        db.set_attempts(&name, after)?;
-        return Err(if after.is_locked(now) {
+    pause();
+    let merchant = snapshot.as_ref().and_then(User::merchant_id);
+    let Some(snapshot) = snapshot.filter(|_| matches) else {
+        record_failure(db, &name, merchant, counted, now, ip)?;
+        return Err(if counted.is_locked(now) {
             SignInError::Locked
         } else {
             SignInError::Invalid
         });
     };
-    if attempts != Default::default() {
-        db.set_attempts(&name, Default::default())?;
-    }
-    if user.disabled {
-        return Err(SignInError::Disabled);
-    }
-    if is_expired(user.last_used_at, now) {
-        return Err(SignInError::Expired);
-    }
-    user.last_used_at = now.unix_timestamp();
+    finish_password_step(db, &name, &snapshot, counted, now, ip)
+}
+
+/// Counts one provisional failure for `name` (refusing when locked) and reads the
+/// user, in one write transaction. `None` when the name is locked.
+fn count_attempt(
+    db: &Db,
+    name: &str,
+    now: OffsetDateTime,
+) -> db::Result<Option<(Attempts, Option<User>)>> {
     let wtx = db.begin_write()?;
-    users::update(&wtx, &user)?;
-    wtx.commit().map_err(db::Error::from)?;
-    let token = db.create_session(user.id, now.unix_timestamp(), ip)?;
-    Ok((user, token))
+    let before = security::attempts_in(&wtx, name)?;
+    if before.is_locked(now) {
+        return Ok(None);
+    }
+    let counted = before.after_failure(now);
+    users::put_attempts(&wtx, name, counted)?;
+    let user = users::get_by_username(&wtx, name)?;
+    wtx.commit()?;
+    Ok(Some((counted, user)))
+}
+
+/// Audits a refused password (and the lock it set), in its own transaction: the
+/// failure itself was counted before the check.
+fn record_failure(
+    db: &Db,
+    name: &str,
+    merchant_id: Option<u64>,
+    counted: Attempts,
+    now: OffsetDateTime,
+    ip: &str,
+) -> db::Result<()> {
+    let wtx = db.begin_write()?;
+    audit::append(&wtx, &entry(name, ip, "auth.failure", merchant_id, now))?;
+    if counted.is_locked(now) {
+        audit::append(&wtx, &entry(name, ip, "auth.lockout", merchant_id, now))?;
+    }
+    wtx.commit()?;
+    Ok(())
+}
+
+/// An audit entry of a sign-in event done by `name` itself.
+pub(crate) fn entry(
+    name: &str,
+    ip: &str,
+    action: &str,
+    merchant_id: Option<u64>,
+    now: OffsetDateTime,
+) -> audit::AuditEntry {
+    audit::AuditEntry {
+        at: now.unix_timestamp(),
+        actor: name.chars().take(MAX_USERNAME_CHARS).collect(),
+        ip: ip.to_string(),
+        action: action.into(),
+        target: format!(
+            "user {}",
+            name.chars().take(MAX_USERNAME_CHARS).collect::<String>()
+        ),
+        merchant_id,
+        outcome: match action {
+            "auth.failure" => "refused",
+            "auth.lockout" => "locked",
+            _ => "ok",
+        }
+        .into(),
+        detail: String::new(),
+    }
+}
+
+/// Settles the provisional failure of a right password inside the final transaction.
+/// `Err(Locked)` when other attempts locked the name since it was counted; otherwise
+/// the counter is reset (`full`) or only this attempt is taken back (a second factor
+/// still has to come, so earlier wrong codes keep counting).
+pub(crate) fn settle(
+    wtx: &redb::WriteTransaction,
+    name: &str,
+    counted: Attempts,
+    now: OffsetDateTime,
+    full: bool,
+) -> Result<(), SignInError> {
+    let current = security::attempts_in(wtx, name)?;
+    if current.is_locked(now) && current != counted {
+        return Err(SignInError::Locked);
+    }
+    let settled = if full {
+        Attempts::default()
+    } else {
+        current.without_one_failure()
+    };
+    users::put_attempts(wtx, name, settled)?;
+    Ok(())
+}
+
+fn finish_password_step(
+    db: &Db,
+    name: &str,
+    snapshot: &User,
+    counted: Attempts,
+    now: OffsetDateTime,
+    ip: &str,
+) -> Result<SignedIn, SignInError> {
+    let wtx = db.begin_write()?;
+    let Some(mut user) = users::get(&wtx, snapshot.id)? else {
+        return Err(SignInError::Invalid);
+    };
+    if user.password_hash != snapshot.password_hash {
+        // Reset or changed while this attempt was being checked.
+        return Err(SignInError::Invalid);
+    }
+    let two_steps = user.has_second_factor();
+    settle(&wtx, name, counted, now, !two_steps)?;
+    if user.disabled || is_expired(user.last_used_at, now) {
+        wtx.commit()?;
+        return Err(if user.disabled {
+            SignInError::Disabled
+        } else {
+            SignInError::Expired
+        });
+    }
+    let stage = if two_steps {
+        SessionStage::SecondFactor
+    } else {
+        let max_age = security::password_max_age_days(&wtx)?;
+        if password_too_old(user.password_changed_at, now, max_age) {
+            user.must_change_password = true;
+        }
+        user.last_used_at = now.unix_timestamp();
+        users::update(&wtx, &user)?;
+        let merchant = user.merchant_id();
+        audit::append(&wtx, &entry(name, ip, "auth.sign_in", merchant, now))?;
+        SessionStage::Full
+    };
+    let token = sessions::insert(&wtx, user.id, now.unix_timestamp(), ip, stage)?;
+    wtx.commit()?;
+    Ok(SignedIn { user, token, stage })
 }
 
 /// Why a password change is refused.
 #[derive(Debug)]
 pub enum ChangeError {
     WrongCurrent,
+    /// Too many wrong current passwords: the account is locked and its sessions ended.
+    Locked,
+    /// The password was changed or reset elsewhere meanwhile.
+    Changed,
     Policy(PasswordError),
     Storage(db::Error),
 }
@@ -84,38 +248,142 @@ impl From<db::Error> for ChangeError {
     }
 }
 
+impl From<redb::CommitError> for ChangeError {
+    fn from(e: redb::CommitError) -> Self {
+        ChangeError::Storage(e.into())
+    }
+}
+
+impl From<SignInError> for ChangeError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::Storage(e) => ChangeError::Storage(e),
+            _ => ChangeError::Locked,
+        }
+    }
+}
+
+/// Counts a provisional failure for a signed-in user's password check; returns the
+/// counter and the user as read. `Locked` (sessions ended) when the name is locked.
+pub(crate) fn count_own_attempt(
+    db: &Db,
+    user_id: u64,
+    now: OffsetDateTime,
+) -> Result<(Attempts, User), ChangeError> {
+    let wtx = db.begin_write()?;
+    let user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
+    let before = security::attempts_in(&wtx, &user.username)?;
+    if before.is_locked(now) {
+        sessions::end_all_for_user(&wtx, user_id)?;
+        wtx.commit()?;
+        return Err(ChangeError::Locked);
+    }
+    let counted = before.after_failure(now);
+    users::put_attempts(&wtx, &user.username, counted)?;
+    wtx.commit()?;
+    Ok((counted, user))
+}
+
+/// Audits a wrong password (or code) of a signed-in user; when it locked the account,
+/// ends the user's sessions too.
+pub(crate) fn own_failure(
+    db: &Db,
+    user: &User,
+    counted: Attempts,
+    now: OffsetDateTime,
+    ip: &str,
+) -> Result<ChangeError, ChangeError> {
+    let wtx = db.begin_write()?;
+    let name = &user.username;
+    let m = user.merchant_id();
+    audit::append(&wtx, &entry(name, ip, "auth.failure", m, now))?;
+    let locked = counted.is_locked(now);
+    if locked {
+        audit::append(&wtx, &entry(name, ip, "auth.lockout", m, now))?;
+        sessions::end_all_for_user(&wtx, user.id)?;
+    }
+    wtx.commit()?;
+    Ok(if locked {
+        ChangeError::Locked
+    } else {
+        ChangeError::WrongCurrent
+    })
+}
+
 /// Changes a user's own password after checking the current one and the policy.
-/// Other sessions of the user end; the one with `keep_token` stays.
+/// Wrong current passwords count like sign-in failures. Every session of the user
+/// ends and a new one is opened: its token is returned for the cookie.
+#[allow(clippy::too_many_arguments)]
 pub fn change_password(
     db: &Db,
     user_id: u64,
     current: &str,
     new: &str,
     confirm: &str,
-    keep_token: &str,
-) -> Result<(), ChangeError> {
-    let mut user = db.user(user_id)?.ok_or(db::Error::NotFound)?;
-    if !verify_password(current, &user.password_hash) {
-        return Err(ChangeError::WrongCurrent);
+    now: OffsetDateTime,
+    ip: &str,
+) -> Result<String, ChangeError> {
+    change_password_with(db, user_id, current, new, confirm, now, ip, &|| {})
+}
+
+/// [`change_password`] with a hook between the checks and the final transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn change_password_with(
+    db: &Db,
+    user_id: u64,
+    current: &str,
+    new: &str,
+    confirm: &str,
+    now: OffsetDateTime,
+    ip: &str,
+    pause: &dyn Fn(),
+) -> Result<String, ChangeError> {
+    let (counted, snapshot) = count_own_attempt(db, user_id, now)?;
+    if !verify_password(current, &snapshot.password_hash) {
+        return Err(own_failure(db, &snapshot, counted, now, ip)?);
     }
     let recent = |candidate: &str| {
-        std::iter::once(&user.password_hash)
-            .chain(user.previous_hashes.iter())
+        std::iter::once(&snapshot.password_hash)
+            .chain(snapshot.previous_hashes.iter())
             .take(HISTORY)
             .any(|h| verify_password(candidate, h))
     };
-    let new =
-        NewPassword::parse(new, confirm, &user.username, recent).map_err(ChangeError::Policy)?;
-    let hash = hash_password(new.expose()).map_err(|e| db::Error::Conflict(e.to_string()))?;
+    let checked = NewPassword::parse(new, confirm, &snapshot.username, recent);
+    let hash = match checked {
+        Ok(p) => hash_password(p.expose()).map_err(db::Error::Conflict)?,
+        Err(e) => {
+            // The current password was right: take the provisional failure back.
+            let wtx = db.begin_write()?;
+            settle(&wtx, &snapshot.username, counted, now, true)?;
+            wtx.commit()?;
+            return Err(ChangeError::Policy(e));
+        }
+    };
+    pause();
+    let wtx = db.begin_write()?;
+    let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
+    if user.password_hash != snapshot.password_hash {
+        return Err(ChangeError::Changed);
+    }
+    settle(&wtx, &user.username, counted, now, true)?;
+    let forced = user.must_change_password;
     let old = std::mem::replace(&mut user.password_hash, hash);
     user.previous_hashes.insert(0, old);
     user.previous_hashes.truncate(HISTORY);
     user.must_change_password = false;
-    let wtx = db.begin_write()?;
+    user.password_changed_at = now.unix_timestamp();
     users::update(&wtx, &user)?;
-    sessions::end_others_for_user(&wtx, user.id, keep_token)?;
-    wtx.commit().map_err(db::Error::from)?;
-    Ok(())
+    sessions::end_all_for_user(&wtx, user.id)?;
+    let token = sessions::insert(&wtx, user.id, now.unix_timestamp(), ip, SessionStage::Full)?;
+    let action = if forced {
+        "password.change_forced"
+    } else {
+        "password.change"
+    };
+    let m = user.merchant_id();
+    audit::append(&wtx, &entry(&user.username, ip, action, m, now))?;
+    wtx.commit()?;
+    Ok(token)
 }
 
 /// A one-time password: 16 characters from an alphabet without look-alikes,
@@ -153,6 +421,7 @@ pub fn issue_one_time_password(
     user.previous_hashes.truncate(HISTORY);
     user.must_change_password = true;
     user.last_used_at = now.unix_timestamp();
+    user.password_changed_at = now.unix_timestamp();
     users::update(&wtx, &user)?;
     users::put_attempts(&wtx, &user.username, Default::default())?;
     sessions::end_all_for_user(&wtx, user.id)?;

@@ -3,6 +3,7 @@
 pub mod bootstrap;
 pub mod hashing;
 pub mod login;
+pub mod second_factor;
 pub mod throttle;
 
 pub use hashing::{hash_password, verify_password};

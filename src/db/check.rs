@@ -116,6 +116,9 @@ impl Db {
                 with_parent.len()
             ));
         }
+        for p in super::security::account_problems(&rtx)? {
+            report.problem(p);
+        }
         drop(rtx);
         report.audit = self.verify_audit_chain()?;
         if let Some(b) = &report.audit.first_break {

@@ -6,11 +6,13 @@ pub mod check;
 mod codec;
 pub mod columns;
 pub mod merchants;
+mod migrate_accounts;
 mod migrate_audit;
 pub mod notes;
 pub mod outbox;
 pub mod payments;
 pub mod query;
+pub mod security;
 pub mod sessions;
 pub mod tables;
 pub mod transactions;
@@ -28,7 +30,8 @@ use tables::META;
 const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Bumped whenever a table or a codec changes shape.
-/// 2: hash-chained audit entries with outcome and detail.
+/// 2: hash-chained audit entries with outcome and detail; users with a second
+/// factor and password age; sessions with a stage; card keys out of the file.
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// Errors of the storage layer.
@@ -117,20 +120,18 @@ impl Db {
             .open_table(META)?
             .get("schema_version")?
             .map(|v| codec::u32_from(v.value()));
-        let set_version = |wtx: &WriteTransaction| -> Result<()> {
-            wtx.open_table(META)?
-                .insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
-            Ok(())
-        };
         match found {
-            None => set_version(&wtx)?,
+            None => {}
             Some(Some(v)) if v == SCHEMA_VERSION => {}
             Some(Some(1)) => {
-                // Tables first: a schema-1 file may lack ones added since.
+                // Tables first: a schema-1 file lacks the ones added since.
                 tables::create_all(&wtx)?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+                migrate_accounts::v1_to_v2(&wtx, now)?;
                 let n = migrate_audit::from_v1(&wtx)?;
                 tracing::info!(audit_entries = n, "data file migrated from schema 1 to 2");
-                set_version(&wtx)?;
             }
             Some(v) => {
                 return Err(Error::Schema {
@@ -141,6 +142,7 @@ impl Db {
         }
         {
             let mut meta = wtx.open_table(META)?;
+            meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
             for name in ["secret_key", "csrf_key"] {
                 if meta.get(name)?.is_none() {
                     let mut key = [0u8; 32];

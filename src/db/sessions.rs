@@ -1,12 +1,14 @@
 //! Server-side sessions: the cookie holds a random token, the data file holds its
 //! SHA-256 with the user, creation and last-seen times.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
 use super::tables::SESSION_HASH_TO_SESSION;
 use super::{Db, Result, codec};
+use crate::domain::auth::{SessionCheck, check_session, second_factor_expired};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
@@ -14,6 +16,17 @@ pub struct Session {
     pub created_at: i64,
     pub last_seen: i64,
     pub ip: String,
+    pub stage: SessionStage,
+}
+
+/// How far a session got in signing in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionStage {
+    /// Signed in: the back office is open (within the user's rights).
+    Full,
+    /// The password was right; the second-factor code is awaited (5 minutes). Such a
+    /// session reaches only the code page and sign-out.
+    SecondFactor,
 }
 
 pub(crate) fn hash(token: &str) -> String {
@@ -31,18 +44,10 @@ pub fn new_token() -> String {
 }
 
 impl Db {
-    /// Starts a session and returns the token for the cookie.
+    /// Starts a full session and returns the token for the cookie.
     pub fn create_session(&self, user_id: u64, now: i64, ip: &str) -> Result<String> {
-        let token = new_token();
-        let session = Session {
-            user_id,
-            created_at: now,
-            last_seen: now,
-            ip: ip.to_string(),
-        };
         let wtx = self.begin_write()?;
-        wtx.open_table(SESSION_HASH_TO_SESSION)?
-            .insert(hash(&token).as_str(), codec::encode(&session).as_slice())?;
+        let token = insert(&wtx, user_id, now, ip, SessionStage::Full)?;
         wtx.commit()?;
         Ok(token)
     }
@@ -84,15 +89,70 @@ impl Db {
         Ok(())
     }
 
-    /// Removes sessions older than `oldest_allowed` (unix s) by last activity.
-    pub fn purge_sessions(&self, oldest_allowed: i64) -> Result<()> {
+    /// Removes the sessions that can no longer be used at `now`: idle or too old, and
+    /// those that waited for a second factor longer than allowed. Returns how many went.
+    pub fn purge_sessions(&self, now: OffsetDateTime) -> Result<u64> {
         let wtx = self.begin_write()?;
-        wtx.open_table(SESSION_HASH_TO_SESSION)?.retain(|_, v| {
-            codec::decode::<Session>("sessions", v).is_ok_and(|s| s.last_seen >= oldest_allowed)
-        })?;
+        let removed = {
+            let mut t = wtx.open_table(SESSION_HASH_TO_SESSION)?;
+            let before = t.len()?;
+            t.retain(|_, v| {
+                codec::decode::<Session>("sessions", v).is_ok_and(|s| usable(&s, now))
+            })?;
+            before - t.len()?
+        };
         wtx.commit()?;
-        Ok(())
+        Ok(removed)
     }
+
+    pub fn session_count(&self) -> Result<u64> {
+        let rtx = self.begin_read()?;
+        Ok(rtx.open_table(SESSION_HASH_TO_SESSION)?.len()?)
+    }
+}
+
+/// Whether a session may still be used at `now`.
+pub fn usable(s: &Session, now: OffsetDateTime) -> bool {
+    let alive = check_session(s.created_at, s.last_seen, now) == SessionCheck::Alive;
+    match s.stage {
+        SessionStage::Full => alive,
+        SessionStage::SecondFactor => alive && !second_factor_expired(s.created_at, now),
+    }
+}
+
+/// Starts a session at `stage` inside a write transaction; returns the cookie token.
+pub fn insert(
+    wtx: &WriteTransaction,
+    user_id: u64,
+    now: i64,
+    ip: &str,
+    stage: SessionStage,
+) -> Result<String> {
+    let token = new_token();
+    let session = Session {
+        user_id,
+        created_at: now,
+        last_seen: now,
+        ip: ip.to_string(),
+        stage,
+    };
+    wtx.open_table(SESSION_HASH_TO_SESSION)?
+        .insert(hash(&token).as_str(), codec::encode(&session).as_slice())?;
+    Ok(token)
+}
+
+/// Reads a session inside a write transaction.
+pub fn get(wtx: &WriteTransaction, token: &str) -> Result<Option<Session>> {
+    let t = wtx.open_table(SESSION_HASH_TO_SESSION)?;
+    let v = t.get(hash(token).as_str())?;
+    v.map(|v| codec::decode("sessions", v.value())).transpose()
+}
+
+/// Ends one session inside a write transaction.
+pub fn remove(wtx: &WriteTransaction, token: &str) -> Result<()> {
+    wtx.open_table(SESSION_HASH_TO_SESSION)?
+        .remove(hash(token).as_str())?;
+    Ok(())
 }
 
 /// Ends every session of a user (disabled, reset, password changed elsewhere).

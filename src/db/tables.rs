@@ -55,6 +55,10 @@ pub const OP_KEY_TO_TX_ID: TableDefinition<&str, u64> = TableDefinition::new("op
 pub const MAIL_ID_TO_MAIL: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 pub const MAIL_DUE_AT_ID: TableDefinition<(i64, u64), ()> = TableDefinition::new("outbox_due");
 
+/// Merchants whose users must sign in with a second factor (set by an admin).
+pub const SECOND_FACTOR_MERCHANT_IDS: TableDefinition<u64, ()> =
+    TableDefinition::new("second_factor_merchants");
+
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 /// Opens each table once so read transactions never meet a missing table.
@@ -81,5 +85,6 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(MAIL_ID_TO_MAIL)?;
     wtx.open_table(OP_KEY_TO_TX_ID)?;
     wtx.open_table(MAIL_DUE_AT_ID)?;
+    wtx.open_table(SECOND_FACTOR_MERCHANT_IDS)?;
     Ok(())
 }

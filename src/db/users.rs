@@ -125,3 +125,15 @@ pub fn get(wtx: &WriteTransaction, id: u64) -> Result<Option<User>> {
     let v = t.get(id)?;
     v.map(|v| codec::decode("users", v.value())).transpose()
 }
+
+/// Reads a user by (normalised) username inside a write transaction.
+pub fn get_by_username(wtx: &WriteTransaction, username: &str) -> Result<Option<User>> {
+    let id = wtx
+        .open_table(USERNAME_TO_USER_ID)?
+        .get(username)?
+        .map(|v| v.value());
+    match id {
+        Some(id) => get(wtx, id),
+        None => Ok(None),
+    }
+}

@@ -241,6 +241,9 @@ fn add_user(
         disabled: false,
         last_used_at: now,
         created_at: now - YEAR - 30 * DAY,
+        password_changed_at: now,
+        disabled_by_admin: false,
+        second_factor: None,
     };
     users::insert(wtx, user)?;
     Ok(DemoLogin {

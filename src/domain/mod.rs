@@ -16,6 +16,7 @@ pub mod operation_rules;
 pub mod password;
 pub mod payment;
 pub mod text;
+pub mod totp;
 pub mod transaction;
 pub mod user;
 

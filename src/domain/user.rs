@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Lang;
+use super::totp::SecondFactor;
 
 /// What a merchant user may do beyond their own profile.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +122,13 @@ pub struct User {
     /// Unix seconds: creation, last sign-in or last reactivation; drives expiry.
     pub last_used_at: i64,
     pub created_at: i64,
+    /// Unix seconds of the last password change (or one-time password): drives the
+    /// password maximum age (PCI DSS 8.3.9) for staff without a second factor.
+    pub password_changed_at: i64,
+    /// Disabled by an admin: only an admin may enable the account again.
+    pub disabled_by_admin: bool,
+    /// The TOTP second factor, pending or confirmed.
+    pub second_factor: Option<SecondFactor>,
 }
 
 impl User {
@@ -133,6 +141,13 @@ impl User {
             Role::Admin => None,
             Role::Merchant { merchant_id, .. } => Some(merchant_id),
         }
+    }
+
+    /// Whether the user signs in with a confirmed second factor.
+    pub fn has_second_factor(&self) -> bool {
+        self.second_factor
+            .as_ref()
+            .is_some_and(SecondFactor::is_confirmed)
     }
 
     /// Admins may do everything; merchant users what their permissions say.

@@ -3,13 +3,15 @@
 use poem::http::StatusCode;
 use poem::web::cookie::SameSite;
 use poem::web::{Form, Query};
-use poem::{IntoResponse, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
-use super::middleware::{LANG_COOKIE, SESSION_COOKIE, cookie, safe_next};
+use super::middleware::{LANG_COOKIE, SESSION_COOKIE, cookie, read_cookie, safe_next, urlencode};
+use super::second_factor::with_session_cookie;
 use super::{Ctx, see_other};
-use crate::auth::login::{ChangeError, SignInError, change_password, sign_in};
-use crate::db::users;
+use crate::auth::login::{ChangeError, SignInError, change_password, entry, sign_in};
+use crate::db::sessions::SessionStage;
+use crate::db::{audit, sessions, users};
 use crate::domain::Lang;
 use crate::pages::login::{PasswordErrors, forced_change, login};
 
@@ -63,14 +65,14 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
         .await
         .map_err(|e| ctx.internal(&e))?;
     let message = match outcome {
-        Ok((user, token)) => {
-            tracing::info!(user = %crate::domain::text::log_safe(&user.username), ip = %ctx.ip, "signed in");
-            let mut resp = see_other(&ctx, if user.must_change_password { "/password" } else { &next });
-            let c = cookie(&ctx.state, SESSION_COOKIE, &token, SameSite::Lax);
-            if let Ok(v) = c.to_string().parse() {
-                resp.headers_mut().append(poem::http::header::SET_COOKIE, v);
-            }
-            return Ok(resp);
+        Ok(signed) => {
+            tracing::info!(user = %crate::domain::text::log_safe(&signed.user.username), ip = %ctx.ip, "password accepted");
+            let to = match signed.stage {
+                SessionStage::SecondFactor => format!("/login/code?next={}", urlencode(&next)),
+                SessionStage::Full if signed.user.must_change_password => "/password".into(),
+                SessionStage::Full => next.clone(),
+            };
+            return Ok(with_session_cookie(&ctx, see_other(&ctx, &to), &signed.token));
         }
         Err(SignInError::Invalid) => ctx.t("Nom d'utilisateur ou mot de passe incorrect.", "Wrong username or password."),
         Err(SignInError::Locked) => ctx.t(
@@ -91,9 +93,21 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
 }
 
 #[handler]
-pub async fn logout(ctx: Ctx) -> poem::Result<Response> {
-    if let Some(s) = ctx.signed.clone() {
-        ctx.db(move |db| db.end_session(&s.token)).await?;
+pub async fn logout(ctx: Ctx, req: &Request) -> poem::Result<Response> {
+    // Any session of the cookie ends, a full one or one waiting for its code.
+    if let Some(token) = read_cookie(req, &ctx.state, SESSION_COOKIE) {
+        let who = ctx.user().map(|u| (u.username.clone(), u.merchant_id()));
+        let (now, ip) = (ctx.now(), ctx.ip.clone());
+        ctx.db(move |db| {
+            let wtx = db.begin_write()?;
+            sessions::remove(&wtx, &token)?;
+            if let Some((name, merchant)) = who {
+                audit::append(&wtx, &entry(&name, &ip, "auth.sign_out", merchant, now))?;
+            }
+            wtx.commit()?;
+            Ok(())
+        })
+        .await?;
     }
     let mut resp = see_other(&ctx, "/login");
     let mut c = cookie(&ctx.state, SESSION_COOKIE, "", SameSite::Lax);
@@ -155,31 +169,43 @@ pub struct PasswordForm {
     pub confirm: String,
 }
 
-/// Runs a password change for the signed-in user; `Ok(None)` on success, or the
-/// messages to show again.
+/// Runs a password change for the signed-in user; `Ok(Ok(token))` on success with the
+/// token of the new session (every other session ended), or the messages to show again.
 pub async fn apply_password_change(
     ctx: &Ctx,
     f: PasswordForm,
-) -> poem::Result<Option<PasswordErrors>> {
+) -> poem::Result<Result<String, PasswordErrors>> {
     let Some(s) = ctx.signed.clone() else {
         return Err(ctx.not_found());
     };
-    let db = ctx.state.db.clone();
+    let (db, now, ip) = (ctx.state.db.clone(), ctx.now(), ctx.ip.clone());
     let outcome = tokio::task::spawn_blocking(move || {
-        change_password(&db, s.user.id, &f.current, &f.new, &f.confirm, &s.token)
+        change_password(&db, s.user.id, &f.current, &f.new, &f.confirm, now, &ip)
     })
     .await
     .map_err(|e| ctx.internal(&e))?;
+    let general = |m: &str| PasswordErrors {
+        general: Some(m.into()),
+        ..Default::default()
+    };
     match outcome {
-        Ok(()) => Ok(None),
-        Err(ChangeError::WrongCurrent) => Ok(Some(PasswordErrors {
+        Ok(token) => Ok(Ok(token)),
+        Err(ChangeError::WrongCurrent) => Ok(Err(PasswordErrors {
             current: Some(
                 ctx.t("Mot de passe actuel incorrect.", "Wrong current password.")
                     .into(),
             ),
             ..Default::default()
         })),
-        Err(ChangeError::Policy(e)) => Ok(Some(PasswordErrors {
+        Err(ChangeError::Locked) => Ok(Err(general(ctx.t(
+            "Trop de tentatives : l'accès est bloqué pendant 30 minutes et vos sessions sont terminées.",
+            "Too many attempts: access is blocked for 30 minutes and your sessions have ended.",
+        )))),
+        Err(ChangeError::Changed) => Ok(Err(general(ctx.t(
+            "Le mot de passe a été changé entre-temps : reconnectez-vous.",
+            "The password was changed meanwhile: please sign in again.",
+        )))),
+        Err(ChangeError::Policy(e)) => Ok(Err(PasswordErrors {
             new: Some(e.message(ctx.lang).into()),
             ..Default::default()
         })),
@@ -193,8 +219,8 @@ pub async fn password_submit(ctx: Ctx, Form(f): Form<PasswordForm>) -> poem::Res
         return Ok(see_other(&ctx, "/login"));
     }
     match apply_password_change(&ctx, f).await? {
-        None => Ok(see_other(&ctx, "/")),
-        Some(errors) => Ok(forced_change(&ctx, &errors)
+        Ok(token) => Ok(with_session_cookie(&ctx, see_other(&ctx, "/"), &token)),
+        Err(errors) => Ok(forced_change(&ctx, &errors)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response()),
     }

@@ -11,6 +11,7 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 use sha2::Sha256;
 
 use super::{AppState, Ctx, Signed};
+use crate::db::sessions::SessionStage;
 use crate::domain::Lang;
 use crate::domain::auth::{SessionCheck, check_session, is_expired};
 
@@ -48,7 +49,8 @@ pub fn cookie_name(state: &AppState, name: &str) -> String {
     }
 }
 
-fn read_cookie(req: &Request, state: &AppState, name: &str) -> Option<String> {
+/// The value of one of our cookies, under its real (maybe `__Host-`) name.
+pub fn read_cookie(req: &Request, state: &AppState, name: &str) -> Option<String> {
     req.cookie()
         .get(&cookie_name(state, name))
         .map(|c| c.value_str().to_string())
@@ -164,6 +166,10 @@ async fn load_session(state: &AppState, token: String) -> Option<Signed> {
     let now = state.clock.now();
     tokio::task::spawn_blocking(move || {
         let session = db.session(&token).ok()??;
+        if session.stage != SessionStage::Full {
+            // Waiting for the second factor: not signed in (the code page reads it).
+            return None;
+        }
         let alive =
             check_session(session.created_at, session.last_seen, now) == SessionCheck::Alive;
         let user = db.user(session.user_id).ok().flatten();
@@ -177,7 +183,13 @@ async fn load_session(state: &AppState, token: String) -> Option<Signed> {
         if now.unix_timestamp() - session.last_seen >= 60 {
             let _ = db.touch_session(&token, now.unix_timestamp());
         }
-        Some(Signed { user, token })
+        let must_enrol = !user.has_second_factor()
+            && crate::auth::second_factor::required(&db, &user).unwrap_or(true);
+        Some(Signed {
+            user,
+            token,
+            must_enrol,
+        })
     })
     .await
     .ok()
@@ -247,7 +259,8 @@ pub fn with_security_headers(mut resp: Response, hsts: bool) -> Response {
     resp
 }
 
-/// Back-office routes: signed in, and password already changed.
+/// Back-office routes: signed in, password already changed, and a second factor
+/// enrolled where one is required.
 pub async fn gate<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
     let Some(ctx) = req.extensions().get::<Ctx>().cloned() else {
         return Err(poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR));
@@ -263,6 +276,7 @@ pub async fn gate<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respons
             Ok(super::see_other(&ctx, &to))
         }
         Some(s) if s.user.must_change_password => Ok(super::see_other(&ctx, "/password")),
+        Some(s) if s.must_enrol => Ok(super::see_other(&ctx, "/second-factor")),
         Some(_) => ep.call(req).await.map(IntoResponse::into_response),
     }
 }

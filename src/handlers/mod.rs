@@ -7,6 +7,7 @@ pub mod middleware;
 pub mod operations;
 pub mod pay;
 pub mod profile;
+pub mod second_factor;
 pub mod terminal;
 pub mod transactions;
 pub mod users;
@@ -42,6 +43,8 @@ pub struct AppState {
 pub struct Signed {
     pub user: User,
     pub token: String,
+    /// A second factor is required and not enrolled yet: only enrolment is open.
+    pub must_enrol: bool,
 }
 
 /// The request context, built by the middleware and extracted by handlers.

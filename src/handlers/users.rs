@@ -282,6 +282,10 @@ pub async fn user_detail(
             "Account disabled; its sessions have ended.",
         ),
         "enable" => ctx.t("Compte réactivé.", "Account enabled."),
+        "second_factor_reset" => ctx.t(
+            "Double authentification réinitialisée ; ses sessions sont terminées.",
+            "Two-factor authentication reset; their sessions have ended.",
+        ),
         _ => ctx.t("Utilisateur enregistré.", "User saved."),
     });
     let view = DetailView {
@@ -381,6 +385,7 @@ pub async fn user_action(
     let now = ctx.now();
     let uid = user.id;
     match action.as_str() {
+        "second_factor_reset" => super::second_factor::user_reset(&ctx, uid, entry).await,
         "reset" | "reactivate" => {
             let otp = ctx
                 .db(move |db| issue_one_time_password(db, uid, now, entry))
@@ -389,26 +394,36 @@ pub async fn user_action(
         }
         "unlock" | "disable" | "enable" if !(own && action == "disable") => {
             let act = action.clone();
-            ctx.db(move |db| {
-                let wtx = db.begin_write()?;
-                let mut u = users::get(&wtx, uid)?.ok_or(crate::db::Error::NotFound)?;
-                match act.as_str() {
-                    "unlock" => users::put_attempts(&wtx, &u.username, Default::default())?,
-                    "disable" => {
-                        u.disabled = true;
-                        sessions::end_all_for_user(&wtx, uid)?;
+            let by_admin = ctx.user().is_some_and(User::is_admin);
+            let done = ctx
+                .db(move |db| {
+                    let wtx = db.begin_write()?;
+                    let mut u = users::get(&wtx, uid)?.ok_or(crate::db::Error::NotFound)?;
+                    match act.as_str() {
+                        "unlock" => users::put_attempts(&wtx, &u.username, Default::default())?,
+                        "disable" => {
+                            u.disabled = true;
+                            u.disabled_by_admin = by_admin;
+                            sessions::end_all_for_user(&wtx, uid)?;
+                        }
+                        // What the platform admin disabled only an admin enables.
+                        _ if u.disabled_by_admin && !by_admin => return Ok(false),
+                        _ => {
+                            u.disabled = false;
+                            u.disabled_by_admin = false;
+                            u.last_used_at = now.unix_timestamp();
+                        }
                     }
-                    _ => {
-                        u.disabled = false;
-                        u.last_used_at = now.unix_timestamp();
-                    }
-                }
-                users::update(&wtx, &u)?;
-                audit::append(&wtx, &entry)?;
-                wtx.commit()?;
-                Ok(())
-            })
-            .await?;
+                    users::update(&wtx, &u)?;
+                    audit::append(&wtx, &entry)?;
+                    wtx.commit()?;
+                    Ok(true)
+                })
+                .await?;
+            if !done {
+                let page = crate::pages::error::page(&ctx, StatusCode::FORBIDDEN, "");
+                return Ok(page.with_status(StatusCode::FORBIDDEN).into_response());
+            }
             Ok(see_other(
                 &ctx,
                 &format!("/parameters/users/{uid}?done={action}"),

@@ -63,7 +63,7 @@ pub fn forced_change(ctx: &Ctx, errors: &PasswordErrors) -> Markup {
     let body = html! {
         section class="card" {
             h1 { (ctx.t("Choisissez votre mot de passe", "Choose your password")) }
-            p { (ctx.t("Première connexion ou mot de passe réinitialisé : remplacez le mot de passe à usage unique avant de continuer.", "First sign-in or reset password: replace the one-time password before going on.")) }
+            p { (ctx.t("Première connexion, mot de passe réinitialisé ou trop ancien : choisissez un nouveau mot de passe avant de continuer.", "First sign-in, reset or too old password: choose a new password before going on.")) }
             (password_form(ctx, "/password", errors))
             form class="inline" method="post" action="/logout" {
                 (csrf(ctx))

@@ -8,6 +8,7 @@ pub mod merchants;
 pub mod operations;
 pub mod pay;
 pub mod profile;
+pub mod second_factor;
 pub mod terminal;
 pub mod transaction;
 pub mod transactions;

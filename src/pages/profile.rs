@@ -4,6 +4,7 @@ use maud::{Markup, html};
 
 use super::layout::{Tab, page};
 use super::login::{PasswordErrors, password_form};
+use super::second_factor::{FactorState, profile_section};
 use crate::fragments::{flash, tabs};
 use crate::handlers::Ctx;
 
@@ -35,12 +36,22 @@ pub fn subtabs(ctx: &Ctx, current: &str) -> Markup {
                 "/parameters/audit".into(),
                 ctx.t("Journal d'audit", "Audit log").into(),
             ));
+            items.push((
+                "/parameters/security".into(),
+                ctx.t("Sécurité", "Security").into(),
+            ));
         }
     }
     tabs("subtabs", &items, current)
 }
 
-pub fn profile(ctx: &Ctx, done: Option<&str>, errors: &PasswordErrors) -> Markup {
+pub fn profile(
+    ctx: &Ctx,
+    done: Option<&str>,
+    errors: &PasswordErrors,
+    factor: &FactorState,
+    factor_error: Option<&str>,
+) -> Markup {
     let Some(user) = ctx.user() else {
         return html! {};
     };
@@ -66,6 +77,7 @@ pub fn profile(ctx: &Ctx, done: Option<&str>, errors: &PasswordErrors) -> Markup
                 h2 { (ctx.t("Changer mon mot de passe", "Change my password")) }
                 (password_form(ctx, "/parameters/profile/password", errors))
             }
+            (profile_section(ctx, factor, factor_error))
         }
     };
     page(

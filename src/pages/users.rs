@@ -234,8 +234,13 @@ pub fn detail(ctx: &Ctx, d: &DetailView) -> Markup {
                     } @else {
                         (action_button(ctx, &action("reset"), ctx.t("Réinitialiser le mot de passe", "Reset the password"), ""))
                     }
+                    @if u.has_second_factor() && ctx.user().is_some_and(User::is_admin) {
+                        (action_button(ctx, &action("second_factor_reset"), ctx.t("Réinitialiser la double authentification", "Reset two-factor authentication"), ""))
+                    }
                     @if !own {
-                        @if u.disabled {
+                        @if u.disabled && u.disabled_by_admin && !ctx.user().is_some_and(User::is_admin) {
+                            p class="small muted" { (ctx.t("Désactivé par l'administrateur de la plateforme : lui seul peut le réactiver.", "Disabled by the platform administrator: only they can enable it again.")) }
+                        } @else if u.disabled {
                             (action_button(ctx, &action("enable"), ctx.t("Réactiver le compte", "Enable the account"), ""))
                         } @else {
                             (action_button(ctx, &action("disable"), ctx.t("Désactiver", "Disable"), "danger"))

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::support::{ADMIN_PASSWORD, otp_in, spawn_app};
+use crate::support::{otp_in, spawn_app};
 use guichet::db::Scope;
 
 #[tokio::test]
@@ -123,11 +123,7 @@ async fn the_chosen_language_is_remembered_on_the_account() {
     let (_, body) = admin.page("/parameters/profile").await;
     assert!(body.contains("My profile") && body.contains(r#"lang="en""#));
     // A fresh browser signing in gets English from the account.
-    let other = app.client();
-    assert_eq!(
-        other.login("admin", ADMIN_PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    let other = app.admin_again().await;
     let (_, body) = other.page("/parameters/profile").await;
     assert!(body.contains("Sign out"));
 }

@@ -58,6 +58,10 @@ async fn first_sign_in_forces_a_password_change_before_anything_else() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Then an admin must enrol a second factor before anything else.
+    let r = c.get("/parameters/profile").await;
+    assert_eq!(r.headers()["location"], "/second-factor");
+    app.enrol_through_pages(&c).await;
     let (status, body) = c.page("/parameters/profile").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Mon profil"));
@@ -259,12 +263,7 @@ async fn an_account_unused_for_thirty_days_expires_until_an_admin_reactivates_it
     // The admin keeps their account alive by signing in again.
     let admin = {
         drop(admin);
-        let a = app.client();
-        assert_eq!(
-            a.login("admin", ADMIN_PASSWORD).await.status(),
-            StatusCode::SEE_OTHER
-        );
-        a
+        app.admin_again().await
     };
     app.clock.advance(Duration::minutes(2));
     let c = app.client();

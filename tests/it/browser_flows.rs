@@ -1,6 +1,7 @@
 //! Flows only a real browser shows: headless Chromium through chromedriver.
 
 use fantoccini::Locator;
+use guichet::clock::Clock;
 
 use crate::browser;
 use crate::support::spawn_app;
@@ -61,6 +62,33 @@ async fn a_new_admin_signs_in_changes_the_password_switches_to_english_and_signs
         .click()
         .await
         .unwrap();
+    // An admin enrols a second factor before anything else: the key shown on the page
+    // gives the code (computed here with the fake clock, as an app would).
+    c.wait()
+        .for_url(&format!("{}/second-factor", app.base).parse().unwrap())
+        .await
+        .unwrap();
+    click(c, "button.primary").await;
+    let key = c
+        .wait()
+        .for_element(Locator::Css("#totp-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    b.screenshot("target/screenshots/second-factor-enrol.png")
+        .await;
+    let secret = guichet::domain::totp::secret_from_base32(&key).unwrap();
+    let code = guichet::domain::totp::code_at(&secret, app.clock.now().unix_timestamp());
+    fill(c, "#f-code", &code).await;
+    click(c, "button.primary").await;
+    c.wait()
+        .for_element(Locator::Css("#recovery-codes"))
+        .await
+        .unwrap();
+    b.screenshot("target/screenshots/recovery-codes.png").await;
+    click(c, "a.button.primary").await;
     c.wait()
         .for_element(Locator::Css("header.top nav.tabs"))
         .await
@@ -126,7 +154,8 @@ async fn info(c: &fantoccini::Client) -> String {
 async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_load_in_place() {
     let app = spawn_app().await;
     let d = crate::transactions::seed(&app);
-    app.user("boss", guichet::domain::user::Role::Admin);
+    let boss = app.user("boss", guichet::domain::user::Role::Admin);
+    let secret = app.enrol(boss.id);
     let Some(b) = browser::start().await else {
         return;
     };
@@ -150,6 +179,11 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
         .click()
         .await
         .unwrap();
+    // The code step, with the code the admin's app shows at the fake clock's time.
+    c.wait().for_element(Locator::Css("#f-code")).await.unwrap();
+    let code = guichet::domain::totp::code_at(&secret, app.clock.now().unix_timestamp());
+    fill(c, "#f-code", &code).await;
+    click(c, "button.primary").await;
     c.wait()
         .for_element(Locator::Css("#tx-table"))
         .await

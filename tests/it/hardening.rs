@@ -494,3 +494,47 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_and_audited() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_merchant_manager_cannot_enable_an_account_the_platform_admin_disabled() {
+    let app = spawn_app().await;
+    let m = app.merchant("Uber");
+    let manager = Permissions {
+        manage_users: true,
+        ..Permissions::default()
+    };
+    app.merchant_user("uber.users", m.id, manager);
+    let staff = app.merchant_user("uber.staff", m.id, Permissions::default());
+    let admin = app.admin().await;
+    let r = admin
+        .post(&format!("/parameters/users/{}/disable", staff.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let c = app.signed_in("uber.users").await;
+    let (_, page) = c.page(&format!("/parameters/users/{}", staff.id)).await;
+    assert!(page.contains("lui seul peut le réactiver"), "{page}");
+    let r = c
+        .post(&format!("/parameters/users/{}/enable", staff.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(app.db.user(staff.id).unwrap().unwrap().disabled);
+
+    // What the manager disabled himself, he may enable again.
+    let other = app.merchant_user("uber.other", m.id, Permissions::default());
+    let r = c
+        .post(&format!("/parameters/users/{}/disable", other.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = c
+        .post(&format!("/parameters/users/{}/enable", other.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!app.db.user(other.id).unwrap().unwrap().disabled);
+    // And the admin can enable what the admin disabled.
+    let r = admin
+        .post(&format!("/parameters/users/{}/enable", staff.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!app.db.user(staff.id).unwrap().unwrap().disabled);
+}

@@ -11,6 +11,8 @@ mod input;
 mod migration;
 mod operations;
 mod payments;
+mod second_factor;
 mod security;
+mod signin;
 mod support;
 mod transactions;

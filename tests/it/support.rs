@@ -8,6 +8,7 @@ use guichet::auth::bootstrap::{first_admin, new_user};
 use guichet::clock::{Clock, FakeClock};
 use guichet::config::Config;
 use guichet::db::{Db, merchants, users};
+use guichet::domain::totp;
 use guichet::domain::user::{Merchant, Permissions, Role, Terminal};
 use guichet::gateway::Gateway;
 use reqwest::StatusCode;
@@ -15,6 +16,8 @@ use time::macros::datetime;
 
 pub const ADMIN_PASSWORD: &str = "Admin-password-2026";
 pub const USER_PASSWORD: &str = "Merchant-pass-2026";
+/// The one recovery code of users enrolled with [`TestApp::enrol`].
+pub const RECOVERY_CODE: &str = "test1-recov";
 
 pub struct TestApp {
     pub base: String,
@@ -110,7 +113,8 @@ impl TestApp {
         )
     }
 
-    /// An admin client signed in with its own password (the forced change done).
+    /// An admin client signed in with its own password (the forced change done) and
+    /// a second factor enrolled through the pages (the secret read from the page).
     pub async fn admin(&self) -> Client {
         let c = self.client();
         let r = c.login("admin", &self.admin_otp).await;
@@ -131,6 +135,82 @@ impl TestApp {
             "{}",
             r.text().await.unwrap()
         );
+        self.enrol_through_pages(&c).await;
+        c
+    }
+
+    /// Enrols the signed-in client's second factor through the pages with the fake
+    /// clock; returns the secret read from the page and the recovery codes shown.
+    pub async fn enrol_through_pages(&self, c: &Client) -> (Vec<u8>, Vec<String>) {
+        let r = c.post("/second-factor/start", &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (status, body) = c.page("/second-factor").await;
+        assert_eq!(status, StatusCode::OK);
+        // The QR code is an SVG image drawn by the server.
+        assert!(
+            body.contains(r#"src="data:image/svg+xml;base64,"#),
+            "{body}"
+        );
+        let secret = secret_in(&body);
+        let code = totp::code_at(&secret, self.clock.now().unix_timestamp());
+        let r = c.post("/second-factor/confirm", &[("code", &code)]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let body = r.text().await.unwrap();
+        (secret, recovery_codes_in(&body))
+    }
+
+    /// Gives `user_id` a confirmed second factor straight in the data file; returns
+    /// its secret.
+    pub fn enrol(&self, user_id: u64) -> Vec<u8> {
+        let secret: Vec<u8> = (0..20u8)
+            .map(|i| i.wrapping_mul(37).wrapping_add(user_id as u8))
+            .collect();
+        let wtx = self.db.begin_write().unwrap();
+        let mut u = users::get(&wtx, user_id).unwrap().unwrap();
+        u.second_factor = Some(totp::SecondFactor {
+            secret: secret.clone(),
+            confirmed_at: Some(self.clock.now().unix_timestamp()),
+            recovery: vec![totp::recovery_hash(RECOVERY_CODE)],
+            last_step: 0,
+        });
+        users::update(&wtx, &u).unwrap();
+        wtx.commit().unwrap();
+        secret
+    }
+
+    /// The code of `username`'s app now; when this step's code was already used, the
+    /// fake clock moves to the next step first (a code is accepted once).
+    pub fn code_for(&self, username: &str) -> String {
+        let u = self.db.user_by_username(username).unwrap().unwrap();
+        let f = u.second_factor.expect("the user has a second factor");
+        let now = self.clock.now().unix_timestamp();
+        if totp::step_of(now) <= f.last_step {
+            let wait = (f.last_step + 1) * totp::STEP - now;
+            self.clock.advance(time::Duration::seconds(wait));
+        }
+        totp::code_at(&f.secret, self.clock.now().unix_timestamp())
+    }
+
+    /// Signs `c` in as `username` with its password and its second-factor code.
+    pub async fn sign_in_with_code(&self, c: &Client, username: &str, password: &str) {
+        let r = c.login(username, password).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(to.starts_with("/login/code"), "{to}");
+        let code = self.code_for(username);
+        let r = c.post("/login/code", &[("code", &code)]).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            r.text().await.unwrap()
+        );
+    }
+
+    /// A fresh client signed in as the admin (after [`TestApp::admin`]).
+    pub async fn admin_again(&self) -> Client {
+        let c = self.client();
+        self.sign_in_with_code(&c, "admin", ADMIN_PASSWORD).await;
         c
     }
 
@@ -235,4 +315,25 @@ pub fn field_in(body: &str, name: &str) -> String {
         .map(|i| i + marker.len())
         .unwrap_or_else(|| panic!("page has a field {name}"));
     body[start..].split('"').next().unwrap().to_string()
+}
+
+/// The TOTP secret shown (base32) on the enrolment page.
+pub fn secret_in(body: &str) -> Vec<u8> {
+    let marker = r#"<code class="secret" id="totp-secret">"#;
+    let start = body
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page shows a TOTP key");
+    let key = body[start..].split('<').next().unwrap();
+    totp::secret_from_base32(key).expect("a base32 key")
+}
+
+/// The recovery codes listed on the page shown after enrolment.
+pub fn recovery_codes_in(body: &str) -> Vec<String> {
+    let start = body.find(r#"id="recovery-codes""#).expect("recovery codes");
+    let list = body[start..].split("</ul>").next().unwrap();
+    list.split("<code>")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap().to_string())
+        .collect()
 }

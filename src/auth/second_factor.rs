@@ -1,0 +1,311 @@
+//! The second factor as blocking procedures over the data file: enrolment, the code
+//! step of sign-in, disabling it (own profile) and resetting it (admin), and the
+//! housekeeping of sessions and counters. Every change re-reads the user inside its
+//! write transaction and is audited there.
+
+use time::OffsetDateTime;
+
+use super::hashing::verify_password;
+use super::login::{ChangeError, SignInError, count_own_attempt, entry, own_failure, settle};
+use crate::db::sessions::SessionStage;
+use crate::db::{self, Db, audit, security, sessions, users};
+use crate::domain::auth::{is_expired, second_factor_expired};
+use crate::domain::totp::{
+    self, RECOVERY_CODES, SECRET_BYTES, SecondFactor, recovery_code_from, recovery_hash,
+};
+use crate::domain::user::User;
+
+/// Whether `user` must sign in with a second factor: every admin, and the users of
+/// merchants for which an admin asked for it.
+pub fn required(db: &Db, user: &User) -> db::Result<bool> {
+    match user.merchant_id() {
+        None => Ok(user.is_admin()),
+        Some(m) => db.second_factor_required_for(m),
+    }
+}
+
+fn required_in(wtx: &redb::WriteTransaction, user: &User) -> db::Result<bool> {
+    match user.merchant_id() {
+        None => Ok(user.is_admin()),
+        Some(m) => security::second_factor_required_in(wtx, m),
+    }
+}
+
+/// Why the code step refuses.
+#[derive(Debug)]
+pub enum CodeStepError {
+    /// No session waiting for a code (signed out, or more than 5 minutes ago).
+    NoPending,
+    /// Wrong, replayed or already used code.
+    Wrong,
+    /// Too many wrong passwords or codes: locked for 30 minutes.
+    Locked,
+    /// Disabled or expired meanwhile.
+    Refused,
+    Storage(db::Error),
+}
+
+impl From<db::Error> for CodeStepError {
+    fn from(e: db::Error) -> Self {
+        CodeStepError::Storage(e)
+    }
+}
+
+impl From<redb::CommitError> for CodeStepError {
+    fn from(e: redb::CommitError) -> Self {
+        CodeStepError::Storage(e.into())
+    }
+}
+
+/// Whether `token` is a session waiting for its code at `now`; its user if so.
+pub fn pending_user(db: &Db, token: &str, now: OffsetDateTime) -> db::Result<Option<User>> {
+    let Some(s) = db.session(token)? else {
+        return Ok(None);
+    };
+    if s.stage != SessionStage::SecondFactor || second_factor_expired(s.created_at, now) {
+        return Ok(None);
+    }
+    db.user(s.user_id)
+}
+
+/// Completes a sign-in waiting for its second factor with a TOTP code or a recovery
+/// code. In one write transaction: the waiting session, the user and the counter are
+/// read; a wrong code counts like a wrong password; a right one opens a NEW full
+/// session (the waiting one ends). Returns the user and the new token.
+pub fn complete_sign_in(
+    db: &Db,
+    pending_token: &str,
+    code: &str,
+    now: OffsetDateTime,
+    ip: &str,
+) -> Result<(User, String), CodeStepError> {
+    let wtx = db.begin_write()?;
+    let session = sessions::get(&wtx, pending_token)?
+        .filter(|s| s.stage == SessionStage::SecondFactor)
+        .filter(|s| !second_factor_expired(s.created_at, now));
+    let Some(session) = session else {
+        sessions::remove(&wtx, pending_token)?;
+        wtx.commit()?;
+        return Err(CodeStepError::NoPending);
+    };
+    let mut user = users::get(&wtx, session.user_id)?.ok_or(db::Error::NotFound)?;
+    let name = user.username.clone();
+    let merchant = user.merchant_id();
+    let attempts = security::attempts_in(&wtx, &name)?;
+    let refused = if attempts.is_locked(now) {
+        Some(CodeStepError::Locked)
+    } else if user.disabled || is_expired(user.last_used_at, now) {
+        Some(CodeStepError::Refused)
+    } else {
+        None
+    };
+    if let Some(e) = refused {
+        sessions::remove(&wtx, pending_token)?;
+        wtx.commit()?;
+        return Err(e);
+    }
+    let Some(factor) = user.second_factor.as_mut().filter(|f| f.is_confirmed()) else {
+        sessions::remove(&wtx, pending_token)?;
+        wtx.commit()?;
+        return Err(CodeStepError::NoPending);
+    };
+    let used_recovery =
+        match totp::check(&factor.secret, code, now.unix_timestamp(), factor.last_step) {
+            Ok(step) => {
+                factor.last_step = step;
+                false
+            }
+            Err(_) if totp::use_recovery(&mut factor.recovery, code) => true,
+            Err(_) => {
+                let after = attempts.after_failure(now);
+                users::put_attempts(&wtx, &name, after)?;
+                audit::append(&wtx, &entry(&name, ip, "auth.failure", merchant, now))?;
+                let locked = after.is_locked(now);
+                if locked {
+                    audit::append(&wtx, &entry(&name, ip, "auth.lockout", merchant, now))?;
+                    sessions::remove(&wtx, pending_token)?;
+                }
+                wtx.commit()?;
+                return Err(if locked {
+                    CodeStepError::Locked
+                } else {
+                    CodeStepError::Wrong
+                });
+            }
+        };
+    users::put_attempts(&wtx, &name, Default::default())?;
+    user.last_used_at = now.unix_timestamp();
+    users::update(&wtx, &user)?;
+    sessions::remove(&wtx, pending_token)?;
+    let token = sessions::insert(&wtx, user.id, now.unix_timestamp(), ip, SessionStage::Full)?;
+    if used_recovery {
+        audit::append(&wtx, &entry(&name, ip, "auth.recovery_code", merchant, now))?;
+    }
+    audit::append(&wtx, &entry(&name, ip, "auth.sign_in", merchant, now))?;
+    wtx.commit()?;
+    Ok((user, token))
+}
+
+/// Starts (or keeps) a pending enrolment with a fresh secret. Nothing changes when a
+/// confirmed factor exists or one is already pending.
+pub fn start_enrolment(db: &Db, user_id: u64) -> db::Result<()> {
+    let wtx = db.begin_write()?;
+    let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
+    if user.second_factor.is_none() {
+        let mut secret = vec![0u8; SECRET_BYTES];
+        rand::fill(secret.as_mut_slice());
+        user.second_factor = Some(SecondFactor::pending(secret));
+        users::update(&wtx, &user)?;
+    }
+    wtx.commit()?;
+    Ok(())
+}
+
+/// Confirms a pending enrolment with the first code of the app. Returns the recovery
+/// codes to show once, or `None` when the code is wrong (or nothing is pending).
+pub fn confirm_enrolment(
+    db: &Db,
+    user_id: u64,
+    code: &str,
+    now: OffsetDateTime,
+    ip: &str,
+) -> db::Result<Option<Vec<String>>> {
+    let wtx = db.begin_write()?;
+    let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
+    let name = user.username.clone();
+    let merchant = user.merchant_id();
+    let Some(factor) = user.second_factor.as_mut().filter(|f| !f.is_confirmed()) else {
+        return Ok(None);
+    };
+    let Ok(step) = totp::check(&factor.secret, code, now.unix_timestamp(), factor.last_step) else {
+        return Ok(None);
+    };
+    let codes: Vec<String> = (0..RECOVERY_CODES)
+        .map(|_| {
+            let mut bytes = [0u8; 10];
+            rand::fill(&mut bytes);
+            recovery_code_from(&bytes)
+        })
+        .collect();
+    factor.last_step = step;
+    factor.confirmed_at = Some(now.unix_timestamp());
+    factor.recovery = codes.iter().map(|c| recovery_hash(c)).collect();
+    users::update(&wtx, &user)?;
+    audit::append(
+        &wtx,
+        &entry(&name, ip, "second_factor.enrol", merchant, now),
+    )?;
+    wtx.commit()?;
+    Ok(Some(codes))
+}
+
+/// Why a user's own request to turn the second factor off is refused.
+#[derive(Debug)]
+pub enum DisableError {
+    /// Admins, and users of merchants that require it, keep it.
+    Required,
+    WrongPassword,
+    WrongCode,
+    Locked,
+    Changed,
+    Storage(db::Error),
+}
+
+impl From<ChangeError> for DisableError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::WrongCurrent => DisableError::WrongPassword,
+            ChangeError::Locked => DisableError::Locked,
+            ChangeError::Changed | ChangeError::Policy(_) => DisableError::Changed,
+            ChangeError::Storage(e) => DisableError::Storage(e),
+        }
+    }
+}
+
+impl From<db::Error> for DisableError {
+    fn from(e: db::Error) -> Self {
+        DisableError::Storage(e)
+    }
+}
+
+impl From<redb::CommitError> for DisableError {
+    fn from(e: redb::CommitError) -> Self {
+        DisableError::Storage(e.into())
+    }
+}
+
+impl From<SignInError> for DisableError {
+    fn from(e: SignInError) -> Self {
+        DisableError::from(ChangeError::from(e))
+    }
+}
+
+/// Turns the user's own second factor off, with the current password and a code
+/// (TOTP or recovery). Wrong passwords and codes count like sign-in failures.
+pub fn disable_own(
+    db: &Db,
+    user_id: u64,
+    password: &str,
+    code: &str,
+    now: OffsetDateTime,
+    ip: &str,
+) -> Result<(), DisableError> {
+    let user = db.user(user_id)?.ok_or(db::Error::NotFound)?;
+    if required(db, &user)? {
+        return Err(DisableError::Required);
+    }
+    let (counted, snapshot) = count_own_attempt(db, user_id, now)?;
+    if !verify_password(password, &snapshot.password_hash) {
+        return Err(own_failure(db, &snapshot, counted, now, ip)?.into());
+    }
+    let wtx = db.begin_write()?;
+    let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
+    if user.password_hash != snapshot.password_hash {
+        return Err(DisableError::Changed);
+    }
+    if required_in(&wtx, &user)? {
+        return Err(DisableError::Required);
+    }
+    let Some(factor) = user.second_factor.as_mut().filter(|f| f.is_confirmed()) else {
+        return Err(DisableError::Changed);
+    };
+    let ok = match totp::check(&factor.secret, code, now.unix_timestamp(), factor.last_step) {
+        Ok(_) => true,
+        Err(_) => totp::use_recovery(&mut factor.recovery, code),
+    };
+    if !ok {
+        drop(wtx);
+        // The provisional failure stays counted.
+        let e = own_failure(db, &snapshot, counted, now, ip)?;
+        return Err(match e {
+            ChangeError::Locked => DisableError::Locked,
+            _ => DisableError::WrongCode,
+        });
+    }
+    settle(&wtx, &user.username, counted, now, true)?;
+    user.second_factor = None;
+    users::update(&wtx, &user)?;
+    let (name, m) = (user.username.clone(), user.merchant_id());
+    audit::append(&wtx, &entry(&name, ip, "second_factor.disable", m, now))?;
+    wtx.commit()?;
+    Ok(())
+}
+
+/// An admin removes a user's second factor (lost phone): the user's sessions end and
+/// the next sign-in asks for enrolment again where it is required.
+pub fn admin_reset(db: &Db, user_id: u64, entry: &audit::AuditEntry) -> db::Result<()> {
+    let wtx = db.begin_write()?;
+    let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
+    user.second_factor = None;
+    users::update(&wtx, &user)?;
+    sessions::end_all_for_user(&wtx, user_id)?;
+    audit::append(&wtx, entry)?;
+    wtx.commit()?;
+    Ok(())
+}
+
+/// Removes dead sessions (idle, too old, or waiting for a code too long) and counters
+/// whose lock ran out. Run every few minutes by the app.
+pub fn housekeeping(db: &Db, now: OffsetDateTime) -> db::Result<(u64, u64)> {
+    Ok((db.purge_sessions(now)?, db.purge_attempts(now)?))
+}

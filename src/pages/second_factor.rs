@@ -1,0 +1,254 @@
+//! Second-factor screens: the code step of sign-in, enrolment (QR code drawn here as
+//! SVG, the secret in text), the recovery codes shown once, the profile section, and
+//! Parameters › Security.
+
+use maud::{Markup, html};
+
+use super::layout::{Tab, bare, lang_switch, page};
+use super::profile::subtabs;
+use crate::db::security::SecuritySettings;
+use crate::domain::totp;
+use crate::domain::user::{Merchant, User};
+use crate::fragments::flash;
+use crate::fragments::form::{Input, csrf};
+use crate::handlers::Ctx;
+
+/// DOM id of the base32 secret on the enrolment page.
+pub const SECRET_ID: &str = "totp-secret";
+
+fn sign_out(ctx: &Ctx) -> Markup {
+    html! {
+        form class="inline" method="post" action="/logout" {
+            (csrf(ctx))
+            button class="link" { (ctx.t("Se déconnecter", "Sign out")) }
+        }
+    }
+}
+
+fn code_input<'a>(ctx: &'a Ctx, label: &'a str) -> Input<'a> {
+    Input::new("code", label, "")
+        .required()
+        .autocomplete("one-time-code")
+        .hint(ctx.t(
+            "6 chiffres, ou l'un de vos codes de secours.",
+            "6 digits, or one of your recovery codes.",
+        ))
+}
+
+/// The code step of sign-in.
+pub fn code_page(ctx: &Ctx, next: &str, error: Option<&str>) -> Markup {
+    let body = html! {
+        form class="form card" method="post" action="/login/code" {
+            h1 { (ctx.t("Double authentification", "Two-factor authentication")) }
+            @if let Some(e) = error { (flash("err", e)) }
+            p { (ctx.t("Saisissez le code affiché par votre application d'authentification.", "Type the code shown by your authenticator app.")) }
+            (csrf(ctx))
+            input type="hidden" name="next" value=(next);
+            (code_input(ctx, ctx.t("Code", "Code")).render())
+            div class="actions" {
+                button class="primary" type="submit" { (ctx.t("Valider", "Verify")) " »" }
+            }
+        }
+        (sign_out(ctx))
+        nav class="langs" { (lang_switch(ctx)) }
+    };
+    bare(
+        ctx,
+        ctx.t("Double authentification", "Two-factor authentication"),
+        body,
+    )
+}
+
+/// The QR code of `url` as an SVG data URL. The SVG is drawn by the `qrcode` crate
+/// from modules only: no text of ours or the user's goes into its markup.
+fn qr_data_url(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    Some(format!(
+        "data:image/svg+xml;base64,{}",
+        base64(svg.as_bytes())
+    ))
+}
+
+/// `ABCDEFGH…` as `ABCD EFGH …`, easier to type.
+fn in_groups(key: &str) -> String {
+    key.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Enrolment: a start button, or the QR code, the secret and the first-code form.
+pub fn enrol_page(ctx: &Ctx, user: &User, forced: bool, error: Option<&str>) -> Markup {
+    let pending = user.second_factor.as_ref().filter(|f| !f.is_confirmed());
+    let body = html! {
+        section class="card" {
+            h1 { (ctx.t("Activer la double authentification", "Set up two-factor authentication")) }
+            @if forced {
+                (flash("info", ctx.t("La double authentification est obligatoire pour ce compte : activez-la pour continuer.", "Two-factor authentication is required for this account: set it up to go on.")))
+            }
+            @if let Some(e) = error { (flash("err", e)) }
+            @match pending {
+                None => {
+                    p { (ctx.t("Vous aurez besoin d'une application d'authentification (TOTP) sur votre téléphone.", "You will need an authenticator app (TOTP) on your phone.")) }
+                    form method="post" action="/second-factor/start" {
+                        (csrf(ctx))
+                        div class="actions" { button class="primary" type="submit" { (ctx.t("Commencer", "Start")) } }
+                    }
+                }
+                Some(f) => {
+                    p { (ctx.t("1. Scannez ce code QR avec votre application d'authentification :", "1. Scan this QR code with your authenticator app:")) }
+                    @if let Some(src) = totp::otpauth_url(&f.secret, &user.username).and_then(|u| qr_data_url(&u)) {
+                        p { img class="qr" src=(src) width="200" height="200" alt=(ctx.t("Code QR de la double authentification", "Two-factor QR code")); }
+                    }
+                    p { (ctx.t("ou saisissez cette clé à la main :", "or type this key by hand:")) }
+                    code class="secret" id=(SECRET_ID) { (in_groups(&totp::secret_base32(&f.secret))) }
+                    form class="form" method="post" action="/second-factor/confirm" {
+                        (csrf(ctx))
+                        (Input::new("code", ctx.t("2. Code affiché par l'application", "2. Code shown by the app"), "").required().autocomplete("one-time-code").render())
+                        div class="actions" { button class="primary" type="submit" { (ctx.t("Activer", "Turn on")) } }
+                    }
+                }
+            }
+            @if !forced {
+                p { a href="/parameters/profile" { (ctx.t("Retour à mon profil", "Back to my profile")) } }
+            }
+            (sign_out(ctx))
+        }
+    };
+    bare(
+        ctx,
+        ctx.t("Double authentification", "Two-factor authentication"),
+        body,
+    )
+}
+
+/// The recovery codes, shown once right after enrolment.
+pub fn recovery_codes(ctx: &Ctx, codes: &[String]) -> Markup {
+    let body = html! {
+        section class="card" {
+            h1 { (ctx.t("Double authentification activée", "Two-factor authentication is on")) }
+            p { (ctx.t("Voici vos codes de secours : chacun remplace une fois le code de l'application (téléphone perdu). Gardez-les en lieu sûr ; ils ne seront plus jamais affichés.", "Here are your recovery codes: each one replaces the app's code once (lost phone). Keep them somewhere safe; they will never be shown again.")) }
+            ul class="recovery-codes" id="recovery-codes" {
+                @for c in codes { li { code { (c) } } }
+            }
+            p { a class="button primary" href="/" { (ctx.t("Continuer", "Continue")) } }
+        }
+    };
+    bare(ctx, ctx.t("Codes de secours", "Recovery codes"), body)
+}
+
+/// What the profile page shows about the user's second factor.
+pub struct FactorState {
+    pub enrolled: bool,
+    pub required: bool,
+    pub recovery_left: usize,
+}
+
+/// The second-factor card of the profile page.
+pub fn profile_section(ctx: &Ctx, st: &FactorState, error: Option<&str>) -> Markup {
+    html! {
+        section class="card" id="second-factor" {
+            h2 { (ctx.t("Double authentification", "Two-factor authentication")) }
+            @if let Some(e) = error { (flash("err", e)) }
+            @if st.enrolled {
+                p { (ctx.t("Activée. Codes de secours restants : ", "On. Recovery codes left: ")) (st.recovery_left) }
+                @if st.required {
+                    p class="small muted" { (ctx.t("Obligatoire pour ce compte : elle ne peut pas être désactivée. Un administrateur peut la réinitialiser.", "Required for this account: it cannot be turned off. An admin can reset it.")) }
+                } @else {
+                    form class="form" method="post" action="/parameters/profile/second-factor/disable" {
+                        (csrf(ctx))
+                        (Input::new("current", ctx.t("Mot de passe actuel", "Current password"), "").kind("password").required().autocomplete("current-password").render())
+                        (code_input(ctx, ctx.t("Code", "Code")).render())
+                        div class="actions" { button class="danger" type="submit" { (ctx.t("Désactiver", "Turn off")) } }
+                    }
+                }
+            } @else {
+                p { (ctx.t("Non activée : protégez votre compte avec un code à usage unique de votre téléphone.", "Off: protect your account with a one-time code from your phone.")) }
+                p { a class="button" href="/second-factor" { (ctx.t("Activer", "Turn on")) } }
+            }
+        }
+    }
+}
+
+/// Parameters › Security.
+pub fn security(
+    ctx: &Ctx,
+    s: &SecuritySettings,
+    age_input: &str,
+    merchants: &[Merchant],
+    done: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
+    let title = ctx.t("Sécurité", "Security");
+    let body = html! {
+        h1 { (title) }
+        @if let Some(d) = done { (flash("ok", d)) }
+        form class="form card" method="post" action="/parameters/security" {
+            (csrf(ctx))
+            (Input::new("password_max_age_days", ctx.t("Âge maximal des mots de passe (jours)", "Password maximum age (days)"), age_input)
+                .required()
+                .hint(ctx.t("Pour le personnel sans double authentification : au-delà, le mot de passe doit être changé à la connexion (PCI DSS 8.3.9, 90 jours).", "For staff without two-factor authentication: past it, the password must be changed at sign-in (PCI DSS 8.3.9, 90 days)."))
+                .error(error)
+                .render())
+            fieldset {
+                legend { (ctx.t("Double authentification obligatoire pour les utilisateurs de :", "Two-factor authentication required for the users of:")) }
+                p class="small muted" { (ctx.t("Elle est toujours obligatoire pour les administrateurs.", "It is always required for admins.")) }
+                @for m in merchants {
+                    label {
+                        input type="checkbox" name="second_factor" value=(m.id) checked[s.second_factor_merchants.contains(&m.id)];
+                        " " (m.name)
+                    }
+                    br;
+                }
+            }
+            div class="actions" { button class="primary" type="submit" { (ctx.t("Enregistrer", "Save")) } }
+        }
+    };
+    page(
+        ctx,
+        title,
+        Tab::Parameters,
+        Some(subtabs(ctx, "/parameters/security")),
+        body,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_pads_like_the_rfc() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}
