@@ -17,6 +17,9 @@ pub const DEFAULT_VALIDITY_DAYS: u32 = 2;
 pub const MAX_VALIDITY_DAYS: u32 = 30;
 /// Refused attempts on one request before the next one answers 585 (configurable).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// Attempts of any outcome (refusals, abandoned challenges 098, silent banks 910/999)
+/// on one request before it is blocked like a 585 (L9): a link cannot be looped.
+pub const MAX_TOTAL_ATTEMPTS: usize = 10;
 
 /// Where a payment request stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -109,6 +112,18 @@ impl PaymentRequest {
     pub fn record_refusal(&mut self, max_attempts: u32) {
         self.refused_attempts += 1;
         if self.refused_attempts >= max_attempts.max(1) {
+            self.blocked = true;
+        }
+    }
+
+    /// Counts an attempt that did not pay, already pushed to `attempts`: a refusal
+    /// (`counts`) towards `max_attempts`, and every attempt towards
+    /// [`MAX_TOTAL_ATTEMPTS`]. Either limit blocks the request.
+    pub fn record_unpaid(&mut self, counts: bool, max_attempts: u32) {
+        if counts {
+            self.record_refusal(max_attempts);
+        }
+        if self.attempts.len() >= MAX_TOTAL_ATTEMPTS {
             self.blocked = true;
         }
     }
@@ -521,6 +536,24 @@ mod tests {
         assert_eq!(req.status(now), RequestStatus::Paid);
         req.cancelled = Some((0, "u".into()));
         assert_eq!(req.status(now), RequestStatus::Cancelled);
+    }
+
+    #[test]
+    fn ten_attempts_of_any_outcome_block_a_request() {
+        let now = datetime!(2026-06-01 10:00 UTC);
+        let mut req = form()
+            .parse(now.date())
+            .unwrap()
+            .into_request(1, 1, "u", "t".into(), now);
+        for i in 1..MAX_TOTAL_ATTEMPTS {
+            req.attempts.push(i as u64);
+            req.record_unpaid(false, 3);
+            assert_eq!(req.status(now), RequestStatus::Waiting, "{i}");
+        }
+        req.attempts.push(99);
+        req.record_unpaid(false, 3);
+        assert_eq!(req.status(now), RequestStatus::Blocked);
+        assert_eq!(req.refused_attempts, 0);
     }
 
     #[test]

@@ -84,8 +84,8 @@ impl Gateway {
             req.paid_tx = Some(sale.id);
             let mut mail = crate::mail::receipt(&req, sale, merchant.as_ref(), now);
             req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
-        } else if a.counts {
-            req.record_refusal(self.max_attempts);
+        } else {
+            req.record_unpaid(a.counts, self.max_attempts);
         }
         payments::update(&wtx, &req)?;
         wtx.commit()?;
