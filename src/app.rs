@@ -113,13 +113,14 @@ pub struct App {
 impl App {
     /// Opens the data file and prepares the state. Blocking.
     pub fn build(config: Config, clock: Arc<dyn Clock>) -> Result<App, crate::db::Error> {
-        let db = Db::open(&config.data)?;
+        let key_file = crate::keys::resolve(&config.data, config.key_file.as_deref());
+        let db = Db::open_keyed(&config.data, &key_file, crate::db::CACHE_BYTES)?;
         App::with_db(db, config, clock)
     }
 
     /// The application on an already open data file.
     pub fn with_db(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<App, crate::db::Error> {
-        let csrf_key = db.secret("csrf_key")?;
+        let csrf_key = db.keys().csrf_key;
         let acquirer: Arc<dyn crate::acquirer::Acquirer> =
             Arc::new(crate::acquirer::Simulator::default());
         let gateway = Gateway::new(

@@ -30,9 +30,12 @@ impl Gateway {
     pub(super) fn record(&self, req: &PaymentRequest, a: Attempt) -> db::Result<u64> {
         let merchant = self.db.merchant(Scope::Admin, req.merchant_id)?;
         let now = self.now().unix_timestamp();
-        let stored = a
-            .card
-            .stored(&self.card_key, a.info.country, a.authenticated);
+        let stored = a.card.stored(
+            self.card_key.0,
+            &self.card_key.1,
+            a.info.country,
+            a.authenticated,
+        );
         let cx = AttemptContext {
             request: req,
             card: stored,

@@ -2,12 +2,18 @@
 //! echoed, the storage-token key stays out of the data file, link tokens are kept
 //! only as hashes, attempts per link are capped, rebills are bounded.
 
-use guichet::db::Scope;
+use std::collections::HashSet;
+
+use guichet::db::{Db, Scope, transactions};
+use guichet::domain::card::{Pan, luhn_valid, rekey_token, token_fingerprint, token_key_id};
 use guichet::domain::codes::ResultCode;
+use guichet::domain::money::{Amount, Currency};
 use guichet::domain::payment::MAX_TOTAL_ATTEMPTS;
+use guichet::domain::transaction::{Operation, StoredCard, Transaction};
+use guichet::keys::Keys;
 use reqwest::StatusCode;
 
-use crate::payments::{new_request, shop, submit_card};
+use crate::payments::{new_request, pay, shop, submit_card};
 use crate::support::{field_in, spawn_app};
 
 #[tokio::test]
@@ -98,4 +104,239 @@ async fn ten_abandoned_challenges_block_the_link_and_the_eleventh_attempt_never_
     let tx = app.db.transaction(Scope::Admin, tx_id).unwrap().unwrap();
     assert_eq!(tx.code, ResultCode::TOO_MANY_ATTEMPTS);
     assert_eq!(app.gateway.acquirer.payments_sent(), 0, "no bank call");
+}
+
+/// The attacker of A9: with the data file alone, rebuild the card number behind a
+/// stored token by trying every Luhn-valid middle of BIN + last 4 under `key`.
+fn recover_pan(card: &StoredCard, key: &[u8]) -> Option<String> {
+    let id = token_key_id(&card.token);
+    let middle = usize::from(card.pan_len) - 10;
+    assert_eq!(middle, 6, "the search is bounded to 16-digit cards");
+    (0..1_000_000u32)
+        .map(|m| format!("{}{m:06}{}", card.bin, card.last4))
+        .filter(|pan| luhn_valid(pan))
+        .find(|pan| Pan::parse(pan).unwrap().storage_token(id, key) == card.token)
+}
+
+#[tokio::test]
+async fn a_stolen_data_file_gives_no_card_number_even_to_a_key_search_of_every_byte() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let cards = ["4111111111111111", "4000000000000002", "4000000000009995"];
+    for number in cards {
+        let (_, token) = new_request(&c, m, &[]).await;
+        pay(&app.client(), &token, number, "").await;
+    }
+    let stored: Vec<(String, StoredCard)> = app
+        .db
+        .latest_transactions(Scope::Admin, 100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|t| t.card)
+        .filter(|c| !c.token.is_empty())
+        .map(|c| {
+            let pan = cards
+                .iter()
+                .find(|n| n.starts_with(&c.bin) && n.ends_with(&c.last4))
+                .unwrap();
+            (pan.to_string(), c)
+        })
+        .collect();
+    assert_eq!(stored.len(), 2 * cards.len(), "two rows per attempt");
+
+    // The control: handed the real key, the search finds each number, so the test can fail.
+    let key = app.db.keys().active_card_key().unwrap().key;
+    for (pan, card) in stored.iter().step_by(2) {
+        assert_eq!(recover_pan(card, &key).as_deref(), Some(pan.as_str()));
+    }
+
+    let data = std::fs::read(app.db.key_file().with_extension("redb")).unwrap();
+    assert!(data.len() > 4096);
+    // The former places of the secrets are empty.
+    for name in ["secret_key", "csrf_key"] {
+        let rtx = app.db.begin_read().unwrap();
+        let meta = rtx.open_table(guichet::db::tables::META).unwrap();
+        assert!(meta.get(name).unwrap().is_none(), "{name} in META");
+    }
+    // Every 32-byte window of the file as a key. A window that is the key gives the
+    // token for the true number (that is what a full search would find); checking the
+    // true number under each window bounds the work without weakening the test.
+    let windows: HashSet<&[u8]> = data.windows(32).collect();
+    for window in windows {
+        for (pan, card) in &stored {
+            let id = token_key_id(&card.token);
+            assert_ne!(
+                Pan::parse(pan).unwrap().storage_token(id, window),
+                card.token,
+                "the card key is in the data file"
+            );
+        }
+    }
+    assert!(
+        !data.windows(32).any(|w| w == key),
+        "the key bytes are not in the data file"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_file_and_its_directory_are_private_and_the_key_file_is_beside_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data/guichet.redb");
+    let db = Db::open(&data).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(db.key_file(), dir.path().join("data/guichet.keys"));
+    assert_eq!(mode(&dir.path().join("data")), 0o700);
+    assert_eq!(mode(&data), 0o600);
+    assert_eq!(mode(db.key_file()), 0o600);
+    drop(db);
+    // A data file left readable by others is narrowed at the next start.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(Db::open(&data).unwrap());
+    assert_eq!(mode(&data), 0o600);
+}
+
+fn guichet(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .args(args)
+        .env_remove("GUICHET_KEY_FILE")
+        .env_remove("CREDENTIALS_DIRECTORY")
+        .env_remove("GUICHET_DATA")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_data_file_without_its_key_file_or_with_another_one_does_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("g.redb");
+    let keys = dir.path().join("g.keys");
+    drop(Db::open(&data).unwrap());
+    let kept = dir.path().join("kept.keys");
+    std::fs::rename(&keys, &kept).unwrap();
+    let d = data.to_str().unwrap();
+
+    let out = guichet(&["check", "--data", d]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("key file") && err.contains("missing"), "{err}");
+    assert!(
+        !keys.exists(),
+        "no new key file is made for an existing data file"
+    );
+
+    std::fs::write(&keys, Keys::generate(1, 0).to_text()).unwrap();
+    let out = guichet(&["check", "--data", d]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not belong"), "{err}");
+
+    let out = guichet(&["check", "--data", d, "--key-file", kept.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn rotating_the_card_key_rekeys_every_token_and_drops_the_old_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("g.redb");
+    let key_file = dir.path().join("elsewhere/card.keys");
+    let pan = Pan::parse("4111111111111111").unwrap();
+    let (old_key, old_token) = {
+        let db = Db::open_keyed(&data, &key_file, guichet::db::CACHE_BYTES).unwrap();
+        let k = db.keys().active_card_key().unwrap().clone();
+        let token = pan.storage_token(k.id, &k.key);
+        let mut rows: Vec<Transaction> = (0..3)
+            .map(|i| {
+                let mut t = sample_tx(i);
+                t.card.as_mut().unwrap().token = token.clone();
+                t
+            })
+            .collect();
+        let wtx = db.begin_write().unwrap();
+        transactions::insert_many(&wtx, &mut rows).unwrap();
+        wtx.commit().unwrap();
+        (k, token)
+    };
+    let out = guichet(&[
+        "admin",
+        "--data",
+        data.to_str().unwrap(),
+        "--key-file",
+        key_file.to_str().unwrap(),
+        "rotate-card-key",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys = guichet::keys::load(&key_file).unwrap().unwrap();
+    assert_eq!(keys.card_keys.len(), 1, "the old key is dropped");
+    let new = keys.active_card_key().unwrap().clone();
+    assert_eq!(new.id, old_key.id + 1);
+    assert_ne!(new.key, old_key.key);
+    let db = Db::open_keyed(&data, &key_file, guichet::db::CACHE_BYTES).unwrap();
+    let rows = db.latest_transactions(Scope::Admin, 10).unwrap();
+    assert_eq!(rows.len(), 3);
+    for t in &rows {
+        let token = &t.card.as_ref().unwrap().token;
+        assert_eq!(token, &rekey_token(&old_token, new.id, &new.key));
+        assert_eq!(token_key_id(token), new.id);
+    }
+    let audit = db.audit(Scope::Admin, 10).unwrap();
+    assert_eq!(audit[0].action, "card_key.rotate");
+    assert_eq!(audit[0].actor, "cli");
+}
+
+#[tokio::test]
+async fn the_back_office_says_a_card_is_stored_without_showing_its_token() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (id, token) = new_request(&c, m, &[]).await;
+    pay(&app.client(), &token, "4111111111111111", "").await;
+    let req = app.db.payment_request(Scope::Admin, id).unwrap().unwrap();
+    let tx = app
+        .db
+        .transaction(Scope::Admin, req.paid_tx.unwrap())
+        .unwrap()
+        .unwrap();
+    let stored = tx.card.unwrap().token;
+    let (status, page) = c.page(&format!("/transactions/{}", tx.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("enregistrée"), "{page}");
+    assert!(page.contains(&token_fingerprint(&stored)));
+    assert!(!page.contains(&stored), "the token is not shown");
+}
+
+/// An accepted sale with a stored Visa card, `i` seconds into 2026-06-01.
+fn sample_tx(i: i64) -> Transaction {
+    Transaction {
+        id: 0,
+        at: 1_780_300_800 + i,
+        merchant_id: 1,
+        operation: Operation::Sale,
+        amount: Amount::from_minor(10_000).unwrap(),
+        currency: Currency::Mad,
+        code: ResultCode::ACCEPTED,
+        card: Some(StoredCard {
+            bin: "411111".into(),
+            last4: "1111".into(),
+            pan_len: 16,
+            token: String::new(),
+            ..StoredCard::default()
+        }),
+        initiator: Default::default(),
+        sale: Default::default(),
+        buyer: Default::default(),
+        shipping: Default::default(),
+        affiliation: Default::default(),
+        test: false,
+        parent_id: None,
+        statement_descriptor: String::new(),
+    }
 }
