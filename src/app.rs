@@ -66,6 +66,10 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             "/parameters/merchants/:id",
             get(merchants::merchant_edit).post(merchants::merchant_update),
         )
+        .at(
+            "/parameters/merchants/:id/rebill",
+            get(merchants::rebill_policy_edit).post(merchants::rebill_policy_update),
+        )
         .at("/parameters/users", get(users::users_list))
         .at(
             "/parameters/users/new",

@@ -193,8 +193,16 @@ pub(crate) fn finish_rotation(
         }
     }
     keys.drop_old_card_keys();
-    // The data file forgets the old keys first, then the key file drops them.
+    // The data file forgets the old keys first, then the key file drops them. The
+    // rebill counts per token (M6) follow their tokens.
     let wtx = db.begin_write()?;
+    super::rebills::rekey_counts(&wtx, &|t: &str| {
+        if token_key_id(t) == active.id {
+            t.to_string()
+        } else {
+            rekey_token(t, active.id, &active.key)
+        }
+    })?;
     wtx.open_table(META)?
         .insert(KEY_CHECKS, keys.checks().as_bytes())?;
     wtx.commit()?;

@@ -11,6 +11,7 @@ pub mod notes;
 pub mod outbox;
 pub mod payments;
 pub mod query;
+pub mod rebills;
 pub mod sessions;
 pub mod tables;
 pub mod transactions;

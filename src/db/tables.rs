@@ -55,6 +55,13 @@ pub const OP_KEY_TO_TX_ID: TableDefinition<&str, u64> = TableDefinition::new("op
 pub const MAIL_ID_TO_MAIL: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 pub const MAIL_DUE_AT_ID: TableDefinition<(i64, u64), ()> = TableDefinition::new("outbox_due");
 
+/// A merchant's rebill limits (M6: `RebillPolicy`), set by an admin; none = defaults.
+pub const MERCHANT_ID_TO_REBILL_POLICY: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("rebill_policies");
+/// (stored card token, UTC day) → rebills sent that day (M6), written with each rebill.
+pub const TOKEN_DAY_TO_REBILLS: TableDefinition<(&str, i32), u32> =
+    TableDefinition::new("rebills_per_day");
+
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 /// Opens each table once so read transactions never meet a missing table.
@@ -81,5 +88,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(MAIL_ID_TO_MAIL)?;
     wtx.open_table(OP_KEY_TO_TX_ID)?;
     wtx.open_table(MAIL_DUE_AT_ID)?;
+    wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?;
+    wtx.open_table(TOKEN_DAY_TO_REBILLS)?;
     Ok(())
 }

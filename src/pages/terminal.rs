@@ -414,7 +414,7 @@ pub fn mails_table(ctx: &Ctx, mails: &[Mail]) -> Markup {
                     td class="nowrap" { (datetime(m.created_at)) }
                     td { (mail_kind(ctx, m.kind)) }
                     td { (m.to) }
-                    td { a href={"/payment-requests/" (m.request_id)} { (m.subject) } }
+                    td { @if m.request_id == 0 { (m.subject) } @else { a href={"/payment-requests/" (m.request_id)} { (m.subject) } } }
                     td { (mail_state(ctx, m)) }
                     td class="num" { (m.attempts.len()) }
                     td { @if let Some(a) = m.attempts.last() {
@@ -475,7 +475,7 @@ pub fn outbox_page(
             @if mails.iter().any(|m| !m.attempts.is_empty()) { details class="small" {
                 summary { (ctx.t("Détail des essais", "Attempt details")) }
                 @for m in mails { @if !m.attempts.is_empty() {
-                    p { strong { "N° " (m.id) } " · " a href={"/payment-requests/" (m.request_id)} { (ctx.t("demande", "request")) " " (m.request_id) } }
+                    p { strong { "N° " (m.id) } @if m.request_id != 0 { " · " a href={"/payment-requests/" (m.request_id)} { (ctx.t("demande", "request")) " " (m.request_id) } } }
                     ul { @for a in &m.attempts {
                         li { (datetime(a.at)) " · " @match &a.error { None => (ctx.t("accepté par le serveur", "accepted by the server")), Some(e) => (e) } }
                     } }
