@@ -48,6 +48,10 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             post(terminal::request_resend),
         )
         .at(
+            "/payment-requests/:id/new-link",
+            post(terminal::request_new_link),
+        )
+        .at(
             "/payment-requests/:id/cancel",
             get(terminal::request_cancel_confirm).post(terminal::request_cancel),
         )

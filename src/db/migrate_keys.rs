@@ -3,6 +3,9 @@
 //! stored token re-keyed under a fresh key, the old one dropped) and the CSRF key
 //! replaced, because the old key bytes may linger in free pages of the data file.
 //!
+//! Payment links (L8) in the same step: request records keep the hash of their
+//! link's secret instead of the secret, and sent emails lose their link.
+//!
 //! Also the rotation itself (`guichet admin rotate-card-key`): a new card key, every
 //! token re-keyed as HMAC(new key, old token) in batches, the old key dropped.
 //!
@@ -14,9 +17,11 @@ use std::path::Path;
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 
-use super::tables::{META, TX_ID_TO_TX};
+use super::outbox::{Mail, MailKind, MailState};
+use super::tables::{MAIL_ID_TO_MAIL, META, REQUEST_ID_TO_REQUEST, TX_ID_TO_TX};
 use super::{Error, KEY_CHECKS, Result, SCHEMA_VERSION, codec, tables};
 use crate::domain::card::{rekey_token, token_key_id};
+use crate::domain::payment::{PaymentRequest, link_hash, redact_payment_links};
 use crate::domain::transaction::Transaction;
 use crate::keys::{self, CardKey, Keys, random_key};
 
@@ -95,6 +100,7 @@ pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> 
         }
     };
     let wtx = db.begin_write()?;
+    hash_link_tokens(&wtx)?;
     wtx.open_table(META)?
         .insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
     tables::create_all(&wtx)?;
@@ -106,6 +112,42 @@ pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> 
         "migrated the data file to schema {SCHEMA_VERSION}: its keys now live in the key file and the card key was rotated"
     );
     Ok(keys)
+}
+
+/// L8, in the same step: schema 1 kept each payment link's secret in clear in its
+/// request record, where schema 2 keeps its SHA-256 (same place, same type). The
+/// index already holds that hash, so links sent before keep working. Emails already
+/// sent or given up lose their link; those still waiting keep it.
+fn hash_link_tokens(wtx: &redb::WriteTransaction) -> Result<()> {
+    let mut t = wtx.open_table(REQUEST_ID_TO_REQUEST)?;
+    let mut changed = Vec::new();
+    for row in t.iter()? {
+        let (k, v) = row?;
+        let mut req: PaymentRequest = codec::decode("payment_requests", v.value())?;
+        // A schema-1 secret is 32 hex digits; a hash is 64.
+        if req.link_hash.len() == 32 {
+            req.link_hash = link_hash(&req.link_hash);
+            changed.push((k.value(), codec::encode(&req)));
+        }
+    }
+    for (id, bytes) in changed {
+        t.insert(id, bytes.as_slice())?;
+    }
+    let mut mails = wtx.open_table(MAIL_ID_TO_MAIL)?;
+    let mut changed = Vec::new();
+    for row in mails.iter()? {
+        let (k, v) = row?;
+        let mut mail: Mail = codec::decode("outbox", v.value())?;
+        if mail.kind == MailKind::PaymentLink && mail.state != MailState::Pending {
+            mail.text = redact_payment_links(&mail.text);
+            mail.html = redact_payment_links(&mail.html);
+            changed.push((k.value(), codec::encode(&mail)));
+        }
+    }
+    for (id, bytes) in changed {
+        mails.insert(id, bytes.as_slice())?;
+    }
+    Ok(())
 }
 
 /// Adds a card key (active at once), re-keys every token to it and drops the old

@@ -73,7 +73,7 @@ pub fn payment_link(
     let lang = req.lang;
     let shop = merchant_name(merchant);
     let amount = format_amount(req.amount, req.currency, lang);
-    let link = req.link(base_url);
+    let link = req.link(base_url).unwrap_or_default();
     let until = datetime(req.expires_at);
     let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
     let subject = match lang {

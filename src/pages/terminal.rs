@@ -275,7 +275,8 @@ pub struct RequestView {
     pub merchant: Option<Merchant>,
     pub mails: Vec<Mail>,
     pub attempts: Vec<Transaction>,
-    pub link: String,
+    /// The link, only in the answer that made it (its secret is not kept).
+    pub link: Option<String>,
 }
 
 /// One payment request with its link, emails and attempts.
@@ -352,15 +353,25 @@ pub fn request_page(ctx: &Ctx, v: &RequestView, notice: Option<Markup>) -> Marku
         @if let Some(n) = notice { (n) }
         section class="card link-box" {
             h2 { (ctx.t("Lien de paiement", "Payment link")) }
-            div class="field" {
-                label for="f-link" { (ctx.t("À copier et transmettre au client", "Copy it and pass it to the customer")) }
-                input id="f-link" type="text" readonly value=(v.link) class="mono";
+            @if let Some(link) = &v.link {
+                div class="field" {
+                    label for="f-link" { (ctx.t("À copier et transmettre au client maintenant : il ne sera plus affiché", "Copy it and pass it to the customer now: it will not be shown again")) }
+                    input id="f-link" type="text" readonly value=(link) class="mono";
+                }
+            } @else {
+                p class="muted" { (ctx.t(
+                    "Le lien n'est affiché qu'une fois, à sa création : il ne peut pas être affiché à nouveau. Un nouveau lien remplace l'ancien, qui ne permet alors plus de payer.",
+                    "The link is shown only once, when it is made: it cannot be shown again. A new link replaces the old one, which then can no longer be used to pay.")) }
             }
             @if can_act && status == RequestStatus::Waiting {
                 div class="actions" {
                     form class="inline" method="post" action={"/payment-requests/" (r.id) "/resend"} {
                         (csrf(ctx))
-                        button type="submit" { (ctx.t("Renvoyer l'email", "Resend the email")) }
+                        button type="submit" { (ctx.t("Envoyer un nouveau lien par email", "Email a new link")) }
+                    }
+                    form class="inline" method="post" action={"/payment-requests/" (r.id) "/new-link"} {
+                        (csrf(ctx))
+                        button type="submit" { (ctx.t("Nouveau lien", "New link")) }
                     }
                     a class="button" href={"/payment-requests/" (r.id) "/cancel"} { (ctx.t("Annuler la demande", "Cancel the request")) }
                 }

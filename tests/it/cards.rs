@@ -9,7 +9,7 @@ use guichet::domain::card::{Pan, luhn_valid, rekey_token, token_fingerprint, tok
 use guichet::domain::codes::ResultCode;
 use guichet::domain::money::{Amount, Currency};
 use guichet::domain::operation_rules::RebillPolicy;
-use guichet::domain::payment::MAX_TOTAL_ATTEMPTS;
+use guichet::domain::payment::{MAX_TOTAL_ATTEMPTS, link_hash};
 use guichet::domain::transaction::{Operation, StoredCard, Transaction};
 use guichet::keys::Keys;
 use reqwest::StatusCode;
@@ -510,4 +510,102 @@ async fn the_customer_gets_a_receipt_for_every_rebill() {
     assert!(mail.text.contains("12,50"), "{}", mail.text);
     assert!(mail.text.contains(&rebills(&app, sale)[0].id.to_string()));
     assert!(!mail.text.contains("4111111111111111"));
+}
+
+#[tokio::test]
+async fn a_payment_link_is_shown_once_and_stored_only_as_its_hash() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (id, token) = new_request(&c, m, &[]).await;
+    assert_eq!(token.len(), 32);
+    let req = app.db.payment_request(Scope::Admin, id).unwrap().unwrap();
+    assert_eq!(req.link_hash, link_hash(&token));
+    assert!(req.token.is_empty(), "read back, a request has no secret");
+    let data = std::fs::read(app.db.key_file().with_extension("redb")).unwrap();
+    assert!(
+        !data.windows(32).any(|w| w == token.as_bytes()),
+        "the link's secret is not in the data file"
+    );
+    let (status, page) = c.page(&format!("/payment-requests/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains(&token) && !page.contains("/payment/"));
+    assert!(
+        page.contains("ne peut pas être affiché à nouveau"),
+        "{page}"
+    );
+    assert!(page.contains("Nouveau lien"));
+    pay(&app.client(), &token, "4111111111111111", "").await;
+    let req = app.db.payment_request(Scope::Admin, id).unwrap().unwrap();
+    assert!(req.paid_tx.is_some(), "the link works");
+}
+
+#[tokio::test]
+async fn a_new_link_replaces_the_old_one_which_stops_working() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (id, old) = new_request(&c, m, &[]).await;
+    let r = c
+        .post(&format!("/payment-requests/{id}/new-link"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Le lien précédent ne permet plus de payer."),
+        "{page}"
+    );
+    let new = crate::payments::token_in_link(&page);
+    assert_ne!(new, old);
+    let customer = app.client();
+    let (status, _) = customer.page(&format!("/payment/{old}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the old link is dead");
+    let (status, _) = customer.page(&format!("/payment/{new}")).await;
+    assert_eq!(status, StatusCode::OK);
+    // Nobody without the virtual terminal permission may do it.
+    app.merchant_user(
+        "atlas.viewer",
+        m,
+        guichet::domain::user::Permissions {
+            view: true,
+            ..Default::default()
+        },
+    );
+    let v = app.signed_in("atlas.viewer").await;
+    let r = v
+        .post(&format!("/payment-requests/{id}/new-link"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (status, _) = customer.page(&format!("/payment/{new}")).await;
+    assert_eq!(status, StatusCode::OK, "still the current link");
+}
+
+#[tokio::test]
+async fn a_sent_link_email_keeps_no_usable_link_in_the_outbox() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (id, _) = new_request(&c, m, &[("action", "send")]).await;
+    let mail_id = app
+        .db
+        .payment_request(Scope::Admin, id)
+        .unwrap()
+        .unwrap()
+        .emails[0];
+    let waiting = app.db.mail(mail_id).unwrap().unwrap();
+    let token = crate::payments::token_in_link(&waiting.text);
+    assert!(
+        waiting.html.contains(&token),
+        "a waiting email keeps its link"
+    );
+    app.db
+        .record_mail_attempt(
+            mail_id,
+            guichet::db::outbox::MailAttempt { at: 0, error: None },
+            None,
+        )
+        .unwrap();
+    let sent = app.db.mail(mail_id).unwrap().unwrap();
+    assert!(!sent.text.contains(&token) && !sent.html.contains(&token));
+    assert!(sent.text.contains("/payment/…"), "{}", sent.text);
+    // Redacting the email did not kill the link itself.
+    let (status, _) = app.client().page(&format!("/payment/{token}")).await;
+    assert_eq!(status, StatusCode::OK);
 }
