@@ -609,3 +609,99 @@ async fn a_sent_link_email_keeps_no_usable_link_in_the_outbox() {
     let (status, _) = app.client().page(&format!("/payment/{token}")).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Link tokens of the four requests in `tests/fixtures/v1-payments.redb`: 1 paid with
+/// 4111 1111 1111 1111, 2 refused twice (4000 0000 0000 0002, 4000 0000 0000 9995),
+/// 3 refused by the 3-D Secure rule (4012 8888 8888 1881), 4 still waiting.
+/// The file was made by `tests/fixtures/make-v1-payments.sh`: the schema-1 binary
+/// (main before this change) served a fresh data file and was driven over HTTP with
+/// curl (first admin, a merchant, four "send the link" requests, payments on the
+/// payment page), so the tokens are HMACs under the old `secret_key` kept in META.
+const V1_LINKS: [&str; 4] = [
+    "3132cfef2f445e4f72c3569b7b41e65b",
+    "dc8b0fc1aec395ec3159d161b2dbde1b",
+    "debd3b96236e85d5d31dfb2bcd0dfc32",
+    "b0aa1998504d9cd97e29adb4f7616657",
+];
+
+#[test]
+fn a_schema_1_file_with_real_payments_is_migrated_and_then_reveals_no_card_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("v1-payments.redb");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-payments.redb"),
+        &data,
+    )
+    .unwrap();
+    let old_secret: [u8; 32] = {
+        let raw = redb::Database::open(&data).unwrap();
+        let rtx = redb::ReadableDatabase::begin_read(&raw).unwrap();
+        let meta = rtx.open_table(guichet::db::tables::META).unwrap();
+        meta.get("secret_key")
+            .unwrap()
+            .unwrap()
+            .value()
+            .try_into()
+            .unwrap()
+    };
+
+    let db = Db::open(&data).unwrap();
+    let key = db.keys().active_card_key().unwrap().clone();
+    assert_eq!((key.id, db.keys().card_keys.len()), (2, 1));
+    let cards = [
+        "4111111111111111",
+        "4000000000000002",
+        "4000000000009995",
+        "4012888888881881",
+    ];
+    let stored: Vec<(String, StoredCard)> = db
+        .latest_transactions(Scope::Admin, 100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|t| t.card)
+        .map(|c| {
+            let pan = cards
+                .iter()
+                .find(|n| n.starts_with(&c.bin) && n.ends_with(&c.last4))
+                .unwrap();
+            (pan.to_string(), c)
+        })
+        .collect();
+    assert_eq!(stored.len(), 8, "four attempts, two rows each");
+    for (pan, card) in &stored {
+        let pan = Pan::parse(pan).unwrap();
+        assert_eq!(token_key_id(&card.token), 2);
+        // The chain is intact (so the test sees a token that was not re-keyed)…
+        assert_eq!(
+            card.token,
+            rekey_token(&pan.storage_token(1, &old_secret), 2, &key.key)
+        );
+    }
+    // …and the old key, which may linger in free pages, opens nothing.
+    assert_eq!(recover_pan(&stored[0].1, &old_secret), None);
+    // Every 32-byte window of the migrated file as the key: nothing.
+    let bytes = std::fs::read(&data).unwrap();
+    let windows: HashSet<&[u8]> = bytes.windows(32).collect();
+    for w in windows {
+        for (pan, card) in &stored {
+            assert_ne!(Pan::parse(pan).unwrap().storage_token(2, w), card.token);
+        }
+    }
+
+    // L8: links sent before keep working, looked up by their hash; the records hold no secret.
+    for (i, token) in V1_LINKS.iter().enumerate() {
+        let req = db.payment_request_by_token(token).unwrap().unwrap();
+        assert_eq!(req.id, i as u64 + 1);
+        assert_eq!(req.link_hash, link_hash(token));
+        let again = db.payment_request(Scope::Admin, req.id).unwrap().unwrap();
+        assert!(again.token.is_empty());
+    }
+    drop(db);
+    // The data file was narrowed to 0600 on the way.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
