@@ -43,6 +43,10 @@ fn meta_key(wtx: &redb::WriteTransaction, name: &str) -> Result<Option<[u8; 32]>
 /// Migrates the keys of a schema-1 data file and sets the schema version to 2.
 /// Returns the keys, already rotated.
 pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> {
+    tracing::info!(
+        key_file = %key_file.display(),
+        "schema 1 data file: moving its keys to the key file and re-keying every stored card token"
+    );
     let wtx = db.begin_write()?;
     let secret = meta_key(&wtx, "secret_key")?;
     let csrf = meta_key(&wtx, "csrf_key")?;

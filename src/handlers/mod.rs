@@ -119,7 +119,9 @@ impl Ctx {
     /// Logs the cause with an id and answers a page that shows only the id.
     pub fn internal(&self, err: &dyn std::fmt::Display) -> poem::Error {
         let id = crate::db::sessions::new_token()[..12].to_string();
-        tracing::error!(error_id = %id, path = %self.path, "internal error: {err}");
+        // A payment link's secret never reaches the log (L8).
+        let path = crate::domain::payment::redact_payment_links(&self.path);
+        tracing::error!(error_id = %id, path = %path, "internal error: {err}");
         let body = crate::pages::error::page(self, StatusCode::INTERNAL_SERVER_ERROR, &id);
         poem::Error::from_response(
             body.with_status(StatusCode::INTERNAL_SERVER_ERROR)
