@@ -103,13 +103,21 @@ pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> 
             keys
         }
     };
+    // Key 2 (and a new CSRF key) reach the key file, then, in one transaction, the
+    // data file learns them, drops its link secrets and becomes schema 2. A crash
+    // after that leaves two card keys in the key file: the next open finishes the
+    // rotation (see `Db::open_keyed`), so key 1 never stays in use.
+    add_key(key_file, &mut keys, now, true)?;
     let wtx = db.begin_write()?;
     hash_link_tokens(&wtx)?;
-    wtx.open_table(META)?
-        .insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
+    {
+        let mut meta = wtx.open_table(META)?;
+        meta.insert(KEY_CHECKS, keys.checks().as_bytes())?;
+        meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
+    }
     tables::create_all(&wtx)?;
     wtx.commit()?;
-    let n = rotate(db, key_file, &mut keys, now, true, &mut |_, _| {})?;
+    let n = finish_rotation(db, key_file, &mut keys, &mut |_, _| {})?;
     tracing::info!(
         key_file = %key_file.display(),
         tokens = n,
@@ -165,17 +173,23 @@ pub(crate) fn rotate(
     new_csrf: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<u64> {
-    keys.add_card_key(now);
-    if new_csrf {
-        keys.csrf_key = random_key();
-    }
-    // The key file first: the data file never names a key the file lacks.
-    keys::save(key_file, keys)?;
+    add_key(key_file, keys, now, new_csrf)?;
     let wtx = db.begin_write()?;
     wtx.open_table(META)?
         .insert(KEY_CHECKS, keys.checks().as_bytes())?;
     wtx.commit()?;
     finish_rotation(db, key_file, keys, progress)
+}
+
+/// Adds a card key (active at once), and a new CSRF key with `new_csrf`, to the key
+/// file. The key file first: the data file never names a key the file lacks.
+fn add_key(key_file: &Path, keys: &mut Keys, now: i64, new_csrf: bool) -> Result<()> {
+    keys.add_card_key(now);
+    if new_csrf {
+        keys.csrf_key = random_key();
+    }
+    keys::save(key_file, keys)?;
+    Ok(())
 }
 
 /// Re-keys every token not under the active key, then drops the other keys from
@@ -364,6 +378,7 @@ mod tests {
             let db = Db::open(&path).unwrap();
             let wtx = db.begin_write().unwrap();
             crate::db::transactions::insert_many(&wtx, std::slice::from_mut(&mut tx)).unwrap();
+            crate::db::rebills::count_in(&wtx, "00112233445566778899aabb", 20_000).unwrap();
             wtx.commit().unwrap();
         }
         // As if `rotate` stopped after writing the new key to both files.
@@ -382,8 +397,14 @@ mod tests {
         let db = Db::open(&path).unwrap();
         assert_eq!(db.keys().card_keys.len(), 1);
         assert_eq!(db.keys().active, 2);
-        drop(db);
         let new = &keys.card_keys[1];
+        let rekeyed = rekey_token("00112233445566778899aabb", 2, &new.key);
+        assert_eq!(
+            db.rebill_limits(1, &rekeyed, 20_000).unwrap().count,
+            1,
+            "the rebill count follows its token"
+        );
+        drop(db);
         assert_eq!(
             tokens(&path),
             vec![(tx.id, rekey_token("00112233445566778899aabb", 2, &new.key))]
