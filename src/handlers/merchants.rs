@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{Ctx, see_other};
 use crate::db::audit::AuditEntry;
 use crate::db::{Scope, audit, merchants};
-use crate::domain::money::{Amount, format_number};
+use crate::domain::money::Amount;
 use crate::domain::operation_rules::RebillPolicy;
 use crate::domain::user::{Merchant, MerchantInput};
 use crate::pages::merchants::{MerchantFormValues, RebillValues, form, list, rebill_form};
@@ -238,7 +238,7 @@ pub async fn rebill_policy_edit(
         max_amount: p
             .max_amount_minor
             .and_then(Amount::from_minor)
-            .map(|a| format_number(a, ctx.lang))
+            .map(Amount::to_decimal_string)
             .unwrap_or_default(),
         max_per_day: p.max_per_day.to_string(),
     };

@@ -410,6 +410,29 @@ async fn a_rebill_above_the_original_amount_is_refused_until_an_admin_raises_the
     let audit = app.db.audit(Scope::Admin, 5).unwrap();
     assert_eq!(audit[0].action, "merchant.rebill_policy");
     assert_eq!(audit[0].merchant_id, Some(m));
+    // The form shows the saved values, and saving them again changes nothing.
+    let (_, form) = admin
+        .page(&format!("/parameters/merchants/{m}/rebill"))
+        .await;
+    let shown = input_value(&form, "max_amount");
+    assert_eq!(shown, "1000.00");
+    let r = admin
+        .post(
+            &format!("/parameters/merchants/{m}/rebill"),
+            &[
+                ("max_amount", &shown),
+                ("max_per_day", &input_value(&form, "max_per_day")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.db.rebill_policy(m).unwrap(),
+        RebillPolicy {
+            max_amount_minor: Some(100_000),
+            max_per_day: 3
+        }
+    );
 
     let r = rebill(&c, sale, "900").await;
     assert_eq!(
@@ -704,4 +727,14 @@ fn a_schema_1_file_with_real_payments_is_migrated_and_then_reveals_no_card_numbe
         let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
+}
+
+/// The value of the `Input` named `name` on a back-office form.
+fn input_value(page: &str, name: &str) -> String {
+    let at = page
+        .find(&format!(r#"name="{name}""#))
+        .unwrap_or_else(|| panic!("no field {name}"));
+    let rest = &page[at..];
+    let v = rest.find(r#"value=""#).unwrap() + r#"value=""#.len();
+    rest[v..].split('"').next().unwrap().to_string()
 }
