@@ -51,6 +51,10 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             post(terminal::request_resend),
         )
         .at(
+            "/payment-requests/:id/new-link",
+            post(terminal::request_new_link),
+        )
+        .at(
             "/payment-requests/:id/cancel",
             get(terminal::request_cancel_confirm).post(terminal::request_cancel),
         )
@@ -76,6 +80,10 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at(
             "/parameters/merchants/:id",
             get(merchants::merchant_edit).post(merchants::merchant_update),
+        )
+        .at(
+            "/parameters/merchants/:id/rebill",
+            get(merchants::rebill_policy_edit).post(merchants::rebill_policy_update),
         )
         .at("/parameters/users", get(users::users_list))
         .at(
@@ -200,13 +208,14 @@ pub struct App {
 impl App {
     /// Opens the data file and prepares the state. Blocking.
     pub fn build(config: Config, clock: Arc<dyn Clock>) -> Result<App, crate::db::Error> {
-        let db = Db::open(&config.data)?;
+        let key_file = crate::keys::resolve(&config.data, config.key_file.as_deref());
+        let db = Db::open_keyed(&config.data, &key_file, crate::db::CACHE_BYTES)?;
         App::with_db(db, config, clock)
     }
 
     /// The application on an already open data file.
     pub fn with_db(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<App, crate::db::Error> {
-        let csrf_key = db.secret("csrf_key")?;
+        let csrf_key = db.keys().csrf_key;
         let acquirer: Arc<dyn crate::acquirer::Acquirer> =
             Arc::new(crate::acquirer::Simulator::default());
         let gateway = Gateway::new(

@@ -171,8 +171,8 @@ fn rss_kb() -> u64 {
 }
 
 /// Runs the searches and the exports and prints both tables.
-pub async fn run(data: &std::path::Path) -> Result<(), String> {
-    let db = Db::open(data).map_err(|e| e.to_string())?;
+pub async fn run(data: &std::path::Path, key_file: Option<&std::path::Path>) -> Result<(), String> {
+    let db = crate::cli::open_data(data, key_file, crate::db::CACHE_BYTES)?;
     let n = db.transaction_count().map_err(|e| e.to_string())?;
     let t = Instant::now();
     let today = db

@@ -38,16 +38,28 @@ pub enum Command {
         action: AdminAction,
         #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
         data: PathBuf,
+        /// The key file (default: the data file with the extension .keys, or the
+        /// systemd credential guichet.keys).
+        #[arg(long, env = "GUICHET_KEY_FILE")]
+        key_file: Option<PathBuf>,
     },
     /// Time searches and exports on a data file (see `make bench`).
     Bench {
         #[arg(long, env = "GUICHET_DATA", default_value = "data/bench.redb")]
         data: PathBuf,
+        /// The key file (default: the data file with the extension .keys, or the
+        /// systemd credential guichet.keys).
+        #[arg(long, env = "GUICHET_KEY_FILE")]
+        key_file: Option<PathBuf>,
     },
     /// Check a data file: domain rules, links, indexes and rollups.
     Check {
         #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
         data: PathBuf,
+        /// The key file (default: the data file with the extension .keys, or the
+        /// systemd credential guichet.keys).
+        #[arg(long, env = "GUICHET_KEY_FILE")]
+        key_file: Option<PathBuf>,
     },
 }
 
@@ -59,6 +71,11 @@ pub struct ServeArgs {
     /// The data file.
     #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
     pub data: PathBuf,
+    /// The key file: card storage-token keys and the CSRF key, never in the data file
+    /// (default: the data file with the extension .keys, or the systemd credential
+    /// guichet.keys when $CREDENTIALS_DIRECTORY has one).
+    #[arg(long, env = "GUICHET_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
     /// Public base URL for links sent to customers (default: http://ADDR).
     #[arg(long, env = "GUICHET_BASE_URL")]
     pub base_url: Option<String>,
@@ -119,6 +136,7 @@ impl ServeArgs {
         config.mail_from = self.mail_from.clone();
         config.max_attempts = self.max_attempts;
         config.trusted_proxies = self.trusted_proxies.clone();
+        config.key_file = self.key_file.clone();
         Ok(config)
     }
 }
@@ -129,6 +147,9 @@ pub struct DemoArgs {
     pub transactions: u64,
     #[arg(long, env = "GUICHET_DATA", default_value = "data/demo.redb")]
     pub data: PathBuf,
+    /// The key file (default: the data file with the extension .keys).
+    #[arg(long, env = "GUICHET_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
 }
@@ -144,6 +165,9 @@ pub enum AdminAction {
     /// Remove an account's second factor (lost phone and recovery codes); its
     /// sessions end and an admin enrols again at next sign-in.
     ResetSecondFactor { username: String },
+    /// Add a new card storage-token key, re-key every stored token with it and drop
+    /// the old key from the key file. Run with the server stopped.
+    RotateCardKey,
 }
 
 /// Runs the parsed command. Errors are printed by `main`.
@@ -152,9 +176,15 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Demo(args)) => demo(args),
-        Some(Command::Admin { action, data }) => admin(&data, action),
-        Some(Command::Check { data }) => check(&data),
-        Some(Command::Bench { data }) => crate::bench::run(&data).await,
+        Some(Command::Admin {
+            action,
+            data,
+            key_file,
+        }) => admin(&data, key_file.as_deref(), action),
+        Some(Command::Check { data, key_file }) => check(&data, key_file.as_deref()),
+        Some(Command::Bench { data, key_file }) => {
+            crate::bench::run(&data, key_file.as_deref()).await
+        }
     }
 }
 
@@ -199,8 +229,23 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-fn admin(data: &std::path::Path, action: AdminAction) -> Result<(), String> {
-    let db = Db::open(data).map_err(|e| e.to_string())?;
+/// Opens a data file with its key file (`explicit`, else the default place).
+pub fn open_data(
+    data: &std::path::Path,
+    key_file: Option<&std::path::Path>,
+    cache_bytes: usize,
+) -> Result<Db, String> {
+    let keys = crate::keys::resolve(data, key_file);
+    Db::open_keyed(data, &keys, cache_bytes)
+        .map_err(|e| format!("cannot open {}: {e}", data.display()))
+}
+
+fn admin(
+    data: &std::path::Path,
+    key_file: Option<&std::path::Path>,
+    action: AdminAction,
+) -> Result<(), String> {
+    let db = open_data(data, key_file, crate::db::CACHE_BYTES)?;
     let now = SystemClock.now();
     // Who ran the command on the machine, as far as the environment says.
     let os_user = std::env::var("SUDO_USER")
@@ -266,12 +311,53 @@ fn admin(data: &std::path::Path, action: AdminAction) -> Result<(), String> {
             crate::auth::second_factor::admin_reset(&db, user.id, &e).map_err(|e| e.to_string())?;
             println!("{}: second factor removed", user.username);
         }
+        AdminAction::RotateCardKey => rotate_card_key(&db, now)?,
     }
     Ok(())
 }
 
-fn check(data: &std::path::Path) -> Result<(), String> {
-    let db = Db::open(data).map_err(|e| e.to_string())?;
+/// `admin rotate-card-key`: a new card key, every token re-keyed, the old key gone.
+fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), String> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} rows ({per_sec})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let old = db.keys().active;
+    let (new, n) = db
+        .rotate_card_key(now.unix_timestamp(), &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .map_err(|e| e.to_string())?;
+    bar.finish();
+    let wtx = db.begin_write().map_err(|e| e.to_string())?;
+    crate::db::audit::append(
+        &wtx,
+        &AuditEntry {
+            at: now.unix_timestamp(),
+            actor: "cli".into(),
+            ip: String::new(),
+            action: "card_key.rotate".into(),
+            target: format!("card key {old} → {new}"),
+            merchant_id: None,
+            outcome: "ok".into(),
+            detail: format!("{n} stored tokens re-keyed; key {old} removed from the key file"),
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    wtx.commit().map_err(|e| e.to_string())?;
+    println!(
+        "card key {new} is active; {n} stored tokens re-keyed; key {old} removed from {}",
+        db.key_file().display()
+    );
+    Ok(())
+}
+
+fn check(data: &std::path::Path, key_file: Option<&std::path::Path>) -> Result<(), String> {
+    let db = open_data(data, key_file, crate::db::CACHE_BYTES)?;
     let started = std::time::Instant::now();
     let report = db.check().map_err(|e| e.to_string())?;
     println!(
@@ -300,8 +386,7 @@ fn check(data: &std::path::Path) -> Result<(), String> {
 }
 
 fn demo(args: DemoArgs) -> Result<(), String> {
-    let db = Db::open_with_cache(&args.data, 2 << 30)
-        .map_err(|e| format!("cannot open {}: {e}", args.data.display()))?;
+    let db = open_data(&args.data, args.key_file.as_deref(), 2 << 30)?;
     let opts = crate::demo::DemoOptions {
         transactions: args.transactions,
         seed: args.seed,

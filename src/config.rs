@@ -29,6 +29,9 @@ pub struct SmtpConfig {
 pub struct Config {
     pub addr: SocketAddr,
     pub data: PathBuf,
+    /// The key file (`--key-file`); `None`: a systemd credential, else beside the data
+    /// file (see `keys::resolve`).
+    pub key_file: Option<PathBuf>,
     /// Public base URL used in links sent to customers, never the request's Host.
     pub base_url: String,
     pub smtp: Option<SmtpConfig>,
@@ -65,6 +68,7 @@ impl Config {
         Ok(Config {
             addr,
             data,
+            key_file: None,
             base_url,
             smtp: None,
             mail_from: "guichet@localhost".into(),

@@ -16,5 +16,6 @@ pub mod export;
 pub mod fragments;
 pub mod gateway;
 pub mod handlers;
+pub mod keys;
 pub mod mail;
 pub mod pages;

@@ -8,31 +8,39 @@ pub mod columns;
 pub mod merchants;
 mod migrate_accounts;
 mod migrate_audit;
+pub mod migrate_keys;
 pub mod notes;
 pub mod outbox;
 pub mod payments;
 pub mod query;
+pub mod rebills;
 pub mod security;
 pub mod sessions;
 pub mod tables;
 pub mod transactions;
 pub mod users;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, WriteTransaction};
 
 use tables::META;
 
+use crate::keys::{self, Keys};
+
 /// redb's page cache. Searches run on the in-memory column store and read few
 /// rows, so a modest cache keeps memory flat during long exports.
-const CACHE_BYTES: usize = 16 * 1024 * 1024;
+pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Bumped whenever a table or a codec changes shape.
-/// 2: hash-chained audit entries with outcome and detail; users with a second
-/// factor and password age; sessions with a stage; card keys out of the file.
+/// Bumped whenever a table or a codec changes shape. 2: the secrets moved out of the
+/// data file into the key file (see `migrate_keys`); users with a second factor and
+/// a password age, sessions with a stage (`migrate_accounts`); hash-chained audit
+/// entries with outcome and detail (`migrate_audit`).
 pub const SCHEMA_VERSION: u32 = 2;
+
+/// META entry with the check values of the keys in the key file (`Keys::checks`).
+pub(crate) const KEY_CHECKS: &str = "key_checks";
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +58,14 @@ pub enum Error {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("{0}")]
+    Keys(String),
+}
+
+impl From<keys::KeyError> for Error {
+    fn from(e: keys::KeyError) -> Self {
+        Error::Keys(e.to_string())
+    }
 }
 
 macro_rules! from_redb {
@@ -84,76 +100,93 @@ impl Scope {
     }
 }
 
-/// The data file. Cheap to clone.
+/// The data file, with the keys of its key file. Cheap to clone.
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Database>,
     store: Arc<columns::Store>,
+    keys: Arc<Keys>,
+    key_file: Arc<PathBuf>,
+}
+
+/// Creates `dir` (and its missing parents) with mode 0700; an existing one is left
+/// as it is.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the data file with mode 0600 before redb opens it; an existing one
+/// readable by others is narrowed to 0600.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(path)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    tracing::warn!(path = %path.display(), mode = format!("{:o}", mode & 0o777), "the data file was readable by others: narrowed to 0600");
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::Redb(redb::Error::Io(e))
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 impl Db {
-    /// Opens (or creates) the data file, creating tables and checking the schema version.
+    /// Opens (or creates) the data file, creating tables and checking the schema
+    /// version, with the key file beside it (see [`keys::resolve`]).
     pub fn open(path: &Path) -> Result<Db> {
         Db::open_with_cache(path, CACHE_BYTES)
     }
 
     /// Like [`Db::open`] with another page-cache size (bulk loads want a large one).
     pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<Db> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| Error::Redb(redb::Error::Io(e)))?;
-        }
-        let db = Db {
-            inner: Arc::new(
-                Database::builder()
-                    .set_cache_size(cache_bytes)
-                    .create(path)?,
-            ),
-            store: Arc::default(),
-        };
-        db.init()?;
-        Ok(db)
+        Db::open_keyed(path, &keys::resolve(path, None), cache_bytes)
     }
 
-    fn init(&self) -> Result<()> {
-        let wtx = self.inner.begin_write()?;
-        let found = wtx
-            .open_table(META)?
-            .get("schema_version")?
-            .map(|v| codec::u32_from(v.value()));
-        match found {
-            None => {}
-            Some(Some(v)) if v == SCHEMA_VERSION => {}
-            Some(Some(1)) => {
-                // Tables first: a schema-1 file lacks the ones added since.
-                tables::create_all(&wtx)?;
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-                migrate_accounts::v1_to_v2(&wtx, now)?;
-                let n = migrate_audit::from_v1(&wtx)?;
-                tracing::info!(audit_entries = n, "data file migrated from schema 1 to 2");
-            }
-            Some(v) => {
-                return Err(Error::Schema {
-                    found: v.unwrap_or(0),
-                    expected: SCHEMA_VERSION,
-                });
-            }
+    /// Opens (or creates) the data file with the key file `key_file`. A new data file
+    /// gets the keys of `key_file` (created when missing); an existing one needs its
+    /// own keys: a missing or foreign key file is an error, never replaced. A schema-1
+    /// file is migrated (see `migrate_keys`).
+    pub fn open_keyed(path: &Path, key_file: &Path, cache_bytes: usize) -> Result<Db> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_private_dir(parent).map_err(io)?;
         }
-        {
-            let mut meta = wtx.open_table(META)?;
-            meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
-            for name in ["secret_key", "csrf_key"] {
-                if meta.get(name)?.is_none() {
-                    let mut key = [0u8; 32];
-                    rand::fill(&mut key);
-                    meta.insert(name, key.as_slice())?;
-                }
-            }
+        create_private_file(path).map_err(io)?;
+        let inner = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(path)?;
+        let mut keys = init(&inner, path, key_file)?;
+        if keys.card_keys.len() > 1 {
+            // A rotation was interrupted: finish it before anything uses the keys.
+            migrate_keys::finish_rotation(&inner, key_file, &mut keys, &mut |_, _| {})?;
         }
-        tables::create_all(&wtx)?;
-        wtx.commit()?;
-        Ok(())
+        Ok(Db {
+            inner: Arc::new(inner),
+            store: Arc::default(),
+            keys: Arc::new(keys),
+            key_file: Arc::new(key_file.to_path_buf()),
+        })
     }
 
     pub fn begin_write(&self) -> Result<WriteTransaction> {
@@ -164,17 +197,99 @@ impl Db {
         Ok(self.inner.begin_read()?)
     }
 
-    /// A 32-byte secret stored in the data file (`secret_key` for card tokens,
-    /// `csrf_key` for CSRF tokens), created at first open.
-    pub fn secret(&self, name: &str) -> Result<[u8; 32]> {
-        let rtx = self.begin_read()?;
-        let meta = rtx.open_table(META)?;
-        let v = meta.get(name)?.ok_or(Error::NotFound)?;
-        v.value().try_into().map_err(|_| Error::Corrupt {
-            table: "meta",
-            detail: format!("{name} is not 32 bytes"),
-        })
+    /// The keys of the key file (card storage-token keys, CSRF key).
+    pub fn keys(&self) -> &Keys {
+        &self.keys
     }
+
+    /// Where the keys were read from.
+    pub fn key_file(&self) -> &Path {
+        &self.key_file
+    }
+
+    /// Adds a new card key, re-keys every stored token to it and drops the old keys
+    /// (see `migrate_keys::rotate`). Offline: the caller must hold the only handle,
+    /// and reopen the data file to use the new keys. Returns (new key id, tokens re-keyed).
+    pub fn rotate_card_key(
+        &self,
+        now: i64,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(u32, u64)> {
+        let mut keys = (*self.keys).clone();
+        let n = migrate_keys::rotate(&self.inner, &self.key_file, &mut keys, now, false, progress)?;
+        Ok((keys.active, n))
+    }
+}
+
+/// Reads the schema version and the keys: a new file gets its keys and the version,
+/// a current one has its keys checked, a schema-1 one is migrated.
+fn init(inner: &Database, path: &Path, key_file: &Path) -> Result<Keys> {
+    let (found, checks) = {
+        let wtx = inner.begin_write()?;
+        let meta = wtx.open_table(META)?;
+        let found = meta
+            .get("schema_version")?
+            .map(|v| codec::u32_from(v.value()));
+        let checks = meta
+            .get(KEY_CHECKS)?
+            .map(|v| String::from_utf8_lossy(v.value()).into_owned());
+        drop(meta);
+        wtx.abort()?;
+        (found, checks)
+    };
+    let keys = match found {
+        None => {
+            let keys = match keys::load(key_file)? {
+                Some(k) => k,
+                None => {
+                    let k = Keys::generate(1, unix_now());
+                    keys::save(key_file, &k)?;
+                    k
+                }
+            };
+            let wtx = inner.begin_write()?;
+            {
+                let mut meta = wtx.open_table(META)?;
+                meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
+                meta.insert(KEY_CHECKS, keys.checks().as_bytes())?;
+            }
+            tables::create_all(&wtx)?;
+            wtx.commit()?;
+            keys
+        }
+        Some(Some(1)) => migrate_keys::from_v1(inner, key_file, unix_now())?,
+        Some(Some(v)) if v == SCHEMA_VERSION => {
+            let keys = keys::load(key_file)?.ok_or_else(|| {
+                Error::Keys(format!(
+                    "the key file {} is missing: the data file {} holds card tokens and forms made with its keys. Give it with --key-file or GUICHET_KEY_FILE (or restore it from its backup); a new key file is never made for an existing data file",
+                    key_file.display(),
+                    path.display()
+                ))
+            })?;
+            let checks = checks.ok_or(Error::Corrupt {
+                table: "meta",
+                detail: "no key checks".into(),
+            })?;
+            keys.verify(&checks).map_err(|e| {
+                Error::Keys(format!(
+                    "the key file {} does not belong to the data file {}: {e}",
+                    key_file.display(),
+                    path.display()
+                ))
+            })?;
+            let wtx = inner.begin_write()?;
+            tables::create_all(&wtx)?;
+            wtx.commit()?;
+            keys
+        }
+        Some(v) => {
+            return Err(Error::Schema {
+                found: v.unwrap_or(0),
+                expected: SCHEMA_VERSION,
+            });
+        }
+    };
+    Ok(keys)
 }
 
 /// Takes the next value of a named counter in META (starting at `start`).

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::tables::{MAIL_DUE_AT_ID, MAIL_ID_TO_MAIL};
 use super::{Db, Result, codec, next_id};
+use crate::domain::payment::redact_payment_links;
 
 /// What a message is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +102,11 @@ impl Db {
                             due.insert((at, mail.id), ())?;
                         }
                         (false, None) => mail.state = MailState::Failed,
+                    }
+                    if mail.state != MailState::Pending && mail.kind == MailKind::PaymentLink {
+                        // Done with: the outbox keeps no usable link (L8).
+                        mail.text = redact_payment_links(&mail.text);
+                        mail.html = redact_payment_links(&mail.html);
                     }
                     t.insert(mail.id, codec::encode(&mail).as_slice())?;
                     Some(mail)

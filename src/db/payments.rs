@@ -2,10 +2,9 @@
 
 use redb::{ReadableTable, WriteTransaction};
 
-use super::sessions::hash;
 use super::tables::{LINK_HASH_TO_REQUEST_ID, MERCHANT_ID_REQUEST_ID, REQUEST_ID_TO_REQUEST};
 use super::{Db, Error, Result, Scope, codec, next_id};
-use crate::domain::payment::PaymentRequest;
+use crate::domain::payment::{PaymentRequest, link_hash};
 
 /// 128 random bits, hex: the secret part of a payment link.
 pub fn new_link_token() -> String {
@@ -14,7 +13,8 @@ pub fn new_link_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Writes a new request (its `id` must be 0) with its indexes; returns its id.
+/// Writes a new request (its `id` must be 0) with its indexes; returns its id. Only
+/// the hash of its link token is kept.
 pub fn insert(wtx: &WriteTransaction, req: &mut PaymentRequest) -> Result<u64> {
     if req.id != 0 {
         return Err(Error::Conflict(format!(
@@ -24,11 +24,22 @@ pub fn insert(wtx: &WriteTransaction, req: &mut PaymentRequest) -> Result<u64> {
     }
     req.id = next_id(wtx, "next_request_id", 1)?;
     wtx.open_table(LINK_HASH_TO_REQUEST_ID)?
-        .insert(hash(&req.token).as_str(), req.id)?;
+        .insert(req.link_hash.as_str(), req.id)?;
     wtx.open_table(MERCHANT_ID_REQUEST_ID)?
         .insert((req.merchant_id, req.id), ())?;
     update(wtx, req)?;
     Ok(req.id)
+}
+
+/// Gives a request a new link (L8): the old hash leaves the index, so the old link
+/// stops working. `req.token` holds the new secret for this response only.
+pub fn new_link(wtx: &WriteTransaction, req: &mut PaymentRequest) -> Result<()> {
+    let mut idx = wtx.open_table(LINK_HASH_TO_REQUEST_ID)?;
+    idx.remove(req.link_hash.as_str())?;
+    req.set_token(new_link_token());
+    idx.insert(req.link_hash.as_str(), req.id)?;
+    drop(idx);
+    update(wtx, req)
 }
 
 /// Rewrites an existing request (state changes; indexes do not move).
@@ -66,12 +77,15 @@ impl Db {
         let id = {
             let rtx = self.begin_read()?;
             let idx = rtx.open_table(LINK_HASH_TO_REQUEST_ID)?;
-            idx.get(hash(token).as_str())?.map(|v| v.value())
+            idx.get(link_hash(token).as_str())?.map(|v| v.value())
         };
-        match id {
-            Some(id) => self.payment_request(Scope::Admin, id),
-            None => Ok(None),
-        }
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        Ok(self.payment_request(Scope::Admin, id)?.map(|mut r| {
+            r.token = token.to_string();
+            r
+        }))
     }
 
     /// Requests visible in `scope`, newest first, older than `before` when given.

@@ -58,6 +58,12 @@ pub const MAIL_DUE_AT_ID: TableDefinition<(i64, u64), ()> = TableDefinition::new
 /// Merchants whose users must sign in with a second factor (set by an admin).
 pub const SECOND_FACTOR_MERCHANT_IDS: TableDefinition<u64, ()> =
     TableDefinition::new("second_factor_merchants");
+/// A merchant's rebill limits (M6: `RebillPolicy`), set by an admin; none = defaults.
+pub const MERCHANT_ID_TO_REBILL_POLICY: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("rebill_policies");
+/// (stored card token, UTC day) → rebills sent that day (M6), written with each rebill.
+pub const TOKEN_DAY_TO_REBILLS: TableDefinition<(&str, i32), u32> =
+    TableDefinition::new("rebills_per_day");
 
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
@@ -86,5 +92,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(OP_KEY_TO_TX_ID)?;
     wtx.open_table(MAIL_DUE_AT_ID)?;
     wtx.open_table(SECOND_FACTOR_MERCHANT_IDS)?;
+    wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?;
+    wtx.open_table(TOKEN_DAY_TO_REBILLS)?;
     Ok(())
 }

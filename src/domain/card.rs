@@ -321,17 +321,59 @@ impl Pan {
     }
 
     /// The keyed token that stands for this card in storage: HMAC-SHA256 of the
-    /// number under the appliance's secret key, 24 hex digits. The same card gives the
-    /// same token on one appliance; without the key it reveals nothing.
-    pub fn storage_token(&self, key: &[u8]) -> String {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-            // HMAC accepts keys of any length; this branch cannot be reached.
-            return String::new();
-        };
-        mac.update(self.0.as_bytes());
-        let bytes = mac.finalize().into_bytes();
-        bytes[..12].iter().map(|b| format!("{b:02x}")).collect()
+    /// number under card key `key_id` (kept in the key file, never in the data file),
+    /// 24 hex digits with the key id in front (see [`token_with_key_id`]). The same
+    /// card gives the same token under one key; without the key it reveals nothing.
+    pub fn storage_token(&self, key_id: u32, key: &[u8]) -> String {
+        token_with_key_id(key_id, &keyed_hex(key, self.0.as_bytes()))
     }
+}
+
+/// Hex of the first 96 bits of HMAC-SHA256(`key`, `data`).
+fn keyed_hex(key: &[u8], data: &[u8]) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        // HMAC accepts keys of any length; this branch cannot be reached.
+        return String::new();
+    };
+    mac.update(data);
+    let bytes = mac.finalize().into_bytes();
+    bytes[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A storage token as kept: the id of the card key it was made with, then its hex.
+/// Key 1 has no prefix (the tokens written before key ids existed); others read
+/// `k<id>:<hex>`.
+pub fn token_with_key_id(key_id: u32, hex: &str) -> String {
+    if key_id == 1 {
+        hex.to_string()
+    } else {
+        format!("k{key_id}:{hex}")
+    }
+}
+
+/// The id of the card key a stored token was made with (1 when it has no prefix).
+pub fn token_key_id(token: &str) -> u32 {
+    token
+        .strip_prefix('k')
+        .and_then(|t| t.split_once(':'))
+        .and_then(|(id, _)| id.parse().ok())
+        .unwrap_or(1)
+}
+
+/// Rotation: the token under the new key is HMAC(new key, old token as stored), so
+/// it is made without the card number and the old key can then be destroyed.
+pub fn rekey_token(old: &str, new_id: u32, new_key: &[u8]) -> String {
+    token_with_key_id(new_id, &keyed_hex(new_key, old.as_bytes()))
+}
+
+/// A short, non-reversible mark of a stored token for the back office: the first 8
+/// hex digits of its SHA-256.
+pub fn token_fingerprint(token: &str) -> String {
+    use sha2::Digest;
+    Sha256::digest(token.as_bytes())[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl fmt::Debug for Pan {
@@ -460,11 +502,29 @@ mod tests {
     #[test]
     fn the_storage_token_is_keyed_and_stable() {
         let pan = Pan::parse("4111111111111111").unwrap();
-        let a = pan.storage_token(b"key-one");
-        assert_eq!(a, pan.storage_token(b"key-one"));
-        assert_ne!(a, pan.storage_token(b"key-two"));
+        let a = pan.storage_token(1, b"key-one");
+        assert_eq!(a, pan.storage_token(1, b"key-one"));
+        assert_ne!(a, pan.storage_token(1, b"key-two"));
         assert_eq!(a.len(), 24);
         assert!(!a.contains("4111"));
+    }
+
+    #[test]
+    fn a_token_carries_the_id_of_its_key_and_key_one_has_no_prefix() {
+        let pan = Pan::parse("4111111111111111").unwrap();
+        let one = pan.storage_token(1, b"key-one");
+        assert_eq!(token_key_id(&one), 1);
+        let two = pan.storage_token(2, b"key-two");
+        assert!(two.starts_with("k2:"), "{two}");
+        assert_eq!(token_key_id(&two), 2);
+        assert_eq!(two.len(), 3 + 24);
+        let rekeyed = rekey_token(&one, 12, b"key-twelve");
+        assert!(rekeyed.starts_with("k12:"));
+        assert_eq!(token_key_id(&rekeyed), 12);
+        assert_eq!(rekeyed, rekey_token(&one, 12, b"key-twelve"));
+        assert_ne!(rekeyed, pan.storage_token(12, b"key-twelve"));
+        assert_eq!(token_fingerprint(&one).len(), 8);
+        assert!(!one.contains(&token_fingerprint(&one)));
     }
 
     #[test]

@@ -96,8 +96,15 @@ impl CardForm {
 }
 
 impl CardDetails {
-    /// The card as stored: BIN, last 4, brand, expiry, holder, keyed token.
-    pub fn stored(&self, key: &[u8], country: &str, authenticated: bool) -> StoredCard {
+    /// The card as stored: BIN, last 4, brand, expiry, holder, token keyed with card
+    /// key `key_id`.
+    pub fn stored(
+        &self,
+        key_id: u32,
+        key: &[u8],
+        country: &str,
+        authenticated: bool,
+    ) -> StoredCard {
         StoredCard {
             bin: self.pan.bin().to_string(),
             last4: self.pan.last4().to_string(),
@@ -106,7 +113,7 @@ impl CardDetails {
             exp_month: self.expiry.month,
             exp_year: self.expiry.year,
             holder: self.holder.clone(),
-            token: self.pan.storage_token(key),
+            token: self.pan.storage_token(key_id, key),
             three_ds: authenticated,
             country: country.to_string(),
         }

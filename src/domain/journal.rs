@@ -17,6 +17,9 @@ pub enum Rule {
     InternationalWithout3ds,
     /// A scheme the gateway does not accept (American Express).
     BrandNotAccepted,
+    /// Too many attempts of any outcome (abandons, silent banks included) on one
+    /// payment request (L9). Last, so older journals keep decoding.
+    TooManyTotalAttempts { limit: u32 },
 }
 
 impl Rule {
@@ -36,6 +39,12 @@ impl Rule {
             }
             (Rule::BrandNotAccepted, Lang::Fr) => "réseau de carte non accepté".into(),
             (Rule::BrandNotAccepted, Lang::En) => "card scheme not accepted".into(),
+            (Rule::TooManyTotalAttempts { limit }, Lang::Fr) => {
+                format!("trop de tentatives ({limit}) sur cette demande de paiement")
+            }
+            (Rule::TooManyTotalAttempts { limit }, Lang::En) => {
+                format!("too many attempts ({limit}) on this payment request")
+            }
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The rules of OPS-1 … OPS-4: what may be refunded, captured, cancelled or rebilled,
 //! for how much, and until when. Every rule takes `now`; nothing here reads a clock.
 
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::Lang;
-use super::money::{Amount, Currency};
+use super::money::{Amount, Currency, parse_positive_amount};
 use super::transaction::{AuthorizationState, Operation, Status, Transaction, authorization_state};
+use super::user::FieldError;
 
 /// Why an operation cannot be done on a transaction now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,8 +20,108 @@ pub enum OpRefusal {
     AlreadyCancelled,
     AuthorizationExpired,
     AmountZero,
-    AmountTooHigh { max: Amount },
+    AmountTooHigh {
+        max: Amount,
+    },
     NoStoredCard,
+    /// M6: a rebill above the original amount (or the merchant's raised ceiling).
+    RebillTooHigh {
+        max: Amount,
+    },
+    /// M6: the stored card was rebilled `limit` times today already.
+    TooManyRebills {
+        limit: u32,
+    },
+}
+
+/// Rebills a stored card may get per day unless an admin sets another limit (M6).
+pub const DEFAULT_REBILLS_PER_DAY: u32 = 3;
+
+/// A merchant's rebill limits (M6), set by an admin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RebillPolicy {
+    /// A rebill may go up to this amount (minor units) even above the original one;
+    /// `None`: never above the original amount.
+    pub max_amount_minor: Option<i64>,
+    /// Rebills per stored card and per day (UTC).
+    pub max_per_day: u32,
+}
+
+impl Default for RebillPolicy {
+    fn default() -> Self {
+        RebillPolicy {
+            max_amount_minor: None,
+            max_per_day: DEFAULT_REBILLS_PER_DAY,
+        }
+    }
+}
+
+/// Most rebills per card and day an admin may allow.
+pub const MAX_REBILLS_PER_DAY: u32 = 100;
+
+impl RebillPolicy {
+    /// The admin's form: a ceiling (empty: the original amount) and rebills per day.
+    pub fn parse(max_amount: &str, max_per_day: &str) -> Result<RebillPolicy, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let max_amount_minor = if max_amount.trim().is_empty() {
+            None
+        } else {
+            match parse_positive_amount(max_amount) {
+                Ok(a) => Some(a.minor()),
+                Err(e) => {
+                    errors.push(FieldError::new(
+                        "max_amount",
+                        e.message(Lang::Fr),
+                        e.message(Lang::En),
+                    ));
+                    None
+                }
+            }
+        };
+        let per_day = max_per_day
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_REBILLS_PER_DAY).contains(n));
+        if per_day.is_none() {
+            errors.push(FieldError::new(
+                "max_per_day",
+                format!("Un nombre entier de 1 à {MAX_REBILLS_PER_DAY}."),
+                format!("A whole number from 1 to {MAX_REBILLS_PER_DAY}."),
+            ));
+        }
+        match per_day {
+            Some(max_per_day) if errors.is_empty() => Ok(RebillPolicy {
+                max_amount_minor,
+                max_per_day,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The UTC day (days since 1970-01-01) a rebill count belongs to.
+pub fn rebill_day(now: OffsetDateTime) -> i32 {
+    i32::try_from(now.unix_timestamp().div_euclid(86_400)).unwrap_or(i32::MAX)
+}
+
+/// What a rebill is checked against: the merchant's policy and how many rebills the
+/// stored card had on `day`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RebillLimits {
+    pub policy: RebillPolicy,
+    pub day: i32,
+    pub count: u32,
+}
+
+impl RebillLimits {
+    /// The most a rebill of `tx` may charge.
+    pub fn ceiling(&self, tx: &Transaction) -> Amount {
+        self.policy
+            .max_amount_minor
+            .and_then(Amount::from_minor)
+            .map_or(tx.amount, |m| m.max(tx.amount))
+    }
 }
 
 impl OpRefusal {
@@ -41,6 +143,14 @@ impl OpRefusal {
                 Lang::En => format!("The amount cannot exceed {}.", format_amount(*max, currency, lang)),
             },
             OpRefusal::NoStoredCard => lang.pick("Aucune carte enregistrée pour cette transaction.", "No stored card for this transaction.").into(),
+            OpRefusal::RebillTooHigh { max } => match lang {
+                Lang::Fr => format!("Une nouvelle facturation ne peut pas dépasser {} (le montant d'origine, sauf plafond relevé par un administrateur).", format_amount(*max, currency, lang)),
+                Lang::En => format!("A rebill cannot exceed {} (the original amount, unless an administrator raised the ceiling).", format_amount(*max, currency, lang)),
+            },
+            OpRefusal::TooManyRebills { limit } => match lang {
+                Lang::Fr => format!("Cette carte a déjà été refacturée {limit} fois aujourd'hui : réessayez demain."),
+                Lang::En => format!("This card has already been rebilled {limit} times today: try again tomorrow."),
+            },
         }
     }
 }
@@ -132,8 +242,14 @@ fn pending_authorization(
 }
 
 /// OPS-4: a new charge on the stored card of an accepted sale, authorization,
-/// capture or rebill.
-pub fn check_rebill(tx: &Transaction, amount: Amount) -> Result<(), OpRefusal> {
+/// capture or rebill; M6: never above the original amount (or the merchant's raised
+/// ceiling), and at most `max_per_day` per stored card on the UTC day of `now`.
+pub fn check_rebill(
+    tx: &Transaction,
+    amount: Amount,
+    limits: &RebillLimits,
+    now: OffsetDateTime,
+) -> Result<(), OpRefusal> {
     if !matches!(
         tx.operation,
         Operation::Sale | Operation::Authorization | Operation::Capture | Operation::Rebill
@@ -148,6 +264,21 @@ pub fn check_rebill(tx: &Transaction, amount: Amount) -> Result<(), OpRefusal> {
     }
     if amount.is_zero() {
         return Err(OpRefusal::AmountZero);
+    }
+    let max = limits.ceiling(tx);
+    if amount > max {
+        return Err(OpRefusal::RebillTooHigh { max });
+    }
+    // A count of another day is no count for today.
+    let today = if limits.day == rebill_day(now) {
+        limits.count
+    } else {
+        0
+    };
+    if today >= limits.policy.max_per_day {
+        return Err(OpRefusal::TooManyRebills {
+            limit: limits.policy.max_per_day,
+        });
     }
     Ok(())
 }
@@ -173,24 +304,29 @@ pub fn operation_allowed(
         Operation::Refund => refundable(tx, children),
         Operation::Capture => capturable(tx, children, now),
         Operation::Cancel => check_cancel(tx, children, now).map(|()| tx.amount),
-        Operation::Rebill => check_rebill(tx, tx.amount).map(|()| tx.amount),
+        // The daily count is checked when the rebill is confirmed and written.
+        Operation::Rebill => {
+            check_rebill(tx, tx.amount, &RebillLimits::default(), now).map(|()| tx.amount)
+        }
         other => Err(OpRefusal::WrongOperation(other)),
     }
 }
 
-/// Checks `op` for `amount` (ignored for a cancel, which releases the whole hold).
+/// Checks `op` for `amount` (ignored for a cancel, which releases the whole hold);
+/// a rebill against `rebill` (the merchant's policy, the card's count today).
 pub fn check_operation(
     op: Operation,
     tx: &Transaction,
     children: &[Transaction],
     amount: Amount,
+    rebill: &RebillLimits,
     now: OffsetDateTime,
 ) -> Result<Amount, OpRefusal> {
     match op {
         Operation::Refund => check_refund(tx, children, amount).map(|()| amount),
         Operation::Capture => check_capture(tx, children, amount, now).map(|()| amount),
         Operation::Cancel => check_cancel(tx, children, now).map(|()| tx.amount),
-        Operation::Rebill => check_rebill(tx, amount).map(|()| amount),
+        Operation::Rebill => check_rebill(tx, amount, rebill, now).map(|()| amount),
         other => Err(OpRefusal::WrongOperation(other)),
     }
 }
@@ -201,6 +337,7 @@ mod tests {
     use crate::domain::codes::ResultCode;
     use crate::domain::transaction::tests::{T0, tx};
     use time::Duration;
+    use time::macros::datetime;
 
     fn amount(m: i64) -> Amount {
         Amount::from_minor(m).unwrap()
@@ -332,20 +469,110 @@ mod tests {
         );
     }
 
+    fn limits(count: u32, now: OffsetDateTime) -> RebillLimits {
+        RebillLimits {
+            policy: RebillPolicy::default(),
+            day: rebill_day(now),
+            count,
+        }
+    }
+
     #[test]
     fn rebill_needs_an_accepted_transaction_with_a_stored_card() {
         let sale = tx(1, Operation::Sale, 10_000, ResultCode::ACCEPTED, T0);
-        assert_eq!(check_rebill(&sale, amount(500)), Ok(()));
+        let l = limits(0, T0);
+        assert_eq!(check_rebill(&sale, amount(500), &l, T0), Ok(()));
         let mut no_card = sale.clone();
         no_card.card = None;
         assert_eq!(
-            check_rebill(&no_card, amount(500)),
+            check_rebill(&no_card, amount(500), &l, T0),
             Err(OpRefusal::NoStoredCard)
         );
         let refund = tx(2, Operation::Refund, 10_000, ResultCode::ACCEPTED, T0);
         assert_eq!(
-            check_rebill(&refund, amount(500)),
+            check_rebill(&refund, amount(500), &l, T0),
             Err(OpRefusal::WrongOperation(Operation::Refund))
+        );
+    }
+
+    #[test]
+    fn a_rebill_never_exceeds_the_original_amount_unless_an_admin_raised_the_ceiling() {
+        let sale = tx(1, Operation::Sale, 10_000, ResultCode::ACCEPTED, T0);
+        let mut l = limits(0, T0);
+        assert_eq!(check_rebill(&sale, amount(10_000), &l, T0), Ok(()));
+        assert_eq!(
+            check_rebill(&sale, amount(10_001), &l, T0),
+            Err(OpRefusal::RebillTooHigh {
+                max: amount(10_000)
+            })
+        );
+        l.policy.max_amount_minor = Some(50_000);
+        assert_eq!(check_rebill(&sale, amount(50_000), &l, T0), Ok(()));
+        assert_eq!(
+            check_rebill(&sale, amount(50_001), &l, T0),
+            Err(OpRefusal::RebillTooHigh {
+                max: amount(50_000)
+            })
+        );
+        l.policy.max_amount_minor = Some(100);
+        assert_eq!(
+            check_rebill(&sale, amount(10_000), &l, T0),
+            Ok(()),
+            "a ceiling below the original never lowers it"
+        );
+    }
+
+    #[test]
+    fn the_rebill_policy_form_takes_an_optional_ceiling_and_a_daily_limit() {
+        assert_eq!(
+            RebillPolicy::parse("", "3"),
+            Ok(RebillPolicy {
+                max_amount_minor: None,
+                max_per_day: 3
+            })
+        );
+        assert_eq!(
+            RebillPolicy::parse("1 500,00", "5"),
+            Ok(RebillPolicy {
+                max_amount_minor: Some(150_000),
+                max_per_day: 5
+            })
+        );
+        let fields = |a: &str, n: &str| -> Vec<&'static str> {
+            RebillPolicy::parse(a, n)
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(fields("abc", "0"), ["max_amount", "max_per_day"]);
+        assert_eq!(fields("", "101"), ["max_per_day"]);
+        assert_eq!(fields("", "-1"), ["max_per_day"]);
+    }
+
+    #[test]
+    fn a_stored_card_gets_three_rebills_a_day_and_more_the_next_day() {
+        let sale = tx(1, Operation::Sale, 10_000, ResultCode::ACCEPTED, T0);
+        for n in 0..3 {
+            assert_eq!(check_rebill(&sale, amount(1), &limits(n, T0), T0), Ok(()));
+        }
+        assert_eq!(
+            check_rebill(&sale, amount(1), &limits(3, T0), T0),
+            Err(OpRefusal::TooManyRebills { limit: 3 })
+        );
+        let tomorrow = T0 + Duration::days(1);
+        assert_eq!(
+            check_rebill(&sale, amount(1), &limits(3, T0), tomorrow),
+            Ok(()),
+            "yesterday's count does not hold today"
+        );
+        let mut five = limits(3, T0);
+        five.policy.max_per_day = 5;
+        assert_eq!(check_rebill(&sale, amount(1), &five, T0), Ok(()));
+        assert!(
+            rebill_day(datetime!(2026-03-01 23:59:59 UTC))
+                < rebill_day(datetime!(2026-03-02 00:00 UTC))
         );
     }
 }

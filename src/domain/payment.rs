@@ -17,6 +17,9 @@ pub const DEFAULT_VALIDITY_DAYS: u32 = 2;
 pub const MAX_VALIDITY_DAYS: u32 = 30;
 /// Refused attempts on one request before the next one answers 585 (configurable).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// Attempts of any outcome (refusals, abandoned challenges 098, silent banks 910/999)
+/// on one request before it is blocked like a 585 (L9): a link cannot be looped.
+pub const MAX_TOTAL_ATTEMPTS: usize = 10;
 
 /// Where a payment request stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -77,8 +80,9 @@ pub struct PaymentRequest {
     pub lang: Lang,
     pub expires_at: i64,
     pub holder: Party,
-    /// The secret of the link (128 random bits, hex); looked up by its hash.
-    pub token: String,
+    /// SHA-256 (hex) of the link's secret (see [`link_hash`]); the secret itself is
+    /// never stored (L8). Same place and type as schema 1's clear `token`.
+    pub link_hash: String,
     pub cancelled: Option<(i64, String)>,
     /// The accepted sale or authorization.
     pub paid_tx: Option<u64>,
@@ -88,6 +92,41 @@ pub struct PaymentRequest {
     pub attempts: Vec<u64>,
     /// Outbox messages sent for this request.
     pub emails: Vec<u64>,
+    /// The link's secret (128 random bits, hex), in memory only: known when the
+    /// request was just created or given a new link, or opened by its link. Never
+    /// stored; empty otherwise.
+    #[serde(skip)]
+    pub token: String,
+}
+
+/// `text` with the secret of every payment link (`/payment/` + 32 hex digits)
+/// replaced by `…`: what a sent email keeps in the outbox (L8).
+pub fn redact_payment_links(text: &str) -> String {
+    const MARK: &str = "/payment/";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(MARK) {
+        let (head, tail) = rest.split_at(i + MARK.len());
+        out.push_str(head);
+        let secret = tail.bytes().take_while(u8::is_ascii_hexdigit).count();
+        if secret == 32 {
+            out.push('…');
+            rest = &tail[secret..];
+        } else {
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// SHA-256 (hex) of a link token: what the data file keeps and looks links up by.
+pub fn link_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl PaymentRequest {
@@ -113,9 +152,28 @@ impl PaymentRequest {
         }
     }
 
-    /// The link the customer opens.
-    pub fn link(&self, base_url: &str) -> String {
-        format!("{base_url}/payment/{}", self.token)
+    /// Counts an attempt that did not pay, already pushed to `attempts`: a refusal
+    /// (`counts`) towards `max_attempts`, and every attempt towards
+    /// [`MAX_TOTAL_ATTEMPTS`]. Either limit blocks the request.
+    pub fn record_unpaid(&mut self, counts: bool, max_attempts: u32) {
+        if counts {
+            self.record_refusal(max_attempts);
+        }
+        if self.attempts.len() >= MAX_TOTAL_ATTEMPTS {
+            self.blocked = true;
+        }
+    }
+
+    /// The link the customer opens; `None` when its secret is not known here (it is
+    /// shown once, at creation or when a new link is made).
+    pub fn link(&self, base_url: &str) -> Option<String> {
+        (!self.token.is_empty()).then(|| format!("{base_url}/payment/{}", self.token))
+    }
+
+    /// Gives the request a new link secret: the previous link stops working.
+    pub fn set_token(&mut self, token: String) {
+        self.link_hash = link_hash(&token);
+        self.token = token;
     }
 }
 
@@ -395,13 +453,14 @@ impl RequestInput {
             lang: self.lang,
             expires_at: (now + Duration::days(i64::from(self.validity_days))).unix_timestamp(),
             holder: self.holder,
-            token,
+            link_hash: link_hash(&token),
             cancelled: None,
             paid_tx: None,
             refused_attempts: 0,
             blocked: false,
             attempts: Vec::new(),
             emails: Vec::new(),
+            token,
         }
     }
 }
@@ -612,6 +671,57 @@ mod tests {
         assert_eq!(req.status(now), RequestStatus::Paid);
         req.cancelled = Some((0, "u".into()));
         assert_eq!(req.status(now), RequestStatus::Cancelled);
+    }
+
+    #[test]
+    fn sent_emails_keep_no_link_secret() {
+        let token = "0123456789abcdef0123456789ABCDEF";
+        let text = format!(
+            "Payer : https://pay.example/payment/{token}\n<a href=\"https://pay.example/payment/{token}\">x</a> /payment/abc"
+        );
+        let redacted = redact_payment_links(&text);
+        assert!(!redacted.contains(token), "{redacted}");
+        assert_eq!(redacted.matches("/payment/…").count(), 2);
+        assert!(redacted.ends_with("/payment/abc"));
+        assert_eq!(redact_payment_links("é /payment/"), "é /payment/");
+    }
+
+    #[test]
+    fn a_request_keeps_the_hash_of_its_link_not_the_link() {
+        let now = datetime!(2026-06-01 10:00 UTC);
+        let mut req = form()
+            .parse(now.date())
+            .unwrap()
+            .into_request(1, 1, "u", "tok".into(), now);
+        assert_eq!(req.link_hash, link_hash("tok"));
+        assert_eq!(
+            req.link("https://p").as_deref(),
+            Some("https://p/payment/tok")
+        );
+        let stored: PaymentRequest =
+            postcard::from_bytes(&postcard::to_stdvec(&req).unwrap()).unwrap();
+        assert_eq!(stored.token, "", "the secret is not serialized");
+        assert_eq!(stored.link("https://p"), None);
+        req.set_token("new".into());
+        assert_eq!(req.link_hash, link_hash("new"));
+    }
+
+    #[test]
+    fn ten_attempts_of_any_outcome_block_a_request() {
+        let now = datetime!(2026-06-01 10:00 UTC);
+        let mut req = form()
+            .parse(now.date())
+            .unwrap()
+            .into_request(1, 1, "u", "t".into(), now);
+        for i in 1..MAX_TOTAL_ATTEMPTS {
+            req.attempts.push(i as u64);
+            req.record_unpaid(false, 3);
+            assert_eq!(req.status(now), RequestStatus::Waiting, "{i}");
+        }
+        req.attempts.push(99);
+        req.record_unpaid(false, 3);
+        assert_eq!(req.status(now), RequestStatus::Blocked);
+        assert_eq!(req.refused_attempts, 0);
     }
 
     #[test]

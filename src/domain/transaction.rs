@@ -135,7 +135,7 @@ pub struct StoredCard {
     pub exp_month: u8,
     pub exp_year: u16,
     pub holder: String,
-    /// Keyed token standing for the card (see `Pan::storage_token`).
+    /// Keyed token standing for the card, with the id of its key (see `Pan::storage_token`).
     pub token: String,
     pub three_ds: bool,
     /// ISO 3166 alpha-2 country of the issuer.

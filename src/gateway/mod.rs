@@ -32,7 +32,8 @@ pub struct Gateway {
     pub smtp_configured: bool,
     /// Wakes the mail worker when a message is queued.
     pub mail_ready: Arc<Notify>,
-    card_key: [u8; 32],
+    /// The active card key (id, key), from the key file.
+    card_key: (u32, [u8; 32]),
     desks: Mutex<HashMap<u64, Arc<Mutex<pay::Desk>>>>,
 }
 
@@ -45,7 +46,11 @@ impl Gateway {
         max_attempts: u32,
         smtp_configured: bool,
     ) -> crate::db::Result<Gateway> {
-        let card_key = db.secret("secret_key")?;
+        let card_key = db
+            .keys()
+            .active_card_key()
+            .map(|k| (k.id, k.key))
+            .ok_or(crate::db::Error::Keys("no active card key".into()))?;
         Ok(Gateway {
             db,
             clock,

@@ -8,11 +8,11 @@ use crate::db::notes::HistoryEntry;
 use redb::ReadableTable;
 
 use crate::db::tables::OP_KEY_TO_TX_ID;
-use crate::db::{self, Scope, notes, transactions};
+use crate::db::{self, Scope, notes, outbox, payments, rebills, transactions};
 use crate::domain::Lang;
 use crate::domain::journal::{JournalEntry, Step};
 use crate::domain::money::{Amount, format_amount};
-use crate::domain::operation_rules::{OpRefusal, check_operation};
+use crate::domain::operation_rules::{OpRefusal, RebillLimits, check_operation, rebill_day};
 use crate::domain::transaction::{Operation, Transaction};
 
 /// What an operation led to.
@@ -61,7 +61,20 @@ impl Gateway {
             }
         }
         let children = transactions::children_in(&wtx, id)?;
-        let amount = match check_operation(op, &original, &children, amount, now) {
+        // M6: the merchant's rebill policy and the card's rebills today, read in this
+        // write transaction so two rebills cannot both pass the daily limit.
+        let day = rebill_day(now);
+        let token = original
+            .card
+            .as_ref()
+            .map(|c| c.token.clone())
+            .unwrap_or_default();
+        let limits = if op == Operation::Rebill {
+            rebills::limits_in(&wtx, original.merchant_id, &token, day)?
+        } else {
+            RebillLimits::default()
+        };
+        let amount = match check_operation(op, &original, &children, amount, &limits, now) {
             Ok(a) => a,
             Err(refusal) => return Ok(OpOutcome::Refused(refusal)),
         };
@@ -153,7 +166,29 @@ impl Gateway {
             wtx.open_table(OP_KEY_TO_TX_ID)?
                 .insert(k.as_str(), row.id)?;
         }
+        let mut receipt = None;
+        if op == Operation::Rebill {
+            rebills::count_in(&wtx, &token, day)?;
+            // The cardholder hears of every rebill charged, when an address is known.
+            if code.is_accepted() && !row.buyer.email.is_empty() {
+                let lang = row
+                    .initiator
+                    .point_of_sale
+                    .strip_prefix("LINK-")
+                    .and_then(|r| r.parse::<u64>().ok())
+                    .map(|r| payments::get_in(&wtx, r))
+                    .transpose()?
+                    .flatten()
+                    .map_or(Lang::Fr, |r| r.lang);
+                let merchant = self.db.merchant(Scope::Admin, row.merchant_id)?;
+                let mut mail = crate::mail::rebill_receipt(&row, merchant.as_ref(), lang, at);
+                receipt = Some((outbox::enqueue(&wtx, &mut mail)?, mail.to));
+            }
+        }
         wtx.commit()?;
+        if let Some((mail_id, to)) = receipt {
+            self.mail_queued(mail_id, &to);
+        }
         tracing::debug!(tx = row.id, parent = original.id, operation = op.key(), %code, user = %crate::domain::text::log_safe(user), "operation written");
         Ok(OpOutcome::Done(Box::new(row)))
     }

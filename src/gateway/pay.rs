@@ -17,7 +17,7 @@ use crate::domain::card::Brand;
 use crate::domain::card_form::CardDetails;
 use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Rule, Step};
-use crate::domain::payment::{PaymentRequest, RequestStatus};
+use crate::domain::payment::{MAX_TOTAL_ATTEMPTS, PaymentRequest, RequestStatus};
 use crate::domain::transaction::Operation;
 
 /// How long the issuer's page waits for the code before the payment is abandoned (098).
@@ -121,8 +121,14 @@ impl Gateway {
                     return Ok(Start::Answer(Answer::Result(tx.id)));
                 }
                 let info = self.acquirer.enrolment(&card.pan);
-                let rule = Rule::TooManyAttempts {
-                    limit: self.max_attempts,
+                let rule = if req.refused_attempts >= self.max_attempts {
+                    Rule::TooManyAttempts {
+                        limit: self.max_attempts,
+                    }
+                } else {
+                    Rule::TooManyTotalAttempts {
+                        limit: u32::try_from(MAX_TOTAL_ATTEMPTS).unwrap_or(u32::MAX),
+                    }
                 };
                 let code = ResultCode::TOO_MANY_ATTEMPTS;
                 let steps = vec![

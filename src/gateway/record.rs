@@ -30,9 +30,12 @@ impl Gateway {
     pub(super) fn record(&self, req: &PaymentRequest, a: Attempt) -> db::Result<u64> {
         let merchant = self.db.merchant(Scope::Admin, req.merchant_id)?;
         let now = self.now().unix_timestamp();
-        let stored = a
-            .card
-            .stored(&self.card_key, a.info.country, a.authenticated);
+        let stored = a.card.stored(
+            self.card_key.0,
+            &self.card_key.1,
+            a.info.country,
+            a.authenticated,
+        );
         let cx = AttemptContext {
             request: req,
             card: stored,
@@ -84,8 +87,8 @@ impl Gateway {
             req.paid_tx = Some(sale.id);
             let mut mail = crate::mail::receipt(&req, sale, merchant.as_ref(), now);
             req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
-        } else if a.counts {
-            req.record_refusal(self.max_attempts);
+        } else {
+            req.record_unpaid(a.counts, self.max_attempts);
         }
         payments::update(&wtx, &req)?;
         wtx.commit()?;

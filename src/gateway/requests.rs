@@ -49,11 +49,31 @@ impl Gateway {
         })
     }
 
-    /// Sends the link again (waiting requests only). `None` when not visible.
+    /// Emails a NEW link (waiting requests only): the link is not kept, so the
+    /// previous one stops working (L8). `None` when not visible.
     pub fn resend_request(
         &self,
         scope: Scope,
         id: u64,
+    ) -> db::Result<Option<Result<PaymentRequest, RequestStatus>>> {
+        self.relink(scope, id, true)
+    }
+
+    /// A new link to show once (waiting requests only); the previous link stops
+    /// working. The returned request holds the new secret in `token`.
+    pub fn new_request_link(
+        &self,
+        scope: Scope,
+        id: u64,
+    ) -> db::Result<Option<Result<PaymentRequest, RequestStatus>>> {
+        self.relink(scope, id, false)
+    }
+
+    fn relink(
+        &self,
+        scope: Scope,
+        id: u64,
+        send: bool,
     ) -> db::Result<Option<Result<PaymentRequest, RequestStatus>>> {
         let Some(req) = self.db.payment_request(scope, id)? else {
             return Ok(None);
@@ -68,16 +88,23 @@ impl Gateway {
         if status != RequestStatus::Waiting {
             return Ok(Some(Err(status)));
         }
-        let mut mail = crate::mail::payment_link(
-            &req,
-            merchant.as_ref(),
-            &self.base_url,
-            now.unix_timestamp(),
-        );
-        req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
-        payments::update(&wtx, &req)?;
+        payments::new_link(&wtx, &mut req)?;
+        let mut queued = None;
+        if send {
+            let mut mail = crate::mail::payment_link(
+                &req,
+                merchant.as_ref(),
+                &self.base_url,
+                now.unix_timestamp(),
+            );
+            req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
+            payments::update(&wtx, &req)?;
+            queued = Some(mail.id);
+        }
         wtx.commit()?;
-        self.mail_queued(mail.id, &req.holder.email);
+        if let Some(mail_id) = queued {
+            self.mail_queued(mail_id, &req.holder.email);
+        }
         Ok(Some(Ok(req)))
     }
 

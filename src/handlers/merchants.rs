@@ -8,8 +8,10 @@ use serde::Deserialize;
 use super::{Ctx, see_other};
 use crate::db::audit::AuditEntry;
 use crate::db::{Scope, audit, merchants};
+use crate::domain::money::Amount;
+use crate::domain::operation_rules::RebillPolicy;
 use crate::domain::user::{Merchant, MerchantInput};
-use crate::pages::merchants::{MerchantFormValues, form, list};
+use crate::pages::merchants::{MerchantFormValues, RebillValues, form, list, rebill_form};
 
 fn require_admin(ctx: &Ctx) -> poem::Result<()> {
     if ctx.user().is_some_and(|u| u.is_admin()) {
@@ -216,4 +218,81 @@ pub async fn audit_list(ctx: Ctx) -> poem::Result<Response> {
         })
         .await?;
     Ok(crate::pages::audit::list(&ctx, &entries).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RebillForm {
+    max_amount: String,
+    max_per_day: String,
+}
+
+async fn merchant_for_admin(ctx: &Ctx, id: &str) -> poem::Result<Merchant> {
+    require_admin(ctx)?;
+    let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
+    ctx.db(move |db| db.merchant(Scope::Admin, id))
+        .await?
+        .ok_or_else(|| ctx.not_found())
+}
+
+/// The merchant's rebill limits (M6): admins only, like the rest of Merchants.
+#[handler]
+pub async fn rebill_policy_edit(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> poem::Result<Response> {
+    let m = merchant_for_admin(&ctx, &id).await?;
+    let mid = m.id;
+    let p = ctx.db(move |db| db.rebill_policy(mid)).await?;
+    let values = RebillValues {
+        max_amount: p
+            .max_amount_minor
+            .and_then(Amount::from_minor)
+            .map(Amount::to_decimal_string)
+            .unwrap_or_default(),
+        max_per_day: p.max_per_day.to_string(),
+    };
+    let done = q
+        .done
+        .map(|_| ctx.t("Limites enregistrées.", "Limits saved."));
+    Ok(rebill_form(&ctx, &m, &values, &[], done).into_response())
+}
+
+#[handler]
+pub async fn rebill_policy_update(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<RebillForm>,
+) -> poem::Result<Response> {
+    let m = merchant_for_admin(&ctx, &id).await?;
+    let policy = match RebillPolicy::parse(&f.max_amount, &f.max_per_day) {
+        Ok(p) => p,
+        Err(errors) => {
+            let values = RebillValues {
+                max_amount: f.max_amount.clone(),
+                max_per_day: f.max_per_day.clone(),
+            };
+            return Ok(rebill_form(&ctx, &m, &values, &errors, None)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response());
+        }
+    };
+    let detail = format!(
+        "merchant {}: rebill ceiling {}, {} per card per day",
+        m.name,
+        policy
+            .max_amount_minor
+            .and_then(Amount::from_minor)
+            .map_or("original amount".to_string(), |a| a.to_decimal_string()),
+        policy.max_per_day
+    );
+    let entry = audit_entry(&ctx, "merchant.rebill_policy", detail, Some(m.id));
+    let mid = m.id;
+    ctx.db(move |db| db.set_rebill_policy(mid, &policy, &entry))
+        .await?;
+    Ok(see_other(
+        &ctx,
+        &format!("/parameters/merchants/{mid}/rebill?done=1"),
+    ))
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::transactions::load;
 use super::{Ctx, see_other};
 use crate::domain::money::{Amount, parse_positive_amount};
-use crate::domain::operation_rules::{OPERATIONS, check_operation};
+use crate::domain::operation_rules::{OPERATIONS, RebillLimits, check_operation, rebill_day};
 use crate::domain::transaction::Operation;
 use crate::gateway::OpOutcome;
 use crate::pages::operations::{children, confirm_page};
@@ -77,7 +77,21 @@ pub async fn operation_confirm(
         Ok(p) => p,
         Err(page) => return Ok(page),
     };
-    match check_operation(op, &d.tx, &children(&d), amount, ctx.now()) {
+    let now = ctx.now();
+    let limits = if op == Operation::Rebill {
+        let (merchant, token) = (
+            d.tx.merchant_id,
+            d.tx.card
+                .as_ref()
+                .map(|c| c.token.clone())
+                .unwrap_or_default(),
+        );
+        ctx.db(move |db| db.rebill_limits(merchant, &token, rebill_day(now)))
+            .await?
+    } else {
+        RebillLimits::default()
+    };
+    match check_operation(op, &d.tx, &children(&d), amount, &limits, now) {
         Ok(amount) => Ok(confirm_page(&ctx, &d, op, amount).into_response()),
         Err(why) => {
             let text = why.message(ctx.lang, d.tx.currency);

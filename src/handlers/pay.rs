@@ -158,7 +158,10 @@ pub async fn payment_submit(
         Err(errors) => {
             let values = CardValues {
                 holder: form.holder.clone(),
-                number: form.number.clone(),
+                // Never the number itself (L1): the last four of a valid one at most.
+                number_last4: crate::domain::card::Pan::parse(&form.number)
+                    .map(|p| p.last4().to_string())
+                    .unwrap_or_default(),
                 expiry: form.expiry.clone(),
             };
             return render(&ctx, req, merchant, lang, &values, &errors).await;

@@ -101,11 +101,23 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
     let created = ctx
         .gateway(move |g| g.create_request(input, merchant_id, terminal, &user, send))
         .await?;
-    let what = if created.emailed { "sent" } else { "shown" };
-    Ok(see_other(
-        &ctx,
-        &format!("/payment-requests/{}?created={what}", created.request.id),
-    ))
+    if created.emailed {
+        return Ok(see_other(
+            &ctx,
+            &format!("/payment-requests/{}?created=sent", created.request.id),
+        ));
+    }
+    // "Show the link": shown in this answer only, never stored (L8).
+    let mut v = view(&ctx, &created.request.id.to_string()).await?;
+    v.link = created.request.link(&ctx.state.config.base_url);
+    let notice = flash(
+        "ok",
+        ctx.t(
+            "Demande créée : copiez le lien ci-dessous et transmettez-le au client. Il ne sera plus affiché ensuite.",
+            "Request created: copy the link below and pass it to the customer. It will not be shown again.",
+        ),
+    );
+    Ok(request_page(&ctx, &v, Some(notice)).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -155,6 +167,7 @@ async fn view(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
             }
             Ok(Some(RequestView {
                 merchant: db.merchant(scope, request.merchant_id)?,
+                // The link's secret is not kept: shown only when just made.
                 link: request.link(&base),
                 request,
                 mails,
@@ -192,18 +205,15 @@ pub async fn request_detail(
                 }
             },
         )),
-        ("shown", _) => Some(flash(
-            "ok",
-            ctx.t(
-                "Demande créée : copiez le lien ci-dessous et transmettez-le au client.",
-                "Request created: copy the link below and pass it to the customer.",
-            ),
-        )),
         (_, "resent") => Some(flash(
             "ok",
             &match ctx.lang {
-                crate::domain::Lang::Fr => format!("Le lien part de nouveau par email à {email}."),
-                crate::domain::Lang::En => format!("The link is being emailed again to {email}."),
+                crate::domain::Lang::Fr => format!(
+                    "Un nouveau lien part par email à {email} : le lien précédent ne permet plus de payer."
+                ),
+                crate::domain::Lang::En => format!(
+                    "A new link is being emailed to {email}: the previous link can no longer be used to pay."
+                ),
             },
         )),
         (_, "cancelled") => Some(flash(
@@ -246,6 +256,30 @@ pub async fn request_resend(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Re
             &ctx,
             &format!("/payment-requests/{rid}?done=resent"),
         )),
+    }
+}
+
+/// "New link": a new secret shown once in this answer; the previous link stops working.
+#[handler]
+pub async fn request_new_link(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
+    require_terminal(&ctx)?;
+    let mut v = view(&ctx, &id).await?;
+    let (scope, rid) = (ctx.scope(), v.request.id);
+    match ctx.gateway(move |g| g.new_request_link(scope, rid)).await? {
+        None => Err(ctx.not_found()),
+        Some(Err(status)) => Ok(refused(&ctx, &v, status)),
+        Some(Ok(req)) => {
+            v.link = req.link(&ctx.state.config.base_url);
+            v.request = req;
+            let notice = flash(
+                "ok",
+                ctx.t(
+                    "Nouveau lien ci-dessous : copiez-le maintenant, il ne sera plus affiché. Le lien précédent ne permet plus de payer.",
+                    "New link below: copy it now, it will not be shown again. The previous link can no longer be used to pay.",
+                ),
+            );
+            Ok(request_page(&ctx, &v, Some(notice)).into_response())
+        }
     }
 }
 

@@ -73,7 +73,7 @@ pub fn payment_link(
     let lang = req.lang;
     let shop = merchant_name(merchant);
     let amount = format_amount(req.amount, req.currency, lang);
-    let link = req.link(base_url);
+    let link = req.link(base_url).unwrap_or_default();
     let until = datetime(req.expires_at);
     let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
     let subject = match lang {
@@ -212,4 +212,74 @@ pub fn receipt(
         frame(lang, &subject, body),
         now,
     )
+}
+
+/// The receipt of a rebill on a stored card (M6), to the buyer of the original
+/// transaction, in `lang`.
+pub fn rebill_receipt(tx: &Transaction, merchant: Option<&Merchant>, lang: Lang, now: i64) -> Mail {
+    let shop = merchant_name(merchant);
+    let amount = format_amount(tx.amount, tx.currency, lang);
+    let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
+    let order = &tx.sale.order_id;
+    let subject = match lang {
+        Lang::Fr => format!("Nouveau débit de votre carte – commande {order} – {shop}"),
+        Lang::En => format!("New charge on your card – order {order} – {shop}"),
+    };
+    let hello = match lang {
+        Lang::Fr => format!("Bonjour {},", tx.buyer.name),
+        Lang::En => format!("Hello {},", tx.buyer.name),
+    };
+    let done = match lang {
+        Lang::Fr => format!(
+            "{shop} a débité {amount} sur la carte que vous aviez utilisée pour la commande n° {order}. Si vous ne l'avez pas demandé, contactez {shop} ou votre banque."
+        ),
+        Lang::En => format!(
+            "{shop} charged {amount} to the card you used for order no. {order}. If you did not ask for it, contact {shop} or your bank."
+        ),
+    };
+    let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
+    let rows = [
+        (t("Commande", "Order"), order.clone()),
+        (t("Montant", "Amount"), amount.clone()),
+        (t("Date", "Date"), format!("{} UTC", datetime(tx.at))),
+        (t("Carte", "Card"), card),
+        (t("Transaction n°", "Transaction no."), tx.id.to_string()),
+        (t("Marchand", "Merchant"), shop.clone()),
+    ];
+    let mut text = format!("{hello}\n\n{done}\n\n");
+    for (k, v) in &rows {
+        text.push_str(&format!("{k} : {v}\n"));
+    }
+    text.push_str(&format!(
+        "\n{}\n\n— {shop}\n",
+        t(
+            "Gardez ce message comme justificatif.",
+            "Keep this message as your receipt."
+        )
+    ));
+    let body = html! {
+        p { (hello) }
+        p { (done) }
+        table style="border-collapse:collapse;margin:16px 0" {
+            @for (k, v) in &rows {
+                tr { td style="padding:4px 16px 4px 0;color:#555" { (k) } td style="padding:4px 0;font-weight:bold" { (v) } }
+            }
+        }
+        p style="font-size:13px;color:#555" { (t("Gardez ce message comme justificatif.", "Keep this message as your receipt.")) }
+        p { "— " (shop) }
+    };
+    Mail {
+        id: 0,
+        created_at: now,
+        kind: MailKind::Receipt,
+        merchant_id: tx.merchant_id,
+        request_id: 0,
+        to: tx.buyer.email.clone(),
+        subject: subject.clone(),
+        text,
+        html: frame(lang, &subject, body).into_string(),
+        state: MailState::Pending,
+        next_at: now,
+        attempts: Vec::new(),
+    }
 }

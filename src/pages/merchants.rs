@@ -115,6 +115,54 @@ pub fn form(
             div class="actions" {
                 button class="primary" type="submit" { (ctx.t("Enregistrer", "Save")) }
                 a href="/parameters/merchants" { (ctx.t("Retour à la liste", "Back to the list")) }
+                @if let Some(id) = id {
+                    a href={"/parameters/merchants/" (id) "/rebill"} { (ctx.t("Limites des nouvelles facturations", "Rebill limits")) }
+                }
+            }
+        }
+    };
+    page(
+        ctx,
+        title,
+        Tab::Parameters,
+        Some(subtabs(ctx, "/parameters/merchants")),
+        body,
+    )
+}
+
+/// The rebill limits of a merchant as typed.
+#[derive(Default)]
+pub struct RebillValues {
+    pub max_amount: String,
+    pub max_per_day: String,
+}
+
+/// Parameters › Merchants › rebill limits (M6), admins only.
+pub fn rebill_form(
+    ctx: &Ctx,
+    m: &Merchant,
+    v: &RebillValues,
+    errors: &[FieldError],
+    done: Option<&str>,
+) -> Markup {
+    let title = ctx.t("Limites des nouvelles facturations", "Rebill limits");
+    let err = |f| error_for(errors, f, ctx.lang);
+    let body = html! {
+        h1 { (title) " — " (m.name) }
+        @if let Some(d) = done { (flash("ok", d)) }
+        @if !errors.is_empty() { (flash("err", ctx.t("Corrigez les champs signalés.", "Please correct the fields shown."))) }
+        p class="muted" { (ctx.t(
+            "Une nouvelle facturation d'une carte enregistrée ne dépasse jamais le montant de la transaction d'origine, sauf si vous relevez ici le plafond. Le client reçoit un reçu par e-mail à chaque fois.",
+            "A rebill of a stored card never exceeds the original transaction's amount unless you raise the ceiling here. The customer gets an email receipt each time.")) }
+        form class="form card" method="post" action={"/parameters/merchants/" (m.id) "/rebill"} {
+            (csrf(ctx))
+            div class="grid2" {
+                (Input::new("max_amount", ctx.t("Plafond relevé", "Raised ceiling"), &v.max_amount).error(err("max_amount")).hint(ctx.t("Vide : le montant d'origine.", "Empty: the original amount.")).render())
+                (Input::new("max_per_day", ctx.t("Nouvelles facturations par carte et par jour", "Rebills per card and per day"), &v.max_per_day).required().error(err("max_per_day")).render())
+            }
+            div class="actions" {
+                button class="primary" type="submit" { (ctx.t("Enregistrer", "Save")) }
+                a href={"/parameters/merchants/" (m.id)} { (ctx.t("Retour au marchand", "Back to the merchant")) }
             }
         }
     };

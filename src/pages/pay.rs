@@ -152,11 +152,13 @@ fn notice(c: &Customer) -> Markup {
     }
 }
 
-/// What the card form shows again after a refusal in place.
+/// What the card form shows again after a refusal in place. Never the card number:
+/// at most its last four digits, as a reminder of the card typed (L1).
 #[derive(Default)]
 pub struct CardValues {
     pub holder: String,
-    pub number: String,
+    /// Last four digits of a valid number typed before, or empty.
+    pub number_last4: String,
     pub expiry: String,
 }
 
@@ -213,8 +215,13 @@ pub fn payment_page(
                 input type="hidden" name="lang" value=(c.lang.code());
                 h2 { (c.t("Détail du paiement", "Payment detail")) }
                 (input("holder", c.t("Nom du porteur de la carte", "Card holder name"), &values.holder, "cc-name", html!{}))
-                (input("number", c.t("Numéro de carte", "Credit card number"), &values.number, "cc-number",
-                    html! { small class="hint" { (c.t("16 chiffres en général, sans espaces ou par groupes de 4.", "Usually 16 digits, with or without spaces.")) } }))
+                (input("number", c.t("Numéro de carte", "Credit card number"), "", "cc-number",
+                    html! {
+                        @if !values.number_last4.is_empty() {
+                            small class="hint" { (c.t("Carte se terminant par ", "Card ending in ")) (values.number_last4) (c.t(" : saisissez à nouveau son numéro.", ": type its number again.")) }
+                        }
+                        small class="hint" { (c.t("16 chiffres en général, sans espaces ou par groupes de 4.", "Usually 16 digits, with or without spaces.")) }
+                    }))
                 div class="grid2" {
                     (input("expiry", c.t("Date d'expiration (MM/AA)", "Expiration date (MM/YY)"), &values.expiry, "cc-exp", html!{}))
                     (input("cvv", c.t("Cryptogramme", "Card security code"), "", "cc-csc", html! {

@@ -275,7 +275,8 @@ pub struct RequestView {
     pub merchant: Option<Merchant>,
     pub mails: Vec<Mail>,
     pub attempts: Vec<Transaction>,
-    pub link: String,
+    /// The link, only in the answer that made it (its secret is not kept).
+    pub link: Option<String>,
 }
 
 /// One payment request with its link, emails and attempts.
@@ -352,15 +353,25 @@ pub fn request_page(ctx: &Ctx, v: &RequestView, notice: Option<Markup>) -> Marku
         @if let Some(n) = notice { (n) }
         section class="card link-box" {
             h2 { (ctx.t("Lien de paiement", "Payment link")) }
-            div class="field" {
-                label for="f-link" { (ctx.t("À copier et transmettre au client", "Copy it and pass it to the customer")) }
-                input id="f-link" type="text" readonly value=(v.link) class="mono";
+            @if let Some(link) = &v.link {
+                div class="field" {
+                    label for="f-link" { (ctx.t("À copier et transmettre au client maintenant : il ne sera plus affiché", "Copy it and pass it to the customer now: it will not be shown again")) }
+                    input id="f-link" type="text" readonly value=(link) class="mono";
+                }
+            } @else {
+                p class="muted" { (ctx.t(
+                    "Le lien n'est affiché qu'une fois, à sa création : il ne peut pas être affiché à nouveau. Un nouveau lien remplace l'ancien, qui ne permet alors plus de payer.",
+                    "The link is shown only once, when it is made: it cannot be shown again. A new link replaces the old one, which then can no longer be used to pay.")) }
             }
             @if can_act && status == RequestStatus::Waiting {
                 div class="actions" {
                     form class="inline" method="post" action={"/payment-requests/" (r.id) "/resend"} {
                         (csrf(ctx))
-                        button type="submit" { (ctx.t("Renvoyer l'email", "Resend the email")) }
+                        button type="submit" { (ctx.t("Envoyer un nouveau lien par email", "Email a new link")) }
+                    }
+                    form class="inline" method="post" action={"/payment-requests/" (r.id) "/new-link"} {
+                        (csrf(ctx))
+                        button type="submit" { (ctx.t("Nouveau lien", "New link")) }
                     }
                     a class="button" href={"/payment-requests/" (r.id) "/cancel"} { (ctx.t("Annuler la demande", "Cancel the request")) }
                 }
@@ -419,7 +430,7 @@ pub fn mails_table(ctx: &Ctx, mails: &[Mail]) -> Markup {
                     td class="nowrap" { (datetime(m.created_at)) }
                     td { (mail_kind(ctx, m.kind)) }
                     td { (m.to) }
-                    td { a href={"/payment-requests/" (m.request_id)} { (m.subject) } }
+                    td { @if m.request_id == 0 { (m.subject) } @else { a href={"/payment-requests/" (m.request_id)} { (m.subject) } } }
                     td { (mail_state(ctx, m)) }
                     td class="num" { (m.attempts.len()) }
                     td { @if let Some(a) = m.attempts.last() {
@@ -480,7 +491,7 @@ pub fn outbox_page(
             @if mails.iter().any(|m| !m.attempts.is_empty()) { details class="small" {
                 summary { (ctx.t("Détail des essais", "Attempt details")) }
                 @for m in mails { @if !m.attempts.is_empty() {
-                    p { strong { "N° " (m.id) } " · " a href={"/payment-requests/" (m.request_id)} { (ctx.t("demande", "request")) " " (m.request_id) } }
+                    p { strong { "N° " (m.id) } @if m.request_id != 0 { " · " a href={"/payment-requests/" (m.request_id)} { (ctx.t("demande", "request")) " " (m.request_id) } } }
                     ul { @for a in &m.attempts {
                         li { (datetime(a.at)) " · " @match &a.error { None => (ctx.t("accepté par le serveur", "accepted by the server")), Some(e) => (e) } }
                     } }

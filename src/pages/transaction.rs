@@ -287,8 +287,17 @@ fn general(ctx: &Ctx, d: &Detail) -> Markup {
             card.country.clone(),
         ),
         (
-            ctx.t("Token de stockage", "Storage token"),
-            card.token.clone(),
+            // Never the token itself (H1): that it exists, and a short fingerprint.
+            ctx.t("Carte enregistrée", "Stored card"),
+            if card.token.is_empty() {
+                ctx.t("non", "no").to_string()
+            } else {
+                format!(
+                    "{} · {}",
+                    ctx.t("enregistrée", "stored"),
+                    crate::domain::card::token_fingerprint(&card.token)
+                )
+            },
         ),
         ("3D Secure", yes(ctx, card.three_ds)),
         (

@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod browser;
 mod browser_flows;
+mod cards;
 mod email;
 mod exports;
 mod hardening;

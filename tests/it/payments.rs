@@ -20,8 +20,10 @@ pub(crate) async fn shop(app: &TestApp) -> (u64, Client) {
     (m.id, app.signed_in("atlas.manager").await)
 }
 
-/// Creates a request through the virtual terminal ("show the link"); returns its id
-/// and the token of its link.
+/// Creates a request through the virtual terminal; returns its id and the token of
+/// its link. "Show the link" (the default) answers the request page with the link,
+/// shown this once; "send" redirects to the request page, the link being only in the
+/// email: the token is then empty.
 pub(crate) async fn new_request(
     c: &Client,
     merchant: u64,
@@ -46,6 +48,10 @@ pub(crate) async fn new_request(
         fields.push((k, v));
     }
     let r = c.post("/terminal", &fields).await;
+    if r.status() == StatusCode::OK {
+        let body = r.text().await.unwrap();
+        return (request_id_in(&body), token_in_link(&body));
+    }
     assert_eq!(
         r.status(),
         StatusCode::SEE_OTHER,
@@ -62,7 +68,26 @@ pub(crate) async fn new_request(
         .unwrap();
     let (status, body) = c.page(&location).await;
     assert_eq!(status, StatusCode::OK);
-    (id, token_in_link(&body))
+    assert!(!body.contains("/payment/"), "the link is not shown again");
+    (id, String::new())
+}
+
+/// The id of the request a request page is about (from its action forms).
+pub(crate) fn request_id_in(body: &str) -> u64 {
+    let start = body
+        .find("/payment-requests/")
+        .and_then(|i| {
+            body[i + "/payment-requests/".len()..]
+                .find(|c: char| c.is_ascii_digit())
+                .map(|j| i + "/payment-requests/".len() + j)
+        })
+        .expect("a request page");
+    body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
 }
 
 /// The link token shown on a request page.
@@ -775,15 +800,33 @@ async fn an_admin_goes_from_an_empty_appliance_to_a_paid_request() {
 async fn a_waiting_request_can_be_resent_but_not_a_paid_one() {
     let app = spawn_app().await;
     let (m, c) = shop(&app).await;
-    let (id, token) = new_request(&c, m, &[("action", "send")]).await;
+    let (id, _) = new_request(&c, m, &[("action", "send")]).await;
+    let first = token_in_link(
+        &app.db
+            .mail(request(&app, id).emails[0])
+            .unwrap()
+            .unwrap()
+            .text,
+    );
     let r = c.post(&format!("/payment-requests/{id}/resend"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = c.page(r.headers()["location"].to_str().unwrap()).await;
     assert!(
-        page.contains("Le lien part de nouveau par email à salma@example.ma"),
+        page.contains("Un nouveau lien part par email à salma@example.ma : le lien précédent ne permet plus de payer."),
         "{page}"
     );
     assert_eq!(request(&app, id).emails.len(), 2);
+    // The resent email carries a new link; the first one no longer opens the request.
+    let token = token_in_link(
+        &app.db
+            .mail(request(&app, id).emails[1])
+            .unwrap()
+            .unwrap()
+            .text,
+    );
+    assert_ne!(token, first);
+    let (status, _) = app.client().page(&format!("/payment/{first}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     pay(&app.client(), &token, "4111111111111111", "").await;
     assert_eq!(request(&app, id).emails.len(), 3, "the receipt");
     let r = c.post(&format!("/payment-requests/{id}/resend"), &[]).await;

@@ -1,0 +1,108 @@
+//! Rebill limits (M6): each merchant's policy, and the rebills per stored card and
+//! day, read and counted in the rebill's own write transaction.
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::audit::{self, AuditEntry};
+use super::tables::{MERCHANT_ID_TO_REBILL_POLICY, TOKEN_DAY_TO_REBILLS};
+use super::{Db, Result, codec};
+use crate::domain::operation_rules::{RebillLimits, RebillPolicy};
+
+fn policy_from(
+    t: &impl ReadableTable<u64, &'static [u8]>,
+    merchant_id: u64,
+) -> Result<RebillPolicy> {
+    let v = t.get(merchant_id)?;
+    v.map(|v| codec::decode("rebill_policies", v.value()))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+fn count_from(
+    t: &impl ReadableTable<(&'static str, i32), u32>,
+    token: &str,
+    day: i32,
+) -> Result<u32> {
+    Ok(t.get((token, day))?.map_or(0, |v| v.value()))
+}
+
+/// The merchant's policy (the defaults when an admin never set one).
+pub fn policy_in(wtx: &WriteTransaction, merchant_id: u64) -> Result<RebillPolicy> {
+    policy_from(&wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?, merchant_id)
+}
+
+/// The limits a rebill of the card `token` for `merchant_id` on `day` is checked against.
+pub fn limits_in(
+    wtx: &WriteTransaction,
+    merchant_id: u64,
+    token: &str,
+    day: i32,
+) -> Result<RebillLimits> {
+    let count = count_from(&wtx.open_table(TOKEN_DAY_TO_REBILLS)?, token, day)?;
+    Ok(RebillLimits {
+        policy: policy_in(wtx, merchant_id)?,
+        day,
+        count,
+    })
+}
+
+/// Counts one more rebill of `token` on `day`.
+pub fn count_in(wtx: &WriteTransaction, token: &str, day: i32) -> Result<()> {
+    let mut t = wtx.open_table(TOKEN_DAY_TO_REBILLS)?;
+    let n = t.get((token, day))?.map_or(0, |v| v.value());
+    t.insert((token, day), n.saturating_add(1))?;
+    Ok(())
+}
+
+/// Rotation: the counts follow their tokens to the new key (`rekey` maps a token).
+pub(crate) fn rekey_counts(wtx: &WriteTransaction, rekey: &dyn Fn(&str) -> String) -> Result<()> {
+    let mut t = wtx.open_table(TOKEN_DAY_TO_REBILLS)?;
+    let mut rows = Vec::new();
+    for row in t.iter()? {
+        let (k, v) = row?;
+        let (token, day) = k.value();
+        rows.push((token.to_string(), day, v.value()));
+    }
+    for (token, day, n) in rows {
+        let new = rekey(&token);
+        if new != token {
+            t.remove((token.as_str(), day))?;
+            t.insert((new.as_str(), day), n)?;
+        }
+    }
+    Ok(())
+}
+
+impl Db {
+    /// The merchant's rebill policy.
+    pub fn rebill_policy(&self, merchant_id: u64) -> Result<RebillPolicy> {
+        let rtx = self.begin_read()?;
+        policy_from(&rtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?, merchant_id)
+    }
+
+    /// The limits a rebill of `token` would meet now (for the confirmation page; the
+    /// rebill itself reads them again in its write transaction).
+    pub fn rebill_limits(&self, merchant_id: u64, token: &str, day: i32) -> Result<RebillLimits> {
+        let rtx = self.begin_read()?;
+        Ok(RebillLimits {
+            policy: policy_from(&rtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?, merchant_id)?,
+            day,
+            count: count_from(&rtx.open_table(TOKEN_DAY_TO_REBILLS)?, token, day)?,
+        })
+    }
+
+    /// Sets the merchant's rebill policy, with its audit entry, in one transaction.
+    pub fn set_rebill_policy(
+        &self,
+        merchant_id: u64,
+        policy: &RebillPolicy,
+        entry: &AuditEntry,
+    ) -> Result<()> {
+        let wtx = self.begin_write()?;
+        wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?
+            .insert(merchant_id, codec::encode(policy).as_slice())?;
+        audit::append(&wtx, entry)?;
+        wtx.commit()?;
+        Ok(())
+    }
+}
