@@ -4,11 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_DATA ?= data/demo.redb
 
-<<<<<<< HEAD
-.PHONY: run demo test bench bench-10m loadtest lint check-data
-=======
-.PHONY: run demo test fuzz bench bench-10m lint check-data
->>>>>>> sec-input
+.PHONY: run demo test fuzz bench bench-10m loadtest lint check-data
 
 run:
 	$(CARGO) run --release -- serve
