@@ -172,6 +172,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let quiet = measure(&base, &user, Instant::now() + Duration::from_secs(10), 2).await;
+    let rss_quiet = peak_rss_mb(pid);
 
     let counts: Arc<[AtomicU64; 4]> = Arc::new(Default::default());
     let until = Instant::now() + Duration::from_secs(SECONDS);
@@ -230,7 +231,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             v.last().copied().unwrap_or(f64::NAN)
         );
     }
-    println!("server peak RSS: {:.0} MB", peak_rss_mb(pid));
+    println!(
+        "server peak RSS: {rss_quiet:.0} MB before the flood, {:.0} MB after",
+        peak_rss_mb(pid)
+    );
     drop(server);
     Ok(())
 }
