@@ -109,7 +109,7 @@ fn count_attempt(
         return Ok(None);
     }
     let counted = before.after_failure(now);
-    users::put_attempts(&wtx, name, counted)?;
+    users::put_failure(&wtx, name, counted, now.unix_timestamp())?;
     let user = users::get_by_username(&wtx, name)?;
     wtx.commit()?;
     Ok(Some((counted, user)))
@@ -279,7 +279,7 @@ pub(crate) fn count_own_attempt(
         return Err(ChangeError::Locked);
     }
     let counted = before.after_failure(now);
-    users::put_attempts(&wtx, &user.username, counted)?;
+    users::put_failure(&wtx, &user.username, counted, now.unix_timestamp())?;
     wtx.commit()?;
     Ok((counted, user))
 }
@@ -363,6 +363,9 @@ pub fn change_password_with(
     let wtx = db.begin_write()?;
     let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
     if user.password_hash != snapshot.password_hash {
+        // The password was right when checked: this attempt is no failure.
+        settle(&wtx, &user.username, counted, now, false)?;
+        wtx.commit().map_err(db::Error::from)?;
         return Err(ChangeError::Changed);
     }
     settle(&wtx, &user.username, counted, now, true)?;

@@ -79,14 +79,27 @@ pub fn complete_sign_in(
     now: OffsetDateTime,
     ip: &str,
 ) -> Result<(User, String), CodeStepError> {
-    let wtx = db.begin_write()?;
-    let session = sessions::get(&wtx, pending_token)?
-        .filter(|s| s.stage == SessionStage::SecondFactor)
-        .filter(|s| !second_factor_expired(s.created_at, now));
-    let Some(session) = session else {
-        sessions::remove(&wtx, pending_token)?;
-        wtx.commit()?;
+    // A cookie that names no pending sign-in costs a read, never a durable write.
+    if db
+        .session(pending_token)?
+        .is_none_or(|s| s.stage != SessionStage::SecondFactor)
+    {
         return Err(CodeStepError::NoPending);
+    }
+    let wtx = db.begin_write()?;
+    let session = match sessions::get(&wtx, pending_token)? {
+        Some(s)
+            if s.stage == SessionStage::SecondFactor
+                && !second_factor_expired(s.created_at, now) =>
+        {
+            s
+        }
+        Some(s) if s.stage == SessionStage::SecondFactor => {
+            sessions::remove(&wtx, pending_token)?;
+            wtx.commit()?;
+            return Err(CodeStepError::NoPending);
+        }
+        _ => return Err(CodeStepError::NoPending),
     };
     let mut user = users::get(&wtx, session.user_id)?.ok_or(db::Error::NotFound)?;
     let name = user.username.clone();
@@ -118,7 +131,7 @@ pub fn complete_sign_in(
             Err(_) if totp::use_recovery(&mut factor.recovery, code) => true,
             Err(_) => {
                 let after = attempts.after_failure(now);
-                users::put_attempts(&wtx, &name, after)?;
+                users::put_failure(&wtx, &name, after, now.unix_timestamp())?;
                 audit::append(&wtx, &entry(&name, ip, "auth.failure", merchant, now))?;
                 let locked = after.is_locked(now);
                 if locked {
@@ -163,12 +176,15 @@ pub fn start_enrolment(db: &Db, user_id: u64) -> db::Result<()> {
 
 /// Confirms a pending enrolment with the first code of the app. Returns the recovery
 /// codes to show once, or `None` when the code is wrong (or nothing is pending).
+/// The user's other sessions end (they were opened with the password alone); the
+/// one in `keep_token` stays.
 pub fn confirm_enrolment(
     db: &Db,
     user_id: u64,
     code: &str,
     now: OffsetDateTime,
     ip: &str,
+    keep_token: &str,
 ) -> db::Result<Option<Vec<String>>> {
     let wtx = db.begin_write()?;
     let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
@@ -191,6 +207,7 @@ pub fn confirm_enrolment(
     factor.confirmed_at = Some(now.unix_timestamp());
     factor.recovery = codes.iter().map(|c| recovery_hash(c)).collect();
     users::update(&wtx, &user)?;
+    sessions::end_others_for_user(&wtx, user_id, keep_token)?;
     audit::append(
         &wtx,
         &entry(&name, ip, "second_factor.enrol", merchant, now),
@@ -260,14 +277,27 @@ pub fn disable_own(
     }
     let wtx = db.begin_write()?;
     let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
+    // The password was right when checked: any refusal from here is no failure.
+    let refuse = |wtx: redb::WriteTransaction, e: DisableError| -> Result<(), DisableError> {
+        settle(&wtx, &snapshot.username, counted, now, false)?;
+        wtx.commit().map_err(db::Error::from)?;
+        Err(e)
+    };
     if user.password_hash != snapshot.password_hash {
-        return Err(DisableError::Changed);
+        return refuse(wtx, DisableError::Changed);
     }
     if required_in(&wtx, &user)? {
-        return Err(DisableError::Required);
+        return refuse(wtx, DisableError::Required);
     }
-    let Some(factor) = user.second_factor.as_mut().filter(|f| f.is_confirmed()) else {
-        return Err(DisableError::Changed);
+    if !user
+        .second_factor
+        .as_ref()
+        .is_some_and(|f| f.is_confirmed())
+    {
+        return refuse(wtx, DisableError::Changed);
+    }
+    let Some(factor) = user.second_factor.as_mut() else {
+        return refuse(wtx, DisableError::Changed);
     };
     let ok = match totp::check(&factor.secret, code, now.unix_timestamp(), factor.last_step) {
         Ok(_) => true,

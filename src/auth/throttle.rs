@@ -91,9 +91,10 @@ impl Door {
     }
 
     /// Takes one token from the address's bucket and one from the username's
-    /// (normalised and cut to 40 characters, so long names cost no memory).
+    /// (normalised and cut to 40 characters, so long names cost no memory). IPv6
+    /// clients are counted by their /64, which one subscriber usually holds whole.
     pub fn admit(&self, ip: Option<IpAddr>, username: &str) -> Result<(), Refused> {
-        if let Some(ip) = ip
+        if let Some(ip) = ip.map(network)
             && self.per_ip.check_key(&ip).is_err()
         {
             return Err(Refused::TooMany);
@@ -105,7 +106,18 @@ impl Door {
         Ok(())
     }
 
+    /// Takes one token from the address's bucket only (the code step, where the
+    /// username is already known from the pending session).
+    pub fn admit_ip(&self, ip: Option<IpAddr>) -> Result<(), Refused> {
+        match ip.map(network) {
+            Some(ip) if self.per_ip.check_key(&ip).is_err() => Err(Refused::TooMany),
+            _ => Ok(()),
+        }
+    }
+
     /// Waits (briefly, in a short queue) for a hashing slot; holds it until dropped.
+    /// Move the permit into the blocking task that hashes: a client that hangs up
+    /// must not free the slot while its hash still runs.
     pub async fn slot(&self) -> Result<OwnedSemaphorePermit, Refused> {
         if let Ok(p) = self.slots.clone().try_acquire_owned() {
             return Ok(p);
@@ -114,12 +126,17 @@ impl Door {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(Refused::Busy);
         }
-        let got = tokio::time::timeout(self.limits.wait, self.slots.clone().acquire_owned()).await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        match got {
+        // Leaves the queue however this future ends, dropped mid-wait included.
+        let _place = QueuePlace(&self.waiting);
+        match tokio::time::timeout(self.limits.wait, self.slots.clone().acquire_owned()).await {
             Ok(Ok(p)) => Ok(p),
             _ => Err(Refused::Busy),
         }
+    }
+
+    /// Requests waiting for a slot right now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
     }
 
     /// Forgets buckets that are full again, so memory follows recent traffic only.
@@ -133,6 +150,26 @@ impl Door {
     /// Keys currently remembered (for tests and metrics).
     pub fn remembered(&self) -> usize {
         self.per_ip.len() + self.per_username.len()
+    }
+}
+
+/// A place in the hashing queue, given back when dropped.
+struct QueuePlace<'a>(&'a AtomicUsize);
+
+impl Drop for QueuePlace<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The key an address is counted under: itself for IPv4, its /64 for IPv6.
+fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
     }
 }
 
@@ -179,6 +216,37 @@ mod tests {
         assert_eq!(door.admit(None, &long), Ok(()));
         assert_eq!(door.admit(None, &long), Err(Refused::TooMany));
         assert!(door.remembered() <= 2);
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let door = Door::new(strict());
+        for i in 1..=3 {
+            let ip: IpAddr = format!("2001:db8:1:2::{i}").parse().unwrap();
+            assert_eq!(door.admit(Some(ip), &format!("u{i}")), Ok(()));
+        }
+        let same_64: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert_eq!(door.admit(Some(same_64), "u9"), Err(Refused::TooMany));
+        let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(door.admit(Some(other_64), "u10"), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_while_queued_gives_its_place_back() {
+        let door = Arc::new(Door::new(strict()));
+        let held = door.slot().await.unwrap();
+        let queued = {
+            let door = door.clone();
+            tokio::spawn(async move { door.slot().await.map(drop) })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert_eq!(door.waiting(), 1);
+        // The client hangs up: its handler future is dropped mid-wait.
+        queued.abort();
+        let _ = queued.await;
+        assert_eq!(door.waiting(), 0);
+        drop(held);
+        assert!(door.slot().await.is_ok());
     }
 
     #[tokio::test]

@@ -155,12 +155,17 @@ impl Db {
         }
         let meta = rtx.open_table(META)?;
         let head: Option<[u8; 32]> = meta.get(HEAD)?.and_then(|v| v.value().try_into().ok());
-        match head {
-            Some(h) if h == running => {}
-            None if report.entries == 0 => {}
-            _ => {
-                report.first_break = broke(expected_seq, "entries after it were removed");
-            }
+        let next = meta
+            .get("next_audit_seq")?
+            .and_then(|v| codec::u64_from(v.value()));
+        let head_ok = match head {
+            Some(h) => h == running,
+            None => report.entries == 0,
+        };
+        // The counter of entries ever written must match the last one kept.
+        let next_ok = next.unwrap_or(1) == expected_seq;
+        if !(head_ok && next_ok) {
+            report.first_break = broke(expected_seq, "entries after it were removed");
         }
         report.head = hex(&running);
         Ok(report)

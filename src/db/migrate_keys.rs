@@ -383,7 +383,7 @@ mod tests {
             let db = Db::open(&path).unwrap();
             let wtx = db.begin_write().unwrap();
             crate::db::transactions::insert_many(&wtx, std::slice::from_mut(&mut tx)).unwrap();
-            crate::db::rebills::count_in(&wtx, "00112233445566778899aabb", 20_000).unwrap();
+            crate::db::rebills::count_in(&wtx, 1, "00112233445566778899aabb", 20_000).unwrap();
             wtx.commit().unwrap();
         }
         // As if `rotate` stopped after writing the new key to both files.

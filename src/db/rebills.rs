@@ -19,11 +19,12 @@ fn policy_from(
 }
 
 fn count_from(
-    t: &impl ReadableTable<(&'static str, i32), u32>,
+    t: &impl ReadableTable<(u64, &'static str, i32), u32>,
+    merchant_id: u64,
     token: &str,
     day: i32,
 ) -> Result<u32> {
-    Ok(t.get((token, day))?.map_or(0, |v| v.value()))
+    Ok(t.get((merchant_id, token, day))?.map_or(0, |v| v.value()))
 }
 
 /// The merchant's policy (the defaults when an admin never set one).
@@ -38,7 +39,12 @@ pub fn limits_in(
     token: &str,
     day: i32,
 ) -> Result<RebillLimits> {
-    let count = count_from(&wtx.open_table(TOKEN_DAY_TO_REBILLS)?, token, day)?;
+    let count = count_from(
+        &wtx.open_table(TOKEN_DAY_TO_REBILLS)?,
+        merchant_id,
+        token,
+        day,
+    )?;
     Ok(RebillLimits {
         policy: policy_in(wtx, merchant_id)?,
         day,
@@ -46,11 +52,12 @@ pub fn limits_in(
     })
 }
 
-/// Counts one more rebill of `token` on `day`.
-pub fn count_in(wtx: &WriteTransaction, token: &str, day: i32) -> Result<()> {
+/// Counts one more rebill of `token` by `merchant_id` on `day` (per merchant: one
+/// merchant's rebills of a shared customer's card never limit another's).
+pub fn count_in(wtx: &WriteTransaction, merchant_id: u64, token: &str, day: i32) -> Result<()> {
     let mut t = wtx.open_table(TOKEN_DAY_TO_REBILLS)?;
-    let n = t.get((token, day))?.map_or(0, |v| v.value());
-    t.insert((token, day), n.saturating_add(1))?;
+    let n = t.get((merchant_id, token, day))?.map_or(0, |v| v.value());
+    t.insert((merchant_id, token, day), n.saturating_add(1))?;
     Ok(())
 }
 
@@ -60,14 +67,14 @@ pub(crate) fn rekey_counts(wtx: &WriteTransaction, rekey: &dyn Fn(&str) -> Strin
     let mut rows = Vec::new();
     for row in t.iter()? {
         let (k, v) = row?;
-        let (token, day) = k.value();
-        rows.push((token.to_string(), day, v.value()));
+        let (merchant, token, day) = k.value();
+        rows.push((merchant, token.to_string(), day, v.value()));
     }
-    for (token, day, n) in rows {
+    for (merchant, token, day, n) in rows {
         let new = rekey(&token);
         if new != token {
-            t.remove((token.as_str(), day))?;
-            t.insert((new.as_str(), day), n)?;
+            t.remove((merchant, token.as_str(), day))?;
+            t.insert((merchant, new.as_str(), day), n)?;
         }
     }
     Ok(())
@@ -87,7 +94,12 @@ impl Db {
         Ok(RebillLimits {
             policy: policy_from(&rtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?, merchant_id)?,
             day,
-            count: count_from(&rtx.open_table(TOKEN_DAY_TO_REBILLS)?, token, day)?,
+            count: count_from(
+                &rtx.open_table(TOKEN_DAY_TO_REBILLS)?,
+                merchant_id,
+                token,
+                day,
+            )?,
         })
     }
 

@@ -4,7 +4,9 @@
 use redb::{ReadableTable, WriteTransaction};
 use time::OffsetDateTime;
 
-use super::tables::{META, SECOND_FACTOR_MERCHANT_IDS, USERNAME_TO_ATTEMPTS};
+use super::tables::{
+    META, SECOND_FACTOR_MERCHANT_IDS, USERNAME_TO_ATTEMPTS, USERNAME_TO_LAST_FAILURE,
+};
 use super::{Db, Result, codec};
 use crate::domain::auth::{Attempts, DEFAULT_PASSWORD_MAX_AGE_DAYS};
 
@@ -104,21 +106,41 @@ pub fn attempts_in(wtx: &WriteTransaction, username: &str) -> Result<Attempts> {
     .unwrap_or_default())
 }
 
-/// Removes the counters whose lock ran out at `now`.
+/// A counter with no failure for this long is forgotten (when not locked).
+pub const IDLE_COUNTER: time::Duration = time::Duration::days(1);
+
+/// Removes the counters whose lock ran out at `now`, and those without a lock whose
+/// last failure is more than [`IDLE_COUNTER`] old: what unknown names sprayed at the
+/// sign-in page leave behind does not stay.
 pub fn purge_attempts_in(wtx: &WriteTransaction, now: OffsetDateTime) -> Result<u64> {
+    let idle_before = (now - IDLE_COUNTER).unix_timestamp();
+    let recent: std::collections::HashSet<String> = {
+        let t = wtx.open_table(USERNAME_TO_LAST_FAILURE)?;
+        let mut out = std::collections::HashSet::new();
+        for row in t.iter()? {
+            let (k, v) = row?;
+            if v.value() >= idle_before {
+                out.insert(k.value().to_string());
+            }
+        }
+        out
+    };
     let mut t = wtx.open_table(USERNAME_TO_ATTEMPTS)?;
     let mut n = 0;
-    t.retain(|_, (failures, locked_until)| {
+    t.retain(|name, (failures, locked_until)| {
         let a = Attempts {
             failures,
             locked_until: (locked_until != 0).then_some(locked_until),
         };
-        let keep = !a.lock_ran_out(now);
+        let keep = a.is_locked(now) || (!a.lock_ran_out(now) && recent.contains(name));
         if !keep {
             n += 1;
         }
         keep
     })?;
+    drop(t);
+    wtx.open_table(USERNAME_TO_LAST_FAILURE)?
+        .retain(|_, at| at >= idle_before)?;
     Ok(n)
 }
 

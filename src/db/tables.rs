@@ -12,6 +12,10 @@ pub const USERNAME_TO_USER_ID: TableDefinition<&str, u64> = TableDefinition::new
 /// Failed sign-ins per username, known or not: (failures, locked until, unix s; 0 = no lock).
 pub const USERNAME_TO_ATTEMPTS: TableDefinition<&str, (u32, i64)> =
     TableDefinition::new("login_attempts");
+/// Username → unix seconds of its last counted failure: counters idle for a day are
+/// forgotten, so names sprayed once do not stay in the file.
+pub const USERNAME_TO_LAST_FAILURE: TableDefinition<&str, i64> =
+    TableDefinition::new("login_last_failure");
 /// SHA-256 of the session cookie (hex) → session record.
 pub const SESSION_HASH_TO_SESSION: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 
@@ -61,8 +65,9 @@ pub const SECOND_FACTOR_MERCHANT_IDS: TableDefinition<u64, ()> =
 /// A merchant's rebill limits (M6: `RebillPolicy`), set by an admin; none = defaults.
 pub const MERCHANT_ID_TO_REBILL_POLICY: TableDefinition<u64, &[u8]> =
     TableDefinition::new("rebill_policies");
-/// (stored card token, UTC day) → rebills sent that day (M6), written with each rebill.
-pub const TOKEN_DAY_TO_REBILLS: TableDefinition<(&str, i32), u32> =
+/// (merchant, stored card token, UTC day) → rebills sent that day (M6), written with
+/// each rebill.
+pub const TOKEN_DAY_TO_REBILLS: TableDefinition<(u64, &str, i32), u32> =
     TableDefinition::new("rebills_per_day");
 
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
@@ -72,6 +77,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(USER_ID_TO_USER)?;
     wtx.open_table(USERNAME_TO_USER_ID)?;
     wtx.open_table(USERNAME_TO_ATTEMPTS)?;
+    wtx.open_table(USERNAME_TO_LAST_FAILURE)?;
     wtx.open_table(SESSION_HASH_TO_SESSION)?;
     wtx.open_table(MERCHANT_ID_TO_MERCHANT)?;
     wtx.open_table(TX_ID_TO_TX)?;

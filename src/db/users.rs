@@ -2,7 +2,9 @@
 
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
-use super::tables::{USER_ID_TO_USER, USERNAME_TO_ATTEMPTS, USERNAME_TO_USER_ID};
+use super::tables::{
+    USER_ID_TO_USER, USERNAME_TO_ATTEMPTS, USERNAME_TO_LAST_FAILURE, USERNAME_TO_USER_ID,
+};
 use super::{Db, Error, Result, Scope, codec, next_id};
 use crate::domain::auth::Attempts;
 use crate::domain::user::User;
@@ -80,10 +82,26 @@ fn from_row((failures, locked_until): (u32, i64)) -> Attempts {
     }
 }
 
+/// Stores a counter that just took a failure at `at` (unix seconds).
+pub fn put_failure(
+    wtx: &WriteTransaction,
+    username: &str,
+    attempts: Attempts,
+    at: i64,
+) -> Result<()> {
+    put_attempts(wtx, username, attempts)?;
+    if attempts != Attempts::default() {
+        wtx.open_table(USERNAME_TO_LAST_FAILURE)?
+            .insert(username, at)?;
+    }
+    Ok(())
+}
+
 pub fn put_attempts(wtx: &WriteTransaction, username: &str, attempts: Attempts) -> Result<()> {
     let mut t = wtx.open_table(USERNAME_TO_ATTEMPTS)?;
     if attempts == Attempts::default() {
         t.remove(username)?;
+        wtx.open_table(USERNAME_TO_LAST_FAILURE)?.remove(username)?;
     } else {
         t.insert(
             username,

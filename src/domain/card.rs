@@ -135,8 +135,14 @@ impl CardError {
                 "Ce numéro de carte n'est pas valide : vérifiez-le.".into()
             }
             (CardError::Luhn, Lang::En) => "This card number is not valid: please check it.".into(),
+            (CardError::BadExpiry(s), Lang::Fr) if s.is_empty() => {
+                "Date d'expiration attendue au format MM/AA.".into()
+            }
             (CardError::BadExpiry(s), Lang::Fr) => {
                 format!("« {s} » : date d'expiration attendue au format MM/AA.")
+            }
+            (CardError::BadExpiry(s), Lang::En) if s.is_empty() => {
+                "Expiry date expected as MM/YY.".into()
             }
             (CardError::BadExpiry(s), Lang::En) => {
                 format!("\"{s}\": expiry date expected as MM/YY.")
@@ -189,30 +195,48 @@ pub fn normalize_digits(input: &str) -> String {
         .collect()
 }
 
+/// Characters that may stand between the digit groups of a typed card number.
+fn is_group_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '-' | '.' | '/' | '_' | '\u{2010}'..='\u{2015}')
+}
+
 /// True when `text` holds what looks like a full card number: 13 to 19 digits that
-/// pass the Luhn check, typed in one piece or in groups separated by spaces or dashes
-/// (at most two between groups). Any run of consecutive groups is tried, so a number
-/// followed by its security code or expiry (`4111 1111 1111 1111 123`) is found too;
-/// a longer unbroken run of digits (a reference, an IBAN) is not a card number, and
-/// neither are phone numbers (too few digits) nor Luhn-invalid runs.
+/// pass the Luhn check, typed in one piece or in groups separated by up to three
+/// spaces, line breaks, tabs, dashes, dots, slashes or underscores. Digits of any
+/// script (full-width, Arabic-Indic…) count as the digits they stand for. Any run of
+/// consecutive groups is tried, so a number followed by its security code or expiry
+/// (`4111 1111 1111 1111 123`) is found too; a longer unbroken run of digits (a
+/// reference, an IBAN) is not a card number, and neither are phone numbers (too few
+/// digits) nor Luhn-invalid runs.
 pub fn contains_pan_like(text: &str) -> bool {
-    let mut groups: Vec<&str> = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    let mut start: Option<usize> = None;
+    let folded: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii() || !c.is_numeric() {
+                return c.to_string();
+            }
+            // `٤` → `4`, `４` → `4`; other numerals (fractions, roman) stay letters.
+            let t = deunicode::deunicode_char(c).unwrap_or("");
+            if t.len() == 1 && t.bytes().all(|b| b.is_ascii_digit()) {
+                t.to_string()
+            } else {
+                "x".to_string()
+            }
+        })
+        .collect();
+    let mut groups: Vec<String> = Vec::new();
+    let mut current = String::new();
     let mut gap = 0usize;
-    while let Some((i, c)) = chars.next() {
+    for c in folded.chars() {
         if c.is_ascii_digit() {
-            if start.is_none() {
-                start = Some(i);
-            }
+            current.push(c);
             gap = 0;
-            if chars.peek().is_none_or(|(_, n)| !n.is_ascii_digit()) {
-                groups.push(&text[start.unwrap_or(i)..=i]);
-                start = None;
-            }
             continue;
         }
-        if matches!(c, ' ' | '-' | '\u{a0}') && !groups.is_empty() && gap < 2 {
+        if !current.is_empty() {
+            groups.push(std::mem::take(&mut current));
+        }
+        if is_group_separator(c) && !groups.is_empty() && gap < 3 {
             gap += 1;
             continue;
         }
@@ -221,16 +245,27 @@ pub fn contains_pan_like(text: &str) -> bool {
         }
         groups.clear();
         gap = 0;
-        if matches!(c, ' ' | '-' | '\u{a0}') {
-            // A third separator ends the run; it may still precede a new one.
-            continue;
-        }
+    }
+    if !current.is_empty() {
+        groups.push(current);
     }
     pan_in_groups(&groups)
 }
 
+/// What may be shown back in a refused form: the value, or nothing when it could hold
+/// a card number (a Luhn-valid run, or 13 digits or more in all) — a card number never
+/// travels back in a response (PCI DSS 3.4, review L1).
+pub fn echo_safe(value: &str) -> String {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    if digits >= 13 || contains_pan_like(value) {
+        String::new()
+    } else {
+        value.to_string()
+    }
+}
+
 /// Any consecutive groups with 13 to 19 digits in all that pass the Luhn check.
-fn pan_in_groups(groups: &[&str]) -> bool {
+fn pan_in_groups(groups: &[String]) -> bool {
     (0..groups.len()).any(|first| {
         let mut digits = String::with_capacity(19);
         for g in &groups[first..] {
@@ -398,7 +433,8 @@ pub struct Expiry {
 impl Expiry {
     /// Parses `MM/YY`, `MM/YYYY`, `MM-YY` or `MMYY`.
     pub fn parse(input: &str) -> Result<Expiry, CardError> {
-        let bad = || CardError::BadExpiry(input.trim().to_string());
+        // The message quotes what was typed, unless it may be a card number.
+        let bad = || CardError::BadExpiry(echo_safe(input.trim()).chars().take(20).collect());
         let s: String = input.chars().filter(|c| !c.is_whitespace()).collect();
         let (m, y) = match s.split_once(['/', '-']) {
             Some(parts) => parts,
@@ -594,9 +630,26 @@ mod tests {
             "12 4111111111111111",
             "4111 -1111- 1111  1111",
             "numéro\u{a0}4012\u{a0}8888\u{a0}8888\u{a0}1881",
+            "4111\n1111\n1111\n1111",
+            "4111\t1111\t1111\t1111",
+            "4111.1111.1111.1111",
+            "4111/1111/1111/1111",
+            "4111 - 1111 - 1111 - 1111",
+            "4111   1111   1111   1111",
+            "\u{664}\u{661}\u{661}\u{661}\u{661}\u{661}\u{661}\u{661}\u{661}\u{661}\u{661}\u{661}\u{661}\u{661}\u{661}\u{661}",
+            "\u{ff14}\u{ff11}\u{ff11}\u{ff11} 1111 1111 1111",
         ] {
             assert!(contains_pan_like(text), "{text}");
         }
+    }
+
+    #[test]
+    fn refused_values_that_may_hold_a_card_number_are_not_shown_back() {
+        assert_eq!(echo_safe("Salma Idrissi"), "Salma Idrissi");
+        assert_eq!(echo_safe("12/30"), "12/30");
+        assert_eq!(echo_safe("4111 1111 1111 1111"), "");
+        assert_eq!(echo_safe("Salma 4111111111111112"), "");
+        assert_eq!(echo_safe("4111.1111.1111.1111"), "");
     }
 
     #[test]
@@ -612,8 +665,9 @@ mod tests {
             "CMD-2026-000123",
             "order 12345678901234567890123",
             "411111111111",
-            "4111 1111   1111 1111",
+            "4111 1111    1111 1111",
             "4111111111111111111111",
+            "4111 ½ 1111 1111 1111",
         ] {
             assert!(!contains_pan_like(text), "{text}");
         }

@@ -150,6 +150,17 @@ impl User {
             .is_some_and(SecondFactor::is_confirmed)
     }
 
+    /// Whether this user may edit or act on `target`'s account: admins on anyone;
+    /// a merchant manager on accounts whose permissions are all among their own (a
+    /// password reset hands over the account, so it must not hand over more).
+    pub fn may_manage(&self, target: &User) -> bool {
+        self.is_admin()
+            || (!target.is_admin()
+                && self.permissions().manage_users
+                && target.merchant_id() == self.merchant_id()
+                && target.permissions().within(self.permissions()))
+    }
+
     /// Admins may do everything; merchant users what their permissions say.
     pub fn permissions(&self) -> Permissions {
         match self.role {

@@ -168,7 +168,7 @@ impl Gateway {
         }
         let mut receipt = None;
         if op == Operation::Rebill {
-            rebills::count_in(&wtx, &token, day)?;
+            rebills::count_in(&wtx, original.merchant_id, &token, day)?;
             // The cardholder hears of every rebill charged, when an address is known.
             if code.is_accepted() && !row.buyer.email.is_empty() {
                 let lang = row

@@ -56,14 +56,18 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
     if door.admit(ctx.ip.parse().ok(), &f.username).is_err() {
         return Ok(refused());
     }
-    let Ok(_slot) = door.slot().await else {
+    let Ok(slot) = door.slot().await else {
         return Ok(refused());
     };
     let (db, now, ip) = (ctx.state.db.clone(), ctx.now(), ctx.ip.clone());
     let (username, password) = (f.username.clone(), f.password);
-    let outcome = tokio::task::spawn_blocking(move || sign_in(&db, &username, &password, now, &ip))
-        .await
-        .map_err(|e| ctx.internal(&e))?;
+    // The slot goes with the hash: a client that hangs up does not free it early.
+    let outcome = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        sign_in(&db, &username, &password, now, &ip)
+    })
+    .await
+    .map_err(|e| ctx.internal(&e))?;
     let message = match outcome {
         Ok(signed) => {
             tracing::info!(user = %crate::domain::text::log_safe(&signed.user.username), ip = %ctx.ip, "password accepted");
@@ -99,6 +103,10 @@ pub async fn logout(ctx: Ctx, req: &Request) -> poem::Result<Response> {
         let who = ctx.user().map(|u| (u.username.clone(), u.merchant_id()));
         let (now, ip) = (ctx.now(), ctx.ip.clone());
         ctx.db(move |db| {
+            // A random cookie costs a read, never a durable write.
+            if db.session(&token)?.is_none() {
+                return Ok(());
+            }
             let wtx = db.begin_write()?;
             sessions::remove(&wtx, &token)?;
             if let Some((name, merchant)) = who {

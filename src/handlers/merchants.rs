@@ -71,13 +71,21 @@ pub struct MerchantForm {
 }
 
 impl MerchantForm {
+    /// The values to show again in a refused form: never a card number.
     fn values(&self) -> MerchantFormValues {
+        use crate::domain::card::{contains_pan_like, echo_safe};
+        let lines = |v: &str| {
+            v.lines()
+                .filter(|l| !contains_pan_like(l))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
         MerchantFormValues {
-            name: self.name.clone(),
-            company: self.company.clone(),
-            terminals: self.terminals.clone(),
-            accounts: self.accounts.clone(),
-            statement_descriptor: self.statement_descriptor.clone(),
+            name: echo_safe(&self.name),
+            company: echo_safe(&self.company),
+            terminals: lines(&self.terminals),
+            accounts: lines(&self.accounts),
+            statement_descriptor: echo_safe(&self.statement_descriptor),
         }
     }
 }

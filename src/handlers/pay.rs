@@ -157,12 +157,12 @@ pub async fn payment_submit(
         Ok(d) => d,
         Err(errors) => {
             let values = CardValues {
-                holder: form.holder.clone(),
+                holder: crate::domain::card::echo_safe(&form.holder),
                 // Never the number itself (L1): the last four of a valid one at most.
                 number_last4: crate::domain::card::Pan::parse(&form.number)
                     .map(|p| p.last4().to_string())
                     .unwrap_or_default(),
-                expiry: form.expiry.clone(),
+                expiry: crate::domain::card::echo_safe(&form.expiry),
             };
             return render(&ctx, req, merchant, lang, &values, &errors).await;
         }

@@ -75,6 +75,11 @@ pub async fn code_submit(
     let Some(token) = session_token(&ctx, req) else {
         return Ok(see_other(&ctx, "/login"));
     };
+    if ctx.state.door.admit_ip(ctx.ip.parse().ok()).is_err() {
+        return Ok(crate::pages::error::too_many_page(&ctx)
+            .with_status(StatusCode::TOO_MANY_REQUESTS)
+            .into_response());
+    }
     let (now, ip) = (ctx.now(), ctx.ip.clone());
     let code: String = f.code.chars().take(64).collect();
     let outcome = ctx
@@ -158,9 +163,14 @@ pub async fn enrol_confirm(ctx: Ctx, Form(f): Form<EnrolForm>) -> poem::Result<R
         Err(to) => return Ok(see_other(&ctx, to)),
     };
     let (now, ip, id) = (ctx.now(), ctx.ip.clone(), user.id);
+    let keep = ctx
+        .signed
+        .as_ref()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
     let code: String = f.code.chars().take(64).collect();
     let codes = ctx
-        .db(move |db| confirm_enrolment(db, id, &code, now, &ip))
+        .db(move |db| confirm_enrolment(db, id, &code, now, &ip, &keep))
         .await?;
     match codes {
         Some(codes) => Ok(pages::recovery_codes(&ctx, &codes).into_response()),

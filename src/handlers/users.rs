@@ -120,6 +120,23 @@ fn form_values(pairs: &[(String, String)]) -> UserFormValues {
     }
 }
 
+/// The 403 page: the account exists and is visible, but this action is not allowed.
+fn forbidden(ctx: &Ctx) -> poem::Error {
+    let page = crate::pages::error::page(ctx, StatusCode::FORBIDDEN, "");
+    poem::Error::from_response(page.with_status(StatusCode::FORBIDDEN).into_response())
+}
+
+/// The values a refused form shows again: never a card number.
+fn echo(v: &UserFormValues) -> UserFormValues {
+    use crate::domain::card::echo_safe;
+    UserFormValues {
+        username: echo_safe(&v.username),
+        full_name: echo_safe(&v.full_name),
+        email: echo_safe(&v.email),
+        ..v.clone()
+    }
+}
+
 /// Free-text fields of the user form: no control characters, no card number.
 fn text_errors(v: &UserFormValues) -> Vec<FieldError> {
     use crate::domain::text::free_text_error;
@@ -180,7 +197,7 @@ pub async fn user_create(
         .ok();
     errors.extend(text_errors(&v));
     let (Some(username), Some(role), true) = (username, role, errors.is_empty()) else {
-        return Ok(new_form(&ctx, &v, &merchants, &errors)
+        return Ok(new_form(&ctx, &echo(&v), &merchants, &errors)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());
     };
@@ -217,7 +234,7 @@ pub async fn user_create(
             "Ce nom d'utilisateur est déjà pris.",
             "This username is already taken.",
         );
-        return Ok(new_form(&ctx, &v, &merchants, &[e])
+        return Ok(new_form(&ctx, &echo(&v), &merchants, &[e])
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());
     };
@@ -307,6 +324,9 @@ pub async fn user_update(
 ) -> poem::Result<Response> {
     require_manager(&ctx)?;
     let (user, state) = visible_user(&ctx, &id).await?;
+    if !ctx.user().is_some_and(|me| me.may_manage(&user)) {
+        return Err(forbidden(&ctx));
+    }
     let v = form_values(&pairs);
     let scope = ctx.scope();
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
@@ -328,7 +348,7 @@ pub async fn user_update(
             let view = DetailView {
                 user: &user,
                 state,
-                values: v.clone(),
+                values: echo(&v),
                 merchants: &merchants,
                 errors: &errors,
                 done: None,
@@ -376,6 +396,15 @@ pub async fn user_action(
     require_manager(&ctx)?;
     let (user, _) = visible_user(&ctx, &id).await?;
     let own = ctx.user().is_some_and(|me| me.id == user.id);
+    // A reset hands the account over: never on one's own account (a stolen session
+    // must not become a password), never on an account holding more than oneself.
+    let hands_over = matches!(
+        action.as_str(),
+        "reset" | "reactivate" | "second_factor_reset"
+    );
+    if (own && hands_over) || !ctx.user().is_some_and(|me| me.may_manage(&user)) {
+        return Err(forbidden(&ctx));
+    }
     let entry = audit_entry(
         &ctx,
         &format!("user.{action}"),
@@ -403,7 +432,8 @@ pub async fn user_action(
                         "unlock" => users::put_attempts(&wtx, &u.username, Default::default())?,
                         "disable" => {
                             u.disabled = true;
-                            u.disabled_by_admin = by_admin;
+                            // A manager's disable never clears the admin's mark.
+                            u.disabled_by_admin |= by_admin;
                             sessions::end_all_for_user(&wtx, uid)?;
                         }
                         // What the platform admin disabled only an admin enables.
@@ -421,8 +451,7 @@ pub async fn user_action(
                 })
                 .await?;
             if !done {
-                let page = crate::pages::error::page(&ctx, StatusCode::FORBIDDEN, "");
-                return Ok(page.with_status(StatusCode::FORBIDDEN).into_response());
+                return Err(forbidden(&ctx));
             }
             Ok(see_other(
                 &ctx,

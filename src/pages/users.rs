@@ -213,28 +213,38 @@ pub fn detail(ctx: &Ctx, d: &DetailView) -> Markup {
     let u = d.user;
     let action = |what: &str| format!("/parameters/users/{}/{what}", u.id);
     let own = ctx.user().is_some_and(|me| me.id == u.id);
+    let manageable = ctx.user().is_some_and(|me| me.may_manage(u));
     let body = html! {
         h1 { (u.username) " " (d.state.badge(ctx)) }
+        @if !manageable {
+            (flash("info", ctx.t("Ce compte a des droits que vous n'avez pas : seul un administrateur ou un gestionnaire qui les a peut le modifier.", "This account holds permissions you do not have: only an admin or a manager who holds them can change it.")))
+        }
         @if let Some(m) = d.done { (flash("ok", m)) }
         @if !d.errors.is_empty() { (flash("err", ctx.t("Corrigez les champs signalés.", "Please correct the fields shown."))) }
         div class="cards" {
             form class="form card" method="post" action={"/parameters/users/" (u.id)} {
                 h2 { (ctx.t("Profil et droits", "Profile and permissions")) }
                 (fields(ctx, &d.values, d.merchants, d.errors, false))
-                div class="actions" { button class="primary" type="submit" { (ctx.t("Enregistrer", "Save")) } }
+                @if manageable {
+                    div class="actions" { button class="primary" type="submit" { (ctx.t("Enregistrer", "Save")) } }
+                }
             }
-            section class="card" {
+            @if manageable { section class="card" {
                 h2 { (ctx.t("Actions sur le compte", "Account actions")) }
+                @if own {
+                    p class="small muted" { (ctx.t("Votre mot de passe et votre double authentification se gèrent dans « Mon profil ».", "Your own password and second factor are managed in \"My profile\".")) }
+                }
                 div class="actions" {
                     @if d.state == AccountState::Locked {
                         (action_button(ctx, &action("unlock"), ctx.t("Débloquer", "Unlock"), ""))
                     }
-                    @if d.state == AccountState::Expired {
+                    @if own {
+                    } @else if d.state == AccountState::Expired {
                         (action_button(ctx, &action("reactivate"), ctx.t("Réactiver (nouveau mot de passe)", "Reactivate (new password)"), ""))
                     } @else {
                         (action_button(ctx, &action("reset"), ctx.t("Réinitialiser le mot de passe", "Reset the password"), ""))
                     }
-                    @if u.has_second_factor() && ctx.user().is_some_and(User::is_admin) {
+                    @if !own && u.has_second_factor() && ctx.user().is_some_and(User::is_admin) {
                         (action_button(ctx, &action("second_factor_reset"), ctx.t("Réinitialiser la double authentification", "Reset two-factor authentication"), ""))
                     }
                     @if !own {
@@ -248,7 +258,7 @@ pub fn detail(ctx: &Ctx, d: &DetailView) -> Markup {
                     }
                 }
                 p class="small muted" { (ctx.t("Désactiver ou réinitialiser met fin aux sessions ouvertes de l'utilisateur.", "Disabling or resetting ends the user's open sessions.")) }
-            }
+            } }
         }
         p { a href="/parameters/users" { (ctx.t("Retour à la liste", "Back to the list")) } }
     };

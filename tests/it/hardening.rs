@@ -514,6 +514,12 @@ async fn a_merchant_manager_cannot_enable_an_account_the_platform_admin_disabled
     let c = app.signed_in("uber.users").await;
     let (_, page) = c.page(&format!("/parameters/users/{}", staff.id)).await;
     assert!(page.contains("lui seul peut le réactiver"), "{page}");
+    // Disabling it again himself does not wipe the admin's mark.
+    let r = c
+        .post(&format!("/parameters/users/{}/disable", staff.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(app.db.user(staff.id).unwrap().unwrap().disabled_by_admin);
     let r = c
         .post(&format!("/parameters/users/{}/enable", staff.id), &[])
         .await;
@@ -537,4 +543,106 @@ async fn a_merchant_manager_cannot_enable_an_account_the_platform_admin_disabled
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(!app.db.user(staff.id).unwrap().unwrap().disabled);
+}
+
+#[tokio::test]
+async fn a_manager_cannot_take_over_an_account_holding_more_or_his_own_through_a_reset() {
+    let app = spawn_app().await;
+    let m = app.merchant("Uber");
+    let users_only = Permissions {
+        manage_users: true,
+        ..Permissions::default()
+    };
+    let me = app.merchant_user("uber.users", m.id, users_only);
+    let peer = app.merchant_user(
+        "uber.boss",
+        m.id,
+        Permissions {
+            operate: true,
+            ..users_only
+        },
+    );
+    let c = app.signed_in("uber.users").await;
+    for action in ["reset", "reactivate", "disable", "unlock"] {
+        let r = c
+            .post(&format!("/parameters/users/{}/{action}", peer.id), &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{action}");
+    }
+    let r = c
+        .post(
+            &format!("/parameters/users/{}", peer.id),
+            &[("role", &format!("merchant:{}", m.id))],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, page) = c.page(&format!("/parameters/users/{}", peer.id)).await;
+    assert!(page.contains("des droits que vous n'avez pas"), "{page}");
+    // Nor a reset of his own account (a stolen session must not become a password).
+    let r = c
+        .post(&format!("/parameters/users/{}/reset", me.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let after = app.db.user(peer.id).unwrap().unwrap();
+    assert!(!after.must_change_password && !after.disabled);
+    assert!(!app.db.user(me.id).unwrap().unwrap().must_change_password);
+}
+
+#[tokio::test]
+async fn a_card_number_typed_as_the_holder_is_not_sent_back_on_the_payment_page() {
+    let app = spawn_app().await;
+    let (merchant, c) = crate::payments::shop(&app).await;
+    let (_, token) = crate::payments::new_request(&c, merchant, &[]).await;
+    let customer = app.client();
+    let (_, page) = customer.page(&format!("/payment/{token}")).await;
+    let csrf = crate::support::field_in(&page, "csrf");
+    let attempt = crate::support::field_in(&page, "attempt");
+    let r = customer
+        .post_raw(
+            &format!("/payment/{token}"),
+            &[
+                ("csrf", &csrf),
+                ("attempt", &attempt),
+                ("lang", "fr"),
+                ("holder", "4012 8888 8888 1881"),
+                ("number", "4111 1111 1111 1111"),
+                ("expiry", "4111111111111111"),
+                ("cvv", "123"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    for digits in [
+        "4012 8888 8888 1881",
+        "4012888888881881",
+        "4111111111111111",
+        "4111 1111 1111 1111",
+    ] {
+        assert!(!body.contains(digits), "{digits} sent back");
+    }
+}
+
+#[tokio::test]
+async fn counters_left_by_names_sprayed_once_are_forgotten_after_a_day() {
+    let app = spawn_app_with(|c| c.sign_in.per_ip.burst = 1000).await;
+    let c = app.client();
+    for i in 0..5 {
+        let r = c.login(&format!("sprayed{i}"), "wrong password 1").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(app.db.attempts_rows().unwrap(), 5);
+    // An hour later nothing goes: a second failure would still count.
+    app.clock.advance(Duration::hours(1));
+    app.db.purge_attempts(app.clock.now()).unwrap();
+    assert_eq!(app.db.attempts_rows().unwrap(), 5);
+    let r = c.login("sprayed0", "wrong password 1").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // A day after their last failure they are gone; the one that failed again
+    // an hour later stays until its own day is over.
+    app.clock
+        .advance(Duration::hours(23) + Duration::minutes(1));
+    app.db.purge_attempts(app.clock.now()).unwrap();
+    assert_eq!(app.db.attempts_rows().unwrap(), 1);
+    assert_eq!(app.db.attempts("sprayed0").unwrap().failures, 2);
 }
