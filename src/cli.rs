@@ -311,7 +311,15 @@ fn admin(
             crate::auth::second_factor::admin_reset(&db, user.id, &e).map_err(|e| e.to_string())?;
             println!("{}: second factor removed", user.username);
         }
-        AdminAction::RotateCardKey => rotate_card_key(&db, now)?,
+        AdminAction::RotateCardKey => {
+            rotate_card_key(&db, now)?;
+            // Tokens under the old key may linger in free pages: rewrite the file.
+            drop(db);
+            let rows = crate::db::rewrite_data_file(data).map_err(|e| e.to_string())?;
+            println!(
+                "data file rewritten with its {rows} live records; the old bytes were cleared"
+            );
+        }
     }
     Ok(())
 }

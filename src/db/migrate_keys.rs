@@ -98,7 +98,15 @@ pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> 
                     key_file.display()
                 ))
             })?;
-            keys.verify(&checks.unwrap_or_default())
+            // Only the card keys are checked here: an interrupted run may have written
+            // the new CSRF key to the key file before the data file learnt its check.
+            let card_checks: Vec<&str> = checks
+                .as_deref()
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.starts_with("card "))
+                .collect();
+            keys.verify(&card_checks.join("\n"))
                 .map_err(|e| Error::Keys(format!("{}: {e}", key_file.display())))?;
             keys
         }
@@ -302,6 +310,53 @@ mod tests {
         let rtx = db.begin_read().unwrap();
         let t = rtx.open_table(META).unwrap();
         t.get(name).unwrap().map(|v| v.value().to_vec())
+    }
+
+    #[test]
+    fn a_migration_stopped_after_the_new_keys_reached_the_key_file_finishes_at_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.redb");
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-demo.redb"),
+            &path,
+        )
+        .unwrap();
+        let secret: [u8; 32] = meta(&path, "secret_key").unwrap().try_into().unwrap();
+        let csrf: [u8; 32] = meta(&path, "csrf_key").unwrap().try_into().unwrap();
+        let key_file = dir.path().join("v1.keys");
+        // The state after the first step and `add_key`: the data file (still schema 1)
+        // has given up its keys and records key 1 and the old CSRF key; the key file
+        // already holds key 2 and a new CSRF key.
+        let first = Keys {
+            card_keys: vec![CardKey {
+                id: 1,
+                created_at: 0,
+                key: secret,
+            }],
+            active: 1,
+            csrf_key: csrf,
+        };
+        {
+            let raw = Database::open(&path).unwrap();
+            let wtx = raw.begin_write().unwrap();
+            {
+                let mut m = wtx.open_table(META).unwrap();
+                m.remove("secret_key").unwrap();
+                m.remove("csrf_key").unwrap();
+                m.insert(KEY_CHECKS, first.checks().as_bytes()).unwrap();
+            }
+            wtx.commit().unwrap();
+        }
+        let mut later = first.clone();
+        add_key(&key_file, &mut later, 0, true).unwrap();
+        let db = Db::open(&path).expect("the migration finishes");
+        assert_eq!(db.keys().card_keys.len(), 1);
+        assert!(db.keys().active > 1);
+        drop(db);
+        assert_eq!(
+            u32::from_le_bytes(meta(&path, "schema_version").unwrap().try_into().unwrap()),
+            SCHEMA_VERSION
+        );
     }
 
     #[test]

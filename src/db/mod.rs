@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod payments;
 pub mod query;
 pub mod rebills;
+mod rewrite;
 pub mod security;
 pub mod sessions;
 pub mod tables;
@@ -121,7 +122,7 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Creates the data file with mode 0600 before redb opens it; an existing one
 /// readable by others is narrowed to 0600.
-fn create_private_file(path: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -144,7 +145,7 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
     }
 }
 
-fn io(e: std::io::Error) -> Error {
+pub(crate) fn io(e: std::io::Error) -> Error {
     Error::Redb(redb::Error::Io(e))
 }
 
@@ -173,13 +174,26 @@ impl Db {
             create_private_dir(parent).map_err(io)?;
         }
         create_private_file(path).map_err(io)?;
-        let inner = Database::builder()
+        let mut inner = Database::builder()
             .set_cache_size(cache_bytes)
             .create(path)?;
+        let was_schema_1 = schema_version(&inner)? == Some(1);
         let mut keys = init(&inner, path, key_file)?;
+        let mut rotated = false;
         if keys.card_keys.len() > 1 {
             // A rotation was interrupted: finish it before anything uses the keys.
             migrate_keys::finish_rotation(&inner, key_file, &mut keys, &mut |_, _| {})?;
+            rotated = true;
+        }
+        if was_schema_1 || rotated {
+            // The old key and the old tokens may linger in free pages: keep only
+            // the live records.
+            drop(inner);
+            let rows = rewrite::rewrite_live(path, cache_bytes)?;
+            tracing::info!(rows, path = %path.display(), "data file rewritten with its live records only");
+            inner = Database::builder()
+                .set_cache_size(cache_bytes)
+                .create(path)?;
         }
         Ok(Db {
             inner: Arc::new(inner),
@@ -219,6 +233,25 @@ impl Db {
         let n = migrate_keys::rotate(&self.inner, &self.key_file, &mut keys, now, false, progress)?;
         Ok((keys.active, n))
     }
+}
+
+/// Rewrites the (closed) data file at `path` with its live records only, clearing
+/// the old file's bytes (see `rewrite`). Returns the records copied.
+pub fn rewrite_data_file(path: &Path) -> Result<u64> {
+    rewrite::rewrite_live(path, CACHE_BYTES)
+}
+
+/// The schema version a data file says it has.
+fn schema_version(inner: &Database) -> Result<Option<u32>> {
+    let rtx = inner.begin_read()?;
+    let meta = match rtx.open_table(META) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(meta
+        .get("schema_version")?
+        .and_then(|v| codec::u32_from(v.value())))
 }
 
 /// Reads the schema version and the keys: a new file gets its keys and the version,

@@ -293,6 +293,14 @@ fn rotating_the_card_key_rekeys_every_token_and_drops_the_old_key() {
     let audit = db.audit(Scope::Admin, 10).unwrap();
     assert_eq!(audit[0].action, "card_key.rotate");
     assert_eq!(audit[0].actor, "cli");
+    drop(db);
+    // The file was rewritten: the token under the old key is not left in a free page.
+    let bytes = std::fs::read(&data).unwrap();
+    assert!(
+        !bytes
+            .windows(old_token.len())
+            .any(|w| w == old_token.as_bytes())
+    );
 }
 
 #[tokio::test]
@@ -704,6 +712,21 @@ fn a_schema_1_file_with_real_payments_is_migrated_and_then_reveals_no_card_numbe
     assert_eq!(recover_pan(&stored[0].1, &old_secret), None);
     // Every 32-byte window of the migrated file as the key: nothing.
     let bytes = std::fs::read(&data).unwrap();
+    // The file was rewritten with its live records only: neither the old key nor a
+    // token under it survives in a free page.
+    assert!(
+        !bytes.windows(32).any(|w| w == old_secret),
+        "the old key is in the file"
+    );
+    for (pan, _) in &stored {
+        let old_token = Pan::parse(pan).unwrap().storage_token(1, &old_secret);
+        assert!(
+            !bytes
+                .windows(old_token.len())
+                .any(|w| w == old_token.as_bytes()),
+            "a token under the old key is in the file"
+        );
+    }
     let windows: HashSet<&[u8]> = bytes.windows(32).collect();
     for w in windows {
         for (pan, card) in &stored {
