@@ -97,8 +97,13 @@ impl Gateway {
         if let Some(a) = desk.answers.get(nonce).filter(|_| !nonce.is_empty()) {
             return Ok(Start::Answer(a.clone()));
         }
-        // Read again under the lock: another thread may just have paid.
-        let Some(req) = self.db.payment_request(Scope::Admin, req.id)? else {
+        // Read again under the lock: another thread may just have paid, or a new
+        // link may just have replaced this one.
+        let Some(req) = self
+            .db
+            .payment_request(Scope::Admin, req.id)?
+            .filter(|r| r.link_hash == crate::domain::payment::link_hash(token))
+        else {
             return Ok(Start::Unknown);
         };
         if let Some(c) = desk.challenge.take() {

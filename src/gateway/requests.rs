@@ -79,6 +79,9 @@ impl Gateway {
             return Ok(None);
         };
         let merchant = self.db.merchant(Scope::Admin, req.merchant_id)?;
+        // Like a cancel: no payment on the old link is half-way while it changes.
+        let desk = self.desk(req.id);
+        let _held = lock_desk(&desk);
         let now = self.now();
         let wtx = self.db.begin_write()?;
         let Some(mut req) = payments::get_in(&wtx, req.id)? else {
