@@ -205,12 +205,16 @@ fn finish_password_step(
     let two_steps = user.has_second_factor();
     settle(&wtx, name, counted, now, !two_steps)?;
     if user.disabled || is_expired(user.last_used_at, now) {
-        wtx.commit()?;
-        return Err(if user.disabled {
-            SignInError::Disabled
+        let (action, error) = if user.disabled {
+            ("auth.refused_disabled", SignInError::Disabled)
         } else {
-            SignInError::Expired
-        });
+            ("auth.refused_expired", SignInError::Expired)
+        };
+        let mut e = entry(name, ip, action, user.merchant_id(), now);
+        e.outcome = "refused".into();
+        audit::append(&wtx, &e)?;
+        wtx.commit()?;
+        return Err(error);
     }
     let stage = if two_steps {
         SessionStage::SecondFactor

@@ -113,6 +113,13 @@ pub fn complete_sign_in(
         None
     };
     if let Some(e) = refused {
+        let action = match e {
+            CodeStepError::Locked => "auth.code_refused_locked",
+            _ => "auth.code_refused_account",
+        };
+        let mut line = entry(&name, ip, action, merchant, now);
+        line.outcome = "refused".into();
+        audit::append(&wtx, &line)?;
         sessions::remove(&wtx, pending_token)?;
         wtx.commit()?;
         return Err(e);

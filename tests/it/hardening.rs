@@ -646,3 +646,23 @@ async fn counters_left_by_names_sprayed_once_are_forgotten_after_a_day() {
     assert_eq!(app.db.attempts_rows().unwrap(), 1);
     assert_eq!(app.db.attempts("sprayed0").unwrap().failures, 2);
 }
+
+#[tokio::test]
+async fn a_right_password_on_a_disabled_account_is_refused_and_audited() {
+    let app = spawn_app().await;
+    let m = app.merchant("Uber");
+    let u = app.merchant_user("omar", m.id, Permissions::ALL);
+    {
+        let wtx = app.db.begin_write().unwrap();
+        let mut row = guichet::db::users::get(&wtx, u.id).unwrap().unwrap();
+        row.disabled = true;
+        guichet::db::users::update(&wtx, &row).unwrap();
+        wtx.commit().unwrap();
+    }
+    let r = app.client().login("omar", USER_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let log = app.db.audit(guichet::db::Scope::Admin, 5).unwrap();
+    assert_eq!(log[0].action, "auth.refused_disabled");
+    assert_eq!(log[0].outcome, "refused");
+    assert_eq!(log[0].merchant_id, Some(m.id));
+}
