@@ -18,10 +18,17 @@ pub(super) struct Generator {
     /// The latest time a payment may start.
     pub(super) last_start: f64,
     pub(super) seq: u64,
+    /// The key file's card key: demo tokens are real keyed tokens of card numbers
+    /// that exist only while a customer is drawn.
+    pub(super) card_key: crate::keys::CardKey,
 }
 
 impl Generator {
-    pub(super) fn new(opts: &DemoOptions, shops: Vec<Shop>) -> Generator {
+    pub(super) fn new(
+        opts: &DemoOptions,
+        shops: Vec<Shop>,
+        card_key: crate::keys::CardKey,
+    ) -> Generator {
         let end = opts.now.unix_timestamp();
         let mut generator = Generator {
             rng: SmallRng::seed_from_u64(opts.seed),
@@ -33,6 +40,7 @@ impl Generator {
             clock: (end - YEAR) as f64,
             last_start: (end - 120) as f64,
             seq: 0,
+            card_key,
         };
         generator.advance(opts.transactions);
         generator
@@ -204,7 +212,7 @@ impl Generator {
         let u: f64 = self.rng.random();
         let index = (u * u * self.customers as f64) as u64;
         let mut r = SmallRng::seed_from_u64(self.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        customer(&mut r, self.year)
+        customer(&mut r, self.year, &self.card_key)
     }
 
     pub(super) fn sale_details(&mut self, shop: usize, at: i64, amount: Amount) -> SaleDetails {

@@ -107,7 +107,12 @@ pub fn generate(db: &Db, opts: &DemoOptions, progress: &mut dyn FnMut(u64)) -> R
         .map_err(|e| Error::Conflict(format!("cannot hash the demo password: {e}")))?;
     let (shops, logins) = setup(db, opts, &hash)?;
     let merchants = shops.len();
-    let mut generator = Generator::new(opts, shops);
+    let key = db
+        .keys()
+        .active_card_key()
+        .cloned()
+        .ok_or_else(|| Error::Keys("the key file has no active card key".into()))?;
+    let mut generator = Generator::new(opts, shops, key);
     let transactions = write_all(db, &mut generator, opts.transactions, progress)?;
     Ok(DemoSummary {
         merchants,

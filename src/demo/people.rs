@@ -24,13 +24,13 @@ pub(super) struct Country {
     pub(super) bins: &'static [&'static str],
 }
 
-pub(super) fn customer(r: &mut SmallRng, year: i32) -> Customer {
+pub(super) fn customer(r: &mut SmallRng, year: i32, key: &crate::keys::CardKey) -> Customer {
     let c = weighted(r, &COUNTRIES, |c| c.weight).unwrap_or(&COUNTRIES[0]);
     let first = *pick(r, c.first);
     let last = *pick(r, c.last);
     let name = format!("{first} {last}");
     let &(city, postcode, state) = pick(r, c.cities);
-    let card = card(r, c, &name, year);
+    let card = card(r, c, &name, year, key);
     let (prefix, digits) = c.phone;
     let buyer = Party {
         address: format!("{}, {}", r.random_range(1..180), pick(r, c.streets)),
@@ -58,18 +58,36 @@ pub(super) fn customer(r: &mut SmallRng, year: i32) -> Customer {
     Customer { card, buyer, ip }
 }
 
-/// The stored card: BIN, last 4, brand, expiry, holder, token. Never a full number.
-pub(super) fn card(r: &mut SmallRng, c: &Country, holder: &str, year: i32) -> StoredCard {
+/// The stored card: BIN, last 4, brand, expiry, holder, and the keyed token of a
+/// Luhn-valid 16-digit number drawn here and dropped at once (never stored).
+pub(super) fn card(
+    r: &mut SmallRng,
+    c: &Country,
+    holder: &str,
+    year: i32,
+    key: &crate::keys::CardKey,
+) -> StoredCard {
     let bin = *pick(r, c.bins);
+    let mut digits = bin.chars().take(6).collect::<String>();
+    while digits.len() < 15 {
+        digits.push(char::from(b'0' + r.random_range(0..10u8)));
+    }
+    let number = (b'0'..=b'9')
+        .map(|d| format!("{digits}{}", char::from(d)))
+        .find(|n| crate::domain::card::luhn_valid(n))
+        .unwrap_or_default();
+    let pan = crate::domain::card::Pan::parse(&number).ok();
     StoredCard {
         bin: bin.into(),
-        last4: format!("{:04}", r.random_range(0..10_000)),
+        last4: number.get(12..).unwrap_or("0000").to_string(),
         pan_len: 16,
         brand: Some(Brand::from_digits(bin)),
         exp_month: r.random_range(1..=12),
         exp_year: u16::try_from(year).unwrap_or(2026) + r.random_range(0..5),
         holder: deunicode::deunicode(holder).to_uppercase(),
-        token: format!("{:016x}{:08x}", r.random::<u64>(), r.random::<u32>()),
+        token: pan
+            .map(|p| p.storage_token(key.id, &key.key))
+            .unwrap_or_default(),
         three_ds: true,
         country: c.code.into(),
     }

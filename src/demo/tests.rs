@@ -108,7 +108,12 @@ fn the_same_seed_gives_the_same_data() {
         tempfile::tempdir().unwrap(),
         tempfile::tempdir().unwrap(),
     );
-    let (a, b, c) = (fresh_db(&d1), fresh_db(&d2), fresh_db(&d3));
+    // One key file for the three: tokens depend on the key, the rest on the seed.
+    let keys = d1.path().join("shared.keys");
+    let open = |d: &tempfile::TempDir| {
+        Db::open_keyed(&d.path().join("demo.redb"), &keys, crate::db::CACHE_BYTES).unwrap()
+    };
+    let (a, b, c) = (open(&d1), open(&d2), open(&d3));
     for (db, seed) in [(&a, 3), (&b, 3), (&c, 4)] {
         generate(db, &options(3_000, seed), &mut |_| {}).unwrap();
     }

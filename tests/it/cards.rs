@@ -761,3 +761,44 @@ fn input_value(page: &str, name: &str) -> String {
     let v = rest.find(r#"value=""#).unwrap() + r#"value=""#.len();
     rest[v..].split('"').next().unwrap().to_string()
 }
+
+#[test]
+fn a_demo_data_file_holds_no_key_that_opens_its_card_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo.redb");
+    let db = Db::open(&data).unwrap();
+    let opts = guichet::demo::DemoOptions {
+        transactions: 1_000,
+        seed: 11,
+        now: time::macros::datetime!(2026-06-01 10:00 UTC),
+    };
+    guichet::demo::generate(&db, &opts, &mut |_| {}).unwrap();
+    let key = db.keys().active_card_key().unwrap().clone();
+    let csrf = db.keys().csrf_key;
+    let sample: Vec<StoredCard> = db
+        .latest_transactions(Scope::Admin, 200)
+        .unwrap()
+        .into_iter()
+        .filter_map(|t| t.card)
+        .filter(|c| c.pan_len == 16)
+        .take(3)
+        .collect();
+    assert_eq!(sample.len(), 3);
+    drop(db);
+    // Control: the demo's tokens are real keyed tokens, opened by the key file's key.
+    let pans: Vec<String> = sample
+        .iter()
+        .map(|c| recover_pan(c, &key.key).expect("the real key opens a demo token"))
+        .collect();
+    // What the data file holds: neither key, and no 32-byte window that opens a token.
+    let bytes = std::fs::read(&data).unwrap();
+    let windows: HashSet<&[u8]> = bytes.windows(32).collect();
+    assert!(!windows.contains(key.key.as_slice()));
+    assert!(!windows.contains(csrf.as_slice()));
+    for w in windows {
+        for (pan, card) in pans.iter().zip(&sample) {
+            let id = token_key_id(&card.token);
+            assert_ne!(Pan::parse(pan).unwrap().storage_token(id, w), card.token);
+        }
+    }
+}
