@@ -240,6 +240,7 @@ impl App {
                 gateway: Arc::new(gateway),
                 door,
                 exports,
+                once_links: Arc::default(),
             },
         })
     }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub door: Arc<crate::auth::throttle::Door>,
     /// Places for exports running at once.
     pub exports: Arc<export::ExportSlots>,
+    /// Payment links just made, waiting to be shown once.
+    pub once_links: Arc<terminal::OnceLinks>,
 }
 
 /// The signed-in user with the session token that carries them.

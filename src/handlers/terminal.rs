@@ -107,17 +107,60 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
             &format!("/payment-requests/{}?created=sent", created.request.id),
         ));
     }
-    // "Show the link": shown in this answer only, never stored (L8).
-    let mut v = view(&ctx, &created.request.id.to_string()).await?;
-    v.link = created.request.link(&ctx.state.config.base_url);
-    let notice = flash(
-        "ok",
-        ctx.t(
-            "Demande créée : copiez le lien ci-dessous et transmettez-le au client. Il ne sera plus affiché ensuite.",
-            "Request created: copy the link below and pass it to the customer. It will not be shown again.",
+    // "Show the link": never stored (L8); handed to the next page view once, so a
+    // reload neither shows it again nor creates a second request.
+    let link = created.request.link(&ctx.state.config.base_url);
+    let once = hand_over(&ctx, created.request.id, link);
+    Ok(see_other(
+        &ctx,
+        &format!(
+            "/payment-requests/{}?created=shown&once={once}",
+            created.request.id
         ),
-    );
-    Ok(request_page(&ctx, &v, Some(notice)).into_response())
+    ))
+}
+
+/// Links waiting to be shown once: (user, request, link, until), by one-time key.
+#[derive(Default)]
+pub struct OnceLinks(std::sync::Mutex<std::collections::HashMap<String, OnceLink>>);
+
+struct OnceLink {
+    user: u64,
+    request: u64,
+    link: String,
+    until: i64,
+}
+
+/// How long a link waits for the page that shows it.
+const ONCE_SECONDS: i64 = 300;
+
+/// Keeps `link` in memory for the signed-in user's next view of `request`; returns
+/// the one-time key that view must carry.
+fn hand_over(ctx: &Ctx, request: u64, link: Option<String>) -> String {
+    let key = crate::db::sessions::new_token();
+    let now = ctx.now().unix_timestamp();
+    if let (Some(link), Some(user), Ok(mut map)) = (link, ctx.user(), ctx.state.once_links.0.lock())
+    {
+        map.retain(|_, l| l.until > now);
+        map.insert(
+            key.clone(),
+            OnceLink {
+                user: user.id,
+                request,
+                link,
+                until: now + ONCE_SECONDS,
+            },
+        );
+    }
+    key
+}
+
+/// Takes the link kept under `key`, if it is this user's for this request.
+fn take_over(ctx: &Ctx, request: u64, key: &str) -> Option<String> {
+    let mut map = ctx.state.once_links.0.lock().ok()?;
+    let l = map.remove(key)?;
+    let mine = ctx.user().is_some_and(|u| u.id == l.user);
+    (mine && l.request == request && l.until > ctx.now().unix_timestamp()).then_some(l.link)
 }
 
 #[derive(Deserialize, Default)]
@@ -183,6 +226,7 @@ async fn view(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
 pub struct RequestQuery {
     created: String,
     done: String,
+    once: String,
 }
 
 #[handler]
@@ -191,9 +235,25 @@ pub async fn request_detail(
     Path(id): Path<String>,
     Query(q): Query<RequestQuery>,
 ) -> poem::Result<Response> {
-    let v = view(&ctx, &id).await?;
+    let mut v = view(&ctx, &id).await?;
+    v.link = take_over(&ctx, v.request.id, &q.once);
     let email = v.request.holder.email.clone();
+    let shown = v.link.is_some();
     let notice = match (q.created.as_str(), q.done.as_str()) {
+        ("shown", _) if shown => Some(flash(
+            "ok",
+            ctx.t(
+                "Demande créée : copiez le lien ci-dessous et transmettez-le au client. Il ne sera plus affiché ensuite.",
+                "Request created: copy the link below and pass it to the customer. It will not be shown again.",
+            ),
+        )),
+        (_, "new_link") if shown => Some(flash(
+            "ok",
+            ctx.t(
+                "Nouveau lien ci-dessous : copiez-le maintenant, il ne sera plus affiché. Le lien précédent ne permet plus de payer.",
+                "New link below: copy it now, it will not be shown again. The previous link can no longer be used to pay.",
+            ),
+        )),
         ("sent", _) => Some(flash(
             "ok",
             &match ctx.lang {
@@ -269,16 +329,11 @@ pub async fn request_new_link(ctx: Ctx, Path(id): Path<String>) -> poem::Result<
         None => Err(ctx.not_found()),
         Some(Err(status)) => Ok(refused(&ctx, &v, status)),
         Some(Ok(req)) => {
-            v.link = req.link(&ctx.state.config.base_url);
-            v.request = req;
-            let notice = flash(
-                "ok",
-                ctx.t(
-                    "Nouveau lien ci-dessous : copiez-le maintenant, il ne sera plus affiché. Le lien précédent ne permet plus de payer.",
-                    "New link below: copy it now, it will not be shown again. The previous link can no longer be used to pay.",
-                ),
-            );
-            Ok(request_page(&ctx, &v, Some(notice)).into_response())
+            let once = hand_over(&ctx, rid, req.link(&ctx.state.config.base_url));
+            Ok(see_other(
+                &ctx,
+                &format!("/payment-requests/{rid}?done=new_link&once={once}"),
+            ))
         }
     }
 }

@@ -578,13 +578,17 @@ async fn a_new_link_replaces_the_old_one_which_stops_working() {
     let r = c
         .post(&format!("/payment-requests/{id}/new-link"), &[])
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let page = r.text().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = c.page(&location).await;
     assert!(
         page.contains("Le lien précédent ne permet plus de payer."),
         "{page}"
     );
     let new = crate::payments::token_in_link(&page);
+    // A reload of that page shows it no more.
+    let (_, again) = c.page(&location).await;
+    assert!(!again.contains(&new));
     assert_ne!(new, old);
     let customer = app.client();
     let (status, _) = customer.page(&format!("/payment/{old}")).await;

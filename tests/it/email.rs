@@ -298,11 +298,7 @@ async fn send_request_with_new_link(
     order: &str,
 ) -> (u64, String) {
     let (id, _) = send_request(c, merchant, lang, order).await;
-    let r = c
-        .post(&format!("/payment-requests/{id}/new-link"), &[])
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    (id, token_in_link(&r.text().await.unwrap()))
+    (id, crate::payments::new_link(c, id).await)
 }
 
 fn parse(raw: &[u8]) -> mail_parser::Message<'_> {

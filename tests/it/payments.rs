@@ -48,10 +48,6 @@ pub(crate) async fn new_request(
         fields.push((k, v));
     }
     let r = c.post("/terminal", &fields).await;
-    if r.status() == StatusCode::OK {
-        let body = r.text().await.unwrap();
-        return (request_id_in(&body), token_in_link(&body));
-    }
     assert_eq!(
         r.status(),
         StatusCode::SEE_OTHER,
@@ -68,8 +64,29 @@ pub(crate) async fn new_request(
         .unwrap();
     let (status, body) = c.page(&location).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(!body.contains("/payment/"), "the link is not shown again");
+    // The same page once more (a reload): the link is not shown again.
+    let (status, again) = c.page(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!again.contains("/payment/"), "the link is not shown again");
+    if location.contains("created=shown") {
+        assert_eq!(request_id_in(&body), id);
+        return (id, token_in_link(&body));
+    }
+    assert!(!body.contains("/payment/"), "a sent link is not shown");
     (id, String::new())
+}
+
+/// Posts "new link" on request `id` and follows to the page that shows it once;
+/// returns the new token.
+pub(crate) async fn new_link(c: &Client, id: u64) -> String {
+    let r = c
+        .post(&format!("/payment-requests/{id}/new-link"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (status, body) = c.page(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    token_in_link(&body)
 }
 
 /// The id of the request a request page is about (from its action forms).
