@@ -183,25 +183,72 @@ pub fn start_enrolment(db: &Db, user_id: u64) -> db::Result<()> {
 
 /// Confirms a pending enrolment with the first code of the app. Returns the recovery
 /// codes to show once, or `None` when the code is wrong (or nothing is pending).
-/// The user's other sessions end (they were opened with the password alone); the
-/// one in `keep_token` stays.
+/// Why an enrolment is not confirmed.
+#[derive(Debug)]
+pub enum EnrolError {
+    /// The account password, asked again so that a session left open cannot bind
+    /// another person's phone, is wrong (counted like a sign-in failure).
+    WrongPassword,
+    /// Too many wrong passwords: locked, sessions ended.
+    Locked,
+    /// The app's code does not match (or no enrolment is under way).
+    WrongCode,
+    Storage(db::Error),
+}
+
+impl From<db::Error> for EnrolError {
+    fn from(e: db::Error) -> Self {
+        EnrolError::Storage(e)
+    }
+}
+
+impl From<ChangeError> for EnrolError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Storage(e) => EnrolError::Storage(e),
+            ChangeError::Locked => EnrolError::Locked,
+            _ => EnrolError::WrongPassword,
+        }
+    }
+}
+
+impl From<SignInError> for EnrolError {
+    fn from(e: SignInError) -> Self {
+        EnrolError::from(ChangeError::from(e))
+    }
+}
+
+/// Confirms the enrolment under way with the account password and the app's first
+/// code. The user's other sessions end (they were opened with the password alone);
+/// the one in `keep_token` stays. Returns the recovery codes to show once.
 pub fn confirm_enrolment(
     db: &Db,
     user_id: u64,
+    password: &str,
     code: &str,
     now: OffsetDateTime,
     ip: &str,
     keep_token: &str,
-) -> db::Result<Option<Vec<String>>> {
+) -> Result<Vec<String>, EnrolError> {
+    let (counted, snapshot) = count_own_attempt(db, user_id, now)?;
+    if !verify_password(password, &snapshot.password_hash) {
+        return Err(own_failure(db, &snapshot, counted, now, ip)?.into());
+    }
     let wtx = db.begin_write()?;
+    settle(&wtx, &snapshot.username, counted, now, true)?;
     let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
     let name = user.username.clone();
     let merchant = user.merchant_id();
-    let Some(factor) = user.second_factor.as_mut().filter(|f| !f.is_confirmed()) else {
-        return Ok(None);
+    let step = match user.second_factor.as_mut().filter(|f| !f.is_confirmed()) {
+        Some(f) if user.password_hash == snapshot.password_hash => {
+            totp::check(&f.secret, code, now.unix_timestamp(), f.last_step).ok()
+        }
+        _ => None,
     };
-    let Ok(step) = totp::check(&factor.secret, code, now.unix_timestamp(), factor.last_step) else {
-        return Ok(None);
+    let (Some(step), Some(factor)) = (step, user.second_factor.as_mut()) else {
+        // The password was right: only the settled counter is kept.
+        wtx.commit().map_err(db::Error::from)?;
+        return Err(EnrolError::WrongCode);
     };
     let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
@@ -219,8 +266,8 @@ pub fn confirm_enrolment(
         &wtx,
         &entry(&name, ip, "second_factor.enrol", merchant, now),
     )?;
-    wtx.commit()?;
-    Ok(Some(codes))
+    wtx.commit().map_err(db::Error::from)?;
+    Ok(codes)
 }
 
 /// Why a user's own request to turn the second factor off is refused.

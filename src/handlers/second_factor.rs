@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::middleware::{SESSION_COOKIE, cookie, read_cookie, safe_next};
 use super::{Ctx, see_other};
 use crate::auth::second_factor::{
-    CodeStepError, DisableError, admin_reset, complete_sign_in, confirm_enrolment, disable_own,
-    pending_user, required, start_enrolment,
+    CodeStepError, DisableError, EnrolError, admin_reset, complete_sign_in, confirm_enrolment,
+    disable_own, pending_user, required, start_enrolment,
 };
 use crate::db::{audit, security};
 use crate::domain::auth::PASSWORD_MAX_AGE_RANGE;
@@ -153,6 +153,8 @@ pub async fn enrol_start(ctx: Ctx) -> poem::Result<Response> {
 #[derive(Deserialize)]
 pub struct EnrolForm {
     #[serde(default)]
+    password: String,
+    #[serde(default)]
     code: String,
 }
 
@@ -169,22 +171,27 @@ pub async fn enrol_confirm(ctx: Ctx, Form(f): Form<EnrolForm>) -> poem::Result<R
         .map(|s| s.token.clone())
         .unwrap_or_default();
     let code: String = f.code.chars().take(64).collect();
-    let codes = ctx
-        .db(move |db| confirm_enrolment(db, id, &code, now, &ip, &keep))
-        .await?;
-    match codes {
-        Some(codes) => Ok(pages::recovery_codes(&ctx, &codes).into_response()),
-        None => {
-            let forced = ctx.signed.as_ref().is_some_and(|s| s.must_enrol);
-            let msg = ctx.t(
-                "Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code affiché.",
-                "Wrong code: check your phone's clock and type the code shown.",
-            );
-            Ok(pages::enrol_page(&ctx, &user, forced, Some(msg))
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response())
-        }
-    }
+    let password: String = f.password.chars().take(256).collect();
+    let db = ctx.state.db.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        confirm_enrolment(&db, id, &password, &code, now, &ip, &keep)
+    })
+    .await
+    .map_err(|e| ctx.internal(&e))?;
+    let msg = match outcome {
+        Ok(codes) => return Ok(pages::recovery_codes(&ctx, &codes).into_response()),
+        Err(EnrolError::Storage(e)) => return Err(ctx.internal(&e)),
+        Err(EnrolError::Locked) => return Ok(see_other(&ctx, "/login?expired=1")),
+        Err(EnrolError::WrongPassword) => ctx.t("Mot de passe incorrect.", "Wrong password."),
+        Err(EnrolError::WrongCode) => ctx.t(
+            "Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code affiché.",
+            "Wrong code: check your phone's clock and type the code shown.",
+        ),
+    };
+    let forced = ctx.signed.as_ref().is_some_and(|s| s.must_enrol);
+    Ok(pages::enrol_page(&ctx, &user, forced, Some(msg))
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response())
 }
 
 /// The second-factor part of the profile page.

@@ -131,6 +131,7 @@ pub fn enrol_page(ctx: &Ctx, user: &User, forced: bool, error: Option<&str>) -> 
                     form class="form" method="post" action="/second-factor/confirm" {
                         (csrf(ctx))
                         (Input::new("code", ctx.t("2. Code affiché par l'application", "2. Code shown by the app"), "").required().autocomplete("one-time-code").render())
+                        (Input::new("password", ctx.t("3. Votre mot de passe, pour confirmer", "3. Your password, to confirm"), "").kind("password").required().autocomplete("current-password").render())
                         div class="actions" { button class="primary" type="submit" { (ctx.t("Activer", "Turn on")) } }
                     }
                 }

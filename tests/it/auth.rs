@@ -61,7 +61,7 @@ async fn first_sign_in_forces_a_password_change_before_anything_else() {
     // Then an admin must enrol a second factor before anything else.
     let r = c.get("/parameters/profile").await;
     assert_eq!(r.headers()["location"], "/second-factor");
-    app.enrol_through_pages(&c).await;
+    app.enrol_through_pages(&c, ADMIN_PASSWORD).await;
     let (status, body) = c.page("/parameters/profile").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Mon profil"));

@@ -82,6 +82,7 @@ async fn a_new_admin_signs_in_changes_the_password_switches_to_english_and_signs
     let secret = guichet::domain::totp::secret_from_base32(&key).unwrap();
     let code = guichet::domain::totp::code_at(&secret, app.clock.now().unix_timestamp());
     fill(c, "#f-code", &code).await;
+    fill(c, "#f-password", "Browser-pass-2026").await;
     click(c, "button.primary").await;
     c.wait()
         .for_element(Locator::Css("#recovery-codes"))

@@ -405,13 +405,15 @@ fn grouped(number: &str) -> String {
 }
 
 /// Occurrences of `needle` not glued to other digits.
+/// `needle` as a word of its own: not inside a longer number, nor inside a hex
+/// string (the log holds hashes and reference ids).
 fn standalone(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).enumerate().any(|(i, w)| {
         w == needle
-            && (i == 0 || !haystack[i - 1].is_ascii_digit())
+            && (i == 0 || !haystack[i - 1].is_ascii_alphanumeric())
             && haystack
                 .get(i + needle.len())
-                .is_none_or(|b| !b.is_ascii_digit())
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
     })
 }
 

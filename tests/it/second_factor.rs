@@ -36,7 +36,7 @@ async fn first_admin_sign_in(app: &TestApp, c: &Client) -> (Vec<u8>, Vec<String>
     }
     let (_, page) = c.page("/second-factor").await;
     assert!(page.contains("obligatoire"), "{page}");
-    app.enrol_through_pages(c).await
+    app.enrol_through_pages(c, ADMIN_PASSWORD).await
 }
 
 /// The session cookie set by a response.
@@ -214,7 +214,7 @@ async fn a_merchant_can_require_a_second_factor_of_its_users() {
     let c = app.signed_in("omar").await;
     let r = c.get("/transactions").await;
     assert_eq!(r.headers()["location"], "/second-factor");
-    app.enrol_through_pages(&c).await;
+    app.enrol_through_pages(&c, USER_PASSWORD).await;
     let (status, profile) = c.page("/parameters/profile").await;
     assert_eq!(status, StatusCode::OK);
     assert!(profile.contains("ne peut pas être désactivée"));
@@ -252,7 +252,7 @@ async fn a_user_turns_the_second_factor_off_with_the_password_and_a_code() {
     let c = app.signed_in("omar").await;
     let (_, profile) = c.page("/parameters/profile").await;
     assert!(profile.contains("Non activée"));
-    app.enrol_through_pages(&c).await;
+    app.enrol_through_pages(&c, USER_PASSWORD).await;
     let code = app.code_for("omar");
     let r = c
         .post(
@@ -443,4 +443,49 @@ async fn sign_in_and_sign_out_are_audited() {
         log.iter()
             .all(|e| e.target == "user omar" && e.actor == "omar")
     );
+}
+
+#[tokio::test]
+async fn enrolment_needs_the_account_password_and_ends_the_other_sessions() {
+    let app = spawn_app().await;
+    let m = app.merchant("Uber");
+    app.merchant_user("omar", m.id, Permissions::ALL);
+    let elsewhere = app.signed_in("omar").await;
+    let c = app.signed_in("omar").await;
+    let r = c.post("/second-factor/start", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = c.page("/second-factor").await;
+    let secret = crate::support::secret_in(&page);
+    let code = totp::code_at(&secret, app.clock.now().unix_timestamp());
+    // A session left open, without the password, cannot bind a phone.
+    let r = c
+        .post(
+            "/second-factor/confirm",
+            &[("code", code.as_str()), ("password", "not the password 1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Mot de passe incorrect"));
+    let u = app.db.user_by_username("omar").unwrap().unwrap();
+    assert!(!u.has_second_factor());
+    assert_eq!(app.db.attempts("omar").unwrap().failures, 1);
+    let r = c
+        .post(
+            "/second-factor/confirm",
+            &[("code", code.as_str()), ("password", USER_PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        app.db
+            .user_by_username("omar")
+            .unwrap()
+            .unwrap()
+            .has_second_factor()
+    );
+    assert_eq!(app.db.attempts("omar").unwrap().failures, 0);
+    // The session opened elsewhere with the password alone has ended.
+    let r = elsewhere.get("/parameters/profile").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(c.get("/parameters/profile").await.status().is_success());
 }

@@ -135,13 +135,13 @@ impl TestApp {
             "{}",
             r.text().await.unwrap()
         );
-        self.enrol_through_pages(&c).await;
+        self.enrol_through_pages(&c, ADMIN_PASSWORD).await;
         c
     }
 
     /// Enrols the signed-in client's second factor through the pages with the fake
     /// clock; returns the secret read from the page and the recovery codes shown.
-    pub async fn enrol_through_pages(&self, c: &Client) -> (Vec<u8>, Vec<String>) {
+    pub async fn enrol_through_pages(&self, c: &Client, password: &str) -> (Vec<u8>, Vec<String>) {
         let r = c.post("/second-factor/start", &[]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (status, body) = c.page("/second-factor").await;
@@ -153,7 +153,12 @@ impl TestApp {
         );
         let secret = secret_in(&body);
         let code = totp::code_at(&secret, self.clock.now().unix_timestamp());
-        let r = c.post("/second-factor/confirm", &[("code", &code)]).await;
+        let r = c
+            .post(
+                "/second-factor/confirm",
+                &[("code", &code), ("password", password)],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
         let body = r.text().await.unwrap();
         (secret, recovery_codes_in(&body))
