@@ -187,7 +187,9 @@ pub async fn apply_password_change(
         return Err(ctx.not_found());
     };
     let (db, now, ip) = (ctx.state.db.clone(), ctx.now(), ctx.ip.clone());
+    let slot = super::hashing_slot(ctx).await?;
     let outcome = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         change_password(&db, s.user.id, &f.current, &f.new, &f.confirm, now, &ip)
     })
     .await

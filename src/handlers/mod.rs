@@ -166,9 +166,28 @@ pub fn see_other(ctx: &Ctx, to: &str) -> Response {
     }
 }
 
-/// Hashes a password off the executor (argon2 takes tens of milliseconds).
+/// A place among the password-hashing slots (see `auth::throttle`), or the 429 page
+/// when every slot and the short queue are taken. Move it into the blocking task.
+pub async fn hashing_slot(ctx: &Ctx) -> poem::Result<tokio::sync::OwnedSemaphorePermit> {
+    ctx.state.door.slot().await.map_err(|_| {
+        let page = crate::pages::error::too_many_page(ctx);
+        poem::Error::from_response(
+            page.with_status(StatusCode::TOO_MANY_REQUESTS)
+                .into_response(),
+        )
+    })
+}
+
+/// Hashes a password off the executor (argon2 takes tens of milliseconds), on one
+/// of the bounded hashing slots.
 pub async fn hash_blocking(ctx: &Ctx, password: String) -> poem::Result<String> {
-    match tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await {
+    let slot = hashing_slot(ctx).await?;
+    match tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        crate::auth::hash_password(&password)
+    })
+    .await
+    {
         Ok(Ok(h)) => Ok(h),
         Ok(Err(e)) => Err(ctx.internal(&e)),
         Err(e) => Err(ctx.internal(&e)),

@@ -173,7 +173,9 @@ pub async fn enrol_confirm(ctx: Ctx, Form(f): Form<EnrolForm>) -> poem::Result<R
     let code: String = f.code.chars().take(64).collect();
     let password: String = f.password.chars().take(256).collect();
     let db = ctx.state.db.clone();
+    let slot = super::hashing_slot(&ctx).await?;
     let outcome = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         confirm_enrolment(&db, id, &password, &code, now, &ip, &keep)
     })
     .await
@@ -220,14 +222,17 @@ pub async fn profile_disable(ctx: Ctx, Form(f): Form<DisableForm>) -> poem::Resu
     let id = ctx.require_user()?.id;
     let (now, ip) = (ctx.now(), ctx.ip.clone());
     let code: String = f.code.chars().take(64).collect();
+    let slot = super::hashing_slot(&ctx).await?;
     let outcome = ctx
-        .db(
-            move |db| match disable_own(db, id, &f.current, &code, now, &ip) {
+        .db(move |db| {
+            // The hashing slot is held while the password is checked.
+            let _slot = slot;
+            match disable_own(db, id, &f.current, &code, now, &ip) {
                 Ok(()) => Ok(Ok(())),
                 Err(DisableError::Storage(e)) => Err(e),
                 Err(e) => Ok(Err(e)),
-            },
-        )
+            }
+        })
         .await?;
     let message = match outcome {
         Ok(()) => return Ok(see_other(&ctx, "/parameters/profile?done=second_factor_off")),
