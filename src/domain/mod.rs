@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod card;
 pub mod card_form;
+pub mod card_text;
 pub mod codes;
 pub mod countries;
 pub mod filter;
