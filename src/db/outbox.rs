@@ -47,6 +47,42 @@ pub struct Mail {
     pub attempts: Vec<MailAttempt>,
 }
 
+/// Withdraws the payment-link messages among `ids` that are still waiting: they are
+/// given up (with `reason` as their last attempt) and keep no link. Used when a new
+/// link or a cancellation makes the link they carry useless. Returns how many.
+pub fn withdraw_links(
+    wtx: &WriteTransaction,
+    ids: &[u64],
+    now: i64,
+    reason: &str,
+) -> Result<usize> {
+    let mut t = wtx.open_table(MAIL_ID_TO_MAIL)?;
+    let mut due = wtx.open_table(MAIL_DUE_AT_ID)?;
+    let mut n = 0;
+    for id in ids {
+        let found: Option<Mail> = t
+            .get(*id)?
+            .map(|v| codec::decode("outbox", v.value()))
+            .transpose()?;
+        let Some(mut mail) =
+            found.filter(|m| m.state == MailState::Pending && m.kind == MailKind::PaymentLink)
+        else {
+            continue;
+        };
+        due.remove((mail.next_at, mail.id))?;
+        mail.attempts.push(MailAttempt {
+            at: now,
+            error: Some(reason.to_string()),
+        });
+        mail.state = MailState::Failed;
+        mail.text = redact_payment_links(&mail.text);
+        mail.html = redact_payment_links(&mail.html);
+        t.insert(mail.id, codec::encode(&mail).as_slice())?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// Queues a message (its `id` must be 0) for sending at once; returns its id.
 pub fn enqueue(wtx: &WriteTransaction, mail: &mut Mail) -> Result<u64> {
     mail.id = next_id(wtx, "next_mail_id", 1)?;

@@ -91,6 +91,13 @@ impl Gateway {
         if status != RequestStatus::Waiting {
             return Ok(Some(Err(status)));
         }
+        // Link emails still waiting carry the old link: they are not sent any more.
+        outbox::withdraw_links(
+            &wtx,
+            &req.emails,
+            now.unix_timestamp(),
+            "not sent: a newer link replaced this one",
+        )?;
         payments::new_link(&wtx, &mut req)?;
         let mut queued = None;
         if send {
@@ -135,6 +142,12 @@ impl Gateway {
         }
         req.cancelled = Some((now.unix_timestamp(), user.to_string()));
         payments::update(&wtx, &req)?;
+        outbox::withdraw_links(
+            &wtx,
+            &req.emails,
+            now.unix_timestamp(),
+            "not sent: the request was cancelled",
+        )?;
         wtx.commit()?;
         Ok(Some(Ok(req)))
     }

@@ -289,8 +289,9 @@ async fn send_request(c: &Client, merchant: u64, lang: &str, order: &str) -> (u6
     (id, String::new())
 }
 
-/// Like [`send_request`], then "New link" (the emailed link is never shown again,
-/// L8): the token of the new link; the emailed one no longer works.
+/// Like [`send_request`], then, once that email has left, "New link" (the emailed
+/// link is never shown again, L8): the token of the new link; the emailed one no
+/// longer works.
 async fn send_request_with_new_link(
     c: &Client,
     merchant: u64,
@@ -298,6 +299,16 @@ async fn send_request_with_new_link(
     order: &str,
 ) -> (u64, String) {
     let (id, _) = send_request(c, merchant, lang, order).await;
+    // A new link withdraws the emails still waiting with the old one: let it leave.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
+        if page.contains(">Envoyé<") || page.contains(">Sent<") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the link email never left");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     (id, crate::payments::new_link(c, id).await)
 }
 

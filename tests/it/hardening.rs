@@ -666,3 +666,51 @@ async fn a_right_password_on_a_disabled_account_is_refused_and_audited() {
     assert_eq!(log[0].outcome, "refused");
     assert_eq!(log[0].merchant_id, Some(m.id));
 }
+
+#[tokio::test]
+async fn waiting_link_emails_are_withdrawn_when_a_new_link_or_a_cancel_makes_them_useless() {
+    let app = spawn_app().await;
+    let (merchant, c) = crate::payments::shop(&app).await;
+    // No SMTP server: the emails wait in the outbox.
+    let (first, _) = crate::payments::new_request(&c, merchant, &[("action", "send")]).await;
+    let mail_of = |id: u64| {
+        let req = app
+            .db
+            .payment_request(guichet::db::Scope::Admin, id)
+            .unwrap()
+            .unwrap();
+        app.db.mail(req.emails[0]).unwrap().unwrap()
+    };
+    assert_eq!(
+        mail_of(first).state,
+        guichet::db::outbox::MailState::Pending
+    );
+    assert!(mail_of(first).text.contains("/payment/"));
+    let new = crate::payments::new_link(&c, first).await;
+    let old_mail = mail_of(first);
+    assert_eq!(old_mail.state, guichet::db::outbox::MailState::Failed);
+    assert!(!old_mail.text.contains(&new));
+    assert!(old_mail.text.contains("/payment/…") || !old_mail.text.contains("/payment/"));
+    assert!(
+        old_mail
+            .attempts
+            .last()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("newer link")
+    );
+    assert_eq!(app.db.due_mails(i64::MAX, 10).unwrap().len(), 0);
+
+    let (second, _) = crate::payments::new_request(&c, merchant, &[("action", "send")]).await;
+    let r = c
+        .post(&format!("/payment-requests/{second}/cancel"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        mail_of(second).state,
+        guichet::db::outbox::MailState::Failed
+    );
+    assert_eq!(app.db.due_mails(i64::MAX, 10).unwrap().len(), 0);
+}
