@@ -278,7 +278,7 @@ fn admin(
             .map_err(|e| e.to_string())?;
             let wtx = db.begin_write().map_err(|e| e.to_string())?;
             users::insert(&wtx, user).map_err(|e| e.to_string())?;
-            crate::db::audit::append(&wtx, &entry("user.create", &name))
+            crate::db::audit::append(&wtx, db.audit_key(), &entry("user.create", &name))
                 .map_err(|e| e.to_string())?;
             wtx.commit().map_err(|e| e.to_string())?;
             println!("created admin {name}; one-time password: {otp}");
@@ -297,7 +297,7 @@ fn admin(
             let name = username.trim().to_lowercase();
             let wtx = db.begin_write().map_err(|e| e.to_string())?;
             users::put_attempts(&wtx, &name, Default::default()).map_err(|e| e.to_string())?;
-            crate::db::audit::append(&wtx, &entry("user.unlock", &name))
+            crate::db::audit::append(&wtx, db.audit_key(), &entry("user.unlock", &name))
                 .map_err(|e| e.to_string())?;
             wtx.commit().map_err(|e| e.to_string())?;
             println!("{name}: unlocked");
@@ -344,6 +344,7 @@ fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), String> {
     let wtx = db.begin_write().map_err(|e| e.to_string())?;
     crate::db::audit::append(
         &wtx,
+        db.audit_key(),
         &AuditEntry {
             at: now.unix_timestamp(),
             actor: "cli".into(),

@@ -57,6 +57,9 @@ pub struct Keys {
     /// The key new tokens are made with.
     pub active: u32,
     pub csrf_key: [u8; 32],
+    /// Seals the audit log's hash chain (HMAC): without it, an edited entry cannot be
+    /// sealed again. Never rotated with the card keys.
+    pub audit_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -81,6 +84,7 @@ struct File {
     active_card_key: u32,
     card_keys: Vec<FileCardKey>,
     csrf_key: String,
+    audit_key: String,
 }
 
 pub fn random_key() -> [u8; 32] {
@@ -126,6 +130,7 @@ impl Keys {
             }],
             active: id,
             csrf_key: random_key(),
+            audit_key: random_key(),
         }
     }
 
@@ -168,6 +173,7 @@ impl Keys {
                 })
                 .collect(),
             csrf_key: to_hex(&self.csrf_key),
+            audit_key: to_hex(&self.audit_key),
         };
         let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
         text.push('\n');
@@ -197,10 +203,12 @@ impl Keys {
             });
         }
         let csrf_key = key_from_hex(&file.csrf_key).ok_or("csrf_key is not 64 hex digits")?;
+        let audit_key = key_from_hex(&file.audit_key).ok_or("audit_key is not 64 hex digits")?;
         let keys = Keys {
             card_keys,
             active: file.active_card_key,
             csrf_key,
+            audit_key,
         };
         if keys.active_card_key().is_none() {
             return Err(format!(

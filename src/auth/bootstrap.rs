@@ -20,6 +20,7 @@ pub fn first_admin(db: &Db, username: &str, now: OffsetDateTime) -> db::Result<O
     users::insert(&wtx, user)?;
     audit::append(
         &wtx,
+        db.audit_key(),
         &audit::AuditEntry {
             at: now.unix_timestamp(),
             actor: "system".into(),

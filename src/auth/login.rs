@@ -126,9 +126,17 @@ fn record_failure(
     ip: &str,
 ) -> db::Result<()> {
     let wtx = db.begin_write()?;
-    audit::append(&wtx, &entry(name, ip, "auth.failure", merchant_id, now))?;
+    audit::append(
+        &wtx,
+        db.audit_key(),
+        &entry(name, ip, "auth.failure", merchant_id, now),
+    )?;
     if counted.is_locked(now) {
-        audit::append(&wtx, &entry(name, ip, "auth.lockout", merchant_id, now))?;
+        audit::append(
+            &wtx,
+            db.audit_key(),
+            &entry(name, ip, "auth.lockout", merchant_id, now),
+        )?;
     }
     wtx.commit()?;
     Ok(())
@@ -212,7 +220,7 @@ fn finish_password_step(
         };
         let mut e = entry(name, ip, action, user.merchant_id(), now);
         e.outcome = "refused".into();
-        audit::append(&wtx, &e)?;
+        audit::append(&wtx, db.audit_key(), &e)?;
         wtx.commit()?;
         return Err(error);
     }
@@ -226,7 +234,11 @@ fn finish_password_step(
         user.last_used_at = now.unix_timestamp();
         users::update(&wtx, &user)?;
         let merchant = user.merchant_id();
-        audit::append(&wtx, &entry(name, ip, "auth.sign_in", merchant, now))?;
+        audit::append(
+            &wtx,
+            db.audit_key(),
+            &entry(name, ip, "auth.sign_in", merchant, now),
+        )?;
         SessionStage::Full
     };
     let token = sessions::insert(&wtx, user.id, now.unix_timestamp(), ip, stage)?;
@@ -300,10 +312,18 @@ pub(crate) fn own_failure(
     let wtx = db.begin_write()?;
     let name = &user.username;
     let m = user.merchant_id();
-    audit::append(&wtx, &entry(name, ip, "auth.failure", m, now))?;
+    audit::append(
+        &wtx,
+        db.audit_key(),
+        &entry(name, ip, "auth.failure", m, now),
+    )?;
     let locked = counted.is_locked(now);
     if locked {
-        audit::append(&wtx, &entry(name, ip, "auth.lockout", m, now))?;
+        audit::append(
+            &wtx,
+            db.audit_key(),
+            &entry(name, ip, "auth.lockout", m, now),
+        )?;
         sessions::end_all_for_user(&wtx, user.id)?;
     }
     wtx.commit()?;
@@ -388,7 +408,11 @@ pub fn change_password_with(
         "password.change"
     };
     let m = user.merchant_id();
-    audit::append(&wtx, &entry(&user.username, ip, action, m, now))?;
+    audit::append(
+        &wtx,
+        db.audit_key(),
+        &entry(&user.username, ip, action, m, now),
+    )?;
     wtx.commit()?;
     Ok(token)
 }
@@ -432,7 +456,7 @@ pub fn issue_one_time_password(
     users::update(&wtx, &user)?;
     users::put_attempts(&wtx, &user.username, Default::default())?;
     sessions::end_all_for_user(&wtx, user.id)?;
-    audit::append(&wtx, &entry)?;
+    audit::append(&wtx, db.audit_key(), &entry)?;
     wtx.commit()?;
     Ok(otp)
 }

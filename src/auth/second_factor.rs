@@ -119,7 +119,7 @@ pub fn complete_sign_in(
         };
         let mut line = entry(&name, ip, action, merchant, now);
         line.outcome = "refused".into();
-        audit::append(&wtx, &line)?;
+        audit::append(&wtx, db.audit_key(), &line)?;
         sessions::remove(&wtx, pending_token)?;
         wtx.commit()?;
         return Err(e);
@@ -139,10 +139,18 @@ pub fn complete_sign_in(
             Err(_) => {
                 let after = attempts.after_failure(now);
                 users::put_failure(&wtx, &name, after, now.unix_timestamp())?;
-                audit::append(&wtx, &entry(&name, ip, "auth.failure", merchant, now))?;
+                audit::append(
+                    &wtx,
+                    db.audit_key(),
+                    &entry(&name, ip, "auth.failure", merchant, now),
+                )?;
                 let locked = after.is_locked(now);
                 if locked {
-                    audit::append(&wtx, &entry(&name, ip, "auth.lockout", merchant, now))?;
+                    audit::append(
+                        &wtx,
+                        db.audit_key(),
+                        &entry(&name, ip, "auth.lockout", merchant, now),
+                    )?;
                     sessions::remove(&wtx, pending_token)?;
                 }
                 wtx.commit()?;
@@ -159,9 +167,17 @@ pub fn complete_sign_in(
     sessions::remove(&wtx, pending_token)?;
     let token = sessions::insert(&wtx, user.id, now.unix_timestamp(), ip, SessionStage::Full)?;
     if used_recovery {
-        audit::append(&wtx, &entry(&name, ip, "auth.recovery_code", merchant, now))?;
+        audit::append(
+            &wtx,
+            db.audit_key(),
+            &entry(&name, ip, "auth.recovery_code", merchant, now),
+        )?;
     }
-    audit::append(&wtx, &entry(&name, ip, "auth.sign_in", merchant, now))?;
+    audit::append(
+        &wtx,
+        db.audit_key(),
+        &entry(&name, ip, "auth.sign_in", merchant, now),
+    )?;
     wtx.commit()?;
     Ok((user, token))
 }
@@ -264,6 +280,7 @@ pub fn confirm_enrolment(
     sessions::end_others_for_user(&wtx, user_id, keep_token)?;
     audit::append(
         &wtx,
+        db.audit_key(),
         &entry(&name, ip, "second_factor.enrol", merchant, now),
     )?;
     wtx.commit().map_err(db::Error::from)?;
@@ -370,7 +387,11 @@ pub fn disable_own(
     user.second_factor = None;
     users::update(&wtx, &user)?;
     let (name, m) = (user.username.clone(), user.merchant_id());
-    audit::append(&wtx, &entry(&name, ip, "second_factor.disable", m, now))?;
+    audit::append(
+        &wtx,
+        db.audit_key(),
+        &entry(&name, ip, "second_factor.disable", m, now),
+    )?;
     wtx.commit()?;
     Ok(())
 }
@@ -383,7 +404,7 @@ pub fn admin_reset(db: &Db, user_id: u64, entry: &audit::AuditEntry) -> db::Resu
     user.second_factor = None;
     users::update(&wtx, &user)?;
     sessions::end_all_for_user(&wtx, user_id)?;
-    audit::append(&wtx, entry)?;
+    audit::append(&wtx, db.audit_key(), entry)?;
     wtx.commit()?;
     Ok(())
 }

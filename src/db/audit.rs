@@ -1,12 +1,15 @@
 //! The audit log: who did what to which account, merchant or data, when, from
-//! where, and with what outcome. Append-only and hash-chained: each entry seals the
-//! hash of the one before it, so an edited, removed or reordered entry breaks the
-//! chain at that point (`guichet check` finds the first break). Each new head is
-//! also written to the log (journald), a copy outside the data file.
+//! where, and with what outcome. Append-only and hash-chained: each entry's seal is
+//! an HMAC (under the key file's audit key, never in the data file) over the seal of
+//! the one before it, its number and itself, so an edited, removed or reordered entry
+//! breaks the chain at that point and cannot be sealed again without the key
+//! (`guichet check` finds the first break). Each new head is also written to the log
+//! (journald), a copy outside the data file.
 
+use hmac::{Hmac, KeyInit, Mac};
 use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use super::tables::{AUDIT_SEQ_TO_ENTRY, META};
 use super::{Db, Error, Result, Scope, codec, next_id};
@@ -39,22 +42,25 @@ struct Sealed {
 
 const HEAD: &str = "audit_head";
 
-/// The hash that seals entry `seq` after `prev`.
-fn seal(prev: &[u8; 32], seq: u64, entry: &AuditEntry) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"guichet-audit-v1");
+/// The seal of entry `seq` after `prev`: HMAC-SHA256 under the audit key.
+fn seal(key: &[u8; 32], prev: &[u8; 32], seq: u64, entry: &AuditEntry) -> [u8; 32] {
+    let Ok(mut h) = Hmac::<Sha256>::new_from_slice(key) else {
+        return [0; 32];
+    };
+    h.update(b"guichet-audit-v2");
     h.update(prev);
-    h.update(seq.to_le_bytes());
-    h.update(codec::encode(entry));
-    h.finalize().into()
+    h.update(&seq.to_le_bytes());
+    h.update(&codec::encode(entry));
+    h.finalize().into_bytes().into()
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Appends an entry inside the transaction that does the action.
-pub fn append(wtx: &WriteTransaction, entry: &AuditEntry) -> Result<()> {
+/// Appends an entry inside the transaction that does the action, sealed with `key`
+/// (the key file's audit key: `Db::audit_key`).
+pub fn append(wtx: &WriteTransaction, key: &[u8; 32], entry: &AuditEntry) -> Result<()> {
     let seq = next_id(wtx, "next_audit_seq", 1)?;
     let mut meta = wtx.open_table(META)?;
     let prev: [u8; 32] = match meta.get(HEAD)? {
@@ -64,7 +70,7 @@ pub fn append(wtx: &WriteTransaction, entry: &AuditEntry) -> Result<()> {
         })?,
         None => [0; 32],
     };
-    let hash = seal(&prev, seq, entry);
+    let hash = seal(key, &prev, seq, entry);
     meta.insert(HEAD, hash.as_slice())?;
     let sealed = Sealed {
         entry: entry.clone(),
@@ -93,6 +99,11 @@ pub struct ChainReport {
 }
 
 impl Db {
+    /// The key that seals the audit chain (from the key file).
+    pub fn audit_key(&self) -> &[u8; 32] {
+        &self.keys().audit_key
+    }
+
     /// The latest `limit` entries visible in `scope`, newest first.
     pub fn audit(&self, scope: Scope, limit: usize) -> Result<Vec<AuditEntry>> {
         let rtx = self.begin_read()?;
@@ -141,7 +152,8 @@ impl Db {
                 Some(format!("entry {expected_seq} is missing"))
             } else if sealed.prev != running {
                 Some("does not follow the entry before it".to_string())
-            } else if seal(&sealed.prev, seq, &sealed.entry) != sealed.hash {
+            } else if seal(&self.keys().audit_key, &sealed.prev, seq, &sealed.entry) != sealed.hash
+            {
                 Some("was changed after it was written".to_string())
             } else {
                 None
@@ -201,6 +213,45 @@ pub fn tamper_for_tests(db: &Db, seq: u64, edit: impl FnOnce(&mut AuditEntry)) -
     Ok(())
 }
 
+/// Test support: edits entry `seq` and seals it and every later entry again under
+/// `key`, moving the head along — what someone holding the data file but not the key
+/// file would try.
+#[doc(hidden)]
+pub fn reseal_for_tests(
+    db: &Db,
+    seq: u64,
+    key: &[u8; 32],
+    edit: impl FnOnce(&mut AuditEntry),
+) -> Result<()> {
+    let wtx = db.begin_write()?;
+    {
+        let mut t = wtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
+        let rows: Vec<(u64, Vec<u8>)> = t
+            .range(seq..)?
+            .map(|r| r.map(|(k, v)| (k.value(), v.value().to_vec())))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut edit = Some(edit);
+        let mut prev: Option<[u8; 32]> = None;
+        for (n, bytes) in rows {
+            let mut sealed: Sealed = codec::decode("audit", &bytes)?;
+            if let Some(f) = edit.take() {
+                f(&mut sealed.entry);
+            }
+            if let Some(p) = prev {
+                sealed.prev = p;
+            }
+            sealed.hash = seal(key, &sealed.prev, n, &sealed.entry);
+            prev = Some(sealed.hash);
+            t.insert(n, codec::encode(&sealed).as_slice())?;
+        }
+        if let Some(head) = prev {
+            wtx.open_table(META)?.insert(HEAD, head.as_slice())?;
+        }
+    }
+    wtx.commit()?;
+    Ok(())
+}
+
 /// Test support: removes entry `seq`.
 #[doc(hidden)]
 pub fn remove_for_tests(db: &Db, seq: u64) -> Result<()> {
@@ -229,7 +280,7 @@ mod tests {
         let db = Db::open(&dir.path().join("a.redb")).unwrap();
         for i in 0..n {
             let wtx = db.begin_write().unwrap();
-            append(&wtx, &entry(&format!("action.{i}"))).unwrap();
+            append(&wtx, db.audit_key(), &entry(&format!("action.{i}"))).unwrap();
             wtx.commit().unwrap();
         }
         (dir, db)
@@ -250,6 +301,20 @@ mod tests {
         tamper_for_tests(&db, 3, |e| e.actor = "someone else".into()).unwrap();
         let r = db.verify_audit_chain().unwrap();
         assert_eq!(r.first_break.unwrap().seq, 3);
+    }
+
+    #[test]
+    fn an_entry_resealed_without_the_audit_key_is_still_the_first_break() {
+        let (_d, db) = db_with(5);
+        // Plain SHA-256 seals, or any guessed key, do not pass.
+        reseal_for_tests(&db, 2, &[0; 32], |e| e.actor = "nobody".into()).unwrap();
+        let r = db.verify_audit_chain().unwrap();
+        assert_eq!(r.first_break.unwrap().seq, 2);
+        // With the key file's key the same edit would verify: the key is what matters.
+        let (_d2, db2) = db_with(5);
+        let key = *db2.audit_key();
+        reseal_for_tests(&db2, 2, &key, |e| e.actor = "nobody".into()).unwrap();
+        assert_eq!(db2.verify_audit_chain().unwrap().first_break, None);
     }
 
     #[test]

@@ -21,7 +21,7 @@ struct V1Entry {
 }
 
 /// Re-seals every schema-1 audit entry into the chain, in their order.
-pub(crate) fn from_v1(wtx: &WriteTransaction) -> Result<u64> {
+pub(crate) fn from_v1(wtx: &WriteTransaction, seal_key: &[u8; 32]) -> Result<u64> {
     let old: Vec<V1Entry> = {
         let t = wtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
         let mut out = Vec::new();
@@ -42,6 +42,7 @@ pub(crate) fn from_v1(wtx: &WriteTransaction) -> Result<u64> {
     for e in old {
         audit::append(
             wtx,
+            seal_key,
             &AuditEntry {
                 at: e.at,
                 actor: e.actor,

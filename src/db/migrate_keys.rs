@@ -60,6 +60,7 @@ pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> 
                 }],
                 active: 1,
                 csrf_key,
+                audit_key: random_key(),
             };
             let keys = match keys::load(key_file)? {
                 // A migration interrupted after writing the key file.
@@ -121,7 +122,7 @@ pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> 
     hash_link_tokens(&wtx)?;
     // The other schema-2 changes ride in the same transaction as the bump.
     super::migrate_accounts::v1_to_v2(&wtx, now)?;
-    let audit_entries = super::migrate_audit::from_v1(&wtx)?;
+    let audit_entries = super::migrate_audit::from_v1(&wtx, &keys.audit_key)?;
     tracing::info!(audit_entries, "schema 1 accounts and audit log migrated");
     {
         let mut meta = wtx.open_table(META)?;
@@ -335,6 +336,7 @@ mod tests {
             }],
             active: 1,
             csrf_key: csrf,
+            audit_key: [7; 32],
         };
         {
             let raw = Database::open(&path).unwrap();

@@ -110,7 +110,11 @@ pub async fn logout(ctx: Ctx, req: &Request) -> poem::Result<Response> {
             let wtx = db.begin_write()?;
             sessions::remove(&wtx, &token)?;
             if let Some((name, merchant)) = who {
-                audit::append(&wtx, &entry(&name, &ip, "auth.sign_out", merchant, now))?;
+                audit::append(
+                    &wtx,
+                    db.audit_key(),
+                    &entry(&name, &ip, "auth.sign_out", merchant, now),
+                )?;
             }
             wtx.commit()?;
             Ok(())

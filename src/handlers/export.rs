@@ -345,7 +345,7 @@ pub async fn transactions_export(
     let merchants = ctx
         .db(move |db| {
             let wtx = db.begin_write()?;
-            crate::db::audit::append(&wtx, &entry)?;
+            crate::db::audit::append(&wtx, db.audit_key(), &entry)?;
             wtx.commit()?;
             db.merchants(scope)
         })

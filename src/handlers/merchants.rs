@@ -131,6 +131,7 @@ pub async fn merchant_create(ctx: Ctx, Form(f): Form<MerchantForm>) -> poem::Res
             )?;
             audit::append(
                 &wtx,
+                db.audit_key(),
                 &AuditEntry {
                     merchant_id: Some(m.id),
                     ..entry
@@ -204,7 +205,7 @@ pub async fn merchant_update(
     ctx.db(move |db| {
         let wtx = db.begin_write()?;
         merchants::update(&wtx, &m)?;
-        audit::append(&wtx, &entry)?;
+        audit::append(&wtx, db.audit_key(), &entry)?;
         wtx.commit()?;
         Ok(())
     })
@@ -220,7 +221,7 @@ pub async fn audit_list(ctx: Ctx) -> poem::Result<Response> {
     let entries = ctx
         .db(move |db| {
             let wtx = db.begin_write()?;
-            audit::append(&wtx, &entry)?;
+            audit::append(&wtx, db.audit_key(), &entry)?;
             wtx.commit()?;
             db.audit(Scope::Admin, 500)
         })

@@ -367,7 +367,7 @@ pub async fn security_submit(
     ctx.db(move |db| {
         let wtx = db.begin_write()?;
         security::put_settings(&wtx, &settings)?;
-        audit::append(&wtx, &entry)?;
+        audit::append(&wtx, db.audit_key(), &entry)?;
         wtx.commit()?;
         Ok(())
     })

@@ -223,7 +223,7 @@ pub async fn user_create(
                 Err(crate::db::Error::Conflict(_)) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            audit::append(&wtx, &entry)?;
+            audit::append(&wtx, db.audit_key(), &entry)?;
             wtx.commit()?;
             Ok(Some(user))
         })
@@ -376,7 +376,7 @@ pub async fn user_update(
         u.email = email;
         u.role = role;
         users::update(&wtx, &u)?;
-        audit::append(&wtx, &entry)?;
+        audit::append(&wtx, db.audit_key(), &entry)?;
         wtx.commit()?;
         Ok(())
     })
@@ -445,7 +445,7 @@ pub async fn user_action(
                         }
                     }
                     users::update(&wtx, &u)?;
-                    audit::append(&wtx, &entry)?;
+                    audit::append(&wtx, db.audit_key(), &entry)?;
                     wtx.commit()?;
                     Ok(true)
                 })

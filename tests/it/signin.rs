@@ -41,7 +41,7 @@ fn disable(db: &Db, id: u64) {
     u.disabled = true;
     sessions::end_all_for_user(&wtx, id).unwrap();
     users::update(&wtx, &u).unwrap();
-    audit::append(&wtx, &entry("user.disable")).unwrap();
+    audit::append(&wtx, db.audit_key(), &entry("user.disable")).unwrap();
     wtx.commit().unwrap();
 }
 
