@@ -4,28 +4,86 @@
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::{Arc, Mutex, mpsc};
 
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `f` on one of a few long-lived hashing threads and waits for it. Each argon2
+/// run takes 19 MiB; once freed, that buffer stays in the allocator arena of the
+/// thread that used it, so hashing on whichever blocking thread is free would leave
+/// ~19 MiB behind in each of them (measured: 32 → 420 MB under a sign-in flood).
+/// How many run at once is bounded by the sign-in door's slots, not here.
+fn on_hasher<T: Send + 'static>(f: impl FnOnce() -> T + Send + Clone + 'static) -> T {
+    static POOL: std::sync::OnceLock<Option<Mutex<mpsc::Sender<Job>>>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get().saturating_sub(1))
+            .max(1);
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if spawned.is_err() {
+                return None;
+            }
+        }
+        Some(Mutex::new(tx))
+    });
+    let (done_tx, done_rx) = mpsc::sync_channel::<T>(1);
+    let job_f = f.clone();
+    let job: Job = Box::new(move || {
+        let _ = done_tx.send(job_f());
+    });
+    let sent = pool
+        .as_ref()
+        .and_then(|p| p.lock().ok())
+        .is_some_and(|tx| tx.send(job).is_ok());
+    if sent && let Ok(v) = done_rx.recv() {
+        return v;
+    }
+    // No pool (its threads could not start, or one died): hash right here.
+    f()
+}
+
 /// Hashes a password into a PHC string. Slow on purpose (tens of milliseconds).
 pub fn hash_password(password: &str) -> Result<String, String> {
-    hasher()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
+    let password = password.to_string();
+    on_hasher(move || {
+        hasher()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// Whether `password` matches the PHC string `hash`. A malformed hash never matches.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    match PasswordHash::new(hash) {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    on_hasher(move || match PasswordHash::new(&hash) {
         Ok(parsed) => hasher()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok(),
         Err(_) => false,
-    }
+    })
 }
 
 /// A real hash of a random password, verified against when the username is unknown
