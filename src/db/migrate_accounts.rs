@@ -11,8 +11,9 @@ use super::{Result, codec};
 use crate::domain::Lang;
 use crate::domain::user::{Role, User};
 
-/// `User` as schema 1 stored it (postcard: field order matters).
+/// `User` as schema 1 stored it (postcard: field order matters). Tests write it.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct UserV1 {
     id: u64,
     username: String,
@@ -69,27 +70,10 @@ fn upgrade(u: UserV1, now: i64) -> User {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Serialize;
-
-    #[derive(Serialize)]
-    struct UserV1Out {
-        id: u64,
-        username: String,
-        full_name: String,
-        email: String,
-        password_hash: String,
-        previous_hashes: Vec<String>,
-        must_change_password: bool,
-        role: Role,
-        lang: Lang,
-        disabled: bool,
-        last_used_at: i64,
-        created_at: i64,
-    }
 
     #[test]
     fn a_schema_one_user_keeps_every_field_and_gets_no_second_factor() {
-        let old = UserV1Out {
+        let old = UserV1 {
             id: 7,
             username: "omar".into(),
             full_name: "Omar B".into(),

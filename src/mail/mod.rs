@@ -146,7 +146,6 @@ pub fn receipt(
     let lang = req.lang;
     let shop = merchant_name(merchant);
     let amount = format_amount(tx.amount, tx.currency, lang);
-    let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
     let subject = match lang {
         Lang::Fr => format!("Paiement accepté – commande {} – {shop}", req.order_id),
         Lang::En => format!("Payment accepted – order {} – {shop}", req.order_id),
@@ -173,37 +172,7 @@ pub fn receipt(
             req.order_id
         ),
     };
-    let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
-    let rows = [
-        (t("Commande", "Order"), req.order_id.clone()),
-        (t("Montant", "Amount"), amount.clone()),
-        (t("Date", "Date"), format!("{} UTC", datetime(tx.at))),
-        (t("Carte", "Card"), card),
-        (t("Transaction n°", "Transaction no."), tx.id.to_string()),
-        (t("Marchand", "Merchant"), shop.clone()),
-    ];
-    let mut text = format!("{hello}\n\n{done}\n\n");
-    for (k, v) in &rows {
-        text.push_str(&format!("{k} : {v}\n"));
-    }
-    text.push_str(&format!(
-        "\n{}\n\n— {shop}\n",
-        t(
-            "Gardez ce message comme justificatif.",
-            "Keep this message as your receipt."
-        )
-    ));
-    let body = html! {
-        p { (hello) }
-        p { (done) }
-        table style="border-collapse:collapse;margin:16px 0" {
-            @for (k, v) in &rows {
-                tr { td style="padding:4px 16px 4px 0;color:#555" { (k) } td style="padding:4px 0;font-weight:bold" { (v) } }
-            }
-        }
-        p style="font-size:13px;color:#555" { (t("Gardez ce message comme justificatif.", "Keep this message as your receipt.")) }
-        p { "— " (shop) }
-    };
+    let (text, body) = receipt_body(lang, tx, &req.order_id, &amount, &shop, &hello, &done);
     mail(
         req,
         MailKind::Receipt,
@@ -214,12 +183,55 @@ pub fn receipt(
     )
 }
 
+/// The text and HTML of a receipt: greeting, what happened, the details of `tx`
+/// (masked card only), and the keep-this note. Shared by payment and rebill receipts.
+fn receipt_body(
+    lang: Lang,
+    tx: &Transaction,
+    order: &str,
+    amount: &str,
+    shop: &str,
+    hello: &str,
+    done: &str,
+) -> (String, Markup) {
+    let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
+    let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
+    let rows = [
+        (t("Commande", "Order"), order.to_string()),
+        (t("Montant", "Amount"), amount.to_string()),
+        (t("Date", "Date"), format!("{} UTC", datetime(tx.at))),
+        (t("Carte", "Card"), card),
+        (t("Transaction n°", "Transaction no."), tx.id.to_string()),
+        (t("Marchand", "Merchant"), shop.to_string()),
+    ];
+    let keep = t(
+        "Gardez ce message comme justificatif.",
+        "Keep this message as your receipt.",
+    );
+    let mut text = format!("{hello}\n\n{done}\n\n");
+    for (k, v) in &rows {
+        text.push_str(&format!("{k} : {v}\n"));
+    }
+    text.push_str(&format!("\n{keep}\n\n— {shop}\n"));
+    let body = html! {
+        p { (hello) }
+        p { (done) }
+        table style="border-collapse:collapse;margin:16px 0" {
+            @for (k, v) in &rows {
+                tr { td style="padding:4px 16px 4px 0;color:#555" { (k) } td style="padding:4px 0;font-weight:bold" { (v) } }
+            }
+        }
+        p style="font-size:13px;color:#555" { (keep) }
+        p { "— " (shop) }
+    };
+    (text, body)
+}
+
 /// The receipt of a rebill on a stored card (M6), to the buyer of the original
 /// transaction, in `lang`.
 pub fn rebill_receipt(tx: &Transaction, merchant: Option<&Merchant>, lang: Lang, now: i64) -> Mail {
     let shop = merchant_name(merchant);
     let amount = format_amount(tx.amount, tx.currency, lang);
-    let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
     let order = &tx.sale.order_id;
     let subject = match lang {
         Lang::Fr => format!("Nouveau débit de votre carte – commande {order} – {shop}"),
@@ -237,37 +249,7 @@ pub fn rebill_receipt(tx: &Transaction, merchant: Option<&Merchant>, lang: Lang,
             "{shop} charged {amount} to the card you used for order no. {order}. If you did not ask for it, contact {shop} or your bank."
         ),
     };
-    let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
-    let rows = [
-        (t("Commande", "Order"), order.clone()),
-        (t("Montant", "Amount"), amount.clone()),
-        (t("Date", "Date"), format!("{} UTC", datetime(tx.at))),
-        (t("Carte", "Card"), card),
-        (t("Transaction n°", "Transaction no."), tx.id.to_string()),
-        (t("Marchand", "Merchant"), shop.clone()),
-    ];
-    let mut text = format!("{hello}\n\n{done}\n\n");
-    for (k, v) in &rows {
-        text.push_str(&format!("{k} : {v}\n"));
-    }
-    text.push_str(&format!(
-        "\n{}\n\n— {shop}\n",
-        t(
-            "Gardez ce message comme justificatif.",
-            "Keep this message as your receipt."
-        )
-    ));
-    let body = html! {
-        p { (hello) }
-        p { (done) }
-        table style="border-collapse:collapse;margin:16px 0" {
-            @for (k, v) in &rows {
-                tr { td style="padding:4px 16px 4px 0;color:#555" { (k) } td style="padding:4px 0;font-weight:bold" { (v) } }
-            }
-        }
-        p style="font-size:13px;color:#555" { (t("Gardez ce message comme justificatif.", "Keep this message as your receipt.")) }
-        p { "— " (shop) }
-    };
+    let (text, body) = receipt_body(lang, tx, order, &amount, &shop, &hello, &done);
     Mail {
         id: 0,
         created_at: now,
