@@ -321,8 +321,7 @@ fn payment_bench() -> Result<(), String> {
                 *id,
                 crate::domain::transaction::Operation::Refund,
                 amount,
-                "bench",
-                "127.0.0.1",
+                &crate::domain::actor::Actor::new(0, "bench", "127.0.0.1"),
                 "",
             )
             .map_err(|e| e.to_string())?;

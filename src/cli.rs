@@ -12,6 +12,7 @@ use crate::auth::login::issue_one_time_password;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, SmtpConfig, SmtpSecurity};
 use crate::db::{Db, audit::AuditEntry, users};
+use crate::domain::actor::Actor;
 
 #[derive(Parser)]
 #[command(
@@ -255,16 +256,9 @@ fn admin(
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
         .take(32)
         .collect::<String>();
-    let entry = |action: &str, target: &str| AuditEntry {
-        at: now.unix_timestamp(),
-        actor: format!("cli ({os_user})"),
-        ip: "local".into(),
-        action: action.into(),
-        target: format!("user {target}"),
-        merchant_id: None,
-        outcome: "ok".into(),
-        detail: String::new(),
-    };
+    let actor = Actor::new(now.unix_timestamp(), format!("cli ({os_user})"), "local");
+    let entry =
+        |action: &str, target: &str| AuditEntry::by(&actor, action, format!("user {target}"), None);
     match action {
         AdminAction::CreateAdmin { username } => {
             let name = crate::domain::user::parse_username(&username).map_err(|e| e.en)?;
@@ -345,16 +339,15 @@ fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), String> {
     crate::db::audit::append(
         &wtx,
         db.audit_key(),
-        &AuditEntry {
-            at: now.unix_timestamp(),
-            actor: "cli".into(),
-            ip: String::new(),
-            action: "card_key.rotate".into(),
-            target: format!("card key {old} → {new}"),
-            merchant_id: None,
-            outcome: "ok".into(),
-            detail: format!("{n} stored tokens re-keyed; key {old} removed from the key file"),
-        },
+        &AuditEntry::by(
+            &Actor::new(now.unix_timestamp(), "cli", ""),
+            "card_key.rotate",
+            format!("card key {old} → {new}"),
+            None,
+        )
+        .with_detail(format!(
+            "{n} stored tokens re-keyed; key {old} removed from the key file"
+        )),
     )
     .map_err(|e| e.to_string())?;
     wtx.commit().map_err(|e| e.to_string())?;

@@ -7,6 +7,7 @@ use super::hashing::hash_password;
 use super::login::one_time_password;
 use crate::db::{self, Db, audit, users};
 use crate::domain::Lang;
+use crate::domain::actor::Actor;
 use crate::domain::user::{Role, User};
 
 /// Creates the admin `username` when no user exists yet. Returns its one-time password.
@@ -18,19 +19,13 @@ pub fn first_admin(db: &Db, username: &str, now: OffsetDateTime) -> db::Result<O
     let user = new_user(username, &otp, Role::Admin, now)?;
     let wtx = db.begin_write()?;
     users::insert(&wtx, user)?;
-    audit::append(
-        &wtx,
-        db.audit_key(),
-        &audit::AuditEntry {
-            at: now.unix_timestamp(),
-            actor: "system".into(),
-            ip: String::new(),
-            action: "user.create".into(),
-            target: format!("user {username} (admin)"),
-            merchant_id: None,
-            ..Default::default()
-        },
-    )?;
+    let entry = audit::AuditEntry::by(
+        &Actor::system(now.unix_timestamp()),
+        "user.create",
+        format!("user {username} (admin)"),
+        None,
+    );
+    audit::append(&wtx, db.audit_key(), &entry)?;
     wtx.commit()?;
     Ok(Some(otp))
 }

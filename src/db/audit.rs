@@ -13,6 +13,7 @@ use sha2::Sha256;
 
 use super::tables::{AUDIT_SEQ_TO_ENTRY, META};
 use super::{Db, Error, Result, Scope, codec, next_id};
+use crate::domain::actor::Actor;
 
 /// What an audit line says.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +31,35 @@ pub struct AuditEntry {
     pub outcome: String,
     /// Before → after, filters and row counts: what a reviewer needs.
     pub detail: String,
+}
+
+impl AuditEntry {
+    /// An `ok` line: `actor` did `action` to `target` (of `merchant_id`, if any).
+    pub fn by(
+        actor: &Actor,
+        action: impl Into<String>,
+        target: impl Into<String>,
+        merchant_id: Option<u64>,
+    ) -> AuditEntry {
+        AuditEntry {
+            at: actor.at,
+            actor: actor.user.clone(),
+            ip: actor.ip.clone(),
+            action: action.into(),
+            target: target.into(),
+            merchant_id,
+            outcome: "ok".into(),
+            detail: String::new(),
+        }
+    }
+
+    /// The same line with its detail (before → after, filters, counts).
+    pub fn with_detail(self, detail: impl Into<String>) -> AuditEntry {
+        AuditEntry {
+            detail: detail.into(),
+            ..self
+        }
+    }
 }
 
 /// An entry as stored: the entry, the previous entry's hash and its own.
@@ -102,6 +132,15 @@ impl Db {
     /// The key that seals the audit chain (from the key file).
     pub fn audit_key(&self) -> &[u8; 32] {
         &self.keys().audit_key
+    }
+
+    /// Appends one line in its own write transaction: for what writes nothing else
+    /// (an export started, the audit log read).
+    pub fn record(&self, entry: &AuditEntry) -> Result<()> {
+        let wtx = self.begin_write()?;
+        append(&wtx, self.audit_key(), entry)?;
+        wtx.commit()?;
+        Ok(())
     }
 
     /// The latest `limit` entries visible in `scope`, newest first.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::tables::{TX_HISTORY, TX_JOURNAL, TX_NOTES};
 use super::{Db, Result, codec};
+use crate::domain::actor::Actor;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteEntry {
@@ -23,6 +24,31 @@ pub struct HistoryEntry {
     /// A stable key: `note.add`, `refund`, `capture`, …
     pub action: String,
     pub detail: String,
+}
+
+impl NoteEntry {
+    /// A note written by `actor`.
+    pub fn by(actor: &Actor, text: impl Into<String>) -> NoteEntry {
+        NoteEntry {
+            at: actor.at,
+            author: actor.user.clone(),
+            ip: actor.ip.clone(),
+            text: text.into(),
+        }
+    }
+}
+
+impl HistoryEntry {
+    /// A History line: `actor` did `action` (`note.add`, `refund`, …).
+    pub fn by(actor: &Actor, action: impl Into<String>, detail: impl Into<String>) -> HistoryEntry {
+        HistoryEntry {
+            at: actor.at,
+            user: actor.user.clone(),
+            ip: actor.ip.clone(),
+            action: action.into(),
+            detail: detail.into(),
+        }
+    }
 }
 
 pub use crate::domain::journal::JournalEntry;

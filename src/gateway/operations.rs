@@ -10,6 +10,7 @@ use redb::ReadableTable;
 use crate::db::tables::OP_KEY_TO_TX_ID;
 use crate::db::{self, Scope, notes, outbox, payments, rebills, transactions};
 use crate::domain::Lang;
+use crate::domain::actor::Actor;
 use crate::domain::journal::{JournalEntry, Step};
 use crate::domain::money::{Amount, format_amount};
 use crate::domain::operation_rules::{OpRefusal, RebillLimits, check_operation, rebill_day};
@@ -25,18 +26,17 @@ pub enum OpOutcome {
 }
 
 impl Gateway {
-    /// Runs `op` on transaction `id` for `amount`, as `user` from `ip`. `key` is the
+    /// Runs `op` on transaction `id` for `amount`, by `actor` (its user and IP go on
+    /// the new row, its journal and History; the times are the gateway's). `key` is the
     /// one-time key of the confirmation form: a second submit of it answers the
     /// transaction the first one wrote (a double click never charges twice).
-    #[allow(clippy::too_many_arguments)]
     pub fn operate(
         &self,
         scope: Scope,
         id: u64,
         op: Operation,
         amount: Amount,
-        user: &str,
-        ip: &str,
+        actor: &Actor,
         key: &str,
     ) -> db::Result<OpOutcome> {
         let now = self.now();
@@ -98,10 +98,9 @@ impl Gateway {
             code,
             parent_id: Some(original.id),
             test: original.test || self.acquirer.is_test(),
+            initiator: original.initiator.clone().by(actor),
             ..original.clone()
         };
-        row.initiator.user_name = user.to_string();
-        row.initiator.ip = ip.to_string();
         if let Some(card) = row.card.as_mut()
             && op == Operation::Rebill
         {
@@ -115,7 +114,7 @@ impl Gateway {
                 requested_at,
                 Step::Requested {
                     operation: op,
-                    user: user.to_string(),
+                    user: actor.user.clone(),
                     amount,
                     currency: original.currency,
                 },
@@ -149,18 +148,9 @@ impl Gateway {
             format_amount(amount, original.currency, Lang::En),
             row.id
         );
+        let history = HistoryEntry::by(&actor.at(at), op.key(), detail);
         for tx_id in [original.id, row.id] {
-            notes::add_history(
-                &wtx,
-                tx_id,
-                &HistoryEntry {
-                    at,
-                    user: user.to_string(),
-                    ip: ip.to_string(),
-                    action: op.key().to_string(),
-                    detail: detail.clone(),
-                },
-            )?;
+            notes::add_history(&wtx, tx_id, &history)?;
         }
         if let Some(k) = &key {
             wtx.open_table(OP_KEY_TO_TX_ID)?
@@ -189,7 +179,7 @@ impl Gateway {
         if let Some((mail_id, to)) = receipt {
             self.mail_queued(mail_id, &to);
         }
-        tracing::debug!(tx = row.id, parent = original.id, operation = op.key(), %code, user = %crate::domain::text::log_safe(user), "operation written");
+        tracing::debug!(tx = row.id, parent = original.id, operation = op.key(), %code, user = %crate::domain::text::log_safe(&actor.user), "operation written");
         Ok(OpOutcome::Done(Box::new(row)))
     }
 }

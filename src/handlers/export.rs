@@ -334,8 +334,12 @@ pub async fn transactions_export(
             .with_status(StatusCode::TOO_MANY_REQUESTS)
             .into_response());
     };
-    let mut entry =
-        super::merchants::audit_entry(&ctx, "export", "transactions".into(), user.merchant_id());
+    let mut entry = crate::db::audit::AuditEntry::by(
+        &ctx.actor(),
+        "export",
+        "transactions",
+        user.merchant_id(),
+    );
     entry.detail = format!(
         "format={} scope={} rows={} filters={query}",
         format.extension(),

@@ -21,24 +21,6 @@ fn require_admin(ctx: &Ctx) -> poem::Result<()> {
     }
 }
 
-pub fn audit_entry(
-    ctx: &Ctx,
-    action: &str,
-    target: String,
-    merchant_id: Option<u64>,
-) -> AuditEntry {
-    AuditEntry {
-        at: ctx.now().unix_timestamp(),
-        actor: ctx.user().map(|u| u.username.clone()).unwrap_or_default(),
-        ip: ctx.ip.clone(),
-        action: action.to_string(),
-        target,
-        merchant_id,
-        outcome: "ok".into(),
-        detail: String::new(),
-    }
-}
-
 #[derive(Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
@@ -108,8 +90,8 @@ pub async fn merchant_create(ctx: Ctx, Form(f): Form<MerchantForm>) -> poem::Res
         }
     };
     let now = ctx.now().unix_timestamp();
-    let entry = audit_entry(
-        &ctx,
+    let entry = crate::db::audit::AuditEntry::by(
+        &ctx.actor(),
         "merchant.create",
         format!("merchant {}", input.name),
         None,
@@ -196,8 +178,8 @@ pub async fn merchant_update(
     m.terminals = input.terminals;
     m.accounts = input.accounts;
     m.statement_descriptor = input.statement_descriptor;
-    let entry = audit_entry(
-        &ctx,
+    let entry = crate::db::audit::AuditEntry::by(
+        &ctx.actor(),
         "merchant.update",
         format!("merchant {}", m.name),
         Some(id),
@@ -217,7 +199,7 @@ pub async fn merchant_update(
 pub async fn audit_list(ctx: Ctx) -> poem::Result<Response> {
     require_admin(&ctx)?;
     // Reading the audit log is itself audited (PCI 10.2.1.3), in the same step.
-    let entry = audit_entry(&ctx, "audit.view", "audit log".into(), None);
+    let entry = crate::db::audit::AuditEntry::by(&ctx.actor(), "audit.view", "audit log", None);
     let entries = ctx
         .db(move |db| {
             let wtx = db.begin_write()?;
@@ -296,7 +278,12 @@ pub async fn rebill_policy_update(
             .map_or("original amount".to_string(), |a| a.to_decimal_string()),
         policy.max_per_day
     );
-    let entry = audit_entry(&ctx, "merchant.rebill_policy", detail, Some(m.id));
+    let entry = crate::db::audit::AuditEntry::by(
+        &ctx.actor(),
+        "merchant.rebill_policy",
+        detail,
+        Some(m.id),
+    );
     let mid = m.id;
     ctx.db(move |db| db.set_rebill_policy(mid, &policy, &entry))
         .await?;

@@ -88,6 +88,15 @@ impl Ctx {
         self.user().ok_or_else(|| self.not_found())
     }
 
+    /// Who does this request's writes: the signed-in user (or nobody), now, from its IP.
+    pub fn actor(&self) -> crate::domain::actor::Actor {
+        crate::domain::actor::Actor::new(
+            self.now().unix_timestamp(),
+            self.user().map(|u| u.username.clone()).unwrap_or_default(),
+            self.ip.clone(),
+        )
+    }
+
     /// What the signed-in user may see.
     pub fn scope(&self) -> Scope {
         match self.user().and_then(User::merchant_id) {

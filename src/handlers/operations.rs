@@ -111,11 +111,11 @@ pub async fn operation_run(
         Err(page) => return Ok(page),
     };
     let (scope, tx_id) = (ctx.scope(), d.tx.id);
-    let user = ctx.require_user()?.username.clone();
-    let ip = ctx.ip.clone();
+    ctx.require_user()?;
+    let actor = ctx.actor();
     let key = f.key.chars().take(64).collect::<String>();
     let outcome = ctx
-        .gateway(move |g| g.operate(scope, tx_id, op, amount, &user, &ip, &key))
+        .gateway(move |g| g.operate(scope, tx_id, op, amount, &actor, &key))
         .await?;
     match outcome {
         OpOutcome::Done(row) => Ok(see_other(

@@ -355,8 +355,8 @@ pub async fn security_submit(
         .iter()
         .map(u64::to_string)
         .collect();
-    let entry = super::merchants::audit_entry(
-        &ctx,
+    let entry = crate::db::audit::AuditEntry::by(
+        &ctx.actor(),
         "settings.security",
         format!(
             "password max age {days} days; second factor required for merchants [{}]",

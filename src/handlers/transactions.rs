@@ -187,12 +187,7 @@ pub async fn note_create(
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());
     }
-    let entry = NoteEntry {
-        at: ctx.now().unix_timestamp(),
-        author: ctx.user().map(|u| u.username.clone()).unwrap_or_default(),
-        ip: ctx.ip.clone(),
-        text,
-    };
+    let entry = NoteEntry::by(&ctx.actor(), text);
     let tx_id = d.tx.id;
     ctx.db(move |db| db.add_note(tx_id, &entry)).await?;
     Ok(see_other(&ctx, &format!("/transactions/{tx_id}?tab=notes")))

@@ -5,7 +5,6 @@ use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
-use super::merchants::audit_entry;
 use super::{Ctx, see_other};
 use crate::auth::bootstrap::new_user;
 use crate::auth::login::{issue_one_time_password, one_time_password};
@@ -203,8 +202,8 @@ pub async fn user_create(
     };
     let otp = one_time_password();
     let now = ctx.now();
-    let mut entry = audit_entry(
-        &ctx,
+    let mut entry = crate::db::audit::AuditEntry::by(
+        &ctx.actor(),
         "user.create",
         format!("user {username}"),
         role_merchant(role),
@@ -358,8 +357,8 @@ pub async fn user_update(
                 .into_response());
         }
     };
-    let mut entry = audit_entry(
-        &ctx,
+    let mut entry = crate::db::audit::AuditEntry::by(
+        &ctx.actor(),
         "user.update",
         format!("user {}", user.username),
         role_merchant(role),
@@ -405,9 +404,9 @@ pub async fn user_action(
     if (own && hands_over) || !ctx.user().is_some_and(|me| me.may_manage(&user)) {
         return Err(forbidden(&ctx));
     }
-    let entry = audit_entry(
-        &ctx,
-        &format!("user.{action}"),
+    let entry = crate::db::audit::AuditEntry::by(
+        &ctx.actor(),
+        format!("user.{action}"),
         format!("user {}", user.username),
         user.merchant_id(),
     );
