@@ -1,6 +1,7 @@
 //! Storage in one redb file: every table, its codecs, indexes and rollups.
 //! Blocking: call from `spawn_blocking`, never directly on the async executor.
 
+pub mod accounts;
 pub mod audit;
 pub mod check;
 mod codec;
@@ -59,6 +60,9 @@ pub enum Error {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A new account's username is already held by another account.
+    #[error("the username {0} is taken")]
+    UsernameTaken(String),
     #[error("{0}")]
     Keys(String),
 }

@@ -5,8 +5,9 @@ use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::tables::{TX_HISTORY, TX_JOURNAL, TX_NOTES};
-use super::{Db, Result, codec};
+use super::{Db, Result, Scope, codec, transactions};
 use crate::domain::actor::Actor;
+use crate::domain::note::NoteText;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteEntry {
@@ -102,19 +103,28 @@ impl Db {
         self.read_seq(TX_JOURNAL, "journal", tx_id)
     }
 
-    /// Adds a note and its history line in one write.
-    pub fn add_note(&self, tx_id: u64, note: &NoteEntry) -> Result<()> {
+    /// Adds a note by `actor` to transaction `tx_id` (visible in `scope`) and its
+    /// `note.add` History line, in one write. `false` when the transaction is not
+    /// visible (nothing written).
+    pub fn add_note(
+        &self,
+        scope: Scope,
+        tx_id: u64,
+        text: NoteText,
+        actor: &Actor,
+    ) -> Result<bool> {
         let wtx = self.begin_write()?;
-        append(&wtx, TX_NOTES, tx_id, note)?;
-        let h = HistoryEntry {
-            at: note.at,
-            user: note.author.clone(),
-            ip: note.ip.clone(),
-            action: "note.add".into(),
-            detail: String::new(),
-        };
-        add_history(&wtx, tx_id, &h)?;
+        if !transactions::get_in(&wtx, tx_id)?.is_some_and(|t| scope.allows(t.merchant_id)) {
+            return Ok(false);
+        }
+        append(
+            &wtx,
+            TX_NOTES,
+            tx_id,
+            &NoteEntry::by(actor, text.into_string()),
+        )?;
+        add_history(&wtx, tx_id, &HistoryEntry::by(actor, "note.add", ""))?;
         wtx.commit()?;
-        Ok(())
+        Ok(true)
     }
 }

@@ -6,6 +6,8 @@ use redb::{ReadableTable, WriteTransaction};
 use super::audit::{self, AuditEntry};
 use super::tables::{MERCHANT_ID_TO_REBILL_POLICY, TOKEN_DAY_TO_REBILLS};
 use super::{Db, Result, codec};
+use crate::domain::actor::Actor;
+use crate::domain::money::Amount;
 use crate::domain::operation_rules::{RebillLimits, RebillPolicy};
 
 fn policy_from(
@@ -103,18 +105,33 @@ impl Db {
         })
     }
 
-    /// Sets the merchant's rebill policy, with its audit entry, in one transaction.
+    /// Sets the rebill policy of merchant `merchant_id`, audited as
+    /// `merchant.rebill_policy` with the new limits, in one transaction. `None`
+    /// when there is no such merchant (nothing written).
     pub fn set_rebill_policy(
         &self,
         merchant_id: u64,
         policy: &RebillPolicy,
-        entry: &AuditEntry,
-    ) -> Result<()> {
+        actor: &Actor,
+    ) -> Result<Option<()>> {
         let wtx = self.begin_write()?;
+        let Some(m) = super::merchants::get_in(&wtx, merchant_id)? else {
+            return Ok(None);
+        };
+        let target = format!(
+            "merchant {}: rebill ceiling {}, {} per card per day",
+            m.name,
+            policy
+                .max_amount_minor
+                .and_then(Amount::from_minor)
+                .map_or("original amount".to_string(), |a| a.to_decimal_string()),
+            policy.max_per_day
+        );
         wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?
             .insert(merchant_id, codec::encode(policy).as_slice())?;
-        audit::append(&wtx, self.audit_key(), entry)?;
+        let entry = AuditEntry::by(actor, "merchant.rebill_policy", target, Some(merchant_id));
+        audit::append(&wtx, self.audit_key(), &entry)?;
         wtx.commit()?;
-        Ok(())
+        Ok(Some(()))
     }
 }

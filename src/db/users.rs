@@ -111,14 +111,11 @@ pub fn put_attempts(wtx: &WriteTransaction, username: &str, attempts: Attempts) 
     Ok(())
 }
 
-/// Inserts a new user, giving it an id. `Conflict` when the username is taken.
+/// Inserts a new user, giving it an id. `UsernameTaken` when the username is taken.
 pub fn insert(wtx: &WriteTransaction, mut user: User) -> Result<User> {
     let mut names = wtx.open_table(USERNAME_TO_USER_ID)?;
     if names.get(user.username.as_str())?.is_some() {
-        return Err(Error::Conflict(format!(
-            "username {} is taken",
-            user.username
-        )));
+        return Err(Error::UsernameTaken(user.username));
     }
     user.id = next_id(wtx, "next_user_id", 1)?;
     names.insert(user.username.as_str(), user.id)?;

@@ -1,9 +1,16 @@
-//! Users, roles and permissions (AUTH-6), and merchants with their terminals.
+//! Users, roles and permissions (AUTH-6), the account states and actions, and who
+//! may grant which role.
 
 use serde::{Deserialize, Serialize};
 
+use time::OffsetDateTime;
+
 use super::Lang;
+use super::auth::{Attempts, is_expired};
+use super::password::HISTORY;
 use super::totp::SecondFactor;
+
+pub use super::merchant::{Merchant, MerchantInput, Terminal};
 
 /// What a merchant user may do beyond their own profile.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +111,36 @@ pub enum Role {
     },
 }
 
+impl Role {
+    /// The merchant of a merchant role.
+    pub fn merchant_id(self) -> Option<u64> {
+        match self {
+            Role::Admin => None,
+            Role::Merchant { merchant_id, .. } => Some(merchant_id),
+        }
+    }
+
+    /// `admin` or `merchant 3 [view,export]`, for audit lines.
+    pub fn describe(self) -> String {
+        match self {
+            Role::Admin => "admin".to_string(),
+            Role::Merchant {
+                merchant_id,
+                permissions,
+            } => format!("merchant {merchant_id} [{}]", permissions.keys()),
+        }
+    }
+
+    /// `role: merchant 3 [view] → merchant 3 [view,operate]` (or `role unchanged: …`).
+    pub fn change(before: Role, after: Role) -> String {
+        if before == after {
+            format!("role unchanged: {}", after.describe())
+        } else {
+            format!("role: {} → {}", before.describe(), after.describe())
+        }
+    }
+}
+
 /// A back-office account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
@@ -137,10 +174,7 @@ impl User {
     }
 
     pub fn merchant_id(&self) -> Option<u64> {
-        match self.role {
-            Role::Admin => None,
-            Role::Merchant { merchant_id, .. } => Some(merchant_id),
-        }
+        self.role.merchant_id()
     }
 
     /// Whether the user signs in with a confirmed second factor.
@@ -161,6 +195,66 @@ impl User {
                 && target.permissions().within(self.permissions()))
     }
 
+    /// The role `self` grants by choosing `choice` (`admin` or `merchant:ID`) with
+    /// `permissions`, for `target` (`None`: a new account). Only an admin grants
+    /// admin; the merchant must be among `merchants` (those `self` sees); a manager
+    /// grants only permissions they hold; nobody changes their own role (an admin
+    /// asks another admin).
+    pub fn grant_role(
+        &self,
+        target: Option<&User>,
+        choice: &str,
+        permissions: Permissions,
+        merchants: &[u64],
+    ) -> Result<Role, FieldError> {
+        let bad = || FieldError::new("role", "Choisissez un marchand.", "Choose a merchant.");
+        let role = if choice == "admin" {
+            if !self.is_admin() {
+                return Err(bad());
+            }
+            Role::Admin
+        } else {
+            let id: u64 = choice
+                .strip_prefix("merchant:")
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(bad)?;
+            if !merchants.contains(&id) {
+                return Err(bad());
+            }
+            if !permissions.within(self.permissions()) {
+                return Err(FieldError::new(
+                    "permissions",
+                    "Vous ne pouvez accorder que des droits que vous avez vous-même.",
+                    "You can only grant permissions you hold yourself.",
+                ));
+            }
+            Role::Merchant {
+                merchant_id: id,
+                permissions,
+            }
+        };
+        match target {
+            Some(t) if t.id == self.id && t.role != role => Err(FieldError::new(
+                "permissions",
+                "Vous ne pouvez pas modifier vos propres droits.",
+                "You cannot change your own permissions.",
+            )),
+            _ => Ok(role),
+        }
+    }
+
+    /// Gives the account a one-time password (reset or reactivation): the old hash
+    /// joins the history, the password must change at next sign-in, and the expiry
+    /// and password-age clocks restart at `at`.
+    pub fn set_one_time_password(&mut self, hash: String, at: i64) {
+        let old = std::mem::replace(&mut self.password_hash, hash);
+        self.previous_hashes.insert(0, old);
+        self.previous_hashes.truncate(HISTORY);
+        self.must_change_password = true;
+        self.last_used_at = at;
+        self.password_changed_at = at;
+    }
+
     /// Admins may do everything; merchant users what their permissions say.
     pub fn permissions(&self) -> Permissions {
         match self.role {
@@ -168,35 +262,6 @@ impl User {
             Role::Merchant { permissions, .. } => permissions,
         }
     }
-}
-
-/// A terminal of a merchant, as shown in the Initiator group.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Terminal {
-    pub number: u32,
-    pub label: String,
-}
-
-/// A merchant: a shop with its terminals and merchant accounts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Merchant {
-    pub id: u64,
-    pub name: String,
-    pub company: String,
-    pub terminals: Vec<Terminal>,
-    pub accounts: Vec<String>,
-    pub statement_descriptor: String,
-    pub created_at: i64,
-}
-
-/// Validated fields of a merchant form.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MerchantInput {
-    pub name: String,
-    pub company: String,
-    pub terminals: Vec<Terminal>,
-    pub accounts: Vec<String>,
-    pub statement_descriptor: String,
 }
 
 /// A field-level error: which field, and the message in both languages.
@@ -221,92 +286,154 @@ impl FieldError {
     }
 }
 
-impl MerchantInput {
-    /// Parses the merchant form: name required (≤ 80 chars); terminals one per line
-    /// as `number` or `number label`; accounts one per line; descriptor ≤ 22 chars.
-    pub fn parse(
-        name: &str,
-        company: &str,
-        terminals: &str,
-        accounts: &str,
-        descriptor: &str,
-    ) -> Result<MerchantInput, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let name = name.trim().to_string();
-        if name.is_empty() {
-            errors.push(FieldError::new(
-                "name",
-                "Le nom est obligatoire.",
-                "The name is required.",
-            ));
-        } else if name.chars().count() > 80 {
-            errors.push(FieldError::new(
-                "name",
-                "80 caractères au plus.",
-                "At most 80 characters.",
-            ));
+/// The fields of the user form that an edit changes (the username never changes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileChange {
+    pub full_name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// Where an account stands, for the list and the detail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountState {
+    Active,
+    MustChange,
+    Locked,
+    Expired,
+    Disabled,
+}
+
+/// The state of `user` at `now`, with its sign-in counters: disabled, then locked,
+/// then expired (30 days unused), then a password to change.
+pub fn account_state(user: &User, attempts: Attempts, now: OffsetDateTime) -> AccountState {
+    if user.disabled {
+        AccountState::Disabled
+    } else if attempts.is_locked(now) {
+        AccountState::Locked
+    } else if is_expired(user.last_used_at, now) {
+        AccountState::Expired
+    } else if user.must_change_password {
+        AccountState::MustChange
+    } else {
+        AccountState::Active
+    }
+}
+
+/// What a manager does to an account from its detail page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserAction {
+    /// Lifts the 30-minute lock.
+    Unlock,
+    /// A new one-time password on an expired account.
+    Reactivate,
+    /// A new one-time password.
+    Reset,
+    /// Removes the second factor (admins only); sessions end.
+    SecondFactorReset,
+    /// Enables a disabled account.
+    Enable,
+    /// Disables the account; sessions end.
+    Disable,
+}
+
+/// Why an action is refused: the account is out of reach (404) or not the actor's
+/// to act on (403).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionRefused {
+    NotFound,
+    Forbidden,
+}
+
+impl UserAction {
+    /// Every action, in the order the detail page shows them.
+    pub const ALL: [UserAction; 6] = [
+        UserAction::Unlock,
+        UserAction::Reactivate,
+        UserAction::Reset,
+        UserAction::SecondFactorReset,
+        UserAction::Enable,
+        UserAction::Disable,
+    ];
+
+    /// The key in URLs (`/parameters/users/3/unlock`) and in audit lines (`user.unlock`).
+    pub fn key(self) -> &'static str {
+        match self {
+            UserAction::Unlock => "unlock",
+            UserAction::Reactivate => "reactivate",
+            UserAction::Reset => "reset",
+            UserAction::SecondFactorReset => "second_factor_reset",
+            UserAction::Enable => "enable",
+            UserAction::Disable => "disable",
         }
-        let mut parsed_terminals = Vec::new();
-        for line in terminals.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let (num, label) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-            match num.parse::<u32>() {
-                Ok(number) if number > 0 && !parsed_terminals.iter().any(|t: &Terminal| t.number == number) => {
-                    parsed_terminals.push(Terminal { number, label: label.trim().to_string() })
-                }
-                _ => errors.push(FieldError::new(
-                    "terminals",
-                    format!("« {line} » : un terminal par ligne, un numéro unique puis un libellé facultatif."),
-                    format!("\"{line}\": one terminal per line, a unique number then an optional label."),
-                )),
+    }
+
+    pub fn parse(key: &str) -> Option<UserAction> {
+        UserAction::ALL.into_iter().find(|a| a.key() == key)
+    }
+
+    /// Whether the action hands out a one-time password.
+    pub fn issues_password(self) -> bool {
+        matches!(self, UserAction::Reset | UserAction::Reactivate)
+    }
+
+    /// Whether the action hands the account over to whoever receives its result.
+    fn hands_over(self) -> bool {
+        self.issues_password() || self == UserAction::SecondFactorReset
+    }
+
+    /// Whether `by` may apply this action to `target` (already visible to them). A
+    /// hand-over never on one's own account (a stolen session must not become a
+    /// password) nor on an account holding more than `by`; the second factor is
+    /// reset by admins only; nobody disables themselves; what the platform admin
+    /// disabled only an admin enables.
+    pub fn allowed_on(self, by: &User, target: &User) -> Result<(), ActionRefused> {
+        let own = by.id == target.id;
+        if (own && self.hands_over()) || !by.may_manage(target) {
+            return Err(ActionRefused::Forbidden);
+        }
+        match self {
+            UserAction::SecondFactorReset if !by.is_admin() => Err(ActionRefused::NotFound),
+            UserAction::Disable if own => Err(ActionRefused::NotFound),
+            UserAction::Enable if target.disabled_by_admin && !by.is_admin() => {
+                Err(ActionRefused::Forbidden)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the detail page offers the action to `by` on `target` in `state`.
+    pub fn offered(self, by: &User, target: &User, state: AccountState) -> bool {
+        let own = by.id == target.id;
+        match self {
+            UserAction::Unlock => state == AccountState::Locked,
+            UserAction::Reactivate => !own && state == AccountState::Expired,
+            UserAction::Reset => !own && state != AccountState::Expired,
+            UserAction::SecondFactorReset => !own && target.has_second_factor() && by.is_admin(),
+            UserAction::Enable => {
+                !own && target.disabled && (!target.disabled_by_admin || by.is_admin())
+            }
+            UserAction::Disable => !own && !target.disabled,
+        }
+    }
+
+    /// The message after the action (`User saved.` for those that show a password).
+    pub fn done(self, lang: Lang) -> &'static str {
+        match self {
+            UserAction::Unlock => lang.pick("Compte débloqué.", "Account unlocked."),
+            UserAction::Disable => lang.pick(
+                "Compte désactivé ; ses sessions sont terminées.",
+                "Account disabled; its sessions have ended.",
+            ),
+            UserAction::Enable => lang.pick("Compte réactivé.", "Account enabled."),
+            UserAction::SecondFactorReset => lang.pick(
+                "Double authentification réinitialisée ; ses sessions sont terminées.",
+                "Two-factor authentication reset; their sessions have ended.",
+            ),
+            UserAction::Reset | UserAction::Reactivate => {
+                lang.pick("Utilisateur enregistré.", "User saved.")
             }
         }
-        let parsed_accounts: Vec<String> = accounts
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect();
-        let descriptor = descriptor.trim().to_string();
-        if descriptor.chars().count() > 22 {
-            errors.push(FieldError::new(
-                "statement_descriptor",
-                "22 caractères au plus.",
-                "At most 22 characters.",
-            ));
-        }
-        // One line each (a line break in a name forges lines in logs and exports), no
-        // invisible-only text, no card number.
-        let company_trimmed = company.trim();
-        let single_lines = [
-            ("name", name.as_str()),
-            ("company", company_trimmed),
-            ("statement_descriptor", descriptor.as_str()),
-        ];
-        let labels = parsed_terminals
-            .iter()
-            .map(|t| ("terminals", t.label.as_str()));
-        let accounts_lines = parsed_accounts.iter().map(|a| ("accounts", a.as_str()));
-        for (field, value) in single_lines.into_iter().chain(labels).chain(accounts_lines) {
-            if let Some(e) = super::text::free_text_error(field, value, false)
-                && !errors.iter().any(|x| x.field == field)
-            {
-                errors.push(e);
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(MerchantInput {
-            company: if company.trim().is_empty() {
-                name.clone()
-            } else {
-                company.trim().to_string()
-            },
-            name,
-            terminals: parsed_terminals,
-            accounts: parsed_accounts,
-            statement_descriptor: descriptor,
-        })
     }
 }
 
@@ -330,75 +457,6 @@ pub fn parse_username(input: &str) -> Result<String, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn merchant_form_is_parsed_and_checked() {
-        let m = MerchantInput::parse(" Uber ", "", "21114 Web\n21115", "VPS_TEST_DH\n", "UBER MA")
-            .unwrap();
-        assert_eq!(m.name, "Uber");
-        assert_eq!(m.company, "Uber");
-        assert_eq!(
-            m.terminals,
-            vec![
-                Terminal {
-                    number: 21114,
-                    label: "Web".into()
-                },
-                Terminal {
-                    number: 21115,
-                    label: String::new()
-                }
-            ]
-        );
-        assert_eq!(m.accounts, vec!["VPS_TEST_DH".to_string()]);
-        let errs = MerchantInput::parse("", "", "abc\n0", "", "a descriptor that is far too long")
-            .unwrap_err();
-        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(
-            fields,
-            vec!["name", "terminals", "terminals", "statement_descriptor"]
-        );
-    }
-
-    #[test]
-    fn a_merchant_name_with_a_line_break_is_refused() {
-        let errs = MerchantInput::parse("Uber\nINFO forged", "", "", "", "").unwrap_err();
-        assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].field, "name");
-        assert!(
-            MerchantInput::parse("Uber\r", "", "", "", "").is_ok(),
-            "trimmed"
-        );
-        let errs = MerchantInput::parse("\u{202e}\u{202e}", "", "", "", "").unwrap_err();
-        assert_eq!(errs[0].field, "name");
-    }
-
-    #[test]
-    fn a_card_number_in_any_merchant_field_is_refused() {
-        let pan = "4111 1111 1111 1111";
-        let cases = [
-            ("name", MerchantInput::parse(pan, "", "", "", "")),
-            ("company", MerchantInput::parse("Uber", pan, "", "", "")),
-            (
-                "terminals",
-                MerchantInput::parse("Uber", "", &format!("21114 {pan}"), "", ""),
-            ),
-            (
-                "accounts",
-                MerchantInput::parse("Uber", "", "", &format!("ACC\n{pan}"), ""),
-            ),
-            (
-                "statement_descriptor",
-                MerchantInput::parse("Uber", "", "", "", "4111111111111111"),
-            ),
-        ];
-        for (field, parsed) in cases {
-            let errs = parsed.unwrap_err();
-            assert_eq!(errs.len(), 1, "{field}: {errs:?}");
-            assert_eq!(errs[0].field, field);
-            assert_eq!(errs[0].en, "Do not type a card number here.");
-        }
-    }
 
     #[test]
     fn usernames_are_lowercased_and_checked() {

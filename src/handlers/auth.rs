@@ -11,7 +11,6 @@ use super::second_factor::with_session_cookie;
 use super::{Ctx, see_other};
 use crate::auth::login::{ChangeError, SignInError, change_password, entry, sign_in};
 use crate::db::sessions::SessionStage;
-use crate::db::{audit, sessions, users};
 use crate::domain::Lang;
 use crate::pages::login::{PasswordErrors, forced_change, login};
 
@@ -102,24 +101,8 @@ pub async fn logout(ctx: Ctx, req: &Request) -> poem::Result<Response> {
     if let Some(token) = read_cookie(req, &ctx.state, SESSION_COOKIE) {
         let who = ctx.user().map(|u| (u.username.clone(), u.merchant_id()));
         let (now, ip) = (ctx.now(), ctx.ip.clone());
-        ctx.db(move |db| {
-            // A random cookie costs a read, never a durable write.
-            if db.session(&token)?.is_none() {
-                return Ok(());
-            }
-            let wtx = db.begin_write()?;
-            sessions::remove(&wtx, &token)?;
-            if let Some((name, merchant)) = who {
-                audit::append(
-                    &wtx,
-                    db.audit_key(),
-                    &entry(&name, &ip, "auth.sign_out", merchant, now),
-                )?;
-            }
-            wtx.commit()?;
-            Ok(())
-        })
-        .await?;
+        let line = who.map(|(name, merchant)| entry(&name, &ip, "auth.sign_out", merchant, now));
+        ctx.db(move |db| db.sign_out(&token, line.as_ref())).await?;
     }
     let mut resp = see_other(&ctx, "/login");
     let mut c = cookie(&ctx.state, SESSION_COOKIE, "", SameSite::Lax);
@@ -141,17 +124,8 @@ pub struct LangForm {
 #[handler]
 pub async fn lang_set(ctx: Ctx, Form(f): Form<LangForm>) -> poem::Result<Response> {
     let lang = Lang::parse(&f.lang).unwrap_or_default();
-    if let Some(s) = ctx.signed.clone() {
-        ctx.db(move |db| {
-            let wtx = db.begin_write()?;
-            if let Some(mut u) = users::get(&wtx, s.user.id)? {
-                u.lang = lang;
-                users::update(&wtx, &u)?;
-            }
-            wtx.commit()?;
-            Ok(())
-        })
-        .await?;
+    if let Some(id) = ctx.user().map(|u| u.id) {
+        ctx.db(move |db| db.set_user_lang(id, lang)).await?;
     }
     let mut resp = see_other(&ctx, &safe_next(f.next.as_deref()));
     let mut c = cookie(&ctx.state, LANG_COOKIE, lang.code(), SameSite::Lax);

@@ -334,23 +334,21 @@ pub async fn transactions_export(
             .with_status(StatusCode::TOO_MANY_REQUESTS)
             .into_response());
     };
-    let mut entry = crate::db::audit::AuditEntry::by(
+    let entry = crate::db::audit::AuditEntry::by(
         &ctx.actor(),
         "export",
         "transactions",
         user.merchant_id(),
-    );
-    entry.detail = format!(
+    )
+    .with_detail(format!(
         "format={} scope={} rows={} filters={query}",
         format.extension(),
         if all { "all" } else { "page" },
         ids.len()
-    );
+    ));
     let merchants = ctx
         .db(move |db| {
-            let wtx = db.begin_write()?;
-            crate::db::audit::append(&wtx, db.audit_key(), &entry)?;
-            wtx.commit()?;
+            db.record(&entry)?;
             db.merchants(scope)
         })
         .await?;

@@ -6,12 +6,12 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
 use super::{Ctx, see_other};
+use crate::db::Scope;
 use crate::db::audit::AuditEntry;
-use crate::db::{Scope, audit, merchants};
+use crate::domain::merchant::{Merchant, MerchantForm};
 use crate::domain::money::Amount;
 use crate::domain::operation_rules::RebillPolicy;
-use crate::domain::user::{Merchant, MerchantInput};
-use crate::pages::merchants::{MerchantFormValues, RebillValues, form, list, rebill_form};
+use crate::pages::merchants::{RebillValues, form, list, rebill_form};
 
 fn require_admin(ctx: &Ctx) -> poem::Result<()> {
     if ctx.user().is_some_and(|u| u.is_admin()) {
@@ -39,90 +39,30 @@ pub async fn merchants_list(ctx: Ctx, Query(q): Query<DoneQuery>) -> poem::Resul
 #[handler]
 pub async fn merchant_new(ctx: Ctx) -> poem::Result<Response> {
     require_admin(&ctx)?;
-    Ok(form(&ctx, None, &MerchantFormValues::default(), &[], None).into_response())
+    Ok(form(&ctx, None, &MerchantForm::default(), &[], None).into_response())
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct MerchantForm {
-    name: String,
-    company: String,
-    terminals: String,
-    accounts: String,
-    statement_descriptor: String,
-}
-
-impl MerchantForm {
-    /// The values to show again in a refused form: never a card number.
-    fn values(&self) -> MerchantFormValues {
-        use crate::domain::card::{contains_pan_like, echo_safe};
-        let lines = |v: &str| {
-            v.lines()
-                .filter(|l| !contains_pan_like(l))
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        MerchantFormValues {
-            name: echo_safe(&self.name),
-            company: echo_safe(&self.company),
-            terminals: lines(&self.terminals),
-            accounts: lines(&self.accounts),
-            statement_descriptor: echo_safe(&self.statement_descriptor),
-        }
-    }
+/// The merchant form again, refused (422), with the values typed (never a card number).
+fn refused_form(
+    ctx: &Ctx,
+    id: Option<u64>,
+    f: &MerchantForm,
+    errors: &[crate::domain::user::FieldError],
+) -> Response {
+    form(ctx, id, &f.echo(), errors, None)
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()
 }
 
 #[handler]
 pub async fn merchant_create(ctx: Ctx, Form(f): Form<MerchantForm>) -> poem::Result<Response> {
     require_admin(&ctx)?;
-    let input = match MerchantInput::parse(
-        &f.name,
-        &f.company,
-        &f.terminals,
-        &f.accounts,
-        &f.statement_descriptor,
-    ) {
+    let input = match f.parse() {
         Ok(i) => i,
-        Err(errors) => {
-            return Ok(form(&ctx, None, &f.values(), &errors, None)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response());
-        }
+        Err(errors) => return Ok(refused_form(&ctx, None, &f, &errors)),
     };
-    let now = ctx.now().unix_timestamp();
-    let entry = crate::db::audit::AuditEntry::by(
-        &ctx.actor(),
-        "merchant.create",
-        format!("merchant {}", input.name),
-        None,
-    );
-    let created = ctx
-        .db(move |db| {
-            let wtx = db.begin_write()?;
-            let m = merchants::insert(
-                &wtx,
-                Merchant {
-                    id: 0,
-                    name: input.name,
-                    company: input.company,
-                    terminals: input.terminals,
-                    accounts: input.accounts,
-                    statement_descriptor: input.statement_descriptor,
-                    created_at: now,
-                },
-            )?;
-            audit::append(
-                &wtx,
-                db.audit_key(),
-                &AuditEntry {
-                    merchant_id: Some(m.id),
-                    ..entry
-                },
-            )?;
-            wtx.commit()?;
-            Ok(m)
-        })
-        .await?;
+    let actor = ctx.actor();
+    let created = ctx.db(move |db| db.create_merchant(input, &actor)).await?;
     Ok(see_other(
         &ctx,
         &format!("/parameters/merchants?done={}", created.id),
@@ -131,20 +71,9 @@ pub async fn merchant_create(ctx: Ctx, Form(f): Form<MerchantForm>) -> poem::Res
 
 #[handler]
 pub async fn merchant_edit(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
-    require_admin(&ctx)?;
-    let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
-    let m = ctx
-        .db(move |db| db.merchant(Scope::Admin, id))
-        .await?
-        .ok_or_else(|| ctx.not_found())?;
-    Ok(form(
-        &ctx,
-        Some(id),
-        &MerchantFormValues::from_merchant(&m),
-        &[],
-        None,
-    )
-    .into_response())
+    let m = merchant_for_admin(&ctx, &id).await?;
+    let values = MerchantForm::from_merchant(&m);
+    Ok(form(&ctx, Some(m.id), &values, &[], None).into_response())
 }
 
 #[handler]
@@ -153,45 +82,15 @@ pub async fn merchant_update(
     Path(id): Path<String>,
     Form(f): Form<MerchantForm>,
 ) -> poem::Result<Response> {
-    require_admin(&ctx)?;
-    let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
-    let mut m = ctx
-        .db(move |db| db.merchant(Scope::Admin, id))
+    let id = merchant_for_admin(&ctx, &id).await?.id;
+    let input = match f.parse() {
+        Ok(i) => i,
+        Err(errors) => return Ok(refused_form(&ctx, Some(id), &f, &errors)),
+    };
+    let actor = ctx.actor();
+    ctx.db(move |db| db.update_merchant(id, input, &actor))
         .await?
         .ok_or_else(|| ctx.not_found())?;
-    let input = match MerchantInput::parse(
-        &f.name,
-        &f.company,
-        &f.terminals,
-        &f.accounts,
-        &f.statement_descriptor,
-    ) {
-        Ok(i) => i,
-        Err(errors) => {
-            return Ok(form(&ctx, Some(id), &f.values(), &errors, None)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response());
-        }
-    };
-    m.name = input.name;
-    m.company = input.company;
-    m.terminals = input.terminals;
-    m.accounts = input.accounts;
-    m.statement_descriptor = input.statement_descriptor;
-    let entry = crate::db::audit::AuditEntry::by(
-        &ctx.actor(),
-        "merchant.update",
-        format!("merchant {}", m.name),
-        Some(id),
-    );
-    ctx.db(move |db| {
-        let wtx = db.begin_write()?;
-        merchants::update(&wtx, &m)?;
-        audit::append(&wtx, db.audit_key(), &entry)?;
-        wtx.commit()?;
-        Ok(())
-    })
-    .await?;
     Ok(see_other(&ctx, &format!("/parameters/merchants?done={id}")))
 }
 
@@ -199,12 +98,10 @@ pub async fn merchant_update(
 pub async fn audit_list(ctx: Ctx) -> poem::Result<Response> {
     require_admin(&ctx)?;
     // Reading the audit log is itself audited (PCI 10.2.1.3), in the same step.
-    let entry = crate::db::audit::AuditEntry::by(&ctx.actor(), "audit.view", "audit log", None);
+    let entry = AuditEntry::by(&ctx.actor(), "audit.view", "audit log", None);
     let entries = ctx
         .db(move |db| {
-            let wtx = db.begin_write()?;
-            audit::append(&wtx, db.audit_key(), &entry)?;
-            wtx.commit()?;
+            db.record(&entry)?;
             db.audit(Scope::Admin, 500)
         })
         .await?;
@@ -269,24 +166,10 @@ pub async fn rebill_policy_update(
                 .into_response());
         }
     };
-    let detail = format!(
-        "merchant {}: rebill ceiling {}, {} per card per day",
-        m.name,
-        policy
-            .max_amount_minor
-            .and_then(Amount::from_minor)
-            .map_or("original amount".to_string(), |a| a.to_decimal_string()),
-        policy.max_per_day
-    );
-    let entry = crate::db::audit::AuditEntry::by(
-        &ctx.actor(),
-        "merchant.rebill_policy",
-        detail,
-        Some(m.id),
-    );
-    let mid = m.id;
-    ctx.db(move |db| db.set_rebill_policy(mid, &policy, &entry))
-        .await?;
+    let (mid, actor) = (m.id, ctx.actor());
+    ctx.db(move |db| db.set_rebill_policy(mid, &policy, &actor))
+        .await?
+        .ok_or_else(|| ctx.not_found())?;
     Ok(see_other(
         &ctx,
         &format!("/parameters/merchants/{mid}/rebill?done=1"),

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use super::middleware::{SESSION_COOKIE, cookie, read_cookie, safe_next};
 use super::{Ctx, see_other};
 use crate::auth::second_factor::{
-    CodeStepError, DisableError, EnrolError, admin_reset, complete_sign_in, confirm_enrolment,
-    disable_own, pending_user, required, start_enrolment,
+    CodeStepError, DisableError, EnrolError, complete_sign_in, confirm_enrolment, disable_own,
+    pending_user, required, start_enrolment,
 };
-use crate::db::{audit, security};
+use crate::db::security;
 use crate::domain::auth::PASSWORD_MAX_AGE_RANGE;
 use crate::domain::user::User;
 use crate::pages::second_factor as pages;
@@ -261,22 +261,6 @@ pub async fn profile_disable(ctx: Ctx, Form(f): Form<DisableForm>) -> poem::Resu
     )
 }
 
-/// The admin's "reset the second factor" action on a user (audited; sessions end).
-pub async fn user_reset(
-    ctx: &Ctx,
-    user_id: u64,
-    entry: audit::AuditEntry,
-) -> poem::Result<Response> {
-    if !ctx.user().is_some_and(User::is_admin) {
-        return Err(ctx.not_found());
-    }
-    ctx.db(move |db| admin_reset(db, user_id, &entry)).await?;
-    Ok(see_other(
-        ctx,
-        &format!("/parameters/users/{user_id}?done=second_factor_reset"),
-    ))
-}
-
 fn require_admin(ctx: &Ctx) -> poem::Result<()> {
     if ctx.user().is_some_and(User::is_admin) {
         Ok(())
@@ -350,27 +334,8 @@ pub async fn security_submit(
         password_max_age_days: days,
         second_factor_merchants: chosen,
     };
-    let ids: Vec<String> = settings
-        .second_factor_merchants
-        .iter()
-        .map(u64::to_string)
-        .collect();
-    let entry = crate::db::audit::AuditEntry::by(
-        &ctx.actor(),
-        "settings.security",
-        format!(
-            "password max age {days} days; second factor required for merchants [{}]",
-            ids.join(", ")
-        ),
-        None,
-    );
-    ctx.db(move |db| {
-        let wtx = db.begin_write()?;
-        security::put_settings(&wtx, &settings)?;
-        audit::append(&wtx, db.audit_key(), &entry)?;
-        wtx.commit()?;
-        Ok(())
-    })
-    .await?;
+    let actor = ctx.actor();
+    ctx.db(move |db| db.set_security_settings(&settings, &actor))
+        .await?;
     Ok(see_other(&ctx, "/parameters/security?done=saved"))
 }

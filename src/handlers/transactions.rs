@@ -6,9 +6,8 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
 use super::{Ctx, see_other};
-use crate::db::notes::NoteEntry;
 use crate::domain::filter::{PageRequest, RawFilter, parse, today};
-use crate::domain::text::free_text_error;
+use crate::domain::note::NoteText;
 use crate::pages::transaction::{DetailTab, detail_page, tab_fragment};
 use crate::pages::transactions::{ListView, list_page, results};
 
@@ -169,26 +168,21 @@ pub async fn note_create(
     Form(f): Form<NoteForm>,
 ) -> poem::Result<Response> {
     let d = load(&ctx, &id).await?;
-    let text = f.text.trim().to_string();
-    let refused = if text.is_empty() || text.chars().count() > 2000 {
-        Some(
-            ctx.t(
-                "La note doit contenir de 1 à 2000 caractères.",
-                "A note has 1 to 2000 characters.",
-            )
-            .to_string(),
-        )
-    } else {
-        free_text_error("text", &text, true).map(|e| e.message(ctx.lang).to_string())
+    let text = match NoteText::parse(&f.text) {
+        Ok(t) => t,
+        Err(e) => {
+            let markup = crate::pages::transaction::notes(&ctx, &d, Some(e.message(ctx.lang)));
+            return Ok(markup
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response());
+        }
     };
-    if let Some(msg) = refused {
-        let markup = crate::pages::transaction::notes(&ctx, &d, Some(&msg));
-        return Ok(markup
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response());
+    let (scope, tx_id, actor) = (ctx.scope(), d.tx.id, ctx.actor());
+    if !ctx
+        .db(move |db| db.add_note(scope, tx_id, text, &actor))
+        .await?
+    {
+        return Err(ctx.not_found());
     }
-    let entry = NoteEntry::by(&ctx.actor(), text);
-    let tx_id = d.tx.id;
-    ctx.db(move |db| db.add_note(tx_id, &entry)).await?;
     Ok(see_other(&ctx, &format!("/transactions/{tx_id}?tab=notes")))
 }

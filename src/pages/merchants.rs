@@ -50,38 +50,8 @@ pub fn list(ctx: &Ctx, merchants: &[Merchant], done: Option<&str>) -> Markup {
     )
 }
 
-/// The values shown in the merchant form.
-#[derive(Default)]
-pub struct MerchantFormValues {
-    pub name: String,
-    pub company: String,
-    pub terminals: String,
-    pub accounts: String,
-    pub statement_descriptor: String,
-}
-
-impl MerchantFormValues {
-    pub fn from_merchant(m: &Merchant) -> Self {
-        MerchantFormValues {
-            name: m.name.clone(),
-            company: m.company.clone(),
-            terminals: m
-                .terminals
-                .iter()
-                .map(|t| {
-                    if t.label.is_empty() {
-                        t.number.to_string()
-                    } else {
-                        format!("{} {}", t.number, t.label)
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-            accounts: m.accounts.join("\n"),
-            statement_descriptor: m.statement_descriptor.clone(),
-        }
-    }
-}
+/// The merchant form's values (one type with the handler's form).
+pub use crate::domain::merchant::MerchantForm as MerchantFormValues;
 
 pub fn form(
     ctx: &Ctx,

@@ -5,34 +5,51 @@ use maud::{Markup, html};
 
 use super::layout::{Tab, page};
 use super::profile::subtabs;
-use crate::domain::user::{FieldError, Merchant, Permissions, Role, User};
+use crate::domain::user::{FieldError, Merchant, Permissions, Role, User, UserAction};
 use crate::fragments::flash;
 use crate::fragments::form::{Input, csrf, error_for};
 use crate::handlers::Ctx;
 
-/// Where an account stands, for the list and the detail.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum AccountState {
-    Active,
-    MustChange,
-    Locked,
-    Expired,
-    Disabled,
+pub use crate::domain::user::AccountState;
+
+fn state_badge(ctx: &Ctx, state: AccountState) -> Markup {
+    let (class, text) = match state {
+        AccountState::Active => ("ok", ctx.t("Actif", "Active")),
+        AccountState::MustChange => (
+            "warn",
+            ctx.t("Mot de passe à changer", "Must change password"),
+        ),
+        AccountState::Locked => ("ko", ctx.t("Bloqué 30 min", "Locked 30 min")),
+        AccountState::Expired => ("muted", ctx.t("Expiré", "Expired")),
+        AccountState::Disabled => ("muted", ctx.t("Désactivé", "Disabled")),
+    };
+    html! { span class={"badge " (class)} { (text) } }
 }
 
-impl AccountState {
-    fn badge(self, ctx: &Ctx) -> Markup {
-        let (class, text) = match self {
-            AccountState::Active => ("ok", ctx.t("Actif", "Active")),
-            AccountState::MustChange => (
-                "warn",
-                ctx.t("Mot de passe à changer", "Must change password"),
+/// The button of an account action: its label and class.
+fn action_label(ctx: &Ctx, action: UserAction) -> (&'static str, &'static str) {
+    match action {
+        UserAction::Unlock => (ctx.t("Débloquer", "Unlock"), ""),
+        UserAction::Reactivate => (
+            ctx.t(
+                "Réactiver (nouveau mot de passe)",
+                "Reactivate (new password)",
             ),
-            AccountState::Locked => ("ko", ctx.t("Bloqué 30 min", "Locked 30 min")),
-            AccountState::Expired => ("muted", ctx.t("Expiré", "Expired")),
-            AccountState::Disabled => ("muted", ctx.t("Désactivé", "Disabled")),
-        };
-        html! { span class={"badge " (class)} { (text) } }
+            "",
+        ),
+        UserAction::Reset => (
+            ctx.t("Réinitialiser le mot de passe", "Reset the password"),
+            "",
+        ),
+        UserAction::SecondFactorReset => (
+            ctx.t(
+                "Réinitialiser la double authentification",
+                "Reset two-factor authentication",
+            ),
+            "",
+        ),
+        UserAction::Enable => (ctx.t("Réactiver le compte", "Enable the account"), ""),
+        UserAction::Disable => (ctx.t("Désactiver", "Disable"), "danger"),
     }
 }
 
@@ -79,7 +96,7 @@ pub fn list(
                             td { (u.full_name) }
                             td { (role_label(ctx, u, merchants)) }
                             td class="small" { (perms_label(ctx, u.permissions())) }
-                            td { (state.badge(ctx)) }
+                            td { (state_badge(ctx, *state)) }
                         }
                     }
                 }
@@ -215,7 +232,7 @@ pub fn detail(ctx: &Ctx, d: &DetailView) -> Markup {
     let own = ctx.user().is_some_and(|me| me.id == u.id);
     let manageable = ctx.user().is_some_and(|me| me.may_manage(u));
     let body = html! {
-        h1 { (u.username) " " (d.state.badge(ctx)) }
+        h1 { (u.username) " " (state_badge(ctx, d.state)) }
         @if !manageable {
             (flash("info", ctx.t("Ce compte a des droits que vous n'avez pas : seul un administrateur ou un gestionnaire qui les a peut le modifier.", "This account holds permissions you do not have: only an admin or a manager who holds them can change it.")))
         }
@@ -235,25 +252,13 @@ pub fn detail(ctx: &Ctx, d: &DetailView) -> Markup {
                     p class="small muted" { (ctx.t("Votre mot de passe et votre double authentification se gèrent dans « Mon profil ».", "Your own password and second factor are managed in \"My profile\".")) }
                 }
                 div class="actions" {
-                    @if d.state == AccountState::Locked {
-                        (action_button(ctx, &action("unlock"), ctx.t("Débloquer", "Unlock"), ""))
-                    }
-                    @if own {
-                    } @else if d.state == AccountState::Expired {
-                        (action_button(ctx, &action("reactivate"), ctx.t("Réactiver (nouveau mot de passe)", "Reactivate (new password)"), ""))
-                    } @else {
-                        (action_button(ctx, &action("reset"), ctx.t("Réinitialiser le mot de passe", "Reset the password"), ""))
-                    }
-                    @if !own && u.has_second_factor() && ctx.user().is_some_and(User::is_admin) {
-                        (action_button(ctx, &action("second_factor_reset"), ctx.t("Réinitialiser la double authentification", "Reset two-factor authentication"), ""))
-                    }
-                    @if !own {
-                        @if u.disabled && u.disabled_by_admin && !ctx.user().is_some_and(User::is_admin) {
+                    @if let Some(me) = ctx.user() {
+                        @for a in UserAction::ALL.into_iter().filter(|a| a.offered(me, u, d.state)) {
+                            @let (label, class) = action_label(ctx, a);
+                            (action_button(ctx, &action(a.key()), label, class))
+                        }
+                        @if !own && u.disabled && u.disabled_by_admin && !me.is_admin() {
                             p class="small muted" { (ctx.t("Désactivé par l'administrateur de la plateforme : lui seul peut le réactiver.", "Disabled by the platform administrator: only they can enable it again.")) }
-                        } @else if u.disabled {
-                            (action_button(ctx, &action("enable"), ctx.t("Réactiver le compte", "Enable the account"), ""))
-                        } @else {
-                            (action_button(ctx, &action("disable"), ctx.t("Désactiver", "Disable"), "danger"))
                         }
                     }
                 }
