@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::user::FieldError;
+use super::form::FieldError;
 
 /// A terminal of a merchant, as shown in the Initiator group.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

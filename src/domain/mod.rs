@@ -9,6 +9,7 @@ pub mod card_text;
 pub mod codes;
 pub mod countries;
 pub mod filter;
+pub mod form;
 #[cfg(test)]
 mod fuzz;
 pub mod journal;

@@ -1,7 +1,7 @@
 //! A note on a transaction: 1 to 2000 characters of free text, never a card number.
 
+use super::form::FieldError;
 use super::text::free_text_error;
-use super::user::FieldError;
 
 /// The text of a note, trimmed and checked. No setter: only `parse` makes one.
 #[derive(Clone, Debug, PartialEq, Eq)]

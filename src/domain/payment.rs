@@ -8,9 +8,11 @@ use time::{Date, Duration, OffsetDateTime};
 use super::Lang;
 use super::codes::ResultCode;
 use super::countries;
+use super::form::FieldError;
+/// The form toolkit's text helper, where `card_form` has always found it.
+pub(super) use super::form::text;
 use super::money::{Amount, Currency, parse_positive_amount};
 use super::transaction::{Initiator, Operation, Party, SaleDetails, StoredCard, Transaction};
-use super::user::FieldError;
 
 /// Default link validity (LINK-1).
 pub const DEFAULT_VALIDITY_DAYS: u32 = 2;
@@ -216,41 +218,6 @@ pub struct RequestInput {
     pub lang: Lang,
     pub validity_days: u32,
     pub holder: Party,
-}
-
-fn too_long(field: &'static str, max: usize) -> FieldError {
-    FieldError::new(
-        field,
-        format!("{max} caractères au plus."),
-        format!("At most {max} characters."),
-    )
-}
-
-fn required(field: &'static str) -> FieldError {
-    FieldError::new(
-        field,
-        "Ce champ est obligatoire.",
-        "This field is required.",
-    )
-}
-
-/// Trims and bounds a free-text field.
-pub(super) fn text(
-    errors: &mut Vec<FieldError>,
-    field: &'static str,
-    value: &str,
-    max: usize,
-    mandatory: bool,
-) -> String {
-    let v = value.trim().to_string();
-    if mandatory && v.is_empty() {
-        errors.push(required(field));
-    } else if v.chars().count() > max {
-        errors.push(too_long(field, max));
-    } else if let Some(e) = super::text::free_text_error(field, &v, field == "description") {
-        errors.push(e);
-    }
-    v
 }
 
 /// A plausible email address: one `@`, a dot in the domain, no spaces.

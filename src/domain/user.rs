@@ -10,6 +10,7 @@ use super::auth::{Attempts, is_expired};
 use super::password::HISTORY;
 use super::totp::SecondFactor;
 
+pub use super::form::FieldError;
 pub use super::merchant::{Merchant, MerchantInput, Terminal};
 
 /// What a merchant user may do beyond their own profile.
@@ -264,28 +265,6 @@ impl User {
     }
 }
 
-/// A field-level error: which field, and the message in both languages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub fr: String,
-    pub en: String,
-}
-
-impl FieldError {
-    pub fn new(field: &'static str, fr: impl Into<String>, en: impl Into<String>) -> FieldError {
-        FieldError {
-            field,
-            fr: fr.into(),
-            en: en.into(),
-        }
-    }
-
-    pub fn message(&self, lang: Lang) -> &str {
-        lang.pick(&self.fr, &self.en)
-    }
-}
-
 /// The fields of the user form that an edit changes (the username never changes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProfileChange {
@@ -497,5 +476,258 @@ mod tests {
         };
         let keys: Vec<_> = p.entries().iter().filter(|e| e.3).map(|e| e.0).collect();
         assert_eq!(Permissions::from_keys(keys), p);
+    }
+
+    fn user(id: u64, role: Role) -> User {
+        User {
+            id,
+            username: format!("u{id}"),
+            full_name: String::new(),
+            email: String::new(),
+            password_hash: "h".into(),
+            previous_hashes: Vec::new(),
+            must_change_password: false,
+            role,
+            lang: Lang::Fr,
+            disabled: false,
+            last_used_at: NOW.unix_timestamp(),
+            created_at: 0,
+            password_changed_at: 0,
+            disabled_by_admin: false,
+            second_factor: None,
+        }
+    }
+
+    const NOW: OffsetDateTime = time::macros::datetime!(2026-06-01 12:00 UTC);
+
+    fn staff(id: u64, merchant_id: u64, permissions: Permissions) -> User {
+        user(
+            id,
+            Role::Merchant {
+                merchant_id,
+                permissions,
+            },
+        )
+    }
+
+    fn manager(id: u64, merchant_id: u64) -> User {
+        staff(
+            id,
+            merchant_id,
+            Permissions {
+                view: true,
+                manage_users: true,
+                ..Permissions::default()
+            },
+        )
+    }
+
+    #[test]
+    fn account_state_puts_disabled_before_locked_before_expired_before_must_change() {
+        let locked = Attempts {
+            failures: 3,
+            locked_until: Some(NOW.unix_timestamp() + 60),
+        };
+        let mut u = user(1, Role::Admin);
+        assert_eq!(
+            account_state(&u, Attempts::default(), NOW),
+            AccountState::Active
+        );
+        u.must_change_password = true;
+        assert_eq!(
+            account_state(&u, Attempts::default(), NOW),
+            AccountState::MustChange
+        );
+        u.last_used_at = (NOW - time::Duration::days(31)).unix_timestamp();
+        assert_eq!(
+            account_state(&u, Attempts::default(), NOW),
+            AccountState::Expired
+        );
+        assert_eq!(account_state(&u, locked, NOW), AccountState::Locked);
+        u.disabled = true;
+        assert_eq!(account_state(&u, locked, NOW), AccountState::Disabled);
+        // A lock that ran out no longer counts.
+        u.disabled = false;
+        let later = NOW + time::Duration::minutes(2);
+        assert_eq!(account_state(&u, locked, later), AccountState::Expired);
+    }
+
+    #[test]
+    fn user_actions_round_trip_through_their_keys() {
+        for a in UserAction::ALL {
+            assert_eq!(UserAction::parse(a.key()), Some(a));
+        }
+        assert_eq!(UserAction::parse("delete"), None);
+        assert_eq!(UserAction::Unlock.done(Lang::En), "Account unlocked.");
+        assert_eq!(UserAction::Reset.done(Lang::Fr), "Utilisateur enregistré.");
+    }
+
+    #[test]
+    fn nobody_disables_themselves_or_hands_over_their_own_account() {
+        let admin = user(1, Role::Admin);
+        assert_eq!(
+            UserAction::Disable.allowed_on(&admin, &admin),
+            Err(ActionRefused::NotFound)
+        );
+        for a in [
+            UserAction::Reset,
+            UserAction::Reactivate,
+            UserAction::SecondFactorReset,
+        ] {
+            assert_eq!(a.allowed_on(&admin, &admin), Err(ActionRefused::Forbidden));
+        }
+        assert_eq!(UserAction::Unlock.allowed_on(&admin, &admin), Ok(()));
+        let other = user(2, Role::Admin);
+        for a in UserAction::ALL {
+            assert_eq!(a.allowed_on(&admin, &other), Ok(()), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn a_manager_acts_only_on_accounts_holding_no_more_than_they_do() {
+        let m = manager(1, 7);
+        let clerk = staff(
+            2,
+            7,
+            Permissions {
+                view: true,
+                ..Permissions::default()
+            },
+        );
+        let operator = staff(
+            3,
+            7,
+            Permissions {
+                operate: true,
+                ..Permissions::default()
+            },
+        );
+        let elsewhere = staff(4, 8, Permissions::default());
+        assert_eq!(UserAction::Reset.allowed_on(&m, &clerk), Ok(()));
+        assert_eq!(
+            UserAction::Reset.allowed_on(&m, &operator),
+            Err(ActionRefused::Forbidden)
+        );
+        assert_eq!(
+            UserAction::Disable.allowed_on(&m, &elsewhere),
+            Err(ActionRefused::Forbidden)
+        );
+        assert_eq!(
+            UserAction::Disable.allowed_on(&m, &user(5, Role::Admin)),
+            Err(ActionRefused::Forbidden)
+        );
+        // The second factor is reset by admins only.
+        assert_eq!(
+            UserAction::SecondFactorReset.allowed_on(&m, &clerk),
+            Err(ActionRefused::NotFound)
+        );
+        // What the platform admin disabled only an admin enables.
+        let mut off = clerk.clone();
+        off.disabled = true;
+        off.disabled_by_admin = true;
+        assert_eq!(
+            UserAction::Enable.allowed_on(&m, &off),
+            Err(ActionRefused::Forbidden)
+        );
+        assert!(!UserAction::Enable.offered(&m, &off, AccountState::Disabled));
+        assert_eq!(
+            UserAction::Enable.allowed_on(&user(9, Role::Admin), &off),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_detail_page_offers_what_the_state_allows() {
+        let admin = user(1, Role::Admin);
+        let target = staff(2, 7, Permissions::default());
+        let offered = |by: &User, t: &User, s| {
+            UserAction::ALL
+                .into_iter()
+                .filter(|a| a.offered(by, t, s))
+                .map(UserAction::key)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            offered(&admin, &target, AccountState::Active),
+            ["reset", "disable"]
+        );
+        assert_eq!(
+            offered(&admin, &target, AccountState::Locked),
+            ["unlock", "reset", "disable"]
+        );
+        assert_eq!(
+            offered(&admin, &target, AccountState::Expired),
+            ["reactivate", "disable"]
+        );
+        assert_eq!(offered(&admin, &admin, AccountState::Locked), ["unlock"]);
+    }
+
+    #[test]
+    fn roles_are_granted_by_the_rules() {
+        let admin = user(1, Role::Admin);
+        let m = manager(2, 7);
+        let view = Permissions {
+            view: true,
+            ..Permissions::default()
+        };
+        assert_eq!(admin.grant_role(None, "admin", view, &[7]), Ok(Role::Admin));
+        assert_eq!(
+            m.grant_role(None, "admin", view, &[7]).unwrap_err().field,
+            "role"
+        );
+        assert_eq!(
+            m.grant_role(None, "merchant:7", view, &[7]),
+            Ok(Role::Merchant {
+                merchant_id: 7,
+                permissions: view
+            })
+        );
+        // A merchant the granter does not see, or nonsense.
+        for choice in ["merchant:8", "merchant:x", ""] {
+            assert_eq!(
+                m.grant_role(None, choice, view, &[7]).unwrap_err().field,
+                "role"
+            );
+        }
+        let operate = Permissions {
+            operate: true,
+            ..Permissions::default()
+        };
+        let e = m.grant_role(None, "merchant:7", operate, &[7]).unwrap_err();
+        assert_eq!(e.en, "You can only grant permissions you hold yourself.");
+        // One's own role never changes, even by an admin; the same role is fine.
+        let e = admin
+            .grant_role(Some(&admin), "merchant:7", view, &[7])
+            .unwrap_err();
+        assert_eq!(e.en, "You cannot change your own permissions.");
+        assert_eq!(
+            admin.grant_role(Some(&admin), "admin", view, &[7]),
+            Ok(Role::Admin)
+        );
+        assert_eq!(
+            Role::change(Role::Admin, Role::Admin),
+            "role unchanged: admin"
+        );
+        assert_eq!(
+            Role::change(
+                Role::Admin,
+                Role::Merchant {
+                    merchant_id: 7,
+                    permissions: view
+                }
+            ),
+            "role: admin → merchant 7 [view]"
+        );
+    }
+
+    #[test]
+    fn a_one_time_password_keeps_the_old_hash_and_restarts_the_clocks() {
+        let mut u = user(1, Role::Admin);
+        u.previous_hashes = vec!["a".into(), "b".into(), "c".into(), "d".into()];
+        u.set_one_time_password("new".into(), 42);
+        assert_eq!(u.password_hash, "new");
+        assert_eq!(u.previous_hashes, ["h", "a", "b", "c"]);
+        assert!(u.must_change_password);
+        assert_eq!((u.last_used_at, u.password_changed_at), (42, 42));
     }
 }

@@ -150,7 +150,7 @@ pub async fn user_create(
         .ok();
     errors.extend(text_errors(&v));
     let (Some(username), Some(role), true) = (username, role, errors.is_empty()) else {
-        return Ok(refused_new(&ctx, &v, &merchants, &errors));
+        return Ok(refused(new_form(&ctx, &echo(&v), &merchants, &errors)));
     };
     let (otp, now, actor) = (one_time_password(), ctx.now(), ctx.actor());
     let (full_name, email, otp2) = (v.full_name.clone(), v.email.clone(), otp.clone());
@@ -173,20 +173,14 @@ pub async fn user_create(
             "Ce nom d'utilisateur est déjà pris.",
             "This username is already taken.",
         );
-        return Ok(refused_new(&ctx, &v, &merchants, &[e]));
+        return Ok(refused(new_form(&ctx, &echo(&v), &merchants, &[e])));
     };
     Ok(crate::pages::users::one_time_password(&ctx, &user, &otp).into_response())
 }
 
-/// The new-user form again, refused (422), with the values typed.
-fn refused_new(
-    ctx: &Ctx,
-    v: &UserFormValues,
-    merchants: &[Merchant],
-    errors: &[FieldError],
-) -> Response {
-    new_form(ctx, &echo(v), merchants, errors)
-        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+/// A form shown again with its messages: 422.
+fn refused(form: maud::Markup) -> Response {
+    form.with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response()
 }
 
@@ -262,9 +256,7 @@ pub async fn user_update(
                 errors: &errors,
                 done: None,
             };
-            return Ok(detail(&ctx, &view)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response());
+            return Ok(refused(detail(&ctx, &view)));
         }
     };
     let (uid, actor) = (user.id, ctx.actor());
