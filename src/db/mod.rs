@@ -21,6 +21,8 @@ pub mod sessions;
 pub mod tables;
 pub mod transactions;
 pub mod users;
+#[cfg(test)]
+mod write_tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
