@@ -311,15 +311,15 @@ pub async fn security_submit(
         .filter_map(|(_, v)| v.parse().ok())
         .filter(|id| merchants.iter().any(|m| m.id == *id))
         .collect();
-    let Some(days) = age_input
+    let days = age_input
         .parse::<u32>()
         .ok()
-        .filter(|d| PASSWORD_MAX_AGE_RANGE.contains(d))
-    else {
-        let settings = security::SecuritySettings {
-            password_max_age_days: 0,
-            second_factor_merchants: chosen,
-        };
+        .filter(|d| PASSWORD_MAX_AGE_RANGE.contains(d));
+    let settings = security::SecuritySettings {
+        password_max_age_days: days.unwrap_or(0),
+        second_factor_merchants: chosen,
+    };
+    if days.is_none() {
         let err = ctx.t(
             "Un nombre de jours entre 1 et 365.",
             "A number of days from 1 to 365.",
@@ -329,11 +329,7 @@ pub async fn security_submit(
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response(),
         );
-    };
-    let settings = security::SecuritySettings {
-        password_max_age_days: days,
-        second_factor_merchants: chosen,
-    };
+    }
     let actor = ctx.actor();
     ctx.db(move |db| db.set_security_settings(&settings, &actor))
         .await?;
