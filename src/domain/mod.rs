@@ -1,6 +1,7 @@
 //! Pure types and rules of the gateway: money, cards, result codes, transactions,
 //! passwords and sign-in rules. No I/O, no clock: time is always passed in.
 
+pub mod account;
 pub mod actor;
 pub mod auth;
 pub mod card;
