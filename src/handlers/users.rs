@@ -284,6 +284,10 @@ pub async fn user_action(
     let (user, _) = visible_user(&ctx, &id).await?;
     let action = UserAction::parse(&action).ok_or_else(|| ctx.not_found())?;
     let me = ctx.require_user()?.clone();
+    // Checked here before any password is hashed, and again inside the write.
+    action
+        .allowed_on(&me, &user)
+        .map_err(|r| refusal(&ctx, r))?;
     let (scope, uid, actor) = (ctx.scope(), user.id, ctx.actor());
     let otp = action.issues_password().then(one_time_password);
     let password = otp.clone();
@@ -295,15 +299,21 @@ pub async fn user_action(
             db.apply_user_action(scope, uid, action, &me, &actor, hash)
         })
         .await?;
-    match (applied, otp) {
-        (Err(ActionRefused::NotFound), _) => Err(ctx.not_found()),
-        (Err(ActionRefused::Forbidden), _) => Err(forbidden(&ctx)),
-        (Ok(user), Some(otp)) => {
-            Ok(crate::pages::users::one_time_password(&ctx, &user, &otp).into_response())
-        }
-        (Ok(_), None) => Ok(see_other(
+    let user = applied.map_err(|r| refusal(&ctx, r))?;
+    Ok(match otp {
+        Some(otp) => crate::pages::users::one_time_password(&ctx, &user, &otp).into_response(),
+        None => see_other(
             &ctx,
             &format!("/parameters/users/{uid}?done={}", action.key()),
-        )),
+        ),
+    })
+}
+
+/// A refused account action: 404 where the action does not exist for the signed-in
+/// user, 403 where the account is not theirs to act on.
+fn refusal(ctx: &Ctx, r: ActionRefused) -> poem::Error {
+    match r {
+        ActionRefused::NotFound => ctx.not_found(),
+        ActionRefused::Forbidden => forbidden(ctx),
     }
 }
