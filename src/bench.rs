@@ -225,7 +225,7 @@ pub async fn run(data: &std::path::Path, key_file: Option<&std::path::Path>) -> 
 }
 
 /// Payments and refunds through the gateway on a fresh temporary data file: every one
-/// is a durable (fsync'd) redb write with its rows, indexes, rollups and journal.
+/// is a durable (fsync'd) write with its rows, indexes, rollups and journal.
 fn payment_bench() -> Result<(), String> {
     use crate::domain::card_form::CardForm;
     use crate::domain::payment::RequestForm;

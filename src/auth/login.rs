@@ -29,12 +29,6 @@ impl From<db::Error> for SignInError {
     }
 }
 
-impl From<redb::CommitError> for SignInError {
-    fn from(e: redb::CommitError) -> Self {
-        SignInError::Storage(e.into())
-    }
-}
-
 /// A password step that went through: the session opened, full or waiting for the
 /// second factor.
 #[derive(Debug)]
@@ -175,7 +169,7 @@ pub(crate) fn entry(
 /// the counter is reset (`full`) or only this attempt is taken back (a second factor
 /// still has to come, so earlier wrong codes keep counting).
 pub(crate) fn settle(
-    wtx: &redb::WriteTransaction,
+    wtx: &db::Tx,
     name: &str,
     counted: Attempts,
     now: OffsetDateTime,
@@ -261,12 +255,6 @@ pub enum ChangeError {
 impl From<db::Error> for ChangeError {
     fn from(e: db::Error) -> Self {
         ChangeError::Storage(e)
-    }
-}
-
-impl From<redb::CommitError> for ChangeError {
-    fn from(e: redb::CommitError) -> Self {
-        ChangeError::Storage(e.into())
     }
 }
 
@@ -389,7 +377,7 @@ pub fn change_password_with(
     if user.password_hash != snapshot.password_hash {
         // The password was right when checked: this attempt is no failure.
         settle(&wtx, &user.username, counted, now, false)?;
-        wtx.commit().map_err(db::Error::from)?;
+        wtx.commit()?;
         return Err(ChangeError::Changed);
     }
     settle(&wtx, &user.username, counted, now, true)?;

@@ -24,7 +24,7 @@ pub fn required(db: &Db, user: &User) -> db::Result<bool> {
     }
 }
 
-fn required_in(wtx: &redb::WriteTransaction, user: &User) -> db::Result<bool> {
+fn required_in(wtx: &db::Tx, user: &User) -> db::Result<bool> {
     match user.merchant_id() {
         None => Ok(user.is_admin()),
         Some(m) => security::second_factor_required_in(wtx, m),
@@ -48,12 +48,6 @@ pub enum CodeStepError {
 impl From<db::Error> for CodeStepError {
     fn from(e: db::Error) -> Self {
         CodeStepError::Storage(e)
-    }
-}
-
-impl From<redb::CommitError> for CodeStepError {
-    fn from(e: redb::CommitError) -> Self {
-        CodeStepError::Storage(e.into())
     }
 }
 
@@ -263,7 +257,7 @@ pub fn confirm_enrolment(
     };
     let (Some(step), Some(factor)) = (step, user.second_factor.as_mut()) else {
         // The password was right: only the settled counter is kept.
-        wtx.commit().map_err(db::Error::from)?;
+        wtx.commit()?;
         return Err(EnrolError::WrongCode);
     };
     let codes: Vec<String> = (0..RECOVERY_CODES)
@@ -283,7 +277,7 @@ pub fn confirm_enrolment(
         db.audit_key(),
         &entry(&name, ip, "second_factor.enrol", merchant, now),
     )?;
-    wtx.commit().map_err(db::Error::from)?;
+    wtx.commit()?;
     Ok(codes)
 }
 
@@ -316,12 +310,6 @@ impl From<db::Error> for DisableError {
     }
 }
 
-impl From<redb::CommitError> for DisableError {
-    fn from(e: redb::CommitError) -> Self {
-        DisableError::Storage(e.into())
-    }
-}
-
 impl From<SignInError> for DisableError {
     fn from(e: SignInError) -> Self {
         DisableError::from(ChangeError::from(e))
@@ -349,9 +337,9 @@ pub fn disable_own(
     let wtx = db.begin_write()?;
     let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
     // The password was right when checked: any refusal from here is no failure.
-    let refuse = |wtx: redb::WriteTransaction, e: DisableError| -> Result<(), DisableError> {
+    let refuse = |wtx: db::Tx, e: DisableError| -> Result<(), DisableError> {
         settle(&wtx, &snapshot.username, counted, now, false)?;
-        wtx.commit().map_err(db::Error::from)?;
+        wtx.commit()?;
         Err(e)
     };
     if user.password_hash != snapshot.password_hash {

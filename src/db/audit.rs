@@ -7,10 +7,11 @@
 //! (journald), a copy outside the data file.
 
 use hmac::{Hmac, KeyInit, Mac};
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use super::Tx;
 use super::tables::{AUDIT_SEQ_TO_ENTRY, META};
 use super::{Db, Error, Result, Scope, codec, next_id};
 
@@ -60,7 +61,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Appends an entry inside the transaction that does the action, sealed with `key`
 /// (the key file's audit key: `Db::audit_key`).
-pub fn append(wtx: &WriteTransaction, key: &[u8; 32], entry: &AuditEntry) -> Result<()> {
+pub fn append(wtx: &Tx, key: &[u8; 32], entry: &AuditEntry) -> Result<()> {
     let seq = next_id(wtx, "next_audit_seq", 1)?;
     let mut meta = wtx.open_table(META)?;
     let prev: [u8; 32] = match meta.get(HEAD)? {

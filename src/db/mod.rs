@@ -10,6 +10,7 @@ mod migrate_accounts;
 mod migrate_audit;
 pub mod migrate_keys;
 pub mod notes;
+pub mod operation_keys;
 pub mod outbox;
 pub mod payments;
 pub mod query;
@@ -17,6 +18,8 @@ pub mod rebills;
 mod rewrite;
 pub mod security;
 pub mod sessions;
+/// Table definitions: for `db` and tests only (everything else goes through `db`).
+#[doc(hidden)]
 pub mod tables;
 pub mod transactions;
 pub mod users;
@@ -24,7 +27,7 @@ pub mod users;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use redb::{Database, ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use tables::META;
 
@@ -203,8 +206,10 @@ impl Db {
         })
     }
 
-    pub fn begin_write(&self) -> Result<WriteTransaction> {
-        Ok(self.inner.begin_write()?)
+    /// Starts a write transaction. Blocks while another one is open (redb runs them
+    /// one at a time); durable at commit unless told otherwise.
+    pub fn begin_write(&self) -> Result<Tx> {
+        Ok(Tx(self.inner.begin_write()?))
     }
 
     pub fn begin_read(&self) -> Result<redb::ReadTransaction> {
@@ -232,6 +237,66 @@ impl Db {
         let mut keys = (*self.keys).clone();
         let n = migrate_keys::rotate(&self.inner, &self.key_file, &mut keys, now, false, progress)?;
         Ok((keys.active, n))
+    }
+}
+
+impl Db {
+    /// Whether the data file holds no merchant and no transaction (a fresh file, where
+    /// demo data may go).
+    pub fn is_empty(&self) -> Result<bool> {
+        let rtx = self.begin_read()?;
+        Ok(rtx
+            .open_table(tables::MERCHANT_ID_TO_MERCHANT)?
+            .is_empty()?
+            && rtx.open_table(tables::TX_ID_TO_TX)?.is_empty()?)
+    }
+}
+
+/// [`Db::is_empty`] inside a write transaction (to fill the file in that same write).
+pub fn is_empty_in(wtx: &Tx) -> Result<bool> {
+    Ok(wtx
+        .open_table(tables::MERCHANT_ID_TO_MERCHANT)?
+        .is_empty()?
+        && wtx.open_table(tables::TX_ID_TO_TX)?.is_empty()?)
+}
+
+/// A write transaction on the data file: every `db` function that composes into a
+/// caller's step takes one, so a record, its indexes, rollups, journal and audit
+/// line commit together or not at all. Dropped without [`Tx::commit`], nothing is
+/// written.
+pub struct Tx(redb::WriteTransaction);
+
+impl Tx {
+    /// Writes everything done in the transaction (durably unless
+    /// [`Tx::set_not_durable`] was called).
+    pub fn commit(self) -> Result<()> {
+        Ok(self.0.commit()?)
+    }
+
+    /// Drops everything done in the transaction.
+    pub fn abort(self) -> Result<()> {
+        Ok(self.0.abort()?)
+    }
+
+    /// Commits without waiting for the disk: made durable by the next durable commit,
+    /// lost in a crash before it. For bulk loads and last-seen times.
+    pub fn set_not_durable(&mut self) -> Result<()> {
+        Ok(self.0.set_durability(Durability::None)?)
+    }
+
+    /// Commits durably (the default): for the last batch of a bulk load.
+    pub fn set_durable(&mut self) -> Result<()> {
+        Ok(self.0.set_durability(Durability::Immediate)?)
+    }
+}
+
+/// `db` code (and tests, through `db::tables`) reach the redb transaction; code
+/// outside `db` calls `db` functions with a `&Tx` and never names a redb type.
+impl std::ops::Deref for Tx {
+    type Target = redb::WriteTransaction;
+
+    fn deref(&self) -> &redb::WriteTransaction {
+        &self.0
     }
 }
 
@@ -326,7 +391,7 @@ fn init(inner: &Database, path: &Path, key_file: &Path) -> Result<Keys> {
 }
 
 /// Takes the next value of a named counter in META (starting at `start`).
-pub(crate) fn next_id(wtx: &WriteTransaction, name: &str, start: u64) -> Result<u64> {
+pub(crate) fn next_id(wtx: &Tx, name: &str, start: u64) -> Result<u64> {
     let mut meta = wtx.open_table(META)?;
     let next = match meta.get(name)? {
         Some(v) => codec::u64_from(v.value()).ok_or(Error::Corrupt {

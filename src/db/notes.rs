@@ -1,9 +1,10 @@
 //! Per-transaction notes, history (who did what, when, from where) and journal
 //! (processing steps with their codes).
 
-use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
+use super::Tx;
 use super::tables::{TX_HISTORY, TX_JOURNAL, TX_NOTES};
 use super::{Db, Result, codec};
 
@@ -29,7 +30,7 @@ pub use crate::domain::journal::JournalEntry;
 
 type Seq = redb::TableDefinition<'static, (u64, u64), &'static [u8]>;
 
-fn append<T: Serialize>(wtx: &WriteTransaction, def: Seq, tx_id: u64, value: &T) -> Result<()> {
+fn append<T: Serialize>(wtx: &Tx, def: Seq, tx_id: u64, value: &T) -> Result<()> {
     let mut t = wtx.open_table(def)?;
     let next = t
         .range((tx_id, 0)..=(tx_id, u64::MAX))?
@@ -40,11 +41,11 @@ fn append<T: Serialize>(wtx: &WriteTransaction, def: Seq, tx_id: u64, value: &T)
     Ok(())
 }
 
-pub fn add_history(wtx: &WriteTransaction, tx_id: u64, entry: &HistoryEntry) -> Result<()> {
+pub fn add_history(wtx: &Tx, tx_id: u64, entry: &HistoryEntry) -> Result<()> {
     append(wtx, TX_HISTORY, tx_id, entry)
 }
 
-pub fn add_journal(wtx: &WriteTransaction, tx_id: u64, entry: &JournalEntry) -> Result<()> {
+pub fn add_journal(wtx: &Tx, tx_id: u64, entry: &JournalEntry) -> Result<()> {
     append(wtx, TX_JOURNAL, tx_id, entry)
 }
 

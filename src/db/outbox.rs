@@ -2,9 +2,10 @@
 //! what it announces, then sent by the mail worker, retried with back-off, each
 //! attempt recorded.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
+use super::Tx;
 use super::tables::{MAIL_DUE_AT_ID, MAIL_ID_TO_MAIL};
 use super::{Db, Result, codec, next_id};
 use crate::domain::payment::redact_payment_links;
@@ -50,12 +51,7 @@ pub struct Mail {
 /// Withdraws the payment-link messages among `ids` that are still waiting: they are
 /// given up (with `reason` as their last attempt) and keep no link. Used when a new
 /// link or a cancellation makes the link they carry useless. Returns how many.
-pub fn withdraw_links(
-    wtx: &WriteTransaction,
-    ids: &[u64],
-    now: i64,
-    reason: &str,
-) -> Result<usize> {
+pub fn withdraw_links(wtx: &Tx, ids: &[u64], now: i64, reason: &str) -> Result<usize> {
     let mut t = wtx.open_table(MAIL_ID_TO_MAIL)?;
     let mut due = wtx.open_table(MAIL_DUE_AT_ID)?;
     let mut n = 0;
@@ -84,7 +80,7 @@ pub fn withdraw_links(
 }
 
 /// Queues a message (its `id` must be 0) for sending at once; returns its id.
-pub fn enqueue(wtx: &WriteTransaction, mail: &mut Mail) -> Result<u64> {
+pub fn enqueue(wtx: &Tx, mail: &mut Mail) -> Result<u64> {
     mail.id = next_id(wtx, "next_mail_id", 1)?;
     mail.state = MailState::Pending;
     mail.next_at = mail.created_at;

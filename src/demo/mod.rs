@@ -27,11 +27,9 @@ use std::sync::mpsc::{self, SyncSender};
 
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
-use redb::{Durability, ReadableTableMetadata, WriteTransaction};
 use time::OffsetDateTime;
 
-use crate::db::tables::{MERCHANT_ID_TO_MERCHANT, TX_ID_TO_TX};
-use crate::db::{Db, Error, Result, merchants, transactions, users};
+use crate::db::{self, Db, Error, Result, Tx, merchants, transactions, users};
 use crate::domain::Lang;
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
@@ -131,7 +129,7 @@ fn setup(db: &Db, opts: &DemoOptions, hash: &str) -> Result<(Vec<Shop>, Vec<Demo
     ensure_empty(&wtx)?;
     if opts.transactions > 0 {
         // Made durable by the last batch's commit.
-        wtx.set_durability(Durability::None)?;
+        wtx.set_not_durable()?;
     }
     let mut logins = Vec::with_capacity(1 + 2 * SPECS.len());
     let admin = Role::Admin;
@@ -188,10 +186,8 @@ fn setup(db: &Db, opts: &DemoOptions, hash: &str) -> Result<(Vec<Shop>, Vec<Demo
     Ok((shops, logins))
 }
 
-fn ensure_empty(wtx: &WriteTransaction) -> Result<()> {
-    let no_merchants = wtx.open_table(MERCHANT_ID_TO_MERCHANT)?.is_empty()?;
-    let no_transactions = wtx.open_table(TX_ID_TO_TX)?.is_empty()?;
-    if no_merchants && no_transactions {
+fn ensure_empty(wtx: &Tx) -> Result<()> {
+    if db::is_empty_in(wtx)? {
         Ok(())
     } else {
         Err(Error::Conflict(
@@ -221,7 +217,7 @@ fn merchant_of(spec: &Spec, now: i64) -> Merchant {
 
 /// Inserts a user with the shared demo password hash; `(hash, now)` travel together.
 fn add_user(
-    wtx: &WriteTransaction,
+    wtx: &Tx,
     username: &str,
     full_name: &str,
     role: Role,
@@ -310,32 +306,27 @@ fn write_all(
             written += batch.len() as u64;
             next_id += batch.len() as u64;
             durable = written >= n;
-            let durability = if durable {
-                Durability::Immediate
-            } else {
-                Durability::None
-            };
             // On error the receiver is dropped, which stops the generator.
-            flush(db, &mut batch, durability, next_id)?;
+            flush(db, &mut batch, durable, next_id)?;
             progress(written);
         }
         if !durable {
             // Fewer rows than asked (or none): still make the earlier batches durable.
-            flush(db, &mut Vec::new(), Durability::Immediate, next_id)?;
+            flush(db, &mut Vec::new(), true, next_id)?;
         }
         Ok(written)
     })
 }
 
-/// Writes one batch; checks that the ids given are the ones the follow-ups point to.
-fn flush(
-    db: &Db,
-    batch: &mut Vec<Transaction>,
-    durability: Durability,
-    next_id: u64,
-) -> Result<()> {
+/// Writes one batch (durably with `durable`, else made durable by a later batch);
+/// checks that the ids given are the ones the follow-ups point to.
+fn flush(db: &Db, batch: &mut Vec<Transaction>, durable: bool, next_id: u64) -> Result<()> {
     let mut wtx = db.begin_write()?;
-    wtx.set_durability(durability)?;
+    if durable {
+        wtx.set_durable()?;
+    } else {
+        wtx.set_not_durable()?;
+    }
     transactions::insert_many(&wtx, batch)?;
     if let Some(last) = batch.last()
         && last.id + 1 != next_id
