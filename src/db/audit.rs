@@ -44,15 +44,15 @@ struct Sealed {
 const HEAD: &str = "audit_head";
 
 /// The seal of entry `seq` after `prev`: HMAC-SHA256 under the audit key.
-fn seal(key: &[u8; 32], prev: &[u8; 32], seq: u64, entry: &AuditEntry) -> [u8; 32] {
+fn seal(key: &[u8; 32], prev: &[u8; 32], seq: u64, entry: &AuditEntry) -> Result<[u8; 32]> {
     let Ok(mut h) = Hmac::<Sha256>::new_from_slice(key) else {
-        return [0; 32];
+        return Ok([0; 32]);
     };
     h.update(b"guichet-audit-v2");
     h.update(prev);
     h.update(&seq.to_le_bytes());
-    h.update(&codec::encode(entry));
-    h.finalize().into_bytes().into()
+    h.update(&codec::encode(entry)?);
+    Ok(h.finalize().into_bytes().into())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -71,7 +71,7 @@ pub fn append(wtx: &Tx, key: &[u8; 32], entry: &AuditEntry) -> Result<()> {
         })?,
         None => [0; 32],
     };
-    let hash = seal(key, &prev, seq, entry);
+    let hash = seal(key, &prev, seq, entry)?;
     meta.insert(HEAD, hash.as_slice())?;
     let sealed = Sealed {
         entry: entry.clone(),
@@ -79,7 +79,7 @@ pub fn append(wtx: &Tx, key: &[u8; 32], entry: &AuditEntry) -> Result<()> {
         hash,
     };
     wtx.open_table(AUDIT_SEQ_TO_ENTRY)?
-        .insert(seq, codec::encode(&sealed).as_slice())?;
+        .insert(seq, codec::encode(&sealed)?.as_slice())?;
     tracing::info!(target: "guichet::audit", seq, action = %entry.action, head = %hex(&hash), "audit");
     Ok(())
 }
@@ -153,7 +153,7 @@ impl Db {
                 Some(format!("entry {expected_seq} is missing"))
             } else if sealed.prev != running {
                 Some("does not follow the entry before it".to_string())
-            } else if seal(&self.keys().audit_key, &sealed.prev, seq, &sealed.entry) != sealed.hash
+            } else if seal(&self.keys().audit_key, &sealed.prev, seq, &sealed.entry)? != sealed.hash
             {
                 Some("was changed after it was written".to_string())
             } else {
@@ -208,7 +208,7 @@ pub fn tamper_for_tests(db: &Db, seq: u64, edit: impl FnOnce(&mut AuditEntry)) -
             .ok_or(Error::NotFound)?;
         let mut sealed: Sealed = codec::decode("audit", &bytes)?;
         edit(&mut sealed.entry);
-        t.insert(seq, codec::encode(&sealed).as_slice())?;
+        t.insert(seq, codec::encode(&sealed)?.as_slice())?;
     }
     wtx.commit()?;
     Ok(())
@@ -241,9 +241,9 @@ pub fn reseal_for_tests(
             if let Some(p) = prev {
                 sealed.prev = p;
             }
-            sealed.hash = seal(key, &sealed.prev, n, &sealed.entry);
+            sealed.hash = seal(key, &sealed.prev, n, &sealed.entry)?;
             prev = Some(sealed.hash);
-            t.insert(n, codec::encode(&sealed).as_slice())?;
+            t.insert(n, codec::encode(&sealed)?.as_slice())?;
         }
         if let Some(head) = prev {
             wtx.open_table(META)?.insert(HEAD, head.as_slice())?;

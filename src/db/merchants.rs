@@ -40,7 +40,7 @@ impl Db {
 pub fn insert(wtx: &Tx, mut merchant: Merchant) -> Result<Merchant> {
     merchant.id = next_id(wtx, "next_merchant_id", 1)?;
     wtx.open_table(MERCHANT_ID_TO_MERCHANT)?
-        .insert(merchant.id, codec::encode(&merchant).as_slice())?;
+        .insert(merchant.id, codec::encode(&merchant)?.as_slice())?;
     Ok(merchant)
 }
 
@@ -49,6 +49,6 @@ pub fn update(wtx: &Tx, merchant: &Merchant) -> Result<()> {
     if t.get(merchant.id)?.is_none() {
         return Err(Error::NotFound);
     }
-    t.insert(merchant.id, codec::encode(merchant).as_slice())?;
+    t.insert(merchant.id, codec::encode(merchant)?.as_slice())?;
     Ok(())
 }

@@ -41,7 +41,7 @@ pub(crate) fn v1_to_v2(wtx: &Tx, now: i64) -> Result<()> {
         migrated.push((k.value(), upgrade(old, now)));
     }
     for (id, user) in migrated {
-        users.insert(id, codec::encode(&user).as_slice())?;
+        users.insert(id, codec::encode(&user)?.as_slice())?;
     }
     wtx.open_table(SESSION_HASH_TO_SESSION)?
         .retain(|_, _| false)?;
@@ -88,7 +88,7 @@ mod tests {
             last_used_at: 11,
             created_at: 10,
         };
-        let bytes = codec::encode(&old);
+        let bytes = codec::encode(&old).unwrap();
         let v1: UserV1 = codec::decode("users", &bytes).unwrap();
         let u = upgrade(v1, 99);
         assert_eq!(u.id, 7);

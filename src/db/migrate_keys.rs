@@ -154,7 +154,7 @@ fn hash_link_tokens(wtx: &Tx) -> Result<()> {
         // A schema-1 secret is 32 hex digits; a hash is 64.
         if req.link_hash.len() == 32 {
             req.link_hash = link_hash(&req.link_hash);
-            changed.push((k.value(), codec::encode(&req)));
+            changed.push((k.value(), codec::encode(&req)?));
         }
     }
     for (id, bytes) in changed {
@@ -168,7 +168,7 @@ fn hash_link_tokens(wtx: &Tx) -> Result<()> {
         if mail.kind == MailKind::PaymentLink && mail.state != MailState::Pending {
             mail.text = redact_payment_links(&mail.text);
             mail.html = redact_payment_links(&mail.html);
-            changed.push((k.value(), codec::encode(&mail)));
+            changed.push((k.value(), codec::encode(&mail)?));
         }
     }
     for (id, bytes) in changed {
@@ -245,7 +245,7 @@ pub(crate) fn finish_rotation(
                     && token_key_id(&card.token) != active.id
                 {
                     card.token = rekey_token(&card.token, active.id, &active.key);
-                    changed.push((id, codec::encode(&tx)));
+                    changed.push((id, codec::encode(&tx)?));
                 }
                 if seen >= BATCH {
                     break;

@@ -60,8 +60,19 @@ pub enum Error {
     Schema { found: u32, expected: u32 },
     #[error("not found")]
     NotFound,
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// A new user's username belongs to another account.
+    #[error("the username {0} is taken")]
+    UsernameTaken(String),
+    /// An insert was given a record that already has an id (only new records, with
+    /// id 0, are inserted).
+    #[error("{kind} {id} already has an id: only new records are inserted")]
+    IdAlreadySet { kind: &'static str, id: u64 },
+    /// A thread panicked while it held the in-memory column store.
+    #[error("the column store is poisoned (a thread panicked while updating it)")]
+    Poisoned,
+    /// A record could not be encoded (see `codec::encode`); `what` names its type.
+    #[error("cannot encode a {what}: {detail}")]
+    Encode { what: &'static str, detail: String },
     #[error("{0}")]
     Keys(String),
 }

@@ -37,7 +37,7 @@ fn append<T: Serialize>(wtx: &Tx, def: Seq, tx_id: u64, value: &T) -> Result<()>
         .next_back()
         .transpose()?
         .map_or(0, |(k, _)| k.value().1 + 1);
-    t.insert((tx_id, next), codec::encode(value).as_slice())?;
+    t.insert((tx_id, next), codec::encode(value)?.as_slice())?;
     Ok(())
 }
 

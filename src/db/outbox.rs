@@ -73,7 +73,7 @@ pub fn withdraw_links(wtx: &Tx, ids: &[u64], now: i64, reason: &str) -> Result<u
         mail.state = MailState::Failed;
         mail.text = redact_payment_links(&mail.text);
         mail.html = redact_payment_links(&mail.html);
-        t.insert(mail.id, codec::encode(&mail).as_slice())?;
+        t.insert(mail.id, codec::encode(&mail)?.as_slice())?;
         n += 1;
     }
     Ok(n)
@@ -87,7 +87,7 @@ pub fn enqueue(wtx: &Tx, mail: &mut Mail) -> Result<u64> {
     wtx.open_table(MAIL_DUE_AT_ID)?
         .insert((mail.next_at, mail.id), ())?;
     wtx.open_table(MAIL_ID_TO_MAIL)?
-        .insert(mail.id, codec::encode(mail).as_slice())?;
+        .insert(mail.id, codec::encode(mail)?.as_slice())?;
     Ok(mail.id)
 }
 
@@ -140,7 +140,7 @@ impl Db {
                         mail.text = redact_payment_links(&mail.text);
                         mail.html = redact_payment_links(&mail.html);
                     }
-                    t.insert(mail.id, codec::encode(&mail).as_slice())?;
+                    t.insert(mail.id, codec::encode(&mail)?.as_slice())?;
                     Some(mail)
                 }
                 _ => None,

@@ -18,10 +18,10 @@ pub fn new_link_token() -> String {
 /// the hash of its link token is kept.
 pub fn insert(wtx: &Tx, req: &mut PaymentRequest) -> Result<u64> {
     if req.id != 0 {
-        return Err(Error::Conflict(format!(
-            "request {} already has an id",
-            req.id
-        )));
+        return Err(Error::IdAlreadySet {
+            kind: "payment request",
+            id: req.id,
+        });
     }
     req.id = next_id(wtx, "next_request_id", 1)?;
     wtx.open_table(LINK_HASH_TO_REQUEST_ID)?
@@ -46,7 +46,7 @@ pub fn new_link(wtx: &Tx, req: &mut PaymentRequest) -> Result<()> {
 /// Rewrites an existing request (state changes; indexes do not move).
 pub fn update(wtx: &Tx, req: &PaymentRequest) -> Result<()> {
     wtx.open_table(REQUEST_ID_TO_REQUEST)?
-        .insert(req.id, codec::encode(req).as_slice())?;
+        .insert(req.id, codec::encode(req)?.as_slice())?;
     Ok(())
 }
 

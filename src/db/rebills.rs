@@ -108,7 +108,7 @@ impl Db {
     ) -> Result<()> {
         let wtx = self.begin_write()?;
         wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?
-            .insert(merchant_id, codec::encode(policy).as_slice())?;
+            .insert(merchant_id, codec::encode(policy)?.as_slice())?;
         audit::append(&wtx, self.audit_key(), entry)?;
         wtx.commit()?;
         Ok(())

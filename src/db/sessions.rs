@@ -75,7 +75,7 @@ impl Db {
                 .transpose()?;
             if let Some(mut s) = current {
                 s.last_seen = now;
-                t.insert(key.as_str(), codec::encode(&s).as_slice())?;
+                t.insert(key.as_str(), codec::encode(&s)?.as_slice())?;
             }
         }
         wtx.commit()?;
@@ -132,7 +132,7 @@ pub fn insert(wtx: &Tx, user_id: u64, now: i64, ip: &str, stage: SessionStage) -
         stage,
     };
     wtx.open_table(SESSION_HASH_TO_SESSION)?
-        .insert(hash(&token).as_str(), codec::encode(&session).as_slice())?;
+        .insert(hash(&token).as_str(), codec::encode(&session)?.as_slice())?;
     Ok(token)
 }
 

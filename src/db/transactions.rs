@@ -78,15 +78,15 @@ pub fn insert_many(wtx: &Tx, txs: &mut [Transaction]) -> Result<()> {
     let mut rollups: BTreeMap<RollupKey, (u64, i64)> = BTreeMap::new();
     for tx in txs.iter_mut() {
         if tx.id != 0 {
-            return Err(Error::Conflict(format!(
-                "transaction {} already has an id",
-                tx.id
-            )));
+            return Err(Error::IdAlreadySet {
+                kind: "transaction",
+                id: tx.id,
+            });
         }
         tx.id = next_id(wtx, "next_tx_id", 1)?;
         tx.at = tx.at.max(latest);
         latest = tx.at;
-        records.insert(tx.id, codec::encode(tx).as_slice())?;
+        records.insert(tx.id, codec::encode(tx)?.as_slice())?;
         cols.insert(tx.id, Row::of(tx).encode().as_slice())?;
         by_time.insert((tx.at, tx.id), ())?;
         by_merchant.insert((tx.merchant_id, tx.id), ())?;

@@ -107,19 +107,16 @@ pub fn put_attempts(wtx: &Tx, username: &str, attempts: Attempts) -> Result<()> 
     Ok(())
 }
 
-/// Inserts a new user, giving it an id. `Conflict` when the username is taken.
+/// Inserts a new user, giving it an id. `UsernameTaken` when the username is taken.
 pub fn insert(wtx: &Tx, mut user: User) -> Result<User> {
     let mut names = wtx.open_table(USERNAME_TO_USER_ID)?;
     if names.get(user.username.as_str())?.is_some() {
-        return Err(Error::Conflict(format!(
-            "username {} is taken",
-            user.username
-        )));
+        return Err(Error::UsernameTaken(user.username));
     }
     user.id = next_id(wtx, "next_user_id", 1)?;
     names.insert(user.username.as_str(), user.id)?;
     wtx.open_table(USER_ID_TO_USER)?
-        .insert(user.id, codec::encode(&user).as_slice())?;
+        .insert(user.id, codec::encode(&user)?.as_slice())?;
     Ok(user)
 }
 
@@ -129,7 +126,7 @@ pub fn update(wtx: &Tx, user: &User) -> Result<()> {
     if t.get(user.id)?.is_none() {
         return Err(Error::NotFound);
     }
-    t.insert(user.id, codec::encode(user).as_slice())?;
+    t.insert(user.id, codec::encode(user)?.as_slice())?;
     Ok(())
 }
 

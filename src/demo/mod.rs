@@ -29,6 +29,7 @@ use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use time::OffsetDateTime;
 
+use crate::auth::HashError;
 use crate::db::{self, Db, Error, Result, Tx, merchants, transactions, users};
 use crate::domain::Lang;
 use crate::domain::card::Brand;
@@ -70,6 +71,24 @@ const REFUSALS: [(ResultCode, u32); 10] = [
     (ResultCode::UNKNOWN_ERROR, 2),
 ];
 
+/// Why demo data was not written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    #[error(
+        "the data file already holds merchants or transactions: demo data goes into a new data file"
+    )]
+    NotEmpty,
+    #[error(
+        "demo rows got ids up to {got}, {expected} expected: another writer is adding transactions"
+    )]
+    AnotherWriter { got: u64, expected: u64 },
+    #[error("the demo password: {0}")]
+    Hash(#[from] HashError),
+    #[error(transparent)]
+    Storage(#[from] Error),
+}
+
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
@@ -100,9 +119,12 @@ pub struct DemoSummary {
 
 /// Fills an EMPTY database (error if it already has merchants or transactions).
 /// `progress` is called with the number of transactions written so far after each batch.
-pub fn generate(db: &Db, opts: &DemoOptions, progress: &mut dyn FnMut(u64)) -> Result<DemoSummary> {
-    let hash = crate::auth::hash_password(DEMO_PASSWORD)
-        .map_err(|e| Error::Conflict(format!("cannot hash the demo password: {e}")))?;
+pub fn generate(
+    db: &Db,
+    opts: &DemoOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<DemoSummary, DemoError> {
+    let hash = crate::auth::hash_password(DEMO_PASSWORD)?;
     let (shops, logins) = setup(db, opts, &hash)?;
     let merchants = shops.len();
     let key = db
@@ -123,7 +145,11 @@ pub fn generate(db: &Db, opts: &DemoOptions, progress: &mut dyn FnMut(u64)) -> R
 // Merchants and users
 
 /// Writes the merchants and users; refuses a database that is not empty.
-fn setup(db: &Db, opts: &DemoOptions, hash: &str) -> Result<(Vec<Shop>, Vec<DemoLogin>)> {
+fn setup(
+    db: &Db,
+    opts: &DemoOptions,
+    hash: &str,
+) -> Result<(Vec<Shop>, Vec<DemoLogin>), DemoError> {
     let now = opts.now.unix_timestamp();
     let mut wtx = db.begin_write()?;
     ensure_empty(&wtx)?;
@@ -186,13 +212,11 @@ fn setup(db: &Db, opts: &DemoOptions, hash: &str) -> Result<(Vec<Shop>, Vec<Demo
     Ok((shops, logins))
 }
 
-fn ensure_empty(wtx: &Tx) -> Result<()> {
+fn ensure_empty(wtx: &Tx) -> Result<(), DemoError> {
     if db::is_empty_in(wtx)? {
         Ok(())
     } else {
-        Err(Error::Conflict(
-            "the data file already holds merchants or transactions: demo data goes into a new data file".into(),
-        ))
+        Err(DemoError::NotEmpty)
     }
 }
 
@@ -296,7 +320,7 @@ fn write_all(
     generator: &mut Generator,
     n: u64,
     progress: &mut dyn FnMut(u64),
-) -> Result<u64> {
+) -> Result<u64, DemoError> {
     let first_id = db.next_transaction_id()?;
     let (sender, receiver) = mpsc::sync_channel::<Vec<Transaction>>(1);
     std::thread::scope(|scope| {
@@ -320,7 +344,12 @@ fn write_all(
 
 /// Writes one batch (durably with `durable`, else made durable by a later batch);
 /// checks that the ids given are the ones the follow-ups point to.
-fn flush(db: &Db, batch: &mut Vec<Transaction>, durable: bool, next_id: u64) -> Result<()> {
+fn flush(
+    db: &Db,
+    batch: &mut Vec<Transaction>,
+    durable: bool,
+    next_id: u64,
+) -> Result<(), DemoError> {
     let mut wtx = db.begin_write()?;
     if durable {
         wtx.set_durable()?;
@@ -331,11 +360,10 @@ fn flush(db: &Db, batch: &mut Vec<Transaction>, durable: bool, next_id: u64) -> 
     if let Some(last) = batch.last()
         && last.id + 1 != next_id
     {
-        return Err(Error::Conflict(format!(
-            "demo rows got ids up to {}, {} expected: another writer is adding transactions",
-            last.id,
-            next_id - 1
-        )));
+        return Err(DemoError::AnotherWriter {
+            got: last.id,
+            expected: next_id - 1,
+        });
     }
     wtx.commit()?;
     batch.clear();

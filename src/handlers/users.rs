@@ -214,20 +214,25 @@ pub async fn user_create(
     let otp2 = otp.clone();
     let created = ctx
         .db(move |db| {
-            let mut user = new_user(&name, &otp2, role, now)?;
+            // A hashing failure is no storage error: it travels apart, as the inner Err.
+            let mut user = match new_user(&name, &otp2, role, now) {
+                Ok(u) => u,
+                Err(e) => return Ok(Err(e)),
+            };
             user.full_name = full_name;
             user.email = email;
             let wtx = db.begin_write()?;
             let user = match users::insert(&wtx, user) {
                 Ok(u) => u,
-                Err(crate::db::Error::Conflict(_)) => return Ok(None),
+                Err(crate::db::Error::UsernameTaken(_)) => return Ok(Ok(None)),
                 Err(e) => return Err(e),
             };
             audit::append(&wtx, db.audit_key(), &entry)?;
             wtx.commit()?;
-            Ok(Some(user))
+            Ok(Ok(Some(user)))
         })
-        .await?;
+        .await?
+        .map_err(|e| ctx.internal(&e))?;
     let Some(user) = created else {
         let e = FieldError::new(
             "username",
@@ -417,8 +422,9 @@ pub async fn user_action(
         "second_factor_reset" => super::second_factor::user_reset(&ctx, uid, entry).await,
         "reset" | "reactivate" => {
             let otp = ctx
-                .db(move |db| issue_one_time_password(db, uid, now, entry))
-                .await?;
+                .db(move |db| Ok(issue_one_time_password(db, uid, now, entry)))
+                .await?
+                .map_err(|e| ctx.internal(&e))?;
             Ok(crate::pages::users::one_time_password(&ctx, &user, &otp).into_response())
         }
         "unlock" | "disable" | "enable" if !(own && action == "disable") => {
