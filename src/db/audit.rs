@@ -35,10 +35,10 @@ pub struct AuditEntry {
 
 /// An entry as stored: the entry, the previous entry's hash and its own.
 #[derive(Serialize, Deserialize)]
-struct Sealed {
-    entry: AuditEntry,
-    prev: [u8; 32],
-    hash: [u8; 32],
+pub(super) struct Sealed {
+    pub(super) entry: AuditEntry,
+    pub(super) prev: [u8; 32],
+    pub(super) hash: [u8; 32],
 }
 
 const HEAD: &str = "audit_head";

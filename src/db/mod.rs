@@ -5,6 +5,8 @@ pub mod audit;
 pub mod check;
 mod codec;
 pub mod columns;
+#[cfg(test)]
+mod golden;
 pub mod merchants;
 mod migrate_accounts;
 mod migrate_audit;
@@ -40,7 +42,8 @@ pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// Bumped whenever a table or a codec changes shape. 2: the secrets moved out of the
 /// data file into the key file (see `migrate_keys`); users with a second factor and
 /// a password age, sessions with a stage (`migrate_accounts`); hash-chained audit
-/// entries with outcome and detail (`migrate_audit`).
+/// entries with outcome and detail (`migrate_audit`). The golden-bytes test
+/// (`golden.rs`) fails when a stored record changes shape without a bump.
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// META entry with the check values of the keys in the key file (`Keys::checks`).

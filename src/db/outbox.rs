@@ -11,10 +11,12 @@ use super::{Db, Result, codec, next_id};
 use crate::domain::payment::redact_payment_links;
 
 /// What a message is about.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum MailKind {
-    PaymentLink,
-    Receipt,
+    PaymentLink = 0,
+    Receipt = 1,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,12 +26,14 @@ pub struct MailAttempt {
     pub error: Option<String>,
 }
 
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum MailState {
-    Pending,
-    Sent,
+    Pending = 0,
+    Sent = 1,
     /// Given up after too many attempts or a permanent refusal.
-    Failed,
+    Failed = 2,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,13 +21,15 @@ pub struct Session {
 }
 
 /// How far a session got in signing in.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum SessionStage {
     /// Signed in: the back office is open (within the user's rights).
-    Full,
+    Full = 0,
     /// The password was right; the second-factor code is awaited (5 minutes). Such a
     /// session reaches only the code page and sign-out.
-    SecondFactor,
+    SecondFactor = 1,
 }
 
 pub(crate) fn hash(token: &str) -> String {
