@@ -386,7 +386,7 @@ pub fn admin_reset(db: &Db, user_id: u64, entry: &audit::AuditEntry) -> db::Resu
 }
 
 /// Removes dead sessions (idle, too old, or waiting for a code too long) and counters
-/// whose lock ran out. Run every few minutes by the app.
+/// whose lock ran out. Run every 5 minutes by the sweeper (`gateway::sweeper`).
 pub fn housekeeping(db: &Db, now: OffsetDateTime) -> db::Result<(u64, u64)> {
     Ok((db.purge_sessions(now)?, db.purge_attempts(now)?))
 }

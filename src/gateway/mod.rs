@@ -7,6 +7,7 @@ mod operations;
 mod pay;
 mod record;
 mod requests;
+pub mod sweeper;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
