@@ -6,9 +6,9 @@
 
 use super::audit::{AuditEntry, Sealed};
 use super::codec;
-use super::notes::{HistoryEntry, NoteEntry};
 use super::outbox::{Mail, MailAttempt, MailKind, MailState};
 use super::sessions::{Session, SessionStage};
+use super::tx_log::{HistoryEntry, NoteEntry};
 use crate::domain::Lang;
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;

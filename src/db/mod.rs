@@ -11,7 +11,6 @@ pub mod merchants;
 mod migrate_accounts;
 mod migrate_audit;
 pub mod migrate_keys;
-pub mod notes;
 pub mod operation_keys;
 pub mod outbox;
 pub mod payments;
@@ -24,7 +23,11 @@ pub mod sessions;
 #[doc(hidden)]
 pub mod tables;
 pub mod transactions;
+pub mod tx_log;
 pub mod users;
+
+/// The old name of [`tx_log`], kept so that callers move at their pace.
+pub use tx_log as notes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -4,8 +4,8 @@
 //! cannot both pass (the data file runs write transactions one at a time).
 
 use super::Gateway;
-use crate::db::notes::HistoryEntry;
-use crate::db::{self, Scope, notes, operation_keys, outbox, payments, rebills, transactions};
+use crate::db::tx_log::HistoryEntry;
+use crate::db::{self, Scope, operation_keys, outbox, payments, rebills, transactions, tx_log};
 use crate::domain::Lang;
 use crate::domain::journal::{JournalEntry, Step};
 use crate::domain::money::{Amount, format_amount};
@@ -122,9 +122,9 @@ impl Gateway {
             JournalEntry::with_code(at, Step::Answer, code),
         ];
         for j in &steps {
-            notes::add_journal(&wtx, row.id, j)?;
+            tx_log::add_journal(&wtx, row.id, j)?;
         }
-        notes::add_journal(
+        tx_log::add_journal(
             &wtx,
             original.id,
             &JournalEntry::with_code(
@@ -142,7 +142,7 @@ impl Gateway {
             row.id
         );
         for tx_id in [original.id, row.id] {
-            notes::add_history(
+            tx_log::add_history(
                 &wtx,
                 tx_id,
                 &HistoryEntry {

@@ -1,5 +1,5 @@
-//! Per-transaction notes, history (who did what, when, from where) and journal
-//! (processing steps with their codes).
+//! The log of each transaction: notes (typed by users), history (who did what,
+//! when, from where) and journal (processing steps with their codes).
 
 use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
