@@ -79,14 +79,12 @@ pub enum Error {
     /// A record could not be encoded (see `codec::encode`); `what` names its type.
     #[error("cannot encode a {what}: {detail}")]
     Encode { what: &'static str, detail: String },
+    /// The keys do not fit the data file (missing, foreign, no active card key).
     #[error("{0}")]
     Keys(String),
-}
-
-impl From<keys::KeyError> for Error {
-    fn from(e: keys::KeyError) -> Self {
-        Error::Keys(e.to_string())
-    }
+    /// The key file cannot be read or written.
+    #[error(transparent)]
+    KeyFile(#[from] keys::KeyError),
 }
 
 macro_rules! from_redb {
@@ -229,6 +227,9 @@ impl Db {
         Ok(Tx(self.inner.begin_write()?))
     }
 
+    /// A raw read transaction: for db and tests only (everything else reads through
+    /// `Db` methods).
+    #[doc(hidden)]
     pub fn begin_read(&self) -> Result<redb::ReadTransaction> {
         Ok(self.inner.begin_read()?)
     }
