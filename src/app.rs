@@ -258,12 +258,18 @@ impl App {
                 let _ = stopped.wait_for(|s| *s).await;
             }
         };
+        let outbox = crate::mail::worker::Outbox {
+            db: self.state.db.clone(),
+            clock: self.state.clock.clone(),
+            ready: self.state.gateway.mail_ready.clone(),
+        };
         let worker = tokio::spawn(crate::mail::worker::run(
-            self.state.gateway.clone(),
+            outbox,
             self.state.config.clone(),
             stopping(),
         ));
-        let sweeper = tokio::spawn(crate::mail::worker::sweeper(
+        // Abandoned challenges every 30 s; dead sessions and ran-out locks every 5 min.
+        let sweeper = tokio::spawn(crate::gateway::sweeper::run(
             self.state.gateway.clone(),
             stopping(),
         ));
@@ -279,11 +285,6 @@ impl App {
                 }
             }
         });
-        let housekeeper = tokio::spawn(housekeeping(
-            self.state.db.clone(),
-            self.state.clock.clone(),
-            stopping(),
-        ));
         let ep = routes(self.state).into_endpoint();
         let served = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(ep, shutdown, Some(std::time::Duration::from_secs(10)))
@@ -292,7 +293,6 @@ impl App {
         let _ = worker.await;
         let _ = sweeper.await;
         let _ = sweep_door.await;
-        let _ = housekeeper.await;
         served
     }
 
@@ -307,35 +307,5 @@ impl App {
             .and_then(|a| a.as_socket_addr().copied())
             .ok_or_else(|| std::io::Error::other("no local address"))?;
         Ok((acceptor, local))
-    }
-}
-
-/// How often dead sessions and ran-out locks are removed.
-const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
-
-/// Removes dead sessions (idle, too old, waiting for a code too long) and counters
-/// whose lock ran out, every few minutes until `stopping` resolves.
-async fn housekeeping(
-    db: Db,
-    clock: Arc<dyn Clock>,
-    stopping: impl std::future::Future<Output = ()>,
-) {
-    tokio::pin!(stopping);
-    loop {
-        tokio::select! {
-            () = &mut stopping => return,
-            () = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
-        }
-        let (db, now) = (db.clone(), clock.now());
-        let done =
-            tokio::task::spawn_blocking(move || crate::auth::second_factor::housekeeping(&db, now))
-                .await;
-        match done {
-            Ok(Ok((sessions, counters))) => {
-                tracing::debug!(sessions, counters, "housekeeping");
-            }
-            Ok(Err(e)) => tracing::warn!("housekeeping: {e}"),
-            Err(e) => tracing::warn!("housekeeping: {e}"),
-        }
     }
 }

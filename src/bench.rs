@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::cli::CliError;
 use crate::db::{Db, Scope};
 use crate::domain::filter::{Filter, PageRequest, RawFilter, parse};
 use crate::domain::user::Role;
@@ -171,13 +172,15 @@ fn rss_kb() -> u64 {
 }
 
 /// Runs the searches and the exports and prints both tables.
-pub async fn run(data: &std::path::Path, key_file: Option<&std::path::Path>) -> Result<(), String> {
+pub async fn run(
+    data: &std::path::Path,
+    key_file: Option<&std::path::Path>,
+) -> Result<(), CliError> {
     let db = crate::cli::open_data(data, key_file, crate::db::CACHE_BYTES)?;
-    let n = db.transaction_count().map_err(|e| e.to_string())?;
+    let n = db.transaction_count()?;
     let t = Instant::now();
     let today = db
-        .latest_transactions(Scope::Admin, 1)
-        .map_err(|e| e.to_string())?
+        .latest_transactions(Scope::Admin, 1)?
         .first()
         .map_or_else(
             || time::OffsetDateTime::now_utc().date(),
@@ -185,13 +188,12 @@ pub async fn run(data: &std::path::Path, key_file: Option<&std::path::Path>) -> 
         );
     db.search(
         Scope::Admin,
-        &filter(&[], today).ok_or("filter")?.0,
+        &filter(&[], today).ok_or(CliError::Bench("filter"))?.0,
         PageRequest {
             page: 1,
             per_page: 10,
         },
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     println!(
         "{n} transactions in {}; column store loaded in {:.2} s, RSS {} MB\n",
         data.display(),
@@ -202,7 +204,7 @@ pub async fn run(data: &std::path::Path, key_file: Option<&std::path::Path>) -> 
         "{:<40} {:>10} {:>10} {:>12}",
         "query (server-side, warm)", "p50 ms", "p95 ms", "rows matched"
     );
-    for (name, scope, pairs) in cases(&db, today).map_err(|e| e.to_string())? {
+    for (name, scope, pairs) in cases(&db, today)? {
         let refs: Vec<(&str, &str)> = pairs
             .iter()
             .map(|(a, b)| (a.as_str(), b.as_str()))
@@ -210,7 +212,7 @@ pub async fn run(data: &std::path::Path, key_file: Option<&std::path::Path>) -> 
         let Some((f, req)) = filter(&refs, today) else {
             continue;
         };
-        let mut line = time_search(&db, scope, &f, req, 30).map_err(|e| e.to_string())?;
+        let mut line = time_search(&db, scope, &f, req, 30)?;
         line.name = name;
         println!(
             "{:<40} {:>10.2} {:>10.2} {:>12}",
@@ -225,36 +227,32 @@ pub async fn run(data: &std::path::Path, key_file: Option<&std::path::Path>) -> 
 }
 
 /// Payments and refunds through the gateway on a fresh temporary data file: every one
-/// is a durable (fsync'd) redb write with its rows, indexes, rollups and journal.
-fn payment_bench() -> Result<(), String> {
+/// is a durable (fsync'd) write with its rows, indexes, rollups and journal.
+fn payment_bench() -> Result<(), CliError> {
     use crate::domain::card_form::CardForm;
     use crate::domain::payment::RequestForm;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let db = Db::open(&dir.path().join("pay.redb")).map_err(|e| e.to_string())?;
-    let wtx = db.begin_write().map_err(|e| e.to_string())?;
+    let dir = tempfile::tempdir()?;
+    let db = Db::open(&dir.path().join("pay.redb"))?;
+    let wtx = db.begin_write()?;
     let m = crate::db::merchants::insert(
         &wtx,
         crate::domain::user::Merchant {
             name: "Bench".into(),
             ..Default::default()
         },
-    )
-    .map_err(|e| e.to_string())?;
-    wtx.commit().map_err(|e| e.to_string())?;
+    )?;
+    wtx.commit()?;
     let clock: std::sync::Arc<dyn crate::clock::Clock> =
         std::sync::Arc::new(crate::clock::SystemClock);
-    let gateway = std::sync::Arc::new(
-        crate::gateway::Gateway::new(
-            db.clone(),
-            clock.clone(),
-            std::sync::Arc::new(crate::acquirer::Simulator::default()),
-            "http://127.0.0.1".into(),
-            3,
-            // Nobody sends these: no "waits in the outbox" warning per payment.
-            true,
-        )
-        .map_err(|e| e.to_string())?,
-    );
+    let gateway = std::sync::Arc::new(crate::gateway::Gateway::new(
+        db.clone(),
+        clock.clone(),
+        std::sync::Arc::new(crate::acquirer::Simulator::default()),
+        "http://127.0.0.1".into(),
+        3,
+        // Nobody sends these: no "waits in the outbox" warning per payment.
+        true,
+    )?);
     let today = clock.now().date();
     let form = RequestForm {
         order_id: "B-1".into(),
@@ -272,19 +270,16 @@ fn payment_bench() -> Result<(), String> {
         ..CardForm::default()
     };
     let merchant_id = m.id;
-    let one = move |g: &crate::gateway::Gateway| -> Result<(Duration, u64), String> {
-        let input = form.parse(today).map_err(|_| "form")?;
+    let one = move |g: &crate::gateway::Gateway| -> Result<(Duration, u64), CliError> {
+        let input = form.parse(today).map_err(|_| CliError::Bench("form"))?;
         let req = g
-            .create_request(input, merchant_id, 0, "bench", false)
-            .map_err(|e| e.to_string())?
+            .create_request(input, merchant_id, 0, "bench", false)?
             .request;
-        let details = card.parse(today).map_err(|_| "card")?;
+        let details = card.parse(today).map_err(|_| CliError::Bench("card"))?;
         let t = Instant::now();
-        let start = g
-            .pay(&req.token, details, "", "127.0.0.1")
-            .map_err(|e| e.to_string())?;
+        let start = g.pay(&req.token, details, "", "127.0.0.1")?;
         let crate::gateway::Start::Answer(crate::gateway::Answer::Result(tx)) = start else {
-            return Err("payment not written".into());
+            return Err(CliError::Bench("payment not written"));
         };
         Ok((t.elapsed(), tx))
     };
@@ -310,7 +305,8 @@ fn payment_bench() -> Result<(), String> {
         ms(lat[n * 95 / 100]),
         n as f64 / total.as_secs_f64()
     );
-    let amount = crate::domain::money::Amount::from_minor(5_000).ok_or("amount")?;
+    let amount =
+        crate::domain::money::Amount::from_minor(5_000).ok_or(CliError::Bench("amount"))?;
     let mut lat = Vec::new();
     let t = Instant::now();
     for id in &sales {
@@ -323,8 +319,7 @@ fn payment_bench() -> Result<(), String> {
                 amount,
                 &crate::domain::actor::Actor::new(0, "bench", "127.0.0.1"),
                 "",
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
         lat.push(s.elapsed());
     }
     let total = t.elapsed();
@@ -342,7 +337,7 @@ fn payment_bench() -> Result<(), String> {
         .map(|_| {
             let g = gateway.clone();
             let one = one.clone();
-            std::thread::spawn(move || -> Result<(), String> {
+            std::thread::spawn(move || -> Result<(), CliError> {
                 for _ in 0..n / 8 {
                     one(&g)?;
                 }
@@ -351,7 +346,7 @@ fn payment_bench() -> Result<(), String> {
         })
         .collect();
     for th in threads {
-        th.join().map_err(|_| "thread")??;
+        th.join().map_err(|_| CliError::Bench("thread"))??;
     }
     println!(
         "{:<40} {:>10} {:>10} {:>12.0}",
@@ -367,26 +362,22 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn export_bench(db: Db, today: time::Date) -> Result<(), String> {
+async fn export_bench(db: Db, today: time::Date) -> Result<(), CliError> {
     let from = (today - time::Duration::days(400)).to_string();
     let all = filter(&[("from", &from), ("to", &today.to_string())], today)
-        .ok_or("filter")?
+        .ok_or(CliError::Bench("filter"))?
         .0;
-    let rows = db
-        .search_ids(Scope::Admin, &all)
-        .map_err(|e| e.to_string())?
-        .len();
+    let rows = db.search_ids(Scope::Admin, &all)?.len();
     let admin = db
-        .users(Scope::Admin)
-        .map_err(|e| e.to_string())?
+        .users(Scope::Admin)?
         .into_iter()
         .find(|u| u.role == Role::Admin)
-        .ok_or("no admin user in this data file")?;
+        .ok_or(CliError::Bench("no admin user in this data file"))?;
     // Admins sign in with a second factor: give the bench's admin one (a random
     // secret nobody holds) so that its session reaches the back office.
     if !admin.has_second_factor() {
-        let wtx = db.begin_write().map_err(|e| e.to_string())?;
-        if let Some(mut u) = crate::db::users::get(&wtx, admin.id).map_err(|e| e.to_string())? {
+        let wtx = db.begin_write()?;
+        if let Some(mut u) = crate::db::users::get(&wtx, admin.id)? {
             let mut secret = vec![0u8; 20];
             rand::fill(secret.as_mut_slice());
             u.second_factor = Some(crate::domain::totp::SecondFactor {
@@ -395,27 +386,24 @@ async fn export_bench(db: Db, today: time::Date) -> Result<(), String> {
                 recovery: Vec::new(),
                 last_step: 0,
             });
-            crate::db::users::update(&wtx, &u).map_err(|e| e.to_string())?;
+            crate::db::users::update(&wtx, &u)?;
         }
-        wtx.commit().map_err(|e| e.to_string())?;
+        wtx.commit()?;
     }
-    let token = db
-        .create_session(
-            admin.id,
-            time::OffsetDateTime::now_utc().unix_timestamp(),
-            "127.0.0.1",
-        )
-        .map_err(|e| e.to_string())?;
+    let token = db.create_session(
+        admin.id,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+        "127.0.0.1",
+    )?;
     let config = crate::config::Config::new(
-        "127.0.0.1:0".parse().map_err(|_| "addr")?,
+        "127.0.0.1:0".parse().map_err(|_| CliError::Bench("addr"))?,
         std::path::PathBuf::new(),
         None,
-    )?;
-    let app = crate::app::App::with_db(db, config, std::sync::Arc::new(crate::clock::SystemClock))
-        .map_err(|e| e.to_string())?;
-    let (acceptor, addr) = crate::app::App::bind("127.0.0.1:0".parse().map_err(|_| "addr")?)
-        .await
-        .map_err(|e| e.to_string())?;
+    )
+    .map_err(CliError::Usage)?;
+    let app = crate::app::App::with_db(db, config, std::sync::Arc::new(crate::clock::SystemClock))?;
+    let (acceptor, addr) =
+        crate::app::App::bind("127.0.0.1:0".parse().map_err(|_| CliError::Bench("addr"))?).await?;
     tokio::spawn(app.serve(acceptor, std::future::pending()));
     println!(
         "\n{:<10} {:>12} {:>10} {:>12} {:>14} {:>16}",
@@ -435,9 +423,7 @@ async fn export_bench(db: Db, today: time::Date) -> Result<(), String> {
         let path = format!("/transactions/export?format={format}&scope=all&from={from}&to={today}");
         let before = rss_kb();
         let t = Instant::now();
-        let bytes = http_get(addr, &path, &token)
-            .await
-            .map_err(|e| e.to_string())?;
+        let bytes = http_get(addr, &path, &token).await?;
         let secs = t.elapsed().as_secs_f64();
         let growth = rss_kb().saturating_sub(before) / 1024;
         println!(

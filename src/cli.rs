@@ -9,10 +9,55 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::App;
 use crate::auth::bootstrap::first_admin;
 use crate::auth::login::issue_one_time_password;
+use crate::auth::{AccountError, HashError};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, SmtpConfig, SmtpSecurity};
-use crate::db::{Db, audit::AuditEntry, users};
+use crate::db::{self, Db, audit::AuditEntry, users};
+use crate::demo::DemoError;
 use crate::domain::actor::Actor;
+
+/// Why a command (or the bench) failed; `main` prints it as `error: …`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// The data file or its key file could not be opened.
+    #[error("cannot open {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: db::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The hash that unknown usernames are checked against could not be made.
+    #[error("cannot start: the sign-in decoy hash: {0}")]
+    Decoy(#[source] HashError),
+    /// A flag, setting or argument is invalid (the message says which).
+    #[error("{0}")]
+    Usage(String),
+    #[error("no user {0}")]
+    NoUser(String),
+    /// `check` found problems (printed before).
+    #[error("{0} problems found")]
+    Problems(usize),
+    /// A step of the bench did not go through (the message says which).
+    #[error("{0}")]
+    Bench(&'static str),
+    #[error(transparent)]
+    Storage(#[from] db::Error),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error(transparent)]
+    Demo(#[from] DemoError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
 
 #[derive(Parser)]
 #[command(
@@ -172,7 +217,7 @@ pub enum AdminAction {
 }
 
 /// Runs the parsed command. Errors are printed by `main`.
-pub async fn run(cli: Cli) -> Result<(), String> {
+pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
@@ -189,14 +234,16 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn serve(args: ServeArgs) -> Result<(), String> {
-    let config = args.config()?;
+async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let config = args.config().map_err(CliError::Usage)?;
+    // Made now, so that a server that could not make it never starts.
+    crate::auth::hashing::decoy_hash().map_err(CliError::Decoy)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let app = App::build(config, clock.clone())
-        .map_err(|e| format!("cannot open {}: {e}", args.data.display()))?;
-    if let Some(otp) =
-        first_admin(&app.state.db, &args.admin_username, clock.now()).map_err(|e| e.to_string())?
-    {
+    let app = App::build(config, clock.clone()).map_err(|source| CliError::Open {
+        path: args.data.clone(),
+        source,
+    })?;
+    if let Some(otp) = first_admin(&app.state.db, &args.admin_username, clock.now())? {
         println!(
             "\n  First start: created the admin account.\n    username: {}\n    one-time password: {otp}\n  Sign in at {} and choose your own password. This password is shown only once.\n",
             args.admin_username, app.state.config.base_url
@@ -204,12 +251,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     let (acceptor, local) = App::bind(args.addr)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+        .map_err(|source| CliError::Listen {
+            addr: args.addr,
+            source,
+        })?;
     crate::app::log_panics_safely();
     tracing::info!(addr = %local, data = %args.data.display(), "Guichet is listening on http://{local}");
-    app.serve(acceptor, shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    app.serve(acceptor, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -235,17 +283,19 @@ pub fn open_data(
     data: &std::path::Path,
     key_file: Option<&std::path::Path>,
     cache_bytes: usize,
-) -> Result<Db, String> {
+) -> Result<Db, CliError> {
     let keys = crate::keys::resolve(data, key_file);
-    Db::open_keyed(data, &keys, cache_bytes)
-        .map_err(|e| format!("cannot open {}: {e}", data.display()))
+    Db::open_keyed(data, &keys, cache_bytes).map_err(|source| CliError::Open {
+        path: data.to_path_buf(),
+        source,
+    })
 }
 
 fn admin(
     data: &std::path::Path,
     key_file: Option<&std::path::Path>,
     action: AdminAction,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let db = open_data(data, key_file, crate::db::CACHE_BYTES)?;
     let now = SystemClock.now();
     // Who ran the command on the machine, as far as the environment says.
@@ -261,55 +311,50 @@ fn admin(
         |action: &str, target: &str| AuditEntry::by(&actor, action, format!("user {target}"), None);
     match action {
         AdminAction::CreateAdmin { username } => {
-            let name = crate::domain::user::parse_username(&username).map_err(|e| e.en)?;
+            let name = crate::domain::user::parse_username(&username)
+                .map_err(|e| CliError::Usage(e.en))?;
             let otp = crate::auth::login::one_time_password();
             let user = crate::auth::bootstrap::new_user(
                 &name,
                 &otp,
                 crate::domain::user::Role::Admin,
                 now,
-            )
-            .map_err(|e| e.to_string())?;
-            let wtx = db.begin_write().map_err(|e| e.to_string())?;
-            users::insert(&wtx, user).map_err(|e| e.to_string())?;
-            crate::db::audit::append(&wtx, db.audit_key(), &entry("user.create", &name))
-                .map_err(|e| e.to_string())?;
-            wtx.commit().map_err(|e| e.to_string())?;
+            )?;
+            let wtx = db.begin_write()?;
+            users::insert(&wtx, user)?;
+            crate::db::audit::append(&wtx, db.audit_key(), &entry("user.create", &name))?;
+            wtx.commit()?;
             println!("created admin {name}; one-time password: {otp}");
         }
         AdminAction::ResetPassword { username } => {
             let user = db
-                .user_by_username(&username)
-                .map_err(|e| e.to_string())?
-                .ok_or(format!("no user {username}"))?;
+                .user_by_username(&username)?
+                .ok_or(CliError::NoUser(username))?;
             let otp =
-                issue_one_time_password(&db, user.id, now, entry("user.reset", &user.username))
-                    .map_err(|e| e.to_string())?;
+                issue_one_time_password(&db, user.id, now, entry("user.reset", &user.username))?;
             println!("{}: new one-time password: {otp}", user.username);
         }
         AdminAction::Unlock { username } => {
             let name = username.trim().to_lowercase();
-            let wtx = db.begin_write().map_err(|e| e.to_string())?;
-            users::put_attempts(&wtx, &name, Default::default()).map_err(|e| e.to_string())?;
-            crate::db::audit::append(&wtx, db.audit_key(), &entry("user.unlock", &name))
-                .map_err(|e| e.to_string())?;
-            wtx.commit().map_err(|e| e.to_string())?;
+            let wtx = db.begin_write()?;
+            users::put_attempts(&wtx, &name, Default::default())?;
+            crate::db::audit::append(&wtx, db.audit_key(), &entry("user.unlock", &name))?;
+            wtx.commit()?;
             println!("{name}: unlocked");
         }
         AdminAction::ResetSecondFactor { username } => {
             let user = db
-                .user_by_username(&username)
-                .map_err(|e| e.to_string())?
-                .ok_or(format!("no user {username}"))?;
+                .user_by_username(&username)?
+                .ok_or(CliError::NoUser(username))?;
             let e = entry("user.second_factor_reset", &user.username);
-            crate::auth::second_factor::admin_reset(&db, user.id, &e).map_err(|e| e.to_string())?;
+            crate::auth::second_factor::admin_reset(&db, user.id, &e)?;
             println!("{}: second factor removed", user.username);
         }
         AdminAction::RotateCardKey => {
             rotate_card_key(&db, now)?;
             // Tokens under the old key may linger in free pages: rewrite the file.
             drop(db);
-            let rows = crate::db::rewrite_data_file(data).map_err(|e| e.to_string())?;
+            let rows = crate::db::rewrite_data_file(data)?;
             println!(
                 "data file rewritten with its {rows} live records; the old bytes were cleared"
             );
@@ -319,7 +364,7 @@ fn admin(
 }
 
 /// `admin rotate-card-key`: a new card key, every token re-keyed, the old key gone.
-fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), String> {
+fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), CliError> {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -328,14 +373,12 @@ fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), String> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let old = db.keys().active;
-    let (new, n) = db
-        .rotate_card_key(now.unix_timestamp(), &mut |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })
-        .map_err(|e| e.to_string())?;
+    let (new, n) = db.rotate_card_key(now.unix_timestamp(), &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
     bar.finish();
-    let wtx = db.begin_write().map_err(|e| e.to_string())?;
+    let wtx = db.begin_write()?;
     crate::db::audit::append(
         &wtx,
         db.audit_key(),
@@ -348,9 +391,8 @@ fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), String> {
         .with_detail(format!(
             "{n} stored tokens re-keyed; key {old} removed from the key file"
         )),
-    )
-    .map_err(|e| e.to_string())?;
-    wtx.commit().map_err(|e| e.to_string())?;
+    )?;
+    wtx.commit()?;
     println!(
         "card key {new} is active; {n} stored tokens re-keyed; key {old} removed from {}",
         db.key_file().display()
@@ -358,10 +400,10 @@ fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), String> {
     Ok(())
 }
 
-fn check(data: &std::path::Path, key_file: Option<&std::path::Path>) -> Result<(), String> {
+fn check(data: &std::path::Path, key_file: Option<&std::path::Path>) -> Result<(), CliError> {
     let db = open_data(data, key_file, crate::db::CACHE_BYTES)?;
     let started = std::time::Instant::now();
-    let report = db.check().map_err(|e| e.to_string())?;
+    let report = db.check()?;
     println!(
         "checked {} transactions in {:.1} s",
         report.transactions,
@@ -383,11 +425,11 @@ fn check(data: &std::path::Path, key_file: Option<&std::path::Path>) -> Result<(
         for p in &report.problems {
             println!("PROBLEM: {p}");
         }
-        Err(format!("{} problems found", report.problems.len()))
+        Err(CliError::Problems(report.problems.len()))
     }
 }
 
-fn demo(args: DemoArgs) -> Result<(), String> {
+fn demo(args: DemoArgs) -> Result<(), CliError> {
     let db = open_data(&args.data, args.key_file.as_deref(), 2 << 30)?;
     let opts = crate::demo::DemoOptions {
         transactions: args.transactions,
@@ -402,8 +444,7 @@ fn demo(args: DemoArgs) -> Result<(), String> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let summary = crate::demo::generate(&db, &opts, &mut |n| bar.set_position(n))
-        .map_err(|e| e.to_string())?;
+    let summary = crate::demo::generate(&db, &opts, &mut |n| bar.set_position(n))?;
     bar.finish();
     println!(
         "wrote {} merchants and {} transactions to {} in {:.1} s",

@@ -26,23 +26,44 @@ impl FakeClock {
     }
 
     pub fn advance(&self, by: Duration) {
-        if let Ok(mut t) = self.0.lock() {
-            *t += by;
-        }
+        *self.time() += by;
     }
 
     pub fn set(&self, to: OffsetDateTime) {
-        if let Ok(mut t) = self.0.lock() {
-            *t = to;
-        }
+        *self.time() = to;
+    }
+
+    /// The time, locked. A thread that panicked while holding it cannot leave a
+    /// half-written time (it is one value): the lock is taken back, as `now` does.
+    fn time(&self) -> std::sync::MutexGuard<'_, OffsetDateTime> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl Clock for FakeClock {
     fn now(&self) -> OffsetDateTime {
-        self.0
-            .lock()
-            .map(|t| *t)
-            .unwrap_or_else(|e| *e.into_inner())
+        *self.time()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poisoned_fake_clock_still_moves() {
+        let start = OffsetDateTime::UNIX_EPOCH;
+        let clock = FakeClock::new(start);
+        let c = clock.clone();
+        let _ = std::thread::spawn(move || {
+            let _held = c.0.lock();
+            panic!("poison the lock");
+        })
+        .join();
+        assert!(clock.0.is_poisoned());
+        clock.advance(Duration::seconds(5));
+        assert_eq!(clock.now(), start + Duration::seconds(5));
+        clock.set(start);
+        assert_eq!(clock.now(), start);
     }
 }

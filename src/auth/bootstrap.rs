@@ -3,15 +3,20 @@
 
 use time::OffsetDateTime;
 
-use super::hashing::hash_password;
+use super::AccountError;
+use super::hashing::{HashError, hash_password};
 use super::login::one_time_password;
-use crate::db::{self, Db, audit, users};
+use crate::db::{Db, audit, users};
 use crate::domain::Lang;
 use crate::domain::actor::Actor;
 use crate::domain::user::{Role, User};
 
 /// Creates the admin `username` when no user exists yet. Returns its one-time password.
-pub fn first_admin(db: &Db, username: &str, now: OffsetDateTime) -> db::Result<Option<String>> {
+pub fn first_admin(
+    db: &Db,
+    username: &str,
+    now: OffsetDateTime,
+) -> Result<Option<String>, AccountError> {
     if db.user_count()? > 0 {
         return Ok(None);
     }
@@ -31,8 +36,13 @@ pub fn first_admin(db: &Db, username: &str, now: OffsetDateTime) -> db::Result<O
 }
 
 /// A new account holding a one-time password that must be changed at first sign-in.
-pub fn new_user(username: &str, otp: &str, role: Role, now: OffsetDateTime) -> db::Result<User> {
-    let password_hash = hash_password(otp).map_err(db::Error::Conflict)?;
+pub fn new_user(
+    username: &str,
+    otp: &str,
+    role: Role,
+    now: OffsetDateTime,
+) -> Result<User, HashError> {
+    let password_hash = hash_password(otp)?;
     Ok(User {
         id: 0,
         username: username.to_string(),

@@ -64,14 +64,19 @@ fn on_hasher<T: Send + 'static>(f: impl FnOnce() -> T + Send + Clone + 'static) 
     f()
 }
 
+/// argon2 refused to hash (in practice: it could not get its 19 MiB).
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("cannot hash a password: {0}")]
+pub struct HashError(String);
+
 /// Hashes a password into a PHC string. Slow on purpose (tens of milliseconds).
-pub fn hash_password(password: &str) -> Result<String, String> {
+pub fn hash_password(password: &str) -> Result<String, HashError> {
     let password = password.to_string();
     on_hasher(move || {
         hasher()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|e| e.to_string())
+            .map_err(|e| HashError(e.to_string()))
     })
 }
 
@@ -87,15 +92,19 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// A real hash of a random password, verified against when the username is unknown
-/// so that unknown and known usernames take the same time.
-pub fn decoy_hash() -> &'static str {
+/// so that unknown and known usernames take the same time. Made once (the server
+/// makes it at start, so a failure stops it there); an error when argon2 fails,
+/// never an empty hash that would answer unknown names faster.
+pub fn decoy_hash() -> Result<&'static str, HashError> {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| {
-        let mut bytes = [0u8; 16];
-        rand::fill(&mut bytes);
-        let random: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        hash_password(&random).unwrap_or_default()
-    })
+    if let Some(h) = DECOY.get() {
+        return Ok(h);
+    }
+    let mut bytes = [0u8; 16];
+    rand::fill(&mut bytes);
+    let random: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let made = hash_password(&random)?;
+    Ok(DECOY.get_or_init(|| made))
 }
 
 #[cfg(test)]
@@ -109,5 +118,12 @@ mod tests {
         assert!(verify_password("correct horse 42", &h));
         assert!(!verify_password("correct horse 43", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn the_decoy_is_a_real_hash_made_once() {
+        let h = decoy_hash().unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(std::ptr::eq(h, decoy_hash().unwrap()));
     }
 }

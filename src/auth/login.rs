@@ -3,7 +3,8 @@
 
 use time::OffsetDateTime;
 
-use super::hashing::{decoy_hash, hash_password, verify_password};
+use super::AccountError;
+use super::hashing::{HashError, decoy_hash, hash_password, verify_password};
 use crate::db::sessions::SessionStage;
 use crate::db::{self, Db, audit, security, sessions, users};
 use crate::domain::auth::{
@@ -13,25 +14,45 @@ use crate::domain::password::{HISTORY, NewPassword, PasswordError};
 use crate::domain::user::User;
 
 /// Why a sign-in is refused.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     /// Wrong password or unknown username: indistinguishable on purpose.
+    #[error("wrong username or password")]
     Invalid,
+    #[error("too many failures: the username is locked for a while")]
     Locked,
+    #[error("the account expired (unused for too long)")]
     Expired,
+    #[error("the account is disabled")]
     Disabled,
+    /// The decoy hash that unknown usernames are checked against could not be made.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error(transparent)]
+    Storage(#[from] db::Error),
+}
+
+/// What the steps shared by the account procedures (counting an attempt, settling
+/// it) answer when they do not go through.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// The name is locked (by this attempt or others meanwhile).
+    Locked,
     Storage(db::Error),
 }
 
-impl From<db::Error> for SignInError {
+impl From<db::Error> for Refusal {
     fn from(e: db::Error) -> Self {
-        SignInError::Storage(e)
+        Refusal::Storage(e)
     }
 }
 
-impl From<redb::CommitError> for SignInError {
-    fn from(e: redb::CommitError) -> Self {
-        SignInError::Storage(e.into())
+impl From<Refusal> for SignInError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Locked => SignInError::Locked,
+            Refusal::Storage(e) => SignInError::Storage(e),
+        }
     }
 }
 
@@ -73,15 +94,16 @@ pub fn sign_in_with(
 ) -> Result<SignedIn, SignInError> {
     let Some(name) = normalise_username(username) else {
         // Too long to be a username: same work, same answer, nothing stored.
-        verify_password(password, decoy_hash());
+        verify_password(password, decoy_hash()?);
         return Err(SignInError::Invalid);
     };
     let Some((counted, snapshot)) = count_attempt(db, &name, now)? else {
         return Err(SignInError::Locked);
     };
-    let hash = snapshot
-        .as_ref()
-        .map_or(decoy_hash(), |u| u.password_hash.as_str());
+    let hash = match &snapshot {
+        Some(u) => u.password_hash.as_str(),
+        None => decoy_hash()?,
+    };
     let matches = verify_password(password, hash);
     pause();
     let merchant = snapshot.as_ref().and_then(User::merchant_id);
@@ -175,15 +197,15 @@ pub(crate) fn entry(
 /// the counter is reset (`full`) or only this attempt is taken back (a second factor
 /// still has to come, so earlier wrong codes keep counting).
 pub(crate) fn settle(
-    wtx: &redb::WriteTransaction,
+    wtx: &db::Tx,
     name: &str,
     counted: Attempts,
     now: OffsetDateTime,
     full: bool,
-) -> Result<(), SignInError> {
+) -> Result<(), Refusal> {
     let current = security::attempts_in(wtx, name)?;
     if current.is_locked(now) && current != counted {
-        return Err(SignInError::Locked);
+        return Err(Refusal::Locked);
     }
     let settled = if full {
         Attempts::default()
@@ -247,34 +269,29 @@ fn finish_password_step(
 }
 
 /// Why a password change is refused.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
+    #[error("wrong current password")]
     WrongCurrent,
     /// Too many wrong current passwords: the account is locked and its sessions ended.
+    #[error("too many wrong passwords: the account is locked and its sessions ended")]
     Locked,
     /// The password was changed or reset elsewhere meanwhile.
+    #[error("the password was changed elsewhere meanwhile")]
     Changed,
+    #[error("the new password is refused: {0}")]
     Policy(PasswordError),
-    Storage(db::Error),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error(transparent)]
+    Storage(#[from] db::Error),
 }
 
-impl From<db::Error> for ChangeError {
-    fn from(e: db::Error) -> Self {
-        ChangeError::Storage(e)
-    }
-}
-
-impl From<redb::CommitError> for ChangeError {
-    fn from(e: redb::CommitError) -> Self {
-        ChangeError::Storage(e.into())
-    }
-}
-
-impl From<SignInError> for ChangeError {
-    fn from(e: SignInError) -> Self {
-        match e {
-            SignInError::Storage(e) => ChangeError::Storage(e),
-            _ => ChangeError::Locked,
+impl From<Refusal> for ChangeError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Locked => ChangeError::Locked,
+            Refusal::Storage(e) => ChangeError::Storage(e),
         }
     }
 }
@@ -285,14 +302,14 @@ pub(crate) fn count_own_attempt(
     db: &Db,
     user_id: u64,
     now: OffsetDateTime,
-) -> Result<(Attempts, User), ChangeError> {
+) -> Result<(Attempts, User), Refusal> {
     let wtx = db.begin_write()?;
     let user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
     let before = security::attempts_in(&wtx, &user.username)?;
     if before.is_locked(now) {
         sessions::end_all_for_user(&wtx, user_id)?;
         wtx.commit()?;
-        return Err(ChangeError::Locked);
+        return Err(Refusal::Locked);
     }
     let counted = before.after_failure(now);
     users::put_failure(&wtx, &user.username, counted, now.unix_timestamp())?;
@@ -301,14 +318,14 @@ pub(crate) fn count_own_attempt(
 }
 
 /// Audits a wrong password (or code) of a signed-in user; when it locked the account,
-/// ends the user's sessions too.
+/// ends the user's sessions too. Returns whether it locked the account.
 pub(crate) fn own_failure(
     db: &Db,
     user: &User,
     counted: Attempts,
     now: OffsetDateTime,
     ip: &str,
-) -> Result<ChangeError, ChangeError> {
+) -> db::Result<bool> {
     let wtx = db.begin_write()?;
     let name = &user.username;
     let m = user.merchant_id();
@@ -327,11 +344,7 @@ pub(crate) fn own_failure(
         sessions::end_all_for_user(&wtx, user.id)?;
     }
     wtx.commit()?;
-    Ok(if locked {
-        ChangeError::Locked
-    } else {
-        ChangeError::WrongCurrent
-    })
+    Ok(locked)
 }
 
 /// Changes a user's own password after checking the current one and the policy.
@@ -364,7 +377,11 @@ pub fn change_password_with(
 ) -> Result<String, ChangeError> {
     let (counted, snapshot) = count_own_attempt(db, user_id, now)?;
     if !verify_password(current, &snapshot.password_hash) {
-        return Err(own_failure(db, &snapshot, counted, now, ip)?);
+        return Err(if own_failure(db, &snapshot, counted, now, ip)? {
+            ChangeError::Locked
+        } else {
+            ChangeError::WrongCurrent
+        });
     }
     let recent = |candidate: &str| {
         std::iter::once(&snapshot.password_hash)
@@ -374,7 +391,7 @@ pub fn change_password_with(
     };
     let checked = NewPassword::parse(new, confirm, &snapshot.username, recent);
     let hash = match checked {
-        Ok(p) => hash_password(p.expose()).map_err(db::Error::Conflict)?,
+        Ok(p) => hash_password(p.expose())?,
         Err(e) => {
             // The current password was right: take the provisional failure back.
             let wtx = db.begin_write()?;
@@ -389,7 +406,7 @@ pub fn change_password_with(
     if user.password_hash != snapshot.password_hash {
         // The password was right when checked: this attempt is no failure.
         settle(&wtx, &user.username, counted, now, false)?;
-        wtx.commit().map_err(db::Error::from)?;
+        wtx.commit()?;
         return Err(ChangeError::Changed);
     }
     settle(&wtx, &user.username, counted, now, true)?;
@@ -442,9 +459,9 @@ pub fn issue_one_time_password(
     user_id: u64,
     now: OffsetDateTime,
     entry: audit::AuditEntry,
-) -> db::Result<String> {
+) -> Result<String, AccountError> {
     let otp = one_time_password();
-    let hash = hash_password(&otp).map_err(db::Error::Conflict)?;
+    let hash = hash_password(&otp)?;
     let wtx = db.begin_write()?;
     let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
     let old = std::mem::replace(&mut user.password_hash, hash);

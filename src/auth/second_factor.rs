@@ -6,7 +6,7 @@
 use time::OffsetDateTime;
 
 use super::hashing::verify_password;
-use super::login::{ChangeError, SignInError, count_own_attempt, entry, own_failure, settle};
+use super::login::{Refusal, count_own_attempt, entry, own_failure, settle};
 use crate::db::sessions::SessionStage;
 use crate::db::{self, Db, audit, security, sessions, users};
 use crate::domain::auth::{is_expired, second_factor_expired};
@@ -24,7 +24,7 @@ pub fn required(db: &Db, user: &User) -> db::Result<bool> {
     }
 }
 
-fn required_in(wtx: &redb::WriteTransaction, user: &User) -> db::Result<bool> {
+fn required_in(wtx: &db::Tx, user: &User) -> db::Result<bool> {
     match user.merchant_id() {
         None => Ok(user.is_admin()),
         Some(m) => security::second_factor_required_in(wtx, m),
@@ -32,29 +32,22 @@ fn required_in(wtx: &redb::WriteTransaction, user: &User) -> db::Result<bool> {
 }
 
 /// Why the code step refuses.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum CodeStepError {
     /// No session waiting for a code (signed out, or more than 5 minutes ago).
+    #[error("no sign-in is waiting for a code")]
     NoPending,
     /// Wrong, replayed or already used code.
+    #[error("wrong, replayed or already used code")]
     Wrong,
     /// Too many wrong passwords or codes: locked for 30 minutes.
+    #[error("too many failures: the username is locked for a while")]
     Locked,
     /// Disabled or expired meanwhile.
+    #[error("the account was disabled or expired meanwhile")]
     Refused,
-    Storage(db::Error),
-}
-
-impl From<db::Error> for CodeStepError {
-    fn from(e: db::Error) -> Self {
-        CodeStepError::Storage(e)
-    }
-}
-
-impl From<redb::CommitError> for CodeStepError {
-    fn from(e: redb::CommitError) -> Self {
-        CodeStepError::Storage(e.into())
-    }
+    #[error(transparent)]
+    Storage(#[from] db::Error),
 }
 
 /// Whether `token` is a session waiting for its code at `now`; its user if so.
@@ -197,40 +190,29 @@ pub fn start_enrolment(db: &Db, user_id: u64) -> db::Result<()> {
     Ok(())
 }
 
-/// Confirms a pending enrolment with the first code of the app. Returns the recovery
-/// codes to show once, or `None` when the code is wrong (or nothing is pending).
 /// Why an enrolment is not confirmed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum EnrolError {
     /// The account password, asked again so that a session left open cannot bind
     /// another person's phone, is wrong (counted like a sign-in failure).
+    #[error("wrong password")]
     WrongPassword,
     /// Too many wrong passwords: locked, sessions ended.
+    #[error("too many wrong passwords: the account is locked and its sessions ended")]
     Locked,
     /// The app's code does not match (or no enrolment is under way).
+    #[error("the code does not match (or no enrolment is under way)")]
     WrongCode,
-    Storage(db::Error),
+    #[error(transparent)]
+    Storage(#[from] db::Error),
 }
 
-impl From<db::Error> for EnrolError {
-    fn from(e: db::Error) -> Self {
-        EnrolError::Storage(e)
-    }
-}
-
-impl From<ChangeError> for EnrolError {
-    fn from(e: ChangeError) -> Self {
-        match e {
-            ChangeError::Storage(e) => EnrolError::Storage(e),
-            ChangeError::Locked => EnrolError::Locked,
-            _ => EnrolError::WrongPassword,
+impl From<Refusal> for EnrolError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Locked => EnrolError::Locked,
+            Refusal::Storage(e) => EnrolError::Storage(e),
         }
-    }
-}
-
-impl From<SignInError> for EnrolError {
-    fn from(e: SignInError) -> Self {
-        EnrolError::from(ChangeError::from(e))
     }
 }
 
@@ -248,7 +230,11 @@ pub fn confirm_enrolment(
 ) -> Result<Vec<String>, EnrolError> {
     let (counted, snapshot) = count_own_attempt(db, user_id, now)?;
     if !verify_password(password, &snapshot.password_hash) {
-        return Err(own_failure(db, &snapshot, counted, now, ip)?.into());
+        return Err(if own_failure(db, &snapshot, counted, now, ip)? {
+            EnrolError::Locked
+        } else {
+            EnrolError::WrongPassword
+        });
     }
     let wtx = db.begin_write()?;
     settle(&wtx, &snapshot.username, counted, now, true)?;
@@ -263,7 +249,7 @@ pub fn confirm_enrolment(
     };
     let (Some(step), Some(factor)) = (step, user.second_factor.as_mut()) else {
         // The password was right: only the settled counter is kept.
-        wtx.commit().map_err(db::Error::from)?;
+        wtx.commit()?;
         return Err(EnrolError::WrongCode);
     };
     let codes: Vec<String> = (0..RECOVERY_CODES)
@@ -283,48 +269,34 @@ pub fn confirm_enrolment(
         db.audit_key(),
         &entry(&name, ip, "second_factor.enrol", merchant, now),
     )?;
-    wtx.commit().map_err(db::Error::from)?;
+    wtx.commit()?;
     Ok(codes)
 }
 
 /// Why a user's own request to turn the second factor off is refused.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum DisableError {
     /// Admins, and users of merchants that require it, keep it.
+    #[error("the second factor is required for this account")]
     Required,
+    #[error("wrong password")]
     WrongPassword,
+    #[error("wrong code")]
     WrongCode,
+    #[error("too many failures: the account is locked and its sessions ended")]
     Locked,
+    #[error("the password or the second factor changed meanwhile")]
     Changed,
-    Storage(db::Error),
+    #[error(transparent)]
+    Storage(#[from] db::Error),
 }
 
-impl From<ChangeError> for DisableError {
-    fn from(e: ChangeError) -> Self {
-        match e {
-            ChangeError::WrongCurrent => DisableError::WrongPassword,
-            ChangeError::Locked => DisableError::Locked,
-            ChangeError::Changed | ChangeError::Policy(_) => DisableError::Changed,
-            ChangeError::Storage(e) => DisableError::Storage(e),
+impl From<Refusal> for DisableError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Locked => DisableError::Locked,
+            Refusal::Storage(e) => DisableError::Storage(e),
         }
-    }
-}
-
-impl From<db::Error> for DisableError {
-    fn from(e: db::Error) -> Self {
-        DisableError::Storage(e)
-    }
-}
-
-impl From<redb::CommitError> for DisableError {
-    fn from(e: redb::CommitError) -> Self {
-        DisableError::Storage(e.into())
-    }
-}
-
-impl From<SignInError> for DisableError {
-    fn from(e: SignInError) -> Self {
-        DisableError::from(ChangeError::from(e))
     }
 }
 
@@ -344,14 +316,18 @@ pub fn disable_own(
     }
     let (counted, snapshot) = count_own_attempt(db, user_id, now)?;
     if !verify_password(password, &snapshot.password_hash) {
-        return Err(own_failure(db, &snapshot, counted, now, ip)?.into());
+        return Err(if own_failure(db, &snapshot, counted, now, ip)? {
+            DisableError::Locked
+        } else {
+            DisableError::WrongPassword
+        });
     }
     let wtx = db.begin_write()?;
     let mut user = users::get(&wtx, user_id)?.ok_or(db::Error::NotFound)?;
     // The password was right when checked: any refusal from here is no failure.
-    let refuse = |wtx: redb::WriteTransaction, e: DisableError| -> Result<(), DisableError> {
+    let refuse = |wtx: db::Tx, e: DisableError| -> Result<(), DisableError> {
         settle(&wtx, &snapshot.username, counted, now, false)?;
-        wtx.commit().map_err(db::Error::from)?;
+        wtx.commit()?;
         Err(e)
     };
     if user.password_hash != snapshot.password_hash {
@@ -377,10 +353,10 @@ pub fn disable_own(
     if !ok {
         drop(wtx);
         // The provisional failure stays counted.
-        let e = own_failure(db, &snapshot, counted, now, ip)?;
-        return Err(match e {
-            ChangeError::Locked => DisableError::Locked,
-            _ => DisableError::WrongCode,
+        return Err(if own_failure(db, &snapshot, counted, now, ip)? {
+            DisableError::Locked
+        } else {
+            DisableError::WrongCode
         });
     }
     settle(&wtx, &user.username, counted, now, true)?;
@@ -410,7 +386,7 @@ pub fn admin_reset(db: &Db, user_id: u64, entry: &audit::AuditEntry) -> db::Resu
 }
 
 /// Removes dead sessions (idle, too old, or waiting for a code too long) and counters
-/// whose lock ran out. Run every few minutes by the app.
+/// whose lock ran out. Run every 5 minutes by the sweeper (`gateway::sweeper`).
 pub fn housekeeping(db: &Db, now: OffsetDateTime) -> db::Result<(u64, u64)> {
     Ok((db.purge_sessions(now)?, db.purge_attempts(now)?))
 }

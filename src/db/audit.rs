@@ -7,10 +7,11 @@
 //! (journald), a copy outside the data file.
 
 use hmac::{Hmac, KeyInit, Mac};
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use super::Tx;
 use super::tables::{AUDIT_SEQ_TO_ENTRY, META};
 use super::{Db, Error, Result, Scope, codec, next_id};
 use crate::domain::actor::Actor;
@@ -64,24 +65,24 @@ impl AuditEntry {
 
 /// An entry as stored: the entry, the previous entry's hash and its own.
 #[derive(Serialize, Deserialize)]
-struct Sealed {
-    entry: AuditEntry,
-    prev: [u8; 32],
-    hash: [u8; 32],
+pub(super) struct Sealed {
+    pub(super) entry: AuditEntry,
+    pub(super) prev: [u8; 32],
+    pub(super) hash: [u8; 32],
 }
 
 const HEAD: &str = "audit_head";
 
 /// The seal of entry `seq` after `prev`: HMAC-SHA256 under the audit key.
-fn seal(key: &[u8; 32], prev: &[u8; 32], seq: u64, entry: &AuditEntry) -> [u8; 32] {
+fn seal(key: &[u8; 32], prev: &[u8; 32], seq: u64, entry: &AuditEntry) -> Result<[u8; 32]> {
     let Ok(mut h) = Hmac::<Sha256>::new_from_slice(key) else {
-        return [0; 32];
+        return Ok([0; 32]);
     };
     h.update(b"guichet-audit-v2");
     h.update(prev);
     h.update(&seq.to_le_bytes());
-    h.update(&codec::encode(entry));
-    h.finalize().into_bytes().into()
+    h.update(&codec::encode(entry)?);
+    Ok(h.finalize().into_bytes().into())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -90,7 +91,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Appends an entry inside the transaction that does the action, sealed with `key`
 /// (the key file's audit key: `Db::audit_key`).
-pub fn append(wtx: &WriteTransaction, key: &[u8; 32], entry: &AuditEntry) -> Result<()> {
+pub fn append(wtx: &Tx, key: &[u8; 32], entry: &AuditEntry) -> Result<()> {
     let seq = next_id(wtx, "next_audit_seq", 1)?;
     let mut meta = wtx.open_table(META)?;
     let prev: [u8; 32] = match meta.get(HEAD)? {
@@ -100,7 +101,7 @@ pub fn append(wtx: &WriteTransaction, key: &[u8; 32], entry: &AuditEntry) -> Res
         })?,
         None => [0; 32],
     };
-    let hash = seal(key, &prev, seq, entry);
+    let hash = seal(key, &prev, seq, entry)?;
     meta.insert(HEAD, hash.as_slice())?;
     let sealed = Sealed {
         entry: entry.clone(),
@@ -108,7 +109,7 @@ pub fn append(wtx: &WriteTransaction, key: &[u8; 32], entry: &AuditEntry) -> Res
         hash,
     };
     wtx.open_table(AUDIT_SEQ_TO_ENTRY)?
-        .insert(seq, codec::encode(&sealed).as_slice())?;
+        .insert(seq, codec::encode(&sealed)?.as_slice())?;
     tracing::info!(target: "guichet::audit", seq, action = %entry.action, head = %hex(&hash), "audit");
     Ok(())
 }
@@ -191,7 +192,7 @@ impl Db {
                 Some(format!("entry {expected_seq} is missing"))
             } else if sealed.prev != running {
                 Some("does not follow the entry before it".to_string())
-            } else if seal(&self.keys().audit_key, &sealed.prev, seq, &sealed.entry) != sealed.hash
+            } else if seal(&self.keys().audit_key, &sealed.prev, seq, &sealed.entry)? != sealed.hash
             {
                 Some("was changed after it was written".to_string())
             } else {
@@ -246,7 +247,7 @@ pub fn tamper_for_tests(db: &Db, seq: u64, edit: impl FnOnce(&mut AuditEntry)) -
             .ok_or(Error::NotFound)?;
         let mut sealed: Sealed = codec::decode("audit", &bytes)?;
         edit(&mut sealed.entry);
-        t.insert(seq, codec::encode(&sealed).as_slice())?;
+        t.insert(seq, codec::encode(&sealed)?.as_slice())?;
     }
     wtx.commit()?;
     Ok(())
@@ -279,9 +280,9 @@ pub fn reseal_for_tests(
             if let Some(p) = prev {
                 sealed.prev = p;
             }
-            sealed.hash = seal(key, &sealed.prev, n, &sealed.entry);
+            sealed.hash = seal(key, &sealed.prev, n, &sealed.entry)?;
             prev = Some(sealed.hash);
-            t.insert(n, codec::encode(&sealed).as_slice())?;
+            t.insert(n, codec::encode(&sealed)?.as_slice())?;
         }
         if let Some(head) = prev {
             wtx.open_table(META)?.insert(HEAD, head.as_slice())?;

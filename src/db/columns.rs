@@ -144,10 +144,7 @@ impl Store {
         if have >= committed {
             return Ok(());
         }
-        let mut cols = self
-            .cols
-            .write()
-            .map_err(|_| Error::Conflict("column store poisoned".into()))?;
+        let mut cols = self.cols.write().map_err(|_| Error::Poisoned)?;
         let start = cols.len() as u64 + 1;
         let table = rtx.open_table(TX_ID_TO_COLS)?;
         for row in table.range(start..)? {
@@ -170,10 +167,7 @@ impl Store {
 
     /// Runs `f` on the columns, read-locked.
     pub fn with<T>(&self, f: impl FnOnce(&Columns) -> T) -> Result<T> {
-        let cols = self
-            .cols
-            .read()
-            .map_err(|_| Error::Conflict("column store poisoned".into()))?;
+        let cols = self.cols.read().map_err(|_| Error::Poisoned)?;
         Ok(f(&cols))
     }
 }

@@ -1,8 +1,9 @@
 //! Merchants with their terminals and merchant accounts.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::audit::{self, AuditEntry};
+use super::Tx;
 use super::tables::MERCHANT_ID_TO_MERCHANT;
 use super::{Db, Error, Result, Scope, codec, next_id};
 use crate::domain::actor::Actor;
@@ -79,24 +80,24 @@ impl Db {
 }
 
 /// Inserts a merchant, giving it an id.
-pub fn insert(wtx: &WriteTransaction, mut merchant: Merchant) -> Result<Merchant> {
+pub fn insert(wtx: &Tx, mut merchant: Merchant) -> Result<Merchant> {
     merchant.id = next_id(wtx, "next_merchant_id", 1)?;
     wtx.open_table(MERCHANT_ID_TO_MERCHANT)?
-        .insert(merchant.id, codec::encode(&merchant).as_slice())?;
+        .insert(merchant.id, codec::encode(&merchant)?.as_slice())?;
     Ok(merchant)
 }
 
-pub fn update(wtx: &WriteTransaction, merchant: &Merchant) -> Result<()> {
+pub fn update(wtx: &Tx, merchant: &Merchant) -> Result<()> {
     let mut t = wtx.open_table(MERCHANT_ID_TO_MERCHANT)?;
     if t.get(merchant.id)?.is_none() {
         return Err(Error::NotFound);
     }
-    t.insert(merchant.id, codec::encode(merchant).as_slice())?;
+    t.insert(merchant.id, codec::encode(merchant)?.as_slice())?;
     Ok(())
 }
 
 /// Reads a merchant inside a write transaction (for read-modify-write).
-pub fn get_in(wtx: &WriteTransaction, id: u64) -> Result<Option<Merchant>> {
+pub fn get_in(wtx: &Tx, id: u64) -> Result<Option<Merchant>> {
     let t = wtx.open_table(MERCHANT_ID_TO_MERCHANT)?;
     let v = t.get(id)?;
     v.map(|v| codec::decode("merchants", v.value())).transpose()

@@ -3,9 +3,10 @@
 //! are decoded with a private copy of the schema-1 layout and written again in the
 //! new one; schema-1 sessions are dropped (everyone signs in again).
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::Deserialize;
 
+use super::Tx;
 use super::tables::{SESSION_HASH_TO_SESSION, USER_ID_TO_USER};
 use super::{Result, codec};
 use crate::domain::Lang;
@@ -31,7 +32,7 @@ struct UserV1 {
 
 /// Rewrites every user in the schema-2 layout and ends every session. `now` (unix s)
 /// becomes the users' password-change time: the maximum age counts from the upgrade.
-pub(crate) fn v1_to_v2(wtx: &WriteTransaction, now: i64) -> Result<()> {
+pub(crate) fn v1_to_v2(wtx: &Tx, now: i64) -> Result<()> {
     let mut users = wtx.open_table(USER_ID_TO_USER)?;
     let mut migrated = Vec::new();
     for row in users.iter()? {
@@ -40,7 +41,7 @@ pub(crate) fn v1_to_v2(wtx: &WriteTransaction, now: i64) -> Result<()> {
         migrated.push((k.value(), upgrade(old, now)));
     }
     for (id, user) in migrated {
-        users.insert(id, codec::encode(&user).as_slice())?;
+        users.insert(id, codec::encode(&user)?.as_slice())?;
     }
     wtx.open_table(SESSION_HASH_TO_SESSION)?
         .retain(|_, _| false)?;
@@ -87,7 +88,7 @@ mod tests {
             last_used_at: 11,
             created_at: 10,
         };
-        let bytes = codec::encode(&old);
+        let bytes = codec::encode(&old).unwrap();
         let v1: UserV1 = codec::decode("users", &bytes).unwrap();
         let u = upgrade(v1, 99);
         assert_eq!(u.id, 7);

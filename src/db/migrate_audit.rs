@@ -2,9 +2,10 @@
 //! no chain. They are re-sealed in order into the chain (outcome `ok`, detail
 //! noting the migration), so `guichet check` verifies them from then on.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::Deserialize;
 
+use super::Tx;
 use super::audit::{self, AuditEntry};
 use super::tables::{AUDIT_SEQ_TO_ENTRY, META};
 use super::{Result, codec};
@@ -21,7 +22,7 @@ struct V1Entry {
 }
 
 /// Re-seals every schema-1 audit entry into the chain, in their order.
-pub(crate) fn from_v1(wtx: &WriteTransaction, seal_key: &[u8; 32]) -> Result<u64> {
+pub(crate) fn from_v1(wtx: &Tx, seal_key: &[u8; 32]) -> Result<u64> {
     let old: Vec<V1Entry> = {
         let t = wtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
         let mut out = Vec::new();

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 
+use super::Tx;
 use super::outbox::{Mail, MailKind, MailState};
 use super::tables::{MAIL_ID_TO_MAIL, META, REQUEST_ID_TO_REQUEST, TX_ID_TO_TX};
 use super::{Error, KEY_CHECKS, Result, SCHEMA_VERSION, codec, tables};
@@ -28,7 +29,7 @@ use crate::keys::{self, CardKey, Keys, random_key};
 /// Rows read and re-keyed per write transaction.
 const BATCH: usize = 10_000;
 
-fn meta_key(wtx: &redb::WriteTransaction, name: &str) -> Result<Option<[u8; 32]>> {
+fn meta_key(wtx: &Tx, name: &str) -> Result<Option<[u8; 32]>> {
     let meta = wtx.open_table(META)?;
     let v = meta.get(name)?;
     v.map(|v| {
@@ -47,7 +48,7 @@ pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> 
         key_file = %key_file.display(),
         "schema 1 data file: moving its keys to the key file and re-keying every stored card token"
     );
-    let wtx = db.begin_write()?;
+    let wtx = Tx(db.begin_write()?);
     let secret = meta_key(&wtx, "secret_key")?;
     let csrf = meta_key(&wtx, "csrf_key")?;
     let mut keys = match (secret, csrf) {
@@ -117,7 +118,7 @@ pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> 
     // after that leaves two card keys in the key file: the next open finishes the
     // rotation (see `Db::open_keyed`), so key 1 never stays in use.
     add_key(key_file, &mut keys, now, true)?;
-    let wtx = db.begin_write()?;
+    let wtx = Tx(db.begin_write()?);
     tables::create_all(&wtx)?;
     hash_link_tokens(&wtx)?;
     // The other schema-2 changes ride in the same transaction as the bump.
@@ -144,7 +145,7 @@ pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> 
 /// request record, where schema 2 keeps its SHA-256 (same place, same type). The
 /// index already holds that hash, so links sent before keep working. Emails already
 /// sent or given up lose their link; those still waiting keep it.
-fn hash_link_tokens(wtx: &redb::WriteTransaction) -> Result<()> {
+fn hash_link_tokens(wtx: &Tx) -> Result<()> {
     let mut t = wtx.open_table(REQUEST_ID_TO_REQUEST)?;
     let mut changed = Vec::new();
     for row in t.iter()? {
@@ -153,7 +154,7 @@ fn hash_link_tokens(wtx: &redb::WriteTransaction) -> Result<()> {
         // A schema-1 secret is 32 hex digits; a hash is 64.
         if req.link_hash.len() == 32 {
             req.link_hash = link_hash(&req.link_hash);
-            changed.push((k.value(), codec::encode(&req)));
+            changed.push((k.value(), codec::encode(&req)?));
         }
     }
     for (id, bytes) in changed {
@@ -167,7 +168,7 @@ fn hash_link_tokens(wtx: &redb::WriteTransaction) -> Result<()> {
         if mail.kind == MailKind::PaymentLink && mail.state != MailState::Pending {
             mail.text = redact_payment_links(&mail.text);
             mail.html = redact_payment_links(&mail.html);
-            changed.push((k.value(), codec::encode(&mail)));
+            changed.push((k.value(), codec::encode(&mail)?));
         }
     }
     for (id, bytes) in changed {
@@ -188,7 +189,7 @@ pub(crate) fn rotate(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<u64> {
     add_key(key_file, keys, now, new_csrf)?;
-    let wtx = db.begin_write()?;
+    let wtx = Tx(db.begin_write()?);
     wtx.open_table(META)?
         .insert(KEY_CHECKS, keys.checks().as_bytes())?;
     wtx.commit()?;
@@ -227,7 +228,7 @@ pub(crate) fn finish_rotation(
     let mut rekeyed = 0u64;
     let mut next = 0u64;
     loop {
-        let wtx = db.begin_write()?;
+        let wtx = Tx(db.begin_write()?);
         let mut last = None;
         {
             let mut t = wtx.open_table(TX_ID_TO_TX)?;
@@ -244,7 +245,7 @@ pub(crate) fn finish_rotation(
                     && token_key_id(&card.token) != active.id
                 {
                     card.token = rekey_token(&card.token, active.id, &active.key);
-                    changed.push((id, codec::encode(&tx)));
+                    changed.push((id, codec::encode(&tx)?));
                 }
                 if seen >= BATCH {
                     break;
@@ -269,7 +270,7 @@ pub(crate) fn finish_rotation(
     keys.drop_old_card_keys();
     // The data file forgets the old keys first, then the key file drops them. The
     // rebill counts per token (M6) follow their tokens.
-    let wtx = db.begin_write()?;
+    let wtx = Tx(db.begin_write()?);
     super::rebills::rekey_counts(&wtx, &|t: &str| {
         if token_key_id(t) == active.id {
             t.to_string()

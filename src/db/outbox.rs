@@ -2,18 +2,21 @@
 //! what it announces, then sent by the mail worker, retried with back-off, each
 //! attempt recorded.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
+use super::Tx;
 use super::tables::{MAIL_DUE_AT_ID, MAIL_ID_TO_MAIL};
 use super::{Db, Result, codec, next_id};
 use crate::domain::payment::redact_payment_links;
 
 /// What a message is about.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum MailKind {
-    PaymentLink,
-    Receipt,
+    PaymentLink = 0,
+    Receipt = 1,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,12 +26,14 @@ pub struct MailAttempt {
     pub error: Option<String>,
 }
 
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum MailState {
-    Pending,
-    Sent,
+    Pending = 0,
+    Sent = 1,
     /// Given up after too many attempts or a permanent refusal.
-    Failed,
+    Failed = 2,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,12 +55,7 @@ pub struct Mail {
 /// Withdraws the payment-link messages among `ids` that are still waiting: they are
 /// given up (with `reason` as their last attempt) and keep no link. Used when a new
 /// link or a cancellation makes the link they carry useless. Returns how many.
-pub fn withdraw_links(
-    wtx: &WriteTransaction,
-    ids: &[u64],
-    now: i64,
-    reason: &str,
-) -> Result<usize> {
+pub fn withdraw_links(wtx: &Tx, ids: &[u64], now: i64, reason: &str) -> Result<usize> {
     let mut t = wtx.open_table(MAIL_ID_TO_MAIL)?;
     let mut due = wtx.open_table(MAIL_DUE_AT_ID)?;
     let mut n = 0;
@@ -77,21 +77,21 @@ pub fn withdraw_links(
         mail.state = MailState::Failed;
         mail.text = redact_payment_links(&mail.text);
         mail.html = redact_payment_links(&mail.html);
-        t.insert(mail.id, codec::encode(&mail).as_slice())?;
+        t.insert(mail.id, codec::encode(&mail)?.as_slice())?;
         n += 1;
     }
     Ok(n)
 }
 
 /// Queues a message (its `id` must be 0) for sending at once; returns its id.
-pub fn enqueue(wtx: &WriteTransaction, mail: &mut Mail) -> Result<u64> {
+pub fn enqueue(wtx: &Tx, mail: &mut Mail) -> Result<u64> {
     mail.id = next_id(wtx, "next_mail_id", 1)?;
     mail.state = MailState::Pending;
     mail.next_at = mail.created_at;
     wtx.open_table(MAIL_DUE_AT_ID)?
         .insert((mail.next_at, mail.id), ())?;
     wtx.open_table(MAIL_ID_TO_MAIL)?
-        .insert(mail.id, codec::encode(mail).as_slice())?;
+        .insert(mail.id, codec::encode(mail)?.as_slice())?;
     Ok(mail.id)
 }
 
@@ -144,7 +144,7 @@ impl Db {
                         mail.text = redact_payment_links(&mail.text);
                         mail.html = redact_payment_links(&mail.html);
                     }
-                    t.insert(mail.id, codec::encode(&mail).as_slice())?;
+                    t.insert(mail.id, codec::encode(&mail)?.as_slice())?;
                     Some(mail)
                 }
                 _ => None,

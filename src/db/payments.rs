@@ -1,7 +1,8 @@
 //! Payment requests: the record, the hash of its link token, a per-merchant index.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
+use super::Tx;
 use super::tables::{LINK_HASH_TO_REQUEST_ID, MERCHANT_ID_REQUEST_ID, REQUEST_ID_TO_REQUEST};
 use super::{Db, Error, Result, Scope, codec, next_id};
 use crate::domain::payment::{PaymentRequest, link_hash};
@@ -15,12 +16,12 @@ pub fn new_link_token() -> String {
 
 /// Writes a new request (its `id` must be 0) with its indexes; returns its id. Only
 /// the hash of its link token is kept.
-pub fn insert(wtx: &WriteTransaction, req: &mut PaymentRequest) -> Result<u64> {
+pub fn insert(wtx: &Tx, req: &mut PaymentRequest) -> Result<u64> {
     if req.id != 0 {
-        return Err(Error::Conflict(format!(
-            "request {} already has an id",
-            req.id
-        )));
+        return Err(Error::IdAlreadySet {
+            kind: "payment request",
+            id: req.id,
+        });
     }
     req.id = next_id(wtx, "next_request_id", 1)?;
     wtx.open_table(LINK_HASH_TO_REQUEST_ID)?
@@ -33,7 +34,7 @@ pub fn insert(wtx: &WriteTransaction, req: &mut PaymentRequest) -> Result<u64> {
 
 /// Gives a request a new link (L8): the old hash leaves the index, so the old link
 /// stops working. `req.token` holds the new secret for this response only.
-pub fn new_link(wtx: &WriteTransaction, req: &mut PaymentRequest) -> Result<()> {
+pub fn new_link(wtx: &Tx, req: &mut PaymentRequest) -> Result<()> {
     let mut idx = wtx.open_table(LINK_HASH_TO_REQUEST_ID)?;
     idx.remove(req.link_hash.as_str())?;
     req.set_token(new_link_token());
@@ -43,14 +44,14 @@ pub fn new_link(wtx: &WriteTransaction, req: &mut PaymentRequest) -> Result<()> 
 }
 
 /// Rewrites an existing request (state changes; indexes do not move).
-pub fn update(wtx: &WriteTransaction, req: &PaymentRequest) -> Result<()> {
+pub fn update(wtx: &Tx, req: &PaymentRequest) -> Result<()> {
     wtx.open_table(REQUEST_ID_TO_REQUEST)?
-        .insert(req.id, codec::encode(req).as_slice())?;
+        .insert(req.id, codec::encode(req)?.as_slice())?;
     Ok(())
 }
 
 /// Reads a request inside a write transaction.
-pub fn get_in(wtx: &WriteTransaction, id: u64) -> Result<Option<PaymentRequest>> {
+pub fn get_in(wtx: &Tx, id: u64) -> Result<Option<PaymentRequest>> {
     let t = wtx.open_table(REQUEST_ID_TO_REQUEST)?;
     let v = t.get(id)?;
     v.map(|v| codec::decode("payment_requests", v.value()))

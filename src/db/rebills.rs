@@ -1,8 +1,9 @@
 //! Rebill limits (M6): each merchant's policy, and the rebills per stored card and
 //! day, read and counted in the rebill's own write transaction.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
+use super::Tx;
 use super::audit::{self, AuditEntry};
 use super::tables::{MERCHANT_ID_TO_REBILL_POLICY, TOKEN_DAY_TO_REBILLS};
 use super::{Db, Result, codec};
@@ -30,17 +31,12 @@ fn count_from(
 }
 
 /// The merchant's policy (the defaults when an admin never set one).
-pub fn policy_in(wtx: &WriteTransaction, merchant_id: u64) -> Result<RebillPolicy> {
+pub fn policy_in(wtx: &Tx, merchant_id: u64) -> Result<RebillPolicy> {
     policy_from(&wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?, merchant_id)
 }
 
 /// The limits a rebill of the card `token` for `merchant_id` on `day` is checked against.
-pub fn limits_in(
-    wtx: &WriteTransaction,
-    merchant_id: u64,
-    token: &str,
-    day: i32,
-) -> Result<RebillLimits> {
+pub fn limits_in(wtx: &Tx, merchant_id: u64, token: &str, day: i32) -> Result<RebillLimits> {
     let count = count_from(
         &wtx.open_table(TOKEN_DAY_TO_REBILLS)?,
         merchant_id,
@@ -56,7 +52,7 @@ pub fn limits_in(
 
 /// Counts one more rebill of `token` by `merchant_id` on `day` (per merchant: one
 /// merchant's rebills of a shared customer's card never limit another's).
-pub fn count_in(wtx: &WriteTransaction, merchant_id: u64, token: &str, day: i32) -> Result<()> {
+pub fn count_in(wtx: &Tx, merchant_id: u64, token: &str, day: i32) -> Result<()> {
     let mut t = wtx.open_table(TOKEN_DAY_TO_REBILLS)?;
     let n = t.get((merchant_id, token, day))?.map_or(0, |v| v.value());
     t.insert((merchant_id, token, day), n.saturating_add(1))?;
@@ -64,7 +60,7 @@ pub fn count_in(wtx: &WriteTransaction, merchant_id: u64, token: &str, day: i32)
 }
 
 /// Rotation: the counts follow their tokens to the new key (`rekey` maps a token).
-pub(crate) fn rekey_counts(wtx: &WriteTransaction, rekey: &dyn Fn(&str) -> String) -> Result<()> {
+pub(crate) fn rekey_counts(wtx: &Tx, rekey: &dyn Fn(&str) -> String) -> Result<()> {
     let mut t = wtx.open_table(TOKEN_DAY_TO_REBILLS)?;
     let mut rows = Vec::new();
     for row in t.iter()? {
@@ -128,7 +124,7 @@ impl Db {
             policy.max_per_day
         );
         wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?
-            .insert(merchant_id, codec::encode(policy).as_slice())?;
+            .insert(merchant_id, codec::encode(policy)?.as_slice())?;
         let entry = AuditEntry::by(actor, "merchant.rebill_policy", target, Some(merchant_id));
         audit::append(&wtx, self.audit_key(), &entry)?;
         wtx.commit()?;

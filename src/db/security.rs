@@ -1,9 +1,10 @@
 //! Security settings: the password maximum age, the merchants whose users need a
 //! second factor, and the housekeeping of sign-in attempt counters.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use time::OffsetDateTime;
 
+use super::Tx;
 use super::tables::{
     META, SECOND_FACTOR_MERCHANT_IDS, USERNAME_TO_ATTEMPTS, USERNAME_TO_LAST_FAILURE,
 };
@@ -63,7 +64,7 @@ impl Db {
 }
 
 /// The password maximum age, read inside a write transaction.
-pub fn password_max_age_days(wtx: &WriteTransaction) -> Result<u32> {
+pub fn password_max_age_days(wtx: &Tx) -> Result<u32> {
     let meta = wtx.open_table(META)?;
     let v = meta.get(MAX_AGE_KEY)?;
     Ok(v.and_then(|v| codec::u32_from(v.value()))
@@ -71,7 +72,7 @@ pub fn password_max_age_days(wtx: &WriteTransaction) -> Result<u32> {
 }
 
 /// Whether the users of `merchant_id` need a second factor, inside a write transaction.
-pub fn second_factor_required_in(wtx: &WriteTransaction, merchant_id: u64) -> Result<bool> {
+pub fn second_factor_required_in(wtx: &Tx, merchant_id: u64) -> Result<bool> {
     Ok(wtx
         .open_table(SECOND_FACTOR_MERCHANT_IDS)?
         .get(merchant_id)?
@@ -79,7 +80,7 @@ pub fn second_factor_required_in(wtx: &WriteTransaction, merchant_id: u64) -> Re
 }
 
 /// Stores the settings (the caller audits in the same transaction).
-pub fn put_settings(wtx: &WriteTransaction, s: &SecuritySettings) -> Result<()> {
+pub fn put_settings(wtx: &Tx, s: &SecuritySettings) -> Result<()> {
     wtx.open_table(META)?.insert(
         MAX_AGE_KEY,
         s.password_max_age_days.to_le_bytes().as_slice(),
@@ -93,7 +94,7 @@ pub fn put_settings(wtx: &WriteTransaction, s: &SecuritySettings) -> Result<()> 
 }
 
 /// The counters of a username, read inside a write transaction.
-pub fn attempts_in(wtx: &WriteTransaction, username: &str) -> Result<Attempts> {
+pub fn attempts_in(wtx: &Tx, username: &str) -> Result<Attempts> {
     let t = wtx.open_table(USERNAME_TO_ATTEMPTS)?;
     let v = t.get(username)?;
     Ok(v.map(|v| {
@@ -112,7 +113,7 @@ pub const IDLE_COUNTER: time::Duration = time::Duration::days(1);
 /// Removes the counters whose lock ran out at `now`, and those without a lock whose
 /// last failure is more than [`IDLE_COUNTER`] old: what unknown names sprayed at the
 /// sign-in page leave behind does not stay.
-pub fn purge_attempts_in(wtx: &WriteTransaction, now: OffsetDateTime) -> Result<u64> {
+pub fn purge_attempts_in(wtx: &Tx, now: OffsetDateTime) -> Result<u64> {
     let idle_before = (now - IDLE_COUNTER).unix_timestamp();
     let recent: std::collections::HashSet<String> = {
         let t = wtx.open_table(USERNAME_TO_LAST_FAILURE)?;

@@ -1,11 +1,12 @@
 //! Server-side sessions: the cookie holds a random token, the data file holds its
 //! SHA-256 with the user, creation and last-seen times.
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::Tx;
 use super::tables::SESSION_HASH_TO_SESSION;
 use super::{Db, Result, codec};
 use crate::domain::auth::{SessionCheck, check_session, second_factor_expired};
@@ -20,13 +21,15 @@ pub struct Session {
 }
 
 /// How far a session got in signing in.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum SessionStage {
     /// Signed in: the back office is open (within the user's rights).
-    Full,
+    Full = 0,
     /// The password was right; the second-factor code is awaited (5 minutes). Such a
     /// session reaches only the code page and sign-out.
-    SecondFactor,
+    SecondFactor = 1,
 }
 
 pub(crate) fn hash(token: &str) -> String {
@@ -64,7 +67,7 @@ impl Db {
     /// only shortens a session.
     pub fn touch_session(&self, token: &str, now: i64) -> Result<()> {
         let mut wtx = self.begin_write()?;
-        wtx.set_durability(redb::Durability::None)?;
+        wtx.set_not_durable()?;
         {
             let mut t = wtx.open_table(SESSION_HASH_TO_SESSION)?;
             let key = hash(token);
@@ -74,7 +77,7 @@ impl Db {
                 .transpose()?;
             if let Some(mut s) = current {
                 s.last_seen = now;
-                t.insert(key.as_str(), codec::encode(&s).as_slice())?;
+                t.insert(key.as_str(), codec::encode(&s)?.as_slice())?;
             }
         }
         wtx.commit()?;
@@ -121,13 +124,7 @@ pub fn usable(s: &Session, now: OffsetDateTime) -> bool {
 }
 
 /// Starts a session at `stage` inside a write transaction; returns the cookie token.
-pub fn insert(
-    wtx: &WriteTransaction,
-    user_id: u64,
-    now: i64,
-    ip: &str,
-    stage: SessionStage,
-) -> Result<String> {
+pub fn insert(wtx: &Tx, user_id: u64, now: i64, ip: &str, stage: SessionStage) -> Result<String> {
     let token = new_token();
     let session = Session {
         user_id,
@@ -137,26 +134,26 @@ pub fn insert(
         stage,
     };
     wtx.open_table(SESSION_HASH_TO_SESSION)?
-        .insert(hash(&token).as_str(), codec::encode(&session).as_slice())?;
+        .insert(hash(&token).as_str(), codec::encode(&session)?.as_slice())?;
     Ok(token)
 }
 
 /// Reads a session inside a write transaction.
-pub fn get(wtx: &WriteTransaction, token: &str) -> Result<Option<Session>> {
+pub fn get(wtx: &Tx, token: &str) -> Result<Option<Session>> {
     let t = wtx.open_table(SESSION_HASH_TO_SESSION)?;
     let v = t.get(hash(token).as_str())?;
     v.map(|v| codec::decode("sessions", v.value())).transpose()
 }
 
 /// Ends one session inside a write transaction.
-pub fn remove(wtx: &WriteTransaction, token: &str) -> Result<()> {
+pub fn remove(wtx: &Tx, token: &str) -> Result<()> {
     wtx.open_table(SESSION_HASH_TO_SESSION)?
         .remove(hash(token).as_str())?;
     Ok(())
 }
 
 /// Ends every session of a user (disabled, reset, password changed elsewhere).
-pub fn end_all_for_user(wtx: &WriteTransaction, user_id: u64) -> Result<()> {
+pub fn end_all_for_user(wtx: &Tx, user_id: u64) -> Result<()> {
     wtx.open_table(SESSION_HASH_TO_SESSION)?.retain(|_, v| {
         codec::decode::<Session>("sessions", v).is_ok_and(|s| s.user_id != user_id)
     })?;
@@ -164,7 +161,7 @@ pub fn end_all_for_user(wtx: &WriteTransaction, user_id: u64) -> Result<()> {
 }
 
 /// Ends every session of a user but the one with `keep_token`.
-pub fn end_others_for_user(wtx: &WriteTransaction, user_id: u64, keep_token: &str) -> Result<()> {
+pub fn end_others_for_user(wtx: &Tx, user_id: u64, keep_token: &str) -> Result<()> {
     let keep = hash(keep_token);
     wtx.open_table(SESSION_HASH_TO_SESSION)?.retain(|k, v| {
         k == keep || codec::decode::<Session>("sessions", v).is_ok_and(|s| s.user_id != user_id)

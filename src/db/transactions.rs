@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata};
 
+use super::Tx;
 use super::columns::Row;
 use super::tables::{
     DAY_ROLLUP, FIELD_VALUE_TX_ID, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, TIME_ID, TX_ID_TO_COLS,
@@ -63,7 +64,7 @@ pub fn rollup_key(tx: &Transaction) -> RollupKey {
 /// entries and rollup counters, all in `wtx`. Returns the ids given.
 /// A transaction dated before the latest one is moved to the latest time, so that
 /// id order stays time order.
-pub fn insert_many(wtx: &WriteTransaction, txs: &mut [Transaction]) -> Result<()> {
+pub fn insert_many(wtx: &Tx, txs: &mut [Transaction]) -> Result<()> {
     let mut records = wtx.open_table(TX_ID_TO_TX)?;
     let mut cols = wtx.open_table(TX_ID_TO_COLS)?;
     let mut by_time = wtx.open_table(TIME_ID)?;
@@ -77,15 +78,15 @@ pub fn insert_many(wtx: &WriteTransaction, txs: &mut [Transaction]) -> Result<()
     let mut rollups: BTreeMap<RollupKey, (u64, i64)> = BTreeMap::new();
     for tx in txs.iter_mut() {
         if tx.id != 0 {
-            return Err(Error::Conflict(format!(
-                "transaction {} already has an id",
-                tx.id
-            )));
+            return Err(Error::IdAlreadySet {
+                kind: "transaction",
+                id: tx.id,
+            });
         }
         tx.id = next_id(wtx, "next_tx_id", 1)?;
         tx.at = tx.at.max(latest);
         latest = tx.at;
-        records.insert(tx.id, codec::encode(tx).as_slice())?;
+        records.insert(tx.id, codec::encode(tx)?.as_slice())?;
         cols.insert(tx.id, Row::of(tx).encode().as_slice())?;
         by_time.insert((tx.at, tx.id), ())?;
         by_merchant.insert((tx.merchant_id, tx.id), ())?;
@@ -108,7 +109,7 @@ pub fn insert_many(wtx: &WriteTransaction, txs: &mut [Transaction]) -> Result<()
 }
 
 /// Reads a transaction inside a write transaction (for checked operations).
-pub fn get_in(wtx: &WriteTransaction, id: u64) -> Result<Option<Transaction>> {
+pub fn get_in(wtx: &Tx, id: u64) -> Result<Option<Transaction>> {
     let t = wtx.open_table(TX_ID_TO_TX)?;
     let v = t.get(id)?;
     v.map(|v| codec::decode("transactions", v.value()))
@@ -116,7 +117,7 @@ pub fn get_in(wtx: &WriteTransaction, id: u64) -> Result<Option<Transaction>> {
 }
 
 /// The transactions that follow `id` (captures, refunds, …), oldest first.
-pub fn children_in(wtx: &WriteTransaction, id: u64) -> Result<Vec<Transaction>> {
+pub fn children_in(wtx: &Tx, id: u64) -> Result<Vec<Transaction>> {
     let idx = wtx.open_table(PARENT_ID_CHILD_ID)?;
     let t = wtx.open_table(TX_ID_TO_TX)?;
     let mut out = Vec::new();

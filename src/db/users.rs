@@ -1,7 +1,8 @@
 //! Users and the failed-sign-in counters.
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata};
 
+use super::Tx;
 use super::tables::{
     USER_ID_TO_USER, USERNAME_TO_ATTEMPTS, USERNAME_TO_LAST_FAILURE, USERNAME_TO_USER_ID,
 };
@@ -83,12 +84,7 @@ fn from_row((failures, locked_until): (u32, i64)) -> Attempts {
 }
 
 /// Stores a counter that just took a failure at `at` (unix seconds).
-pub fn put_failure(
-    wtx: &WriteTransaction,
-    username: &str,
-    attempts: Attempts,
-    at: i64,
-) -> Result<()> {
+pub fn put_failure(wtx: &Tx, username: &str, attempts: Attempts, at: i64) -> Result<()> {
     put_attempts(wtx, username, attempts)?;
     if attempts != Attempts::default() {
         wtx.open_table(USERNAME_TO_LAST_FAILURE)?
@@ -97,7 +93,7 @@ pub fn put_failure(
     Ok(())
 }
 
-pub fn put_attempts(wtx: &WriteTransaction, username: &str, attempts: Attempts) -> Result<()> {
+pub fn put_attempts(wtx: &Tx, username: &str, attempts: Attempts) -> Result<()> {
     let mut t = wtx.open_table(USERNAME_TO_ATTEMPTS)?;
     if attempts == Attempts::default() {
         t.remove(username)?;
@@ -112,7 +108,7 @@ pub fn put_attempts(wtx: &WriteTransaction, username: &str, attempts: Attempts) 
 }
 
 /// Inserts a new user, giving it an id. `UsernameTaken` when the username is taken.
-pub fn insert(wtx: &WriteTransaction, mut user: User) -> Result<User> {
+pub fn insert(wtx: &Tx, mut user: User) -> Result<User> {
     let mut names = wtx.open_table(USERNAME_TO_USER_ID)?;
     if names.get(user.username.as_str())?.is_some() {
         return Err(Error::UsernameTaken(user.username));
@@ -120,29 +116,29 @@ pub fn insert(wtx: &WriteTransaction, mut user: User) -> Result<User> {
     user.id = next_id(wtx, "next_user_id", 1)?;
     names.insert(user.username.as_str(), user.id)?;
     wtx.open_table(USER_ID_TO_USER)?
-        .insert(user.id, codec::encode(&user).as_slice())?;
+        .insert(user.id, codec::encode(&user)?.as_slice())?;
     Ok(user)
 }
 
 /// Replaces a stored user (the username never changes).
-pub fn update(wtx: &WriteTransaction, user: &User) -> Result<()> {
+pub fn update(wtx: &Tx, user: &User) -> Result<()> {
     let mut t = wtx.open_table(USER_ID_TO_USER)?;
     if t.get(user.id)?.is_none() {
         return Err(Error::NotFound);
     }
-    t.insert(user.id, codec::encode(user).as_slice())?;
+    t.insert(user.id, codec::encode(user)?.as_slice())?;
     Ok(())
 }
 
 /// Reads a user inside a write transaction (for read-modify-write).
-pub fn get(wtx: &WriteTransaction, id: u64) -> Result<Option<User>> {
+pub fn get(wtx: &Tx, id: u64) -> Result<Option<User>> {
     let t = wtx.open_table(USER_ID_TO_USER)?;
     let v = t.get(id)?;
     v.map(|v| codec::decode("users", v.value())).transpose()
 }
 
 /// Reads a user by (normalised) username inside a write transaction.
-pub fn get_by_username(wtx: &WriteTransaction, username: &str) -> Result<Option<User>> {
+pub fn get_by_username(wtx: &Tx, username: &str) -> Result<Option<User>> {
     let id = wtx
         .open_table(USERNAME_TO_USER_ID)?
         .get(username)?

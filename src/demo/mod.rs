@@ -27,11 +27,10 @@ use std::sync::mpsc::{self, SyncSender};
 
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
-use redb::{Durability, ReadableTableMetadata, WriteTransaction};
 use time::OffsetDateTime;
 
-use crate::db::tables::{MERCHANT_ID_TO_MERCHANT, TX_ID_TO_TX};
-use crate::db::{Db, Error, Result, merchants, transactions, users};
+use crate::auth::HashError;
+use crate::db::{self, Db, Error, Result, Tx, merchants, transactions, users};
 use crate::domain::Lang;
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
@@ -72,6 +71,24 @@ const REFUSALS: [(ResultCode, u32); 10] = [
     (ResultCode::UNKNOWN_ERROR, 2),
 ];
 
+/// Why demo data was not written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    #[error(
+        "the data file already holds merchants or transactions: demo data goes into a new data file"
+    )]
+    NotEmpty,
+    #[error(
+        "demo rows got ids up to {got}, {expected} expected: another writer is adding transactions"
+    )]
+    AnotherWriter { got: u64, expected: u64 },
+    #[error("the demo password: {0}")]
+    Hash(#[from] HashError),
+    #[error(transparent)]
+    Storage(#[from] Error),
+}
+
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
@@ -102,9 +119,12 @@ pub struct DemoSummary {
 
 /// Fills an EMPTY database (error if it already has merchants or transactions).
 /// `progress` is called with the number of transactions written so far after each batch.
-pub fn generate(db: &Db, opts: &DemoOptions, progress: &mut dyn FnMut(u64)) -> Result<DemoSummary> {
-    let hash = crate::auth::hash_password(DEMO_PASSWORD)
-        .map_err(|e| Error::Conflict(format!("cannot hash the demo password: {e}")))?;
+pub fn generate(
+    db: &Db,
+    opts: &DemoOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<DemoSummary, DemoError> {
+    let hash = crate::auth::hash_password(DEMO_PASSWORD)?;
     let (shops, logins) = setup(db, opts, &hash)?;
     let merchants = shops.len();
     let key = db
@@ -125,13 +145,17 @@ pub fn generate(db: &Db, opts: &DemoOptions, progress: &mut dyn FnMut(u64)) -> R
 // Merchants and users
 
 /// Writes the merchants and users; refuses a database that is not empty.
-fn setup(db: &Db, opts: &DemoOptions, hash: &str) -> Result<(Vec<Shop>, Vec<DemoLogin>)> {
+fn setup(
+    db: &Db,
+    opts: &DemoOptions,
+    hash: &str,
+) -> Result<(Vec<Shop>, Vec<DemoLogin>), DemoError> {
     let now = opts.now.unix_timestamp();
     let mut wtx = db.begin_write()?;
     ensure_empty(&wtx)?;
     if opts.transactions > 0 {
         // Made durable by the last batch's commit.
-        wtx.set_durability(Durability::None)?;
+        wtx.set_not_durable()?;
     }
     let mut logins = Vec::with_capacity(1 + 2 * SPECS.len());
     let admin = Role::Admin;
@@ -188,15 +212,11 @@ fn setup(db: &Db, opts: &DemoOptions, hash: &str) -> Result<(Vec<Shop>, Vec<Demo
     Ok((shops, logins))
 }
 
-fn ensure_empty(wtx: &WriteTransaction) -> Result<()> {
-    let no_merchants = wtx.open_table(MERCHANT_ID_TO_MERCHANT)?.is_empty()?;
-    let no_transactions = wtx.open_table(TX_ID_TO_TX)?.is_empty()?;
-    if no_merchants && no_transactions {
+fn ensure_empty(wtx: &Tx) -> Result<(), DemoError> {
+    if db::is_empty_in(wtx)? {
         Ok(())
     } else {
-        Err(Error::Conflict(
-            "the data file already holds merchants or transactions: demo data goes into a new data file".into(),
-        ))
+        Err(DemoError::NotEmpty)
     }
 }
 
@@ -221,7 +241,7 @@ fn merchant_of(spec: &Spec, now: i64) -> Merchant {
 
 /// Inserts a user with the shared demo password hash; `(hash, now)` travel together.
 fn add_user(
-    wtx: &WriteTransaction,
+    wtx: &Tx,
     username: &str,
     full_name: &str,
     role: Role,
@@ -300,7 +320,7 @@ fn write_all(
     generator: &mut Generator,
     n: u64,
     progress: &mut dyn FnMut(u64),
-) -> Result<u64> {
+) -> Result<u64, DemoError> {
     let first_id = db.next_transaction_id()?;
     let (sender, receiver) = mpsc::sync_channel::<Vec<Transaction>>(1);
     std::thread::scope(|scope| {
@@ -310,41 +330,40 @@ fn write_all(
             written += batch.len() as u64;
             next_id += batch.len() as u64;
             durable = written >= n;
-            let durability = if durable {
-                Durability::Immediate
-            } else {
-                Durability::None
-            };
             // On error the receiver is dropped, which stops the generator.
-            flush(db, &mut batch, durability, next_id)?;
+            flush(db, &mut batch, durable, next_id)?;
             progress(written);
         }
         if !durable {
             // Fewer rows than asked (or none): still make the earlier batches durable.
-            flush(db, &mut Vec::new(), Durability::Immediate, next_id)?;
+            flush(db, &mut Vec::new(), true, next_id)?;
         }
         Ok(written)
     })
 }
 
-/// Writes one batch; checks that the ids given are the ones the follow-ups point to.
+/// Writes one batch (durably with `durable`, else made durable by a later batch);
+/// checks that the ids given are the ones the follow-ups point to.
 fn flush(
     db: &Db,
     batch: &mut Vec<Transaction>,
-    durability: Durability,
+    durable: bool,
     next_id: u64,
-) -> Result<()> {
+) -> Result<(), DemoError> {
     let mut wtx = db.begin_write()?;
-    wtx.set_durability(durability)?;
+    if durable {
+        wtx.set_durable()?;
+    } else {
+        wtx.set_not_durable()?;
+    }
     transactions::insert_many(&wtx, batch)?;
     if let Some(last) = batch.last()
         && last.id + 1 != next_id
     {
-        return Err(Error::Conflict(format!(
-            "demo rows got ids up to {}, {} expected: another writer is adding transactions",
-            last.id,
-            next_id - 1
-        )));
+        return Err(DemoError::AnotherWriter {
+            got: last.id,
+            expected: next_id - 1,
+        });
     }
     wtx.commit()?;
     batch.clear();

@@ -12,17 +12,19 @@ use time::Date;
 use super::Lang;
 
 /// Card schemes recognised from the first digits.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum Brand {
-    Visa,
-    Mastercard,
-    Amex,
-    Maestro,
-    Discover,
-    Jcb,
-    Diners,
-    UnionPay,
-    Unknown,
+    Visa = 0,
+    Mastercard = 1,
+    Amex = 2,
+    Maestro = 3,
+    Discover = 4,
+    Jcb = 5,
+    Diners = 6,
+    UnionPay = 7,
+    Unknown = 8,
 }
 
 impl Brand {

@@ -9,17 +9,19 @@ use super::money::{Amount, Currency, format_amount};
 use super::transaction::Operation;
 
 /// A fraud or acceptance rule that stopped a payment (FRAUD-5).
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum Rule {
     /// Too many refused attempts on one payment request.
-    TooManyAttempts { limit: u32 },
+    TooManyAttempts { limit: u32 } = 0,
     /// International card not enrolled in 3-D Secure (FRAUD-3).
-    InternationalWithout3ds,
+    InternationalWithout3ds = 1,
     /// A scheme the gateway does not accept (American Express).
-    BrandNotAccepted,
+    BrandNotAccepted = 2,
     /// Too many attempts of any outcome (abandons, silent banks included) on one
     /// payment request (L9). Last, so older journals keep decoding.
-    TooManyTotalAttempts { limit: u32 },
+    TooManyTotalAttempts { limit: u32 } = 3,
 }
 
 impl Rule {
@@ -50,36 +52,38 @@ impl Rule {
 }
 
 /// One step of the processing of a transaction.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum Step {
     /// The payment page received the card for payment request `request`.
-    CardReceived { request: u64 },
+    CardReceived { request: u64 } = 0,
     /// The directory server's answer: enrolled (frictionless or challenge) or not.
-    Enrolment { enrolled: bool, challenge: bool },
+    Enrolment { enrolled: bool, challenge: bool } = 1,
     /// The issuer's page asked the cardholder for a code.
-    ChallengeShown,
+    ChallengeShown = 2,
     /// The cardholder typed the code; right or wrong.
-    ChallengeAnswered { passed: bool },
+    ChallengeAnswered { passed: bool } = 3,
     /// The cardholder left before finishing.
-    Abandoned,
+    Abandoned = 4,
     /// A rule refused the payment before the acquirer was called.
-    RefusedByRule(Rule),
+    RefusedByRule(Rule) = 5,
     /// Sent to the acquirer.
     Sent {
         acquirer: String,
         operation: Operation,
-    },
+    } = 6,
     /// The acquirer's answer.
-    Answer,
+    Answer = 7,
     /// An operation asked from the back office on this transaction.
     Requested {
         operation: Operation,
         user: String,
         amount: Amount,
         currency: Currency,
-    },
+    } = 8,
     /// Written as transaction `id`.
-    Linked { operation: Operation, id: u64 },
+    Linked { operation: Operation, id: u64 } = 9,
 }
 
 impl Step {

@@ -3,11 +3,13 @@
 use serde::{Deserialize, Serialize};
 
 /// A language of the interface. French is the default.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum Lang {
     #[default]
-    Fr,
-    En,
+    Fr = 0,
+    En = 1,
 }
 
 impl Lang {

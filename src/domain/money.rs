@@ -47,12 +47,14 @@ impl Amount {
 }
 
 /// The currencies a payment request may be made in. MAD is the default.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum Currency {
     #[default]
-    Mad,
-    Eur,
-    Usd,
+    Mad = 0,
+    Eur = 1,
+    Usd = 2,
 }
 
 impl Currency {

@@ -15,15 +15,17 @@ pub const AUTHORIZATION_HOLD: Duration = Duration::days(7);
 pub const SETTLEMENT_DELAY: Duration = Duration::hours(48);
 
 /// What a transaction row records.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum Operation {
-    ThreeDSecure,
-    Sale,
-    Authorization,
-    Capture,
-    Cancel,
-    Refund,
-    Rebill,
+    ThreeDSecure = 0,
+    Sale = 1,
+    Authorization = 2,
+    Capture = 3,
+    Cancel = 4,
+    Refund = 5,
+    Rebill = 6,
 }
 
 impl Operation {

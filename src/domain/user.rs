@@ -99,15 +99,17 @@ impl Permissions {
 }
 
 /// Who a user is on this appliance.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum Role {
     /// Runs the appliance: every merchant, every user.
-    Admin,
+    Admin = 0,
     /// Staff of one merchant, with permissions.
     Merchant {
         merchant_id: u64,
         permissions: Permissions,
-    },
+    } = 1,
 }
 
 impl Role {

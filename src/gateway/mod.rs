@@ -1,12 +1,13 @@
 //! The gateway: payments from the payment page (with the 3-D Secure step), payment
 //! requests from the virtual terminal, and operations from the back office. Each
-//! money step is checked and written in one redb write transaction. Blocking: call
+//! money step is checked and written in one write transaction. Blocking: call
 //! from `spawn_blocking`.
 
 mod operations;
 mod pay;
 mod record;
 mod requests;
+pub mod sweeper;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1,14 +1,11 @@
 //! Operations from the Operations tab (OPS-1 … OPS-5): refund, capture, cancel,
 //! rebill. The check, the acquirer's answer, the new row, its journal and the
 //! history lines are one write transaction, so two concurrent refunds of one sale
-//! cannot both pass (redb runs write transactions one at a time).
+//! cannot both pass (the data file runs write transactions one at a time).
 
 use super::Gateway;
-use crate::db::notes::HistoryEntry;
-use redb::ReadableTable;
-
-use crate::db::tables::OP_KEY_TO_TX_ID;
-use crate::db::{self, Scope, notes, outbox, payments, rebills, transactions};
+use crate::db::tx_log::HistoryEntry;
+use crate::db::{self, Scope, operation_keys, outbox, payments, rebills, transactions, tx_log};
 use crate::domain::Lang;
 use crate::domain::actor::Actor;
 use crate::domain::journal::{JournalEntry, Step};
@@ -47,18 +44,13 @@ impl Gateway {
             return Ok(OpOutcome::NotFound);
         };
         let key = (!key.is_empty()).then(|| format!("{id}:{}:{key}", op.key()));
-        if let Some(k) = &key {
-            let done = wtx
-                .open_table(OP_KEY_TO_TX_ID)?
-                .get(k.as_str())?
-                .map(|v| v.value());
-            if let Some(done) = done
+        if let Some(k) = &key
+            && let Some(done) = operation_keys::find(&wtx, k)?
                 .map(|t| transactions::get_in(&wtx, t))
                 .transpose()?
                 .flatten()
-            {
-                return Ok(OpOutcome::Done(Box::new(done)));
-            }
+        {
+            return Ok(OpOutcome::Done(Box::new(done)));
         }
         let children = transactions::children_in(&wtx, id)?;
         // M6: the merchant's rebill policy and the card's rebills today, read in this
@@ -129,9 +121,9 @@ impl Gateway {
             JournalEntry::with_code(at, Step::Answer, code),
         ];
         for j in &steps {
-            notes::add_journal(&wtx, row.id, j)?;
+            tx_log::add_journal(&wtx, row.id, j)?;
         }
-        notes::add_journal(
+        tx_log::add_journal(
             &wtx,
             original.id,
             &JournalEntry::with_code(
@@ -150,11 +142,10 @@ impl Gateway {
         );
         let history = HistoryEntry::by(&actor.at(at), op.key(), detail);
         for tx_id in [original.id, row.id] {
-            notes::add_history(&wtx, tx_id, &history)?;
+            tx_log::add_history(&wtx, tx_id, &history)?;
         }
         if let Some(k) = &key {
-            wtx.open_table(OP_KEY_TO_TX_ID)?
-                .insert(k.as_str(), row.id)?;
+            operation_keys::remember(&wtx, k, row.id)?;
         }
         let mut receipt = None;
         if op == Operation::Rebill {

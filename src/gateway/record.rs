@@ -3,7 +3,7 @@
 
 use super::Gateway;
 use crate::acquirer::CardInfo;
-use crate::db::{self, Scope, notes, outbox, payments, transactions};
+use crate::db::{self, Scope, outbox, payments, transactions, tx_log};
 use crate::domain::card_form::CardDetails;
 use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Step};
@@ -69,10 +69,10 @@ impl Gateway {
             },
         ));
         for j in &three_ds_steps {
-            notes::add_journal(&wtx, three_ds.id, j)?;
+            tx_log::add_journal(&wtx, three_ds.id, j)?;
         }
         for j in &a.sale_steps {
-            notes::add_journal(&wtx, sale.id, j)?;
+            tx_log::add_journal(&wtx, sale.id, j)?;
         }
         req.attempts.push(sale.id);
         if a.code.is_accepted() && req.paid_tx.is_some() {

@@ -88,6 +88,7 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
         ),
         Err(SignInError::Disabled) => ctx.t("Ce compte est désactivé. Contactez le support.", "This account is disabled. Contact support."),
         Err(SignInError::Storage(e)) => return Err(ctx.internal(&e)),
+        Err(SignInError::Hash(e)) => return Err(ctx.internal(&e)),
     };
     tracing::info!(username = %crate::domain::text::log_safe(&f.username), ip = %ctx.ip, "sign-in refused");
     Ok(login(&ctx, &f.username, &next, Some(message), None)
@@ -198,6 +199,7 @@ pub async fn apply_password_change(
             ..Default::default()
         })),
         Err(ChangeError::Storage(e)) => Err(ctx.internal(&e)),
+        Err(ChangeError::Hash(e)) => Err(ctx.internal(&e)),
     }
 }
 

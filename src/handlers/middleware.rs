@@ -160,40 +160,63 @@ async fn read_body_bounded(req: &mut Request) -> Option<bytes::Bytes> {
 }
 
 /// Loads a live session and its user; ends sessions that timed out or whose user
-/// may no longer sign in. Records activity at most once a minute.
+/// may no longer sign in. Records activity at most once a minute. A storage error is
+/// logged with its cause and answers "no session" (the request meets the sign-in
+/// page, never someone else's data).
 async fn load_session(state: &AppState, token: String) -> Option<Signed> {
     let db = state.db.clone();
     let now = state.clock.now();
-    tokio::task::spawn_blocking(move || {
-        let session = db.session(&token).ok()??;
-        if session.stage != SessionStage::Full {
-            // Waiting for the second factor: not signed in (the code page reads it).
-            return None;
+    match tokio::task::spawn_blocking(move || signed_in(&db, token, now)).await {
+        Ok(Ok(signed)) => signed,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot read the session: the request goes on signed out");
+            None
         }
-        let alive =
-            check_session(session.created_at, session.last_seen, now) == SessionCheck::Alive;
-        let user = db.user(session.user_id).ok().flatten();
-        let user = match user {
-            Some(u) if alive && !u.disabled && !is_expired(u.last_used_at, now) => u,
-            _ => {
-                let _ = db.end_session(&token);
-                return None;
-            }
-        };
-        if now.unix_timestamp() - session.last_seen >= 60 {
-            let _ = db.touch_session(&token, now.unix_timestamp());
+        Err(e) => {
+            tracing::error!(error = %e, "the session lookup failed: the request goes on signed out");
+            None
         }
-        let must_enrol = !user.has_second_factor()
-            && crate::auth::second_factor::required(&db, &user).unwrap_or(true);
-        Some(Signed {
-            user,
-            token,
-            must_enrol,
-        })
-    })
-    .await
-    .ok()
-    .flatten()
+    }
+}
+
+/// The blocking part of [`load_session`].
+fn signed_in(
+    db: &crate::db::Db,
+    token: String,
+    now: time::OffsetDateTime,
+) -> crate::db::Result<Option<Signed>> {
+    let Some(session) = db.session(&token)? else {
+        return Ok(None);
+    };
+    if session.stage != SessionStage::Full {
+        // Waiting for the second factor: not signed in (the code page reads it).
+        return Ok(None);
+    }
+    let alive = check_session(session.created_at, session.last_seen, now) == SessionCheck::Alive;
+    let user = match db.user(session.user_id)? {
+        Some(u) if alive && !u.disabled && !is_expired(u.last_used_at, now) => u,
+        _ => {
+            db.end_session(&token)?;
+            return Ok(None);
+        }
+    };
+    if now.unix_timestamp() - session.last_seen >= 60
+        && let Err(e) = db.touch_session(&token, now.unix_timestamp())
+    {
+        // A lost last-seen time only shortens the session.
+        tracing::warn!(error = %e, "cannot record the session's activity");
+    }
+    let must_enrol = !user.has_second_factor()
+        && crate::auth::second_factor::required(db, &user).unwrap_or_else(|e| {
+            // Unknown: keep the user to enrolment, the safe side.
+            tracing::error!(error = %e, "cannot read whether a second factor is required");
+            true
+        });
+    Ok(Some(Signed {
+        user,
+        token,
+        must_enrol,
+    }))
 }
 
 /// Checks the token from the `X-CSRF-Token` header or the `csrf` form field of the

@@ -156,17 +156,22 @@ pub async fn user_create(
     let (full_name, email, otp2) = (v.full_name.clone(), v.email.clone(), otp.clone());
     let created = ctx
         .db(move |db| {
-            let user = User {
-                full_name,
-                email,
-                ..new_user(&username, &otp2, role, now)?
+            // A hashing failure is no storage error: it travels apart, as the inner Err.
+            let user = match new_user(&username, &otp2, role, now) {
+                Ok(u) => User {
+                    full_name,
+                    email,
+                    ..u
+                },
+                Err(e) => return Ok(Err(e)),
             };
             match db.create_user(user, &actor) {
-                Err(Error::UsernameTaken(_)) => Ok(None),
-                other => other.map(Some),
+                Err(Error::UsernameTaken(_)) => Ok(Ok(None)),
+                other => other.map(|u| Ok(Some(u))),
             }
         })
-        .await?;
+        .await?
+        .map_err(|e| ctx.internal(&e))?;
     let Some(user) = created else {
         let e = FieldError::new(
             "username",
@@ -293,12 +298,15 @@ pub async fn user_action(
     let password = otp.clone();
     let applied = ctx
         .db(move |db| {
-            let hash = password
-                .map(|p| crate::auth::hash_password(&p).map_err(Error::Conflict))
-                .transpose()?;
+            let hash = match password.map(|p| crate::auth::hash_password(&p)).transpose() {
+                Ok(hash) => hash,
+                Err(e) => return Ok(Err(e)),
+            };
             db.apply_user_action(scope, uid, action, &me, &actor, hash)
+                .map(Ok)
         })
-        .await?;
+        .await?
+        .map_err(|e| ctx.internal(&e))?;
     let user = applied.map_err(|r| refusal(&ctx, r))?;
     Ok(match otp {
         Some(otp) => crate::pages::users::one_time_password(&ctx, &user, &otp).into_response(),

@@ -1,7 +1,6 @@
 //! The mail worker: sends what the outbox holds over SMTP, retries with back-off
 //! while the server is unreachable, gives up only after three days or on a permanent
-//! refusal. It also sweeps abandoned 3-D Secure challenges. Every attempt is recorded
-//! on the message.
+//! refusal. Every attempt is recorded on the message.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,9 +8,12 @@ use std::time::Duration;
 use mail_send::SmtpClientBuilder;
 use mail_send::mail_builder::MessageBuilder;
 
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
 use crate::config::{Config, SmtpConfig, SmtpSecurity};
+use crate::db::Db;
 use crate::db::outbox::{Mail, MailAttempt};
-use crate::gateway::Gateway;
 
 /// Seconds to wait before retry `n` (1-based): 15 s, 30 s, 1 min … capped at 30 min.
 pub fn retry_delay(n: usize) -> i64 {
@@ -77,13 +79,22 @@ async fn send(smtp: &SmtpConfig, from: &str, mail: &Mail) -> Result<(), SendErro
     Ok(())
 }
 
+/// What the worker reads and writes: the outbox in the data file, the clock, and the
+/// handle that wakes it when a message is queued.
+#[derive(Clone)]
+pub struct Outbox {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub ready: Arc<Notify>,
+}
+
 /// Sends the messages due (all pending ones when `everything`). Returns how many left.
-pub async fn deliver(gateway: &Gateway, config: &Config, everything: bool) -> usize {
+pub async fn deliver(outbox: &Outbox, config: &Config, everything: bool) -> usize {
     let Some(smtp) = &config.smtp else {
         return 0;
     };
-    let now = gateway.clock.now().unix_timestamp();
-    let db = gateway.db.clone();
+    let now = outbox.clock.now().unix_timestamp();
+    let db = outbox.db.clone();
     let due_at = if everything { i64::MAX } else { now };
     let due = match tokio::task::spawn_blocking(move || db.due_mails(due_at, 50)).await {
         Ok(Ok(d)) => d,
@@ -96,7 +107,7 @@ pub async fn deliver(gateway: &Gateway, config: &Config, everything: bool) -> us
     let mut sent = 0;
     for mail in due {
         let result = send(smtp, &config.mail_from, &mail).await;
-        let at = gateway.clock.now().unix_timestamp();
+        let at = outbox.clock.now().unix_timestamp();
         let (attempt, retry_at) = match result {
             Ok(()) => {
                 tracing::info!(mail_id = mail.id, kind = ?mail.kind, "email sent");
@@ -117,7 +128,7 @@ pub async fn deliver(gateway: &Gateway, config: &Config, everything: bool) -> us
                 )
             }
         };
-        let db = gateway.db.clone();
+        let db = outbox.db.clone();
         let id = mail.id;
         let saved =
             tokio::task::spawn_blocking(move || db.record_mail_attempt(id, attempt, retry_at))
@@ -133,13 +144,13 @@ pub async fn deliver(gateway: &Gateway, config: &Config, everything: bool) -> us
 /// At start every pending message is tried at once (a restart is a good moment to
 /// retry). A delivery cut by the shutdown stays pending.
 pub async fn run(
-    gateway: Arc<Gateway>,
+    outbox: Outbox,
     config: Arc<Config>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
     if config.smtp.is_none() {
-        let db = gateway.db.clone();
+        let db = outbox.db.clone();
         if let Ok(Ok(n)) = tokio::task::spawn_blocking(move || db.pending_mail_count()).await
             && n > 0
         {
@@ -150,49 +161,13 @@ pub async fn run(
         }
     }
     let mut first = true;
-    let mut ticks = 0u32;
     loop {
-        deliver(&gateway, &config, first).await;
+        deliver(&outbox, &config, first).await;
         first = false;
-        ticks += 1;
-        if ticks.is_multiple_of(30) {
-            let g = gateway.clone();
-            match tokio::task::spawn_blocking(move || g.sweep()).await {
-                Ok(Ok(n)) if n > 0 => tracing::info!(
-                    abandoned = n,
-                    "abandoned 3-D Secure challenges recorded (098)"
-                ),
-                Ok(Err(e)) => tracing::error!("sweep: {e}"),
-                _ => {}
-            }
-        }
         tokio::select! {
             _ = &mut shutdown => break,
-            _ = gateway.mail_ready.notified() => {}
+            _ = outbox.ready.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
-    }
-}
-
-/// Every 30 seconds until `shutdown`: records 3-D Secure challenges left unanswered
-/// as abandoned (098) and forgets idle payment desks.
-pub async fn sweeper(gateway: Arc<Gateway>, shutdown: impl std::future::Future<Output = ()>) {
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
-        }
-        let g = gateway.clone();
-        match tokio::task::spawn_blocking(move || g.sweep()).await {
-            Ok(Ok(n)) if n > 0 => {
-                tracing::info!(
-                    abandoned = n,
-                    "abandoned 3-D Secure challenges recorded (098)"
-                )
-            }
-            Ok(Err(e)) => tracing::error!("sweep: {e}"),
-            _ => {}
         }
     }
 }

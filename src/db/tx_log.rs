@@ -1,9 +1,10 @@
-//! Per-transaction notes, history (who did what, when, from where) and journal
-//! (processing steps with their codes).
+//! The log of each transaction: notes (typed by users), history (who did what,
+//! when, from where) and journal (processing steps with their codes).
 
-use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
+use super::Tx;
 use super::tables::{TX_HISTORY, TX_JOURNAL, TX_NOTES};
 use super::{Db, Result, Scope, codec, transactions};
 use crate::domain::actor::Actor;
@@ -56,22 +57,22 @@ pub use crate::domain::journal::JournalEntry;
 
 type Seq = redb::TableDefinition<'static, (u64, u64), &'static [u8]>;
 
-fn append<T: Serialize>(wtx: &WriteTransaction, def: Seq, tx_id: u64, value: &T) -> Result<()> {
+fn append<T: Serialize>(wtx: &Tx, def: Seq, tx_id: u64, value: &T) -> Result<()> {
     let mut t = wtx.open_table(def)?;
     let next = t
         .range((tx_id, 0)..=(tx_id, u64::MAX))?
         .next_back()
         .transpose()?
         .map_or(0, |(k, _)| k.value().1 + 1);
-    t.insert((tx_id, next), codec::encode(value).as_slice())?;
+    t.insert((tx_id, next), codec::encode(value)?.as_slice())?;
     Ok(())
 }
 
-pub fn add_history(wtx: &WriteTransaction, tx_id: u64, entry: &HistoryEntry) -> Result<()> {
+pub fn add_history(wtx: &Tx, tx_id: u64, entry: &HistoryEntry) -> Result<()> {
     append(wtx, TX_HISTORY, tx_id, entry)
 }
 
-pub fn add_journal(wtx: &WriteTransaction, tx_id: u64, entry: &JournalEntry) -> Result<()> {
+pub fn add_journal(wtx: &Tx, tx_id: u64, entry: &JournalEntry) -> Result<()> {
     append(wtx, TX_JOURNAL, tx_id, entry)
 }
 

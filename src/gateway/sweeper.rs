@@ -1,0 +1,131 @@
+//! The background sweeper, one task for the app's periodic clean-up: every 30
+//! seconds it records 3-D Secure challenges left unanswered as abandoned (098) and
+//! forgets idle payment desks; every 5 minutes it also removes the sessions that can
+//! no longer be used (idle, too old, waiting for a second factor too long) and the
+//! sign-in counters whose lock ran out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Gateway;
+use crate::db;
+
+/// How often the sweeper runs.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// Every this many sweeps, sessions and sign-in counters are purged (5 minutes).
+const PURGE_EVERY_SWEEPS: u32 = 10;
+
+/// What one sweep did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Challenges recorded as abandoned (098).
+    pub abandoned: usize,
+    /// Sessions removed.
+    pub sessions: u64,
+    /// Sign-in counters removed.
+    pub counters: u64,
+}
+
+impl Gateway {
+    /// One sweep, at the gateway's clock: abandoned challenges and idle desks, and
+    /// with `purge` the dead sessions and ran-out sign-in counters. Blocking.
+    pub fn sweep_once(&self, purge: bool) -> db::Result<Swept> {
+        let abandoned = self.sweep()?;
+        let (sessions, counters) = if purge {
+            crate::auth::second_factor::housekeeping(&self.db, self.now())?
+        } else {
+            (0, 0)
+        };
+        Ok(Swept {
+            abandoned,
+            sessions,
+            counters,
+        })
+    }
+}
+
+/// Sweeps every [`SWEEP_EVERY`] until `shutdown` resolves (purging every 5 minutes).
+pub async fn run(gateway: Arc<Gateway>, shutdown: impl std::future::Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    let mut sweeps = 0u32;
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+        }
+        sweeps = sweeps.wrapping_add(1);
+        let purge = sweeps.is_multiple_of(PURGE_EVERY_SWEEPS);
+        let g = gateway.clone();
+        match tokio::task::spawn_blocking(move || g.sweep_once(purge)).await {
+            Ok(Ok(s)) => {
+                if s.abandoned > 0 {
+                    tracing::info!(
+                        abandoned = s.abandoned,
+                        "abandoned 3-D Secure challenges recorded (098)"
+                    );
+                }
+                if purge {
+                    tracing::debug!(
+                        sessions = s.sessions,
+                        counters = s.counters,
+                        "sessions and sign-in counters purged"
+                    );
+                }
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "sweep"),
+            Err(e) => tracing::error!(error = %e, "sweep task"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, FakeClock};
+    use crate::db::Db;
+    use crate::db::sessions::{self, SessionStage};
+    use time::macros::datetime;
+
+    fn gateway(dir: &tempfile::TempDir, clock: &FakeClock) -> Gateway {
+        let db = Db::open(&dir.path().join("g.redb")).unwrap();
+        Gateway::new(
+            db,
+            Arc::new(clock.clone()),
+            Arc::new(crate::acquirer::Simulator::default()),
+            "http://127.0.0.1".into(),
+            3,
+            false,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_sweep_with_purge_removes_expired_sessions_and_keeps_live_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::new(datetime!(2026-06-01 12:00 UTC));
+        let g = gateway(&dir, &clock);
+        let start = clock.now().unix_timestamp();
+        let wtx = g.db.begin_write().unwrap();
+        let old = sessions::insert(&wtx, 1, start, "10.0.0.1", SessionStage::Full).unwrap();
+        wtx.commit().unwrap();
+        // Three hours later the first session has been idle too long; a new one is live.
+        clock.advance(time::Duration::hours(3));
+        let now = clock.now().unix_timestamp();
+        let wtx = g.db.begin_write().unwrap();
+        let live = sessions::insert(&wtx, 1, now, "10.0.0.1", SessionStage::Full).unwrap();
+        wtx.commit().unwrap();
+        assert!(g.db.session(&old).unwrap().is_some());
+
+        // A sweep without purge leaves sessions alone.
+        assert_eq!(g.sweep_once(false).unwrap(), Swept::default());
+        assert_eq!(g.db.session_count().unwrap(), 2);
+
+        let swept = g.sweep_once(true).unwrap();
+        assert_eq!(swept.sessions, 1);
+        assert!(
+            g.db.session(&old).unwrap().is_none(),
+            "the expired session is gone"
+        );
+        assert!(g.db.session(&live).unwrap().is_some(), "the live one stays");
+    }
+}
