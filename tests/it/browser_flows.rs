@@ -3,8 +3,7 @@
 use fantoccini::Locator;
 use guichet::clock::Clock;
 
-use crate::browser;
-use crate::support::spawn_app;
+use crate::support::{browser, spawn_app};
 
 #[tokio::test]
 async fn a_new_admin_signs_in_changes_the_password_switches_to_english_and_signs_out() {
@@ -154,7 +153,7 @@ async fn info(c: &fantoccini::Client) -> String {
 #[tokio::test]
 async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_load_in_place() {
     let app = spawn_app().await;
-    let d = crate::transactions::seed(&app);
+    let d = crate::fixtures::dataset::seed(&app);
     let boss = app.user("boss", guichet::domain::user::Role::Admin);
     let secret = app.enrol(boss.id);
     let Some(b) = browser::start().await else {
@@ -224,7 +223,7 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
     let url = c.current_url().await.unwrap();
     assert_eq!(
         url.query(),
-        Some(format!("holder={}", crate::support::urlencode(&first_word)).as_str()),
+        Some(format!("holder={}", crate::support::html::urlencode(&first_word)).as_str()),
         "{url}"
     );
     while info(c).await == before && start.elapsed() < std::time::Duration::from_secs(5) {

@@ -15,8 +15,9 @@ use guichet::keys::Keys;
 use reqwest::StatusCode;
 use time::Duration;
 
-use crate::payments::{new_request, pay, shop, submit_card};
-use crate::support::{Client, TestApp, field_in, spawn_app};
+use crate::fixtures::payments::{new_request, pay, shop, submit_card};
+use crate::support::html::field_in;
+use crate::support::{Client, TestApp, spawn_app};
 
 #[tokio::test]
 async fn a_valid_card_number_is_never_sent_back_after_a_validation_error() {
@@ -585,7 +586,7 @@ async fn a_new_link_replaces_the_old_one_which_stops_working() {
         page.contains("Le lien précédent ne permet plus de payer."),
         "{page}"
     );
-    let new = crate::payments::token_in_link(&page);
+    let new = crate::fixtures::payments::token_in_link(&page);
     // A reload of that page shows it no more.
     let (_, again) = c.page(&location).await;
     assert!(!again.contains(&new));
@@ -625,7 +626,7 @@ async fn a_sent_link_email_keeps_no_usable_link_in_the_outbox() {
         .unwrap()
         .emails[0];
     let waiting = app.db.mail(mail_id).unwrap().unwrap();
-    let token = crate::payments::token_in_link(&waiting.text);
+    let token = crate::fixtures::payments::token_in_link(&waiting.text);
     assert!(
         waiting.html.contains(&token),
         "a waiting email keeps its link"

@@ -7,7 +7,8 @@ use guichet::domain::user::{Permissions, Role};
 use reqwest::StatusCode;
 use time::Duration;
 
-use crate::support::{USER_PASSWORD, spawn_app, spawn_app_with, urlencode};
+use crate::support::html::urlencode;
+use crate::support::{USER_PASSWORD, spawn_app, spawn_app_with};
 
 fn location(r: &reqwest::Response) -> String {
     r.headers()
@@ -295,8 +296,8 @@ async fn a_virtual_terminal_only_user_sees_requests_but_not_their_attempt_rows()
     app.merchant_user("uber.vt", m.id, vt_only);
     app.merchant_user("uber.all", m.id, Permissions::ALL);
     let all = app.signed_in("uber.all").await;
-    let (id, token) = crate::payments::new_request(&all, m.id, &[]).await;
-    crate::payments::pay(&app.client(), &token, "4000 0000 0000 0002", "123456").await;
+    let (id, token) = crate::fixtures::payments::new_request(&all, m.id, &[]).await;
+    crate::fixtures::payments::pay(&app.client(), &token, "4000 0000 0000 0002", "123456").await;
 
     let vt = app.signed_in("uber.vt").await;
     let (status, body) = vt.page(&format!("/payment-requests/{id}")).await;
@@ -313,7 +314,7 @@ async fn big_export_fixture(app: &crate::support::TestApp, n: usize) -> u64 {
     let t0 = app.clock.now() - Duration::hours(2);
     let mut rows: Vec<_> = (0..n)
         .map(|i| {
-            let mut t = crate::exports::sale(
+            let mut t = crate::fixtures::rows::sale(
                 m.id,
                 t0 + Duration::milliseconds(i as i64),
                 100,
@@ -591,12 +592,12 @@ async fn a_manager_cannot_take_over_an_account_holding_more_or_his_own_through_a
 #[tokio::test]
 async fn a_card_number_typed_as_the_holder_is_not_sent_back_on_the_payment_page() {
     let app = spawn_app().await;
-    let (merchant, c) = crate::payments::shop(&app).await;
-    let (_, token) = crate::payments::new_request(&c, merchant, &[]).await;
+    let (merchant, c) = crate::fixtures::payments::shop(&app).await;
+    let (_, token) = crate::fixtures::payments::new_request(&c, merchant, &[]).await;
     let customer = app.client();
     let (_, page) = customer.page(&format!("/payment/{token}")).await;
-    let csrf = crate::support::field_in(&page, "csrf");
-    let attempt = crate::support::field_in(&page, "attempt");
+    let csrf = crate::support::html::field_in(&page, "csrf");
+    let attempt = crate::support::html::field_in(&page, "attempt");
     let r = customer
         .post_raw(
             &format!("/payment/{token}"),
@@ -670,9 +671,10 @@ async fn a_right_password_on_a_disabled_account_is_refused_and_audited() {
 #[tokio::test]
 async fn waiting_link_emails_are_withdrawn_when_a_new_link_or_a_cancel_makes_them_useless() {
     let app = spawn_app().await;
-    let (merchant, c) = crate::payments::shop(&app).await;
+    let (merchant, c) = crate::fixtures::payments::shop(&app).await;
     // No SMTP server: the emails wait in the outbox.
-    let (first, _) = crate::payments::new_request(&c, merchant, &[("action", "send")]).await;
+    let (first, _) =
+        crate::fixtures::payments::new_request(&c, merchant, &[("action", "send")]).await;
     let mail_of = |id: u64| {
         let req = app
             .db
@@ -686,7 +688,7 @@ async fn waiting_link_emails_are_withdrawn_when_a_new_link_or_a_cancel_makes_the
         guichet::db::outbox::MailState::Pending
     );
     assert!(mail_of(first).text.contains("/payment/"));
-    let new = crate::payments::new_link(&c, first).await;
+    let new = crate::fixtures::payments::new_link(&c, first).await;
     let old_mail = mail_of(first);
     assert_eq!(old_mail.state, guichet::db::outbox::MailState::Failed);
     assert!(!old_mail.text.contains(&new));
@@ -703,7 +705,8 @@ async fn waiting_link_emails_are_withdrawn_when_a_new_link_or_a_cancel_makes_the
     );
     assert_eq!(app.db.due_mails(i64::MAX, 10).unwrap().len(), 0);
 
-    let (second, _) = crate::payments::new_request(&c, merchant, &[("action", "send")]).await;
+    let (second, _) =
+        crate::fixtures::payments::new_request(&c, merchant, &[("action", "send")]).await;
     let r = c
         .post(&format!("/payment-requests/{second}/cancel"), &[])
         .await;

@@ -1,6 +1,13 @@
 //! Test support: spawn the app on a free port with a fake clock, and a client that
 //! keeps cookies and reads CSRF tokens from pages.
 
+pub mod browser;
+pub mod cards;
+pub mod download;
+pub mod html;
+pub mod smtp;
+
+use std::net::TcpListener;
 use std::sync::Arc;
 
 use guichet::app::App;
@@ -13,6 +20,8 @@ use guichet::domain::user::{Merchant, Permissions, Role, Terminal};
 use guichet::gateway::Gateway;
 use reqwest::StatusCode;
 use time::macros::datetime;
+
+use html::{recovery_codes_in, secret_in, token_in};
 
 pub const ADMIN_PASSWORD: &str = "Admin-password-2026";
 pub const USER_PASSWORD: &str = "Merchant-pass-2026";
@@ -286,59 +295,10 @@ impl Client {
     }
 }
 
-/// The CSRF token in a page (`<meta name="csrf-token" content="...">`).
-pub fn token_in(body: &str) -> String {
-    let marker = r#"name="csrf-token" content=""#;
-    let start = body
-        .find(marker)
-        .map(|i| i + marker.len())
-        .expect("page has a csrf token");
-    body[start..start + 64].to_string()
-}
-
-/// The text of the one-time password shown in a page.
-pub fn otp_in(body: &str) -> String {
-    let marker = r#"<code class="secret" id="otp">"#;
-    let start = body
-        .find(marker)
-        .map(|i| i + marker.len())
-        .expect("page shows a one-time password");
-    body[start..].split('<').next().unwrap().to_string()
-}
-
-/// Query-string encoding of one value.
-pub fn urlencode(s: &str) -> String {
-    let e = serde_urlencoded::to_string([("", s)]).unwrap();
-    e[1..].to_string()
-}
-
-/// The value of the form field `name` in a page (`name="x" value="..."`).
-pub fn field_in(body: &str, name: &str) -> String {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = body
-        .find(&marker)
-        .map(|i| i + marker.len())
-        .unwrap_or_else(|| panic!("page has a field {name}"));
-    body[start..].split('"').next().unwrap().to_string()
-}
-
-/// The TOTP secret shown (base32) on the enrolment page.
-pub fn secret_in(body: &str) -> Vec<u8> {
-    let marker = r#"<code class="secret" id="totp-secret">"#;
-    let start = body
-        .find(marker)
-        .map(|i| i + marker.len())
-        .expect("page shows a TOTP key");
-    let key = body[start..].split('<').next().unwrap();
-    totp::secret_from_base32(key).expect("a base32 key")
-}
-
-/// The recovery codes listed on the page shown after enrolment.
-pub fn recovery_codes_in(body: &str) -> Vec<String> {
-    let start = body.find(r#"id="recovery-codes""#).expect("recovery codes");
-    let list = body[start..].split("</ul>").next().unwrap();
-    list.split("<code>")
-        .skip(1)
-        .map(|c| c.split('<').next().unwrap().to_string())
-        .collect()
+/// Asks the OS for a free local TCP port (released again before the caller binds it).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("no free local port")
+        .port()
 }

@@ -1,16 +1,15 @@
 //! Test support: a headless Chromium session driven through chromedriver with fantoccini.
-//!
-//! Include it from an integration test with `mod browser;` (or `#[path = "it/browser.rs"]`).
-//! It holds no tests itself.
 #![allow(dead_code)]
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hyper_util::client::legacy::connect::HttpConnector;
+
+use super::free_port;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -28,14 +27,6 @@ pub struct Browser {
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Asks the OS for a free local TCP port (released again before chromedriver binds it).
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .expect("no free local port")
-        .port()
 }
 
 /// Kills chromedriver and everything it started (it runs in its own process group).
