@@ -8,7 +8,7 @@ pub mod html;
 pub mod smtp;
 
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use guichet::app::App;
 use guichet::auth::bootstrap::{first_admin, new_user};
@@ -66,14 +66,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 
 impl TestApp {
     pub fn client(&self) -> Client {
-        Client {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: self.base.clone(),
-        }
+        Client::new(&self.base)
     }
 
     /// A merchant written straight into the data file.
@@ -237,18 +230,47 @@ impl TestApp {
     }
 }
 
+/// A browser-like client: a cookie jar, no redirect following, and the CSRF token of
+/// its cookie kept once read. The token is a function of the CSRF cookie, so any
+/// answer that sets a cookie (sign-in, sign-out, second factor, …) forgets it and the
+/// next POST reads it again. Clones share the jar and the token.
+#[derive(Clone)]
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
+    csrf: Arc<Mutex<Option<String>>>,
 }
 
 impl Client {
+    /// A client of the server at `base` (`http://127.0.0.1:port`) with an empty jar.
+    pub fn new(base: &str) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_string(),
+            csrf: Arc::default(),
+        }
+    }
+
+    /// Forgets the cached CSRF token when `r` sets a cookie.
+    fn saw(&self, r: &reqwest::Response) {
+        if r.headers().contains_key(reqwest::header::SET_COOKIE) {
+            *self.csrf.lock().unwrap() = None;
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
+        let r = self
+            .http
             .get(format!("{}{path}", self.base))
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        self.saw(&r);
+        r
     }
 
     /// GET and read the body.
@@ -257,8 +279,18 @@ impl Client {
         (r.status(), r.text().await.unwrap())
     }
 
-    /// The CSRF token of this client's cookie, read from a page.
+    /// The CSRF token of this client's cookie: the cached one, or read from a page
+    /// (`/login`, or where it redirects) and cached.
     pub async fn csrf(&self) -> String {
+        if let Some(token) = self.csrf.lock().unwrap().clone() {
+            return token;
+        }
+        let token = self.csrf_from_page().await;
+        *self.csrf.lock().unwrap() = Some(token.clone());
+        token
+    }
+
+    async fn csrf_from_page(&self) -> String {
         let mut path = "/login".to_string();
         for _ in 0..4 {
             let r = self.get(&path).await;
@@ -281,12 +313,15 @@ impl Client {
 
     /// POST exactly these fields (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.http
+        let r = self
+            .http
             .post(format!("{}{path}", self.base))
             .form(fields)
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        self.saw(&r);
+        r
     }
 
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {

@@ -181,14 +181,7 @@ impl Guichet {
     }
 
     pub(crate) fn client(&self) -> Client {
-        Client {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: self.base.clone(),
-        }
+        Client::new(&self.base)
     }
 }
 

@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 use crate::fixtures::dataset::{Dataset, FROM, Rng, TO, seed};
 use crate::support::cards::full_card_numbers;
 use crate::support::html::listing;
-use crate::support::{Client, spawn_app};
+use crate::support::spawn_app;
 use crate::transactions::oracle::{
     F, KINDS, Kind, agrees, brute_force, day, from_row, period, unix, ymd,
 };
@@ -317,10 +317,7 @@ async fn every_pair_of_filters_returns_exactly_the_brute_force_rows() {
     for chunk in cases.chunks(cases.len().div_ceil(6)) {
         let chunk = chunk.to_vec();
         let rows = rows.clone();
-        let c = Client {
-            http: admin.http.clone(),
-            base: admin.base.clone(),
-        };
+        let c = admin.clone();
         set.spawn(async move {
             let mut non_empty = 0;
             for filters in &chunk {
@@ -500,10 +497,7 @@ async fn the_demo_data_agrees_with_the_brute_force_for_values_taken_from_its_row
     let rows = std::sync::Arc::new(rows);
     for worker in 0..4u64 {
         let rows = rows.clone();
-        let c = Client {
-            http: admin.http.clone(),
-            base: admin.base.clone(),
-        };
+        let c = admin.clone();
         let mut cases = Vec::new();
         for (i, &kind) in KINDS.iter().enumerate() {
             if i as u64 % 4 != worker {
