@@ -23,30 +23,46 @@ async fn no_page_ever_shows_a_full_card_number() {
     let uber = d.merchant("Uber");
     app.merchant_user("uber.manager", uber, Permissions::ALL);
     let manager = app.signed_in("uber.manager").await;
-    let mut pages = Vec::new();
+    // Every page with the merchant whose rows it shows (None: a list, for anyone).
+    let mut pages: Vec<(String, Option<u64>)> = Vec::new();
     for page in 1..=d.rows.len().div_ceil(100) {
-        pages.push(list_url(&period_pairs(&[
+        let path = list_url(&period_pairs(&[
             ("per_page", "100"),
             ("page", &page.to_string()),
-        ])));
+        ]));
+        pages.push((path, None));
     }
     for t in d.rows.iter().step_by(9) {
-        pages.push(format!("/transactions/{}", t.id));
-        pages.push(format!("/transactions/{}/tab/associated", t.id));
-        pages.push(format!("/transactions/{}?tab=journal", t.id));
+        let owner = Some(t.merchant_id);
+        pages.push((format!("/transactions/{}", t.id), owner));
+        pages.push((format!("/transactions/{}/tab/associated", t.id), owner));
+        pages.push((format!("/transactions/{}?tab=journal", t.id), owner));
     }
-    pages.push(list_url(&period_pairs(&[("holder", "mohamed")])));
-    let mut masked = 0;
-    for c in [&admin, &manager] {
-        for path in &pages {
+    pages.push((list_url(&period_pairs(&[("holder", "mohamed")])), None));
+    let (mut masked, mut shown, mut hidden) = (0, 0, 0);
+    for (c, only) in [(&admin, None), (&manager, Some(uber))] {
+        for (path, owner) in &pages {
+            // The manager sees Uber's rows; another merchant's row is a 404 page.
+            let visible = only.is_none() || owner.is_none() || *owner == only;
             for htmx in [false, true] {
-                let (_, _, body) = get_htmx(c, path, htmx).await;
+                let (status, _, body) = get_htmx(c, path, htmx).await;
+                if visible {
+                    assert_eq!(status, StatusCode::OK, "{path} (htmx: {htmx})");
+                    shown += 1;
+                } else {
+                    assert_eq!(status, StatusCode::NOT_FOUND, "{path} (htmx: {htmx})");
+                    hidden += 1;
+                }
                 let full = full_card_numbers(&body);
                 assert!(full.is_empty(), "{path}: {full:?}");
                 masked += body.matches("XXXXXX").count();
             }
         }
     }
+    assert!(
+        shown > 0 && hidden > 0,
+        "{shown} pages shown and {hidden} refused: both are scanned"
+    );
     assert!(masked > 0, "detail pages show masked numbers");
 }
 
