@@ -1,6 +1,6 @@
 //! Processing › Transactions: the search checked against a brute-force filter over every
-//! row, the pager and its limits, the htmx fragments, merchant scoping, the detail tabs
-//! and notes, and card numbers that never show in full.
+//! row (`oracle`), the pager and its limits, the htmx fragments, merchant scoping, the
+//! detail tabs and notes. (No full card number on any page: `no_full_card_number`.)
 
 mod detail;
 mod htmx;
