@@ -69,6 +69,9 @@ fn corrupt(app: &TestApp, id: u64) {
 // transfer end normally: 200 with the first chunk's rows and no error. CSV and TXT
 // then look complete (a header and whole rows), XLSX is an empty 200. The closing
 // parts of JSON, XML and HTML are missing, which is checked below and holds.
+// Cause, seen on the wire: poem 3.1 ends a chunked body with its final `0\r\n\r\n`
+// when the body stream yields an error (a bare poem server streaming Ok("abc") then
+// Err does the same), so an error item cannot abort a download.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "bug: a failed export ends as a normal transfer (src/handlers/export.rs abort)"]
 async fn an_export_that_fails_is_never_a_complete_looking_file() {
