@@ -2,7 +2,8 @@
 
 use reqwest::StatusCode;
 
-use crate::support::{otp_in, spawn_app};
+use crate::support::html::otp_in;
+use crate::support::spawn_app;
 use guichet::db::Scope;
 
 #[tokio::test]

@@ -275,7 +275,7 @@ async fn an_account_unused_for_thirty_days_expires_until_an_admin_reactivates_it
     let r = admin
         .post(&format!("/parameters/users/{}/reactivate", u.id), &[])
         .await;
-    let otp = crate::support::otp_in(&r.text().await.unwrap());
+    let otp = crate::support::html::otp_in(&r.text().await.unwrap());
     let r = c.login("omar", &otp).await;
     assert_eq!(r.headers()["location"], "/password");
 }
@@ -343,7 +343,7 @@ async fn signing_out_ends_the_session_for_good() {
         .next()
         .unwrap()
         .to_string();
-    let token = crate::support::token_in(&page.text().await.unwrap());
+    let token = crate::support::html::token_in(&page.text().await.unwrap());
     let r = raw
         .post(format!("{}/login", app.base))
         .header("cookie", &csrf_cookie)
@@ -411,7 +411,7 @@ async fn resetting_a_password_ends_sessions_and_forces_a_change() {
     let r = admin
         .post(&format!("/parameters/users/{}/reset", u.id), &[])
         .await;
-    let otp = crate::support::otp_in(&r.text().await.unwrap());
+    let otp = crate::support::html::otp_in(&r.text().await.unwrap());
     assert_eq!(
         c.get("/parameters/profile").await.status(),
         StatusCode::SEE_OTHER

@@ -1,10 +1,9 @@
 //! Flows only a real browser shows: headless Chromium through chromedriver.
 
-use fantoccini::Locator;
 use guichet::clock::Clock;
 
-use crate::browser;
-use crate::support::spawn_app;
+use crate::support::browser::{self, Page};
+use crate::support::{USER_PASSWORD, spawn_app};
 
 #[tokio::test]
 async fn a_new_admin_signs_in_changes_the_password_switches_to_english_and_signs_out() {
@@ -12,197 +11,89 @@ async fn a_new_admin_signs_in_changes_the_password_switches_to_english_and_signs
     let Some(b) = browser::start().await else {
         return;
     };
-    let c = &b.client;
-    c.goto(&format!("{}/", app.base)).await.unwrap();
-    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    c.find(Locator::Css("#f-username"))
-        .await
-        .unwrap()
-        .send_keys("admin")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#f-password"))
-        .await
-        .unwrap()
-        .send_keys(&app.admin_otp)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button.primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_url(&format!("{}/password", app.base).parse().unwrap())
-        .await
-        .unwrap();
+    let p = b.page(&app.base);
+    p.goto("/").await;
+    assert!(p.path().await.starts_with("/login"));
+    p.type_in("#f-username", "admin").await;
+    p.type_in("#f-password", &app.admin_otp).await;
+    p.click("button.primary").await;
+    p.wait_for_path("/password").await;
     b.screenshot("target/screenshots/forced-change.png").await;
-    c.find(Locator::Css("#f-current"))
-        .await
-        .unwrap()
-        .send_keys(&app.admin_otp)
-        .await
-        .unwrap();
-    c.find(Locator::Css("#f-new"))
-        .await
-        .unwrap()
-        .send_keys("Browser-pass-2026")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#f-confirm"))
-        .await
-        .unwrap()
-        .send_keys("Browser-pass-2026")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button.primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    p.type_in("#f-current", &app.admin_otp).await;
+    p.type_in("#f-new", "Browser-pass-2026").await;
+    p.type_in("#f-confirm", "Browser-pass-2026").await;
+    p.click("button.primary").await;
     // An admin enrols a second factor before anything else: the key shown on the page
     // gives the code (computed here with the fake clock, as an app would).
-    c.wait()
-        .for_url(&format!("{}/second-factor", app.base).parse().unwrap())
-        .await
-        .unwrap();
-    click(c, "button.primary").await;
-    let key = c
-        .wait()
-        .for_element(Locator::Css("#totp-secret"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    p.wait_for_path("/second-factor").await;
+    p.click("button.primary").await;
+    p.wait_for("#totp-secret").await;
+    let key = p.text("#totp-secret").await;
     b.screenshot("target/screenshots/second-factor-enrol.png")
         .await;
     let secret = guichet::domain::totp::secret_from_base32(&key).unwrap();
     let code = guichet::domain::totp::code_at(&secret, app.clock.now().unix_timestamp());
-    fill(c, "#f-code", &code).await;
-    fill(c, "#f-password", "Browser-pass-2026").await;
-    click(c, "button.primary").await;
-    c.wait()
-        .for_element(Locator::Css("#recovery-codes"))
-        .await
-        .unwrap();
+    p.fill("#f-code", &code).await;
+    p.fill("#f-password", "Browser-pass-2026").await;
+    p.click("button.primary").await;
+    p.wait_for("#recovery-codes").await;
     b.screenshot("target/screenshots/recovery-codes.png").await;
-    click(c, "a.button.primary").await;
-    c.wait()
-        .for_element(Locator::Css("header.top nav.tabs"))
-        .await
-        .unwrap();
-    assert_eq!(c.current_url().await.unwrap().path(), "/transactions");
-    c.goto(&format!("{}/parameters/profile", app.base))
-        .await
-        .unwrap();
-    let h1 = c
-        .find(Locator::Css("main h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(h1, "Mon profil");
+    p.click("a.button.primary").await;
+    p.wait_for("header.top nav.tabs").await;
+    assert_eq!(p.path().await, "/transactions");
+    p.goto("/parameters/profile").await;
+    assert_eq!(p.text("main h1").await, "Mon profil");
     b.screenshot("target/screenshots/profile-fr.png").await;
-    c.find(Locator::Css("header .user button[value=en]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='My profile']"))
-        .await
-        .unwrap();
+    p.click("header .user button[value=en]").await;
+    p.wait_for_xpath("//h1[text()='My profile']").await;
     b.screenshot("target/screenshots/profile-en.png").await;
-    c.find(Locator::XPath("//button[text()='Sign out']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("main.login"))
-        .await
-        .unwrap();
-    let h1 = c
-        .find(Locator::Css("main h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(h1, "Please sign in");
+    p.click_xpath("//button[text()='Sign out']").await;
+    p.wait_for("main.login").await;
+    assert_eq!(p.text("main h1").await, "Please sign in");
     b.close().await;
 }
 
 /// The text of the pager info line.
-async fn info(c: &fantoccini::Client) -> String {
-    let v = c
-        .execute(
-            "const e = document.getElementById('pager-info'); return e ? e.textContent : '';",
-            vec![],
-        )
-        .await
-        .unwrap();
+async fn info(p: &Page<'_>) -> String {
+    let v = p
+        .js("const e = document.getElementById('pager-info'); return e ? e.textContent : '';")
+        .await;
     v.as_str().unwrap_or_default().to_string()
 }
 
 #[tokio::test]
 async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_load_in_place() {
     let app = spawn_app().await;
-    let d = crate::transactions::seed(&app);
+    let d = crate::fixtures::dataset::seed(&app);
     let boss = app.user("boss", guichet::domain::user::Role::Admin);
     let secret = app.enrol(boss.id);
     let Some(b) = browser::start().await else {
         return;
     };
-    let c = &b.client;
-    c.goto(&format!("{}/login", app.base)).await.unwrap();
-    c.find(Locator::Css("#f-username"))
-        .await
-        .unwrap()
-        .send_keys("boss")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#f-password"))
-        .await
-        .unwrap()
-        .send_keys(crate::support::USER_PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button.primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let p = b.page(&app.base);
+    let c = p.c;
+    p.goto("/login").await;
+    p.type_in("#f-username", "boss").await;
+    p.type_in("#f-password", USER_PASSWORD).await;
+    p.click("button.primary").await;
     // The code step, with the code the admin's app shows at the fake clock's time.
-    c.wait().for_element(Locator::Css("#f-code")).await.unwrap();
+    p.wait_for("#f-code").await;
     let code = guichet::domain::totp::code_at(&secret, app.clock.now().unix_timestamp());
-    fill(c, "#f-code", &code).await;
-    click(c, "button.primary").await;
-    c.wait()
-        .for_element(Locator::Css("#tx-table"))
-        .await
-        .unwrap();
+    p.fill("#f-code", &code).await;
+    p.click("button.primary").await;
+    p.wait_for("#tx-table").await;
     let today_rows = d
         .rows
         .iter()
         .filter(|t| t.at >= time::macros::datetime!(2026-06-01 00:00 UTC).unix_timestamp())
         .count();
-    let before = info(c).await;
+    let before = info(&p).await;
     assert!(
         before.ends_with(&format!("sur {today_rows} éléments")),
         "{before}"
     );
     // A marker that a full page load would wipe.
-    c.execute("window.__still_here = true;", vec![])
-        .await
-        .unwrap();
+    p.js("window.__still_here = true;").await;
     let holder = d
         .rows
         .iter()
@@ -210,9 +101,8 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
         .find_map(|t| t.card.as_ref().map(|c| c.holder.clone()))
         .unwrap();
     let first_word = holder.split(' ').next().unwrap().to_lowercase();
-    let input = c.find(Locator::Css("#q-holder")).await.unwrap();
-    input.send_keys(&first_word).await.unwrap();
-    input.send_keys("\u{E004}").await.unwrap();
+    p.type_in("#q-holder", &first_word).await;
+    p.type_in("#q-holder", "\u{E004}").await;
     let start = std::time::Instant::now();
     while !c.current_url().await.unwrap().as_str().contains("holder=")
         && start.elapsed() < std::time::Duration::from_secs(5)
@@ -224,18 +114,15 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
     let url = c.current_url().await.unwrap();
     assert_eq!(
         url.query(),
-        Some(format!("holder={}", crate::support::urlencode(&first_word)).as_str()),
+        Some(format!("holder={}", crate::support::html::urlencode(&first_word)).as_str()),
         "{url}"
     );
-    while info(c).await == before && start.elapsed() < std::time::Duration::from_secs(5) {
+    while info(&p).await == before && start.elapsed() < std::time::Duration::from_secs(5) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let filtered = info(c).await;
+    let filtered = info(&p).await;
     assert_ne!(filtered, before);
-    let still = c
-        .execute("return window.__still_here === true;", vec![])
-        .await
-        .unwrap();
+    let still = p.js("return window.__still_here === true;").await;
     assert_eq!(
         still,
         serde_json::Value::Bool(true),
@@ -245,71 +132,28 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
         .await;
     c.back().await.unwrap();
     let start = std::time::Instant::now();
-    while info(c).await != before && start.elapsed() < std::time::Duration::from_secs(5) {
+    while info(&p).await != before && start.elapsed() < std::time::Duration::from_secs(5) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(info(c).await, before);
+    assert_eq!(info(&p).await, before);
     assert_eq!(c.current_url().await.unwrap().query(), None);
     // Open a detail and switch tabs in place.
-    c.find(Locator::Css("#tx-table tbody tr td a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("nav.tabs-inline"))
-        .await
-        .unwrap();
+    p.click("#tx-table tbody tr td a").await;
+    p.wait_for("nav.tabs-inline").await;
     let detail_url = c.current_url().await.unwrap();
-    c.execute("window.__detail = true;", vec![]).await.unwrap();
-    c.find(Locator::XPath(
-        "//nav[@class='tabs-inline']/a[starts-with(text(),'Journal')]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    c.wait()
-        .for_element(Locator::XPath(
-            "//nav[@class='tabs-inline']/a[@aria-current='page' and starts-with(text(),'Journal')]",
-        ))
-        .await
-        .unwrap();
-    let still = c
-        .execute("return window.__detail === true;", vec![])
-        .await
-        .unwrap();
+    p.js("window.__detail = true;").await;
+    p.click_xpath("//nav[@class='tabs-inline']/a[starts-with(text(),'Journal')]")
+        .await;
+    p.wait_for_xpath(
+        "//nav[@class='tabs-inline']/a[@aria-current='page' and starts-with(text(),'Journal')]",
+    )
+    .await;
+    let still = p.js("return window.__detail === true;").await;
     assert_eq!(still, serde_json::Value::Bool(true));
     assert_eq!(c.current_url().await.unwrap(), detail_url);
     b.screenshot("target/screenshots/transaction-journal.png")
         .await;
     b.close().await;
-}
-
-async fn fill(c: &fantoccini::Client, css: &str, text: &str) {
-    let e = c.find(Locator::Css(css)).await.unwrap();
-    e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
-}
-
-async fn click(c: &fantoccini::Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn text(c: &fantoccini::Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -327,31 +171,27 @@ async fn a_merchant_sends_a_link_the_customer_pays_with_3ds_and_the_merchant_ref
     let Some(b) = browser::start().await else {
         return;
     };
-    let c = &b.client;
-    c.goto(&format!("{}/login", app.base)).await.unwrap();
-    fill(c, "#f-username", "atlas.manager").await;
-    fill(c, "#f-password", crate::support::USER_PASSWORD).await;
-    click(c, "button.primary").await;
-    c.wait()
-        .for_element(Locator::Css("header.top nav.tabs"))
-        .await
-        .unwrap();
+    let p = b.page(&app.base);
+    p.goto("/login").await;
+    p.fill("#f-username", "atlas.manager").await;
+    p.fill("#f-password", USER_PASSWORD).await;
+    p.click("button.primary").await;
+    p.wait_for("header.top nav.tabs").await;
 
     // The merchant creates the request in the virtual terminal and shows its link.
-    click(c, r#"nav.subtabs a[href="/terminal"]"#).await;
-    c.wait().for_element(Locator::Css("form.vt")).await.unwrap();
-    fill(c, "#f-order_id", "VOY-77").await;
-    fill(c, "#f-amount", "250,00").await;
-    fill(c, "#f-name", "Salma Idrissi").await;
-    fill(c, "#f-email", "salma@example.ma").await;
+    p.click(r#"nav.subtabs a[href="/terminal"]"#).await;
+    p.wait_for("form.vt").await;
+    p.fill("#f-order_id", "VOY-77").await;
+    p.fill("#f-amount", "250,00").await;
+    p.fill("#f-name", "Salma Idrissi").await;
+    p.fill("#f-email", "salma@example.ma").await;
     b.screenshot("target/screenshots/virtual-terminal.png")
         .await;
-    click(c, r#"button[value="show"]"#).await;
-    c.wait().for_element(Locator::Css("#f-link")).await.unwrap();
-    let link = c
-        .find(Locator::Css("#f-link"))
+    p.click(r#"button[value="show"]"#).await;
+    p.wait_for("#f-link").await;
+    let link = p
+        .find("#f-link")
         .await
-        .unwrap()
         .prop("value")
         .await
         .unwrap()
@@ -362,28 +202,22 @@ async fn a_merchant_sends_a_link_the_customer_pays_with_3ds_and_the_merchant_ref
     );
 
     // The customer pays with the French Mastercard and its 3-D Secure code.
-    c.goto(&link).await.unwrap();
-    assert_eq!(text(c, "h1.pay-title").await, "DEMANDE DE PAIEMENT");
-    fill(c, "#f-holder", "Salma Idrissi").await;
-    fill(c, "#f-number", "5555 5555 5555 4444").await;
-    fill(c, "#f-expiry", "12/30").await;
-    fill(c, "#f-cvv", "123").await;
+    p.goto(&link).await;
+    assert_eq!(p.text("h1.pay-title").await, "DEMANDE DE PAIEMENT");
+    p.fill("#f-holder", "Salma Idrissi").await;
+    p.fill("#f-number", "5555 5555 5555 4444").await;
+    p.fill("#f-expiry", "12/30").await;
+    p.fill("#f-cvv", "123").await;
     b.screenshot("target/screenshots/payment-page.png").await;
-    click(c, "button.pay-now").await;
-    c.wait()
-        .for_element(Locator::Css("section.issuer"))
-        .await
-        .unwrap();
-    fill(c, "#f-code", "123456").await;
+    p.click("button.pay-now").await;
+    p.wait_for("section.issuer").await;
+    p.fill("#f-code", "123456").await;
     b.screenshot("target/screenshots/3ds-challenge.png").await;
-    click(c, "section.issuer button.primary").await;
-    c.wait()
-        .for_element(Locator::Css("section.pay-result"))
-        .await
-        .unwrap();
-    assert_eq!(text(c, "section.pay-result h1").await, "Paiement accepté");
+    p.click("section.issuer button.primary").await;
+    p.wait_for("section.pay-result").await;
+    assert_eq!(p.text("section.pay-result h1").await, "Paiement accepté");
     assert!(
-        text(c, "section.pay-result")
+        p.text("section.pay-result")
             .await
             .contains("555555XXXXXX4444")
     );
@@ -397,42 +231,29 @@ async fn a_merchant_sends_a_link_the_customer_pays_with_3ds_and_the_merchant_ref
         .unwrap()
         .unwrap();
     let three_ds = sale.parent_id.unwrap();
-    c.goto(&format!("{}/transactions", app.base)).await.unwrap();
-    let list = text(c, "#results").await;
+    p.goto("/transactions").await;
+    let list = p.text("#results").await;
     assert!(
         list.contains("Vérification 3D Secure") && list.contains("Vente"),
         "{list}"
     );
-    c.find(Locator::Css(&format!(
-        r#"a[href="/transactions/{three_ds}"]"#
-    )))
-    .await
-    .unwrap();
-    c.goto(&format!("{}/transactions/{}", app.base, sale.id))
-        .await
-        .unwrap();
-    click(c, r#"nav.tabs-inline a[href$="tab=operations"]"#).await;
-    c.wait()
-        .for_element(Locator::Css("#f-amount-refund"))
-        .await
-        .unwrap();
-    fill(c, "#f-amount-refund", "125,00").await;
-    click(c, "section.op form button").await;
-    c.wait()
-        .for_element(Locator::Css("section.confirm"))
-        .await
-        .unwrap();
+    p.find(&format!(r#"a[href="/transactions/{three_ds}"]"#))
+        .await;
+    p.goto(&format!("/transactions/{}", sale.id)).await;
+    p.click(r#"nav.tabs-inline a[href$="tab=operations"]"#)
+        .await;
+    p.wait_for("#f-amount-refund").await;
+    p.fill("#f-amount-refund", "125,00").await;
+    p.click("section.op form button").await;
+    p.wait_for("section.confirm").await;
     assert!(
-        text(c, "section.confirm")
+        p.text("section.confirm")
             .await
             .contains("Rembourser 125,00 MAD")
     );
     b.screenshot("target/screenshots/refund-confirm.png").await;
-    click(c, "section.confirm button.primary").await;
-    c.wait()
-        .for_element(Locator::Css("div.flash.ok"))
-        .await
-        .unwrap();
+    p.click("section.confirm button.primary").await;
+    p.wait_for("div.flash.ok").await;
     let refunds: Vec<_> = app
         .db
         .children(Scope::Admin, sale.id)
@@ -442,17 +263,16 @@ async fn a_merchant_sends_a_link_the_customer_pays_with_3ds_and_the_merchant_ref
         .collect();
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].amount.minor(), 12_500);
-    assert!(text(c, "div.ops").await.contains("déjà été remboursée"));
+    assert!(p.text("div.ops").await.contains("déjà été remboursée"));
 
     // A second refund is refused with a clear message.
-    c.goto(&format!(
-        "{}/transactions/{}/operations/refund?amount=10",
-        app.base, sale.id
+    p.goto(&format!(
+        "/transactions/{}/operations/refund?amount=10",
+        sale.id
     ))
-    .await
-    .unwrap();
+    .await;
     assert!(
-        text(c, "div.flash.err")
+        p.text("div.flash.err")
             .await
             .contains("Cette transaction a déjà été remboursée"),
     );

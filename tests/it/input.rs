@@ -5,8 +5,9 @@
 use guichet::db::Scope;
 use reqwest::StatusCode;
 
-use crate::payments::{new_request, pay, shop};
-use crate::support::{Client, field_in, spawn_app, urlencode};
+use crate::fixtures::payments::{new_request, pay, shop};
+use crate::support::html::{field_in, urlencode};
+use crate::support::{Client, spawn_app};
 
 const PAN_FR: &str = "Ne saisissez pas de numéro de carte ici.";
 

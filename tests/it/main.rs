@@ -1,15 +1,20 @@
 //! Integration tests: one binary, a real server on 127.0.0.1:0 per test, a temp data file.
+//!
+//! `support` holds the server, the client and readers of pages and files; `fixtures`
+//! the data tests write or create through the pages; every other module holds tests,
+//! and imports only from those two (never from a sibling test module).
 
 mod admin;
 mod auth;
-mod browser;
 mod browser_flows;
 mod cards;
 mod email;
 mod exports;
+mod fixtures;
 mod hardening;
 mod input;
 mod migration;
+mod no_full_card_number;
 mod operations;
 mod payments;
 mod second_factor;

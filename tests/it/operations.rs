@@ -8,7 +8,7 @@ use guichet::domain::user::Permissions;
 use reqwest::StatusCode;
 use time::Duration;
 
-use crate::payments::{new_request, pay, shop};
+use crate::fixtures::payments::{new_request, pay, shop};
 use crate::support::{Client, TestApp, spawn_app};
 
 /// A paid request: returns the sale (or authorization) row id.
@@ -121,7 +121,7 @@ async fn refund_amounts_that_make_no_sense_are_refused_clearly() {
         for r in [
             c.get(&format!(
                 "/transactions/{sale}/operations/refund?amount={}",
-                crate::support::urlencode(amount)
+                crate::support::html::urlencode(amount)
             ))
             .await,
             c.post(
@@ -409,7 +409,7 @@ async fn a_double_click_on_a_confirmation_writes_one_operation() {
     let (_, confirm) = c
         .page(&format!("/transactions/{sale}/operations/rebill?amount=40"))
         .await;
-    let key = crate::support::field_in(&confirm, "key");
+    let key = crate::support::html::field_in(&confirm, "key");
     let csrf = c.csrf().await;
     for _ in 0..2 {
         let r = c

@@ -382,7 +382,7 @@ async fn after_the_forced_change_the_old_session_cookie_no_longer_works() {
         .next()
         .unwrap()
         .to_string();
-    let token = crate::support::token_in(&page.text().await.unwrap());
+    let token = crate::support::html::token_in(&page.text().await.unwrap());
     let post = |path: &str, cookies: String, fields: Vec<(&'static str, String)>| {
         raw.post(format!("{}{path}", app.base))
             .header("cookie", cookies)
@@ -455,7 +455,7 @@ async fn enrolment_needs_the_account_password_and_ends_the_other_sessions() {
     let r = c.post("/second-factor/start", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = c.page("/second-factor").await;
-    let secret = crate::support::secret_in(&page);
+    let secret = crate::support::html::secret_in(&page);
     let code = totp::code_at(&secret, app.clock.now().unix_timestamp());
     // A session left open, without the password, cannot bind a phone.
     let r = c

@@ -1,7 +1,14 @@
 //! Test support: spawn the app on a free port with a fake clock, and a client that
 //! keeps cookies and reads CSRF tokens from pages.
 
-use std::sync::Arc;
+pub mod browser;
+pub mod cards;
+pub mod download;
+pub mod html;
+pub mod smtp;
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
 
 use guichet::app::App;
 use guichet::auth::bootstrap::{first_admin, new_user};
@@ -13,6 +20,8 @@ use guichet::domain::user::{Merchant, Permissions, Role, Terminal};
 use guichet::gateway::Gateway;
 use reqwest::StatusCode;
 use time::macros::datetime;
+
+use html::{recovery_codes_in, secret_in, token_in};
 
 pub const ADMIN_PASSWORD: &str = "Admin-password-2026";
 pub const USER_PASSWORD: &str = "Merchant-pass-2026";
@@ -57,14 +66,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 
 impl TestApp {
     pub fn client(&self) -> Client {
-        Client {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: self.base.clone(),
-        }
+        Client::new(&self.base)
     }
 
     /// A merchant written straight into the data file.
@@ -228,18 +230,47 @@ impl TestApp {
     }
 }
 
+/// A browser-like client: a cookie jar, no redirect following, and the CSRF token of
+/// its cookie kept once read. The token is a function of the CSRF cookie, so any
+/// answer that sets a cookie (sign-in, sign-out, second factor, …) forgets it and the
+/// next POST reads it again. Clones share the jar and the token.
+#[derive(Clone)]
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
+    csrf: Arc<Mutex<Option<String>>>,
 }
 
 impl Client {
+    /// A client of the server at `base` (`http://127.0.0.1:port`) with an empty jar.
+    pub fn new(base: &str) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_string(),
+            csrf: Arc::default(),
+        }
+    }
+
+    /// Forgets the cached CSRF token when `r` sets a cookie.
+    fn saw(&self, r: &reqwest::Response) {
+        if r.headers().contains_key(reqwest::header::SET_COOKIE) {
+            *self.csrf.lock().unwrap() = None;
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
+        let r = self
+            .http
             .get(format!("{}{path}", self.base))
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        self.saw(&r);
+        r
     }
 
     /// GET and read the body.
@@ -248,8 +279,18 @@ impl Client {
         (r.status(), r.text().await.unwrap())
     }
 
-    /// The CSRF token of this client's cookie, read from a page.
+    /// The CSRF token of this client's cookie: the cached one, or read from a page
+    /// (`/login`, or where it redirects) and cached.
     pub async fn csrf(&self) -> String {
+        if let Some(token) = self.csrf.lock().unwrap().clone() {
+            return token;
+        }
+        let token = self.csrf_from_page().await;
+        *self.csrf.lock().unwrap() = Some(token.clone());
+        token
+    }
+
+    async fn csrf_from_page(&self) -> String {
         let mut path = "/login".to_string();
         for _ in 0..4 {
             let r = self.get(&path).await;
@@ -272,12 +313,15 @@ impl Client {
 
     /// POST exactly these fields (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.http
+        let r = self
+            .http
             .post(format!("{}{path}", self.base))
             .form(fields)
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        self.saw(&r);
+        r
     }
 
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
@@ -286,59 +330,10 @@ impl Client {
     }
 }
 
-/// The CSRF token in a page (`<meta name="csrf-token" content="...">`).
-pub fn token_in(body: &str) -> String {
-    let marker = r#"name="csrf-token" content=""#;
-    let start = body
-        .find(marker)
-        .map(|i| i + marker.len())
-        .expect("page has a csrf token");
-    body[start..start + 64].to_string()
-}
-
-/// The text of the one-time password shown in a page.
-pub fn otp_in(body: &str) -> String {
-    let marker = r#"<code class="secret" id="otp">"#;
-    let start = body
-        .find(marker)
-        .map(|i| i + marker.len())
-        .expect("page shows a one-time password");
-    body[start..].split('<').next().unwrap().to_string()
-}
-
-/// Query-string encoding of one value.
-pub fn urlencode(s: &str) -> String {
-    let e = serde_urlencoded::to_string([("", s)]).unwrap();
-    e[1..].to_string()
-}
-
-/// The value of the form field `name` in a page (`name="x" value="..."`).
-pub fn field_in(body: &str, name: &str) -> String {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = body
-        .find(&marker)
-        .map(|i| i + marker.len())
-        .unwrap_or_else(|| panic!("page has a field {name}"));
-    body[start..].split('"').next().unwrap().to_string()
-}
-
-/// The TOTP secret shown (base32) on the enrolment page.
-pub fn secret_in(body: &str) -> Vec<u8> {
-    let marker = r#"<code class="secret" id="totp-secret">"#;
-    let start = body
-        .find(marker)
-        .map(|i| i + marker.len())
-        .expect("page shows a TOTP key");
-    let key = body[start..].split('<').next().unwrap();
-    totp::secret_from_base32(key).expect("a base32 key")
-}
-
-/// The recovery codes listed on the page shown after enrolment.
-pub fn recovery_codes_in(body: &str) -> Vec<String> {
-    let start = body.find(r#"id="recovery-codes""#).expect("recovery codes");
-    let list = body[start..].split("</ul>").next().unwrap();
-    list.split("<code>")
-        .skip(1)
-        .map(|c| c.split('<').next().unwrap().to_string())
-        .collect()
+/// Asks the OS for a free local TCP port (released again before the caller binds it).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("no free local port")
+        .port()
 }

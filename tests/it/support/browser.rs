@@ -1,16 +1,16 @@
 //! Test support: a headless Chromium session driven through chromedriver with fantoccini.
-//!
-//! Include it from an integration test with `mod browser;` (or `#[path = "it/browser.rs"]`).
-//! It holds no tests itself.
 #![allow(dead_code)]
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::Locator;
 use hyper_util::client::legacy::connect::HttpConnector;
+
+use super::free_port;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -28,14 +28,6 @@ pub struct Browser {
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Asks the OS for a free local TCP port (released again before chromedriver binds it).
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .expect("no free local port")
-        .port()
 }
 
 /// Kills chromedriver and everything it started (it runs in its own process group).
@@ -162,6 +154,14 @@ impl Browser {
         std::fs::write(path, png).unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
     }
 
+    /// The short forms of the steps the flows repeat, for the app at `base`.
+    pub fn page(&self, base: &str) -> Page<'_> {
+        Page {
+            c: &self.client,
+            base: base.to_string(),
+        }
+    }
+
     /// Ends the WebDriver session (closing Chromium), then stops chromedriver.
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
@@ -172,5 +172,99 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         kill_driver(&mut self.driver);
+    }
+}
+
+/// The WebDriver steps the browser flows repeat (find, type, click, wait), each one
+/// line, panicking with what was looked for. `c` is the session for anything else.
+pub struct Page<'a> {
+    pub c: &'a fantoccini::Client,
+    base: String,
+}
+
+impl Page<'_> {
+    /// Opens `path` of the app (or a full URL).
+    pub async fn goto(&self, path: &str) {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        self.c.goto(&url).await.unwrap();
+    }
+
+    /// The element `css` (there now).
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+    }
+
+    /// Types `text` into the field `css` (after what it holds).
+    pub async fn type_in(&self, css: &str, text: &str) {
+        self.find(css).await.send_keys(text).await.unwrap();
+    }
+
+    /// Empties the field `css`, then types `text`.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    pub async fn click_xpath(&self, xpath: &str) {
+        self.c
+            .find(Locator::XPath(xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no {xpath}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    /// Waits until `css` is on the page.
+    pub async fn wait_for(&self, css: &str) {
+        self.c
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never came: {e}"));
+    }
+
+    pub async fn wait_for_xpath(&self, xpath: &str) {
+        self.c
+            .wait()
+            .for_element(Locator::XPath(xpath))
+            .await
+            .unwrap_or_else(|e| panic!("{xpath} never came: {e}"));
+    }
+
+    /// Waits until the browser is at `path` of the app.
+    pub async fn wait_for_path(&self, path: &str) {
+        let url = format!("{}{path}", self.base).parse().unwrap();
+        self.c
+            .wait()
+            .for_url(&url)
+            .await
+            .unwrap_or_else(|e| panic!("never at {path}: {e}"));
+    }
+
+    /// The path of the current URL.
+    pub async fn path(&self) -> String {
+        self.c.current_url().await.unwrap().path().to_string()
+    }
+
+    /// Runs `script` in the page; returns its result.
+    pub async fn js(&self, script: &str) -> serde_json::Value {
+        self.c.execute(script, vec![]).await.unwrap()
     }
 }

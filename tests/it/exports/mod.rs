@@ -1,0 +1,11 @@
+//! Processing › Transactions › Export: every format read back with a real parser and
+//! compared with the list, cells that cannot act as formulas, escaping, merchant
+//! scoping and refusals, a large export that streams, and one that fails midway.
+//! `parse` reads each format back; `expected` says what each row should hold.
+
+mod expected;
+mod formats;
+mod large;
+pub(crate) mod parse;
+mod robustness;
+mod scoping;

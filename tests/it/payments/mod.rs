@@ -1,0 +1,5 @@
+//! Payment links end to end: the virtual terminal, the payment page with 3-D Secure,
+//! every test card, blocking after refusals, concurrency, link states.
+
+mod paying;
+mod requests;
