@@ -12,6 +12,7 @@ mod input;
 mod migration;
 mod operations;
 mod payments;
+mod routes;
 mod second_factor;
 mod security;
 mod signin;
