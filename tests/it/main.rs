@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a real server on 127.0.0.1:0 per test, a temp data file.
 
 mod admin;
+mod architecture;
 mod auth;
 mod browser;
 mod browser_flows;
