@@ -6,15 +6,15 @@ use poem::endpoint::EmbeddedFilesEndpoint;
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::{CatchPanic, CookieJarManager};
-use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get, post,
-};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server};
 use rust_embed::RustEmbed;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
+use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
     AppState, Ctx, auth, export, merchants, middleware, operations, pay, profile, second_factor,
     terminal, transactions, users,
@@ -24,107 +24,173 @@ use crate::handlers::{
 #[folder = "static/"]
 struct Static;
 
-/// Every route of the product.
-pub fn routes(state: AppState) -> impl poem::Endpoint {
-    let back_office = Route::new()
-        .at("/", get(auth::home))
-        .at("/transactions", get(transactions::transactions_list))
-        .at("/transactions/export", get(export::transactions_export))
-        .at("/transactions/:id", get(transactions::transaction_detail))
+/// The back office: every route with the access it needs, declared next to its path.
+/// This table is the authorization matrix (walked route × role by `tests/it/routes.rs`).
+pub fn back_office() -> Table {
+    use Permission::{Admin, Export, ManageUsers, Operate, View, VirtualTerminal};
+    const SIGNED_IN: Access = Access::SignedIn;
+    const VIEW: Access = Access::All(&[View]);
+    const EXPORT: Access = Access::All(&[View, Export]);
+    const OPERATE: Access = Access::All(&[View, Operate]);
+    const TERMINAL: Access = Access::All(&[VirtualTerminal]);
+    const REQUESTS: Access = Access::Any(&[View, VirtualTerminal]);
+    const MANAGE_USERS: Access = Access::All(&[ManageUsers]);
+    const ADMIN: Access = Access::All(&[Admin]);
+    Table::new()
+        .at("/", SIGNED_IN, get(auth::home))
+        .at("/transactions", VIEW, get(transactions::transactions_list))
+        .at(
+            "/transactions/export",
+            EXPORT,
+            get(export::transactions_export),
+        )
+        .at(
+            "/transactions/:id",
+            VIEW,
+            get(transactions::transaction_detail),
+        )
         .at(
             "/transactions/:id/tab/:tab",
+            VIEW,
             get(transactions::transaction_tab),
         )
-        .at("/transactions/:id/notes", post(transactions::note_create))
+        .at(
+            "/transactions/:id/notes",
+            VIEW,
+            post(transactions::note_create),
+        )
         .at(
             "/transactions/:id/operations/:op",
+            OPERATE,
             get(operations::operation_confirm).post(operations::operation_run),
         )
         .at(
             "/terminal",
+            TERMINAL,
             get(terminal::terminal_form).post(terminal::terminal_submit),
         )
-        .at("/payment-requests", get(terminal::requests_list))
-        .at("/payment-requests/:id", get(terminal::request_detail))
+        .at("/payment-requests", REQUESTS, get(terminal::requests_list))
+        .at(
+            "/payment-requests/:id",
+            REQUESTS,
+            get(terminal::request_detail),
+        )
         .at(
             "/payment-requests/:id/resend",
+            TERMINAL,
             post(terminal::request_resend),
         )
         .at(
             "/payment-requests/:id/new-link",
+            TERMINAL,
             post(terminal::request_new_link),
         )
         .at(
             "/payment-requests/:id/cancel",
+            TERMINAL,
             get(terminal::request_cancel_confirm).post(terminal::request_cancel),
         )
-        .at("/parameters", get(profile::parameters_home))
-        .at("/parameters/profile", get(profile::profile_page))
+        .at("/parameters", SIGNED_IN, get(profile::parameters_home))
+        .at("/parameters/profile", SIGNED_IN, get(profile::profile_page))
         .at(
             "/parameters/profile/password",
+            SIGNED_IN,
             post(profile::profile_password),
         )
         .at(
             "/parameters/profile/second-factor/disable",
+            SIGNED_IN,
             post(second_factor::profile_disable),
         )
         .at(
             "/parameters/security",
+            ADMIN,
             get(second_factor::security_page).post(second_factor::security_submit),
         )
-        .at("/parameters/merchants", get(merchants::merchants_list))
+        .at(
+            "/parameters/merchants",
+            ADMIN,
+            get(merchants::merchants_list),
+        )
         .at(
             "/parameters/merchants/new",
+            ADMIN,
             get(merchants::merchant_new).post(merchants::merchant_create),
         )
         .at(
             "/parameters/merchants/:id",
+            ADMIN,
             get(merchants::merchant_edit).post(merchants::merchant_update),
         )
         .at(
             "/parameters/merchants/:id/rebill",
+            ADMIN,
             get(merchants::rebill_policy_edit).post(merchants::rebill_policy_update),
         )
-        .at("/parameters/users", get(users::users_list))
+        .at("/parameters/users", MANAGE_USERS, get(users::users_list))
         .at(
             "/parameters/users/new",
+            MANAGE_USERS,
             get(users::user_new).post(users::user_create),
         )
         .at(
             "/parameters/users/:id",
+            MANAGE_USERS,
             get(users::user_detail).post(users::user_update),
         )
-        .at("/parameters/users/:id/:action", post(users::user_action))
-        .at("/parameters/audit", get(merchants::audit_list))
-        .at("/parameters/emails", get(terminal::outbox))
-        .around(middleware::gate);
+        .at(
+            "/parameters/users/:id/:action",
+            MANAGE_USERS,
+            post(users::user_action),
+        )
+        .at("/parameters/audit", ADMIN, get(merchants::audit_list))
+        .at("/parameters/emails", ADMIN, get(terminal::outbox))
+}
+
+/// What the route table declares, for the route × role test.
+pub fn back_office_routes() -> Vec<RouteSpec> {
+    back_office().specs().to_vec()
+}
+
+/// Every route of the product.
+pub fn routes(state: AppState) -> impl poem::Endpoint {
+    let back_office = back_office().into_route().around(middleware::gate);
     let app = Route::new()
-        .at("/login", get(auth::login_page).post(auth::login_submit))
-        .at("/logout", post(auth::logout))
-        .at("/lang", post(auth::lang_set))
+        .at(
+            "/login",
+            poem::get(auth::login_page).post(auth::login_submit),
+        )
+        .at("/logout", poem::post(auth::logout))
+        .at("/lang", poem::post(auth::lang_set))
         .at(
             "/password",
-            get(auth::password_page).post(auth::password_submit),
+            poem::get(auth::password_page).post(auth::password_submit),
         )
         .at(
             "/login/code",
-            get(second_factor::code_page).post(second_factor::code_submit),
+            poem::get(second_factor::code_page).post(second_factor::code_submit),
         )
-        .at("/second-factor", get(second_factor::enrol_page))
-        .at("/second-factor/start", post(second_factor::enrol_start))
-        .at("/second-factor/confirm", post(second_factor::enrol_confirm))
-        .at("/healthz", get(auth::health))
-        .at("/test-cards", get(pay::test_cards))
+        .at("/second-factor", poem::get(second_factor::enrol_page))
+        .at(
+            "/second-factor/start",
+            poem::post(second_factor::enrol_start),
+        )
+        .at(
+            "/second-factor/confirm",
+            poem::post(second_factor::enrol_confirm),
+        )
+        .at("/healthz", poem::get(auth::health))
+        .at("/test-cards", poem::get(pay::test_cards))
         .at(
             "/payment/:token",
-            get(pay::payment_page_get).post(pay::payment_submit),
+            poem::get(pay::payment_page_get).post(pay::payment_submit),
         )
         .at(
             "/payment/:token/3ds/:challenge",
-            get(pay::challenge_get).post(pay::challenge_submit),
+            poem::get(pay::challenge_get).post(pay::challenge_submit),
         )
-        .at("/payment/:token/abandon", post(pay::abandon))
-        .at("/payment/:token/result/:tx", get(pay::result))
+        .at("/payment/:token/abandon", poem::post(pay::abandon))
+        .at("/payment/:token/result/:tx", poem::get(pay::result))
         .nest("/static", EmbeddedFilesEndpoint::<Static>::new())
         .nest("/", back_office);
     guarded(app, state)

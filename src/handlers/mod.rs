@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod export;
+pub mod guard;
 pub mod merchants;
 pub mod middleware;
 pub mod operations;

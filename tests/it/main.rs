@@ -5,6 +5,7 @@
 //! and imports only from those two (never from a sibling test module).
 
 mod admin;
+mod architecture;
 mod auth;
 mod browser_flows;
 mod cards;
@@ -17,6 +18,7 @@ mod migration;
 mod no_full_card_number;
 mod operations;
 mod payments;
+mod routes;
 mod second_factor;
 mod security;
 mod signin;
