@@ -2,30 +2,13 @@
 //! (processing steps with their codes).
 
 use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::tables::{TX_HISTORY, TX_JOURNAL, TX_NOTES};
 use super::{Db, Result, codec};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoteEntry {
-    pub at: i64,
-    pub author: String,
-    pub ip: String,
-    pub text: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    pub at: i64,
-    pub user: String,
-    pub ip: String,
-    /// A stable key: `note.add`, `refund`, `capture`, …
-    pub action: String,
-    pub detail: String,
-}
-
 pub use crate::domain::journal::JournalEntry;
+pub use crate::domain::tx_log::{HistoryEntry, NoteEntry};
 
 type Seq = redb::TableDefinition<'static, (u64, u64), &'static [u8]>;
 

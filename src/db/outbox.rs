@@ -3,49 +3,12 @@
 //! attempt recorded.
 
 use redb::{ReadableTable, WriteTransaction};
-use serde::{Deserialize, Serialize};
 
 use super::tables::{MAIL_DUE_AT_ID, MAIL_ID_TO_MAIL};
 use super::{Db, Result, codec, next_id};
 use crate::domain::payment::redact_payment_links;
 
-/// What a message is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MailKind {
-    PaymentLink,
-    Receipt,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MailAttempt {
-    pub at: i64,
-    /// `None` when the server took the message.
-    pub error: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MailState {
-    Pending,
-    Sent,
-    /// Given up after too many attempts or a permanent refusal.
-    Failed,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Mail {
-    pub id: u64,
-    pub created_at: i64,
-    pub kind: MailKind,
-    pub merchant_id: u64,
-    pub request_id: u64,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub state: MailState,
-    pub next_at: i64,
-    pub attempts: Vec<MailAttempt>,
-}
+pub use crate::domain::outbox::{Mail, MailAttempt, MailKind, MailState};
 
 /// Withdraws the payment-link messages among `ids` that are still waiting: they are
 /// given up (with `reason` as their last attempt) and keep no link. Used when a new

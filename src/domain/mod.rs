@@ -1,6 +1,7 @@
 //! Pure types and rules of the gateway: money, cards, result codes, transactions,
 //! passwords and sign-in rules. No I/O, no clock: time is always passed in.
 
+pub mod audit;
 pub mod auth;
 pub mod card;
 pub mod card_form;
@@ -14,11 +15,15 @@ pub mod journal;
 pub mod lang;
 pub mod money;
 pub mod operation_rules;
+pub mod outbox;
 pub mod password;
 pub mod payment;
+pub mod search;
+pub mod security;
 pub mod text;
 pub mod totp;
 pub mod transaction;
+pub mod tx_log;
 pub mod user;
 
 pub use lang::Lang;

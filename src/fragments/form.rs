@@ -4,12 +4,14 @@ use maud::{Markup, html};
 
 use crate::domain::Lang;
 use crate::domain::user::FieldError;
-use crate::handlers::Ctx;
-use crate::handlers::middleware::CSRF_FIELD;
+use crate::fragments::View;
+
+/// The name of the CSRF field of every POST form (the middleware checks it).
+pub const CSRF_FIELD: &str = "csrf";
 
 /// The hidden CSRF field every POST form carries.
-pub fn csrf(ctx: &Ctx) -> Markup {
-    html! { input type="hidden" name=(CSRF_FIELD) value=(ctx.csrf); }
+pub fn csrf(view: &View) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(view.csrf); }
 }
 
 /// The message for `field` among `errors`, if any.

@@ -2,6 +2,9 @@
 
 pub mod form;
 pub mod pager;
+pub mod view;
+
+pub use view::View;
 
 use maud::{Markup, html};
 

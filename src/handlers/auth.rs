@@ -32,7 +32,7 @@ pub async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
             "Your session has expired: please sign in again.",
         )
     });
-    login(&ctx, "", &safe_next(q.next.as_deref()), None, notice).into_response()
+    login(&ctx.view(), "", &safe_next(q.next.as_deref()), None, notice).into_response()
 }
 
 #[derive(Deserialize)]
@@ -49,7 +49,7 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
     let next = safe_next(f.next.as_deref());
     let door = ctx.state.door.clone();
     let refused = || {
-        crate::pages::error::too_many_page(&ctx)
+        crate::pages::error::too_many_page(&ctx.view())
             .with_status(StatusCode::TOO_MANY_REQUESTS)
             .into_response()
     };
@@ -91,7 +91,7 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
         Err(SignInError::Storage(e)) => return Err(ctx.internal(&e)),
     };
     tracing::info!(username = %crate::domain::text::log_safe(&f.username), ip = %ctx.ip, "sign-in refused");
-    Ok(login(&ctx, &f.username, &next, Some(message), None)
+    Ok(login(&ctx.view(), &f.username, &next, Some(message), None)
         .with_status(StatusCode::UNAUTHORIZED)
         .into_response())
 }
@@ -167,7 +167,7 @@ pub async fn password_page(ctx: Ctx) -> Response {
     match ctx.user() {
         None => see_other(&ctx, "/login"),
         Some(u) if !u.must_change_password => see_other(&ctx, "/parameters/profile"),
-        Some(_) => forced_change(&ctx, &PasswordErrors::default()).into_response(),
+        Some(_) => forced_change(&ctx.view(), &PasswordErrors::default()).into_response(),
     }
 }
 
@@ -234,7 +234,7 @@ pub async fn password_submit(ctx: Ctx, Form(f): Form<PasswordForm>) -> poem::Res
     }
     match apply_password_change(&ctx, f).await? {
         Ok(token) => Ok(with_session_cookie(&ctx, see_other(&ctx, "/"), &token)),
-        Err(errors) => Ok(forced_change(&ctx, &errors)
+        Err(errors) => Ok(forced_change(&ctx.view(), &errors)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response()),
     }

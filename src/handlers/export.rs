@@ -127,7 +127,11 @@ impl Write for ChannelWriter {
 
 fn bad_request(ctx: &Ctx, message: &str) -> poem::Error {
     let body = maud::html! { p { (message) } };
-    let page = crate::pages::layout::bare(ctx, ctx.t("Export impossible", "Export refused"), body);
+    let page = crate::pages::layout::bare(
+        &ctx.view(),
+        ctx.t("Export impossible", "Export refused"),
+        body,
+    );
     poem::Error::from_response(page.with_status(StatusCode::BAD_REQUEST).into_response())
 }
 
@@ -328,8 +332,11 @@ pub async fn transactions_export(
             "An export is already running for your account (or the server is busy with several): wait for it to finish, then try again.",
         );
         let body = maud::html! { p { (message) } };
-        let page =
-            crate::pages::layout::bare(&ctx, ctx.t("Export en attente", "Export waiting"), body);
+        let page = crate::pages::layout::bare(
+            &ctx.view(),
+            ctx.t("Export en attente", "Export waiting"),
+            body,
+        );
         return Ok(page
             .with_status(StatusCode::TOO_MANY_REQUESTS)
             .into_response());

@@ -51,13 +51,13 @@ pub async fn merchants_list(ctx: Ctx, Query(q): Query<DoneQuery>) -> poem::Resul
     let done = q
         .done
         .map(|_| ctx.t("Marchand enregistré.", "Merchant saved."));
-    Ok(list(&ctx, &all, done).into_response())
+    Ok(list(&ctx.view(), &all, done).into_response())
 }
 
 #[handler]
 pub async fn merchant_new(ctx: Ctx) -> poem::Result<Response> {
     require_admin(&ctx)?;
-    Ok(form(&ctx, None, &MerchantFormValues::default(), &[], None).into_response())
+    Ok(form(&ctx.view(), None, &MerchantFormValues::default(), &[], None).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -102,7 +102,7 @@ pub async fn merchant_create(ctx: Ctx, Form(f): Form<MerchantForm>) -> poem::Res
     ) {
         Ok(i) => i,
         Err(errors) => {
-            return Ok(form(&ctx, None, &f.values(), &errors, None)
+            return Ok(form(&ctx.view(), None, &f.values(), &errors, None)
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response());
         }
@@ -156,7 +156,7 @@ pub async fn merchant_edit(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Res
         .await?
         .ok_or_else(|| ctx.not_found())?;
     Ok(form(
-        &ctx,
+        &ctx.view(),
         Some(id),
         &MerchantFormValues::from_merchant(&m),
         &[],
@@ -186,7 +186,7 @@ pub async fn merchant_update(
     ) {
         Ok(i) => i,
         Err(errors) => {
-            return Ok(form(&ctx, Some(id), &f.values(), &errors, None)
+            return Ok(form(&ctx.view(), Some(id), &f.values(), &errors, None)
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response());
         }
@@ -226,7 +226,7 @@ pub async fn audit_list(ctx: Ctx) -> poem::Result<Response> {
             db.audit(Scope::Admin, 500)
         })
         .await?;
-    Ok(crate::pages::audit::list(&ctx, &entries).into_response())
+    Ok(crate::pages::audit::list(&ctx.view(), &entries).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -265,7 +265,7 @@ pub async fn rebill_policy_edit(
     let done = q
         .done
         .map(|_| ctx.t("Limites enregistrées.", "Limits saved."));
-    Ok(rebill_form(&ctx, &m, &values, &[], done).into_response())
+    Ok(rebill_form(&ctx.view(), &m, &values, &[], done).into_response())
 }
 
 #[handler]
@@ -282,7 +282,7 @@ pub async fn rebill_policy_update(
                 max_amount: f.max_amount.clone(),
                 max_per_day: f.max_per_day.clone(),
             };
-            return Ok(rebill_form(&ctx, &m, &values, &errors, None)
+            return Ok(rebill_form(&ctx.view(), &m, &values, &errors, None)
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response());
         }

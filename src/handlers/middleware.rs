@@ -18,7 +18,7 @@ use crate::domain::auth::{SessionCheck, check_session, is_expired};
 pub const SESSION_COOKIE: &str = "guichet_session";
 pub const CSRF_COOKIE: &str = "guichet_csrf";
 pub const LANG_COOKIE: &str = "guichet_lang";
-pub const CSRF_FIELD: &str = "csrf";
+pub use crate::fragments::form::CSRF_FIELD;
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The form token for a CSRF cookie value: HMAC under the appliance's key.
@@ -116,7 +116,7 @@ pub async fn context<E: Endpoint>(
     let hsts = state.config.secure_cookies();
     if unsafe_method {
         let Some(body) = read_body_bounded(&mut req).await else {
-            let page = crate::pages::error::too_large_page(&ctx);
+            let page = crate::pages::error::too_large_page(&ctx.view());
             return Ok(with_security_headers(
                 page.with_status(StatusCode::PAYLOAD_TOO_LARGE)
                     .into_response(),
@@ -124,7 +124,7 @@ pub async fn context<E: Endpoint>(
             ));
         };
         if !csrf_ok(&req, &body, &csrf) {
-            let page = crate::pages::error::csrf_page(&ctx);
+            let page = crate::pages::error::csrf_page(&ctx.view());
             return Ok(with_security_headers(
                 page.with_status(StatusCode::FORBIDDEN).into_response(),
                 hsts,

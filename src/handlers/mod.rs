@@ -23,6 +23,7 @@ use crate::db::{self, Db, Scope};
 use crate::domain::Lang;
 use crate::domain::text::{log_safe_max, log_safe_path};
 use crate::domain::user::User;
+use crate::fragments::View;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -79,6 +80,17 @@ impl Ctx {
         self.state.clock.now()
     }
 
+    /// The render-only view of this request that pages and fragments take.
+    pub fn view(&self) -> View<'_> {
+        View {
+            lang: self.lang,
+            csrf: &self.csrf,
+            path: &self.path,
+            user: self.user(),
+            now: self.now(),
+        }
+    }
+
     pub fn user(&self) -> Option<&User> {
         self.signed.as_ref().map(|s| &s.user)
     }
@@ -133,7 +145,7 @@ impl Ctx {
         let path = log_safe_path(&self.path);
         let cause = log_safe_max(&err.to_string(), 500);
         tracing::error!(error_id = %id, path = %path, "internal error: {cause}");
-        let body = crate::pages::error::page(self, StatusCode::INTERNAL_SERVER_ERROR, &id);
+        let body = crate::pages::error::page(&self.view(), StatusCode::INTERNAL_SERVER_ERROR, &id);
         poem::Error::from_response(
             body.with_status(StatusCode::INTERNAL_SERVER_ERROR)
                 .into_response(),
@@ -141,12 +153,12 @@ impl Ctx {
     }
 
     pub fn not_found(&self) -> poem::Error {
-        let body = crate::pages::error::page(self, StatusCode::NOT_FOUND, "");
+        let body = crate::pages::error::page(&self.view(), StatusCode::NOT_FOUND, "");
         poem::Error::from_response(body.with_status(StatusCode::NOT_FOUND).into_response())
     }
 
     pub fn forbidden(&self) -> poem::Error {
-        let body = crate::pages::error::page(self, StatusCode::FORBIDDEN, "");
+        let body = crate::pages::error::page(&self.view(), StatusCode::FORBIDDEN, "");
         poem::Error::from_response(body.with_status(StatusCode::FORBIDDEN).into_response())
     }
 }
@@ -170,7 +182,7 @@ pub fn see_other(ctx: &Ctx, to: &str) -> Response {
 /// when every slot and the short queue are taken. Move it into the blocking task.
 pub async fn hashing_slot(ctx: &Ctx) -> poem::Result<tokio::sync::OwnedSemaphorePermit> {
     ctx.state.door.slot().await.map_err(|_| {
-        let page = crate::pages::error::too_many_page(ctx);
+        let page = crate::pages::error::too_many_page(&ctx.view());
         poem::Error::from_response(
             page.with_status(StatusCode::TOO_MANY_REQUESTS)
                 .into_response(),

@@ -39,7 +39,7 @@ fn operation(ctx: &Ctx, key: &str) -> poem::Result<Operation> {
 /// The Operations tab again, with a refusal above it.
 fn refused(ctx: &Ctx, mut d: Detail, text: String) -> Response {
     d.notice = Some(("err", text));
-    detail_page(ctx, &d, DetailTab::Operations)
+    detail_page(&ctx.view(), &d, DetailTab::Operations)
         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response()
 }
@@ -92,7 +92,7 @@ pub async fn operation_confirm(
         RebillLimits::default()
     };
     match check_operation(op, &d.tx, &children(&d), amount, &limits, now) {
-        Ok(amount) => Ok(confirm_page(&ctx, &d, op, amount).into_response()),
+        Ok(amount) => Ok(confirm_page(&ctx.view(), &d, op, amount).into_response()),
         Err(why) => {
             let text = why.message(ctx.lang, d.tx.currency);
             Ok(refused(&ctx, d, text))

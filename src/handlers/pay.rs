@@ -6,14 +6,15 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
 use super::Ctx;
+use crate::acquirer::{CHALLENGE_CODE, TEST_CARDS};
 use crate::db::Scope;
 use crate::domain::Lang;
 use crate::domain::card_form::CardForm;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::gateway::{Answer, Start};
 use crate::pages::pay::{
-    CardValues, Customer, challenge_page, closed_page, in_progress_page, payment_page, result_page,
-    test_cards_page,
+    CardValues, PayView, TestCardLine, challenge_page, closed_page, in_progress_page, payment_page,
+    result_page, test_cards_page,
 };
 
 #[derive(Deserialize, Default)]
@@ -44,12 +45,15 @@ async fn load(ctx: &Ctx, token: &str) -> poem::Result<Option<(PaymentRequest, St
     .await
 }
 
-fn customer<'a>(ctx: &'a Ctx, lang: Lang, merchant: String) -> Customer<'a> {
-    Customer {
-        ctx,
+fn customer<'a>(ctx: &'a Ctx, lang: Lang, merchant: String) -> PayView<'a> {
+    PayView {
+        view: ctx.view(),
         lang,
         merchant,
         test: ctx.state.gateway.acquirer.is_test(),
+        https: ctx.state.config.base_url.starts_with("https://"),
+        max_attempts: ctx.state.gateway.max_attempts,
+        challenge_code: CHALLENGE_CODE,
     }
 }
 
@@ -290,5 +294,14 @@ pub async fn result(
 pub async fn test_cards(ctx: Ctx, Query(q): Query<LangQuery>) -> Response {
     let lang = Lang::parse(&q.lang).unwrap_or(ctx.lang);
     let c = customer(&ctx, lang, "Guichet".into());
-    test_cards_page(&c).into_response()
+    let cards: Vec<TestCardLine> = TEST_CARDS
+        .iter()
+        .map(|card| TestCardLine {
+            number: card.display(),
+            brand: card.brand,
+            country: card.country,
+            behaviour: card.behaviour(lang),
+        })
+        .collect();
+    test_cards_page(&c, &cards).into_response()
 }

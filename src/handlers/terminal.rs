@@ -65,7 +65,7 @@ pub async fn terminal_form(ctx: Ctx) -> poem::Result<Response> {
         lang: ctx.lang.code().into(),
         ..RequestForm::default()
     };
-    Ok(terminal_page(&ctx, &form, &[], &choices).into_response())
+    Ok(terminal_page(&ctx.view(), &form, &[], &choices).into_response())
 }
 
 #[handler]
@@ -89,7 +89,7 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
                 );
             }
             return Ok(
-                terminal_page(&ctx, &form.without_card_numbers(), &errors, &choices)
+                terminal_page(&ctx.view(), &form.without_card_numbers(), &errors, &choices)
                     .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                     .into_response(),
             );
@@ -185,7 +185,7 @@ pub async fn requests_list(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result
         .await?;
     let older = (list.len() > PAGE).then(|| list[PAGE - 1].id);
     list.truncate(PAGE);
-    Ok(requests_page(&ctx, &list, &merchants, older).into_response())
+    Ok(requests_page(&ctx.view(), &list, &merchants, older).into_response())
 }
 
 async fn view(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
@@ -285,7 +285,7 @@ pub async fn request_detail(
         )),
         _ => None,
     };
-    Ok(request_page(&ctx, &v, notice).into_response())
+    Ok(request_page(&ctx.view(), &v, notice).into_response())
 }
 
 fn refused(ctx: &Ctx, v: &RequestView, status: RequestStatus) -> Response {
@@ -299,7 +299,7 @@ fn refused(ctx: &Ctx, v: &RequestView, status: RequestStatus) -> Response {
             status.label(ctx.lang)
         ),
     };
-    request_page(ctx, v, Some(flash("err", &text)))
+    request_page(&ctx.view(), v, Some(flash("err", &text)))
         .with_status(StatusCode::CONFLICT)
         .into_response()
 }
@@ -342,7 +342,7 @@ pub async fn request_new_link(ctx: Ctx, Path(id): Path<String>) -> poem::Result<
 pub async fn request_cancel_confirm(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
     require_terminal(&ctx)?;
     let v = view(&ctx, &id).await?;
-    Ok(cancel_confirm(&ctx, &v.request).into_response())
+    Ok(cancel_confirm(&ctx.view(), &v.request).into_response())
 }
 
 #[handler]
@@ -382,5 +382,5 @@ pub async fn outbox(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result<Respon
         .smtp
         .as_ref()
         .map(|s| format!("{}:{} ({:?})", s.host, s.port, s.security).to_lowercase());
-    Ok(outbox_page(&ctx, &mails, pending, smtp, older).into_response())
+    Ok(outbox_page(&ctx.view(), &mails, pending, smtp, older).into_response())
 }

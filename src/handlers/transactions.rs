@@ -68,8 +68,8 @@ pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::
     };
     let mut resp = dual(
         &ctx,
-        || list_page(&ctx, &view),
-        || results(&ctx, &view),
+        || list_page(&ctx.view(), &view),
+        || results(&ctx.view(), &view),
         status,
     );
     if ctx.htmx {
@@ -96,7 +96,7 @@ pub struct TabQuery {
 
 fn tab_of(ctx: &Ctx, key: &str) -> poem::Result<DetailTab> {
     DetailTab::parse(key)
-        .filter(|t| t.visible(ctx))
+        .filter(|t| t.visible(&ctx.view()))
         .ok_or_else(|| ctx.not_found())
 }
 
@@ -135,8 +135,8 @@ pub async fn transaction_detail(
     }
     Ok(dual(
         &ctx,
-        || detail_page(&ctx, &d, tab),
-        || tab_fragment(&ctx, &d, tab),
+        || detail_page(&ctx.view(), &d, tab),
+        || tab_fragment(&ctx.view(), &d, tab),
         StatusCode::OK,
     ))
 }
@@ -150,8 +150,8 @@ pub async fn transaction_tab(
     let tab = tab_of(&ctx, &tab)?;
     Ok(dual(
         &ctx,
-        || detail_page(&ctx, &d, tab),
-        || tab_fragment(&ctx, &d, tab),
+        || detail_page(&ctx.view(), &d, tab),
+        || tab_fragment(&ctx.view(), &d, tab),
         StatusCode::OK,
     ))
 }
@@ -182,7 +182,7 @@ pub async fn note_create(
         free_text_error("text", &text, true).map(|e| e.message(ctx.lang).to_string())
     };
     if let Some(msg) = refused {
-        let markup = crate::pages::transaction::notes(&ctx, &d, Some(&msg));
+        let markup = crate::pages::transaction::notes(&ctx.view(), &d, Some(&msg));
         return Ok(markup
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());

@@ -74,7 +74,7 @@ pub async fn users_list(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result<Re
     let done = q
         .done
         .map(|_| ctx.t("Utilisateur enregistré.", "User saved."));
-    Ok(list(&ctx, &all, &merchants, done).into_response())
+    Ok(list(&ctx.view(), &all, &merchants, done).into_response())
 }
 
 #[handler]
@@ -94,7 +94,7 @@ pub async fn user_new(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result<Resp
         },
         ..UserFormValues::default()
     };
-    Ok(new_form(&ctx, &values, &merchants, &[]).into_response())
+    Ok(new_form(&ctx.view(), &values, &merchants, &[]).into_response())
 }
 
 /// Reads the user form (checkboxes repeat `perm`).
@@ -122,7 +122,7 @@ fn form_values(pairs: &[(String, String)]) -> UserFormValues {
 
 /// The 403 page: the account exists and is visible, but this action is not allowed.
 fn forbidden(ctx: &Ctx) -> poem::Error {
-    let page = crate::pages::error::page(ctx, StatusCode::FORBIDDEN, "");
+    let page = crate::pages::error::page(&ctx.view(), StatusCode::FORBIDDEN, "");
     poem::Error::from_response(page.with_status(StatusCode::FORBIDDEN).into_response())
 }
 
@@ -197,7 +197,7 @@ pub async fn user_create(
         .ok();
     errors.extend(text_errors(&v));
     let (Some(username), Some(role), true) = (username, role, errors.is_empty()) else {
-        return Ok(new_form(&ctx, &echo(&v), &merchants, &errors)
+        return Ok(new_form(&ctx.view(), &echo(&v), &merchants, &errors)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());
     };
@@ -234,11 +234,11 @@ pub async fn user_create(
             "Ce nom d'utilisateur est déjà pris.",
             "This username is already taken.",
         );
-        return Ok(new_form(&ctx, &echo(&v), &merchants, &[e])
+        return Ok(new_form(&ctx.view(), &echo(&v), &merchants, &[e])
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());
     };
-    Ok(crate::pages::users::one_time_password(&ctx, &user, &otp).into_response())
+    Ok(crate::pages::users::one_time_password(&ctx.view(), &user, &otp).into_response())
 }
 
 /// `role: merchant 3 [view] → merchant 3 [view,operate]` for the audit line.
@@ -313,7 +313,7 @@ pub async fn user_detail(
         errors: &[],
         done,
     };
-    Ok(detail(&ctx, &view).into_response())
+    Ok(detail(&ctx.view(), &view).into_response())
 }
 
 #[handler]
@@ -353,7 +353,7 @@ pub async fn user_update(
                 errors: &errors,
                 done: None,
             };
-            return Ok(detail(&ctx, &view)
+            return Ok(detail(&ctx.view(), &view)
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response());
         }
@@ -419,7 +419,7 @@ pub async fn user_action(
             let otp = ctx
                 .db(move |db| issue_one_time_password(db, uid, now, entry))
                 .await?;
-            Ok(crate::pages::users::one_time_password(&ctx, &user, &otp).into_response())
+            Ok(crate::pages::users::one_time_password(&ctx.view(), &user, &otp).into_response())
         }
         "unlock" | "disable" | "enable" if !(own && action == "disable") => {
             let act = action.clone();

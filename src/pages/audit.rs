@@ -4,8 +4,8 @@ use maud::{Markup, html};
 
 use super::layout::{Tab, page};
 use super::profile::subtabs;
-use crate::db::audit::AuditEntry;
-use crate::handlers::Ctx;
+use crate::domain::audit::AuditEntry;
+use crate::fragments::View;
 
 /// `29.03.2017 15:49:17`, as in the guide.
 pub fn datetime(at: i64) -> String {
@@ -23,13 +23,13 @@ pub fn datetime(at: i64) -> String {
     )
 }
 
-pub fn list(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
+pub fn list(view: &View, entries: &[AuditEntry]) -> Markup {
     let body = html! {
-        h1 { (ctx.t("Journal d'audit", "Audit log")) }
-        p class="muted small" { (ctx.t("Les 500 dernières entrées (connexions, comptes, droits, exports, consultations de ce journal), les plus récentes d'abord (heure UTC). Chaque entrée est chaînée à la précédente : « guichet check » signale toute modification.", "The latest 500 entries (sign-ins, accounts, permissions, exports, views of this log), newest first (UTC time). Each entry is chained to the one before it: \"guichet check\" reports any change.")) }
+        h1 { (view.t("Journal d'audit", "Audit log")) }
+        p class="muted small" { (view.t("Les 500 dernières entrées (connexions, comptes, droits, exports, consultations de ce journal), les plus récentes d'abord (heure UTC). Chaque entrée est chaînée à la précédente : « guichet check » signale toute modification.", "The latest 500 entries (sign-ins, accounts, permissions, exports, views of this log), newest first (UTC time). Each entry is chained to the one before it: \"guichet check\" reports any change.")) }
         div class="table-wrap" {
             table class="grid" {
-                thead { tr { th { "Date" } th { (ctx.t("Par", "By")) } th { (ctx.t("Adresse IP", "IP address")) } th { "Action" } th { (ctx.t("Résultat", "Outcome")) } th { (ctx.t("Objet", "Target")) } th { (ctx.t("Détail", "Detail")) } } }
+                thead { tr { th { "Date" } th { (view.t("Par", "By")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Résultat", "Outcome")) } th { (view.t("Objet", "Target")) } th { (view.t("Détail", "Detail")) } } }
                 tbody {
                     @for e in entries {
                         @let outcome = if e.outcome.is_empty() { "ok" } else { e.outcome.as_str() };
@@ -44,10 +44,10 @@ pub fn list(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
         }
     };
     page(
-        ctx,
-        ctx.t("Journal d'audit", "Audit log"),
+        view,
+        view.t("Journal d'audit", "Audit log"),
         Tab::Parameters,
-        Some(subtabs(ctx, "/parameters/audit")),
+        Some(subtabs(view, "/parameters/audit")),
         body,
     )
 }

@@ -7,7 +7,6 @@ use maud::{DOCTYPE, Markup, html};
 use time::{Date, Month, Weekday};
 
 use super::audit::datetime;
-use crate::acquirer::{CHALLENGE_CODE, TEST_CARDS};
 use crate::domain::Lang;
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
@@ -16,19 +15,35 @@ use crate::domain::money::format_amount;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::domain::transaction::{Operation, Transaction};
 use crate::domain::user::FieldError;
+use crate::fragments::View;
 use crate::fragments::form::{csrf, error_for};
-use crate::handlers::Ctx;
 
-/// What every customer page knows.
-pub struct Customer<'a> {
-    pub ctx: &'a Ctx,
+/// What every customer page knows: the request view and what the handler read from
+/// the configuration and the gateway.
+pub struct PayView<'a> {
+    pub view: View<'a>,
     pub lang: Lang,
     pub merchant: String,
     /// Test mode: the simulator answers (a banner and the test-card link).
     pub test: bool,
+    /// The site is served over HTTPS (the privacy notice says so).
+    pub https: bool,
+    /// Refused attempts after which a request is blocked.
+    pub max_attempts: u32,
+    /// The code that passes the simulator's 3-D Secure challenge (shown in test mode).
+    pub challenge_code: &'a str,
 }
 
-impl Customer<'_> {
+/// One line of the test-card page.
+pub struct TestCardLine {
+    pub number: String,
+    pub brand: Brand,
+    pub country: &'static str,
+    /// What happens with this card, in the page language.
+    pub behaviour: String,
+}
+
+impl PayView<'_> {
     fn t<'s>(&self, fr: &'s str, en: &'s str) -> &'s str {
         self.lang.pick(fr, en)
     }
@@ -69,8 +84,8 @@ pub fn long_date(d: Date, lang: Lang) -> String {
 }
 
 /// The frame of a customer page: brand line, language links, test banner.
-pub fn frame(c: &Customer, title: &str, body: Markup) -> Markup {
-    let path = &c.ctx.path;
+pub fn frame(c: &PayView, title: &str, body: Markup) -> Markup {
+    let path = &c.view.path;
     html! {
         (DOCTYPE)
         html lang=(c.lang.code()) {
@@ -108,7 +123,7 @@ fn kv(rows: &[(&str, String)]) -> Markup {
     html! { dl class="kv" { @for (k, v) in rows { dt { (k) } dd { (v) } } } }
 }
 
-fn invoicing(c: &Customer, req: &PaymentRequest) -> Markup {
+fn invoicing(c: &PayView, req: &PaymentRequest) -> Markup {
     let h = &req.holder;
     let city = [h.postcode.as_str(), h.city.as_str()]
         .into_iter()
@@ -139,8 +154,8 @@ fn invoicing(c: &Customer, req: &PaymentRequest) -> Markup {
     }
 }
 
-fn notice(c: &Customer) -> Markup {
-    let https = c.ctx.state.config.base_url.starts_with("https://");
+fn notice(c: &PayView) -> Markup {
+    let https = c.https;
     html! {
         p class="small muted notice" {
             (c.t("Les données personnelles saisies sur cette page servent uniquement au traitement de votre paiement. Le numéro complet de votre carte et son cryptogramme ne sont jamais conservés ni transmis au marchand.",
@@ -165,7 +180,7 @@ pub struct CardValues {
 /// The payment request page (LINK-4).
 #[allow(clippy::too_many_arguments)]
 pub fn payment_page(
-    c: &Customer,
+    c: &PayView,
     req: &PaymentRequest,
     today: Date,
     nonce: &str,
@@ -210,7 +225,7 @@ pub fn payment_page(
         div class="pay-grid" {
             (invoicing(c, req))
             form class="card form pay-form" method="post" action=(action) autocomplete="on" novalidate {
-                (csrf(c.ctx))
+                (csrf(&c.view))
                 input type="hidden" name="attempt" value=(nonce);
                 input type="hidden" name="lang" value=(c.lang.code());
                 h2 { (c.t("Détail du paiement", "Payment detail")) }
@@ -279,7 +294,7 @@ fn card_back_example() -> Markup {
 
 /// A link that can no longer be paid (paid, expired, blocked, cancelled) or is unknown.
 pub fn closed_page(
-    c: &Customer,
+    c: &PayView,
     req: Option<&PaymentRequest>,
     status: Option<RequestStatus>,
     paid: Option<&Transaction>,
@@ -316,7 +331,7 @@ pub fn closed_page(
     frame(c, title, body)
 }
 
-fn receipt(c: &Customer, req: &PaymentRequest, tx: &Transaction) -> Markup {
+fn receipt(c: &PayView, req: &PaymentRequest, tx: &Transaction) -> Markup {
     let rows = [
         (c.t("Commande n°", "Order no."), req.order_id.clone()),
         (
@@ -342,7 +357,7 @@ fn receipt(c: &Customer, req: &PaymentRequest, tx: &Transaction) -> Markup {
 
 /// The outcome of one attempt.
 pub fn result_page(
-    c: &Customer,
+    c: &PayView,
     req: &PaymentRequest,
     tx: &Transaction,
     status: RequestStatus,
@@ -390,7 +405,7 @@ pub fn result_page(
 
 /// The simulated issuer's page (3-D Secure challenge).
 pub fn challenge_page(
-    c: &Customer,
+    c: &PayView,
     req: &PaymentRequest,
     challenge_id: &str,
     masked: &str,
@@ -414,13 +429,13 @@ pub fn challenge_page(
                 (c.t("Carte", "Card"), masked.to_string()),
             ]))
             form class="form" method="post" action=(action) {
-                (csrf(c.ctx))
+                (csrf(&c.view))
                 input type="hidden" name="lang" value=(c.lang.code());
                 div class="field" {
                     label for="f-code" class="req" { (c.t("Code reçu par SMS", "Code received by text message")) }
                     input id="f-code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12" required;
                     @if c.test {
-                        small class="hint" { (c.t("Mode test : le code est", "Test mode: the code is")) " " code { (CHALLENGE_CODE) } }
+                        small class="hint" { (c.t("Mode test : le code est", "Test mode: the code is")) " " code { (c.challenge_code) } }
                     }
                     @if error { small class="error" { (c.t("Saisissez le code reçu.", "Enter the code you received.")) } }
                 }
@@ -429,7 +444,7 @@ pub fn challenge_page(
                 }
             }
             form class="inline" method="post" action={"/payment/" (req.token) "/abandon"} {
-                (csrf(c.ctx))
+                (csrf(&c.view))
                 input type="hidden" name="lang" value=(c.lang.code());
                 input type="hidden" name="challenge" value=(challenge_id);
                 button class="link" type="submit" { (c.t("Abandonner ce paiement", "Give up this payment")) }
@@ -440,7 +455,7 @@ pub fn challenge_page(
 }
 
 /// Another window is at the 3-D Secure step of this request.
-pub fn in_progress_page(c: &Customer, req: &PaymentRequest, challenge_id: &str) -> Markup {
+pub fn in_progress_page(c: &PayView, req: &PaymentRequest, challenge_id: &str) -> Markup {
     let title = c.t("Paiement en cours", "Payment in progress");
     let body = html! {
         section class="card" {
@@ -448,7 +463,7 @@ pub fn in_progress_page(c: &Customer, req: &PaymentRequest, challenge_id: &str) 
             p { (c.t("Un paiement de cette demande attend déjà la vérification 3-D Secure. Un seul paiement sera fait.", "A payment of this request is already waiting for 3-D Secure verification. Only one payment will be made.")) }
             p { a class="button primary" href={"/payment/" (req.token) "/3ds/" (challenge_id) "?lang=" (c.lang.code())} { (c.t("Reprendre la vérification", "Resume the verification")) } }
             form class="inline" method="post" action={"/payment/" (req.token) "/abandon"} {
-                (csrf(c.ctx))
+                (csrf(&c.view))
                 input type="hidden" name="lang" value=(c.lang.code());
                 input type="hidden" name="challenge" value=(challenge_id);
                 button class="link" type="submit" { (c.t("Abandonner ce paiement et recommencer", "Give up that payment and start again")) }
@@ -459,9 +474,9 @@ pub fn in_progress_page(c: &Customer, req: &PaymentRequest, challenge_id: &str) 
 }
 
 /// The simulator's test cards (SIM-1), reachable from the payment page in test mode.
-pub fn test_cards_page(c: &Customer) -> Markup {
+pub fn test_cards_page(c: &PayView, cards: &[TestCardLine]) -> Markup {
     let title = c.t("Cartes de test", "Test cards");
-    let limit = c.ctx.state.gateway.max_attempts;
+    let limit = c.max_attempts;
     let body = html! {
         section class="card" {
             h1 { (title) }
@@ -470,12 +485,12 @@ pub fn test_cards_page(c: &Customer) -> Markup {
             div class="table-wrap" { table class="grid" {
                 thead { tr { th { (c.t("Numéro", "Number")) } th { (c.t("Réseau", "Scheme")) } th { (c.t("Pays émetteur", "Issuer country")) } th { (c.t("Résultat", "Outcome")) } } }
                 tbody {
-                    @for card in TEST_CARDS {
+                    @for card in cards {
                         tr {
-                            td class="nowrap" { code { (card.display()) } }
+                            td class="nowrap" { code { (card.number) } }
                             td { (card.brand.name()) }
                             td { (countries::name(card.country, c.lang).unwrap_or(card.country)) }
-                            td { (card.behaviour(c.lang)) }
+                            td { (card.behaviour) }
                         }
                     }
                     tr { td { (c.t("tout numéro qui échoue au contrôle de Luhn", "any number failing the Luhn check")) } td {} td {} td { (ResultCode::INVALID_CARD) " " (ResultCode::INVALID_CARD.text(c.lang)) " — " (c.t("la page le signale avant tout envoi", "the page points it out before sending anything")) } }
