@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check;
 mod codec;
 pub mod columns;
+pub mod detail;
 pub mod merchants;
 mod migrate_accounts;
 mod migrate_audit;

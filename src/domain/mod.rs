@@ -8,6 +8,7 @@ pub mod card_form;
 pub mod card_text;
 pub mod codes;
 pub mod countries;
+pub mod detail;
 pub mod filter;
 #[cfg(test)]
 mod fuzz;

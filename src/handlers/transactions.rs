@@ -7,9 +7,10 @@ use serde::Deserialize;
 
 use super::{Ctx, see_other};
 use crate::db::notes::NoteEntry;
+use crate::domain::detail::TransactionDetail;
 use crate::domain::filter::{PageRequest, RawFilter, parse, today};
 use crate::domain::text::free_text_error;
-use crate::pages::transaction::{DetailTab, detail_page, tab_fragment};
+use crate::pages::transaction::{DetailTab, Notice, detail_page, tab_fragment};
 use crate::pages::transactions::{ListView, list_page, results};
 
 pub fn require_view(ctx: &Ctx) -> poem::Result<()> {
@@ -101,13 +102,11 @@ fn tab_of(ctx: &Ctx, key: &str) -> poem::Result<DetailTab> {
 }
 
 /// Loads what a detail tab needs; 404 when the transaction is not visible.
-pub async fn load(ctx: &Ctx, id: &str) -> poem::Result<crate::pages::transaction::Detail> {
+pub async fn load(ctx: &Ctx, id: &str) -> poem::Result<TransactionDetail> {
     require_view(ctx)?;
     let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
     let scope = ctx.scope();
-    let found = ctx
-        .db(move |db| crate::pages::transaction::Detail::load(db, scope, id))
-        .await?;
+    let found = ctx.db(move |db| db.transaction_detail(scope, id)).await?;
     found.ok_or_else(|| ctx.not_found())
 }
 
@@ -117,12 +116,12 @@ pub async fn transaction_detail(
     Path(id): Path<String>,
     Query(q): Query<TabQuery>,
 ) -> poem::Result<Response> {
-    let mut d = load(&ctx, &id).await?;
+    let d = load(&ctx, &id).await?;
     let tab = tab_of(&ctx, q.tab.as_deref().unwrap_or("general"))?;
+    let mut notice = None;
     if let Some(done) = q.done.as_deref().and_then(|s| s.parse::<u64>().ok())
         && let Some(row) = d.associated.iter().find(|t| t.id == done)
     {
-        let kind = if row.code.is_accepted() { "ok" } else { "err" };
         let text = format!(
             "{} {} {} : {} – {}",
             row.operation.label(ctx.lang),
@@ -131,12 +130,16 @@ pub async fn transaction_detail(
             row.code,
             row.code.text(ctx.lang)
         );
-        d.notice = Some((kind, text));
+        notice = Some(if row.code.is_accepted() {
+            Notice::ok(text)
+        } else {
+            Notice::err(text)
+        });
     }
     Ok(dual(
         &ctx,
-        || detail_page(&ctx.view(), &d, tab),
-        || tab_fragment(&ctx.view(), &d, tab),
+        || detail_page(&ctx.view(), &d, tab, notice.as_ref()),
+        || tab_fragment(&ctx.view(), &d, tab, notice.as_ref()),
         StatusCode::OK,
     ))
 }
@@ -150,8 +153,8 @@ pub async fn transaction_tab(
     let tab = tab_of(&ctx, &tab)?;
     Ok(dual(
         &ctx,
-        || detail_page(&ctx.view(), &d, tab),
-        || tab_fragment(&ctx.view(), &d, tab),
+        || detail_page(&ctx.view(), &d, tab, None),
+        || tab_fragment(&ctx.view(), &d, tab, None),
         StatusCode::OK,
     ))
 }
@@ -182,7 +185,8 @@ pub async fn note_create(
         free_text_error("text", &text, true).map(|e| e.message(ctx.lang).to_string())
     };
     if let Some(msg) = refused {
-        let markup = crate::pages::transaction::notes(&ctx.view(), &d, Some(&msg));
+        let notice = Notice::err(msg);
+        let markup = detail_page(&ctx.view(), &d, DetailTab::Notes, Some(&notice));
         return Ok(markup
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());

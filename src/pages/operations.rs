@@ -3,10 +3,11 @@
 use maud::{Markup, html};
 
 use super::layout::{Tab, page};
-use super::transaction::Detail;
+use super::transaction::Notice;
+use crate::domain::detail::TransactionDetail;
 use crate::domain::money::{Amount, format_amount};
 use crate::domain::operation_rules::{OPERATIONS, operation_allowed};
-use crate::domain::transaction::{Operation, Transaction};
+use crate::domain::transaction::Operation;
 use crate::fragments::View;
 use crate::fragments::flash;
 use crate::fragments::form::csrf;
@@ -33,20 +34,11 @@ fn explain(view: &View, op: Operation) -> &'static str {
     }
 }
 
-/// The transactions that follow this one (the parent is not one of them).
-pub fn children(d: &Detail) -> Vec<Transaction> {
-    d.associated
-        .iter()
-        .filter(|t| t.parent_id == Some(d.tx.id))
-        .cloned()
-        .collect()
-}
-
-pub fn operations_tab(view: &View, d: &Detail) -> Markup {
-    let kids = children(d);
+pub fn operations_tab(view: &View, d: &TransactionDetail, notice: Option<&Notice>) -> Markup {
+    let kids = d.children();
     let now = view.now;
     html! {
-        @if let Some((kind, text)) = &d.notice { (flash(kind, text)) }
+        @if let Some(n) = notice { (flash(n.kind, &n.text)) }
         div class="ops" {
             @for op in OPERATIONS {
                 @let allowed = operation_allowed(op, &d.tx, &kids, now);
@@ -81,7 +73,15 @@ pub fn operations_tab(view: &View, d: &Detail) -> Markup {
 }
 
 /// The confirmation step: what will happen, then Confirm or go back.
-pub fn confirm_page(view: &View, d: &Detail, op: Operation, amount: Amount) -> Markup {
+/// `key` is the one-time key of the confirmation form (the handler makes it), so a
+/// double submit runs the operation once.
+pub fn confirm_page(
+    view: &View,
+    d: &TransactionDetail,
+    op: Operation,
+    amount: Amount,
+    key: &str,
+) -> Markup {
     let tx = &d.tx;
     let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
     let money = format_amount(amount, tx.currency, view.lang);
@@ -131,7 +131,7 @@ pub fn confirm_page(view: &View, d: &Detail, op: Operation, amount: Amount) -> M
             form method="post" action={"/transactions/" (tx.id) "/operations/" (op.key())} {
                 (csrf(view))
                 input type="hidden" name="amount" value=(amount.to_decimal_string());
-                input type="hidden" name="key" value=(crate::db::payments::new_link_token());
+                input type="hidden" name="key" value=(key);
                 div class="actions" {
                     button class="primary" type="submit" { (view.t("Confirmer", "Confirm")) " : " (op.label(view.lang)) " " (money) }
                     a class="button" href=(back) { (view.t("Annuler", "Go back")) }

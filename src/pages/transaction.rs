@@ -4,59 +4,31 @@ use maud::{Markup, html};
 
 use super::layout::{Tab, page};
 use super::transactions::{card_type, datetime, merchant_name, table};
-use crate::db::{self, Db, Scope};
 use crate::domain::codes::ResultCode;
-use crate::domain::journal::JournalEntry;
+use crate::domain::detail::TransactionDetail;
 use crate::domain::money::format_amount;
-use crate::domain::transaction::{
-    AuthorizationState, Operation, Party, Transaction, authorization_state,
-};
-use crate::domain::tx_log::{HistoryEntry, NoteEntry};
-use crate::domain::user::Merchant;
+use crate::domain::transaction::{AuthorizationState, Operation, Party, authorization_state};
 use crate::fragments::View;
 use crate::fragments::flash;
 use crate::fragments::form::csrf;
 
 pub const TAB_ID: &str = "tab";
 
-/// Everything the detail shows.
-pub struct Detail {
-    pub tx: Transaction,
-    pub associated: Vec<Transaction>,
-    pub merchant: Option<Merchant>,
-    pub merchants: Vec<Merchant>,
-    pub notes: Vec<NoteEntry>,
-    pub history: Vec<HistoryEntry>,
-    pub journal: Vec<JournalEntry>,
-    /// A message above the tab (after an operation): (`ok` / `err`, text).
-    pub notice: Option<(&'static str, String)>,
+/// A message above the tab: after an operation, or why an operation or a note was
+/// refused.
+pub struct Notice {
+    /// `ok` or `err`.
+    pub kind: &'static str,
+    pub text: String,
 }
 
-impl Detail {
-    /// `None` when the transaction does not exist or is not visible in `scope`.
-    pub fn load(db: &Db, scope: Scope, id: u64) -> db::Result<Option<Detail>> {
-        let Some(tx) = db.transaction(scope, id)? else {
-            return Ok(None);
-        };
-        let mut associated = Vec::new();
-        if let Some(p) = tx
-            .parent_id
-            .and_then(|p| db.transaction(scope, p).transpose())
-        {
-            associated.push(p?);
-        }
-        associated.extend(db.children(scope, id)?);
-        associated.sort_by_key(|t| std::cmp::Reverse(t.id));
-        Ok(Some(Detail {
-            merchant: db.merchant(scope, tx.merchant_id)?,
-            merchants: db.merchants(scope)?,
-            notes: db.notes(id)?,
-            history: db.history(id)?,
-            journal: db.journal(id)?,
-            notice: None,
-            associated,
-            tx,
-        }))
+impl Notice {
+    pub fn ok(text: String) -> Notice {
+        Notice { kind: "ok", text }
+    }
+
+    pub fn err(text: String) -> Notice {
+        Notice { kind: "err", text }
     }
 }
 
@@ -100,7 +72,7 @@ impl DetailTab {
         }
     }
 
-    fn label(self, view: &View, d: &Detail) -> String {
+    fn label(self, view: &View, d: &TransactionDetail) -> String {
         match self {
             DetailTab::General => view
                 .t("Informations générales", "General information")
@@ -122,7 +94,7 @@ impl DetailTab {
     }
 }
 
-fn tab_bar(view: &View, d: &Detail, current: DetailTab) -> Markup {
+fn tab_bar(view: &View, d: &TransactionDetail, current: DetailTab) -> Markup {
     html! {
         nav class="tabs-inline" {
             @for t in DetailTab::ALL.into_iter().filter(|t| t.visible(view)) {
@@ -134,12 +106,17 @@ fn tab_bar(view: &View, d: &Detail, current: DetailTab) -> Markup {
     }
 }
 
-pub fn detail_page(view: &View, d: &Detail, tab: DetailTab) -> Markup {
+pub fn detail_page(
+    view: &View,
+    d: &TransactionDetail,
+    tab: DetailTab,
+    notice: Option<&Notice>,
+) -> Markup {
     let title = format!("{} {}", view.t("Transaction", "Transaction"), d.tx.id);
     let body = html! {
         p class="small" { a href="/transactions" { "‹ " (view.t("Transactions", "Transactions")) } }
         h1 { (title) " · " (d.tx.operation.label(view.lang)) " · " (format_amount(d.tx.amount, d.tx.currency, view.lang)) }
-        (tab_fragment(view, d, tab))
+        (tab_fragment(view, d, tab, notice))
     };
     page(
         view,
@@ -151,7 +128,12 @@ pub fn detail_page(view: &View, d: &Detail, tab: DetailTab) -> Markup {
 }
 
 /// The tab bar and one tab's content: what htmx swaps.
-pub fn tab_fragment(view: &View, d: &Detail, tab: DetailTab) -> Markup {
+pub fn tab_fragment(
+    view: &View,
+    d: &TransactionDetail,
+    tab: DetailTab,
+    notice: Option<&Notice>,
+) -> Markup {
     html! {
         div id=(TAB_ID) {
             (tab_bar(view, d, tab))
@@ -159,8 +141,8 @@ pub fn tab_fragment(view: &View, d: &Detail, tab: DetailTab) -> Markup {
                 DetailTab::General => (general(view, d)),
                 DetailTab::Associated => (table(view, &d.associated, &d.merchants)),
                 DetailTab::Journal => (journal(view, d)),
-                DetailTab::Operations => (super::operations::operations_tab(view, d)),
-                DetailTab::Notes => (notes_body(view, d, None)),
+                DetailTab::Operations => (super::operations::operations_tab(view, d, notice)),
+                DetailTab::Notes => (notes_body(view, d, notice)),
                 DetailTab::History => (history(view, d)),
             }
         }
@@ -203,7 +185,7 @@ fn party(view: &View, p: &Party, full: bool) -> Markup {
     kv(&rows)
 }
 
-fn general(view: &View, d: &Detail) -> Markup {
+fn general(view: &View, d: &TransactionDetail) -> Markup {
     let tx = &d.tx;
     let card = tx.card.clone().unwrap_or_default();
     let mut general = vec![
@@ -379,7 +361,7 @@ fn general(view: &View, d: &Detail) -> Markup {
 
 /// The stored processing steps as (time, text, code), or the outcome recorded on
 /// the row itself for rows written without a journal (imports, demo data).
-fn journal_lines(view: &View, d: &Detail) -> Vec<(i64, String, Option<ResultCode>)> {
+fn journal_lines(view: &View, d: &TransactionDetail) -> Vec<(i64, String, Option<ResultCode>)> {
     if !d.journal.is_empty() {
         return d
             .journal
@@ -404,7 +386,7 @@ fn journal_lines(view: &View, d: &Detail) -> Vec<(i64, String, Option<ResultCode
     )]
 }
 
-fn journal(view: &View, d: &Detail) -> Markup {
+fn journal(view: &View, d: &TransactionDetail) -> Markup {
     html! {
         div class="table-wrap" { table class="grid" {
             thead { tr { th { "Date" } th { (view.t("Étape", "Step")) } th { "Code" } } }
@@ -415,13 +397,13 @@ fn journal(view: &View, d: &Detail) -> Markup {
     }
 }
 
-fn history(view: &View, d: &Detail) -> Markup {
+fn history(view: &View, d: &TransactionDetail) -> Markup {
     html! {
         @if d.history.is_empty() {
             p class="muted" { (view.t("Aucune action sur cette transaction depuis sa création.", "No action on this transaction since it was created.")) }
         } @else {
             div class="table-wrap" { table class="grid" {
-                thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "Detail")) } } }
+                thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "TransactionDetail")) } } }
                 tbody { @for h in &d.history {
                     tr { td class="nowrap" { (datetime(h.at)) } td { (h.user) } td { (h.ip) } td { code { (h.action) } } td { (h.detail) } }
                 } }
@@ -430,9 +412,9 @@ fn history(view: &View, d: &Detail) -> Markup {
     }
 }
 
-fn notes_body(view: &View, d: &Detail, error: Option<&str>) -> Markup {
+fn notes_body(view: &View, d: &TransactionDetail, notice: Option<&Notice>) -> Markup {
     html! {
-        @if let Some(e) = error { (flash("err", e)) }
+        @if let Some(n) = notice { (flash(n.kind, &n.text)) }
         @for n in &d.notes {
             section class="card" { p class="small muted" { (datetime(n.at)) " · " (n.author) } p { (n.text) } }
         }
@@ -445,14 +427,4 @@ fn notes_body(view: &View, d: &Detail, error: Option<&str>) -> Markup {
             div class="actions" { button class="primary" type="submit" { (view.t("Enregistrer la note", "Save the note")) } }
         }
     }
-}
-
-/// The Notes tab alone, with an error (after a refused note).
-pub fn notes(view: &View, d: &Detail, error: Option<&str>) -> Markup {
-    let title = format!("{} {}", view.t("Transaction", "Transaction"), d.tx.id);
-    let body = html! {
-        h1 { (title) }
-        div id=(TAB_ID) { (tab_bar(view, d, DetailTab::Notes)) (notes_body(view, d, error)) }
-    };
-    page(view, &title, Tab::Processing, None, body)
 }
