@@ -10,6 +10,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::domain::Lang;
 use crate::domain::money::format_amount;
+use crate::domain::time::format_datetime;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
 
@@ -150,7 +151,7 @@ pub fn cells<'a>(
         }),
         b(tx.currency.code()),
         Cow::Owned(if localized {
-            crate::pages::audit::datetime(tx.at)
+            format_datetime(tx.at)
         } else {
             iso(tx.at)
         }),

@@ -32,13 +32,7 @@ async fn load(ctx: &Ctx, token: &str) -> poem::Result<Option<(PaymentRequest, St
         };
         let name = db
             .merchant(Scope::Admin, req.merchant_id)?
-            .map(|m| {
-                if m.company.is_empty() {
-                    m.name
-                } else {
-                    m.company
-                }
-            })
+            .map(|m| m.display_name().to_string())
             .unwrap_or_default();
         Ok(Some((req, name)))
     })

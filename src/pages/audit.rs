@@ -5,23 +5,8 @@ use maud::{Markup, html};
 use super::layout::{Tab, page};
 use super::profile::subtabs;
 use crate::domain::audit::AuditEntry;
+use crate::domain::time::format_datetime;
 use crate::fragments::View;
-
-/// `29.03.2017 15:49:17`, as in the guide.
-pub fn datetime(at: i64) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at) else {
-        return String::new();
-    };
-    format!(
-        "{:02}.{:02}.{} {:02}:{:02}:{:02}",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
 
 pub fn list(view: &View, entries: &[AuditEntry]) -> Markup {
     let body = html! {
@@ -34,7 +19,7 @@ pub fn list(view: &View, entries: &[AuditEntry]) -> Markup {
                     @for e in entries {
                         @let outcome = if e.outcome.is_empty() { "ok" } else { e.outcome.as_str() };
                         tr {
-                            td class="nowrap" { (datetime(e.at)) } td { (e.actor) } td { (e.ip) } td { code { (e.action) } }
+                            td class="nowrap" { (format_datetime(e.at)) } td { (e.actor) } td { (e.ip) } td { code { (e.action) } }
                             td { span class={"badge " (if outcome == "ok" { "ok" } else { "ko" })} { (outcome) } }
                             td { (e.target) } td class="small" { (e.detail) }
                         }

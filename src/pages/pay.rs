@@ -4,15 +4,15 @@
 //! no JavaScript needed.
 
 use maud::{DOCTYPE, Markup, html};
-use time::{Date, Month, Weekday};
+use time::Date;
 
-use super::audit::datetime;
 use crate::domain::Lang;
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
 use crate::domain::countries;
 use crate::domain::money::format_amount;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
+use crate::domain::time::{format_datetime, format_long_date};
 use crate::domain::transaction::{Operation, Transaction};
 use crate::domain::user::FieldError;
 use crate::fragments::View;
@@ -47,40 +47,6 @@ impl PayView<'_> {
     fn t<'s>(&self, fr: &'s str, en: &'s str) -> &'s str {
         self.lang.pick(fr, en)
     }
-}
-
-/// `Vendredi 27 novembre 2026` / `Friday 27 November 2026`.
-pub fn long_date(d: Date, lang: Lang) -> String {
-    let wd = match d.weekday() {
-        Weekday::Monday => ("Lundi", "Monday"),
-        Weekday::Tuesday => ("Mardi", "Tuesday"),
-        Weekday::Wednesday => ("Mercredi", "Wednesday"),
-        Weekday::Thursday => ("Jeudi", "Thursday"),
-        Weekday::Friday => ("Vendredi", "Friday"),
-        Weekday::Saturday => ("Samedi", "Saturday"),
-        Weekday::Sunday => ("Dimanche", "Sunday"),
-    };
-    let m = match d.month() {
-        Month::January => ("janvier", "January"),
-        Month::February => ("février", "February"),
-        Month::March => ("mars", "March"),
-        Month::April => ("avril", "April"),
-        Month::May => ("mai", "May"),
-        Month::June => ("juin", "June"),
-        Month::July => ("juillet", "July"),
-        Month::August => ("août", "August"),
-        Month::September => ("septembre", "September"),
-        Month::October => ("octobre", "October"),
-        Month::November => ("novembre", "November"),
-        Month::December => ("décembre", "December"),
-    };
-    format!(
-        "{} {} {} {}",
-        lang.pick(wd.0, wd.1),
-        d.day(),
-        lang.pick(m.0, m.1),
-        d.year()
-    )
 }
 
 /// The frame of a customer page: brand line, language links, test banner.
@@ -212,7 +178,7 @@ pub fn payment_page(
     };
     let body = html! {
         h1 class="pay-title" { (title) }
-        p class="muted" { (long_date(today, c.lang)) }
+        p class="muted" { (format_long_date(today, c.lang)) }
         @if !errors.is_empty() {
             div class="flash err" role="alert" { (c.t("Vérifiez les champs signalés ci-dessous : rien n'a été débité.", "Check the fields marked below: nothing was charged.")) }
         }
@@ -338,7 +304,10 @@ fn receipt(c: &PayView, req: &PaymentRequest, tx: &Transaction) -> Markup {
             c.t("Montant", "Amount"),
             format_amount(tx.amount, tx.currency, c.lang),
         ),
-        (c.t("Date", "Date"), format!("{} UTC", datetime(tx.at))),
+        (
+            c.t("Date", "Date"),
+            format!("{} UTC", format_datetime(tx.at)),
+        ),
         (
             c.t("Carte", "Card"),
             tx.card.as_ref().map(|k| k.masked()).unwrap_or_default(),

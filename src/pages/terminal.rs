@@ -2,12 +2,13 @@
 
 use maud::{Markup, html};
 
-use super::audit::datetime;
 use super::layout::{Tab, page};
 use crate::domain::countries;
+use crate::domain::merchant::name_of;
 use crate::domain::money::{Currency, format_amount};
 use crate::domain::outbox::{Mail, MailKind, MailState};
 use crate::domain::payment::{DEFAULT_VALIDITY_DAYS, PaymentRequest, RequestForm, RequestStatus};
+use crate::domain::time::format_datetime;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
@@ -194,10 +195,6 @@ pub fn terminal_page(
     )
 }
 
-fn merchant_name(merchants: &[Merchant], id: u64) -> String {
-    super::transactions::merchant_name(merchants, id)
-}
-
 /// The list of payment requests, newest first.
 pub fn requests_page(
     view: &View,
@@ -223,15 +220,15 @@ pub fn requests_page(
                 tbody { @for r in list {
                     tr {
                         td { a href={"/payment-requests/" (r.id)} { (r.id) } }
-                        td class="nowrap" { (datetime(r.created_at)) }
-                        @if admin { td { (merchant_name(merchants, r.merchant_id)) } }
+                        td class="nowrap" { (format_datetime(r.created_at)) }
+                        @if admin { td { (name_of(merchants, r.merchant_id)) } }
                         td { (r.order_id) }
                         td { (r.holder.name) }
                         td { (r.holder.email) }
                         td class="num" { (format_amount(r.amount, r.currency, view.lang)) }
                         td { (r.operation.label(view.lang)) }
                         td { (status_badge(view, r.status(now))) }
-                        td class="nowrap" { (datetime(r.expires_at)) }
+                        td class="nowrap" { (format_datetime(r.expires_at)) }
                         td class="num" { (r.attempts.len()) }
                     }
                 } }
@@ -312,11 +309,11 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
         (view.t("Langue", "Language"), r.lang.native_name().into()),
         (
             view.t("Créée le", "Created"),
-            format!("{} · {}", datetime(r.created_at), r.created_by),
+            format!("{} · {}", format_datetime(r.created_at), r.created_by),
         ),
         (
             view.t("Valable jusqu'au", "Valid until"),
-            datetime(r.expires_at),
+            format_datetime(r.expires_at),
         ),
         (
             view.t("Tentatives refusées", "Refused attempts"),
@@ -397,7 +394,7 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
                 tbody { @for t in &v.attempts {
                     tr {
                         td { a href={"/transactions/" (t.id)} { (t.id) } }
-                        td class="nowrap" { (datetime(t.at)) }
+                        td class="nowrap" { (format_datetime(t.at)) }
                         td { (t.operation.label(view.lang)) }
                         td { (t.card.as_ref().map(|c| c.masked()).unwrap_or_default()) }
                         td { span class={"badge " (if t.code.is_accepted() { "ok" } else { "ko" })} title=(t.code.text(view.lang)) { (t.code) } " " (t.code.text(view.lang)) }
@@ -429,14 +426,14 @@ pub fn mails_table(view: &View, mails: &[Mail]) -> Markup {
             tbody { @for m in mails {
                 tr {
                     td { (m.id) }
-                    td class="nowrap" { (datetime(m.created_at)) }
+                    td class="nowrap" { (format_datetime(m.created_at)) }
                     td { (mail_kind(view, m.kind)) }
                     td { (m.to) }
                     td { @if m.request_id == 0 { (m.subject) } @else { a href={"/payment-requests/" (m.request_id)} { (m.subject) } } }
                     td { (mail_state(view, m)) }
                     td class="num" { (m.attempts.len()) }
                     td { @if let Some(a) = m.attempts.last() {
-                        (datetime(a.at)) " · "
+                        (format_datetime(a.at)) " · "
                         @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => span class="error" { (e) } }
                     } @else if m.state == MailState::Pending {
                         (view.t("pas encore essayé", "not tried yet"))
@@ -495,7 +492,7 @@ pub fn outbox_page(
                 @for m in mails { @if !m.attempts.is_empty() {
                     p { strong { "N° " (m.id) } @if m.request_id != 0 { " · " a href={"/payment-requests/" (m.request_id)} { (view.t("demande", "request")) " " (m.request_id) } } }
                     ul { @for a in &m.attempts {
-                        li { (datetime(a.at)) " · " @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => (e) } }
+                        li { (format_datetime(a.at)) " · " @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => (e) } }
                     } }
                 } }
             } }

@@ -3,10 +3,12 @@
 use maud::{Markup, html};
 
 use super::layout::{Tab, page};
-use super::transactions::{card_type, datetime, merchant_name, table};
+use super::transactions::{card_type, table};
 use crate::domain::codes::ResultCode;
 use crate::domain::detail::TransactionDetail;
+use crate::domain::merchant::name_of;
 use crate::domain::money::format_amount;
+use crate::domain::time::format_datetime;
 use crate::domain::transaction::{AuthorizationState, Operation, Party, authorization_state};
 use crate::fragments::View;
 use crate::fragments::flash;
@@ -205,7 +207,7 @@ fn general(view: &View, d: &TransactionDetail) -> Markup {
             view.t("Montant", "Amount"),
             format_amount(tx.amount, tx.currency, view.lang),
         ),
-        ("Date", datetime(tx.at)),
+        ("Date", format_datetime(tx.at)),
         (
             view.t("Statut", "Status"),
             tx.status().label(view.lang).to_string(),
@@ -222,7 +224,7 @@ fn general(view: &View, d: &TransactionDetail) -> Markup {
     if let Some(s) = tx.settlement_date() {
         general.push((
             view.t("Crédit marchand prévu", "Expected settlement"),
-            datetime(s.unix_timestamp()),
+            format_datetime(s.unix_timestamp()),
         ));
     }
     if tx.operation == Operation::Authorization
@@ -232,7 +234,7 @@ fn general(view: &View, d: &TransactionDetail) -> Markup {
             AuthorizationState::Pending { expires_at } => format!(
                 "{} {}",
                 view.t("En attente de capture jusqu'au", "Awaiting capture until"),
-                datetime(expires_at.unix_timestamp())
+                format_datetime(expires_at.unix_timestamp())
             ),
             AuthorizationState::Captured => view.t("Capturée", "Captured").into(),
             AuthorizationState::Cancelled => view.t("Annulée", "Cancelled").into(),
@@ -293,7 +295,7 @@ fn general(view: &View, d: &TransactionDetail) -> Markup {
         (
             view.t("Société", "Company"),
             m.map(|m| m.company.clone())
-                .unwrap_or_else(|| merchant_name(&d.merchants, tx.merchant_id)),
+                .unwrap_or_else(|| name_of(&d.merchants, tx.merchant_id)),
         ),
         (view.t("Nom", "Name"), tx.initiator.user_name.clone()),
         (view.t("Adresse IP", "IP address"), tx.initiator.ip.clone()),
@@ -391,7 +393,7 @@ fn journal(view: &View, d: &TransactionDetail) -> Markup {
         div class="table-wrap" { table class="grid" {
             thead { tr { th { "Date" } th { (view.t("Étape", "Step")) } th { "Code" } } }
             tbody { @for (at, text, code) in journal_lines(view, d) {
-                tr { td class="nowrap" { (datetime(at)) } td { (text) } td { @if let Some(c) = code { (c) } } }
+                tr { td class="nowrap" { (format_datetime(at)) } td { (text) } td { @if let Some(c) = code { (c) } } }
             } }
         } }
     }
@@ -405,7 +407,7 @@ fn history(view: &View, d: &TransactionDetail) -> Markup {
             div class="table-wrap" { table class="grid" {
                 thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "TransactionDetail")) } } }
                 tbody { @for h in &d.history {
-                    tr { td class="nowrap" { (datetime(h.at)) } td { (h.user) } td { (h.ip) } td { code { (h.action) } } td { (h.detail) } }
+                    tr { td class="nowrap" { (format_datetime(h.at)) } td { (h.user) } td { (h.ip) } td { code { (h.action) } } td { (h.detail) } }
                 } }
             } }
         }
@@ -416,7 +418,7 @@ fn notes_body(view: &View, d: &TransactionDetail, notice: Option<&Notice>) -> Ma
     html! {
         @if let Some(n) = notice { (flash(n.kind, &n.text)) }
         @for n in &d.notes {
-            section class="card" { p class="small muted" { (datetime(n.at)) " · " (n.author) } p { (n.text) } }
+            section class="card" { p class="small muted" { (format_datetime(n.at)) " · " (n.author) } p { (n.text) } }
         }
         form class="form card" method="post" action={"/transactions/" (d.tx.id) "/notes"} {
             (csrf(view))

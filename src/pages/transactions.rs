@@ -7,8 +7,10 @@ use super::layout::{Tab, page};
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
 use crate::domain::filter::{PAGE_SIZES, PageRequest, RawFilter};
+use crate::domain::merchant::name_of;
 use crate::domain::money::format_amount;
 use crate::domain::search::SearchPage;
+use crate::domain::time::format_datetime;
 use crate::domain::transaction::{Operation, Status, Transaction};
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
@@ -25,18 +27,6 @@ pub struct ListView<'a> {
     pub result: Option<&'a SearchPage>,
     pub req: PageRequest,
     pub merchants: &'a [Merchant],
-}
-
-/// `29.03.2017 15:49:17`.
-pub fn datetime(at: i64) -> String {
-    super::audit::datetime(at)
-}
-
-pub fn merchant_name(merchants: &[Merchant], id: u64) -> String {
-    merchants
-        .iter()
-        .find(|m| m.id == id)
-        .map_or_else(|| format!("#{id}"), |m| m.name.clone())
 }
 
 pub fn card_type(view: &View) -> &'static str {
@@ -256,9 +246,9 @@ pub fn table(view: &View, rows: &[Transaction], merchants: &[Merchant]) -> Marku
                             td class="num" { a href={"/transactions/" (tx.id)} { (tx.id) } }
                             td { (card_type(view)) }
                             td { (tx.operation.label(view.lang)) }
-                            td { (merchant_name(merchants, tx.merchant_id)) }
+                            td { (name_of(merchants, tx.merchant_id)) }
                             td class="num" { (format_amount(tx.amount, tx.currency, view.lang)) }
-                            td class="nowrap" { (datetime(tx.at)) }
+                            td class="nowrap" { (format_datetime(tx.at)) }
                             td { span class={"badge " (if tx.code.is_accepted() { "ok" } else { "ko" })} title=(tx.code.text(view.lang)) { (tx.code) } }
                             td { a href={"/transactions/" (tx.id)} title=(view.t("Détails", "Details")) aria-label=(view.t("Détails", "Details")) {
                                 svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" {

@@ -5,6 +5,7 @@ use maud::{Markup, html};
 
 use super::layout::{Tab, page};
 use super::profile::subtabs;
+use crate::domain::merchant::name_of;
 use crate::domain::user::{FieldError, Merchant, Permissions, Role, User};
 use crate::fragments::View;
 use crate::fragments::flash;
@@ -39,10 +40,7 @@ impl AccountState {
 fn role_label(view: &View, user: &User, merchants: &[Merchant]) -> String {
     match user.role {
         Role::Admin => view.t("Administrateur", "Administrator").to_string(),
-        Role::Merchant { merchant_id, .. } => merchants
-            .iter()
-            .find(|m| m.id == merchant_id)
-            .map_or_else(|| format!("#{merchant_id}"), |m| m.name.clone()),
+        Role::Merchant { merchant_id, .. } => name_of(merchants, merchant_id),
     }
 }
 
