@@ -16,8 +16,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::gateway::Gateway;
 use crate::handlers::{
-    AppState, Ctx, auth, export, merchants, middleware, operations, pay, profile, second_factor,
-    terminal, transactions, users,
+    AppState, Ctx, audit, auth, emails, export, home, merchants, middleware, operations, pay,
+    payment_requests, profile, second_factor, terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -27,7 +27,7 @@ struct Static;
 /// Every route of the product.
 pub fn routes(state: AppState) -> impl poem::Endpoint {
     let back_office = Route::new()
-        .at("/", get(auth::home))
+        .at("/", get(home::home))
         .at("/transactions", get(transactions::transactions_list))
         .at("/transactions/export", get(export::transactions_export))
         .at("/transactions/:id", get(transactions::transaction_detail))
@@ -44,19 +44,22 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             "/terminal",
             get(terminal::terminal_form).post(terminal::terminal_submit),
         )
-        .at("/payment-requests", get(terminal::requests_list))
-        .at("/payment-requests/:id", get(terminal::request_detail))
+        .at("/payment-requests", get(payment_requests::requests_list))
+        .at(
+            "/payment-requests/:id",
+            get(payment_requests::request_detail),
+        )
         .at(
             "/payment-requests/:id/resend",
-            post(terminal::request_resend),
+            post(payment_requests::request_resend),
         )
         .at(
             "/payment-requests/:id/new-link",
-            post(terminal::request_new_link),
+            post(payment_requests::request_new_link),
         )
         .at(
             "/payment-requests/:id/cancel",
-            get(terminal::request_cancel_confirm).post(terminal::request_cancel),
+            get(payment_requests::request_cancel_confirm).post(payment_requests::request_cancel),
         )
         .at("/parameters", get(profile::parameters_home))
         .at("/parameters/profile", get(profile::profile_page))
@@ -95,8 +98,8 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             get(users::user_detail).post(users::user_update),
         )
         .at("/parameters/users/:id/:action", post(users::user_action))
-        .at("/parameters/audit", get(merchants::audit_list))
-        .at("/parameters/emails", get(terminal::outbox))
+        .at("/parameters/audit", get(audit::audit_list))
+        .at("/parameters/emails", get(emails::outbox))
         .around(middleware::gate);
     let app = Route::new()
         .at("/login", get(auth::login_page).post(auth::login_submit))
@@ -113,7 +116,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at("/second-factor", get(second_factor::enrol_page))
         .at("/second-factor/start", post(second_factor::enrol_start))
         .at("/second-factor/confirm", post(second_factor::enrol_confirm))
-        .at("/healthz", get(auth::health))
+        .at("/healthz", get(home::health))
         .at("/test-cards", get(pay::test_cards))
         .at(
             "/payment/:token",

@@ -1,11 +1,16 @@
 //! Thin poem handlers, the request context they share, and the middleware around them.
 
+pub mod audit;
 pub mod auth;
+pub mod emails;
 pub mod export;
+pub mod home;
+pub mod keyset;
 pub mod merchants;
 pub mod middleware;
 pub mod operations;
 pub mod pay;
+pub mod payment_requests;
 pub mod profile;
 pub mod second_factor;
 pub mod terminal;
@@ -41,21 +46,24 @@ pub struct AppState {
     pub once_links: Arc<terminal::OnceLinks>,
 }
 
-/// The signed-in user with the session token that carries them.
+/// The signed-in session: the user with the session token that carries them.
 #[derive(Clone, Debug)]
-pub struct Signed {
+pub struct Session {
     pub user: User,
     pub token: String,
     /// A second factor is required and not enrolled yet: only enrolment is open.
     pub must_enrol: bool,
 }
 
+/// The old name of [`Session`], kept so code written against it still compiles.
+pub type Signed = Session;
+
 /// The request context, built by the middleware and extracted by handlers.
 #[derive(Clone)]
 pub struct Ctx {
     pub state: AppState,
     pub lang: Lang,
-    pub signed: Option<Signed>,
+    pub signed: Option<Session>,
     pub csrf: String,
     pub ip: String,
     pub path: String,
