@@ -2,8 +2,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
-use super::profile::subtabs;
+use super::layout::parameters_page;
 use crate::domain::audit::AuditEntry;
 use crate::domain::time::format_datetime;
 use crate::fragments::View;
@@ -28,11 +27,10 @@ pub fn list(view: &View, entries: &[AuditEntry]) -> Markup {
             }
         }
     };
-    page(
+    parameters_page(
         view,
         view.t("Journal d'audit", "Audit log"),
-        Tab::Parameters,
-        Some(subtabs(view, "/parameters/audit")),
+        "/parameters/audit",
         body,
     )
 }

@@ -3,56 +3,12 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
-use crate::domain::outbox::{Mail, MailKind, MailState};
+use super::layout::parameters_page;
+use crate::domain::outbox::Mail;
 use crate::domain::time::format_datetime;
 use crate::fragments::View;
 use crate::fragments::flash;
-
-pub fn mail_state(view: &View, m: &Mail) -> Markup {
-    let (class, text) = match m.state {
-        MailState::Sent => ("ok", view.t("Envoyé", "Sent")),
-        MailState::Pending if m.attempts.is_empty() => {
-            ("warn", view.t("En file d'attente", "Queued"))
-        }
-        MailState::Pending => ("warn", view.t("Nouvel essai prévu", "Retry scheduled")),
-        MailState::Failed => ("ko", view.t("Échec", "Failed")),
-    };
-    html! { span class={"badge " (class)} { (text) } }
-}
-
-pub fn mail_kind(view: &View, k: MailKind) -> &'static str {
-    match k {
-        MailKind::PaymentLink => view.t("Lien de paiement", "Payment link"),
-        MailKind::Receipt => view.t("Reçu", "Receipt"),
-    }
-}
-
-/// Emails with their state and last attempt.
-pub fn mails_table(view: &View, mails: &[Mail]) -> Markup {
-    html! {
-        div class="table-wrap" { table class="grid" {
-            thead { tr { th { "N°" } th { (view.t("Créé le", "Created")) } th { (view.t("Type", "Kind")) } th { (view.t("Destinataire", "To")) } th { (view.t("Objet", "Subject")) } th { (view.t("État", "State")) } th { (view.t("Essais", "Attempts")) } th { (view.t("Dernier essai", "Last attempt")) } } }
-            tbody { @for m in mails {
-                tr {
-                    td { (m.id) }
-                    td class="nowrap" { (format_datetime(m.created_at)) }
-                    td { (mail_kind(view, m.kind)) }
-                    td { (m.to) }
-                    td { @if m.request_id == 0 { (m.subject) } @else { a href={"/payment-requests/" (m.request_id)} { (m.subject) } } }
-                    td { (mail_state(view, m)) }
-                    td class="num" { (m.attempts.len()) }
-                    td { @if let Some(a) = m.attempts.last() {
-                        (format_datetime(a.at)) " · "
-                        @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => span class="error" { (e) } }
-                    } @else if m.state == MailState::Pending {
-                        (view.t("pas encore essayé", "not tried yet"))
-                    } }
-                }
-            } }
-        } }
-    }
-}
+use crate::fragments::tables::mails_table;
 
 /// Parameters › Emails (admins): the outbox with every attempt.
 pub fn outbox_page(
@@ -86,11 +42,5 @@ pub fn outbox_page(
             }
         }
     };
-    page(
-        view,
-        view.t("Emails", "Emails"),
-        Tab::Parameters,
-        Some(super::profile::subtabs(view, "/parameters/emails")),
-        body,
-    )
+    parameters_page(view, view.t("Emails", "Emails"), "/parameters/emails", body)
 }

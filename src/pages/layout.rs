@@ -4,6 +4,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::fragments::View;
 use crate::fragments::form::csrf;
+use crate::fragments::subtabs::{parameters_subtabs, processing_subtabs};
 use crate::fragments::tabs;
 
 /// The top-level tabs. Only tabs whose screens exist are listed.
@@ -88,6 +89,28 @@ pub fn page(view: &View, title: &str, tab: Tab, subtabs: Option<Markup>, body: M
             }
         }
     }
+}
+
+/// A Processing screen: the Processing tab with its sub-tabs, `current` selected.
+pub fn processing_page(view: &View, title: &str, current: &str, body: Markup) -> Markup {
+    page(
+        view,
+        title,
+        Tab::Processing,
+        Some(processing_subtabs(view, current)),
+        body,
+    )
+}
+
+/// A Parameters screen: the Parameters tab with its sub-tabs, `current` selected.
+pub fn parameters_page(view: &View, title: &str, current: &str, body: Markup) -> Markup {
+    page(
+        view,
+        title,
+        Tab::Parameters,
+        Some(parameters_subtabs(view, current)),
+        body,
+    )
 }
 
 /// A page without the back-office chrome (sign-in, forced password change, errors

@@ -2,8 +2,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
-use super::profile::subtabs;
+use super::layout::parameters_page;
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
 use crate::fragments::flash;
@@ -41,11 +40,10 @@ pub fn list(view: &View, merchants: &[Merchant], done: Option<&str>) -> Markup {
             }
         }
     };
-    page(
+    parameters_page(
         view,
         view.t("Marchands", "Merchants"),
-        Tab::Parameters,
-        Some(subtabs(view, "/parameters/merchants")),
+        "/parameters/merchants",
         body,
     )
 }
@@ -121,13 +119,7 @@ pub fn form(
             }
         }
     };
-    page(
-        view,
-        title,
-        Tab::Parameters,
-        Some(subtabs(view, "/parameters/merchants")),
-        body,
-    )
+    parameters_page(view, title, "/parameters/merchants", body)
 }
 
 /// The rebill limits of a merchant as typed.
@@ -166,11 +158,5 @@ pub fn rebill_form(
             }
         }
     };
-    page(
-        view,
-        title,
-        Tab::Parameters,
-        Some(subtabs(view, "/parameters/merchants")),
-        body,
-    )
+    parameters_page(view, title, "/parameters/merchants", body)
 }

@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
+use super::layout::processing_page;
 use super::transaction::Notice;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::money::{Amount, format_amount};
@@ -139,11 +139,5 @@ pub fn confirm_page(
             }
         }
     };
-    page(
-        view,
-        &title,
-        Tab::Processing,
-        Some(super::terminal::processing_subtabs(view, "/transactions")),
-        body,
-    )
+    processing_page(view, &title, "/transactions", body)
 }

@@ -17,6 +17,7 @@ use crate::domain::transaction::{Operation, Transaction};
 use crate::domain::user::FieldError;
 use crate::fragments::View;
 use crate::fragments::form::{csrf, error_for};
+use crate::fragments::kv::kv;
 
 /// What every customer page knows: the request view and what the handler read from
 /// the configuration and the gateway.
@@ -83,10 +84,6 @@ pub fn frame(c: &PayView, title: &str, body: Markup) -> Markup {
             }
         }
     }
-}
-
-fn kv(rows: &[(&str, String)]) -> Markup {
-    html! { dl class="kv" { @for (k, v) in rows { dt { (k) } dd { (v) } } } }
 }
 
 fn invoicing(c: &PayView, req: &PaymentRequest) -> Markup {

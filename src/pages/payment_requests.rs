@@ -3,9 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::emails::mails_table;
-use super::layout::{Tab, page};
-use super::terminal::processing_subtabs;
+use super::layout::processing_page;
 use crate::domain::countries;
 use crate::domain::merchant::name_of;
 use crate::domain::money::format_amount;
@@ -15,17 +13,10 @@ use crate::domain::time::format_datetime;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
 use crate::fragments::View;
+use crate::fragments::badges::{result_badge, status_badge};
 use crate::fragments::form::csrf;
-
-pub fn status_badge(view: &View, s: RequestStatus) -> Markup {
-    let class = match s {
-        RequestStatus::Paid => "ok",
-        RequestStatus::Waiting => "warn",
-        RequestStatus::Blocked => "ko",
-        RequestStatus::Expired | RequestStatus::Cancelled => "muted",
-    };
-    html! { span class={"badge " (class)} { (s.label(view.lang)) } }
-}
+use crate::fragments::kv::kv;
+use crate::fragments::tables::mails_table;
 
 /// The list of payment requests, newest first.
 pub fn requests_page(
@@ -70,11 +61,10 @@ pub fn requests_page(
             }
         }
     };
-    page(
+    processing_page(
         view,
         view.t("Demandes de paiement", "Payment requests"),
-        Tab::Processing,
-        Some(processing_subtabs(view, "/payment-requests")),
+        "/payment-requests",
         body,
     )
 }
@@ -158,7 +148,6 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
             h.birth_date.clone(),
         ),
     ];
-    let kv = |rows: &[(&str, String)]| html! { dl class="kv" { @for (k, val) in rows { dt { (k) } dd { (val) } } } };
     let body = html! {
         p class="small" { a href="/payment-requests" { "‹ " (view.t("Demandes de paiement", "Payment requests")) } }
         h1 { (view.t("Demande de paiement", "Payment request")) " " (r.id) " " (status_badge(view, status)) }
@@ -210,7 +199,7 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
                         td class="nowrap" { (format_datetime(t.at)) }
                         td { (t.operation.label(view.lang)) }
                         td { (t.card.as_ref().map(|c| c.masked()).unwrap_or_default()) }
-                        td { span class={"badge " (if t.code.is_accepted() { "ok" } else { "ko" })} title=(t.code.text(view.lang)) { (t.code) } " " (t.code.text(view.lang)) }
+                        td { (result_badge(view, t.code)) " " (t.code.text(view.lang)) }
                     }
                 } }
             } }
@@ -222,11 +211,10 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
             (mails_table(view, &v.mails))
         }
     };
-    page(
+    processing_page(
         view,
         view.t("Demande de paiement", "Payment request"),
-        Tab::Processing,
-        Some(processing_subtabs(view, "/payment-requests")),
+        "/payment-requests",
         body,
     )
 }
@@ -247,11 +235,10 @@ pub fn cancel_confirm(view: &View, r: &PaymentRequest) -> Markup {
             }
         }
     };
-    page(
+    processing_page(
         view,
         view.t("Annuler la demande", "Cancel the request"),
-        Tab::Processing,
-        Some(processing_subtabs(view, "/payment-requests")),
+        "/payment-requests",
         body,
     )
 }

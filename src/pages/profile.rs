@@ -1,49 +1,12 @@
-//! Parameters › Profile: own language and password; and the Parameters sub-tabs.
+//! Parameters › Profile: own language, password and second factor.
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
+use super::layout::parameters_page;
 use super::login::{PasswordErrors, password_form};
 use super::second_factor::{FactorState, profile_section};
 use crate::fragments::View;
-use crate::fragments::{flash, tabs};
-
-/// The sub-tabs of Parameters that the signed-in user may use.
-pub fn subtabs(view: &View, current: &str) -> Markup {
-    let mut items = vec![(
-        "/parameters/profile".to_string(),
-        view.t("Mon profil", "My profile").to_string(),
-    )];
-    if let Some(u) = view.user() {
-        if u.is_admin() {
-            items.push((
-                "/parameters/merchants".into(),
-                view.t("Marchands", "Merchants").into(),
-            ));
-        }
-        if u.permissions().manage_users {
-            items.push((
-                "/parameters/users".into(),
-                view.t("Utilisateurs", "Users").into(),
-            ));
-        }
-        if u.is_admin() {
-            items.push((
-                "/parameters/emails".into(),
-                view.t("Emails", "Emails").into(),
-            ));
-            items.push((
-                "/parameters/audit".into(),
-                view.t("Journal d'audit", "Audit log").into(),
-            ));
-            items.push((
-                "/parameters/security".into(),
-                view.t("Sécurité", "Security").into(),
-            ));
-        }
-    }
-    tabs("subtabs", &items, current)
-}
+use crate::fragments::flash;
 
 pub fn profile(
     view: &View,
@@ -80,11 +43,10 @@ pub fn profile(
             (profile_section(view, factor, factor_error))
         }
     };
-    page(
+    parameters_page(
         view,
         view.t("Mon profil", "My profile"),
-        Tab::Parameters,
-        Some(subtabs(view, "/parameters/profile")),
+        "/parameters/profile",
         body,
     )
 }

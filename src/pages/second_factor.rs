@@ -4,8 +4,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, bare, lang_switch, page};
-use super::profile::subtabs;
+use super::layout::{bare, lang_switch, parameters_page};
 use crate::domain::security::SecuritySettings;
 use crate::domain::totp;
 use crate::domain::user::{Merchant, User};
@@ -231,13 +230,7 @@ pub fn security(
             div class="actions" { button class="primary" type="submit" { (view.t("Enregistrer", "Save")) } }
         }
     };
-    page(
-        view,
-        title,
-        Tab::Parameters,
-        Some(subtabs(view, "/parameters/security")),
-        body,
-    )
+    parameters_page(view, title, "/parameters/security", body)
 }
 
 #[cfg(test)]

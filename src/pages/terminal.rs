@@ -2,41 +2,14 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
+use super::layout::processing_page;
 use crate::domain::countries;
 use crate::domain::money::Currency;
 use crate::domain::payment::{DEFAULT_VALIDITY_DAYS, RequestForm};
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
-use crate::fragments::form::{Input, csrf, error_for, textarea};
-use crate::fragments::{flash, tabs};
-
-/// The sub-tabs of Processing, as far as the user may go.
-pub fn processing_subtabs(view: &View, current: &str) -> Markup {
-    let p = view.user().map(|u| u.permissions()).unwrap_or_default();
-    let mut items = Vec::new();
-    if p.view {
-        items.push((
-            "/transactions".to_string(),
-            view.t("Transactions", "Transactions").to_string(),
-        ));
-    }
-    if p.virtual_terminal {
-        items.push((
-            "/terminal".to_string(),
-            view.t("Terminal virtuel (MOTO)", "Virtual terminal (MOTO)")
-                .to_string(),
-        ));
-    }
-    if p.view || p.virtual_terminal {
-        items.push((
-            "/payment-requests".to_string(),
-            view.t("Demandes de paiement", "Payment requests")
-                .to_string(),
-        ));
-    }
-    tabs("subtabs", &items, current)
-}
+use crate::fragments::flash;
+use crate::fragments::form::{Input, Select, csrf, error_for, textarea};
 
 /// A terminal a payment request can be made on: (merchant, terminal number, label).
 pub struct TerminalChoice {
@@ -59,18 +32,10 @@ fn select(
     value: &str,
     error: Option<&str>,
 ) -> Markup {
-    let id = format!("f-{name}");
-    html! {
-        div class="field" {
-            label for=(id) class=[required.then_some("req")] { (label) }
-            select id=(id) name=(name) required[required] aria-invalid=[error.map(|_| "true")] {
-                @for (v, l) in options {
-                    option value=(v) selected[v == value] { (l) }
-                }
-            }
-            @if let Some(e) = error { small class="error" { (e) } }
-        }
-    }
+    Select::new(name, label, options, value)
+        .required(required)
+        .error(error)
+        .render()
 }
 
 /// The virtual terminal's form (LINK-1), field for field as in the guide.
@@ -172,11 +137,10 @@ pub fn terminal_page(
             }
         }
     };
-    page(
+    processing_page(
         view,
         view.t("Terminal virtuel", "Virtual terminal"),
-        Tab::Processing,
-        Some(processing_subtabs(view, "/terminal")),
+        "/terminal",
         body,
     )
 }

@@ -2,8 +2,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
-use super::transactions::{card_type, table};
+use super::layout::processing_page;
 use crate::domain::codes::ResultCode;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::merchant::name_of;
@@ -13,6 +12,8 @@ use crate::domain::transaction::{AuthorizationState, Operation, Party, authoriza
 use crate::fragments::View;
 use crate::fragments::flash;
 use crate::fragments::form::csrf;
+use crate::fragments::kv::kv;
+use crate::fragments::tables::{card_type, transactions_table};
 
 pub const TAB_ID: &str = "tab";
 
@@ -120,13 +121,7 @@ pub fn detail_page(
         h1 { (title) " · " (d.tx.operation.label(view.lang)) " · " (format_amount(d.tx.amount, d.tx.currency, view.lang)) }
         (tab_fragment(view, d, tab, notice))
     };
-    page(
-        view,
-        &title,
-        Tab::Processing,
-        Some(super::terminal::processing_subtabs(view, "/transactions")),
-        body,
-    )
+    processing_page(view, &title, "/transactions", body)
 }
 
 /// The tab bar and one tab's content: what htmx swaps.
@@ -141,7 +136,7 @@ pub fn tab_fragment(
             (tab_bar(view, d, tab))
             @match tab {
                 DetailTab::General => (general(view, d)),
-                DetailTab::Associated => (table(view, &d.associated, &d.merchants)),
+                DetailTab::Associated => (transactions_table(view, &d.associated, &d.merchants)),
                 DetailTab::Journal => (journal(view, d)),
                 DetailTab::Operations => (super::operations::operations_tab(view, d, notice)),
                 DetailTab::Notes => (notes_body(view, d, notice)),
@@ -149,10 +144,6 @@ pub fn tab_fragment(
             }
         }
     }
-}
-
-fn kv(rows: &[(&str, String)]) -> Markup {
-    html! { dl class="kv" { @for (k, v) in rows { dt { (k) } dd { (v) } } } }
 }
 
 fn yes(view: &View, b: bool) -> String {

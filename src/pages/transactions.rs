@@ -3,18 +3,16 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
+use super::layout::processing_page;
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
 use crate::domain::filter::{PAGE_SIZES, PageRequest, RawFilter};
-use crate::domain::merchant::name_of;
-use crate::domain::money::format_amount;
 use crate::domain::search::SearchPage;
-use crate::domain::time::format_datetime;
-use crate::domain::transaction::{Operation, Status, Transaction};
+use crate::domain::transaction::{Operation, Status};
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
-use crate::fragments::form::error_for;
+use crate::fragments::form::{Select, error_for};
+use crate::fragments::tables::transactions_table;
 use crate::fragments::{flash, pager};
 
 pub const RESULTS_ID: &str = "results";
@@ -29,10 +27,6 @@ pub struct ListView<'a> {
     pub merchants: &'a [Merchant],
 }
 
-pub fn card_type(view: &View) -> &'static str {
-    view.t("Carte bancaire", "Credit card")
-}
-
 pub fn list_page(view: &View, v: &ListView) -> Markup {
     let body = html! {
         h1 { (view.t("Transactions / Liste des transactions", "Transactions / Transaction list")) }
@@ -41,11 +35,10 @@ pub fn list_page(view: &View, v: &ListView) -> Markup {
             (results(view, v))
         }
     };
-    page(
+    processing_page(
         view,
         view.t("Transactions", "Transactions"),
-        Tab::Processing,
-        Some(super::terminal::processing_subtabs(view, "/transactions")),
+        "/transactions",
         body,
     )
 }
@@ -61,6 +54,7 @@ fn text_field(view: &View, v: &ListView, name: &str, label: &str, value: &str) -
     }
 }
 
+/// A filter drop-down: "All" first, its error from the filter's errors.
 fn select(
     view: &View,
     v: &ListView,
@@ -69,19 +63,11 @@ fn select(
     current: &str,
     options: &[(String, String)],
 ) -> Markup {
-    let error = error_for(v.errors, name, view.lang);
-    html! {
-        div class="field" {
-            label for={"q-" (name)} { (label) }
-            select id={"q-" (name)} name=(name) aria-invalid=[error.map(|_| "true")] {
-                option value="" { (view.t("Tous", "All")) }
-                @for (value, text) in options {
-                    option value=(value) selected[value == current] { (text) }
-                }
-            }
-            @if let Some(e) = error { small class="error" { (e) } }
-        }
-    }
+    Select::new(name, label, options, current)
+        .id_prefix("q")
+        .any(view.t("Tous", "All"))
+        .error(error_for(v.errors, name, view.lang))
+        .render()
 }
 
 fn filters(view: &View, v: &ListView) -> Markup {
@@ -197,7 +183,7 @@ pub fn results(view: &View, v: &ListView) -> Markup {
                     (export_links(view, v))
                 }
                 (pager::pager(view.lang, v.req.page, last_page, &format!("#{RESULTS_ID}"), &href))
-                (table(view, &result.rows, v.merchants))
+                (transactions_table(view, &result.rows, v.merchants))
                 @if v.req.page > last_page && result.total > 0 {
                     p class="muted" { (view.t("Cette page est au-delà de la dernière.", "This page is beyond the last one.")) " " a href=(href(last_page)) { (view.t("Aller à la dernière page", "Go to the last page")) } }
                 }
@@ -220,42 +206,6 @@ fn export_links(view: &View, v: &ListView) -> Markup {
                     div { strong { (label) " : " }
                         @for f in ["csv", "xlsx", "json", "xml", "html", "txt"] {
                             a href={"/transactions/export?format=" (f) "&scope=" (scope) "&" (q)} download { (f.to_uppercase()) } " "
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-pub fn table(view: &View, rows: &[Transaction], merchants: &[Merchant]) -> Markup {
-    html! {
-        div class="table-wrap" {
-            table class="grid" id="tx-table" {
-                thead { tr {
-                    th { (view.t("Identifiant de transaction", "Transaction ID")) } th { "Type" } th { (view.t("Opération", "Operation")) }
-                    th { (view.t("Initiateur", "Initiator")) } th class="num" { (view.t("Montant", "Amount")) } th { "Date" }
-                    th { (view.t("Résultat", "Result")) } th { "Actions" }
-                } }
-                tbody {
-                    @if rows.is_empty() {
-                        tr { td colspan="8" class="muted" { (view.t("Aucune transaction ne correspond à ces critères.", "No transaction matches these criteria.")) } }
-                    }
-                    @for tx in rows {
-                        tr {
-                            td class="num" { a href={"/transactions/" (tx.id)} { (tx.id) } }
-                            td { (card_type(view)) }
-                            td { (tx.operation.label(view.lang)) }
-                            td { (name_of(merchants, tx.merchant_id)) }
-                            td class="num" { (format_amount(tx.amount, tx.currency, view.lang)) }
-                            td class="nowrap" { (format_datetime(tx.at)) }
-                            td { span class={"badge " (if tx.code.is_accepted() { "ok" } else { "ko" })} title=(tx.code.text(view.lang)) { (tx.code) } }
-                            td { a href={"/transactions/" (tx.id)} title=(view.t("Détails", "Details")) aria-label=(view.t("Détails", "Details")) {
-                                svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" {
-                                    circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="1.8" {}
-                                    line x1="10" y1="10" x2="14.5" y2="14.5" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" {}
-                                }
-                            } }
                         }
                     }
                 }

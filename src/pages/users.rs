@@ -3,8 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
-use super::profile::subtabs;
+use super::layout::parameters_page;
 use crate::domain::merchant::name_of;
 use crate::domain::user::{FieldError, Merchant, Permissions, Role, User};
 use crate::fragments::View;
@@ -84,11 +83,10 @@ pub fn list(
             }
         }
     };
-    page(
+    parameters_page(
         view,
         view.t("Utilisateurs", "Users"),
-        Tab::Parameters,
-        Some(subtabs(view, "/parameters/users")),
+        "/parameters/users",
         body,
     )
 }
@@ -168,13 +166,7 @@ pub fn new_form(
             }
         }
     };
-    page(
-        view,
-        title,
-        Tab::Parameters,
-        Some(subtabs(view, "/parameters/users")),
-        body,
-    )
+    parameters_page(view, title, "/parameters/users", body)
 }
 
 /// Shows a one-time password once, after creation, reset or reactivation.
@@ -189,13 +181,7 @@ pub fn one_time_password(view: &View, user: &User, otp: &str) -> Markup {
             p { a href={"/parameters/users/" (user.id)} { (view.t("Voir l'utilisateur", "View the user")) } " · " a href="/parameters/users" { (view.t("Retour à la liste", "Back to the list")) } }
         }
     };
-    page(
-        view,
-        title,
-        Tab::Parameters,
-        Some(subtabs(view, "/parameters/users")),
-        body,
-    )
+    parameters_page(view, title, "/parameters/users", body)
 }
 
 pub struct DetailView<'a> {
@@ -260,13 +246,7 @@ pub fn detail(view: &View, d: &DetailView) -> Markup {
         }
         p { a href="/parameters/users" { (view.t("Retour à la liste", "Back to the list")) } }
     };
-    page(
-        view,
-        &u.username,
-        Tab::Parameters,
-        Some(subtabs(view, "/parameters/users")),
-        body,
-    )
+    parameters_page(view, &u.username, "/parameters/users", body)
 }
 
 fn action_button(view: &View, action: &str, label: &str, class: &str) -> Markup {
