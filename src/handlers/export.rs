@@ -12,12 +12,13 @@ use poem::http::StatusCode;
 use poem::web::Query;
 use poem::{Body, IntoResponse, Request, Response, handler};
 use serde::Deserialize;
+use time::Date;
 use tokio::sync::mpsc;
 
 use super::Ctx;
-use crate::db::{Db, Scope};
+use crate::db::Db;
 use crate::domain::Lang;
-use crate::domain::filter::{RawFilter, parse, today};
+use crate::domain::filter::{Filter, PageRequest, RawFilter, parse, today};
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
 use crate::export::{Format, footer, text_writer, write_xlsx};
@@ -247,77 +248,89 @@ fn audit_filters(query: &str) -> String {
         .collect()
 }
 
-#[handler]
-pub async fn transactions_export(
-    ctx: Ctx,
-    req: &Request,
-    Query(raw): Query<RawFilter>,
-    Query(q): Query<ExportQuery>,
-) -> poem::Result<Response> {
-    let Some(user) = ctx
-        .user()
-        .filter(|u| u.permissions().view && u.permissions().export)
-    else {
-        return Err(ctx.not_found());
-    };
-    let user_id = user.id;
-    let query = audit_filters(req.uri().query().unwrap_or(""));
-    let format = Format::parse(&q.format).ok_or_else(|| {
-        bad_request(
-            &ctx,
-            ctx.t(
+/// What an export asks for, checked: the file format, the current page or every
+/// matching row, and the search.
+pub struct ExportRequest {
+    pub format: Format,
+    /// Every matching row (`scope=all`), else the current page.
+    pub all: bool,
+    pub filter: Filter,
+    pub page: PageRequest,
+}
+
+impl ExportRequest {
+    /// The request, or the message of the 400 page in `lang`.
+    pub fn parse(
+        raw: &RawFilter,
+        q: &ExportQuery,
+        today: Date,
+        lang: Lang,
+    ) -> Result<ExportRequest, String> {
+        let format = Format::parse(&q.format).ok_or_else(|| {
+            lang.pick(
                 "Format inconnu : choisissez csv, xlsx, json, xml, html ou txt.",
                 "Unknown format: choose csv, xlsx, json, xml, html or txt.",
-            ),
-        )
-    })?;
-    let all = match q.scope.trim().to_ascii_lowercase().as_str() {
-        "all" => true,
-        "page" | "" => false,
-        _ => {
-            return Err(bad_request(
-                &ctx,
-                ctx.t(
-                    "Portée inconnue : « page » ou « all ».",
-                    "Unknown scope: \"page\" or \"all\".",
-                ),
-            ));
-        }
-    };
-    let (filter, req) = parse(&raw, today(ctx.now())).map_err(|errors| {
-        let text = errors
-            .iter()
-            .map(|e| e.message(ctx.lang).to_string())
-            .collect::<Vec<_>>()
-            .join(" ");
-        bad_request(&ctx, &text)
-    })?;
-    let scope: Scope = ctx.scope();
-    let ids = if all {
-        ctx.db(move |db| db.search_ids(scope, &filter)).await?
-    } else {
-        ctx.db(move |db| db.search(scope, &filter, req))
-            .await?
-            .rows
-            .iter()
-            .map(|t| t.id)
-            .collect()
-    };
-    if format == Format::Xlsx && ids.len() > XLSX_MAX_ROWS {
-        let message = match ctx.lang {
-            crate::domain::Lang::Fr => format!(
-                "Un fichier XLSX contient au plus {XLSX_MAX_ROWS} lignes (ici {}) : réduisez la période ou choisissez CSV.",
-                ids.len()
-            ),
-            crate::domain::Lang::En => format!(
-                "An XLSX file holds at most {XLSX_MAX_ROWS} rows (here {}): narrow the period or choose CSV.",
-                ids.len()
-            ),
+            )
+            .to_string()
+        })?;
+        let all = match q.scope.trim().to_ascii_lowercase().as_str() {
+            "all" => true,
+            "page" | "" => false,
+            _ => {
+                return Err(lang
+                    .pick(
+                        "Portée inconnue : « page » ou « all ».",
+                        "Unknown scope: \"page\" or \"all\".",
+                    )
+                    .to_string());
+            }
         };
-        return Err(bad_request(&ctx, &message));
+        let (filter, page) = parse(raw, today).map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| e.message(lang).to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })?;
+        Ok(ExportRequest {
+            format,
+            all,
+            filter,
+            page,
+        })
     }
-    // A download cancelled a moment ago frees its place as soon as its producer
-    // notices: wait briefly for a place before refusing.
+}
+
+/// The ids of the rows to export, newest first.
+async fn matching_ids(ctx: &Ctx, r: &ExportRequest) -> poem::Result<Vec<u64>> {
+    let (scope, filter, page) = (ctx.scope(), r.filter.clone(), r.page);
+    if r.all {
+        ctx.db(move |db| db.search_ids(scope, &filter)).await
+    } else {
+        let found = ctx.db(move |db| db.search(scope, &filter, page)).await?;
+        Ok(found.rows.iter().map(|t| t.id).collect())
+    }
+}
+
+/// Refuses an XLSX file longer than a sheet.
+fn check_xlsx_rows(ctx: &Ctx, format: Format, rows: usize) -> poem::Result<()> {
+    if format != Format::Xlsx || rows <= XLSX_MAX_ROWS {
+        return Ok(());
+    }
+    let message = match ctx.lang {
+        Lang::Fr => format!(
+            "Un fichier XLSX contient au plus {XLSX_MAX_ROWS} lignes (ici {rows}) : réduisez la période ou choisissez CSV."
+        ),
+        Lang::En => format!(
+            "An XLSX file holds at most {XLSX_MAX_ROWS} rows (here {rows}): narrow the period or choose CSV."
+        ),
+    };
+    Err(bad_request(ctx, &message))
+}
+
+/// A place among the running exports. A download cancelled a moment ago frees its
+/// place as soon as its producer notices: wait briefly for a place before refusing.
+async fn wait_for_slot(ctx: &Ctx, user_id: u64) -> Option<ExportTicket> {
     let mut ticket = ctx.state.exports.take(user_id);
     for _ in 0..30 {
         if ticket.is_some() {
@@ -326,37 +339,34 @@ pub async fn transactions_export(
         tokio::time::sleep(Duration::from_millis(100)).await;
         ticket = ctx.state.exports.take(user_id);
     }
-    let Some(ticket) = ticket else {
-        let message = ctx.t(
-            "Un export est déjà en cours pour votre compte (ou le serveur en traite déjà plusieurs) : attendez sa fin puis recommencez.",
-            "An export is already running for your account (or the server is busy with several): wait for it to finish, then try again.",
-        );
-        let body = maud::html! { p { (message) } };
-        let page = crate::pages::layout::bare(
-            &ctx.view(),
-            ctx.t("Export en attente", "Export waiting"),
-            body,
-        );
-        return Ok(page
-            .with_status(StatusCode::TOO_MANY_REQUESTS)
-            .into_response());
-    };
-    let mut entry =
-        super::merchants::audit_entry(&ctx, "export", "transactions".into(), user.merchant_id());
-    entry.detail = format!(
-        "format={} scope={} rows={} filters={query}",
-        format.extension(),
-        if all { "all" } else { "page" },
-        ids.len()
+    ticket
+}
+
+/// The 429 page when no export place frees up.
+fn busy_page(ctx: &Ctx) -> Response {
+    let message = ctx.t(
+        "Un export est déjà en cours pour votre compte (ou le serveur en traite déjà plusieurs) : attendez sa fin puis recommencez.",
+        "An export is already running for your account (or the server is busy with several): wait for it to finish, then try again.",
     );
-    let merchants = ctx
-        .db(move |db| {
-            let wtx = db.begin_write()?;
-            crate::db::audit::append(&wtx, db.audit_key(), &entry)?;
-            wtx.commit()?;
-            db.merchants(scope)
-        })
-        .await?;
+    let body = maud::html! { p { (message) } };
+    let page = crate::pages::layout::bare(
+        &ctx.view(),
+        ctx.t("Export en attente", "Export waiting"),
+        body,
+    );
+    page.with_status(StatusCode::TOO_MANY_REQUESTS)
+        .into_response()
+}
+
+/// The download: a producer on a blocking thread holds the export place and writes
+/// into a small channel that the response body drains.
+fn stream(
+    ctx: &Ctx,
+    ticket: ExportTicket,
+    ids: Vec<u64>,
+    format: Format,
+    merchants: Vec<Merchant>,
+) -> Response {
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(8);
     let (db, lang) = (ctx.state.db.clone(), ctx.lang);
     let aborted = Arc::new(AtomicBool::new(false));
@@ -386,14 +396,56 @@ pub async fn transactions_export(
         rx.poll_recv(cx)
     });
     let name = format!("transactions-{}.{}", ctx.now().date(), format.extension());
-    Ok(Response::builder()
+    Response::builder()
         .header("content-type", format.content_type())
         .header(
             "content-disposition",
             format!("attachment; filename=\"{name}\""),
         )
         .header("x-content-type-options", "nosniff")
-        .body(Body::from_bytes_stream(stream)))
+        .body(Body::from_bytes_stream(stream))
+}
+
+#[handler]
+pub async fn transactions_export(
+    ctx: Ctx,
+    req: &Request,
+    Query(raw): Query<RawFilter>,
+    Query(q): Query<ExportQuery>,
+) -> poem::Result<Response> {
+    let Some(user) = ctx
+        .user()
+        .filter(|u| u.permissions().view && u.permissions().export)
+    else {
+        return Err(ctx.not_found());
+    };
+    let user_id = user.id;
+    let query = audit_filters(req.uri().query().unwrap_or(""));
+    let asked = ExportRequest::parse(&raw, &q, today(ctx.now()), ctx.lang)
+        .map_err(|message| bad_request(&ctx, &message))?;
+    let (format, all, scope) = (asked.format, asked.all, ctx.scope());
+    let ids = matching_ids(&ctx, &asked).await?;
+    check_xlsx_rows(&ctx, format, ids.len())?;
+    let Some(ticket) = wait_for_slot(&ctx, user_id).await else {
+        return Ok(busy_page(&ctx));
+    };
+    let mut entry =
+        super::merchants::audit_entry(&ctx, "export", "transactions".into(), user.merchant_id());
+    entry.detail = format!(
+        "format={} scope={} rows={} filters={query}",
+        format.extension(),
+        if all { "all" } else { "page" },
+        ids.len()
+    );
+    let merchants = ctx
+        .db(move |db| {
+            let wtx = db.begin_write()?;
+            crate::db::audit::append(&wtx, db.audit_key(), &entry)?;
+            wtx.commit()?;
+            db.merchants(scope)
+        })
+        .await?;
+    Ok(stream(&ctx, ticket, ids, format, merchants))
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@ use super::{Ctx, see_other};
 use crate::db::notes::NoteEntry;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::filter::{PageRequest, RawFilter, parse, today};
+use crate::domain::search::SearchPage;
 use crate::domain::text::free_text_error;
+use crate::domain::user::FieldError;
 use crate::pages::transaction::{DetailTab, Notice, detail_page, tab_fragment};
 use crate::pages::transactions::{ListView, list_page, results};
 
@@ -40,21 +42,7 @@ pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::
     require_view(&ctx)?;
     let scope = ctx.scope();
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
-    let parsed = parse(&raw, today(ctx.now()));
-    let (result, errors, req) = match parsed {
-        Ok((filter, req)) => {
-            let r = ctx.db(move |db| db.search(scope, &filter, req)).await?;
-            (Some(r), Vec::new(), req)
-        }
-        Err(errors) => (
-            None,
-            errors,
-            PageRequest {
-                page: 1,
-                per_page: 10,
-            },
-        ),
-    };
+    let (result, errors, req) = search(&ctx, &raw).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -74,18 +62,44 @@ pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::
         status,
     );
     if ctx.htmx {
-        // The canonical URL (no empty fields) goes into the address bar and history.
-        let query = raw.to_query(req.page, req.per_page);
-        let url = if query.is_empty() {
-            "/transactions".to_string()
-        } else {
-            format!("/transactions?{query}")
-        };
-        if let Ok(v) = url.parse() {
-            resp.headers_mut().insert("HX-Push-Url", v);
-        }
+        push_canonical_url(&mut resp, &raw, req);
     }
     Ok(resp)
+}
+
+/// The page of results for `raw`, or the filter's errors (and the first page of 10).
+async fn search(
+    ctx: &Ctx,
+    raw: &RawFilter,
+) -> poem::Result<(Option<SearchPage>, Vec<FieldError>, PageRequest)> {
+    let scope = ctx.scope();
+    Ok(match parse(raw, today(ctx.now())) {
+        Ok((filter, req)) => {
+            let r = ctx.db(move |db| db.search(scope, &filter, req)).await?;
+            (Some(r), Vec::new(), req)
+        }
+        Err(errors) => (
+            None,
+            errors,
+            PageRequest {
+                page: 1,
+                per_page: 10,
+            },
+        ),
+    })
+}
+
+/// The canonical URL (no empty fields) goes into the address bar and history.
+fn push_canonical_url(resp: &mut Response, raw: &RawFilter, req: PageRequest) {
+    let query = raw.to_query(req.page, req.per_page);
+    let url = if query.is_empty() {
+        "/transactions".to_string()
+    } else {
+        format!("/transactions?{query}")
+    };
+    if let Ok(v) = url.parse() {
+        resp.headers_mut().insert("HX-Push-Url", v);
+    }
 }
 
 #[derive(Deserialize)]
