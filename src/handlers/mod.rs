@@ -29,6 +29,7 @@ use crate::domain::Lang;
 use crate::domain::text::{log_safe_max, log_safe_path};
 use crate::domain::user::User;
 use crate::fragments::View;
+use crate::pages::error::ErrorKind;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -153,7 +154,7 @@ impl Ctx {
         let path = log_safe_path(&self.path);
         let cause = log_safe_max(&err.to_string(), 500);
         tracing::error!(error_id = %id, path = %path, "internal error: {cause}");
-        let body = crate::pages::error::page(&self.view(), StatusCode::INTERNAL_SERVER_ERROR, &id);
+        let body = crate::pages::error::page(&self.view(), ErrorKind::Internal, &id);
         poem::Error::from_response(
             body.with_status(StatusCode::INTERNAL_SERVER_ERROR)
                 .into_response(),
@@ -161,12 +162,12 @@ impl Ctx {
     }
 
     pub fn not_found(&self) -> poem::Error {
-        let body = crate::pages::error::page(&self.view(), StatusCode::NOT_FOUND, "");
+        let body = crate::pages::error::page(&self.view(), ErrorKind::NotFound, "");
         poem::Error::from_response(body.with_status(StatusCode::NOT_FOUND).into_response())
     }
 
     pub fn forbidden(&self) -> poem::Error {
-        let body = crate::pages::error::page(&self.view(), StatusCode::FORBIDDEN, "");
+        let body = crate::pages::error::page(&self.view(), ErrorKind::Forbidden, "");
         poem::Error::from_response(body.with_status(StatusCode::FORBIDDEN).into_response())
     }
 }

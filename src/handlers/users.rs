@@ -12,6 +12,7 @@ use crate::auth::login::{issue_one_time_password, one_time_password};
 use crate::db::{Db, Scope, audit, sessions, users};
 use crate::domain::auth::is_expired;
 use crate::domain::user::{FieldError, Merchant, Permissions, Role, User, parse_username};
+use crate::pages::error::ErrorKind;
 use crate::pages::users::{AccountState, DetailView, UserFormValues, detail, list, new_form};
 
 fn require_manager(ctx: &Ctx) -> poem::Result<()> {
@@ -122,7 +123,7 @@ fn form_values(pairs: &[(String, String)]) -> UserFormValues {
 
 /// The 403 page: the account exists and is visible, but this action is not allowed.
 fn forbidden(ctx: &Ctx) -> poem::Error {
-    let page = crate::pages::error::page(&ctx.view(), StatusCode::FORBIDDEN, "");
+    let page = crate::pages::error::page(&ctx.view(), ErrorKind::Forbidden, "");
     poem::Error::from_response(page.with_status(StatusCode::FORBIDDEN).into_response())
 }
 

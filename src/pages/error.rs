@@ -1,26 +1,34 @@
 //! Error pages: not found, forbidden, CSRF refusal, internal error with its id.
 
 use maud::{Markup, html};
-use poem::http::StatusCode;
 
 use super::layout;
 use crate::fragments::View;
 
-pub fn page(view: &View, status: StatusCode, error_id: &str) -> Markup {
-    let (title, text) = match status {
-        StatusCode::NOT_FOUND => (
+/// Which error page (the handler sends the matching HTTP status).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    Forbidden,
+    BadRequest,
+    Internal,
+}
+
+pub fn page(view: &View, kind: ErrorKind, error_id: &str) -> Markup {
+    let (title, text) = match kind {
+        ErrorKind::NotFound => (
             view.t("Page introuvable", "Page not found"),
             view.t("Cette page n'existe pas ou ne vous est pas accessible.", "This page does not exist or is not available to you."),
         ),
-        StatusCode::FORBIDDEN => (
+        ErrorKind::Forbidden => (
             view.t("Accès refusé", "Access denied"),
             view.t("Votre compte ne permet pas cette action.", "Your account does not allow this action."),
         ),
-        StatusCode::BAD_REQUEST => (
+        ErrorKind::BadRequest => (
             view.t("Requête invalide", "Invalid request"),
             view.t("La requête n'a pas pu être comprise.", "The request could not be understood."),
         ),
-        _ => (
+        ErrorKind::Internal => (
             view.t("Erreur interne", "Internal error"),
             view.t("Une erreur est survenue. Rien n'a été perdu ; réessayez ou contactez le support avec cette référence :", "Something went wrong. Nothing was lost; try again or contact support with this reference:"),
         ),
