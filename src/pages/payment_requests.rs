@@ -80,14 +80,10 @@ pub struct RequestView {
 }
 
 /// One payment request with its link, emails and attempts.
-pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Markup {
+/// The Transaction card of a request.
+fn request_rows(view: &View, v: &RequestView) -> Vec<(&'static str, String)> {
     let r = &v.request;
-    let status = r.status(view.now);
-    let can_act = view
-        .user()
-        .is_some_and(|u| u.permissions().virtual_terminal);
-    let h = &r.holder;
-    let rows: Vec<(&str, String)> = vec![
+    vec![
         (
             view.t("Marchand", "Merchant"),
             v.merchant
@@ -122,8 +118,13 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
             view.t("Tentatives refusées", "Refused attempts"),
             r.refused_attempts.to_string(),
         ),
-    ];
-    let holder: Vec<(&str, String)> = vec![
+    ]
+}
+
+/// The Cardholder card of a request.
+fn holder_rows(view: &View, r: &PaymentRequest) -> Vec<(&'static str, String)> {
+    let h = &r.holder;
+    vec![
         (view.t("Prénom/Nom", "First/last name"), h.name.clone()),
         (view.t("Adresse électronique", "Email"), h.email.clone()),
         (view.t("Téléphone", "Phone"), h.phone.clone()),
@@ -147,7 +148,46 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
             view.t("Date de naissance", "Birth date"),
             h.birth_date.clone(),
         ),
-    ];
+    ]
+}
+
+/// The payment attempts: their detail only for users who may view transactions.
+fn attempts(view: &View, v: &RequestView) -> Markup {
+    let r = &v.request;
+    html! {
+        h2 { (view.t("Tentatives de paiement", "Payment attempts")) }
+        @if !view.user().is_some_and(|u| u.permissions().view) {
+            p class="muted" {
+                (r.attempts.len()) " "
+                (view.t("tentative(s). Leur détail (carte, code) est réservé aux utilisateurs qui consultent les transactions.", "attempt(s). Their detail (card, code) is for users who may view transactions."))
+            }
+        } @else if v.attempts.is_empty() {
+            p class="muted" { (view.t("Aucune tentative pour l'instant.", "No attempt yet.")) }
+        } @else {
+            div class="table-wrap" { table class="grid" {
+                thead { tr { th { "N°" } th { "Date" } th { (view.t("Opération", "Operation")) } th { (view.t("Carte", "Card")) } th { "Code" } } }
+                tbody { @for t in &v.attempts {
+                    tr {
+                        td { a href={"/transactions/" (t.id)} { (t.id) } }
+                        td class="nowrap" { (format_datetime(t.at)) }
+                        td { (t.operation.label(view.lang)) }
+                        td { (t.card.as_ref().map(|c| c.masked()).unwrap_or_default()) }
+                        td { (result_badge(view, t.code)) " " (t.code.text(view.lang)) }
+                    }
+                } }
+            } }
+        }
+    }
+}
+
+pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Markup {
+    let r = &v.request;
+    let status = r.status(view.now);
+    let can_act = view
+        .user()
+        .is_some_and(|u| u.permissions().virtual_terminal);
+    let rows = request_rows(view, v);
+    let holder = holder_rows(view, r);
     let body = html! {
         p class="small" { a href="/payment-requests" { "‹ " (view.t("Demandes de paiement", "Payment requests")) } }
         h1 { (view.t("Demande de paiement", "Payment request")) " " (r.id) " " (status_badge(view, status)) }
@@ -182,28 +222,7 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
             section class="card" { h2 { (view.t("Transaction", "Transaction")) } (kv(&rows)) }
             section class="card" { h2 { (view.t("Porteur", "Cardholder")) } (kv(&holder)) }
         }
-        h2 { (view.t("Tentatives de paiement", "Payment attempts")) }
-        @if !view.user().is_some_and(|u| u.permissions().view) {
-            p class="muted" {
-                (r.attempts.len()) " "
-                (view.t("tentative(s). Leur détail (carte, code) est réservé aux utilisateurs qui consultent les transactions.", "attempt(s). Their detail (card, code) is for users who may view transactions."))
-            }
-        } @else if v.attempts.is_empty() {
-            p class="muted" { (view.t("Aucune tentative pour l'instant.", "No attempt yet.")) }
-        } @else {
-            div class="table-wrap" { table class="grid" {
-                thead { tr { th { "N°" } th { "Date" } th { (view.t("Opération", "Operation")) } th { (view.t("Carte", "Card")) } th { "Code" } } }
-                tbody { @for t in &v.attempts {
-                    tr {
-                        td { a href={"/transactions/" (t.id)} { (t.id) } }
-                        td class="nowrap" { (format_datetime(t.at)) }
-                        td { (t.operation.label(view.lang)) }
-                        td { (t.card.as_ref().map(|c| c.masked()).unwrap_or_default()) }
-                        td { (result_badge(view, t.code)) " " (t.code.text(view.lang)) }
-                    }
-                } }
-            } }
-        }
+        (attempts(view, v))
         h2 { (view.t("Emails", "Emails")) }
         @if v.mails.is_empty() {
             p class="muted" { (view.t("Aucun email envoyé (lien affiché seulement).", "No email sent (link shown only).")) }

@@ -178,9 +178,9 @@ fn party(view: &View, p: &Party, full: bool) -> Markup {
     kv(&rows)
 }
 
-fn general(view: &View, d: &TransactionDetail) -> Markup {
+/// The General card: what, how much, when, with which result.
+fn general_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
     let tx = &d.tx;
-    let card = tx.card.clone().unwrap_or_default();
     let mut general = vec![
         (
             view.t("Type de transaction", "Transaction type"),
@@ -238,6 +238,13 @@ fn general(view: &View, d: &TransactionDetail) -> Markup {
         };
         general.push((view.t("Autorisation", "Authorization"), state));
     }
+    general
+}
+
+/// The Credit card card: masked number, never the stored token.
+fn card_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
+    let tx = &d.tx;
+    let card = tx.card.clone().unwrap_or_default();
     let expiry = if card.exp_month > 0 {
         format!("{:02} / {}", card.exp_month, card.exp_year)
     } else {
@@ -281,6 +288,12 @@ fn general(view: &View, d: &TransactionDetail) -> Markup {
             tx.statement_descriptor.clone(),
         ),
     ];
+    card_rows
+}
+
+/// Who made the transaction: merchant, user, address, terminal.
+fn initiator_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
+    let tx = &d.tx;
     let m = d.merchant.as_ref();
     let initiator = vec![
         (
@@ -307,6 +320,12 @@ fn general(view: &View, d: &TransactionDetail) -> Markup {
             tx.initiator.point_of_sale.clone(),
         ),
     ];
+    initiator
+}
+
+/// The order the payment is for.
+fn sale_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
+    let tx = &d.tx;
     let sale = vec![
         (
             view.t("ID de la commande", "Order ID"),
@@ -329,6 +348,12 @@ fn general(view: &View, d: &TransactionDetail) -> Markup {
         ),
         (view.t("Commentaire", "Comment"), tx.sale.comment.clone()),
     ];
+    sale
+}
+
+/// The affiliation fields.
+fn affiliation_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
+    let tx = &d.tx;
     let affiliation = vec![
         (
             view.t("Numéro d'affilié", "Affiliate number"),
@@ -339,6 +364,16 @@ fn general(view: &View, d: &TransactionDetail) -> Markup {
             tx.affiliation.campaign.clone(),
         ),
     ];
+    affiliation
+}
+
+fn general(view: &View, d: &TransactionDetail) -> Markup {
+    let tx = &d.tx;
+    let general = general_rows(view, d);
+    let card_rows = card_rows(view, d);
+    let initiator = initiator_rows(view, d);
+    let sale = sale_rows(view, d);
+    let affiliation = affiliation_rows(view, d);
     html! {
         div class="kv-groups" {
             section class="card" { h2 { (view.t("Général", "General")) } (kv(&general)) }
