@@ -13,8 +13,8 @@ use crate::domain::card_form::CardForm;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::gateway::{Answer, Start};
 use crate::pages::pay::{
-    CardValues, PayView, TestCardLine, challenge_page, closed_page, in_progress_page, payment_page,
-    result_page, test_cards_page,
+    CardFormView, CardValues, PayView, TestCardLine, challenge_page, closed_page, in_progress_page,
+    payment_page, result_page, test_cards_page,
 };
 
 #[derive(Deserialize, Default)]
@@ -113,18 +113,16 @@ async fn render(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok(payment_page(
-        &c,
-        &req,
-        ctx.now().date(),
-        &nonce,
+    let form = CardFormView {
+        nonce: &nonce,
         values,
         errors,
-        attempts_left(ctx, &req),
-        pending.as_deref(),
-    )
-    .with_status(status)
-    .into_response())
+        attempts_left: attempts_left(ctx, &req),
+        pending_challenge: pending.as_deref(),
+    };
+    Ok(payment_page(&c, &req, &form)
+        .with_status(status)
+        .into_response())
 }
 
 #[handler]

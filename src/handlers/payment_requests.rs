@@ -1,6 +1,7 @@
 //! Processing › Payment requests: the list, one request, and its actions (email a
 //! new link, show a new link once, cancel).
 
+use maud::Markup;
 use poem::http::StatusCode;
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
@@ -82,17 +83,10 @@ pub struct RequestQuery {
     once: String,
 }
 
-#[handler]
-pub async fn request_detail(
-    ctx: Ctx,
-    Path(id): Path<String>,
-    Query(q): Query<RequestQuery>,
-) -> poem::Result<Response> {
-    let mut v = load(&ctx, &id).await?;
-    v.link = take_over(&ctx, v.request.id, &q.once);
-    let email = v.request.holder.email.clone();
-    let shown = v.link.is_some();
-    let notice = match (q.created.as_str(), q.done.as_str()) {
+/// The message after a creation or an action, from the redirect's query (`shown`:
+/// the link is on this page).
+fn notice(ctx: &Ctx, q: &RequestQuery, email: &str, shown: bool) -> Option<Markup> {
+    match (q.created.as_str(), q.done.as_str()) {
         ("shown", _) if shown => Some(flash(
             "ok",
             ctx.t(
@@ -137,7 +131,18 @@ pub async fn request_detail(
             ),
         )),
         _ => None,
-    };
+    }
+}
+
+#[handler]
+pub async fn request_detail(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<RequestQuery>,
+) -> poem::Result<Response> {
+    let mut v = load(&ctx, &id).await?;
+    v.link = take_over(&ctx, v.request.id, &q.once);
+    let notice = notice(&ctx, &q, &v.request.holder.email, v.link.is_some());
     Ok(request_page(&ctx.view(), &v, notice).into_response())
 }
 

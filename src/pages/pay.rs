@@ -4,7 +4,6 @@
 //! no JavaScript needed.
 
 use maud::{DOCTYPE, Markup, html};
-use time::Date;
 
 use crate::domain::Lang;
 use crate::domain::card::Brand;
@@ -141,17 +140,26 @@ pub struct CardValues {
 }
 
 /// The payment request page (LINK-4).
-#[allow(clippy::too_many_arguments)]
-pub fn payment_page(
-    c: &PayView,
-    req: &PaymentRequest,
-    today: Date,
-    nonce: &str,
-    values: &CardValues,
-    errors: &[FieldError],
-    attempts_left: u32,
-    pending_challenge: Option<&str>,
-) -> Markup {
+/// The state of the card form on the payment page.
+pub struct CardFormView<'a> {
+    /// The one-time key of this form (made by the handler).
+    pub nonce: &'a str,
+    pub values: &'a CardValues,
+    pub errors: &'a [FieldError],
+    pub attempts_left: u32,
+    /// A 3-D Secure challenge already open for this request.
+    pub pending_challenge: Option<&'a str>,
+}
+
+pub fn payment_page(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
+    let CardFormView {
+        nonce,
+        values,
+        errors,
+        attempts_left,
+        pending_challenge,
+    } = *form;
+    let today = c.view.now.date();
     let title = c.t("DEMANDE DE PAIEMENT", "PAYMENT REQUEST");
     let err = |f: &str| error_for(errors, f, c.lang);
     let action = format!("/payment/{}", req.token);
