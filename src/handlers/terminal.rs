@@ -55,6 +55,26 @@ pub async fn terminal_form(ctx: Ctx) -> poem::Result<Response> {
     Ok(terminal_page(&ctx.view(), &form, &[], &choices).into_response())
 }
 
+fn no_terminal_chosen() -> FieldError {
+    FieldError::new(
+        "terminal",
+        "Choisissez le marchand et le terminal.",
+        "Choose the merchant and terminal.",
+    )
+}
+
+/// The form again with its errors (422); never the card numbers typed.
+fn refused_form(
+    ctx: &Ctx,
+    form: &RequestForm,
+    errors: &[FieldError],
+    choices: &[TerminalChoice],
+) -> Response {
+    terminal_page(&ctx.view(), &form.without_card_numbers(), errors, choices)
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()
+}
+
 #[handler]
 pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::Result<Response> {
     require_terminal(&ctx)?;
@@ -66,20 +86,9 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
         (parsed, chosen) => {
             let mut errors = parsed.err().unwrap_or_default();
             if chosen.is_none() {
-                errors.insert(
-                    0,
-                    FieldError::new(
-                        "terminal",
-                        "Choisissez le marchand et le terminal.",
-                        "Choose the merchant and terminal.",
-                    ),
-                );
+                errors.insert(0, no_terminal_chosen());
             }
-            return Ok(
-                terminal_page(&ctx.view(), &form.without_card_numbers(), &errors, &choices)
-                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                    .into_response(),
-            );
+            return Ok(refused_form(&ctx, &form, &errors, &choices));
         }
     };
     let send = form.action != "show";

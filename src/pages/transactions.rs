@@ -44,11 +44,23 @@ pub fn list_page(view: &View, v: &ListView) -> Markup {
 }
 
 fn text_field(view: &View, v: &ListView, name: &str, label: &str, value: &str) -> Markup {
+    text_field_with(view, v, name, label, value, None)
+}
+
+/// A filter text field, with an optional placeholder.
+fn text_field_with(
+    view: &View,
+    v: &ListView,
+    name: &str,
+    label: &str,
+    value: &str,
+    placeholder: Option<&str>,
+) -> Markup {
     let error = error_for(v.errors, name, view.lang);
     html! {
         div class="field" {
             label for={"q-" (name)} { (label) }
-            input id={"q-" (name)} name=(name) value=(value) aria-invalid=[error.map(|_| "true")];
+            input id={"q-" (name)} name=(name) value=(value) placeholder=[placeholder] aria-invalid=[error.map(|_| "true")];
             @if let Some(e) = error { small class="error" { (e) } }
         }
     }
@@ -70,13 +82,43 @@ fn select(
         .render()
 }
 
-fn filters(view: &View, v: &ListView) -> Markup {
+/// The period: start and end.
+fn period_fieldset(view: &View, v: &ListView) -> Markup {
+    let r = v.raw;
+    html! {
+        fieldset {
+            legend { (view.t("Période", "Period")) }
+            (text_field_with(view, v, "from", view.t("Début", "Start"), &r.from, Some("AAAA-MM-JJ")))
+            (text_field_with(view, v, "to", view.t("Fin", "End"), &r.to, Some("AAAA-MM-JJ")))
+            small class="hint" { (view.t("Par défaut : aujourd'hui (UTC). Format AAAA-MM-JJ ou AAAA-MM-JJTHH:MM.", "Default: today (UTC). Format YYYY-MM-DD or YYYY-MM-DDTHH:MM.")) }
+        }
+    }
+}
+
+/// The card: brand, BIN, last four digits, holder.
+fn card_fieldset(view: &View, v: &ListView) -> Markup {
     let r = v.raw;
     let brands: Vec<(String, String)> = Brand::ALL
         .iter()
         .filter(|b| **b != Brand::Unknown)
         .map(|b| (b.key().into(), b.name().into()))
         .collect();
+    html! {
+        fieldset {
+            legend { (view.t("Carte bancaire", "Credit card")) }
+            (select(view, v, "brand", view.t("Type de carte", "Card type"), &r.brand, &brands))
+            div class="grid2" {
+                (text_field(view, v, "bin", view.t("6 premiers chiffres", "First 6 digits"), &r.bin))
+                (text_field(view, v, "last4", view.t("4 derniers chiffres", "Last 4 digits"), &r.last4))
+            }
+            (text_field(view, v, "holder", view.t("Nom du porteur", "Holder name"), &r.holder))
+        }
+    }
+}
+
+/// The transaction: amounts, operation, status, result code, reference.
+fn transaction_fieldset(view: &View, v: &ListView) -> Markup {
+    let r = v.raw;
     let ops: Vec<(String, String)> = Operation::ALL
         .iter()
         .map(|o| (o.key().into(), o.label(view.lang).into()))
@@ -89,66 +131,66 @@ fn filters(view: &View, v: &ListView) -> Markup {
         .iter()
         .map(|c| (c.to_string(), format!("{c} – {}", c.text(view.lang))))
         .collect();
+    html! {
+        fieldset {
+            legend { (view.t("Transaction", "Transaction")) }
+            (text_field(view, v, "amount", view.t("Montant exact", "Exact amount"), &r.amount))
+            div class="grid2" {
+                (text_field(view, v, "amount_min", view.t("Montant min.", "Min. amount"), &r.amount_min))
+                (text_field(view, v, "amount_max", view.t("Montant max.", "Max. amount"), &r.amount_max))
+            }
+            (select(view, v, "operation", view.t("Opération", "Operation"), &r.operation, &ops))
+            (select(view, v, "status", view.t("Statut", "Status"), &r.status, &statuses))
+            (select(view, v, "code", view.t("Code de retour", "Result code"), &r.code, &codes))
+            (text_field(view, v, "ref", view.t("Transaction de référence", "Reference transaction ID"), &r.reference))
+        }
+    }
+}
+
+/// The merchant (admins), terminal and merchant account.
+fn entities_fieldset(view: &View, v: &ListView) -> Markup {
+    let r = v.raw;
     let merchants: Vec<(String, String)> = v
         .merchants
         .iter()
         .map(|m| (m.id.to_string(), m.name.clone()))
         .collect();
     let is_admin = view.user().is_some_and(|u| u.is_admin());
-    let error = |f| error_for(v.errors, f, view.lang);
+    html! {
+        fieldset {
+            legend { (view.t("Entités associées", "Associated entities")) }
+            @if is_admin { (select(view, v, "merchant", view.t("Marchand", "Merchant"), &r.merchant, &merchants)) }
+            (text_field(view, v, "terminal", view.t("Terminal", "Terminal"), &r.terminal))
+            (text_field(view, v, "account", view.t("Compte marchand", "Merchant account"), &r.account))
+        }
+    }
+}
+
+/// The buyer and the order.
+fn buyer_fieldset(view: &View, v: &ListView) -> Markup {
+    let r = v.raw;
+    html! {
+        fieldset {
+            legend { (view.t("Acheteur et vente", "Buyer and sale")) }
+            (text_field(view, v, "email", view.t("Email acheteur", "Buyer email"), &r.email))
+            (text_field(view, v, "buyer", view.t("Nom de l'acheteur", "Buyer name"), &r.buyer))
+            (text_field(view, v, "order", view.t("Numéro de commande", "Order ID"), &r.order))
+        }
+    }
+}
+
+fn filters(view: &View, v: &ListView) -> Markup {
     html! {
         aside class="filters" {
             form id=(FILTERS_FORM) class="form" method="get" action="/transactions"
                 hx-get="/transactions" hx-target={"#" (RESULTS_ID)} hx-swap="outerHTML" hx-push-url="true"
                 hx-trigger="change delay:200ms, submit" {
                 h2 { (view.t("Filtres", "Filters")) }
-                fieldset {
-                    legend { (view.t("Période", "Period")) }
-                    div class="field" {
-                        label for="q-from" { (view.t("Début", "Start")) }
-                        input id="q-from" name="from" value=(r.from) placeholder="AAAA-MM-JJ" aria-invalid=[error("from").map(|_| "true")];
-                        @if let Some(e) = error("from") { small class="error" { (e) } }
-                    }
-                    div class="field" {
-                        label for="q-to" { (view.t("Fin", "End")) }
-                        input id="q-to" name="to" value=(r.to) placeholder="AAAA-MM-JJ" aria-invalid=[error("to").map(|_| "true")];
-                        @if let Some(e) = error("to") { small class="error" { (e) } }
-                    }
-                    small class="hint" { (view.t("Par défaut : aujourd'hui (UTC). Format AAAA-MM-JJ ou AAAA-MM-JJTHH:MM.", "Default: today (UTC). Format YYYY-MM-DD or YYYY-MM-DDTHH:MM.")) }
-                }
-                fieldset {
-                    legend { (view.t("Carte bancaire", "Credit card")) }
-                    (select(view, v, "brand", view.t("Type de carte", "Card type"), &r.brand, &brands))
-                    div class="grid2" {
-                        (text_field(view, v, "bin", view.t("6 premiers chiffres", "First 6 digits"), &r.bin))
-                        (text_field(view, v, "last4", view.t("4 derniers chiffres", "Last 4 digits"), &r.last4))
-                    }
-                    (text_field(view, v, "holder", view.t("Nom du porteur", "Holder name"), &r.holder))
-                }
-                fieldset {
-                    legend { (view.t("Transaction", "Transaction")) }
-                    (text_field(view, v, "amount", view.t("Montant exact", "Exact amount"), &r.amount))
-                    div class="grid2" {
-                        (text_field(view, v, "amount_min", view.t("Montant min.", "Min. amount"), &r.amount_min))
-                        (text_field(view, v, "amount_max", view.t("Montant max.", "Max. amount"), &r.amount_max))
-                    }
-                    (select(view, v, "operation", view.t("Opération", "Operation"), &r.operation, &ops))
-                    (select(view, v, "status", view.t("Statut", "Status"), &r.status, &statuses))
-                    (select(view, v, "code", view.t("Code de retour", "Result code"), &r.code, &codes))
-                    (text_field(view, v, "ref", view.t("Transaction de référence", "Reference transaction ID"), &r.reference))
-                }
-                fieldset {
-                    legend { (view.t("Entités associées", "Associated entities")) }
-                    @if is_admin { (select(view, v, "merchant", view.t("Marchand", "Merchant"), &r.merchant, &merchants)) }
-                    (text_field(view, v, "terminal", view.t("Terminal", "Terminal"), &r.terminal))
-                    (text_field(view, v, "account", view.t("Compte marchand", "Merchant account"), &r.account))
-                }
-                fieldset {
-                    legend { (view.t("Acheteur et vente", "Buyer and sale")) }
-                    (text_field(view, v, "email", view.t("Email acheteur", "Buyer email"), &r.email))
-                    (text_field(view, v, "buyer", view.t("Nom de l'acheteur", "Buyer name"), &r.buyer))
-                    (text_field(view, v, "order", view.t("Numéro de commande", "Order ID"), &r.order))
-                }
+                (period_fieldset(view, v))
+                (card_fieldset(view, v))
+                (transaction_fieldset(view, v))
+                (entities_fieldset(view, v))
+                (buyer_fieldset(view, v))
                 div class="actions" {
                     button class="primary" type="submit" { (view.t("Rechercher", "Search")) }
                     a href="/transactions" { (view.t("Réinitialiser", "Reset")) }
