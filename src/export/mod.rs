@@ -9,6 +9,7 @@ use crate::domain::Lang;
 use crate::domain::transaction::Transaction;
 
 mod cells;
+pub mod produce;
 mod text;
 mod xlsx;
 

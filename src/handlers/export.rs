@@ -16,19 +16,14 @@ use time::Date;
 use tokio::sync::mpsc;
 
 use super::Ctx;
-use crate::db::Db;
 use crate::domain::Lang;
 use crate::domain::filter::{Filter, PageRequest, RawFilter, parse, today};
-use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
-use crate::export::{Format, footer, text_writer, write_xlsx};
+use crate::export::Format;
+use crate::export::produce::produce;
 
-/// Rows read per read transaction, so a long export never pins old pages for long.
-const CHUNK: usize = 2_000;
 /// Excel's sheet limit (1,048,576 rows) less the header row.
 const XLSX_MAX_ROWS: usize = 1_048_575;
-/// Threads formatting chunks in parallel.
-const WORKERS: usize = 2;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -134,94 +129,6 @@ fn bad_request(ctx: &Ctx, message: &str) -> poem::Error {
         body,
     );
     poem::Error::from_response(page.with_status(StatusCode::BAD_REQUEST).into_response())
-}
-
-/// Reads the rows in chunks on one thread (each chunk from a fresh read transaction)
-/// while two workers format alternate chunks and this thread sends them in order:
-/// both cores share the work and memory holds only a few chunks.
-fn produce(
-    db: &Db,
-    ids: Vec<u64>,
-    format: Format,
-    merchants: &[Merchant],
-    lang: Lang,
-    mut out: ChannelWriter,
-) -> io::Result<()> {
-    if format == Format::Xlsx {
-        let mut rows = ids
-            .chunks(CHUNK)
-            .flat_map(|chunk| match db.fetch_desc(chunk) {
-                Ok(txs) => txs.into_iter().map(Ok).collect::<Vec<_>>(),
-                Err(e) => vec![Err(io::Error::other(e.to_string()))],
-            });
-        let file = tempfile::NamedTempFile::new()?;
-        write_xlsx(file.path(), &mut rows, merchants, lang)?;
-        io::copy(&mut std::fs::File::open(file.path())?, &mut out)?;
-        return out.flush();
-    }
-    std::thread::scope(|s| {
-        let mut to_workers = Vec::new();
-        let mut from_workers = Vec::new();
-        for _ in 0..WORKERS {
-            let (in_tx, in_rx) = std::sync::mpsc::sync_channel::<(bool, Vec<Transaction>)>(1);
-            let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
-            s.spawn(move || {
-                for (first, rows) in in_rx {
-                    if out_tx
-                        .send(format_chunk(format, &rows, merchants, lang, first))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
-            to_workers.push(in_tx);
-            from_workers.push(out_rx);
-        }
-        let reader = s.spawn(move || -> io::Result<()> {
-            let mut chunks = ids.chunks(CHUNK).enumerate().peekable();
-            if chunks.peek().is_none() {
-                // No row: the first (empty) chunk still carries the header.
-                let _ = to_workers[0].send((true, Vec::new()));
-            }
-            for (k, chunk) in chunks {
-                let rows = db
-                    .fetch_desc(chunk)
-                    .map_err(|e| io::Error::other(e.to_string()))?;
-                if to_workers[k % WORKERS].send((k == 0, rows)).is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        });
-        let mut k = 0;
-        while let Ok(bytes) = from_workers[k % WORKERS].recv() {
-            out.write_all(&bytes?)?;
-            k += 1;
-        }
-        reader
-            .join()
-            .map_err(|_| io::Error::other("export reader panicked"))??;
-        out.write_all(footer(format).as_bytes())?;
-        out.flush()
-    })
-}
-
-/// Formats one chunk of rows into bytes.
-fn format_chunk(
-    format: Format,
-    rows: &[Transaction],
-    merchants: &[Merchant],
-    lang: Lang,
-    first: bool,
-) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(rows.len() * 256 + 1024);
-    let mut w = text_writer(format, &mut buf, merchants, lang, first)?;
-    for row in rows {
-        w.row(row)?;
-    }
-    w.finish()?;
-    Ok(buf)
 }
 
 /// The filters of an export as its audit line keeps them: the non-empty query
@@ -379,7 +286,11 @@ fn stream(
     let abort_flag = aborted.clone();
     tokio::task::spawn_blocking(move || {
         let _ticket = ticket;
-        if let Err(e) = produce(&db, ids, format, &merchants, lang, out)
+        let fetch = |chunk: &[u64]| {
+            db.fetch_desc(chunk)
+                .map_err(|e| io::Error::other(e.to_string()))
+        };
+        if let Err(e) = produce(&fetch, ids, format, &merchants, lang, out)
             && e.kind() != io::ErrorKind::BrokenPipe
         {
             tracing::warn!("export stopped: {e}");
