@@ -151,36 +151,89 @@ pub struct CardFormView<'a> {
     pub pending_challenge: Option<&'a str>,
 }
 
-pub fn payment_page(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
+/// One required field of the card form, with its error in place.
+fn card_field(
+    c: &PayView,
+    errors: &[FieldError],
+    name: &'static str,
+    label: &str,
+    value: &str,
+    autocomplete: &str,
+    extra: Markup,
+) -> Markup {
+    let id = format!("f-{name}");
+    let e = error_for(errors, name, c.lang);
+    html! {
+        div class="field" {
+            label for=(id) class="req" { (label) }
+            input id=(id) name=(name) value=(value) required autocomplete=(autocomplete)
+                inputmode=[(name != "holder").then_some("numeric")]
+                aria-invalid=[e.map(|_| "true")] aria-describedby=[e.map(|_| format!("{id}-err"))];
+            (extra)
+            @if let Some(e) = e { small class="error" id={(id) "-err"} { (e) } }
+        }
+    }
+}
+
+/// The card form: holder, number, expiry, security code, and Pay now.
+fn card_form(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
     let CardFormView {
         nonce,
         values,
         errors,
         attempts_left,
-        pending_challenge,
+        ..
     } = *form;
-    let today = c.view.now.date();
-    let title = c.t("DEMANDE DE PAIEMENT", "PAYMENT REQUEST");
-    let err = |f: &str| error_for(errors, f, c.lang);
     let action = format!("/payment/{}", req.token);
-    let input = |name: &'static str,
-                 label: &str,
-                 value: &str,
-                 autocomplete: &str,
-                 extra: Markup| {
-        let id = format!("f-{name}");
-        let e = err(name);
-        html! {
-            div class="field" {
-                label for=(id) class="req" { (label) }
-                input id=(id) name=(name) value=(value) required autocomplete=(autocomplete)
-                    inputmode=[(name != "holder").then_some("numeric")]
-                    aria-invalid=[e.map(|_| "true")] aria-describedby=[e.map(|_| format!("{id}-err"))];
-                (extra)
-                @if let Some(e) = e { small class="error" id={(id) "-err"} { (e) } }
+    html! {
+        form class="card form pay-form" method="post" action=(action) autocomplete="on" novalidate {
+            (csrf(&c.view))
+            input type="hidden" name="attempt" value=(nonce);
+            input type="hidden" name="lang" value=(c.lang.code());
+            h2 { (c.t("Détail du paiement", "Payment detail")) }
+            (card_field(c, errors, "holder", c.t("Nom du porteur de la carte", "Card holder name"), &values.holder, "cc-name", html!{}))
+            (card_field(c, errors, "number", c.t("Numéro de carte", "Credit card number"), "", "cc-number",
+                html! {
+                    @if !values.number_last4.is_empty() {
+                        small class="hint" { (c.t("Carte se terminant par ", "Card ending in ")) (values.number_last4) (c.t(" : saisissez à nouveau son numéro.", ": type its number again.")) }
+                    }
+                    small class="hint" { (c.t("16 chiffres en général, sans espaces ou par groupes de 4.", "Usually 16 digits, with or without spaces.")) }
+                }))
+            div class="grid2" {
+                (card_field(c, errors, "expiry", c.t("Date d'expiration (MM/AA)", "Expiration date (MM/YY)"), &values.expiry, "cc-exp", html!{}))
+                (card_field(c, errors, "cvv", c.t("Cryptogramme", "Card security code"), "", "cc-csc", html! {
+                    details class="hint" {
+                        summary { (c.t("Voir un exemple", "See an example")) }
+                        (card_back_example())
+                        small { (c.t("Les 3 chiffres au dos de la carte, à droite de la signature (American Express : 4 chiffres au recto).", "The 3 digits on the back of the card, right of the signature (American Express: 4 digits on the front).")) }
+                    }
+                }))
+            }
+            div class="actions" {
+                button class="primary pay-now" type="submit" {
+                    (c.t("Payer maintenant", "Pay now"))
+                }
+                span class="small muted" { (c.t("et confirmer la transaction", "and confirm the transaction")) }
+            }
+            p class="small muted" {
+                @if req.operation == Operation::Authorization {
+                    (c.t("Le montant sera réservé sur votre carte, puis débité à la validation de la commande.", "The amount will be held on your card, then charged when the order is confirmed."))
+                } @else {
+                    (c.t("Le montant est débité immédiatement.", "The amount is charged at once."))
+                }
+                @if req.refused_attempts > 0 {
+                    " " (attempts_text(c.lang, attempts_left))
+                }
             }
         }
-    };
+    }
+}
+
+pub fn payment_page(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
+    let (errors, pending_challenge) = (form.errors, form.pending_challenge);
+    let today = c.view.now.date();
+    let title = c.t("DEMANDE DE PAIEMENT", "PAYMENT REQUEST");
+    let action = format!("/payment/{}", req.token);
     let body = html! {
         h1 class="pay-title" { (title) }
         p class="muted" { (format_long_date(today, c.lang)) }
@@ -195,46 +248,7 @@ pub fn payment_page(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> M
         }
         div class="pay-grid" {
             (invoicing(c, req))
-            form class="card form pay-form" method="post" action=(action) autocomplete="on" novalidate {
-                (csrf(&c.view))
-                input type="hidden" name="attempt" value=(nonce);
-                input type="hidden" name="lang" value=(c.lang.code());
-                h2 { (c.t("Détail du paiement", "Payment detail")) }
-                (input("holder", c.t("Nom du porteur de la carte", "Card holder name"), &values.holder, "cc-name", html!{}))
-                (input("number", c.t("Numéro de carte", "Credit card number"), "", "cc-number",
-                    html! {
-                        @if !values.number_last4.is_empty() {
-                            small class="hint" { (c.t("Carte se terminant par ", "Card ending in ")) (values.number_last4) (c.t(" : saisissez à nouveau son numéro.", ": type its number again.")) }
-                        }
-                        small class="hint" { (c.t("16 chiffres en général, sans espaces ou par groupes de 4.", "Usually 16 digits, with or without spaces.")) }
-                    }))
-                div class="grid2" {
-                    (input("expiry", c.t("Date d'expiration (MM/AA)", "Expiration date (MM/YY)"), &values.expiry, "cc-exp", html!{}))
-                    (input("cvv", c.t("Cryptogramme", "Card security code"), "", "cc-csc", html! {
-                        details class="hint" {
-                            summary { (c.t("Voir un exemple", "See an example")) }
-                            (card_back_example())
-                            small { (c.t("Les 3 chiffres au dos de la carte, à droite de la signature (American Express : 4 chiffres au recto).", "The 3 digits on the back of the card, right of the signature (American Express: 4 digits on the front).")) }
-                        }
-                    }))
-                }
-                div class="actions" {
-                    button class="primary pay-now" type="submit" {
-                        (c.t("Payer maintenant", "Pay now"))
-                    }
-                    span class="small muted" { (c.t("et confirmer la transaction", "and confirm the transaction")) }
-                }
-                p class="small muted" {
-                    @if req.operation == Operation::Authorization {
-                        (c.t("Le montant sera réservé sur votre carte, puis débité à la validation de la commande.", "The amount will be held on your card, then charged when the order is confirmed."))
-                    } @else {
-                        (c.t("Le montant est débité immédiatement.", "The amount is charged at once."))
-                    }
-                    @if req.refused_attempts > 0 {
-                        " " (attempts_text(c.lang, attempts_left))
-                    }
-                }
-            }
+            (card_form(c, req, form))
         }
         (notice(c))
     };
