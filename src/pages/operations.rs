@@ -4,6 +4,7 @@ use maud::{Markup, html};
 
 use super::layout::processing_page;
 use super::transaction::Notice;
+use crate::domain::Lang;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::money::{Amount, format_amount};
 use crate::domain::operation_rules::{OPERATIONS, operation_allowed};
@@ -72,6 +73,34 @@ pub fn operations_tab(view: &View, d: &TransactionDetail, notice: Option<&Notice
     }
 }
 
+/// What the operation will do, in one sentence.
+fn confirm_text(lang: Lang, op: Operation, money: &str, card: &str) -> String {
+    match (lang, op) {
+        (Lang::Fr, Operation::Refund) => {
+            format!("Rembourser {money} au client sur la carte {card}.")
+        }
+        (Lang::En, Operation::Refund) => {
+            format!("Refund {money} to the customer on card {card}.")
+        }
+        (Lang::Fr, Operation::Capture) => {
+            format!("Capturer {money} : la carte {card} sera débitée.")
+        }
+        (Lang::En, Operation::Capture) => {
+            format!("Capture {money}: card {card} will be debited.")
+        }
+        (Lang::Fr, Operation::Cancel) => format!(
+            "Annuler l'autorisation : les {money} réservés sur la carte {card} seront libérés. Elle ne pourra plus être capturée."
+        ),
+        (Lang::En, Operation::Cancel) => format!(
+            "Cancel the authorization: the {money} held on card {card} will be released. It can no longer be captured."
+        ),
+        (Lang::Fr, _) => {
+            format!("Débiter de nouveau {money} sur la carte enregistrée {card}.")
+        }
+        (Lang::En, _) => format!("Charge {money} again on the stored card {card}."),
+    }
+}
+
 /// The confirmation step: what will happen, then Confirm or go back.
 /// `key` is the one-time key of the confirmation form (the handler makes it), so a
 /// double submit runs the operation once.
@@ -85,30 +114,7 @@ pub fn confirm_page(
     let tx = &d.tx;
     let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
     let money = format_amount(amount, tx.currency, view.lang);
-    let what = match (view.lang, op) {
-        (crate::domain::Lang::Fr, Operation::Refund) => {
-            format!("Rembourser {money} au client sur la carte {card}.")
-        }
-        (crate::domain::Lang::En, Operation::Refund) => {
-            format!("Refund {money} to the customer on card {card}.")
-        }
-        (crate::domain::Lang::Fr, Operation::Capture) => {
-            format!("Capturer {money} : la carte {card} sera débitée.")
-        }
-        (crate::domain::Lang::En, Operation::Capture) => {
-            format!("Capture {money}: card {card} will be debited.")
-        }
-        (crate::domain::Lang::Fr, Operation::Cancel) => format!(
-            "Annuler l'autorisation : les {money} réservés sur la carte {card} seront libérés. Elle ne pourra plus être capturée."
-        ),
-        (crate::domain::Lang::En, Operation::Cancel) => format!(
-            "Cancel the authorization: the {money} held on card {card} will be released. It can no longer be captured."
-        ),
-        (crate::domain::Lang::Fr, _) => {
-            format!("Débiter de nouveau {money} sur la carte enregistrée {card}.")
-        }
-        (crate::domain::Lang::En, _) => format!("Charge {money} again on the stored card {card}."),
-    };
+    let what = confirm_text(view.lang, op, &money, &card);
     let title = format!(
         "{} · {} {}",
         op.label(view.lang),
