@@ -16,8 +16,8 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, auth, export, merchants, middleware, operations, pay, profile, second_factor,
-    terminal, transactions, users,
+    AppState, Ctx, audit, auth, emails, export, home, merchants, middleware, operations, pay,
+    payment_requests, profile, second_factor, terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -37,7 +37,7 @@ pub fn back_office() -> Table {
     const MANAGE_USERS: Access = Access::All(&[ManageUsers]);
     const ADMIN: Access = Access::All(&[Admin]);
     Table::new()
-        .at("/", SIGNED_IN, get(auth::home))
+        .at("/", SIGNED_IN, get(home::home))
         .at("/transactions", VIEW, get(transactions::transactions_list))
         .at(
             "/transactions/export",
@@ -69,26 +69,30 @@ pub fn back_office() -> Table {
             TERMINAL,
             get(terminal::terminal_form).post(terminal::terminal_submit),
         )
-        .at("/payment-requests", REQUESTS, get(terminal::requests_list))
+        .at(
+            "/payment-requests",
+            REQUESTS,
+            get(payment_requests::requests_list),
+        )
         .at(
             "/payment-requests/:id",
             REQUESTS,
-            get(terminal::request_detail),
+            get(payment_requests::request_detail),
         )
         .at(
             "/payment-requests/:id/resend",
             TERMINAL,
-            post(terminal::request_resend),
+            post(payment_requests::request_resend),
         )
         .at(
             "/payment-requests/:id/new-link",
             TERMINAL,
-            post(terminal::request_new_link),
+            post(payment_requests::request_new_link),
         )
         .at(
             "/payment-requests/:id/cancel",
             TERMINAL,
-            get(terminal::request_cancel_confirm).post(terminal::request_cancel),
+            get(payment_requests::request_cancel_confirm).post(payment_requests::request_cancel),
         )
         .at("/parameters", SIGNED_IN, get(profile::parameters_home))
         .at("/parameters/profile", SIGNED_IN, get(profile::profile_page))
@@ -143,8 +147,8 @@ pub fn back_office() -> Table {
             MANAGE_USERS,
             post(users::user_action),
         )
-        .at("/parameters/audit", ADMIN, get(merchants::audit_list))
-        .at("/parameters/emails", ADMIN, get(terminal::outbox))
+        .at("/parameters/audit", ADMIN, get(audit::audit_list))
+        .at("/parameters/emails", ADMIN, get(emails::outbox))
 }
 
 /// What the route table declares, for the route × role test.
@@ -179,7 +183,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             "/second-factor/confirm",
             poem::post(second_factor::enrol_confirm),
         )
-        .at("/healthz", poem::get(auth::health))
+        .at("/healthz", poem::get(home::health))
         .at("/test-cards", poem::get(pay::test_cards))
         .at(
             "/payment/:token",

@@ -311,15 +311,14 @@ fn payment_bench() -> Result<(), CliError> {
     let t = Instant::now();
     for id in &sales {
         let s = Instant::now();
-        gateway
-            .operate(
-                Scope::Admin,
-                *id,
-                crate::domain::transaction::Operation::Refund,
-                amount,
-                &crate::domain::actor::Actor::new(0, "bench", "127.0.0.1"),
-                "",
-            )?;
+        gateway.operate(
+            Scope::Admin,
+            *id,
+            crate::domain::transaction::Operation::Refund,
+            amount,
+            &crate::domain::actor::Actor::new(0, "bench", "127.0.0.1"),
+            "",
+        )?;
         lat.push(s.elapsed());
     }
     let total = t.elapsed();

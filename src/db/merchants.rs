@@ -2,8 +2,8 @@
 
 use redb::ReadableTable;
 
-use super::audit::{self, AuditEntry};
 use super::Tx;
+use super::audit::{self, AuditEntry};
 use super::tables::MERCHANT_ID_TO_MERCHANT;
 use super::{Db, Error, Result, Scope, codec, next_id};
 use crate::domain::actor::Actor;

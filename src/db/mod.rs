@@ -6,6 +6,7 @@ pub mod audit;
 pub mod check;
 mod codec;
 pub mod columns;
+pub mod detail;
 #[cfg(test)]
 mod golden;
 pub mod merchants;

@@ -3,54 +3,13 @@
 //! attempt recorded.
 
 use redb::ReadableTable;
-use serde::{Deserialize, Serialize};
 
 use super::Tx;
 use super::tables::{MAIL_DUE_AT_ID, MAIL_ID_TO_MAIL};
 use super::{Db, Result, codec, next_id};
 use crate::domain::payment::redact_payment_links;
 
-/// What a message is about.
-/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[repr(u8)]
-pub enum MailKind {
-    PaymentLink = 0,
-    Receipt = 1,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MailAttempt {
-    pub at: i64,
-    /// `None` when the server took the message.
-    pub error: Option<String>,
-}
-
-/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[repr(u8)]
-pub enum MailState {
-    Pending = 0,
-    Sent = 1,
-    /// Given up after too many attempts or a permanent refusal.
-    Failed = 2,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Mail {
-    pub id: u64,
-    pub created_at: i64,
-    pub kind: MailKind,
-    pub merchant_id: u64,
-    pub request_id: u64,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub state: MailState,
-    pub next_at: i64,
-    pub attempts: Vec<MailAttempt>,
-}
+pub use crate::domain::outbox::{Mail, MailAttempt, MailKind, MailState};
 
 /// Withdraws the payment-link messages among `ids` that are still waiting: they are
 /// given up (with `reason` as their last attempt) and keep no link. Used when a new

@@ -13,11 +13,7 @@ use crate::domain::card::Brand;
 use crate::domain::filter::{Filter, PageRequest};
 use crate::domain::transaction::{Status, Transaction};
 
-/// One page of a search with the exact number of matches.
-pub struct SearchPage {
-    pub total: u64,
-    pub rows: Vec<Transaction>,
-}
+pub use crate::domain::search::SearchPage;
 
 /// The column checks of a filter, compiled once.
 struct Matcher {

@@ -13,13 +13,7 @@ use crate::domain::auth::{Attempts, DEFAULT_PASSWORD_MAX_AGE_DAYS};
 
 const MAX_AGE_KEY: &str = "password_max_age_days";
 
-/// The settings of Parameters › Security.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecuritySettings {
-    pub password_max_age_days: u32,
-    /// Merchants whose users must enrol a second factor.
-    pub second_factor_merchants: Vec<u64>,
-}
+pub use crate::domain::security::SecuritySettings;
 
 impl Db {
     pub fn security_settings(&self) -> Result<SecuritySettings> {

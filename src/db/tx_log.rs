@@ -2,7 +2,7 @@
 //! when, from where) and journal (processing steps with their codes).
 
 use redb::{ReadableDatabase, ReadableTable};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::Tx;
 use super::tables::{TX_HISTORY, TX_JOURNAL, TX_NOTES};
@@ -10,23 +10,7 @@ use super::{Db, Result, Scope, codec, transactions};
 use crate::domain::actor::Actor;
 use crate::domain::note::NoteText;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoteEntry {
-    pub at: i64,
-    pub author: String,
-    pub ip: String,
-    pub text: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    pub at: i64,
-    pub user: String,
-    pub ip: String,
-    /// A stable key: `note.add`, `refund`, `capture`, …
-    pub action: String,
-    pub detail: String,
-}
+pub use crate::domain::tx_log::{HistoryEntry, NoteEntry};
 
 impl NoteEntry {
     /// A note written by `actor`.

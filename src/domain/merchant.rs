@@ -212,6 +212,27 @@ impl MerchantInput {
     }
 }
 
+impl Merchant {
+    /// The name customers see on payment pages and emails: the company, else the
+    /// merchant's name.
+    pub fn display_name(&self) -> &str {
+        if self.company.is_empty() {
+            &self.name
+        } else {
+            &self.company
+        }
+    }
+}
+
+/// The name of merchant `id` among `merchants` (the back-office tables), or `#id`
+/// when it is not among them.
+pub fn name_of(merchants: &[Merchant], id: u64) -> String {
+    merchants
+        .iter()
+        .find(|m| m.id == id)
+        .map_or_else(|| format!("#{id}"), |m| m.name.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,5 +304,20 @@ mod tests {
             assert_eq!(errs[0].field, field);
             assert_eq!(errs[0].en, "Do not type a card number here.");
         }
+    }
+
+    #[test]
+    fn customers_see_the_company_else_the_name() {
+        let m = |name: &str, company: &str| Merchant {
+            id: 7,
+            name: name.into(),
+            company: company.into(),
+            ..Merchant::default()
+        };
+        assert_eq!(m("shop", "Shop SARL").display_name(), "Shop SARL");
+        assert_eq!(m("shop", "").display_name(), "shop");
+        let list = [m("shop", "Shop SARL")];
+        assert_eq!(name_of(&list, 7), "shop");
+        assert_eq!(name_of(&list, 8), "#8");
     }
 }

@@ -3,12 +3,14 @@
 
 pub mod account;
 pub mod actor;
+pub mod audit;
 pub mod auth;
 pub mod card;
 pub mod card_form;
 pub mod card_text;
 pub mod codes;
 pub mod countries;
+pub mod detail;
 pub mod filter;
 pub mod form;
 #[cfg(test)]
@@ -20,12 +22,17 @@ pub mod money;
 pub mod navigation;
 pub mod note;
 pub mod operation_rules;
+pub mod outbox;
 pub mod password;
 pub mod payment;
 pub mod permission;
+pub mod search;
+pub mod security;
 pub mod text;
+pub mod time;
 pub mod totp;
 pub mod transaction;
+pub mod tx_log;
 pub mod user;
 
 pub use lang::Lang;

@@ -4,12 +4,14 @@ use maud::{Markup, html};
 
 use crate::domain::Lang;
 use crate::domain::user::FieldError;
-use crate::handlers::Ctx;
-use crate::handlers::middleware::CSRF_FIELD;
+use crate::fragments::View;
+
+/// The name of the CSRF field of every POST form (the middleware checks it).
+pub const CSRF_FIELD: &str = "csrf";
 
 /// The hidden CSRF field every POST form carries.
-pub fn csrf(ctx: &Ctx) -> Markup {
-    html! { input type="hidden" name=(CSRF_FIELD) value=(ctx.csrf); }
+pub fn csrf(view: &View) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(view.csrf); }
 }
 
 /// The message for `field` among `errors`, if any.
@@ -82,6 +84,77 @@ impl<'a> Input<'a> {
                     aria-describedby=[self.error.map(|_| format!("{id}-err"))];
                 @if let Some(h) = self.hint { small class="hint" { (h) } }
                 @if let Some(e) = self.error { small class="error" id={(id) "-err"} { (e) } }
+            }
+        }
+    }
+}
+
+/// A labelled drop-down with its value and error.
+pub struct Select<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    /// (value, text) pairs.
+    pub options: &'a [(String, String)],
+    pub value: &'a str,
+    /// The id is `{id_prefix}-{name}`: `f` in forms, `q` in the filter panel.
+    pub id_prefix: &'a str,
+    pub required: bool,
+    pub error: Option<&'a str>,
+    /// The text of a first, empty option ("All") when there is one.
+    pub any: Option<&'a str>,
+}
+
+impl<'a> Select<'a> {
+    pub fn new(
+        name: &'a str,
+        label: &'a str,
+        options: &'a [(String, String)],
+        value: &'a str,
+    ) -> Select<'a> {
+        Select {
+            name,
+            label,
+            options,
+            value,
+            id_prefix: "f",
+            required: false,
+            error: None,
+            any: None,
+        }
+    }
+
+    pub fn id_prefix(mut self, prefix: &'a str) -> Self {
+        self.id_prefix = prefix;
+        self
+    }
+
+    pub fn required(mut self, required: bool) -> Self {
+        self.required = required;
+        self
+    }
+
+    pub fn error(mut self, error: Option<&'a str>) -> Self {
+        self.error = error;
+        self
+    }
+
+    pub fn any(mut self, text: &'a str) -> Self {
+        self.any = Some(text);
+        self
+    }
+
+    pub fn render(&self) -> Markup {
+        let id = format!("{}-{}", self.id_prefix, self.name);
+        html! {
+            div class="field" {
+                label for=(id) class=[self.required.then_some("req")] { (self.label) }
+                select id=(id) name=(self.name) required[self.required] aria-invalid=[self.error.map(|_| "true")] {
+                    @if let Some(any) = self.any { option value="" { (any) } }
+                    @for (v, l) in self.options {
+                        option value=(v) selected[v == self.value] { (l) }
+                    }
+                }
+                @if let Some(e) = self.error { small class="error" { (e) } }
             }
         }
     }

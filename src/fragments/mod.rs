@@ -1,7 +1,15 @@
-//! Shared components: form fields, flash messages, tab bars.
+//! Shared components: form fields, flash messages, tab bars, badges, key/value
+//! lists, result tables, and the render-only `View` they all take.
 
+pub mod badges;
 pub mod form;
+pub mod kv;
 pub mod pager;
+pub mod subtabs;
+pub mod tables;
+pub mod view;
+
+pub use view::View;
 
 use maud::{Markup, html};
 

@@ -31,7 +31,7 @@ pub async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
             "Your session has expired: please sign in again.",
         )
     });
-    login(&ctx, "", &safe_next(q.next.as_deref()), None, notice).into_response()
+    login(&ctx.view(), "", &safe_next(q.next.as_deref()), None, notice).into_response()
 }
 
 #[derive(Deserialize)]
@@ -48,7 +48,7 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
     let next = safe_next(f.next.as_deref());
     let door = ctx.state.door.clone();
     let refused = || {
-        crate::pages::error::too_many_page(&ctx)
+        crate::pages::error::too_many_page(&ctx.view())
             .with_status(StatusCode::TOO_MANY_REQUESTS)
             .into_response()
     };
@@ -91,7 +91,7 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
         Err(SignInError::Hash(e)) => return Err(ctx.internal(&e)),
     };
     tracing::info!(username = %crate::domain::text::log_safe(&f.username), ip = %ctx.ip, "sign-in refused");
-    Ok(login(&ctx, &f.username, &next, Some(message), None)
+    Ok(login(&ctx.view(), &f.username, &next, Some(message), None)
         .with_status(StatusCode::UNAUTHORIZED)
         .into_response())
 }
@@ -142,7 +142,7 @@ pub async fn password_page(ctx: Ctx) -> Response {
     match ctx.user() {
         None => see_other(&ctx, "/login"),
         Some(u) if !u.must_change_password => see_other(&ctx, "/parameters/profile"),
-        Some(_) => forced_change(&ctx, &PasswordErrors::default()).into_response(),
+        Some(_) => forced_change(&ctx.view(), &PasswordErrors::default()).into_response(),
     }
 }
 
@@ -210,28 +210,8 @@ pub async fn password_submit(ctx: Ctx, Form(f): Form<PasswordForm>) -> poem::Res
     }
     match apply_password_change(&ctx, f).await? {
         Ok(token) => Ok(with_session_cookie(&ctx, see_other(&ctx, "/"), &token)),
-        Err(errors) => Ok(forced_change(&ctx, &errors)
+        Err(errors) => Ok(forced_change(&ctx.view(), &errors)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response()),
     }
-}
-
-/// The home of the back office.
-#[handler]
-pub async fn home(ctx: Ctx) -> Response {
-    let p = ctx.user().map(|u| u.permissions()).unwrap_or_default();
-    if p.view {
-        see_other(&ctx, "/transactions")
-    } else if p.virtual_terminal {
-        see_other(&ctx, "/terminal")
-    } else {
-        see_other(&ctx, "/parameters/profile")
-    }
-}
-
-/// Liveness for a supervisor: the data file answers. Says nothing about volumes.
-#[handler]
-pub async fn health(ctx: Ctx) -> poem::Result<Response> {
-    ctx.db(|db| db.transaction_count()).await?;
-    Ok(poem::web::Json(serde_json::json!({"status": "ok"})).into_response())
 }

@@ -12,22 +12,18 @@ use poem::http::StatusCode;
 use poem::web::Query;
 use poem::{Body, IntoResponse, Request, Response, handler};
 use serde::Deserialize;
+use time::Date;
 use tokio::sync::mpsc;
 
 use super::Ctx;
-use crate::db::{Db, Scope};
 use crate::domain::Lang;
-use crate::domain::filter::{RawFilter, parse, today};
-use crate::domain::transaction::Transaction;
+use crate::domain::filter::{Filter, PageRequest, RawFilter, parse, today};
 use crate::domain::user::Merchant;
-use crate::export::{Format, footer, text_writer, write_xlsx};
+use crate::export::Format;
+use crate::export::produce::produce;
 
-/// Rows read per read transaction, so a long export never pins old pages for long.
-const CHUNK: usize = 2_000;
 /// Excel's sheet limit (1,048,576 rows) less the header row.
 const XLSX_MAX_ROWS: usize = 1_048_575;
-/// Threads formatting chunks in parallel.
-const WORKERS: usize = 2;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -127,96 +123,12 @@ impl Write for ChannelWriter {
 
 fn bad_request(ctx: &Ctx, message: &str) -> poem::Error {
     let body = maud::html! { p { (message) } };
-    let page = crate::pages::layout::bare(ctx, ctx.t("Export impossible", "Export refused"), body);
+    let page = crate::pages::layout::bare(
+        &ctx.view(),
+        ctx.t("Export impossible", "Export refused"),
+        body,
+    );
     poem::Error::from_response(page.with_status(StatusCode::BAD_REQUEST).into_response())
-}
-
-/// Reads the rows in chunks on one thread (each chunk from a fresh read transaction)
-/// while two workers format alternate chunks and this thread sends them in order:
-/// both cores share the work and memory holds only a few chunks.
-fn produce(
-    db: &Db,
-    ids: Vec<u64>,
-    format: Format,
-    merchants: &[Merchant],
-    lang: Lang,
-    mut out: ChannelWriter,
-) -> io::Result<()> {
-    if format == Format::Xlsx {
-        let mut rows = ids
-            .chunks(CHUNK)
-            .flat_map(|chunk| match db.fetch_desc(chunk) {
-                Ok(txs) => txs.into_iter().map(Ok).collect::<Vec<_>>(),
-                Err(e) => vec![Err(io::Error::other(e.to_string()))],
-            });
-        let file = tempfile::NamedTempFile::new()?;
-        write_xlsx(file.path(), &mut rows, merchants, lang)?;
-        io::copy(&mut std::fs::File::open(file.path())?, &mut out)?;
-        return out.flush();
-    }
-    std::thread::scope(|s| {
-        let mut to_workers = Vec::new();
-        let mut from_workers = Vec::new();
-        for _ in 0..WORKERS {
-            let (in_tx, in_rx) = std::sync::mpsc::sync_channel::<(bool, Vec<Transaction>)>(1);
-            let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
-            s.spawn(move || {
-                for (first, rows) in in_rx {
-                    if out_tx
-                        .send(format_chunk(format, &rows, merchants, lang, first))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
-            to_workers.push(in_tx);
-            from_workers.push(out_rx);
-        }
-        let reader = s.spawn(move || -> io::Result<()> {
-            let mut chunks = ids.chunks(CHUNK).enumerate().peekable();
-            if chunks.peek().is_none() {
-                // No row: the first (empty) chunk still carries the header.
-                let _ = to_workers[0].send((true, Vec::new()));
-            }
-            for (k, chunk) in chunks {
-                let rows = db
-                    .fetch_desc(chunk)
-                    .map_err(|e| io::Error::other(e.to_string()))?;
-                if to_workers[k % WORKERS].send((k == 0, rows)).is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        });
-        let mut k = 0;
-        while let Ok(bytes) = from_workers[k % WORKERS].recv() {
-            out.write_all(&bytes?)?;
-            k += 1;
-        }
-        reader
-            .join()
-            .map_err(|_| io::Error::other("export reader panicked"))??;
-        out.write_all(footer(format).as_bytes())?;
-        out.flush()
-    })
-}
-
-/// Formats one chunk of rows into bytes.
-fn format_chunk(
-    format: Format,
-    rows: &[Transaction],
-    merchants: &[Merchant],
-    lang: Lang,
-    first: bool,
-) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(rows.len() * 256 + 1024);
-    let mut w = text_writer(format, &mut buf, merchants, lang, first)?;
-    for row in rows {
-        w.row(row)?;
-    }
-    w.finish()?;
-    Ok(buf)
 }
 
 /// The filters of an export as its audit line keeps them: the non-empty query
@@ -243,6 +155,168 @@ fn audit_filters(query: &str) -> String {
         .collect()
 }
 
+/// What an export asks for, checked: the file format, the current page or every
+/// matching row, and the search.
+pub struct ExportRequest {
+    pub format: Format,
+    /// Every matching row (`scope=all`), else the current page.
+    pub all: bool,
+    pub filter: Filter,
+    pub page: PageRequest,
+}
+
+impl ExportRequest {
+    /// The request, or the message of the 400 page in `lang`.
+    pub fn parse(
+        raw: &RawFilter,
+        q: &ExportQuery,
+        today: Date,
+        lang: Lang,
+    ) -> Result<ExportRequest, String> {
+        let format = Format::parse(&q.format).ok_or_else(|| {
+            lang.pick(
+                "Format inconnu : choisissez csv, xlsx, json, xml, html ou txt.",
+                "Unknown format: choose csv, xlsx, json, xml, html or txt.",
+            )
+            .to_string()
+        })?;
+        let all = match q.scope.trim().to_ascii_lowercase().as_str() {
+            "all" => true,
+            "page" | "" => false,
+            _ => {
+                return Err(lang
+                    .pick(
+                        "Portée inconnue : « page » ou « all ».",
+                        "Unknown scope: \"page\" or \"all\".",
+                    )
+                    .to_string());
+            }
+        };
+        let (filter, page) = parse(raw, today).map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| e.message(lang).to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })?;
+        Ok(ExportRequest {
+            format,
+            all,
+            filter,
+            page,
+        })
+    }
+}
+
+/// The ids of the rows to export, newest first.
+async fn matching_ids(ctx: &Ctx, r: &ExportRequest) -> poem::Result<Vec<u64>> {
+    let (scope, filter, page) = (ctx.scope(), r.filter.clone(), r.page);
+    if r.all {
+        ctx.db(move |db| db.search_ids(scope, &filter)).await
+    } else {
+        let found = ctx.db(move |db| db.search(scope, &filter, page)).await?;
+        Ok(found.rows.iter().map(|t| t.id).collect())
+    }
+}
+
+/// Refuses an XLSX file longer than a sheet.
+fn check_xlsx_rows(ctx: &Ctx, format: Format, rows: usize) -> poem::Result<()> {
+    if format != Format::Xlsx || rows <= XLSX_MAX_ROWS {
+        return Ok(());
+    }
+    let message = match ctx.lang {
+        Lang::Fr => format!(
+            "Un fichier XLSX contient au plus {XLSX_MAX_ROWS} lignes (ici {rows}) : réduisez la période ou choisissez CSV."
+        ),
+        Lang::En => format!(
+            "An XLSX file holds at most {XLSX_MAX_ROWS} rows (here {rows}): narrow the period or choose CSV."
+        ),
+    };
+    Err(bad_request(ctx, &message))
+}
+
+/// A place among the running exports. A download cancelled a moment ago frees its
+/// place as soon as its producer notices: wait briefly for a place before refusing.
+async fn wait_for_slot(ctx: &Ctx, user_id: u64) -> Option<ExportTicket> {
+    let mut ticket = ctx.state.exports.take(user_id);
+    for _ in 0..30 {
+        if ticket.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ticket = ctx.state.exports.take(user_id);
+    }
+    ticket
+}
+
+/// The 429 page when no export place frees up.
+fn busy_page(ctx: &Ctx) -> Response {
+    let message = ctx.t(
+        "Un export est déjà en cours pour votre compte (ou le serveur en traite déjà plusieurs) : attendez sa fin puis recommencez.",
+        "An export is already running for your account (or the server is busy with several): wait for it to finish, then try again.",
+    );
+    let body = maud::html! { p { (message) } };
+    let page = crate::pages::layout::bare(
+        &ctx.view(),
+        ctx.t("Export en attente", "Export waiting"),
+        body,
+    );
+    page.with_status(StatusCode::TOO_MANY_REQUESTS)
+        .into_response()
+}
+
+/// The download: a producer on a blocking thread holds the export place and writes
+/// into a small channel that the response body drains.
+fn stream(
+    ctx: &Ctx,
+    ticket: ExportTicket,
+    ids: Vec<u64>,
+    format: Format,
+    merchants: Vec<Merchant>,
+) -> Response {
+    let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(8);
+    let (db, lang) = (ctx.state.db.clone(), ctx.lang);
+    let aborted = Arc::new(AtomicBool::new(false));
+    let out = ChannelWriter {
+        tx: tx.clone(),
+        buf: Vec::new(),
+        rt: tokio::runtime::Handle::current(),
+        stall: ctx.state.config.export_stall,
+    };
+    let abort_flag = aborted.clone();
+    tokio::task::spawn_blocking(move || {
+        let _ticket = ticket;
+        let fetch = |chunk: &[u64]| {
+            db.fetch_desc(chunk)
+                .map_err(|e| io::Error::other(e.to_string()))
+        };
+        if let Err(e) = produce(&fetch, ids, format, &merchants, lang, out)
+            && e.kind() != io::ErrorKind::BrokenPipe
+        {
+            tracing::warn!("export stopped: {e}");
+            // The stream fails at its next poll: the client never sees a
+            // complete-looking file, and nothing here waits for it.
+            abort_flag.store(true, Ordering::SeqCst);
+            let _ = tx.try_send(Err(e));
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| {
+        if aborted.load(Ordering::SeqCst) {
+            return std::task::Poll::Ready(Some(Err(io::Error::other("export aborted"))));
+        }
+        rx.poll_recv(cx)
+    });
+    let name = format!("transactions-{}.{}", ctx.now().date(), format.extension());
+    Response::builder()
+        .header("content-type", format.content_type())
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"{name}\""),
+        )
+        .header("x-content-type-options", "nosniff")
+        .body(Body::from_bytes_stream(stream))
+}
+
 #[handler]
 pub async fn transactions_export(
     ctx: Ctx,
@@ -258,81 +332,13 @@ pub async fn transactions_export(
     };
     let user_id = user.id;
     let query = audit_filters(req.uri().query().unwrap_or(""));
-    let format = Format::parse(&q.format).ok_or_else(|| {
-        bad_request(
-            &ctx,
-            ctx.t(
-                "Format inconnu : choisissez csv, xlsx, json, xml, html ou txt.",
-                "Unknown format: choose csv, xlsx, json, xml, html or txt.",
-            ),
-        )
-    })?;
-    let all = match q.scope.trim().to_ascii_lowercase().as_str() {
-        "all" => true,
-        "page" | "" => false,
-        _ => {
-            return Err(bad_request(
-                &ctx,
-                ctx.t(
-                    "Portée inconnue : « page » ou « all ».",
-                    "Unknown scope: \"page\" or \"all\".",
-                ),
-            ));
-        }
-    };
-    let (filter, req) = parse(&raw, today(ctx.now())).map_err(|errors| {
-        let text = errors
-            .iter()
-            .map(|e| e.message(ctx.lang).to_string())
-            .collect::<Vec<_>>()
-            .join(" ");
-        bad_request(&ctx, &text)
-    })?;
-    let scope: Scope = ctx.scope();
-    let ids = if all {
-        ctx.db(move |db| db.search_ids(scope, &filter)).await?
-    } else {
-        ctx.db(move |db| db.search(scope, &filter, req))
-            .await?
-            .rows
-            .iter()
-            .map(|t| t.id)
-            .collect()
-    };
-    if format == Format::Xlsx && ids.len() > XLSX_MAX_ROWS {
-        let message = match ctx.lang {
-            crate::domain::Lang::Fr => format!(
-                "Un fichier XLSX contient au plus {XLSX_MAX_ROWS} lignes (ici {}) : réduisez la période ou choisissez CSV.",
-                ids.len()
-            ),
-            crate::domain::Lang::En => format!(
-                "An XLSX file holds at most {XLSX_MAX_ROWS} rows (here {}): narrow the period or choose CSV.",
-                ids.len()
-            ),
-        };
-        return Err(bad_request(&ctx, &message));
-    }
-    // A download cancelled a moment ago frees its place as soon as its producer
-    // notices: wait briefly for a place before refusing.
-    let mut ticket = ctx.state.exports.take(user_id);
-    for _ in 0..30 {
-        if ticket.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        ticket = ctx.state.exports.take(user_id);
-    }
-    let Some(ticket) = ticket else {
-        let message = ctx.t(
-            "Un export est déjà en cours pour votre compte (ou le serveur en traite déjà plusieurs) : attendez sa fin puis recommencez.",
-            "An export is already running for your account (or the server is busy with several): wait for it to finish, then try again.",
-        );
-        let body = maud::html! { p { (message) } };
-        let page =
-            crate::pages::layout::bare(&ctx, ctx.t("Export en attente", "Export waiting"), body);
-        return Ok(page
-            .with_status(StatusCode::TOO_MANY_REQUESTS)
-            .into_response());
+    let asked = ExportRequest::parse(&raw, &q, today(ctx.now()), ctx.lang)
+        .map_err(|message| bad_request(&ctx, &message))?;
+    let (format, all, scope) = (asked.format, asked.all, ctx.scope());
+    let ids = matching_ids(&ctx, &asked).await?;
+    check_xlsx_rows(&ctx, format, ids.len())?;
+    let Some(ticket) = wait_for_slot(&ctx, user_id).await else {
+        return Ok(busy_page(&ctx));
     };
     let entry = crate::db::audit::AuditEntry::by(
         &ctx.actor(),
@@ -352,43 +358,7 @@ pub async fn transactions_export(
             db.merchants(scope)
         })
         .await?;
-    let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(8);
-    let (db, lang) = (ctx.state.db.clone(), ctx.lang);
-    let aborted = Arc::new(AtomicBool::new(false));
-    let out = ChannelWriter {
-        tx: tx.clone(),
-        buf: Vec::new(),
-        rt: tokio::runtime::Handle::current(),
-        stall: ctx.state.config.export_stall,
-    };
-    let abort_flag = aborted.clone();
-    tokio::task::spawn_blocking(move || {
-        let _ticket = ticket;
-        if let Err(e) = produce(&db, ids, format, &merchants, lang, out)
-            && e.kind() != io::ErrorKind::BrokenPipe
-        {
-            tracing::warn!("export stopped: {e}");
-            // The stream fails at its next poll: the client never sees a
-            // complete-looking file, and nothing here waits for it.
-            abort_flag.store(true, Ordering::SeqCst);
-            let _ = tx.try_send(Err(e));
-        }
-    });
-    let stream = futures_util::stream::poll_fn(move |cx| {
-        if aborted.load(Ordering::SeqCst) {
-            return std::task::Poll::Ready(Some(Err(io::Error::other("export aborted"))));
-        }
-        rx.poll_recv(cx)
-    });
-    let name = format!("transactions-{}.{}", ctx.now().date(), format.extension());
-    Ok(Response::builder()
-        .header("content-type", format.content_type())
-        .header(
-            "content-disposition",
-            format!("attachment; filename=\"{name}\""),
-        )
-        .header("x-content-type-options", "nosniff")
-        .body(Body::from_bytes_stream(stream)))
+    Ok(stream(&ctx, ticket, ids, format, merchants))
 }
 
 #[cfg(test)]

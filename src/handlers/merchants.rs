@@ -7,13 +7,12 @@ use serde::Deserialize;
 
 use super::{Ctx, see_other};
 use crate::db::Scope;
-use crate::db::audit::AuditEntry;
 use crate::domain::merchant::{Merchant, MerchantForm};
 use crate::domain::money::Amount;
 use crate::domain::operation_rules::RebillPolicy;
 use crate::pages::merchants::{RebillValues, form, list, rebill_form};
 
-fn require_admin(ctx: &Ctx) -> poem::Result<()> {
+pub fn require_admin(ctx: &Ctx) -> poem::Result<()> {
     if ctx.user().is_some_and(|u| u.is_admin()) {
         Ok(())
     } else {
@@ -33,13 +32,13 @@ pub async fn merchants_list(ctx: Ctx, Query(q): Query<DoneQuery>) -> poem::Resul
     let done = q
         .done
         .map(|_| ctx.t("Marchand enregistré.", "Merchant saved."));
-    Ok(list(&ctx, &all, done).into_response())
+    Ok(list(&ctx.view(), &all, done).into_response())
 }
 
 #[handler]
 pub async fn merchant_new(ctx: Ctx) -> poem::Result<Response> {
     require_admin(&ctx)?;
-    Ok(form(&ctx, None, &MerchantForm::default(), &[], None).into_response())
+    Ok(form(&ctx.view(), None, &MerchantForm::default(), &[], None).into_response())
 }
 
 /// The merchant form again, refused (422), with the values typed (never a card number).
@@ -49,7 +48,7 @@ fn refused_form(
     f: &MerchantForm,
     errors: &[crate::domain::user::FieldError],
 ) -> Response {
-    form(ctx, id, &f.echo(), errors, None)
+    form(&ctx.view(), id, &f.echo(), errors, None)
         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response()
 }
@@ -73,7 +72,7 @@ pub async fn merchant_create(ctx: Ctx, Form(f): Form<MerchantForm>) -> poem::Res
 pub async fn merchant_edit(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
     let m = merchant_for_admin(&ctx, &id).await?;
     let values = MerchantForm::from_merchant(&m);
-    Ok(form(&ctx, Some(m.id), &values, &[], None).into_response())
+    Ok(form(&ctx.view(), Some(m.id), &values, &[], None).into_response())
 }
 
 #[handler]
@@ -92,20 +91,6 @@ pub async fn merchant_update(
         .await?
         .ok_or_else(|| ctx.not_found())?;
     Ok(see_other(&ctx, &format!("/parameters/merchants?done={id}")))
-}
-
-#[handler]
-pub async fn audit_list(ctx: Ctx) -> poem::Result<Response> {
-    require_admin(&ctx)?;
-    // Reading the audit log is itself audited (PCI 10.2.1.3), in the same step.
-    let entry = AuditEntry::by(&ctx.actor(), "audit.view", "audit log", None);
-    let entries = ctx
-        .db(move |db| {
-            db.record(&entry)?;
-            db.audit(Scope::Admin, 500)
-        })
-        .await?;
-    Ok(crate::pages::audit::list(&ctx, &entries).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -144,7 +129,7 @@ pub async fn rebill_policy_edit(
     let done = q
         .done
         .map(|_| ctx.t("Limites enregistrées.", "Limits saved."));
-    Ok(rebill_form(&ctx, &m, &values, &[], done).into_response())
+    Ok(rebill_form(&ctx.view(), &m, &values, &[], done).into_response())
 }
 
 #[handler]
@@ -161,7 +146,7 @@ pub async fn rebill_policy_update(
                 max_amount: f.max_amount.clone(),
                 max_per_day: f.max_per_day.clone(),
             };
-            return Ok(rebill_form(&ctx, &m, &values, &errors, None)
+            return Ok(rebill_form(&ctx.view(), &m, &values, &errors, None)
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response());
         }

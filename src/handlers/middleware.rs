@@ -18,7 +18,7 @@ use crate::domain::auth::{SessionCheck, check_session, is_expired};
 pub const SESSION_COOKIE: &str = "guichet_session";
 pub const CSRF_COOKIE: &str = "guichet_csrf";
 pub const LANG_COOKIE: &str = "guichet_lang";
-pub const CSRF_FIELD: &str = "csrf";
+pub use crate::fragments::form::CSRF_FIELD;
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The form token for a CSRF cookie value: HMAC under the appliance's key.
@@ -72,64 +72,12 @@ pub async fn context<E: Endpoint>(
     mut req: Request,
     state: AppState,
 ) -> poem::Result<Response> {
-    let (csrf_cookie, new_csrf) = match read_cookie(&req, &state, CSRF_COOKIE) {
-        Some(c) if c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()) => (c, false),
-        _ => (crate::db::sessions::new_token(), true),
-    };
+    let (csrf_cookie, new_csrf) = csrf_cookie(&req, &state);
     let csrf = csrf_token(&state.csrf_key, &csrf_cookie);
-    let ip = req
-        .remote_addr()
-        .as_socket_addr()
-        .map(|a| {
-            let forwarded = req
-                .headers()
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok());
-            state.config.client_ip(a.ip(), forwarded).to_string()
-        })
-        .unwrap_or_default();
-    let session_token = read_cookie(&req, &state, SESSION_COOKIE).filter(|t| t.len() <= 128);
-    let signed = match session_token {
-        Some(token) => load_session(&state, token).await,
-        None => None,
-    };
-    let cookie_lang = read_cookie(&req, &state, LANG_COOKIE).and_then(|c| Lang::parse(&c));
-    let lang = signed
-        .as_ref()
-        .map(|s| s.user.lang)
-        .or(cookie_lang)
-        .unwrap_or_default();
-    let htmx = req.header("HX-Request") == Some("true")
-        && req.header("HX-History-Restore-Request") != Some("true");
-    let ctx = Ctx {
-        state: state.clone(),
-        lang,
-        signed,
-        csrf: csrf.clone(),
-        ip,
-        path: req.uri().path().to_string(),
-        htmx,
-    };
-
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let ctx = request_ctx(&req, &state, csrf.clone()).await;
     let hsts = state.config.secure_cookies();
-    if unsafe_method {
-        let Some(body) = read_body_bounded(&mut req).await else {
-            let page = crate::pages::error::too_large_page(&ctx);
-            return Ok(with_security_headers(
-                page.with_status(StatusCode::PAYLOAD_TOO_LARGE)
-                    .into_response(),
-                hsts,
-            ));
-        };
-        if !csrf_ok(&req, &body, &csrf) {
-            let page = crate::pages::error::csrf_page(&ctx);
-            return Ok(with_security_headers(
-                page.with_status(StatusCode::FORBIDDEN).into_response(),
-                hsts,
-            ));
-        }
+    if let Some(refused) = check_unsafe_method(&mut req, &ctx, &csrf).await {
+        return Ok(with_security_headers(refused, hsts));
     }
     req.extensions_mut().insert(ctx);
     let mut resp = match ep.call(req).await {
@@ -143,6 +91,76 @@ pub async fn context<E: Endpoint>(
         }
     }
     Ok(with_security_headers(resp, hsts))
+}
+
+/// The CSRF cookie of the browser, or a new one (`true`: to be set on the answer).
+fn csrf_cookie(req: &Request, state: &AppState) -> (String, bool) {
+    match read_cookie(req, state, CSRF_COOKIE) {
+        Some(c) if c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()) => (c, false),
+        _ => (crate::db::sessions::new_token(), true),
+    }
+}
+
+/// The client's address, through the trusted proxies of the configuration.
+fn client_ip(req: &Request, state: &AppState) -> String {
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| {
+            let forwarded = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok());
+            state.config.client_ip(a.ip(), forwarded).to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// The request context: session, language (the user's, else the cookie's), address,
+/// path and whether htmx asks for a fragment.
+async fn request_ctx(req: &Request, state: &AppState, csrf: String) -> Ctx {
+    let session_token = read_cookie(req, state, SESSION_COOKIE).filter(|t| t.len() <= 128);
+    let signed = match session_token {
+        Some(token) => load_session(state, token).await,
+        None => None,
+    };
+    let cookie_lang = read_cookie(req, state, LANG_COOKIE).and_then(|c| Lang::parse(&c));
+    let lang = signed
+        .as_ref()
+        .map(|s| s.user.lang)
+        .or(cookie_lang)
+        .unwrap_or_default();
+    let htmx = req.header("HX-Request") == Some("true")
+        && req.header("HX-History-Restore-Request") != Some("true");
+    Ctx {
+        state: state.clone(),
+        lang,
+        signed,
+        csrf,
+        ip: client_ip(req, state),
+        path: req.uri().path().to_string(),
+        htmx,
+    }
+}
+
+/// For a POST (or any method that may change state): the refusal page when the body
+/// is too large or the CSRF token is wrong; `None` when the request may go on.
+async fn check_unsafe_method(req: &mut Request, ctx: &Ctx, csrf: &str) -> Option<Response> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return None;
+    }
+    let Some(body) = read_body_bounded(req).await else {
+        let page = crate::pages::error::too_large_page(&ctx.view());
+        return Some(
+            page.with_status(StatusCode::PAYLOAD_TOO_LARGE)
+                .into_response(),
+        );
+    };
+    if !csrf_ok(req, &body, csrf) {
+        let page = crate::pages::error::csrf_page(&ctx.view());
+        return Some(page.with_status(StatusCode::FORBIDDEN).into_response());
+    }
+    None
 }
 
 /// Reads the body of a state-changing request into memory, refusing (false) one

@@ -1,12 +1,17 @@
 //! Thin poem handlers, the request context they share, and the middleware around them.
 
+pub mod audit;
 pub mod auth;
+pub mod emails;
 pub mod export;
 pub mod guard;
+pub mod home;
+pub mod keyset;
 pub mod merchants;
 pub mod middleware;
 pub mod operations;
 pub mod pay;
+pub mod payment_requests;
 pub mod profile;
 pub mod second_factor;
 pub mod terminal;
@@ -24,6 +29,8 @@ use crate::db::{self, Db, Scope};
 use crate::domain::Lang;
 use crate::domain::text::{log_safe_max, log_safe_path};
 use crate::domain::user::User;
+use crate::fragments::View;
+use crate::pages::error::ErrorKind;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -41,21 +48,24 @@ pub struct AppState {
     pub once_links: Arc<terminal::OnceLinks>,
 }
 
-/// The signed-in user with the session token that carries them.
+/// The signed-in session: the user with the session token that carries them.
 #[derive(Clone, Debug)]
-pub struct Signed {
+pub struct Session {
     pub user: User,
     pub token: String,
     /// A second factor is required and not enrolled yet: only enrolment is open.
     pub must_enrol: bool,
 }
 
+/// The old name of [`Session`], kept so code written against it still compiles.
+pub type Signed = Session;
+
 /// The request context, built by the middleware and extracted by handlers.
 #[derive(Clone)]
 pub struct Ctx {
     pub state: AppState,
     pub lang: Lang,
-    pub signed: Option<Signed>,
+    pub signed: Option<Session>,
     pub csrf: String,
     pub ip: String,
     pub path: String,
@@ -78,6 +88,17 @@ impl Ctx {
 
     pub fn now(&self) -> time::OffsetDateTime {
         self.state.clock.now()
+    }
+
+    /// The render-only view of this request that pages and fragments take.
+    pub fn view(&self) -> View<'_> {
+        View {
+            lang: self.lang,
+            csrf: &self.csrf,
+            path: &self.path,
+            user: self.user(),
+            now: self.now(),
+        }
     }
 
     pub fn user(&self) -> Option<&User> {
@@ -143,7 +164,7 @@ impl Ctx {
         let path = log_safe_path(&self.path);
         let cause = log_safe_max(&err.to_string(), 500);
         tracing::error!(error_id = %id, path = %path, "internal error: {cause}");
-        let body = crate::pages::error::page(self, StatusCode::INTERNAL_SERVER_ERROR, &id);
+        let body = crate::pages::error::page(&self.view(), ErrorKind::Internal, &id);
         poem::Error::from_response(
             body.with_status(StatusCode::INTERNAL_SERVER_ERROR)
                 .into_response(),
@@ -151,12 +172,12 @@ impl Ctx {
     }
 
     pub fn not_found(&self) -> poem::Error {
-        let body = crate::pages::error::page(self, StatusCode::NOT_FOUND, "");
+        let body = crate::pages::error::page(&self.view(), ErrorKind::NotFound, "");
         poem::Error::from_response(body.with_status(StatusCode::NOT_FOUND).into_response())
     }
 
     pub fn forbidden(&self) -> poem::Error {
-        let body = crate::pages::error::page(self, StatusCode::FORBIDDEN, "");
+        let body = crate::pages::error::page(&self.view(), ErrorKind::Forbidden, "");
         poem::Error::from_response(body.with_status(StatusCode::FORBIDDEN).into_response())
     }
 }
@@ -180,7 +201,7 @@ pub fn see_other(ctx: &Ctx, to: &str) -> Response {
 /// when every slot and the short queue are taken. Move it into the blocking task.
 pub async fn hashing_slot(ctx: &Ctx) -> poem::Result<tokio::sync::OwnedSemaphorePermit> {
     ctx.state.door.slot().await.map_err(|_| {
-        let page = crate::pages::error::too_many_page(ctx);
+        let page = crate::pages::error::too_many_page(&ctx.view());
         poem::Error::from_response(
             page.with_status(StatusCode::TOO_MANY_REQUESTS)
                 .into_response(),

@@ -7,12 +7,13 @@ use serde::Deserialize;
 
 use super::transactions::load;
 use super::{Ctx, see_other};
+use crate::domain::detail::TransactionDetail;
 use crate::domain::money::{Amount, parse_positive_amount};
 use crate::domain::operation_rules::{OPERATIONS, RebillLimits, check_operation, rebill_day};
 use crate::domain::transaction::Operation;
 use crate::gateway::OpOutcome;
-use crate::pages::operations::{children, confirm_page};
-use crate::pages::transaction::{Detail, DetailTab, detail_page};
+use crate::pages::operations::confirm_page;
+use crate::pages::transaction::{DetailTab, Notice, detail_page};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -37,9 +38,9 @@ fn operation(ctx: &Ctx, key: &str) -> poem::Result<Operation> {
 }
 
 /// The Operations tab again, with a refusal above it.
-fn refused(ctx: &Ctx, mut d: Detail, text: String) -> Response {
-    d.notice = Some(("err", text));
-    detail_page(ctx, &d, DetailTab::Operations)
+fn refused(ctx: &Ctx, d: TransactionDetail, text: String) -> Response {
+    let notice = Notice::err(text);
+    detail_page(&ctx.view(), &d, DetailTab::Operations, Some(&notice))
         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response()
 }
@@ -52,7 +53,7 @@ async fn prepare(
     id: &str,
     op: &str,
     raw: &str,
-) -> poem::Result<Result<(Detail, Operation, Amount), Response>> {
+) -> poem::Result<Result<(TransactionDetail, Operation, Amount), Response>> {
     require_operate(ctx)?;
     let op = operation(ctx, op)?;
     let d = load(ctx, id).await?;
@@ -91,8 +92,12 @@ pub async fn operation_confirm(
     } else {
         RebillLimits::default()
     };
-    match check_operation(op, &d.tx, &children(&d), amount, &limits, now) {
-        Ok(amount) => Ok(confirm_page(&ctx, &d, op, amount).into_response()),
+    match check_operation(op, &d.tx, &d.children(), amount, &limits, now) {
+        Ok(amount) => {
+            // The one-time key that makes a double submit of the form run once.
+            let key = crate::db::payments::new_link_token();
+            Ok(confirm_page(&ctx.view(), &d, op, amount, &key).into_response())
+        }
         Err(why) => {
             let text = why.message(ctx.lang, d.tx.currency);
             Ok(refused(&ctx, d, text))

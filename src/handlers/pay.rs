@@ -6,14 +6,15 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
 use super::Ctx;
+use crate::acquirer::{CHALLENGE_CODE, TEST_CARDS};
 use crate::db::Scope;
 use crate::domain::Lang;
 use crate::domain::card_form::CardForm;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::gateway::{Answer, Start};
 use crate::pages::pay::{
-    CardValues, Customer, challenge_page, closed_page, in_progress_page, payment_page, result_page,
-    test_cards_page,
+    CardFormView, CardValues, PayView, TestCardLine, challenge_page, closed_page, in_progress_page,
+    payment_page, result_page, test_cards_page,
 };
 
 #[derive(Deserialize, Default)]
@@ -31,25 +32,22 @@ async fn load(ctx: &Ctx, token: &str) -> poem::Result<Option<(PaymentRequest, St
         };
         let name = db
             .merchant(Scope::Admin, req.merchant_id)?
-            .map(|m| {
-                if m.company.is_empty() {
-                    m.name
-                } else {
-                    m.company
-                }
-            })
+            .map(|m| m.display_name().to_string())
             .unwrap_or_default();
         Ok(Some((req, name)))
     })
     .await
 }
 
-fn customer<'a>(ctx: &'a Ctx, lang: Lang, merchant: String) -> Customer<'a> {
-    Customer {
-        ctx,
+fn customer<'a>(ctx: &'a Ctx, lang: Lang, merchant: String) -> PayView<'a> {
+    PayView {
+        view: ctx.view(),
         lang,
         merchant,
         test: ctx.state.gateway.acquirer.is_test(),
+        https: ctx.state.config.base_url.starts_with("https://"),
+        max_attempts: ctx.state.gateway.max_attempts,
+        challenge_code: CHALLENGE_CODE,
     }
 }
 
@@ -115,18 +113,16 @@ async fn render(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok(payment_page(
-        &c,
-        &req,
-        ctx.now().date(),
-        &nonce,
+    let form = CardFormView {
+        nonce: &nonce,
         values,
         errors,
-        attempts_left(ctx, &req),
-        pending.as_deref(),
-    )
-    .with_status(status)
-    .into_response())
+        attempts_left: attempts_left(ctx, &req),
+        pending_challenge: pending.as_deref(),
+    };
+    Ok(payment_page(&c, &req, &form)
+        .with_status(status)
+        .into_response())
 }
 
 #[handler]
@@ -290,5 +286,14 @@ pub async fn result(
 pub async fn test_cards(ctx: Ctx, Query(q): Query<LangQuery>) -> Response {
     let lang = Lang::parse(&q.lang).unwrap_or(ctx.lang);
     let c = customer(&ctx, lang, "Guichet".into());
-    test_cards_page(&c).into_response()
+    let cards: Vec<TestCardLine> = TEST_CARDS
+        .iter()
+        .map(|card| TestCardLine {
+            number: card.display(),
+            brand: card.brand,
+            country: card.country,
+            behaviour: card.behaviour(lang),
+        })
+        .collect();
+    test_cards_page(&c, &cards).into_response()
 }

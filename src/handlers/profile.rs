@@ -32,7 +32,7 @@ pub async fn profile_page(ctx: Ctx, Query(q): Query<DoneQuery>) -> poem::Result<
         _ => None,
     });
     let factor = profile_state(&ctx).await?;
-    Ok(profile(&ctx, done, &PasswordErrors::default(), &factor, None).into_response())
+    Ok(profile(&ctx.view(), done, &PasswordErrors::default(), &factor, None).into_response())
 }
 
 #[handler]
@@ -43,10 +43,14 @@ pub async fn profile_password(ctx: Ctx, Form(f): Form<PasswordForm>) -> poem::Re
             see_other(&ctx, "/parameters/profile?done=password"),
             &token,
         )),
-        Err(errors) => Ok(
-            profile(&ctx, None, &errors, &profile_state(&ctx).await?, None)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response(),
-        ),
+        Err(errors) => Ok(profile(
+            &ctx.view(),
+            None,
+            &errors,
+            &profile_state(&ctx).await?,
+            None,
+        )
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()),
     }
 }

@@ -55,7 +55,7 @@ pub async fn code_page(
     {
         return Ok(see_other(&ctx, "/login?expired=1"));
     }
-    Ok(pages::code_page(&ctx, &next, None).into_response())
+    Ok(pages::code_page(&ctx.view(), &next, None).into_response())
 }
 
 #[derive(Deserialize)]
@@ -76,7 +76,7 @@ pub async fn code_submit(
         return Ok(see_other(&ctx, "/login"));
     };
     if ctx.state.door.admit_ip(ctx.ip.parse().ok()).is_err() {
-        return Ok(crate::pages::error::too_many_page(&ctx)
+        return Ok(crate::pages::error::too_many_page(&ctx.view())
             .with_status(StatusCode::TOO_MANY_REQUESTS)
             .into_response());
     }
@@ -111,7 +111,7 @@ pub async fn code_submit(
         ),
         Err(_) => return Ok(see_other(&ctx, "/login?expired=1")),
     };
-    Ok(pages::code_page(&ctx, &next, Some(message))
+    Ok(pages::code_page(&ctx.view(), &next, Some(message))
         .with_status(StatusCode::UNAUTHORIZED)
         .into_response())
 }
@@ -137,7 +137,7 @@ pub async fn enrol_page(ctx: Ctx) -> poem::Result<Response> {
         return Ok(see_other(&ctx, "/parameters/profile"));
     }
     let forced = ctx.signed.as_ref().is_some_and(|s| s.must_enrol);
-    Ok(pages::enrol_page(&ctx, &user, forced, None).into_response())
+    Ok(pages::enrol_page(&ctx.view(), &user, forced, None).into_response())
 }
 
 #[handler]
@@ -181,7 +181,7 @@ pub async fn enrol_confirm(ctx: Ctx, Form(f): Form<EnrolForm>) -> poem::Result<R
     .await
     .map_err(|e| ctx.internal(&e))?;
     let msg = match outcome {
-        Ok(codes) => return Ok(pages::recovery_codes(&ctx, &codes).into_response()),
+        Ok(codes) => return Ok(pages::recovery_codes(&ctx.view(), &codes).into_response()),
         Err(EnrolError::Storage(e)) => return Err(ctx.internal(&e)),
         Err(EnrolError::Locked) => return Ok(see_other(&ctx, "/login?expired=1")),
         Err(EnrolError::WrongPassword) => ctx.t("Mot de passe incorrect.", "Wrong password."),
@@ -191,7 +191,7 @@ pub async fn enrol_confirm(ctx: Ctx, Form(f): Form<EnrolForm>) -> poem::Result<R
         ),
     };
     let forced = ctx.signed.as_ref().is_some_and(|s| s.must_enrol);
-    Ok(pages::enrol_page(&ctx, &user, forced, Some(msg))
+    Ok(pages::enrol_page(&ctx.view(), &user, forced, Some(msg))
         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response())
 }
@@ -254,11 +254,15 @@ pub async fn profile_disable(ctx: Ctx, Form(f): Form<DisableForm>) -> poem::Resu
         ),
     };
     let state = profile_state(&ctx).await?;
-    Ok(
-        crate::pages::profile::profile(&ctx, None, &Default::default(), &state, Some(message))
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response(),
+    Ok(crate::pages::profile::profile(
+        &ctx.view(),
+        None,
+        &Default::default(),
+        &state,
+        Some(message),
     )
+    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .into_response())
 }
 
 fn require_admin(ctx: &Ctx) -> poem::Result<()> {
@@ -290,7 +294,7 @@ pub async fn security_page(ctx: Ctx, Query(q): Query<DoneQuery>) -> poem::Result
         .done
         .map(|_| ctx.t("Réglages enregistrés.", "Settings saved."));
     let age = settings.password_max_age_days.to_string();
-    Ok(pages::security(&ctx, &settings, &age, &merchants, done, None).into_response())
+    Ok(pages::security(&ctx.view(), &settings, &age, &merchants, done, None).into_response())
 }
 
 #[handler]
@@ -324,11 +328,16 @@ pub async fn security_submit(
             "Un nombre de jours entre 1 et 365.",
             "A number of days from 1 to 365.",
         );
-        return Ok(
-            pages::security(&ctx, &settings, &age_input, &merchants, None, Some(err))
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response(),
-        );
+        return Ok(pages::security(
+            &ctx.view(),
+            &settings,
+            &age_input,
+            &merchants,
+            None,
+            Some(err),
+        )
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response());
     }
     let actor = ctx.actor();
     ctx.db(move |db| db.set_security_settings(&settings, &actor))

@@ -6,9 +6,12 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
 use super::{Ctx, see_other};
+use crate::domain::detail::TransactionDetail;
 use crate::domain::filter::{PageRequest, RawFilter, parse, today};
 use crate::domain::note::NoteText;
-use crate::pages::transaction::{DetailTab, detail_page, tab_fragment};
+use crate::domain::search::SearchPage;
+use crate::domain::user::FieldError;
+use crate::pages::transaction::{DetailTab, Notice, detail_page, tab_fragment};
 use crate::pages::transactions::{ListView, list_page, results};
 
 pub fn require_view(ctx: &Ctx) -> poem::Result<()> {
@@ -38,21 +41,7 @@ pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::
     require_view(&ctx)?;
     let scope = ctx.scope();
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
-    let parsed = parse(&raw, today(ctx.now()));
-    let (result, errors, req) = match parsed {
-        Ok((filter, req)) => {
-            let r = ctx.db(move |db| db.search(scope, &filter, req)).await?;
-            (Some(r), Vec::new(), req)
-        }
-        Err(errors) => (
-            None,
-            errors,
-            PageRequest {
-                page: 1,
-                per_page: 10,
-            },
-        ),
-    };
+    let (result, errors, req) = search(&ctx, &raw).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -67,23 +56,49 @@ pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::
     };
     let mut resp = dual(
         &ctx,
-        || list_page(&ctx, &view),
-        || results(&ctx, &view),
+        || list_page(&ctx.view(), &view),
+        || results(&ctx.view(), &view),
         status,
     );
     if ctx.htmx {
-        // The canonical URL (no empty fields) goes into the address bar and history.
-        let query = raw.to_query(req.page, req.per_page);
-        let url = if query.is_empty() {
-            "/transactions".to_string()
-        } else {
-            format!("/transactions?{query}")
-        };
-        if let Ok(v) = url.parse() {
-            resp.headers_mut().insert("HX-Push-Url", v);
-        }
+        push_canonical_url(&mut resp, &raw, req);
     }
     Ok(resp)
+}
+
+/// The page of results for `raw`, or the filter's errors (and the first page of 10).
+async fn search(
+    ctx: &Ctx,
+    raw: &RawFilter,
+) -> poem::Result<(Option<SearchPage>, Vec<FieldError>, PageRequest)> {
+    let scope = ctx.scope();
+    Ok(match parse(raw, today(ctx.now())) {
+        Ok((filter, req)) => {
+            let r = ctx.db(move |db| db.search(scope, &filter, req)).await?;
+            (Some(r), Vec::new(), req)
+        }
+        Err(errors) => (
+            None,
+            errors,
+            PageRequest {
+                page: 1,
+                per_page: 10,
+            },
+        ),
+    })
+}
+
+/// The canonical URL (no empty fields) goes into the address bar and history.
+fn push_canonical_url(resp: &mut Response, raw: &RawFilter, req: PageRequest) {
+    let query = raw.to_query(req.page, req.per_page);
+    let url = if query.is_empty() {
+        "/transactions".to_string()
+    } else {
+        format!("/transactions?{query}")
+    };
+    if let Ok(v) = url.parse() {
+        resp.headers_mut().insert("HX-Push-Url", v);
+    }
 }
 
 #[derive(Deserialize)]
@@ -95,18 +110,16 @@ pub struct TabQuery {
 
 fn tab_of(ctx: &Ctx, key: &str) -> poem::Result<DetailTab> {
     DetailTab::parse(key)
-        .filter(|t| t.visible(ctx))
+        .filter(|t| t.visible(&ctx.view()))
         .ok_or_else(|| ctx.not_found())
 }
 
 /// Loads what a detail tab needs; 404 when the transaction is not visible.
-pub async fn load(ctx: &Ctx, id: &str) -> poem::Result<crate::pages::transaction::Detail> {
+pub async fn load(ctx: &Ctx, id: &str) -> poem::Result<TransactionDetail> {
     require_view(ctx)?;
     let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
     let scope = ctx.scope();
-    let found = ctx
-        .db(move |db| crate::pages::transaction::Detail::load(db, scope, id))
-        .await?;
+    let found = ctx.db(move |db| db.transaction_detail(scope, id)).await?;
     found.ok_or_else(|| ctx.not_found())
 }
 
@@ -116,12 +129,12 @@ pub async fn transaction_detail(
     Path(id): Path<String>,
     Query(q): Query<TabQuery>,
 ) -> poem::Result<Response> {
-    let mut d = load(&ctx, &id).await?;
+    let d = load(&ctx, &id).await?;
     let tab = tab_of(&ctx, q.tab.as_deref().unwrap_or("general"))?;
+    let mut notice = None;
     if let Some(done) = q.done.as_deref().and_then(|s| s.parse::<u64>().ok())
         && let Some(row) = d.associated.iter().find(|t| t.id == done)
     {
-        let kind = if row.code.is_accepted() { "ok" } else { "err" };
         let text = format!(
             "{} {} {} : {} – {}",
             row.operation.label(ctx.lang),
@@ -130,12 +143,16 @@ pub async fn transaction_detail(
             row.code,
             row.code.text(ctx.lang)
         );
-        d.notice = Some((kind, text));
+        notice = Some(if row.code.is_accepted() {
+            Notice::ok(text)
+        } else {
+            Notice::err(text)
+        });
     }
     Ok(dual(
         &ctx,
-        || detail_page(&ctx, &d, tab),
-        || tab_fragment(&ctx, &d, tab),
+        || detail_page(&ctx.view(), &d, tab, notice.as_ref()),
+        || tab_fragment(&ctx.view(), &d, tab, notice.as_ref()),
         StatusCode::OK,
     ))
 }
@@ -149,8 +166,8 @@ pub async fn transaction_tab(
     let tab = tab_of(&ctx, &tab)?;
     Ok(dual(
         &ctx,
-        || detail_page(&ctx, &d, tab),
-        || tab_fragment(&ctx, &d, tab),
+        || detail_page(&ctx.view(), &d, tab, None),
+        || tab_fragment(&ctx.view(), &d, tab, None),
         StatusCode::OK,
     ))
 }
@@ -171,7 +188,8 @@ pub async fn note_create(
     let text = match NoteText::parse(&f.text) {
         Ok(t) => t,
         Err(e) => {
-            let markup = crate::pages::transaction::notes(&ctx, &d, Some(e.message(ctx.lang)));
+            let notice = Notice::err(e.message(ctx.lang).to_string());
+            let markup = detail_page(&ctx.view(), &d, DetailTab::Notes, Some(&notice));
             return Ok(markup
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response());

@@ -47,7 +47,7 @@ pub async fn users_list(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result<Re
     let done = q
         .done
         .map(|_| ctx.t("Utilisateur enregistré.", "User saved."));
-    Ok(list(&ctx, &all, &merchants, done).into_response())
+    Ok(list(&ctx.view(), &all, &merchants, done).into_response())
 }
 
 #[handler]
@@ -67,7 +67,7 @@ pub async fn user_new(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result<Resp
         },
         ..UserFormValues::default()
     };
-    Ok(new_form(&ctx, &values, &merchants, &[]).into_response())
+    Ok(new_form(&ctx.view(), &values, &merchants, &[]).into_response())
 }
 
 /// Reads the user form (checkboxes repeat `perm`).
@@ -95,7 +95,8 @@ fn form_values(pairs: &[(String, String)]) -> UserFormValues {
 
 /// The 403 page: the account exists and is visible, but this action is not allowed.
 fn forbidden(ctx: &Ctx) -> poem::Error {
-    let page = crate::pages::error::page(ctx, StatusCode::FORBIDDEN, "");
+    let page =
+        crate::pages::error::page(&ctx.view(), crate::pages::error::ErrorKind::Forbidden, "");
     poem::Error::from_response(page.with_status(StatusCode::FORBIDDEN).into_response())
 }
 
@@ -150,7 +151,12 @@ pub async fn user_create(
         .ok();
     errors.extend(text_errors(&v));
     let (Some(username), Some(role), true) = (username, role, errors.is_empty()) else {
-        return Ok(refused(new_form(&ctx, &echo(&v), &merchants, &errors)));
+        return Ok(refused(new_form(
+            &ctx.view(),
+            &echo(&v),
+            &merchants,
+            &errors,
+        )));
     };
     let (otp, now, actor) = (one_time_password(), ctx.now(), ctx.actor());
     let (full_name, email, otp2) = (v.full_name.clone(), v.email.clone(), otp.clone());
@@ -178,9 +184,9 @@ pub async fn user_create(
             "Ce nom d'utilisateur est déjà pris.",
             "This username is already taken.",
         );
-        return Ok(refused(new_form(&ctx, &echo(&v), &merchants, &[e])));
+        return Ok(refused(new_form(&ctx.view(), &echo(&v), &merchants, &[e])));
     };
-    Ok(crate::pages::users::one_time_password(&ctx, &user, &otp).into_response())
+    Ok(crate::pages::users::one_time_password(&ctx.view(), &user, &otp).into_response())
 }
 
 /// A form shown again with its messages: 422.
@@ -231,7 +237,7 @@ pub async fn user_detail(
         errors: &[],
         done,
     };
-    Ok(detail(&ctx, &view).into_response())
+    Ok(detail(&ctx.view(), &view).into_response())
 }
 
 #[handler]
@@ -261,7 +267,7 @@ pub async fn user_update(
                 errors: &errors,
                 done: None,
             };
-            return Ok(refused(detail(&ctx, &view)));
+            return Ok(refused(detail(&ctx.view(), &view)));
         }
     };
     let (uid, actor) = (user.id, ctx.actor());
@@ -309,7 +315,9 @@ pub async fn user_action(
         .map_err(|e| ctx.internal(&e))?;
     let user = applied.map_err(|r| refusal(&ctx, r))?;
     Ok(match otp {
-        Some(otp) => crate::pages::users::one_time_password(&ctx, &user, &otp).into_response(),
+        Some(otp) => {
+            crate::pages::users::one_time_password(&ctx.view(), &user, &otp).into_response()
+        }
         None => see_other(
             &ctx,
             &format!("/parameters/users/{uid}?done={}", action.key()),

@@ -10,19 +10,12 @@ use crate::db::outbox::{Mail, MailKind, MailState};
 use crate::domain::Lang;
 use crate::domain::money::format_amount;
 use crate::domain::payment::PaymentRequest;
+use crate::domain::time::format_datetime;
 use crate::domain::transaction::{Operation, Transaction};
 use crate::domain::user::Merchant;
-use crate::pages::audit::datetime;
 
 fn merchant_name(m: Option<&Merchant>) -> String {
-    m.map(|m| {
-        if m.company.is_empty() {
-            m.name.clone()
-        } else {
-            m.company.clone()
-        }
-    })
-    .unwrap_or_else(|| "Guichet".into())
+    m.map_or_else(|| "Guichet".into(), |m| m.display_name().to_string())
 }
 
 fn mail(
@@ -74,7 +67,7 @@ pub fn payment_link(
     let shop = merchant_name(merchant);
     let amount = format_amount(req.amount, req.currency, lang);
     let link = req.link(base_url).unwrap_or_default();
-    let until = datetime(req.expires_at);
+    let until = format_datetime(req.expires_at);
     let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
     let subject = match lang {
         Lang::Fr => format!("Demande de paiement – commande {} – {shop}", req.order_id),
@@ -199,7 +192,7 @@ fn receipt_body(
     let rows = [
         (t("Commande", "Order"), order.to_string()),
         (t("Montant", "Amount"), amount.to_string()),
-        (t("Date", "Date"), format!("{} UTC", datetime(tx.at))),
+        (t("Date", "Date"), format!("{} UTC", format_datetime(tx.at))),
         (t("Carte", "Card"), card),
         (t("Transaction n°", "Transaction no."), tx.id.to_string()),
         (t("Marchand", "Merchant"), shop.to_string()),

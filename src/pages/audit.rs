@@ -2,39 +2,23 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
-use super::profile::subtabs;
-use crate::db::audit::AuditEntry;
-use crate::handlers::Ctx;
+use super::layout::parameters_page;
+use crate::domain::audit::AuditEntry;
+use crate::domain::time::format_datetime;
+use crate::fragments::View;
 
-/// `29.03.2017 15:49:17`, as in the guide.
-pub fn datetime(at: i64) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at) else {
-        return String::new();
-    };
-    format!(
-        "{:02}.{:02}.{} {:02}:{:02}:{:02}",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-pub fn list(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
+pub fn list(view: &View, entries: &[AuditEntry]) -> Markup {
     let body = html! {
-        h1 { (ctx.t("Journal d'audit", "Audit log")) }
-        p class="muted small" { (ctx.t("Les 500 dernières entrées (connexions, comptes, droits, exports, consultations de ce journal), les plus récentes d'abord (heure UTC). Chaque entrée est chaînée à la précédente : « guichet check » signale toute modification.", "The latest 500 entries (sign-ins, accounts, permissions, exports, views of this log), newest first (UTC time). Each entry is chained to the one before it: \"guichet check\" reports any change.")) }
+        h1 { (view.t("Journal d'audit", "Audit log")) }
+        p class="muted small" { (view.t("Les 500 dernières entrées (connexions, comptes, droits, exports, consultations de ce journal), les plus récentes d'abord (heure UTC). Chaque entrée est chaînée à la précédente : « guichet check » signale toute modification.", "The latest 500 entries (sign-ins, accounts, permissions, exports, views of this log), newest first (UTC time). Each entry is chained to the one before it: \"guichet check\" reports any change.")) }
         div class="table-wrap" {
             table class="grid" {
-                thead { tr { th { "Date" } th { (ctx.t("Par", "By")) } th { (ctx.t("Adresse IP", "IP address")) } th { "Action" } th { (ctx.t("Résultat", "Outcome")) } th { (ctx.t("Objet", "Target")) } th { (ctx.t("Détail", "Detail")) } } }
+                thead { tr { th { "Date" } th { (view.t("Par", "By")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Résultat", "Outcome")) } th { (view.t("Objet", "Target")) } th { (view.t("Détail", "Detail")) } } }
                 tbody {
                     @for e in entries {
                         @let outcome = if e.outcome.is_empty() { "ok" } else { e.outcome.as_str() };
                         tr {
-                            td class="nowrap" { (datetime(e.at)) } td { (e.actor) } td { (e.ip) } td { code { (e.action) } }
+                            td class="nowrap" { (format_datetime(e.at)) } td { (e.actor) } td { (e.ip) } td { code { (e.action) } }
                             td { span class={"badge " (if outcome == "ok" { "ok" } else { "ko" })} { (outcome) } }
                             td { (e.target) } td class="small" { (e.detail) }
                         }
@@ -43,11 +27,10 @@ pub fn list(ctx: &Ctx, entries: &[AuditEntry]) -> Markup {
             }
         }
     };
-    page(
-        ctx,
-        ctx.t("Journal d'audit", "Audit log"),
-        Tab::Parameters,
-        Some(subtabs(ctx, "/parameters/audit")),
+    parameters_page(
+        view,
+        view.t("Journal d'audit", "Audit log"),
+        "/parameters/audit",
         body,
     )
 }

@@ -1,75 +1,83 @@
 //! Error pages: not found, forbidden, CSRF refusal, internal error with its id.
 
 use maud::{Markup, html};
-use poem::http::StatusCode;
 
 use super::layout;
-use crate::handlers::Ctx;
+use crate::fragments::View;
 
-pub fn page(ctx: &Ctx, status: StatusCode, error_id: &str) -> Markup {
-    let (title, text) = match status {
-        StatusCode::NOT_FOUND => (
-            ctx.t("Page introuvable", "Page not found"),
-            ctx.t("Cette page n'existe pas ou ne vous est pas accessible.", "This page does not exist or is not available to you."),
+/// Which error page (the handler sends the matching HTTP status).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    Forbidden,
+    BadRequest,
+    Internal,
+}
+
+pub fn page(view: &View, kind: ErrorKind, error_id: &str) -> Markup {
+    let (title, text) = match kind {
+        ErrorKind::NotFound => (
+            view.t("Page introuvable", "Page not found"),
+            view.t("Cette page n'existe pas ou ne vous est pas accessible.", "This page does not exist or is not available to you."),
         ),
-        StatusCode::FORBIDDEN => (
-            ctx.t("Accès refusé", "Access denied"),
-            ctx.t("Votre compte ne permet pas cette action.", "Your account does not allow this action."),
+        ErrorKind::Forbidden => (
+            view.t("Accès refusé", "Access denied"),
+            view.t("Votre compte ne permet pas cette action.", "Your account does not allow this action."),
         ),
-        StatusCode::BAD_REQUEST => (
-            ctx.t("Requête invalide", "Invalid request"),
-            ctx.t("La requête n'a pas pu être comprise.", "The request could not be understood."),
+        ErrorKind::BadRequest => (
+            view.t("Requête invalide", "Invalid request"),
+            view.t("La requête n'a pas pu être comprise.", "The request could not be understood."),
         ),
-        _ => (
-            ctx.t("Erreur interne", "Internal error"),
-            ctx.t("Une erreur est survenue. Rien n'a été perdu ; réessayez ou contactez le support avec cette référence :", "Something went wrong. Nothing was lost; try again or contact support with this reference:"),
+        ErrorKind::Internal => (
+            view.t("Erreur interne", "Internal error"),
+            view.t("Une erreur est survenue. Rien n'a été perdu ; réessayez ou contactez le support avec cette référence :", "Something went wrong. Nothing was lost; try again or contact support with this reference:"),
         ),
     };
     let body = html! {
         h1 { (title) }
         p { (text) @if !error_id.is_empty() { " " code { (error_id) } } }
-        p { a href="/" { (ctx.t("Retour à l'accueil", "Back to the home page")) } }
+        p { a href="/" { (view.t("Retour à l'accueil", "Back to the home page")) } }
     };
-    wrap(ctx, title, body)
+    wrap(view, title, body)
 }
 
 /// A state-changing request whose CSRF token is missing or wrong.
-pub fn csrf_page(ctx: &Ctx) -> Markup {
-    let title = ctx.t("Formulaire expiré", "Form expired");
+pub fn csrf_page(view: &View) -> Markup {
+    let title = view.t("Formulaire expiré", "Form expired");
     let body = html! {
         h1 { (title) }
-        p { (ctx.t("Ce formulaire a expiré ou ne vient pas de Guichet. Rechargez la page et recommencez.", "This form has expired or did not come from Guichet. Reload the page and try again.")) }
-        p { a href="/" { (ctx.t("Retour à l'accueil", "Back to the home page")) } }
+        p { (view.t("Ce formulaire a expiré ou ne vient pas de Guichet. Rechargez la page et recommencez.", "This form has expired or did not come from Guichet. Reload the page and try again.")) }
+        p { a href="/" { (view.t("Retour à l'accueil", "Back to the home page")) } }
     };
-    wrap(ctx, title, body)
+    wrap(view, title, body)
 }
 
 /// A request body over the size limit.
-pub fn too_large_page(ctx: &Ctx) -> Markup {
-    let title = ctx.t("Envoi trop volumineux", "Request too large");
+pub fn too_large_page(view: &View) -> Markup {
+    let title = view.t("Envoi trop volumineux", "Request too large");
     let body = html! {
         h1 { (title) }
-        p { (ctx.t("Ce qui a été envoyé dépasse la taille permise (64 Kio). Rien n'a été enregistré.", "What was sent is larger than allowed (64 KiB). Nothing was saved.")) }
-        p { a href="/" { (ctx.t("Retour à l'accueil", "Back to the home page")) } }
+        p { (view.t("Ce qui a été envoyé dépasse la taille permise (64 Kio). Rien n'a été enregistré.", "What was sent is larger than allowed (64 KiB). Nothing was saved.")) }
+        p { a href="/" { (view.t("Retour à l'accueil", "Back to the home page")) } }
     };
-    wrap(ctx, title, body)
+    wrap(view, title, body)
 }
 
 /// Too many attempts in a short time, or the server is busy checking passwords.
-pub fn too_many_page(ctx: &Ctx) -> Markup {
-    let title = ctx.t("Trop de tentatives", "Too many attempts");
+pub fn too_many_page(view: &View) -> Markup {
+    let title = view.t("Trop de tentatives", "Too many attempts");
     let body = html! {
         h1 { (title) }
-        p { (ctx.t("Trop de tentatives de connexion en peu de temps. Patientez une minute puis réessayez.", "Too many sign-in attempts in a short time. Wait a minute, then try again.")) }
-        p { a href="/login" { (ctx.t("Retour à la connexion", "Back to sign-in")) } }
+        p { (view.t("Trop de tentatives de connexion en peu de temps. Patientez une minute puis réessayez.", "Too many sign-in attempts in a short time. Wait a minute, then try again.")) }
+        p { a href="/login" { (view.t("Retour à la connexion", "Back to sign-in")) } }
     };
-    wrap(ctx, title, body)
+    wrap(view, title, body)
 }
 
-fn wrap(ctx: &Ctx, title: &str, body: Markup) -> Markup {
-    if ctx.user().is_some() {
-        layout::page(ctx, title, layout::Tab::Parameters, None, body)
+fn wrap(view: &View, title: &str, body: Markup) -> Markup {
+    if view.user().is_some() {
+        layout::page(view, title, layout::Tab::Parameters, None, body)
     } else {
-        layout::bare(ctx, title, html! { section class="card" { (body) } })
+        layout::bare(view, title, html! { section class="card" { (body) } })
     }
 }

@@ -2,9 +2,10 @@
 
 use maud::{DOCTYPE, Markup, html};
 
+use crate::fragments::View;
 use crate::fragments::form::csrf;
+use crate::fragments::subtabs::{parameters_subtabs, processing_subtabs};
 use crate::fragments::tabs;
-use crate::handlers::Ctx;
 
 /// The top-level tabs. Only tabs whose screens exist are listed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -13,7 +14,7 @@ pub enum Tab {
     Parameters,
 }
 
-fn head(ctx: &Ctx, title: &str) -> Markup {
+fn head(view: &View, title: &str) -> Markup {
     html! {
         head {
             meta charset="utf-8";
@@ -22,19 +23,19 @@ fn head(ctx: &Ctx, title: &str) -> Markup {
             title { (title) " · Guichet" }
             link rel="stylesheet" href="/static/app.css";
             script src="/static/htmx.min.js" defer {}
-            meta name="csrf-token" content=(ctx.csrf);
+            meta name="csrf-token" content=(view.csrf);
         }
     }
 }
 
 /// The language switch: a tiny POST form (it changes a stored preference).
-pub fn lang_switch(ctx: &Ctx) -> Markup {
+pub fn lang_switch(view: &View) -> Markup {
     html! {
         form class="inline" method="post" action="/lang" {
-            (csrf(ctx))
-            input type="hidden" name="next" value=(ctx.path);
+            (csrf(view))
+            input type="hidden" name="next" value=(view.path);
             @for l in crate::domain::Lang::ALL {
-                @if l == ctx.lang {
+                @if l == view.lang {
                     span class="small" aria-current="true" lang=(l.code()) { (l.native_name()) }
                 } @else {
                     button class="link" name="lang" value=(l.code()) lang=(l.code()) { (l.native_name()) }
@@ -46,41 +47,41 @@ pub fn lang_switch(ctx: &Ctx) -> Markup {
 }
 
 /// A back-office page: header with tabs, optional sub-tabs, then `body`.
-pub fn page(ctx: &Ctx, title: &str, tab: Tab, subtabs: Option<Markup>, body: Markup) -> Markup {
+pub fn page(view: &View, title: &str, tab: Tab, subtabs: Option<Markup>, body: Markup) -> Markup {
     let mut top = Vec::new();
-    let p = ctx.user().map(|u| u.permissions()).unwrap_or_default();
+    let p = view.user().map(|u| u.permissions()).unwrap_or_default();
     let processing = if p.view { "/transactions" } else { "/terminal" };
     if p.view || p.virtual_terminal {
         top.push((processing.to_string(), "Processing".to_string()));
     }
     top.push((
         "/parameters".to_string(),
-        ctx.t("Paramètres", "Parameters").to_string(),
+        view.t("Paramètres", "Parameters").to_string(),
     ));
     let current = match tab {
         Tab::Processing => processing,
         Tab::Parameters => "/parameters",
     };
-    let hx_headers = format!(r#"{{"X-CSRF-Token":"{}"}}"#, ctx.csrf);
+    let hx_headers = format!(r#"{{"X-CSRF-Token":"{}"}}"#, view.csrf);
     html! {
         (DOCTYPE)
-        html lang=(ctx.lang.code()) {
-            (head(ctx, title))
+        html lang=(view.lang.code()) {
+            (head(view, title))
             body hx-headers=(hx_headers) {
                 header class="top" {
                     a class="brand" href="/" { "Guichet" }
                     (tabs("tabs", &top, current))
                     div class="user" {
-                        @if let Some(u) = ctx.user() {
+                        @if let Some(u) = view.user() {
                             span { (u.username) }
                             " "
                             form class="inline" method="post" action="/logout" {
-                                (csrf(ctx))
-                                button class="link" { (ctx.t("Se déconnecter", "Sign out")) }
+                                (csrf(view))
+                                button class="link" { (view.t("Se déconnecter", "Sign out")) }
                             }
                             " · "
                         }
-                        (lang_switch(ctx))
+                        (lang_switch(view))
                     }
                 }
                 @if let Some(s) = subtabs { (s) }
@@ -90,13 +91,35 @@ pub fn page(ctx: &Ctx, title: &str, tab: Tab, subtabs: Option<Markup>, body: Mar
     }
 }
 
+/// A Processing screen: the Processing tab with its sub-tabs, `current` selected.
+pub fn processing_page(view: &View, title: &str, current: &str, body: Markup) -> Markup {
+    page(
+        view,
+        title,
+        Tab::Processing,
+        Some(processing_subtabs(view, current)),
+        body,
+    )
+}
+
+/// A Parameters screen: the Parameters tab with its sub-tabs, `current` selected.
+pub fn parameters_page(view: &View, title: &str, current: &str, body: Markup) -> Markup {
+    page(
+        view,
+        title,
+        Tab::Parameters,
+        Some(parameters_subtabs(view, current)),
+        body,
+    )
+}
+
 /// A page without the back-office chrome (sign-in, forced password change, errors
 /// for visitors).
-pub fn bare(ctx: &Ctx, title: &str, body: Markup) -> Markup {
+pub fn bare(view: &View, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
-        html lang=(ctx.lang.code()) {
-            (head(ctx, title))
+        html lang=(view.lang.code()) {
+            (head(view, title))
             body class="bare" {
                 main class="login" { (body) }
             }

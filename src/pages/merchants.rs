@@ -2,27 +2,26 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
-use super::profile::subtabs;
+use super::layout::parameters_page;
 use crate::domain::user::{FieldError, Merchant};
+use crate::fragments::View;
 use crate::fragments::flash;
 use crate::fragments::form::{Input, csrf, error_for, textarea};
-use crate::handlers::Ctx;
 
-pub fn list(ctx: &Ctx, merchants: &[Merchant], done: Option<&str>) -> Markup {
+pub fn list(view: &View, merchants: &[Merchant], done: Option<&str>) -> Markup {
     let body = html! {
-        h1 { (ctx.t("Marchands", "Merchants")) }
+        h1 { (view.t("Marchands", "Merchants")) }
         @if let Some(d) = done { (flash("ok", d)) }
-        p { a class="button" href="/parameters/merchants/new" { (ctx.t("Nouveau marchand", "New merchant")) } }
+        p { a class="button" href="/parameters/merchants/new" { (view.t("Nouveau marchand", "New merchant")) } }
         @if merchants.is_empty() {
-            p class="muted" { (ctx.t("Aucun marchand pour l'instant : créez le premier, puis ses utilisateurs.", "No merchant yet: create the first one, then its users.")) }
+            p class="muted" { (view.t("Aucun marchand pour l'instant : créez le premier, puis ses utilisateurs.", "No merchant yet: create the first one, then its users.")) }
         } @else {
             div class="table-wrap" {
                 table class="grid" {
                     thead { tr {
-                        th { "ID" } th { (ctx.t("Nom", "Name")) } th { (ctx.t("Société", "Company")) }
-                        th { (ctx.t("Terminaux", "Terminals")) } th { (ctx.t("Comptes marchands", "Merchant accounts")) }
-                        th { (ctx.t("Descripteur", "Descriptor")) } th { "" }
+                        th { "ID" } th { (view.t("Nom", "Name")) } th { (view.t("Société", "Company")) }
+                        th { (view.t("Terminaux", "Terminals")) } th { (view.t("Comptes marchands", "Merchant accounts")) }
+                        th { (view.t("Descripteur", "Descriptor")) } th { "" }
                     } }
                     tbody {
                         @for m in merchants {
@@ -33,7 +32,7 @@ pub fn list(ctx: &Ctx, merchants: &[Merchant], done: Option<&str>) -> Markup {
                                 td { @for t in &m.terminals { (t.number) " " } }
                                 td { (m.accounts.join(", ")) }
                                 td { (m.statement_descriptor) }
-                                td { a href={"/parameters/users/new?merchant=" (m.id)} { (ctx.t("Ajouter un utilisateur", "Add a user")) } }
+                                td { a href={"/parameters/users/new?merchant=" (m.id)} { (view.t("Ajouter un utilisateur", "Add a user")) } }
                             }
                         }
                     }
@@ -41,11 +40,10 @@ pub fn list(ctx: &Ctx, merchants: &[Merchant], done: Option<&str>) -> Markup {
             }
         }
     };
-    page(
-        ctx,
-        ctx.t("Marchands", "Merchants"),
-        Tab::Parameters,
-        Some(subtabs(ctx, "/parameters/merchants")),
+    parameters_page(
+        view,
+        view.t("Marchands", "Merchants"),
+        "/parameters/merchants",
         body,
     )
 }
@@ -54,7 +52,7 @@ pub fn list(ctx: &Ctx, merchants: &[Merchant], done: Option<&str>) -> Markup {
 pub use crate::domain::merchant::MerchantForm as MerchantFormValues;
 
 pub fn form(
-    ctx: &Ctx,
+    view: &View,
     id: Option<u64>,
     v: &MerchantFormValues,
     errors: &[FieldError],
@@ -64,40 +62,34 @@ pub fn form(
         format!("/parameters/merchants/{id}")
     });
     let title = if id.is_some() {
-        ctx.t("Modifier le marchand", "Edit the merchant")
+        view.t("Modifier le marchand", "Edit the merchant")
     } else {
-        ctx.t("Nouveau marchand", "New merchant")
+        view.t("Nouveau marchand", "New merchant")
     };
-    let err = |f| error_for(errors, f, ctx.lang);
+    let err = |f| error_for(errors, f, view.lang);
     let body = html! {
         h1 { (title) }
         @if let Some(d) = done { (flash("ok", d)) }
-        @if !errors.is_empty() { (flash("err", ctx.t("Corrigez les champs signalés.", "Please correct the fields shown."))) }
+        @if !errors.is_empty() { (flash("err", view.t("Corrigez les champs signalés.", "Please correct the fields shown."))) }
         form class="form card" method="post" action=(action) {
-            (csrf(ctx))
+            (csrf(view))
             div class="grid2" {
-                (Input::new("name", ctx.t("Nom", "Name"), &v.name).required().error(err("name")).render())
-                (Input::new("company", ctx.t("Société", "Company"), &v.company).error(err("company")).hint(ctx.t("Par défaut, le nom.", "Defaults to the name.")).render())
-                (textarea("terminals", ctx.t("Terminaux", "Terminals"), &v.terminals, err("terminals"), Some(ctx.t("Un par ligne : numéro puis libellé, ex. « 21114 Site web ».", "One per line: number then label, e.g. \"21114 Web shop\"."))))
-                (textarea("accounts", ctx.t("Comptes marchands", "Merchant accounts"), &v.accounts, err("accounts"), Some(ctx.t("Un par ligne, ex. VPS_TEST_DH.", "One per line, e.g. VPS_TEST_DH."))))
-                (Input::new("statement_descriptor", ctx.t("Descripteur du relevé bancaire", "Statement descriptor"), &v.statement_descriptor).error(err("statement_descriptor")).hint(ctx.t("22 caractères au plus.", "At most 22 characters.")).render())
+                (Input::new("name", view.t("Nom", "Name"), &v.name).required().error(err("name")).render())
+                (Input::new("company", view.t("Société", "Company"), &v.company).error(err("company")).hint(view.t("Par défaut, le nom.", "Defaults to the name.")).render())
+                (textarea("terminals", view.t("Terminaux", "Terminals"), &v.terminals, err("terminals"), Some(view.t("Un par ligne : numéro puis libellé, ex. « 21114 Site web ».", "One per line: number then label, e.g. \"21114 Web shop\"."))))
+                (textarea("accounts", view.t("Comptes marchands", "Merchant accounts"), &v.accounts, err("accounts"), Some(view.t("Un par ligne, ex. VPS_TEST_DH.", "One per line, e.g. VPS_TEST_DH."))))
+                (Input::new("statement_descriptor", view.t("Descripteur du relevé bancaire", "Statement descriptor"), &v.statement_descriptor).error(err("statement_descriptor")).hint(view.t("22 caractères au plus.", "At most 22 characters.")).render())
             }
             div class="actions" {
-                button class="primary" type="submit" { (ctx.t("Enregistrer", "Save")) }
-                a href="/parameters/merchants" { (ctx.t("Retour à la liste", "Back to the list")) }
+                button class="primary" type="submit" { (view.t("Enregistrer", "Save")) }
+                a href="/parameters/merchants" { (view.t("Retour à la liste", "Back to the list")) }
                 @if let Some(id) = id {
-                    a href={"/parameters/merchants/" (id) "/rebill"} { (ctx.t("Limites des nouvelles facturations", "Rebill limits")) }
+                    a href={"/parameters/merchants/" (id) "/rebill"} { (view.t("Limites des nouvelles facturations", "Rebill limits")) }
                 }
             }
         }
     };
-    page(
-        ctx,
-        title,
-        Tab::Parameters,
-        Some(subtabs(ctx, "/parameters/merchants")),
-        body,
-    )
+    parameters_page(view, title, "/parameters/merchants", body)
 }
 
 /// The rebill limits of a merchant as typed.
@@ -109,38 +101,32 @@ pub struct RebillValues {
 
 /// Parameters › Merchants › rebill limits (M6), admins only.
 pub fn rebill_form(
-    ctx: &Ctx,
+    view: &View,
     m: &Merchant,
     v: &RebillValues,
     errors: &[FieldError],
     done: Option<&str>,
 ) -> Markup {
-    let title = ctx.t("Limites des nouvelles facturations", "Rebill limits");
-    let err = |f| error_for(errors, f, ctx.lang);
+    let title = view.t("Limites des nouvelles facturations", "Rebill limits");
+    let err = |f| error_for(errors, f, view.lang);
     let body = html! {
         h1 { (title) " — " (m.name) }
         @if let Some(d) = done { (flash("ok", d)) }
-        @if !errors.is_empty() { (flash("err", ctx.t("Corrigez les champs signalés.", "Please correct the fields shown."))) }
-        p class="muted" { (ctx.t(
+        @if !errors.is_empty() { (flash("err", view.t("Corrigez les champs signalés.", "Please correct the fields shown."))) }
+        p class="muted" { (view.t(
             "Une nouvelle facturation d'une carte enregistrée ne dépasse jamais le montant de la transaction d'origine, sauf si vous relevez ici le plafond. Le client reçoit un reçu par e-mail à chaque fois.",
             "A rebill of a stored card never exceeds the original transaction's amount unless you raise the ceiling here. The customer gets an email receipt each time.")) }
         form class="form card" method="post" action={"/parameters/merchants/" (m.id) "/rebill"} {
-            (csrf(ctx))
+            (csrf(view))
             div class="grid2" {
-                (Input::new("max_amount", ctx.t("Plafond relevé", "Raised ceiling"), &v.max_amount).error(err("max_amount")).hint(ctx.t("Vide : le montant d'origine.", "Empty: the original amount.")).render())
-                (Input::new("max_per_day", ctx.t("Nouvelles facturations par carte et par jour", "Rebills per card and per day"), &v.max_per_day).required().error(err("max_per_day")).render())
+                (Input::new("max_amount", view.t("Plafond relevé", "Raised ceiling"), &v.max_amount).error(err("max_amount")).hint(view.t("Vide : le montant d'origine.", "Empty: the original amount.")).render())
+                (Input::new("max_per_day", view.t("Nouvelles facturations par carte et par jour", "Rebills per card and per day"), &v.max_per_day).required().error(err("max_per_day")).render())
             }
             div class="actions" {
-                button class="primary" type="submit" { (ctx.t("Enregistrer", "Save")) }
-                a href={"/parameters/merchants/" (m.id)} { (ctx.t("Retour au marchand", "Back to the merchant")) }
+                button class="primary" type="submit" { (view.t("Enregistrer", "Save")) }
+                a href={"/parameters/merchants/" (m.id)} { (view.t("Retour au marchand", "Back to the merchant")) }
             }
         }
     };
-    page(
-        ctx,
-        title,
-        Tab::Parameters,
-        Some(subtabs(ctx, "/parameters/merchants")),
-        body,
-    )
+    parameters_page(view, title, "/parameters/merchants", body)
 }

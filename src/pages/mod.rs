@@ -1,12 +1,14 @@
 //! Full documents: the layout and one function per screen.
 
 pub mod audit;
+pub mod emails;
 pub mod error;
 pub mod layout;
 pub mod login;
 pub mod merchants;
 pub mod operations;
 pub mod pay;
+pub mod payment_requests;
 pub mod profile;
 pub mod second_factor;
 pub mod terminal;

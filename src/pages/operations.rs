@@ -2,76 +2,69 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
-use super::transaction::Detail;
+use super::layout::processing_page;
+use super::transaction::Notice;
+use crate::domain::Lang;
+use crate::domain::detail::TransactionDetail;
 use crate::domain::money::{Amount, format_amount};
 use crate::domain::operation_rules::{OPERATIONS, operation_allowed};
-use crate::domain::transaction::{Operation, Transaction};
+use crate::domain::transaction::Operation;
+use crate::fragments::View;
 use crate::fragments::flash;
 use crate::fragments::form::csrf;
-use crate::handlers::Ctx;
 
 /// What each operation does, in the guide's words.
-fn explain(ctx: &Ctx, op: Operation) -> &'static str {
+fn explain(view: &View, op: Operation) -> &'static str {
     match op {
-        Operation::Refund => ctx.t(
+        Operation::Refund => view.t(
             "L'opération de remboursement produira un crédit sur le compte du client en relation avec la transaction courante. Total ou partiel, une seule fois.",
             "A refund credits the customer's account for this transaction. Total or partial, once.",
         ),
-        Operation::Capture => ctx.t(
+        Operation::Capture => view.t(
             "L'opération de capture réglera la transaction et générera le débit sur le compte du client (dans les 7 jours de l'autorisation).",
             "A capture settles the transaction and debits the customer's account (within 7 days of the authorization).",
         ),
-        Operation::Cancel => ctx.t(
+        Operation::Cancel => view.t(
             "L'opération d'annulation abandonnera la réservation des fonds mise en place par l'opération d'autorisation.",
             "A cancellation releases the funds held by the authorization.",
         ),
-        _ => ctx.t(
+        _ => view.t(
             "La refacturation débite de nouveau la carte enregistrée du client (son token), sans sa présence.",
             "A rebill charges the customer's stored card (its token) again, without them.",
         ),
     }
 }
 
-/// The transactions that follow this one (the parent is not one of them).
-pub fn children(d: &Detail) -> Vec<Transaction> {
-    d.associated
-        .iter()
-        .filter(|t| t.parent_id == Some(d.tx.id))
-        .cloned()
-        .collect()
-}
-
-pub fn operations_tab(ctx: &Ctx, d: &Detail) -> Markup {
-    let kids = children(d);
-    let now = ctx.now();
+pub fn operations_tab(view: &View, d: &TransactionDetail, notice: Option<&Notice>) -> Markup {
+    let kids = d.children();
+    let now = view.now;
     html! {
-        @if let Some((kind, text)) = &d.notice { (flash(kind, text)) }
+        @if let Some(n) = notice { (flash(n.kind, &n.text)) }
         div class="ops" {
             @for op in OPERATIONS {
                 @let allowed = operation_allowed(op, &d.tx, &kids, now);
                 section class={"card op" (if allowed.is_err() { " off" } else { "" })} {
-                    h2 { (op.label(ctx.lang)) }
+                    h2 { (op.label(view.lang)) }
                     @match allowed {
                         Ok(max) => {
-                            p class="small muted" { (explain(ctx, op)) }
+                            p class="small muted" { (explain(view, op)) }
                             form class="form" method="get" action={"/transactions/" (d.tx.id) "/operations/" (op.key())} {
                                 @if op != Operation::Cancel {
                                     div class="field" {
-                                        label for={"f-amount-" (op.key())} class="req" { (ctx.t("Montant", "Amount")) " (" (d.tx.currency.code()) ")" }
+                                        label for={"f-amount-" (op.key())} class="req" { (view.t("Montant", "Amount")) " (" (d.tx.currency.code()) ")" }
                                         input id={"f-amount-" (op.key())} name="amount" value=(max.to_decimal_string()) inputmode="decimal" required;
                                         @if matches!(op, Operation::Refund | Operation::Capture) {
-                                            small class="hint" { (ctx.t("Au plus", "At most")) " " (format_amount(max, d.tx.currency, ctx.lang)) }
+                                            small class="hint" { (view.t("Au plus", "At most")) " " (format_amount(max, d.tx.currency, view.lang)) }
                                         }
                                     }
                                 } @else {
-                                    p { (ctx.t("Montant libéré :", "Amount released:")) " " strong { (format_amount(max, d.tx.currency, ctx.lang)) } }
+                                    p { (view.t("Montant libéré :", "Amount released:")) " " strong { (format_amount(max, d.tx.currency, view.lang)) } }
                                 }
-                                div class="actions" { button type="submit" { (ctx.t("Continuer…", "Continue…")) } }
+                                div class="actions" { button type="submit" { (view.t("Continuer…", "Continue…")) } }
                             }
                         }
                         Err(why) => {
-                            p class="muted" { (ctx.t("Impossible : ", "Not possible: ")) (why.message(ctx.lang, d.tx.currency)) }
+                            p class="muted" { (view.t("Impossible : ", "Not possible: ")) (why.message(view.lang, d.tx.currency)) }
                         }
                     }
                 }
@@ -80,70 +73,77 @@ pub fn operations_tab(ctx: &Ctx, d: &Detail) -> Markup {
     }
 }
 
-/// The confirmation step: what will happen, then Confirm or go back.
-pub fn confirm_page(ctx: &Ctx, d: &Detail, op: Operation, amount: Amount) -> Markup {
-    let tx = &d.tx;
-    let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
-    let money = format_amount(amount, tx.currency, ctx.lang);
-    let what = match (ctx.lang, op) {
-        (crate::domain::Lang::Fr, Operation::Refund) => {
+/// What the operation will do, in one sentence.
+fn confirm_text(lang: Lang, op: Operation, money: &str, card: &str) -> String {
+    match (lang, op) {
+        (Lang::Fr, Operation::Refund) => {
             format!("Rembourser {money} au client sur la carte {card}.")
         }
-        (crate::domain::Lang::En, Operation::Refund) => {
+        (Lang::En, Operation::Refund) => {
             format!("Refund {money} to the customer on card {card}.")
         }
-        (crate::domain::Lang::Fr, Operation::Capture) => {
+        (Lang::Fr, Operation::Capture) => {
             format!("Capturer {money} : la carte {card} sera débitée.")
         }
-        (crate::domain::Lang::En, Operation::Capture) => {
+        (Lang::En, Operation::Capture) => {
             format!("Capture {money}: card {card} will be debited.")
         }
-        (crate::domain::Lang::Fr, Operation::Cancel) => format!(
+        (Lang::Fr, Operation::Cancel) => format!(
             "Annuler l'autorisation : les {money} réservés sur la carte {card} seront libérés. Elle ne pourra plus être capturée."
         ),
-        (crate::domain::Lang::En, Operation::Cancel) => format!(
+        (Lang::En, Operation::Cancel) => format!(
             "Cancel the authorization: the {money} held on card {card} will be released. It can no longer be captured."
         ),
-        (crate::domain::Lang::Fr, _) => {
+        (Lang::Fr, _) => {
             format!("Débiter de nouveau {money} sur la carte enregistrée {card}.")
         }
-        (crate::domain::Lang::En, _) => format!("Charge {money} again on the stored card {card}."),
-    };
+        (Lang::En, _) => format!("Charge {money} again on the stored card {card}."),
+    }
+}
+
+/// The confirmation step: what will happen, then Confirm or go back.
+/// `key` is the one-time key of the confirmation form (the handler makes it), so a
+/// double submit runs the operation once.
+pub fn confirm_page(
+    view: &View,
+    d: &TransactionDetail,
+    op: Operation,
+    amount: Amount,
+    key: &str,
+) -> Markup {
+    let tx = &d.tx;
+    let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
+    let money = format_amount(amount, tx.currency, view.lang);
+    let what = confirm_text(view.lang, op, &money, &card);
     let title = format!(
         "{} · {} {}",
-        op.label(ctx.lang),
-        ctx.t("transaction", "transaction"),
+        op.label(view.lang),
+        view.t("transaction", "transaction"),
         tx.id
     );
     let back = format!("/transactions/{}?tab=operations", tx.id);
     let body = html! {
-        p class="small" { a href=(back) { "‹ " (ctx.t("Transaction", "Transaction")) " " (tx.id) } }
-        h1 { (ctx.t("Confirmer : ", "Confirm: ")) (op.label(ctx.lang)) }
+        p class="small" { a href=(back) { "‹ " (view.t("Transaction", "Transaction")) " " (tx.id) } }
+        h1 { (view.t("Confirmer : ", "Confirm: ")) (op.label(view.lang)) }
         section class="card confirm" {
             p class="lead" { strong { (what) } }
             dl class="kv" {
-                dt { (ctx.t("Transaction d'origine", "Original transaction")) }
-                dd { (tx.id) " · " (tx.operation.label(ctx.lang)) " · " (format_amount(tx.amount, tx.currency, ctx.lang)) }
-                dt { (ctx.t("Commande", "Order")) } dd { (tx.sale.order_id) }
-                dt { (ctx.t("Client", "Customer")) } dd { (tx.buyer.name) " " (tx.buyer.email) }
+                dt { (view.t("Transaction d'origine", "Original transaction")) }
+                dd { (tx.id) " · " (tx.operation.label(view.lang)) " · " (format_amount(tx.amount, tx.currency, view.lang)) }
+                dt { (view.t("Commande", "Order")) } dd { (tx.sale.order_id) }
+                dt { (view.t("Client", "Customer")) } dd { (tx.buyer.name) " " (tx.buyer.email) }
             }
-            p class="small muted" { (ctx.t("Une nouvelle transaction sera écrite et liée à celle-ci ; l'action sera inscrite dans l'historique avec votre nom et votre adresse IP.", "A new transaction will be written and linked to this one; the action goes into the history with your name and IP address.")) }
+            p class="small muted" { (view.t("Une nouvelle transaction sera écrite et liée à celle-ci ; l'action sera inscrite dans l'historique avec votre nom et votre adresse IP.", "A new transaction will be written and linked to this one; the action goes into the history with your name and IP address.")) }
             form method="post" action={"/transactions/" (tx.id) "/operations/" (op.key())} {
-                (csrf(ctx))
+                (csrf(view))
                 input type="hidden" name="amount" value=(amount.to_decimal_string());
-                input type="hidden" name="key" value=(crate::db::payments::new_link_token());
+                input type="hidden" name="key" value=(key);
                 div class="actions" {
-                    button class="primary" type="submit" { (ctx.t("Confirmer", "Confirm")) " : " (op.label(ctx.lang)) " " (money) }
-                    a class="button" href=(back) { (ctx.t("Annuler", "Go back")) }
+                    button class="primary" type="submit" { (view.t("Confirmer", "Confirm")) " : " (op.label(view.lang)) " " (money) }
+                    a class="button" href=(back) { (view.t("Annuler", "Go back")) }
                 }
             }
         }
     };
-    page(
-        ctx,
-        &title,
-        Tab::Processing,
-        Some(super::terminal::processing_subtabs(ctx, "/transactions")),
-        body,
-    )
+    processing_page(view, &title, "/transactions", body)
 }

@@ -4,57 +4,56 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, bare, lang_switch, page};
-use super::profile::subtabs;
-use crate::db::security::SecuritySettings;
+use super::layout::{bare, lang_switch, parameters_page};
+use crate::domain::security::SecuritySettings;
 use crate::domain::totp;
 use crate::domain::user::{Merchant, User};
+use crate::fragments::View;
 use crate::fragments::flash;
 use crate::fragments::form::{Input, csrf};
-use crate::handlers::Ctx;
 
 /// DOM id of the base32 secret on the enrolment page.
 pub const SECRET_ID: &str = "totp-secret";
 
-fn sign_out(ctx: &Ctx) -> Markup {
+fn sign_out(view: &View) -> Markup {
     html! {
         form class="inline" method="post" action="/logout" {
-            (csrf(ctx))
-            button class="link" { (ctx.t("Se déconnecter", "Sign out")) }
+            (csrf(view))
+            button class="link" { (view.t("Se déconnecter", "Sign out")) }
         }
     }
 }
 
-fn code_input<'a>(ctx: &'a Ctx, label: &'a str) -> Input<'a> {
+fn code_input<'a>(view: &'a View<'a>, label: &'a str) -> Input<'a> {
     Input::new("code", label, "")
         .required()
         .autocomplete("one-time-code")
-        .hint(ctx.t(
+        .hint(view.t(
             "6 chiffres, ou l'un de vos codes de secours.",
             "6 digits, or one of your recovery codes.",
         ))
 }
 
 /// The code step of sign-in.
-pub fn code_page(ctx: &Ctx, next: &str, error: Option<&str>) -> Markup {
+pub fn code_page(view: &View, next: &str, error: Option<&str>) -> Markup {
     let body = html! {
         form class="form card" method="post" action="/login/code" {
-            h1 { (ctx.t("Double authentification", "Two-factor authentication")) }
+            h1 { (view.t("Double authentification", "Two-factor authentication")) }
             @if let Some(e) = error { (flash("err", e)) }
-            p { (ctx.t("Saisissez le code affiché par votre application d'authentification.", "Type the code shown by your authenticator app.")) }
-            (csrf(ctx))
+            p { (view.t("Saisissez le code affiché par votre application d'authentification.", "Type the code shown by your authenticator app.")) }
+            (csrf(view))
             input type="hidden" name="next" value=(next);
-            (code_input(ctx, ctx.t("Code", "Code")).render())
+            (code_input(view, view.t("Code", "Code")).render())
             div class="actions" {
-                button class="primary" type="submit" { (ctx.t("Valider", "Verify")) " »" }
+                button class="primary" type="submit" { (view.t("Valider", "Verify")) " »" }
             }
         }
-        (sign_out(ctx))
-        nav class="langs" { (lang_switch(ctx)) }
+        (sign_out(view))
+        nav class="langs" { (lang_switch(view)) }
     };
     bare(
-        ctx,
-        ctx.t("Double authentification", "Two-factor authentication"),
+        view,
+        view.t("Double authentification", "Two-factor authentication"),
         body,
     )
 }
@@ -104,64 +103,64 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// Enrolment: a start button, or the QR code, the secret and the first-code form.
-pub fn enrol_page(ctx: &Ctx, user: &User, forced: bool, error: Option<&str>) -> Markup {
+pub fn enrol_page(view: &View, user: &User, forced: bool, error: Option<&str>) -> Markup {
     let pending = user.second_factor.as_ref().filter(|f| !f.is_confirmed());
     let body = html! {
         section class="card" {
-            h1 { (ctx.t("Activer la double authentification", "Set up two-factor authentication")) }
+            h1 { (view.t("Activer la double authentification", "Set up two-factor authentication")) }
             @if forced {
-                (flash("info", ctx.t("La double authentification est obligatoire pour ce compte : activez-la pour continuer.", "Two-factor authentication is required for this account: set it up to go on.")))
+                (flash("info", view.t("La double authentification est obligatoire pour ce compte : activez-la pour continuer.", "Two-factor authentication is required for this account: set it up to go on.")))
             }
             @if let Some(e) = error { (flash("err", e)) }
             @match pending {
                 None => {
-                    p { (ctx.t("Vous aurez besoin d'une application d'authentification (TOTP) sur votre téléphone.", "You will need an authenticator app (TOTP) on your phone.")) }
+                    p { (view.t("Vous aurez besoin d'une application d'authentification (TOTP) sur votre téléphone.", "You will need an authenticator app (TOTP) on your phone.")) }
                     form method="post" action="/second-factor/start" {
-                        (csrf(ctx))
-                        div class="actions" { button class="primary" type="submit" { (ctx.t("Commencer", "Start")) } }
+                        (csrf(view))
+                        div class="actions" { button class="primary" type="submit" { (view.t("Commencer", "Start")) } }
                     }
                 }
                 Some(f) => {
-                    p { (ctx.t("1. Scannez ce code QR avec votre application d'authentification :", "1. Scan this QR code with your authenticator app:")) }
+                    p { (view.t("1. Scannez ce code QR avec votre application d'authentification :", "1. Scan this QR code with your authenticator app:")) }
                     @if let Some(src) = totp::otpauth_url(&f.secret, &user.username).and_then(|u| qr_data_url(&u)) {
-                        p { img class="qr" src=(src) width="200" height="200" alt=(ctx.t("Code QR de la double authentification", "Two-factor QR code")); }
+                        p { img class="qr" src=(src) width="200" height="200" alt=(view.t("Code QR de la double authentification", "Two-factor QR code")); }
                     }
-                    p { (ctx.t("ou saisissez cette clé à la main :", "or type this key by hand:")) }
+                    p { (view.t("ou saisissez cette clé à la main :", "or type this key by hand:")) }
                     code class="secret" id=(SECRET_ID) { (in_groups(&totp::secret_base32(&f.secret))) }
                     form class="form" method="post" action="/second-factor/confirm" {
-                        (csrf(ctx))
-                        (Input::new("code", ctx.t("2. Code affiché par l'application", "2. Code shown by the app"), "").required().autocomplete("one-time-code").render())
-                        (Input::new("password", ctx.t("3. Votre mot de passe, pour confirmer", "3. Your password, to confirm"), "").kind("password").required().autocomplete("current-password").render())
-                        div class="actions" { button class="primary" type="submit" { (ctx.t("Activer", "Turn on")) } }
+                        (csrf(view))
+                        (Input::new("code", view.t("2. Code affiché par l'application", "2. Code shown by the app"), "").required().autocomplete("one-time-code").render())
+                        (Input::new("password", view.t("3. Votre mot de passe, pour confirmer", "3. Your password, to confirm"), "").kind("password").required().autocomplete("current-password").render())
+                        div class="actions" { button class="primary" type="submit" { (view.t("Activer", "Turn on")) } }
                     }
                 }
             }
             @if !forced {
-                p { a href="/parameters/profile" { (ctx.t("Retour à mon profil", "Back to my profile")) } }
+                p { a href="/parameters/profile" { (view.t("Retour à mon profil", "Back to my profile")) } }
             }
-            (sign_out(ctx))
+            (sign_out(view))
         }
     };
     bare(
-        ctx,
-        ctx.t("Double authentification", "Two-factor authentication"),
+        view,
+        view.t("Double authentification", "Two-factor authentication"),
         body,
     )
 }
 
 /// The recovery codes, shown once right after enrolment.
-pub fn recovery_codes(ctx: &Ctx, codes: &[String]) -> Markup {
+pub fn recovery_codes(view: &View, codes: &[String]) -> Markup {
     let body = html! {
         section class="card" {
-            h1 { (ctx.t("Double authentification activée", "Two-factor authentication is on")) }
-            p { (ctx.t("Voici vos codes de secours : chacun remplace une fois le code de l'application (téléphone perdu). Gardez-les en lieu sûr ; ils ne seront plus jamais affichés.", "Here are your recovery codes: each one replaces the app's code once (lost phone). Keep them somewhere safe; they will never be shown again.")) }
+            h1 { (view.t("Double authentification activée", "Two-factor authentication is on")) }
+            p { (view.t("Voici vos codes de secours : chacun remplace une fois le code de l'application (téléphone perdu). Gardez-les en lieu sûr ; ils ne seront plus jamais affichés.", "Here are your recovery codes: each one replaces the app's code once (lost phone). Keep them somewhere safe; they will never be shown again.")) }
             ul class="recovery-codes" id="recovery-codes" {
                 @for c in codes { li { code { (c) } } }
             }
-            p { a class="button primary" href="/" { (ctx.t("Continuer", "Continue")) } }
+            p { a class="button primary" href="/" { (view.t("Continuer", "Continue")) } }
         }
     };
-    bare(ctx, ctx.t("Codes de secours", "Recovery codes"), body)
+    bare(view, view.t("Codes de secours", "Recovery codes"), body)
 }
 
 /// What the profile page shows about the user's second factor.
@@ -172,26 +171,26 @@ pub struct FactorState {
 }
 
 /// The second-factor card of the profile page.
-pub fn profile_section(ctx: &Ctx, st: &FactorState, error: Option<&str>) -> Markup {
+pub fn profile_section(view: &View, st: &FactorState, error: Option<&str>) -> Markup {
     html! {
         section class="card" id="second-factor" {
-            h2 { (ctx.t("Double authentification", "Two-factor authentication")) }
+            h2 { (view.t("Double authentification", "Two-factor authentication")) }
             @if let Some(e) = error { (flash("err", e)) }
             @if st.enrolled {
-                p { (ctx.t("Activée. Codes de secours restants : ", "On. Recovery codes left: ")) (st.recovery_left) }
+                p { (view.t("Activée. Codes de secours restants : ", "On. Recovery codes left: ")) (st.recovery_left) }
                 @if st.required {
-                    p class="small muted" { (ctx.t("Obligatoire pour ce compte : elle ne peut pas être désactivée. Un administrateur peut la réinitialiser.", "Required for this account: it cannot be turned off. An admin can reset it.")) }
+                    p class="small muted" { (view.t("Obligatoire pour ce compte : elle ne peut pas être désactivée. Un administrateur peut la réinitialiser.", "Required for this account: it cannot be turned off. An admin can reset it.")) }
                 } @else {
                     form class="form" method="post" action="/parameters/profile/second-factor/disable" {
-                        (csrf(ctx))
-                        (Input::new("current", ctx.t("Mot de passe actuel", "Current password"), "").kind("password").required().autocomplete("current-password").render())
-                        (code_input(ctx, ctx.t("Code", "Code")).render())
-                        div class="actions" { button class="danger" type="submit" { (ctx.t("Désactiver", "Turn off")) } }
+                        (csrf(view))
+                        (Input::new("current", view.t("Mot de passe actuel", "Current password"), "").kind("password").required().autocomplete("current-password").render())
+                        (code_input(view, view.t("Code", "Code")).render())
+                        div class="actions" { button class="danger" type="submit" { (view.t("Désactiver", "Turn off")) } }
                     }
                 }
             } @else {
-                p { (ctx.t("Non activée : protégez votre compte avec un code à usage unique de votre téléphone.", "Off: protect your account with a one-time code from your phone.")) }
-                p { a class="button" href="/second-factor" { (ctx.t("Activer", "Turn on")) } }
+                p { (view.t("Non activée : protégez votre compte avec un code à usage unique de votre téléphone.", "Off: protect your account with a one-time code from your phone.")) }
+                p { a class="button" href="/second-factor" { (view.t("Activer", "Turn on")) } }
             }
         }
     }
@@ -199,27 +198,27 @@ pub fn profile_section(ctx: &Ctx, st: &FactorState, error: Option<&str>) -> Mark
 
 /// Parameters › Security.
 pub fn security(
-    ctx: &Ctx,
+    view: &View,
     s: &SecuritySettings,
     age_input: &str,
     merchants: &[Merchant],
     done: Option<&str>,
     error: Option<&str>,
 ) -> Markup {
-    let title = ctx.t("Sécurité", "Security");
+    let title = view.t("Sécurité", "Security");
     let body = html! {
         h1 { (title) }
         @if let Some(d) = done { (flash("ok", d)) }
         form class="form card" method="post" action="/parameters/security" {
-            (csrf(ctx))
-            (Input::new("password_max_age_days", ctx.t("Âge maximal des mots de passe (jours)", "Password maximum age (days)"), age_input)
+            (csrf(view))
+            (Input::new("password_max_age_days", view.t("Âge maximal des mots de passe (jours)", "Password maximum age (days)"), age_input)
                 .required()
-                .hint(ctx.t("Pour le personnel sans double authentification : au-delà, le mot de passe doit être changé à la connexion (PCI DSS 8.3.9, 90 jours).", "For staff without two-factor authentication: past it, the password must be changed at sign-in (PCI DSS 8.3.9, 90 days)."))
+                .hint(view.t("Pour le personnel sans double authentification : au-delà, le mot de passe doit être changé à la connexion (PCI DSS 8.3.9, 90 jours).", "For staff without two-factor authentication: past it, the password must be changed at sign-in (PCI DSS 8.3.9, 90 days)."))
                 .error(error)
                 .render())
             fieldset {
-                legend { (ctx.t("Double authentification obligatoire pour les utilisateurs de :", "Two-factor authentication required for the users of:")) }
-                p class="small muted" { (ctx.t("Elle est toujours obligatoire pour les administrateurs.", "It is always required for admins.")) }
+                legend { (view.t("Double authentification obligatoire pour les utilisateurs de :", "Two-factor authentication required for the users of:")) }
+                p class="small muted" { (view.t("Elle est toujours obligatoire pour les administrateurs.", "It is always required for admins.")) }
                 @for m in merchants {
                     label {
                         input type="checkbox" name="second_factor" value=(m.id) checked[s.second_factor_merchants.contains(&m.id)];
@@ -228,16 +227,10 @@ pub fn security(
                     br;
                 }
             }
-            div class="actions" { button class="primary" type="submit" { (ctx.t("Enregistrer", "Save")) } }
+            div class="actions" { button class="primary" type="submit" { (view.t("Enregistrer", "Save")) } }
         }
     };
-    page(
-        ctx,
-        title,
-        Tab::Parameters,
-        Some(subtabs(ctx, "/parameters/security")),
-        body,
-    )
+    parameters_page(view, title, "/parameters/security", body)
 }
 
 #[cfg(test)]

@@ -2,60 +2,36 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Tab, page};
-use super::transactions::{card_type, datetime, merchant_name, table};
-use crate::db::notes::{HistoryEntry, JournalEntry, NoteEntry};
-use crate::db::{self, Db, Scope};
+use super::layout::processing_page;
 use crate::domain::codes::ResultCode;
+use crate::domain::detail::TransactionDetail;
+use crate::domain::merchant::name_of;
 use crate::domain::money::format_amount;
-use crate::domain::transaction::{
-    AuthorizationState, Operation, Party, Transaction, authorization_state,
-};
-use crate::domain::user::Merchant;
+use crate::domain::time::format_datetime;
+use crate::domain::transaction::{AuthorizationState, Operation, Party, authorization_state};
+use crate::fragments::View;
 use crate::fragments::flash;
 use crate::fragments::form::csrf;
-use crate::handlers::Ctx;
+use crate::fragments::kv::kv;
+use crate::fragments::tables::{card_type, transactions_table};
 
 pub const TAB_ID: &str = "tab";
 
-/// Everything the detail shows.
-pub struct Detail {
-    pub tx: Transaction,
-    pub associated: Vec<Transaction>,
-    pub merchant: Option<Merchant>,
-    pub merchants: Vec<Merchant>,
-    pub notes: Vec<NoteEntry>,
-    pub history: Vec<HistoryEntry>,
-    pub journal: Vec<JournalEntry>,
-    /// A message above the tab (after an operation): (`ok` / `err`, text).
-    pub notice: Option<(&'static str, String)>,
+/// A message above the tab: after an operation, or why an operation or a note was
+/// refused.
+pub struct Notice {
+    /// `ok` or `err`.
+    pub kind: &'static str,
+    pub text: String,
 }
 
-impl Detail {
-    /// `None` when the transaction does not exist or is not visible in `scope`.
-    pub fn load(db: &Db, scope: Scope, id: u64) -> db::Result<Option<Detail>> {
-        let Some(tx) = db.transaction(scope, id)? else {
-            return Ok(None);
-        };
-        let mut associated = Vec::new();
-        if let Some(p) = tx
-            .parent_id
-            .and_then(|p| db.transaction(scope, p).transpose())
-        {
-            associated.push(p?);
-        }
-        associated.extend(db.children(scope, id)?);
-        associated.sort_by_key(|t| std::cmp::Reverse(t.id));
-        Ok(Some(Detail {
-            merchant: db.merchant(scope, tx.merchant_id)?,
-            merchants: db.merchants(scope)?,
-            notes: db.notes(id)?,
-            history: db.history(id)?,
-            journal: db.journal(id)?,
-            notice: None,
-            associated,
-            tx,
-        }))
+impl Notice {
+    pub fn ok(text: String) -> Notice {
+        Notice { kind: "ok", text }
+    }
+
+    pub fn err(text: String) -> Notice {
+        Notice { kind: "err", text }
     }
 }
 
@@ -84,8 +60,8 @@ impl DetailTab {
     }
 
     /// The Operations tab is only for users who may operate (OPS).
-    pub fn visible(self, ctx: &Ctx) -> bool {
-        self != DetailTab::Operations || ctx.user().is_some_and(|u| u.permissions().operate)
+    pub fn visible(self, view: &View) -> bool {
+        self != DetailTab::Operations || view.user().is_some_and(|u| u.permissions().operate)
     }
 
     fn key(self) -> &'static str {
@@ -99,169 +75,176 @@ impl DetailTab {
         }
     }
 
-    fn label(self, ctx: &Ctx, d: &Detail) -> String {
+    fn label(self, view: &View, d: &TransactionDetail) -> String {
         match self {
-            DetailTab::General => ctx
+            DetailTab::General => view
                 .t("Informations générales", "General information")
                 .into(),
             DetailTab::Associated => format!(
                 "{} ({})",
-                ctx.t("Transactions associées", "Associated transactions"),
+                view.t("Transactions associées", "Associated transactions"),
                 d.associated.len()
             ),
             DetailTab::Journal => format!(
                 "{} ({})",
-                ctx.t("Journal", "Journal"),
-                journal_lines(ctx, d).len()
+                view.t("Journal", "Journal"),
+                journal_lines(view, d).len()
             ),
-            DetailTab::Operations => ctx.t("Opérations", "Operations").into(),
-            DetailTab::Notes => format!("{} ({})", ctx.t("Notes", "Notes"), d.notes.len()),
-            DetailTab::History => ctx.t("Historique", "History").into(),
+            DetailTab::Operations => view.t("Opérations", "Operations").into(),
+            DetailTab::Notes => format!("{} ({})", view.t("Notes", "Notes"), d.notes.len()),
+            DetailTab::History => view.t("Historique", "History").into(),
         }
     }
 }
 
-fn tab_bar(ctx: &Ctx, d: &Detail, current: DetailTab) -> Markup {
+fn tab_bar(view: &View, d: &TransactionDetail, current: DetailTab) -> Markup {
     html! {
         nav class="tabs-inline" {
-            @for t in DetailTab::ALL.into_iter().filter(|t| t.visible(ctx)) {
+            @for t in DetailTab::ALL.into_iter().filter(|t| t.visible(view)) {
                 @let href = format!("/transactions/{}?tab={}", d.tx.id, t.key());
                 @let hx = format!("/transactions/{}/tab/{}", d.tx.id, t.key());
-                a href=(href) hx-get=(hx) hx-target={"#" (TAB_ID)} hx-swap="outerHTML" aria-current=[(t == current).then_some("page")] { (t.label(ctx, d)) }
+                a href=(href) hx-get=(hx) hx-target={"#" (TAB_ID)} hx-swap="outerHTML" aria-current=[(t == current).then_some("page")] { (t.label(view, d)) }
             }
         }
     }
 }
 
-pub fn detail_page(ctx: &Ctx, d: &Detail, tab: DetailTab) -> Markup {
-    let title = format!("{} {}", ctx.t("Transaction", "Transaction"), d.tx.id);
+pub fn detail_page(
+    view: &View,
+    d: &TransactionDetail,
+    tab: DetailTab,
+    notice: Option<&Notice>,
+) -> Markup {
+    let title = format!("{} {}", view.t("Transaction", "Transaction"), d.tx.id);
     let body = html! {
-        p class="small" { a href="/transactions" { "‹ " (ctx.t("Transactions", "Transactions")) } }
-        h1 { (title) " · " (d.tx.operation.label(ctx.lang)) " · " (format_amount(d.tx.amount, d.tx.currency, ctx.lang)) }
-        (tab_fragment(ctx, d, tab))
+        p class="small" { a href="/transactions" { "‹ " (view.t("Transactions", "Transactions")) } }
+        h1 { (title) " · " (d.tx.operation.label(view.lang)) " · " (format_amount(d.tx.amount, d.tx.currency, view.lang)) }
+        (tab_fragment(view, d, tab, notice))
     };
-    page(
-        ctx,
-        &title,
-        Tab::Processing,
-        Some(super::terminal::processing_subtabs(ctx, "/transactions")),
-        body,
-    )
+    processing_page(view, &title, "/transactions", body)
 }
 
 /// The tab bar and one tab's content: what htmx swaps.
-pub fn tab_fragment(ctx: &Ctx, d: &Detail, tab: DetailTab) -> Markup {
+pub fn tab_fragment(
+    view: &View,
+    d: &TransactionDetail,
+    tab: DetailTab,
+    notice: Option<&Notice>,
+) -> Markup {
     html! {
         div id=(TAB_ID) {
-            (tab_bar(ctx, d, tab))
+            (tab_bar(view, d, tab))
             @match tab {
-                DetailTab::General => (general(ctx, d)),
-                DetailTab::Associated => (table(ctx, &d.associated, &d.merchants)),
-                DetailTab::Journal => (journal(ctx, d)),
-                DetailTab::Operations => (super::operations::operations_tab(ctx, d)),
-                DetailTab::Notes => (notes_body(ctx, d, None)),
-                DetailTab::History => (history(ctx, d)),
+                DetailTab::General => (general(view, d)),
+                DetailTab::Associated => (transactions_table(view, &d.associated, &d.merchants)),
+                DetailTab::Journal => (journal(view, d)),
+                DetailTab::Operations => (super::operations::operations_tab(view, d, notice)),
+                DetailTab::Notes => (notes_body(view, d, notice)),
+                DetailTab::History => (history(view, d)),
             }
         }
     }
 }
 
-fn kv(rows: &[(&str, String)]) -> Markup {
-    html! { dl class="kv" { @for (k, v) in rows { dt { (k) } dd { (v) } } } }
-}
-
-fn yes(ctx: &Ctx, b: bool) -> String {
+fn yes(view: &View, b: bool) -> String {
     if b {
-        ctx.t("✓ oui", "✓ yes").into()
+        view.t("✓ oui", "✓ yes").into()
     } else {
-        ctx.t("non", "no").into()
+        view.t("non", "no").into()
     }
 }
 
-fn party(ctx: &Ctx, p: &Party, full: bool) -> Markup {
+fn party(view: &View, p: &Party, full: bool) -> Markup {
     let mut rows = vec![
-        (ctx.t("Nom", "Name"), p.name.clone()),
-        (ctx.t("Adresse", "Address"), p.address.clone()),
-        (ctx.t("Code postal", "Postcode"), p.postcode.clone()),
-        (ctx.t("Ville", "City"), p.city.clone()),
-        (ctx.t("État", "State"), p.state.clone()),
-        (ctx.t("Pays", "Country"), p.country.clone()),
-        (ctx.t("Téléphone", "Phone"), p.phone.clone()),
+        (view.t("Nom", "Name"), p.name.clone()),
+        (view.t("Adresse", "Address"), p.address.clone()),
+        (view.t("Code postal", "Postcode"), p.postcode.clone()),
+        (view.t("Ville", "City"), p.city.clone()),
+        (view.t("État", "State"), p.state.clone()),
+        (view.t("Pays", "Country"), p.country.clone()),
+        (view.t("Téléphone", "Phone"), p.phone.clone()),
     ];
     if full {
-        rows.push((ctx.t("Adresse électronique", "Email"), p.email.clone()));
+        rows.push((view.t("Adresse électronique", "Email"), p.email.clone()));
         rows.push((
-            ctx.t("Date de naissance", "Birth date"),
+            view.t("Date de naissance", "Birth date"),
             p.birth_date.clone(),
         ));
         rows.push((
-            ctx.t("Numéro d'identification", "ID number"),
+            view.t("Numéro d'identification", "ID number"),
             p.id_number.clone(),
         ));
     }
     kv(&rows)
 }
 
-fn general(ctx: &Ctx, d: &Detail) -> Markup {
+/// The General card: what, how much, when, with which result.
+fn general_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
     let tx = &d.tx;
-    let card = tx.card.clone().unwrap_or_default();
     let mut general = vec![
         (
-            ctx.t("Type de transaction", "Transaction type"),
-            card_type(ctx).to_string(),
+            view.t("Type de transaction", "Transaction type"),
+            card_type(view).to_string(),
         ),
         (
-            ctx.t("Identifiant de transaction", "Transaction ID"),
+            view.t("Identifiant de transaction", "Transaction ID"),
             tx.id.to_string(),
         ),
         (
-            ctx.t("Opération", "Operation"),
-            tx.operation.label(ctx.lang).to_string(),
+            view.t("Opération", "Operation"),
+            tx.operation.label(view.lang).to_string(),
         ),
         (
-            ctx.t("Montant", "Amount"),
-            format_amount(tx.amount, tx.currency, ctx.lang),
+            view.t("Montant", "Amount"),
+            format_amount(tx.amount, tx.currency, view.lang),
         ),
-        ("Date", datetime(tx.at)),
+        ("Date", format_datetime(tx.at)),
         (
-            ctx.t("Statut", "Status"),
-            tx.status().label(ctx.lang).to_string(),
-        ),
-        (
-            ctx.t("Code de retour", "Result code"),
-            format!("{} - {}", tx.code, tx.code.text(ctx.lang)),
+            view.t("Statut", "Status"),
+            tx.status().label(view.lang).to_string(),
         ),
         (
-            ctx.t("Transaction de test", "Test transaction"),
-            yes(ctx, tx.test),
+            view.t("Code de retour", "Result code"),
+            format!("{} - {}", tx.code, tx.code.text(view.lang)),
+        ),
+        (
+            view.t("Transaction de test", "Test transaction"),
+            yes(view, tx.test),
         ),
     ];
     if let Some(s) = tx.settlement_date() {
         general.push((
-            ctx.t("Crédit marchand prévu", "Expected settlement"),
-            datetime(s.unix_timestamp()),
+            view.t("Crédit marchand prévu", "Expected settlement"),
+            format_datetime(s.unix_timestamp()),
         ));
     }
     if tx.operation == Operation::Authorization
         && tx.status() == crate::domain::transaction::Status::Accepted
     {
-        let state = match authorization_state(tx, &d.associated, ctx.now()) {
+        let state = match authorization_state(tx, &d.associated, view.now) {
             AuthorizationState::Pending { expires_at } => format!(
                 "{} {}",
-                ctx.t("En attente de capture jusqu'au", "Awaiting capture until"),
-                datetime(expires_at.unix_timestamp())
+                view.t("En attente de capture jusqu'au", "Awaiting capture until"),
+                format_datetime(expires_at.unix_timestamp())
             ),
-            AuthorizationState::Captured => ctx.t("Capturée", "Captured").into(),
-            AuthorizationState::Cancelled => ctx.t("Annulée", "Cancelled").into(),
-            AuthorizationState::Expired => ctx
+            AuthorizationState::Captured => view.t("Capturée", "Captured").into(),
+            AuthorizationState::Cancelled => view.t("Annulée", "Cancelled").into(),
+            AuthorizationState::Expired => view
                 .t(
                     "Expirée (7 jours sans capture)",
                     "Expired (7 days without capture)",
                 )
                 .into(),
         };
-        general.push((ctx.t("Autorisation", "Authorization"), state));
+        general.push((view.t("Autorisation", "Authorization"), state));
     }
+    general
+}
+
+/// The Credit card card: masked number, never the stored token.
+fn card_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
+    let tx = &d.tx;
+    let card = tx.card.clone().unwrap_or_default();
     let expiry = if card.exp_month > 0 {
         format!("{:02} / {}", card.exp_month, card.exp_year)
     } else {
@@ -269,51 +252,57 @@ fn general(ctx: &Ctx, d: &Detail) -> Markup {
     };
     let card_rows = vec![
         (
-            ctx.t("Numéro de carte", "Card number"),
+            view.t("Numéro de carte", "Card number"),
             if card.last4.is_empty() {
                 String::new()
             } else {
                 card.masked()
             },
         ),
-        (ctx.t("Date d'expiration", "Expiry date"), expiry),
-        (ctx.t("Nom du porteur", "Holder name"), card.holder.clone()),
+        (view.t("Date d'expiration", "Expiry date"), expiry),
+        (view.t("Nom du porteur", "Holder name"), card.holder.clone()),
         (
-            ctx.t("Marque de la carte", "Card brand"),
+            view.t("Marque de la carte", "Card brand"),
             card.brand.map(|b| b.name().to_string()).unwrap_or_default(),
         ),
         (
-            ctx.t("Pays émetteur", "Issuer country"),
+            view.t("Pays émetteur", "Issuer country"),
             card.country.clone(),
         ),
         (
             // Never the token itself (H1): that it exists, and a short fingerprint.
-            ctx.t("Carte enregistrée", "Stored card"),
+            view.t("Carte enregistrée", "Stored card"),
             if card.token.is_empty() {
-                ctx.t("non", "no").to_string()
+                view.t("non", "no").to_string()
             } else {
                 format!(
                     "{} · {}",
-                    ctx.t("enregistrée", "stored"),
+                    view.t("enregistrée", "stored"),
                     crate::domain::card::token_fingerprint(&card.token)
                 )
             },
         ),
-        ("3D Secure", yes(ctx, card.three_ds)),
+        ("3D Secure", yes(view, card.three_ds)),
         (
-            ctx.t("Descripteur du relevé bancaire", "Statement descriptor"),
+            view.t("Descripteur du relevé bancaire", "Statement descriptor"),
             tx.statement_descriptor.clone(),
         ),
     ];
+    card_rows
+}
+
+/// Who made the transaction: merchant, user, address, terminal.
+fn initiator_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
+    let tx = &d.tx;
     let m = d.merchant.as_ref();
     let initiator = vec![
         (
-            ctx.t("Société", "Company"),
+            view.t("Société", "Company"),
             m.map(|m| m.company.clone())
-                .unwrap_or_else(|| merchant_name(&d.merchants, tx.merchant_id)),
+                .unwrap_or_else(|| name_of(&d.merchants, tx.merchant_id)),
         ),
-        (ctx.t("Nom", "Name"), tx.initiator.user_name.clone()),
-        (ctx.t("Adresse IP", "IP address"), tx.initiator.ip.clone()),
+        (view.t("Nom", "Name"), tx.initiator.user_name.clone()),
+        (view.t("Adresse IP", "IP address"), tx.initiator.ip.clone()),
         (
             "Terminal",
             if tx.initiator.terminal == 0 {
@@ -323,70 +312,92 @@ fn general(ctx: &Ctx, d: &Detail) -> Markup {
             },
         ),
         (
-            ctx.t("Compte marchand", "Merchant account"),
+            view.t("Compte marchand", "Merchant account"),
             tx.initiator.merchant_account.clone(),
         ),
         (
-            ctx.t("Identifiant point de vente", "Point of sale ID"),
+            view.t("Identifiant point de vente", "Point of sale ID"),
             tx.initiator.point_of_sale.clone(),
         ),
     ];
+    initiator
+}
+
+/// The order the payment is for.
+fn sale_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
+    let tx = &d.tx;
     let sale = vec![
         (
-            ctx.t("ID de la commande", "Order ID"),
+            view.t("ID de la commande", "Order ID"),
             tx.sale.order_id.clone(),
         ),
         (
-            ctx.t("Description de la commande", "Order description"),
+            view.t("Description de la commande", "Order description"),
             tx.sale.description.clone(),
         ),
         (
-            ctx.t("Montant de la commande", "Order amount"),
+            view.t("Montant de la commande", "Order amount"),
             tx.sale
                 .order_amount
-                .map(|a| format_amount(a, tx.currency, ctx.lang))
+                .map(|a| format_amount(a, tx.currency, view.lang))
                 .unwrap_or_default(),
         ),
         (
-            ctx.t("ID du produit", "Product ID"),
+            view.t("ID du produit", "Product ID"),
             tx.sale.product_id.clone(),
         ),
-        (ctx.t("Commentaire", "Comment"), tx.sale.comment.clone()),
+        (view.t("Commentaire", "Comment"), tx.sale.comment.clone()),
     ];
+    sale
+}
+
+/// The affiliation fields.
+fn affiliation_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
+    let tx = &d.tx;
     let affiliation = vec![
         (
-            ctx.t("Numéro d'affilié", "Affiliate number"),
+            view.t("Numéro d'affilié", "Affiliate number"),
             tx.affiliation.affiliate_number.clone(),
         ),
         (
-            ctx.t("Nom de la campagne d'affiliation", "Affiliation campaign"),
+            view.t("Nom de la campagne d'affiliation", "Affiliation campaign"),
             tx.affiliation.campaign.clone(),
         ),
     ];
+    affiliation
+}
+
+fn general(view: &View, d: &TransactionDetail) -> Markup {
+    let tx = &d.tx;
+    let general = general_rows(view, d);
+    let card_rows = card_rows(view, d);
+    let initiator = initiator_rows(view, d);
+    let sale = sale_rows(view, d);
+    let affiliation = affiliation_rows(view, d);
     html! {
         div class="kv-groups" {
-            section class="card" { h2 { (ctx.t("Général", "General")) } (kv(&general)) }
-            section class="card" { h2 { (ctx.t("Carte bancaire", "Credit card")) } (kv(&card_rows)) }
-            section class="card" { h2 { (ctx.t("Initiateur", "Initiator")) } (kv(&initiator)) }
-            section class="card" { h2 { (ctx.t("Détails de la vente", "Sale details")) } (kv(&sale)) }
-            section class="card" { h2 { (ctx.t("Acheteur", "Buyer")) } (party(ctx, &tx.buyer, true)) }
-            section class="card" { h2 { (ctx.t("Information de livraison", "Shipping information")) } (party(ctx, &tx.shipping, false)) }
-            section class="card" { h2 { (ctx.t("Informations d'affiliation", "Affiliation")) } (kv(&affiliation)) }
+            section class="card" { h2 { (view.t("Général", "General")) } (kv(&general)) }
+            section class="card" { h2 { (view.t("Carte bancaire", "Credit card")) } (kv(&card_rows)) }
+            section class="card" { h2 { (view.t("Initiateur", "Initiator")) } (kv(&initiator)) }
+            section class="card" { h2 { (view.t("Détails de la vente", "Sale details")) } (kv(&sale)) }
+            section class="card" { h2 { (view.t("Acheteur", "Buyer")) } (party(view, &tx.buyer, true)) }
+            section class="card" { h2 { (view.t("Information de livraison", "Shipping information")) } (party(view, &tx.shipping, false)) }
+            section class="card" { h2 { (view.t("Informations d'affiliation", "Affiliation")) } (kv(&affiliation)) }
         }
     }
 }
 
 /// The stored processing steps as (time, text, code), or the outcome recorded on
 /// the row itself for rows written without a journal (imports, demo data).
-fn journal_lines(ctx: &Ctx, d: &Detail) -> Vec<(i64, String, Option<ResultCode>)> {
+fn journal_lines(view: &View, d: &TransactionDetail) -> Vec<(i64, String, Option<ResultCode>)> {
     if !d.journal.is_empty() {
         return d
             .journal
             .iter()
             .map(|j| {
-                let mut text = j.step.text(ctx.lang);
+                let mut text = j.step.text(view.lang);
                 if let Some(c) = j.code {
-                    text = format!("{text} – {}", c.text(ctx.lang));
+                    text = format!("{text} – {}", c.text(view.lang));
                 }
                 (j.at, text, j.code)
             })
@@ -396,62 +407,52 @@ fn journal_lines(ctx: &Ctx, d: &Detail) -> Vec<(i64, String, Option<ResultCode>)
         d.tx.at,
         format!(
             "{} – {}",
-            d.tx.operation.label(ctx.lang),
-            d.tx.code.text(ctx.lang)
+            d.tx.operation.label(view.lang),
+            d.tx.code.text(view.lang)
         ),
         Some(d.tx.code),
     )]
 }
 
-fn journal(ctx: &Ctx, d: &Detail) -> Markup {
+fn journal(view: &View, d: &TransactionDetail) -> Markup {
     html! {
         div class="table-wrap" { table class="grid" {
-            thead { tr { th { "Date" } th { (ctx.t("Étape", "Step")) } th { "Code" } } }
-            tbody { @for (at, text, code) in journal_lines(ctx, d) {
-                tr { td class="nowrap" { (datetime(at)) } td { (text) } td { @if let Some(c) = code { (c) } } }
+            thead { tr { th { "Date" } th { (view.t("Étape", "Step")) } th { "Code" } } }
+            tbody { @for (at, text, code) in journal_lines(view, d) {
+                tr { td class="nowrap" { (format_datetime(at)) } td { (text) } td { @if let Some(c) = code { (c) } } }
             } }
         } }
     }
 }
 
-fn history(ctx: &Ctx, d: &Detail) -> Markup {
+fn history(view: &View, d: &TransactionDetail) -> Markup {
     html! {
         @if d.history.is_empty() {
-            p class="muted" { (ctx.t("Aucune action sur cette transaction depuis sa création.", "No action on this transaction since it was created.")) }
+            p class="muted" { (view.t("Aucune action sur cette transaction depuis sa création.", "No action on this transaction since it was created.")) }
         } @else {
             div class="table-wrap" { table class="grid" {
-                thead { tr { th { "Date" } th { (ctx.t("Utilisateur", "User")) } th { (ctx.t("Adresse IP", "IP address")) } th { "Action" } th { (ctx.t("Détail", "Detail")) } } }
+                thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "TransactionDetail")) } } }
                 tbody { @for h in &d.history {
-                    tr { td class="nowrap" { (datetime(h.at)) } td { (h.user) } td { (h.ip) } td { code { (h.action) } } td { (h.detail) } }
+                    tr { td class="nowrap" { (format_datetime(h.at)) } td { (h.user) } td { (h.ip) } td { code { (h.action) } } td { (h.detail) } }
                 } }
             } }
         }
     }
 }
 
-fn notes_body(ctx: &Ctx, d: &Detail, error: Option<&str>) -> Markup {
+fn notes_body(view: &View, d: &TransactionDetail, notice: Option<&Notice>) -> Markup {
     html! {
-        @if let Some(e) = error { (flash("err", e)) }
+        @if let Some(n) = notice { (flash(n.kind, &n.text)) }
         @for n in &d.notes {
-            section class="card" { p class="small muted" { (datetime(n.at)) " · " (n.author) } p { (n.text) } }
+            section class="card" { p class="small muted" { (format_datetime(n.at)) " · " (n.author) } p { (n.text) } }
         }
         form class="form card" method="post" action={"/transactions/" (d.tx.id) "/notes"} {
-            (csrf(ctx))
+            (csrf(view))
             div class="field" {
-                label for="f-note" { (ctx.t("Ajouter une note", "Add a note")) }
+                label for="f-note" { (view.t("Ajouter une note", "Add a note")) }
                 textarea id="f-note" name="text" rows="3" maxlength="2000" required {}
             }
-            div class="actions" { button class="primary" type="submit" { (ctx.t("Enregistrer la note", "Save the note")) } }
+            div class="actions" { button class="primary" type="submit" { (view.t("Enregistrer la note", "Save the note")) } }
         }
     }
-}
-
-/// The Notes tab alone, with an error (after a refused note).
-pub fn notes(ctx: &Ctx, d: &Detail, error: Option<&str>) -> Markup {
-    let title = format!("{} {}", ctx.t("Transaction", "Transaction"), d.tx.id);
-    let body = html! {
-        h1 { (title) }
-        div id=(TAB_ID) { (tab_bar(ctx, d, DetailTab::Notes)) (notes_body(ctx, d, error)) }
-    };
-    page(ctx, &title, Tab::Processing, None, body)
 }

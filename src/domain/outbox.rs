@@ -1,0 +1,46 @@
+//! The messages of the email outbox (LINK-5) as the back office shows them: what a
+//! message is about, its state and each sending attempt.
+
+use serde::{Deserialize, Serialize};
+
+/// What a message is about.
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum MailKind {
+    PaymentLink = 0,
+    Receipt = 1,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailAttempt {
+    pub at: i64,
+    /// `None` when the server took the message.
+    pub error: Option<String>,
+}
+
+/// Stored: the discriminants are the on-disk order (see `db::codec`); never reorder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum MailState {
+    Pending = 0,
+    Sent = 1,
+    /// Given up after too many attempts or a permanent refusal.
+    Failed = 2,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    pub id: u64,
+    pub created_at: i64,
+    pub kind: MailKind,
+    pub merchant_id: u64,
+    pub request_id: u64,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub state: MailState,
+    pub next_at: i64,
+    pub attempts: Vec<MailAttempt>,
+}

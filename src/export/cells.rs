@@ -1,0 +1,106 @@
+//! One row as text cells, and the escaping that keeps a cell inert: no formula in a
+//! spreadsheet, no markup in XML.
+
+use std::borrow::Cow;
+
+use crate::domain::Lang;
+use crate::domain::money::format_amount;
+use crate::domain::time::format_datetime;
+use crate::domain::transaction::Transaction;
+use crate::domain::user::Merchant;
+
+/// ISO 8601 UTC: `2020-07-06T14:00:36Z`.
+pub fn iso(at: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at) else {
+        return String::new();
+    };
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A text cell made inert for spreadsheets: a leading `= + - @` (or tab/CR) gets a `'`.
+pub fn inert(s: &str) -> Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{s}")),
+        _ => Cow::Borrowed(s),
+    }
+}
+
+/// XML character data: characters XML 1.0 cannot carry are dropped, markup is
+/// escaped, and carriage returns are written as `&#13;` so they survive parsing.
+pub fn xml_text(v: &str) -> String {
+    let allowed = |c: &char| matches!(*c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    let clean: String = v.chars().filter(allowed).collect();
+    quick_xml::escape::escape(clean.as_str()).replace('\r', "&#13;")
+}
+
+/// Excel refuses longer text cells.
+pub(super) const XLSX_MAX_CHARS: usize = 32_767;
+
+/// One row as text cells: machine formats, or localized for people. Borrows what it can.
+pub fn cells<'a>(
+    tx: &'a Transaction,
+    merchants: &'a [Merchant],
+    lang: Lang,
+    localized: bool,
+) -> [Cow<'a, str>; 20] {
+    let card = tx.card.as_ref();
+    let merchant: Cow<'a, str> = merchants
+        .iter()
+        .find(|m| m.id == tx.merchant_id)
+        .map_or_else(
+            || Cow::Owned(tx.merchant_id.to_string()),
+            |m| Cow::Borrowed(m.name.as_str()),
+        );
+    let b = |s: &'a str| Cow::Borrowed(s);
+    [
+        Cow::Owned(tx.id.to_string()),
+        b(lang.pick("Carte bancaire", "Credit card")),
+        b(if localized {
+            tx.operation.label(lang)
+        } else {
+            tx.operation.key()
+        }),
+        merchant,
+        Cow::Owned(if localized {
+            format_amount(tx.amount, tx.currency, lang)
+        } else {
+            tx.amount.to_decimal_string()
+        }),
+        b(tx.currency.code()),
+        Cow::Owned(if localized {
+            format_datetime(tx.at)
+        } else {
+            iso(tx.at)
+        }),
+        b(if localized {
+            tx.status().label(lang)
+        } else {
+            tx.status().key()
+        }),
+        Cow::Owned(tx.code.to_string()),
+        b(tx.code.text(lang)),
+        card.filter(|c| !c.last4.is_empty())
+            .map_or(b(""), |c| Cow::Owned(c.masked())),
+        b(card.and_then(|c| c.brand).map_or("", |b| b.name())),
+        card.map_or(b(""), |c| b(c.holder.as_str())),
+        b(&tx.sale.order_id),
+        b(&tx.buyer.name),
+        b(&tx.buyer.email),
+        if tx.initiator.terminal == 0 {
+            b("")
+        } else {
+            Cow::Owned(tx.initiator.terminal.to_string())
+        },
+        b(&tx.initiator.merchant_account),
+        tx.parent_id.map_or(b(""), |p| Cow::Owned(p.to_string())),
+        b(if tx.test { "true" } else { "false" }),
+    ]
+}

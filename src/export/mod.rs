@@ -1,0 +1,180 @@
+//! Exports of a search (PROC-6): CSV, JSON, XML, HTML, TXT and XLSX, written row by
+//! row into a sink so memory stays flat whatever the row count. Machine formats use
+//! ISO 8601 dates and decimal points; HTML and TXT are localized. No cell can act as
+//! a spreadsheet formula, and no full card number exists to be written.
+
+use std::io;
+
+use crate::domain::Lang;
+use crate::domain::transaction::Transaction;
+
+mod cells;
+pub mod produce;
+mod text;
+mod xlsx;
+
+pub use cells::{cells, inert, iso, xml_text};
+pub use text::text_writer;
+pub use xlsx::write_xlsx;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+    Xml,
+    Html,
+    Txt,
+    Xlsx,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "xml" => Some(Format::Xml),
+            "html" => Some(Format::Html),
+            "txt" | "text" => Some(Format::Txt),
+            "xlsx" | "xls" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Xml => "xml",
+            Format::Html => "html",
+            Format::Txt => "txt",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Json => "application/json",
+            Format::Xml => "application/xml; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+            Format::Txt => "text/plain; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// The columns of every export, in order.
+pub const COLUMNS: [&str; 20] = [
+    "transaction_id",
+    "type",
+    "operation",
+    "initiator",
+    "amount",
+    "currency",
+    "date",
+    "status",
+    "result_code",
+    "result_text",
+    "card_number",
+    "card_brand",
+    "card_holder",
+    "order_id",
+    "buyer_name",
+    "buyer_email",
+    "terminal",
+    "merchant_account",
+    "reference_transaction_id",
+    "test",
+];
+
+/// Writes rows of one format into a sink. A stream is cut into chunks that may be
+/// formatted in parallel: only the first chunk has the header, and [`footer`] ends it.
+pub trait RowWriter {
+    fn row(&mut self, tx: &Transaction) -> io::Result<()>;
+    /// Flushes what is buffered (no footer).
+    fn finish(self: Box<Self>) -> io::Result<()>;
+}
+
+/// What closes a stream of the format.
+pub fn footer(format: Format) -> &'static str {
+    match format {
+        Format::Json => "\n]\n",
+        Format::Xml => "\n</transactions>\n",
+        Format::Html => "</tbody></table>\n",
+        Format::Csv | Format::Txt | Format::Xlsx => "",
+    }
+}
+
+/// Column titles for people (HTML, TXT, XLSX).
+pub fn header(lang: Lang) -> [&'static str; 20] {
+    match lang {
+        Lang::Fr => [
+            "Identifiant de transaction",
+            "Type",
+            "Opération",
+            "Initiateur",
+            "Montant",
+            "Devise",
+            "Date",
+            "Statut",
+            "Code de retour",
+            "Libellé du code",
+            "Numéro de carte",
+            "Marque",
+            "Porteur",
+            "ID de la commande",
+            "Acheteur",
+            "Email acheteur",
+            "Terminal",
+            "Compte marchand",
+            "Transaction de référence",
+            "Test",
+        ],
+        Lang::En => [
+            "Transaction ID",
+            "Type",
+            "Operation",
+            "Initiator",
+            "Amount",
+            "Currency",
+            "Date",
+            "Status",
+            "Result code",
+            "Result text",
+            "Card number",
+            "Brand",
+            "Holder",
+            "Order ID",
+            "Buyer",
+            "Buyer email",
+            "Terminal",
+            "Merchant account",
+            "Reference transaction ID",
+            "Test",
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_are_made_inert() {
+        assert_eq!(
+            inert("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(inert("+1-2"), "'+1-2");
+        assert_eq!(inert("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(inert("Omar"), "Omar");
+        assert_eq!(inert(""), "");
+    }
+
+    #[test]
+    fn dates_are_iso_8601_in_utc() {
+        assert_eq!(iso(1_593_957_636), "2020-07-05T14:00:36Z");
+        assert_eq!(Format::parse("XLSX"), Some(Format::Xlsx));
+        assert_eq!(Format::parse("pdf"), None);
+    }
+}

@@ -1,0 +1,219 @@
+//! The text formats (CSV, JSON, XML, HTML, TXT), written row by row.
+
+use std::io::{self, Write};
+
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+use super::{COLUMNS, Format, RowWriter, cells, header, inert, xml_text};
+use crate::domain::Lang;
+use crate::domain::transaction::Transaction;
+use crate::domain::user::Merchant;
+
+/// A writer for the text formats (everything but XLSX); `first` for the chunk that
+/// opens the stream (it writes the header).
+pub fn text_writer<'a, W: Write + 'a>(
+    format: Format,
+    out: W,
+    merchants: &'a [Merchant],
+    lang: Lang,
+    first: bool,
+) -> io::Result<Box<dyn RowWriter + 'a>> {
+    Ok(match format {
+        Format::Csv => {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(out);
+            if first {
+                w.write_record(COLUMNS).map_err(io::Error::other)?;
+            }
+            Box::new(CsvRows { w, merchants, lang })
+        }
+        Format::Json => {
+            let mut out = out;
+            if first {
+                out.write_all(b"[")?;
+            }
+            Box::new(JsonRows {
+                out,
+                merchants,
+                lang,
+                first,
+            })
+        }
+        Format::Xml => {
+            let mut w = quick_xml::Writer::new_with_indent(out, b' ', 1);
+            if first {
+                w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+                w.get_mut().write_all(b"\n<transactions>")?;
+            }
+            Box::new(XmlRows { w, merchants, lang })
+        }
+        Format::Html if !first => Box::new(HtmlRows {
+            out,
+            merchants,
+            lang,
+        }),
+        Format::Txt | Format::Xlsx if !first => Box::new(TxtRows {
+            out,
+            merchants,
+            lang,
+        }),
+        Format::Html => {
+            let mut out = out;
+            let head = maud::html! {
+                (maud::DOCTYPE)
+                meta charset="utf-8";
+                title { (lang.pick("Transactions", "Transactions")) }
+            };
+            out.write_all(head.into_string().as_bytes())?;
+            out.write_all(b"<table border=\"1\"><thead><tr>")?;
+            for c in header(lang) {
+                out.write_all(maud::html! { th { (c) } }.into_string().as_bytes())?;
+            }
+            out.write_all(b"</tr></thead><tbody>\n")?;
+            Box::new(HtmlRows {
+                out,
+                merchants,
+                lang,
+            })
+        }
+        Format::Txt | Format::Xlsx => {
+            let mut out = out;
+            out.write_all(header(lang).join("\t").as_bytes())?;
+            out.write_all(b"\n")?;
+            Box::new(TxtRows {
+                out,
+                merchants,
+                lang,
+            })
+        }
+    })
+}
+
+struct CsvRows<'a, W: Write> {
+    w: csv::Writer<W>,
+    merchants: &'a [Merchant],
+    lang: Lang,
+}
+
+impl<W: Write> RowWriter for CsvRows<'_, W> {
+    fn row(&mut self, tx: &Transaction) -> io::Result<()> {
+        let c = cells(tx, self.merchants, self.lang, false);
+        for cell in &c {
+            self.w
+                .write_field(inert(cell).as_bytes())
+                .map_err(io::Error::other)?;
+        }
+        self.w.write_record(None::<&[u8]>).map_err(io::Error::other)
+    }
+
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
+struct JsonRows<'a, W: Write> {
+    out: W,
+    merchants: &'a [Merchant],
+    lang: Lang,
+    first: bool,
+}
+
+impl<W: Write> RowWriter for JsonRows<'_, W> {
+    fn row(&mut self, tx: &Transaction) -> io::Result<()> {
+        let c = cells(tx, self.merchants, self.lang, false);
+        self.out
+            .write_all(if self.first { b"\n{" } else { b",\n{" })?;
+        self.first = false;
+        for (i, (k, v)) in COLUMNS.iter().zip(c.iter()).enumerate() {
+            if i > 0 {
+                self.out.write_all(b",")?;
+            }
+            write!(self.out, "\"{k}\":")?;
+            let number = matches!(
+                *k,
+                "transaction_id" | "terminal" | "reference_transaction_id"
+            );
+            match *k {
+                _ if number && v.is_empty() => self.out.write_all(b"null")?,
+                _ if number => self.out.write_all(v.as_bytes())?,
+                "test" => self.out.write_all(v.as_bytes())?,
+                _ => serde_json::to_writer(&mut self.out, v.as_ref()).map_err(io::Error::other)?,
+            }
+        }
+        self.out.write_all(b"}")
+    }
+
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+struct XmlRows<'a, W: Write> {
+    w: quick_xml::Writer<W>,
+    merchants: &'a [Merchant],
+    lang: Lang,
+}
+
+impl<W: Write> RowWriter for XmlRows<'_, W> {
+    fn row(&mut self, tx: &Transaction) -> io::Result<()> {
+        let c = cells(tx, self.merchants, self.lang, false);
+        self.w
+            .write_event(Event::Start(BytesStart::new("transaction")))?;
+        for (k, v) in COLUMNS.iter().zip(c) {
+            self.w.write_event(Event::Start(BytesStart::new(*k)))?;
+            self.w
+                .write_event(Event::Text(BytesText::from_escaped(xml_text(&v))))?;
+            self.w.write_event(Event::End(BytesEnd::new(*k)))?;
+        }
+        self.w
+            .write_event(Event::End(BytesEnd::new("transaction")))?;
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        self.w.get_mut().flush()
+    }
+}
+
+struct HtmlRows<'a, W: Write> {
+    out: W,
+    merchants: &'a [Merchant],
+    lang: Lang,
+}
+
+impl<W: Write> RowWriter for HtmlRows<'_, W> {
+    fn row(&mut self, tx: &Transaction) -> io::Result<()> {
+        let c = cells(tx, self.merchants, self.lang, true);
+        let row = maud::html! { tr { @for v in &c { td { (inert(v)) } } } };
+        self.out.write_all(row.into_string().as_bytes())?;
+        self.out.write_all(b"\n")
+    }
+
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+struct TxtRows<'a, W: Write> {
+    out: W,
+    merchants: &'a [Merchant],
+    lang: Lang,
+}
+
+impl<W: Write> RowWriter for TxtRows<'_, W> {
+    fn row(&mut self, tx: &Transaction) -> io::Result<()> {
+        let c = cells(tx, self.merchants, self.lang, true);
+        // Tabs and line breaks inside values would break the columns.
+        let line: Vec<String> = c
+            .iter()
+            .map(|v| inert(v).replace(['\t', '\n', '\r'], " "))
+            .collect();
+        self.out.write_all(line.join("\t").as_bytes())?;
+        self.out.write_all(b"\n")
+    }
+
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        self.out.flush()
+    }
+}

@@ -1,0 +1,263 @@
+//! Processing › Payment requests (LINK-2): the list, one request with its link,
+//! emails and attempts, and the cancellation step.
+
+use maud::{Markup, html};
+
+use super::layout::processing_page;
+use crate::domain::countries;
+use crate::domain::merchant::name_of;
+use crate::domain::money::format_amount;
+use crate::domain::outbox::Mail;
+use crate::domain::payment::{PaymentRequest, RequestStatus};
+use crate::domain::time::format_datetime;
+use crate::domain::transaction::Transaction;
+use crate::domain::user::Merchant;
+use crate::fragments::View;
+use crate::fragments::badges::{result_badge, status_badge};
+use crate::fragments::form::csrf;
+use crate::fragments::kv::kv;
+use crate::fragments::tables::mails_table;
+
+/// The list of payment requests, newest first.
+pub fn requests_page(
+    view: &View,
+    list: &[PaymentRequest],
+    merchants: &[Merchant],
+    older: Option<u64>,
+) -> Markup {
+    let now = view.now;
+    let admin = view.user().is_some_and(|u| u.is_admin());
+    let body = html! {
+        h1 { (view.t("Demandes de paiement", "Payment requests")) }
+        @if list.is_empty() {
+            p class="muted" { (view.t("Aucune demande de paiement pour l'instant. Créez-en une dans le terminal virtuel.", "No payment request yet. Create one in the virtual terminal.")) }
+        } @else {
+            div class="table-wrap" { table class="grid" {
+                thead { tr {
+                    th { "N°" } th { (view.t("Créée le", "Created")) }
+                    @if admin { th { (view.t("Marchand", "Merchant")) } }
+                    th { (view.t("Commande", "Order")) } th { (view.t("Client", "Customer")) } th { "Email" }
+                    th class="num" { (view.t("Montant", "Amount")) } th { (view.t("Opération", "Operation")) }
+                    th { (view.t("État", "State")) } th { (view.t("Expire le", "Expires")) } th { (view.t("Tentatives", "Attempts")) }
+                } }
+                tbody { @for r in list {
+                    tr {
+                        td { a href={"/payment-requests/" (r.id)} { (r.id) } }
+                        td class="nowrap" { (format_datetime(r.created_at)) }
+                        @if admin { td { (name_of(merchants, r.merchant_id)) } }
+                        td { (r.order_id) }
+                        td { (r.holder.name) }
+                        td { (r.holder.email) }
+                        td class="num" { (format_amount(r.amount, r.currency, view.lang)) }
+                        td { (r.operation.label(view.lang)) }
+                        td { (status_badge(view, r.status(now))) }
+                        td class="nowrap" { (format_datetime(r.expires_at)) }
+                        td class="num" { (r.attempts.len()) }
+                    }
+                } }
+            } }
+            @if let Some(before) = older {
+                nav class="pager" { a href={"/payment-requests?before=" (before)} { (view.t("Plus anciennes ›", "Older ›")) } }
+            }
+        }
+    };
+    processing_page(
+        view,
+        view.t("Demandes de paiement", "Payment requests"),
+        "/payment-requests",
+        body,
+    )
+}
+
+/// What the request page shows.
+pub struct RequestView {
+    pub request: PaymentRequest,
+    pub merchant: Option<Merchant>,
+    pub mails: Vec<Mail>,
+    pub attempts: Vec<Transaction>,
+    /// The link, only in the answer that made it (its secret is not kept).
+    pub link: Option<String>,
+}
+
+/// One payment request with its link, emails and attempts.
+/// The Transaction card of a request.
+fn request_rows(view: &View, v: &RequestView) -> Vec<(&'static str, String)> {
+    let r = &v.request;
+    vec![
+        (
+            view.t("Marchand", "Merchant"),
+            v.merchant
+                .as_ref()
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
+        ),
+        ("Terminal", r.terminal.to_string()),
+        (
+            view.t("Opération", "Operation"),
+            r.operation.label(view.lang).into(),
+        ),
+        (
+            view.t("Numéro de commande", "Order number"),
+            r.order_id.clone(),
+        ),
+        (
+            view.t("Montant", "Amount"),
+            format_amount(r.amount, r.currency, view.lang),
+        ),
+        (view.t("Description", "Description"), r.description.clone()),
+        (view.t("Langue", "Language"), r.lang.native_name().into()),
+        (
+            view.t("Créée le", "Created"),
+            format!("{} · {}", format_datetime(r.created_at), r.created_by),
+        ),
+        (
+            view.t("Valable jusqu'au", "Valid until"),
+            format_datetime(r.expires_at),
+        ),
+        (
+            view.t("Tentatives refusées", "Refused attempts"),
+            r.refused_attempts.to_string(),
+        ),
+    ]
+}
+
+/// The Cardholder card of a request.
+fn holder_rows(view: &View, r: &PaymentRequest) -> Vec<(&'static str, String)> {
+    let h = &r.holder;
+    vec![
+        (view.t("Prénom/Nom", "First/last name"), h.name.clone()),
+        (view.t("Adresse électronique", "Email"), h.email.clone()),
+        (view.t("Téléphone", "Phone"), h.phone.clone()),
+        (view.t("Adresse", "Address"), h.address.clone()),
+        (
+            view.t("Code postal / Ville", "Postcode / City"),
+            format!("{} {}", h.postcode, h.city).trim().to_string(),
+        ),
+        (view.t("État", "State"), h.state.clone()),
+        (
+            view.t("Pays", "Country"),
+            countries::name(&h.country, view.lang)
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        (
+            view.t("Numéro d'identification", "ID number"),
+            h.id_number.clone(),
+        ),
+        (
+            view.t("Date de naissance", "Birth date"),
+            h.birth_date.clone(),
+        ),
+    ]
+}
+
+/// The payment attempts: their detail only for users who may view transactions.
+fn attempts(view: &View, v: &RequestView) -> Markup {
+    let r = &v.request;
+    html! {
+        h2 { (view.t("Tentatives de paiement", "Payment attempts")) }
+        @if !view.user().is_some_and(|u| u.permissions().view) {
+            p class="muted" {
+                (r.attempts.len()) " "
+                (view.t("tentative(s). Leur détail (carte, code) est réservé aux utilisateurs qui consultent les transactions.", "attempt(s). Their detail (card, code) is for users who may view transactions."))
+            }
+        } @else if v.attempts.is_empty() {
+            p class="muted" { (view.t("Aucune tentative pour l'instant.", "No attempt yet.")) }
+        } @else {
+            div class="table-wrap" { table class="grid" {
+                thead { tr { th { "N°" } th { "Date" } th { (view.t("Opération", "Operation")) } th { (view.t("Carte", "Card")) } th { "Code" } } }
+                tbody { @for t in &v.attempts {
+                    tr {
+                        td { a href={"/transactions/" (t.id)} { (t.id) } }
+                        td class="nowrap" { (format_datetime(t.at)) }
+                        td { (t.operation.label(view.lang)) }
+                        td { (t.card.as_ref().map(|c| c.masked()).unwrap_or_default()) }
+                        td { (result_badge(view, t.code)) " " (t.code.text(view.lang)) }
+                    }
+                } }
+            } }
+        }
+    }
+}
+
+pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Markup {
+    let r = &v.request;
+    let status = r.status(view.now);
+    let can_act = view
+        .user()
+        .is_some_and(|u| u.permissions().virtual_terminal);
+    let rows = request_rows(view, v);
+    let holder = holder_rows(view, r);
+    let body = html! {
+        p class="small" { a href="/payment-requests" { "‹ " (view.t("Demandes de paiement", "Payment requests")) } }
+        h1 { (view.t("Demande de paiement", "Payment request")) " " (r.id) " " (status_badge(view, status)) }
+        @if let Some(n) = notice { (n) }
+        section class="card link-box" {
+            h2 { (view.t("Lien de paiement", "Payment link")) }
+            @if let Some(link) = &v.link {
+                div class="field" {
+                    label for="f-link" { (view.t("À copier et transmettre au client maintenant : il ne sera plus affiché", "Copy it and pass it to the customer now: it will not be shown again")) }
+                    input id="f-link" type="text" readonly value=(link) class="mono";
+                }
+            } @else {
+                p class="muted" { (view.t(
+                    "Le lien n'est affiché qu'une fois, à sa création : il ne peut pas être affiché à nouveau. Un nouveau lien remplace l'ancien, qui ne permet alors plus de payer.",
+                    "The link is shown only once, when it is made: it cannot be shown again. A new link replaces the old one, which then can no longer be used to pay.")) }
+            }
+            @if can_act && status == RequestStatus::Waiting {
+                div class="actions" {
+                    form class="inline" method="post" action={"/payment-requests/" (r.id) "/resend"} {
+                        (csrf(view))
+                        button type="submit" { (view.t("Envoyer un nouveau lien par email", "Email a new link")) }
+                    }
+                    form class="inline" method="post" action={"/payment-requests/" (r.id) "/new-link"} {
+                        (csrf(view))
+                        button type="submit" { (view.t("Nouveau lien", "New link")) }
+                    }
+                    a class="button" href={"/payment-requests/" (r.id) "/cancel"} { (view.t("Annuler la demande", "Cancel the request")) }
+                }
+            }
+        }
+        div class="kv-groups" {
+            section class="card" { h2 { (view.t("Transaction", "Transaction")) } (kv(&rows)) }
+            section class="card" { h2 { (view.t("Porteur", "Cardholder")) } (kv(&holder)) }
+        }
+        (attempts(view, v))
+        h2 { (view.t("Emails", "Emails")) }
+        @if v.mails.is_empty() {
+            p class="muted" { (view.t("Aucun email envoyé (lien affiché seulement).", "No email sent (link shown only).")) }
+        } @else {
+            (mails_table(view, &v.mails))
+        }
+    };
+    processing_page(
+        view,
+        view.t("Demande de paiement", "Payment request"),
+        "/payment-requests",
+        body,
+    )
+}
+
+/// The confirmation step before cancelling a request.
+pub fn cancel_confirm(view: &View, r: &PaymentRequest) -> Markup {
+    let body = html! {
+        h1 { (view.t("Annuler la demande de paiement", "Cancel the payment request")) " " (r.id) }
+        section class="card" {
+            p { (view.t("Le lien envoyé au client ne permettra plus de payer :", "The link sent to the customer will no longer allow payment:")) }
+            p { strong { (r.order_id) " · " (format_amount(r.amount, r.currency, view.lang)) " · " (r.holder.name) " <" (r.holder.email) ">" } }
+            form method="post" action={"/payment-requests/" (r.id) "/cancel"} {
+                (csrf(view))
+                div class="actions" {
+                    button class="danger" type="submit" { (view.t("Confirmer l'annulation", "Confirm the cancellation")) }
+                    a class="button" href={"/payment-requests/" (r.id)} { (view.t("Ne rien faire", "Do nothing")) }
+                }
+            }
+        }
+    };
+    processing_page(
+        view,
+        view.t("Annuler la demande", "Cancel the request"),
+        "/payment-requests",
+        body,
+    )
+}
