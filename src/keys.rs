@@ -314,7 +314,7 @@ pub fn save(path: &Path, keys: &Keys) -> Result<(), KeyError> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    crate::db::create_private_dir(dir).map_err(err)?;
+    create_private_dir(dir).map_err(err)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -338,6 +338,16 @@ pub fn save(path: &Path, keys: &Keys) -> Result<(), KeyError> {
         let _ = std::fs::remove_file(&tmp);
     }
     written.map_err(err)
+}
+
+/// Creates `dir` (and its missing parents) with mode 0700; an existing one is left
+/// as it is.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 pub mod acquirer;
 pub mod app;
 pub mod auth;
-pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;

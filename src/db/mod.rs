@@ -132,16 +132,6 @@ pub struct Db {
     key_file: Arc<PathBuf>,
 }
 
-/// Creates `dir` (and its missing parents) with mode 0700; an existing one is left
-/// as it is.
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
 /// Creates the data file with mode 0600 before redb opens it; an existing one
 /// readable by others is narrowed to 0600.
 pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
@@ -193,7 +183,7 @@ impl Db {
     /// file is migrated (see `migrate_keys`).
     pub fn open_keyed(path: &Path, key_file: &Path, cache_bytes: usize) -> Result<Db> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            create_private_dir(parent).map_err(io)?;
+            keys::create_private_dir(parent).map_err(io)?;
         }
         create_private_file(path).map_err(io)?;
         let mut inner = Database::builder()

@@ -166,7 +166,7 @@ fn pages_and_fragments_only_render_and_the_domain_imports_nothing() {
         ("domain", &[]),
         ("fragments", &["domain"]),
         ("pages", &["domain", "fragments"]),
-        ("mail", &["config", "db", "domain", "fragments"]),
+        ("mail", &["clock", "config", "db", "domain", "fragments"]),
         ("export", &["domain", "fragments"]),
     ];
     for (module, may) in allowed {

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
+mod bench;
+
 use crate::app::App;
 use crate::auth::bootstrap::first_admin;
 use crate::auth::login::issue_one_time_password;
@@ -228,9 +230,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             key_file,
         }) => admin(&data, key_file.as_deref(), action),
         Some(Command::Check { data, key_file }) => check(&data, key_file.as_deref()),
-        Some(Command::Bench { data, key_file }) => {
-            crate::bench::run(&data, key_file.as_deref()).await
-        }
+        Some(Command::Bench { data, key_file }) => bench::run(&data, key_file.as_deref()).await,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cli::CliError;
+use super::CliError;
 use crate::db::{Db, Scope};
 use crate::domain::filter::{Filter, PageRequest, RawFilter, parse};
 use crate::domain::user::Role;
@@ -176,7 +176,7 @@ pub async fn run(
     data: &std::path::Path,
     key_file: Option<&std::path::Path>,
 ) -> Result<(), CliError> {
-    let db = crate::cli::open_data(data, key_file, crate::db::CACHE_BYTES)?;
+    let db = super::open_data(data, key_file, crate::db::CACHE_BYTES)?;
     let n = db.transaction_count()?;
     let t = Instant::now();
     let today = db
