@@ -4,18 +4,13 @@
 use poem::{IntoResponse, Response, handler};
 
 use super::{Ctx, see_other};
+use crate::domain::navigation::landing;
 
-/// The home of the back office.
+/// The home of the back office: the first screen of the navigation the user may open.
 #[handler]
 pub async fn home(ctx: Ctx) -> Response {
-    let p = ctx.user().map(|u| u.permissions()).unwrap_or_default();
-    if p.view {
-        see_other(&ctx, "/transactions")
-    } else if p.virtual_terminal {
-        see_other(&ctx, "/terminal")
-    } else {
-        see_other(&ctx, "/parameters/profile")
-    }
+    let to = ctx.user().map_or("/login", landing);
+    see_other(&ctx, to)
 }
 
 /// Liveness for a supervisor: the data file answers. Says nothing about volumes.

@@ -8,24 +8,15 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
 use super::keyset::{BeforeQuery, keyset_page};
-use super::terminal::{hand_over, require_terminal, take_over};
+use super::terminal::{hand_over, take_over};
 use super::{Ctx, see_other};
 use crate::domain::payment::RequestStatus;
+use crate::domain::permission::Permission;
 use crate::fragments::flash;
 use crate::pages::payment_requests::{RequestView, cancel_confirm, request_page, requests_page};
 
-fn require_requests(ctx: &Ctx) -> poem::Result<()> {
-    let p = ctx.user().map(|u| u.permissions()).unwrap_or_default();
-    if p.view || p.virtual_terminal {
-        Ok(())
-    } else {
-        Err(ctx.not_found())
-    }
-}
-
 #[handler]
 pub async fn requests_list(ctx: Ctx, Query(q): Query<BeforeQuery>) -> poem::Result<Response> {
-    require_requests(&ctx)?;
     let before = q.cursor();
     let scope = ctx.scope();
     const PAGE: usize = 50;
@@ -43,12 +34,11 @@ pub async fn requests_list(ctx: Ctx, Query(q): Query<BeforeQuery>) -> poem::Resu
 
 /// The request `id` with what its page shows; 404 when it is not visible.
 async fn load(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
-    require_requests(ctx)?;
     let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
     let scope = ctx.scope();
     let base = ctx.state.config.base_url.clone();
     // Attempt rows (holder, masked card, codes) are transaction data: `view` only.
-    let may_view = ctx.user().is_some_and(|u| u.permissions().view);
+    let may_view = ctx.user().is_some_and(|u| u.may(Permission::View));
     let found = ctx
         .db(move |db| {
             let Some(request) = db.payment_request(scope, id)? else {
@@ -164,7 +154,6 @@ fn refused(ctx: &Ctx, v: &RequestView, status: RequestStatus) -> Response {
 
 #[handler]
 pub async fn request_resend(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
-    require_terminal(&ctx)?;
     let v = load(&ctx, &id).await?;
     let (scope, rid) = (ctx.scope(), v.request.id);
     match ctx.gateway(move |g| g.resend_request(scope, rid)).await? {
@@ -180,7 +169,6 @@ pub async fn request_resend(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Re
 /// "New link": a new secret shown once in this answer; the previous link stops working.
 #[handler]
 pub async fn request_new_link(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
-    require_terminal(&ctx)?;
     let mut v = load(&ctx, &id).await?;
     let (scope, rid) = (ctx.scope(), v.request.id);
     match ctx.gateway(move |g| g.new_request_link(scope, rid)).await? {
@@ -198,14 +186,12 @@ pub async fn request_new_link(ctx: Ctx, Path(id): Path<String>) -> poem::Result<
 
 #[handler]
 pub async fn request_cancel_confirm(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
-    require_terminal(&ctx)?;
     let v = load(&ctx, &id).await?;
     Ok(cancel_confirm(&ctx.view(), &v.request).into_response())
 }
 
 #[handler]
 pub async fn request_cancel(ctx: Ctx, Path(id): Path<String>) -> poem::Result<Response> {
-    require_terminal(&ctx)?;
     let v = load(&ctx, &id).await?;
     let (scope, rid) = (ctx.scope(), v.request.id);
     let user = ctx.require_user()?.username.clone();

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::auth::{PasswordForm, apply_password_change};
 use super::second_factor::{profile_state, with_session_cookie};
 use super::{Ctx, see_other};
+use crate::domain::navigation::{Area, area_home};
 use crate::pages::login::PasswordErrors;
 use crate::pages::profile::profile;
 
@@ -18,7 +19,11 @@ pub struct DoneQuery {
 
 #[handler]
 pub async fn parameters_home(ctx: Ctx) -> Response {
-    see_other(&ctx, "/parameters/profile")
+    let to = ctx
+        .user()
+        .and_then(|u| area_home(u, Area::Parameters))
+        .unwrap_or("/parameters/profile");
+    see_other(&ctx, to)
 }
 
 #[handler]

@@ -265,14 +265,6 @@ pub async fn profile_disable(ctx: Ctx, Form(f): Form<DisableForm>) -> poem::Resu
     .into_response())
 }
 
-fn require_admin(ctx: &Ctx) -> poem::Result<()> {
-    if ctx.user().is_some_and(User::is_admin) {
-        Ok(())
-    } else {
-        Err(ctx.not_found())
-    }
-}
-
 #[derive(Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
@@ -281,7 +273,6 @@ pub struct DoneQuery {
 /// Parameters › Security (admins): password maximum age, merchants requiring 2FA.
 #[handler]
 pub async fn security_page(ctx: Ctx, Query(q): Query<DoneQuery>) -> poem::Result<Response> {
-    require_admin(&ctx)?;
     let (settings, merchants) = ctx
         .db(|db| {
             Ok((
@@ -302,7 +293,6 @@ pub async fn security_submit(
     ctx: Ctx,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> poem::Result<Response> {
-    require_admin(&ctx)?;
     let merchants = ctx.db(|db| db.merchants(crate::db::Scope::Admin)).await?;
     let age_input = pairs
         .iter()

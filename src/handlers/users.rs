@@ -15,14 +15,6 @@ use crate::domain::user::{
 };
 use crate::pages::users::{DetailView, UserFormValues, detail, list, new_form};
 
-fn require_manager(ctx: &Ctx) -> poem::Result<()> {
-    if ctx.user().is_some_and(|u| u.permissions().manage_users) {
-        Ok(())
-    } else {
-        Err(ctx.not_found())
-    }
-}
-
 /// A user visible to the signed-in manager, with its state, or 404.
 async fn visible_user(ctx: &Ctx, id: &str) -> poem::Result<(User, AccountState)> {
     let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
@@ -39,7 +31,6 @@ pub struct ListQuery {
 
 #[handler]
 pub async fn users_list(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result<Response> {
-    require_manager(&ctx)?;
     let (scope, now) = (ctx.scope(), ctx.now());
     let (all, merchants) = ctx
         .db(move |db| Ok((db.users_with_state(scope, now)?, db.merchants(scope)?)))
@@ -52,7 +43,6 @@ pub async fn users_list(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result<Re
 
 #[handler]
 pub async fn user_new(ctx: Ctx, Query(q): Query<ListQuery>) -> poem::Result<Response> {
-    require_manager(&ctx)?;
     let scope = ctx.scope();
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
     let preselected = q
@@ -140,7 +130,6 @@ pub async fn user_create(
     ctx: Ctx,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> poem::Result<Response> {
-    require_manager(&ctx)?;
     let v = form_values(&pairs);
     let scope = ctx.scope();
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
@@ -221,7 +210,6 @@ pub async fn user_detail(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> poem::Result<Response> {
-    require_manager(&ctx)?;
     let (user, state) = visible_user(&ctx, &id).await?;
     let scope = ctx.scope();
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
@@ -246,7 +234,6 @@ pub async fn user_update(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> poem::Result<Response> {
-    require_manager(&ctx)?;
     let (user, state) = visible_user(&ctx, &id).await?;
     if !ctx.user().is_some_and(|me| me.may_manage(&user)) {
         return Err(forbidden(&ctx));
@@ -291,7 +278,6 @@ pub async fn user_action(
     ctx: Ctx,
     Path((id, action)): Path<(String, String)>,
 ) -> poem::Result<Response> {
-    require_manager(&ctx)?;
     let (user, _) = visible_user(&ctx, &id).await?;
     let action = UserAction::parse(&action).ok_or_else(|| ctx.not_found())?;
     let me = ctx.require_user()?.clone();

@@ -2,17 +2,13 @@
 
 use maud::{DOCTYPE, Markup, html};
 
+use crate::domain::navigation::area_home;
 use crate::fragments::View;
 use crate::fragments::form::csrf;
 use crate::fragments::subtabs::{parameters_subtabs, processing_subtabs};
 use crate::fragments::tabs;
 
-/// The top-level tabs. Only tabs whose screens exist are listed.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Processing,
-    Parameters,
-}
+pub use crate::domain::navigation::Area as Tab;
 
 fn head(view: &View, title: &str) -> Markup {
     html! {
@@ -48,21 +44,24 @@ pub fn lang_switch(view: &View) -> Markup {
 
 /// A back-office page: header with tabs, optional sub-tabs, then `body`.
 pub fn page(view: &View, title: &str, tab: Tab, subtabs: Option<Markup>, body: Markup) -> Markup {
-    let mut top = Vec::new();
-    let p = view.user().map(|u| u.permissions()).unwrap_or_default();
-    let processing = if p.view { "/transactions" } else { "/terminal" };
-    if p.view || p.virtual_terminal {
-        top.push((processing.to_string(), "Processing".to_string()));
-    }
-    top.push((
-        "/parameters".to_string(),
-        view.t("Paramètres", "Parameters").to_string(),
-    ));
-    let current = match tab {
-        Tab::Processing => processing,
-        Tab::Parameters => "/parameters",
-    };
-    let hx_headers = format!(r#"{{"X-CSRF-Token":"{}"}}"#, view.csrf);
+    // The top tabs: each area the user may open, leading to its first screen.
+    let top: Vec<(String, String)> = view
+        .user()
+        .map(|u| {
+            Tab::ALL
+                .into_iter()
+                .filter_map(|area| {
+                    let (fr, en) = area.label();
+                    area_home(u, area).map(|home| (home.to_string(), view.t(fr, en).to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let current = view
+        .user()
+        .and_then(|u| area_home(u, tab))
+        .unwrap_or_default();
+    let hx_headers = serde_json::json!({ "X-CSRF-Token": view.csrf }).to_string();
     html! {
         (DOCTYPE)
         html lang=(view.lang.code()) {

@@ -9,6 +9,7 @@ use crate::domain::merchant::name_of;
 use crate::domain::money::format_amount;
 use crate::domain::outbox::Mail;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
+use crate::domain::permission::Permission;
 use crate::domain::time::format_datetime;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
@@ -26,7 +27,7 @@ pub fn requests_page(
     older: Option<u64>,
 ) -> Markup {
     let now = view.now;
-    let admin = view.user().is_some_and(|u| u.is_admin());
+    let admin = view.user().is_some_and(|u| u.may(Permission::Admin));
     let body = html! {
         h1 { (view.t("Demandes de paiement", "Payment requests")) }
         @if list.is_empty() {
@@ -156,7 +157,7 @@ fn attempts(view: &View, v: &RequestView) -> Markup {
     let r = &v.request;
     html! {
         h2 { (view.t("Tentatives de paiement", "Payment attempts")) }
-        @if !view.user().is_some_and(|u| u.permissions().view) {
+        @if !view.user().is_some_and(|u| u.may(Permission::View)) {
             p class="muted" {
                 (r.attempts.len()) " "
                 (view.t("tentative(s). Leur détail (carte, code) est réservé aux utilisateurs qui consultent les transactions.", "attempt(s). Their detail (card, code) is for users who may view transactions."))
@@ -185,7 +186,7 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
     let status = r.status(view.now);
     let can_act = view
         .user()
-        .is_some_and(|u| u.permissions().virtual_terminal);
+        .is_some_and(|u| u.may(Permission::VirtualTerminal));
     let rows = request_rows(view, v);
     let holder = holder_rows(view, r);
     let body = html! {

@@ -7,6 +7,7 @@ use crate::domain::codes::ResultCode;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::merchant::name_of;
 use crate::domain::money::format_amount;
+use crate::domain::permission::Permission;
 use crate::domain::time::format_datetime;
 use crate::domain::transaction::{AuthorizationState, Operation, Party, authorization_state};
 use crate::fragments::View;
@@ -61,7 +62,7 @@ impl DetailTab {
 
     /// The Operations tab is only for users who may operate (OPS).
     pub fn visible(self, view: &View) -> bool {
-        self != DetailTab::Operations || view.user().is_some_and(|u| u.permissions().operate)
+        self != DetailTab::Operations || view.user().is_some_and(|u| u.may(Permission::Operate))
     }
 
     fn key(self) -> &'static str {

@@ -7,6 +7,7 @@ use super::layout::processing_page;
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
 use crate::domain::filter::{PAGE_SIZES, PageRequest, RawFilter};
+use crate::domain::permission::Permission;
 use crate::domain::search::SearchPage;
 use crate::domain::transaction::{Operation, Status};
 use crate::domain::user::{FieldError, Merchant};
@@ -155,7 +156,7 @@ fn entities_fieldset(view: &View, v: &ListView) -> Markup {
         .iter()
         .map(|m| (m.id.to_string(), m.name.clone()))
         .collect();
-    let is_admin = view.user().is_some_and(|u| u.is_admin());
+    let is_admin = view.user().is_some_and(|u| u.may(Permission::Admin));
     html! {
         fieldset {
             legend { (view.t("Entités associées", "Associated entities")) }
@@ -236,7 +237,7 @@ pub fn results(view: &View, v: &ListView) -> Markup {
 }
 
 fn export_links(view: &View, v: &ListView) -> Markup {
-    if !view.user().is_some_and(|u| u.permissions().export) {
+    if !view.user().is_some_and(|u| u.may(Permission::Export)) {
         return html! {};
     }
     let q = v.raw.to_query(v.req.page, v.req.per_page);
