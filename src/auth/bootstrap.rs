@@ -35,6 +35,34 @@ pub fn first_admin(
     Ok(Some(otp))
 }
 
+/// Who a new back-office account is, as the users form gives it.
+pub struct NewAccount {
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// Creates an account holding the one-time password `otp` (hashed here), audited as
+/// done by `actor`. `None` when the username is taken (nothing is written).
+pub fn create_account(
+    db: &Db,
+    account: NewAccount,
+    otp: &str,
+    now: OffsetDateTime,
+    actor: &Actor,
+) -> Result<Option<User>, AccountError> {
+    let user = User {
+        full_name: account.full_name,
+        email: account.email,
+        ..new_user(&account.username, otp, account.role, now)?
+    };
+    match db.create_user(user, actor) {
+        Err(crate::db::Error::UsernameTaken(_)) => Ok(None),
+        other => Ok(Some(other?)),
+    }
+}
+
 /// A new account holding a one-time password that must be changed at first sign-in.
 pub fn new_user(
     username: &str,

@@ -7,6 +7,7 @@ use super::AccountError;
 use super::hashing::{HashError, decoy_hash, hash_password, verify_password};
 use crate::db::sessions::SessionStage;
 use crate::db::{self, Db, audit, security, sessions, users};
+use crate::domain::Lang;
 use crate::domain::auth::{
     Attempts, MAX_USERNAME_CHARS, is_expired, normalise_username, password_too_old,
 };
@@ -30,6 +31,26 @@ pub enum SignInError {
     Hash(#[from] HashError),
     #[error(transparent)]
     Storage(#[from] db::Error),
+}
+
+impl SignInError {
+    /// What the sign-in page tells the user; `None` for a failure of the appliance
+    /// itself (storage, hashing), which is an internal error.
+    pub fn message(&self, lang: Lang) -> Option<&'static str> {
+        Some(match self {
+            SignInError::Invalid => lang.pick("Nom d'utilisateur ou mot de passe incorrect.", "Wrong username or password."),
+            SignInError::Locked => lang.pick(
+                "Trop de tentatives : l'accès est bloqué pendant 30 minutes. Contactez le support pour le débloquer.",
+                "Too many attempts: access is blocked for 30 minutes. Contact support to unlock it.",
+            ),
+            SignInError::Expired => lang.pick(
+                "Ce compte a expiré (30 jours sans connexion). Contactez le support pour le réactiver.",
+                "This account has expired (30 days without signing in). Contact support to reactivate it.",
+            ),
+            SignInError::Disabled => lang.pick("Ce compte est désactivé. Contactez le support.", "This account is disabled. Contact support."),
+            SignInError::Hash(_) | SignInError::Storage(_) => return None,
+        })
+    }
 }
 
 /// What the steps shared by the account procedures (counting an attempt, settling

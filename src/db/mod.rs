@@ -30,9 +30,6 @@ pub mod users;
 #[cfg(test)]
 mod write_tests;
 
-/// The old name of [`tx_log`], kept so that callers move at their pace.
-pub use tx_log as notes;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

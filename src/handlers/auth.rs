@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::middleware::{LANG_COOKIE, SESSION_COOKIE, cookie, read_cookie, safe_next, urlencode};
 use super::second_factor::with_session_cookie;
 use super::{Ctx, see_other};
-use crate::auth::login::{ChangeError, SignInError, change_password, entry, sign_in};
+use crate::auth::login::{ChangeError, change_password, entry, sign_in};
 use crate::db::sessions::SessionStage;
 use crate::domain::Lang;
 use crate::pages::login::{PasswordErrors, forced_change, login};
@@ -75,20 +75,16 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
                 SessionStage::Full if signed.user.must_change_password => "/password".into(),
                 SessionStage::Full => next.clone(),
             };
-            return Ok(with_session_cookie(&ctx, see_other(&ctx, &to), &signed.token));
+            return Ok(with_session_cookie(
+                &ctx,
+                see_other(&ctx, &to),
+                &signed.token,
+            ));
         }
-        Err(SignInError::Invalid) => ctx.t("Nom d'utilisateur ou mot de passe incorrect.", "Wrong username or password."),
-        Err(SignInError::Locked) => ctx.t(
-            "Trop de tentatives : l'accès est bloqué pendant 30 minutes. Contactez le support pour le débloquer.",
-            "Too many attempts: access is blocked for 30 minutes. Contact support to unlock it.",
-        ),
-        Err(SignInError::Expired) => ctx.t(
-            "Ce compte a expiré (30 jours sans connexion). Contactez le support pour le réactiver.",
-            "This account has expired (30 days without signing in). Contact support to reactivate it.",
-        ),
-        Err(SignInError::Disabled) => ctx.t("Ce compte est désactivé. Contactez le support.", "This account is disabled. Contact support."),
-        Err(SignInError::Storage(e)) => return Err(ctx.internal(&e)),
-        Err(SignInError::Hash(e)) => return Err(ctx.internal(&e)),
+        Err(e) => match e.message(ctx.lang) {
+            Some(message) => message,
+            None => return Err(ctx.internal(&e)),
+        },
     };
     tracing::info!(username = %crate::domain::text::log_safe(&f.username), ip = %ctx.ip, "sign-in refused");
     Ok(login(&ctx.view(), &f.username, &next, Some(message), None)

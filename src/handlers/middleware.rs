@@ -10,7 +10,7 @@ use poem::web::cookie::{Cookie, SameSite};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use sha2::Sha256;
 
-use super::{AppState, Ctx, Signed};
+use super::{AppState, Ctx, Session};
 use crate::db::sessions::SessionStage;
 use crate::domain::Lang;
 use crate::domain::auth::{SessionCheck, check_session, is_expired};
@@ -181,7 +181,7 @@ async fn read_body_bounded(req: &mut Request) -> Option<bytes::Bytes> {
 /// may no longer sign in. Records activity at most once a minute. A storage error is
 /// logged with its cause and answers "no session" (the request meets the sign-in
 /// page, never someone else's data).
-async fn load_session(state: &AppState, token: String) -> Option<Signed> {
+async fn load_session(state: &AppState, token: String) -> Option<Session> {
     let db = state.db.clone();
     let now = state.clock.now();
     match tokio::task::spawn_blocking(move || signed_in(&db, token, now)).await {
@@ -202,7 +202,7 @@ fn signed_in(
     db: &crate::db::Db,
     token: String,
     now: time::OffsetDateTime,
-) -> crate::db::Result<Option<Signed>> {
+) -> crate::db::Result<Option<Session>> {
     let Some(session) = db.session(&token)? else {
         return Ok(None);
     };
@@ -230,7 +230,7 @@ fn signed_in(
             tracing::error!(error = %e, "cannot read whether a second factor is required");
             true
         });
-    Ok(Some(Signed {
+    Ok(Some(Session {
         user,
         token,
         must_enrol,

@@ -57,9 +57,6 @@ pub struct Session {
     pub must_enrol: bool,
 }
 
-/// The old name of [`Session`], kept so code written against it still compiles.
-pub type Signed = Session;
-
 /// The request context, built by the middleware and extracted by handlers.
 #[derive(Clone)]
 pub struct Ctx {

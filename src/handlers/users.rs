@@ -6,9 +6,8 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
 use super::{Ctx, see_other};
-use crate::auth::bootstrap::new_user;
+use crate::auth::bootstrap::{NewAccount, create_account};
 use crate::auth::login::one_time_password;
-use crate::db::Error;
 use crate::domain::user::{
     AccountState, ActionRefused, FieldError, Merchant, Permissions, ProfileChange, Role, User,
     UserAction, parse_username,
@@ -147,24 +146,16 @@ pub async fn user_create(
             &errors,
         )));
     };
+    let account = NewAccount {
+        username,
+        full_name: v.full_name.clone(),
+        email: v.email.clone(),
+        role,
+    };
     let (otp, now, actor) = (one_time_password(), ctx.now(), ctx.actor());
-    let (full_name, email, otp2) = (v.full_name.clone(), v.email.clone(), otp.clone());
+    let otp2 = otp.clone();
     let created = ctx
-        .db(move |db| {
-            // A hashing failure is no storage error: it travels apart, as the inner Err.
-            let user = match new_user(&username, &otp2, role, now) {
-                Ok(u) => User {
-                    full_name,
-                    email,
-                    ..u
-                },
-                Err(e) => return Ok(Err(e)),
-            };
-            match db.create_user(user, &actor) {
-                Err(Error::UsernameTaken(_)) => Ok(Ok(None)),
-                other => other.map(|u| Ok(Some(u))),
-            }
-        })
+        .db(move |db| Ok(create_account(db, account, &otp2, now, &actor)))
         .await?
         .map_err(|e| ctx.internal(&e))?;
     let Some(user) = created else {

@@ -49,12 +49,12 @@ pub fn list(view: &View, merchants: &[Merchant], done: Option<&str>) -> Markup {
 }
 
 /// The merchant form's values (one type with the handler's form).
-pub use crate::domain::merchant::MerchantForm as MerchantFormValues;
+use crate::domain::merchant::MerchantForm;
 
 pub fn form(
     view: &View,
     id: Option<u64>,
-    v: &MerchantFormValues,
+    v: &MerchantForm,
     errors: &[FieldError],
     done: Option<&str>,
 ) -> Markup {
