@@ -11,6 +11,7 @@ use rust_embed::RustEmbed;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::connection::CuttableAcceptor;
 use crate::db::Db;
 use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
@@ -311,11 +312,13 @@ impl App {
                 door,
                 exports,
                 once_links: Arc::default(),
+                connections: Arc::default(),
             },
         })
     }
 
-    /// Serves on an already bound acceptor until `shutdown` resolves.
+    /// Serves on an already bound acceptor until `shutdown` resolves. Its
+    /// connections can be cut (see `connection`): a failed download ends abnormally.
     pub async fn serve<A: Acceptor + 'static>(
         self,
         acceptor: A,
@@ -355,6 +358,7 @@ impl App {
                 }
             }
         });
+        let acceptor = CuttableAcceptor::new(acceptor, self.state.connections.clone());
         let ep = routes(self.state).into_endpoint();
         let served = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(ep, shutdown, Some(std::time::Duration::from_secs(10)))

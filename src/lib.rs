@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod connection;
 pub mod db;
 pub mod demo;
 pub mod domain;

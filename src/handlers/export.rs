@@ -16,6 +16,7 @@ use time::Date;
 use tokio::sync::mpsc;
 
 use super::Ctx;
+use crate::connection::Cutoff;
 use crate::domain::Lang;
 use crate::domain::filter::{Filter, PageRequest, RawFilter, parse, today};
 use crate::domain::user::Merchant;
@@ -266,13 +267,15 @@ fn busy_page(ctx: &Ctx) -> Response {
 }
 
 /// The download: a producer on a blocking thread holds the export place and writes
-/// into a small channel that the response body drains.
+/// into a small channel that the response body drains. When the producer fails, it
+/// cuts the connection (`cutoff`), so the client sees a failed transfer.
 fn stream(
     ctx: &Ctx,
     ticket: ExportTicket,
     ids: Vec<u64>,
     format: Format,
     merchants: Vec<Merchant>,
+    cutoff: Option<Arc<Cutoff>>,
 ) -> Response {
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(8);
     let (db, lang) = (ctx.state.db.clone(), ctx.lang);
@@ -294,8 +297,14 @@ fn stream(
             && e.kind() != io::ErrorKind::BrokenPipe
         {
             tracing::warn!("export stopped: {e}");
-            // The stream fails at its next poll: the client never sees a
-            // complete-looking file, and nothing here waits for it.
+            // A failing body alone would still end with the chunked terminator
+            // (see `connection`): cut the socket BEFORE the stream fails, so the
+            // terminator is never written and the transfer ends abnormally.
+            if let Some(cutoff) = &cutoff {
+                cutoff.cut();
+            }
+            // The stream fails at its next poll (HTTP/2 resets the stream), and
+            // nothing here waits for the client.
             abort_flag.store(true, Ordering::SeqCst);
             let _ = tx.try_send(Err(e));
         }
@@ -358,7 +367,8 @@ pub async fn transactions_export(
             db.merchants(scope)
         })
         .await?;
-    Ok(stream(&ctx, ticket, ids, format, merchants))
+    let cutoff = ctx.state.connections.cutoff(req);
+    Ok(stream(&ctx, ticket, ids, format, merchants, cutoff))
 }
 
 #[cfg(test)]

@@ -46,6 +46,8 @@ pub struct AppState {
     pub exports: Arc<export::ExportSlots>,
     /// Payment links just made, waiting to be shown once.
     pub once_links: Arc<terminal::OnceLinks>,
+    /// The open connections, which a failed download cuts.
+    pub connections: Arc<crate::connection::Connections>,
 }
 
 /// The signed-in session: the user with the session token that carries them.
