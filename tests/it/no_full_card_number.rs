@@ -7,11 +7,11 @@ use calamine::Data;
 use guichet::domain::user::Permissions;
 use reqwest::StatusCode;
 
-use crate::exports::parse::Sheet;
 use crate::fixtures::dataset::{period_pairs, seed};
 use crate::support::cards::{contains, full_card_numbers, grouped, standalone};
 use crate::support::download::every_format;
 use crate::support::html::{field_in, get_htmx, list_url};
+use crate::support::sheets::Sheet;
 use crate::support::smtp::{Guichet, Smtp, seed_data_file, send_request_with_new_link, sign_in};
 use crate::support::{free_port, spawn_app};
 

@@ -10,7 +10,7 @@ use guichet::export::{COLUMNS, header};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::exports::parse::{
+use crate::support::sheets::{
     Sheet, Table, csv_table, excel_to_unix, html_table, json_table, txt_table, xml_table,
 };
 

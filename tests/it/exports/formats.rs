@@ -8,13 +8,13 @@ use time::Duration;
 use time::macros::datetime;
 
 use crate::exports::expected::assert_cells;
-use crate::exports::parse::{
-    Sheet, csv_table, excel_to_unix, export_ids, html_table, json_table, txt_table, xml_table,
-};
 use crate::fixtures::dataset::{period_pairs, seed};
 use crate::fixtures::rows::{sale, write};
 use crate::support::download::{Download, FORMATS, assert_file, download, every_format};
 use crate::support::html::listing;
+use crate::support::sheets::{
+    Sheet, csv_table, excel_to_unix, export_ids, html_table, json_table, txt_table, xml_table,
+};
 use crate::support::spawn_app;
 
 // ---------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ use reqwest::StatusCode;
 use time::Duration;
 use time::macros::datetime;
 
-use crate::exports::parse::{csv_table, export_ids, ids_of};
 use crate::fixtures::rows::{sale, write};
 use crate::support::download::{download, every_format, export_url};
+use crate::support::sheets::{csv_table, export_ids, ids_of};
 use crate::support::spawn_app;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,5 @@
 mod expected;
 mod formats;
 mod large;
-pub(crate) mod parse;
 mod robustness;
 mod scoping;

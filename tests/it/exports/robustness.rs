@@ -7,9 +7,9 @@ use reqwest::StatusCode;
 use time::Duration;
 use time::macros::datetime;
 
-use crate::exports::parse::xml_table;
 use crate::fixtures::rows::{sale, write};
 use crate::support::download::{FORMATS, assert_file, download, export_url};
+use crate::support::sheets::xml_table;
 use crate::support::{TestApp, spawn_app};
 
 /// XML 1.0 `Char`: what a well-formed document may contain.

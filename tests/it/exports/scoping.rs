@@ -6,11 +6,11 @@ use guichet::export::COLUMNS;
 use reqwest::StatusCode;
 
 use crate::exports::expected::assert_cells;
-use crate::exports::parse::{Sheet, csv_table, export_ids, html_table, json_table, xml_table};
 use crate::fixtures::dataset::{period_pairs, seed};
 use crate::support::download::{
     Download, FORMATS, assert_file, download, every_format, export_url,
 };
+use crate::support::sheets::{Sheet, csv_table, export_ids, html_table, json_table, xml_table};
 use crate::support::spawn_app;
 
 /// Checks that an export of `format` has its header and no row.

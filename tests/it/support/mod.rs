@@ -5,6 +5,7 @@ pub mod browser;
 pub mod cards;
 pub mod download;
 pub mod html;
+pub mod sheets;
 pub mod smtp;
 
 use std::net::TcpListener;
