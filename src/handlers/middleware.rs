@@ -23,9 +23,11 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The form token for a CSRF cookie value: HMAC under the appliance's key.
 pub fn csrf_token(key: &[u8; 32], cookie_value: &str) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-        return String::new();
-    };
+    // HMAC pads a key shorter than the hash block (64 bytes) with zeros: padding it
+    // here gives the same MAC through the infallible constructor.
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(key);
+    let mut mac = <Hmac<Sha256> as KeyInit>::new(&block.into());
     mac.update(cookie_value.as_bytes());
     mac.finalize()
         .into_bytes()
@@ -345,5 +347,25 @@ pub fn safe_next(next: Option<&str>) -> String {
             n.to_string()
         }
         _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csrf_token_is_the_plain_hmac_of_the_cookie_under_the_key() {
+        let key = [7u8; 32];
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+        mac.update(b"cookie");
+        let expected: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(csrf_token(&key, "cookie"), expected);
+        assert_ne!(csrf_token(&[8u8; 32], "cookie"), expected);
     }
 }
