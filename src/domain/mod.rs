@@ -26,6 +26,8 @@ pub mod outbox;
 pub mod password;
 pub mod payment;
 pub mod permission;
+pub mod rebill;
+pub mod request_form;
 pub mod search;
 pub mod security;
 pub mod text;
