@@ -87,15 +87,17 @@ pub struct SignedIn {
 }
 
 /// Checks the credentials and opens a session (full, or waiting for the second
-/// factor when the user has one).
+/// factor when the user has one). `chosen`: the language picked on the sign-in page,
+/// kept on the account.
 pub fn sign_in(
     db: &Db,
     username: &str,
     password: &str,
     now: OffsetDateTime,
     ip: &str,
+    chosen: Option<Lang>,
 ) -> Result<SignedIn, SignInError> {
-    sign_in_with(db, username, password, now, ip, &|| {})
+    sign_in_with(db, username, password, now, ip, chosen, &|| {})
 }
 
 /// [`sign_in`] with a hook run between the password check and the write transaction
@@ -111,6 +113,7 @@ pub fn sign_in_with(
     password: &str,
     now: OffsetDateTime,
     ip: &str,
+    chosen: Option<Lang>,
     pause: &dyn Fn(),
 ) -> Result<SignedIn, SignInError> {
     let Some(name) = normalise_username(username) else {
@@ -136,7 +139,7 @@ pub fn sign_in_with(
             SignInError::Invalid
         });
     };
-    finish_password_step(db, &name, &snapshot, counted, now, ip)
+    finish_password_step(db, &name, &snapshot, counted, now, ip, chosen)
 }
 
 /// Counts one provisional failure for `name` (refusing when locked) and reads the
@@ -244,6 +247,7 @@ fn finish_password_step(
     counted: Attempts,
     now: OffsetDateTime,
     ip: &str,
+    chosen: Option<Lang>,
 ) -> Result<SignedIn, SignInError> {
     let wtx = db.begin_write()?;
     let Some(mut user) = users::get(&wtx, snapshot.id)? else {
@@ -267,7 +271,14 @@ fn finish_password_step(
         wtx.commit()?;
         return Err(error);
     }
+    let new_lang = chosen.filter(|l| *l != user.lang);
+    if let Some(l) = new_lang {
+        user.lang = l;
+    }
     let stage = if two_steps {
+        if new_lang.is_some() {
+            users::update(&wtx, &user)?;
+        }
         SessionStage::SecondFactor
     } else {
         let max_age = security::password_max_age_days(&wtx)?;

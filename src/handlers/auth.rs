@@ -44,7 +44,11 @@ pub struct LoginForm {
 }
 
 #[handler]
-pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Response> {
+pub async fn login_submit(
+    ctx: Ctx,
+    req: &Request,
+    Form(f): Form<LoginForm>,
+) -> poem::Result<Response> {
     let next = safe_next(f.next.as_deref());
     let door = ctx.state.door.clone();
     let refused = || {
@@ -60,10 +64,12 @@ pub async fn login_submit(ctx: Ctx, Form(f): Form<LoginForm>) -> poem::Result<Re
     };
     let (db, now, ip) = (ctx.state.db.clone(), ctx.now(), ctx.ip.clone());
     let (username, password) = (f.username.clone(), f.password);
+    // The language picked on the sign-in page (its cookie) stays on the account.
+    let chosen = read_cookie(req, &ctx.state, LANG_COOKIE).and_then(|c| Lang::parse(&c));
     // The slot goes with the hash: a client that hangs up does not free it early.
     let outcome = tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        sign_in(&db, &username, &password, now, &ip)
+        sign_in(&db, &username, &password, now, &ip, chosen)
     })
     .await
     .map_err(|e| ctx.internal(&e))?;

@@ -425,3 +425,29 @@ async fn resetting_a_password_ends_sessions_and_forces_a_change() {
         "/password"
     );
 }
+
+#[tokio::test]
+async fn the_language_picked_on_the_sign_in_page_is_kept_on_the_account() {
+    let app = spawn_app().await;
+    let m = app.merchant("Atlas");
+    let u = app.merchant_user("atlas.viewer", m.id, Permissions::ALL);
+    assert_eq!(u.lang, guichet::domain::Lang::Fr);
+    // A visitor who never chose keeps the account's language.
+    let c = app.signed_in("atlas.viewer").await;
+    let (_, page) = c.page("/parameters/profile").await;
+    assert!(page.contains("Mon profil"), "{page}");
+    // Picking English on the sign-in page, then signing in: English, and remembered.
+    let c = app.client();
+    let r = c.post("/lang", &[("lang", "en"), ("next", "/login")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = c.login("atlas.viewer", USER_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = c.page("/parameters/profile").await;
+    assert!(page.contains("My profile"), "{page}");
+    let stored = app.db.user_by_username("atlas.viewer").unwrap().unwrap();
+    assert_eq!(stored.lang, guichet::domain::Lang::En);
+    // On another browser, without any choice, the account's language now is English.
+    let other = app.signed_in("atlas.viewer").await;
+    let (_, page) = other.page("/parameters/profile").await;
+    assert!(page.contains("My profile"), "{page}");
+}

@@ -67,7 +67,7 @@ async fn a_disable_committed_while_a_sign_in_is_parked_is_never_undone() {
     let now = app.clock.now();
     for i in 0..100 {
         restore(&app.db, u.id, &u.password_hash, u.role);
-        let r = sign_in_with(&app.db, "omar", USER_PASSWORD, now, IP, &|| {
+        let r = sign_in_with(&app.db, "omar", USER_PASSWORD, now, IP, None, &|| {
             disable(&app.db, u.id)
         });
         assert!(matches!(r, Err(SignInError::Disabled)), "{i}: {r:?}");
@@ -85,7 +85,7 @@ async fn a_password_reset_committed_while_a_sign_in_is_parked_is_never_undone() 
     for i in 0..100 {
         restore(&app.db, u.id, &u.password_hash, u.role);
         let otp = std::cell::RefCell::new(String::new());
-        let r = sign_in_with(&app.db, "omar", USER_PASSWORD, now, IP, &|| {
+        let r = sign_in_with(&app.db, "omar", USER_PASSWORD, now, IP, None, &|| {
             let p = issue_one_time_password(&app.db, u.id, now, entry("user.reset")).unwrap();
             *otp.borrow_mut() = p;
         });
@@ -115,7 +115,7 @@ async fn a_permission_removal_committed_while_a_sign_in_is_parked_is_never_undon
     };
     for i in 0..100 {
         restore(&app.db, u.id, &u.password_hash, u.role);
-        let r = sign_in_with(&app.db, "omar", USER_PASSWORD, now, IP, &|| {
+        let r = sign_in_with(&app.db, "omar", USER_PASSWORD, now, IP, None, &|| {
             let wtx = app.db.begin_write().unwrap();
             let mut x = users::get(&wtx, u.id).unwrap().unwrap();
             x.role = reduced;
@@ -140,7 +140,7 @@ async fn twenty_parallel_wrong_passwords_count_three_and_lock_the_right_one_out(
             .map(|_| {
                 s.spawn(|| {
                     barrier.wait();
-                    sign_in(&app.db, "omar", "wrong-password-1", now, IP)
+                    sign_in(&app.db, "omar", "wrong-password-1", now, IP, None)
                 })
             })
             .collect();
@@ -158,7 +158,7 @@ async fn twenty_parallel_wrong_passwords_count_three_and_lock_the_right_one_out(
     let a = app.db.attempts("omar").unwrap();
     assert_eq!(a.failures, 3);
     assert!(a.is_locked(now));
-    let r = sign_in(&app.db, "omar", USER_PASSWORD, now, IP);
+    let r = sign_in(&app.db, "omar", USER_PASSWORD, now, IP, None);
     assert!(matches!(r, Err(SignInError::Locked)), "{r:?}");
     // Three failures and one lockout in the audit log.
     let log = app.db.audit(Scope::Admin, 100).unwrap();
@@ -325,7 +325,7 @@ async fn wrong_current_passwords_lock_the_account_and_end_its_sessions() {
         c.get("/parameters/profile").await.status(),
         StatusCode::SEE_OTHER
     );
-    let r = sign_in(&app.db, "omar", USER_PASSWORD, now, IP);
+    let r = sign_in(&app.db, "omar", USER_PASSWORD, now, IP, None);
     assert!(matches!(r, Err(SignInError::Locked)), "{r:?}");
 }
 
@@ -353,13 +353,24 @@ async fn a_schema_one_demo_file_is_migrated_and_a_demo_user_signs_in() {
         guichet::demo::DEMO_PASSWORD,
         now,
         IP,
+        None,
     )
     .unwrap();
     assert_eq!(signed.stage, SessionStage::Full);
     assert!(!signed.user.must_change_password);
     let admin = db.user_by_username("demo.admin").unwrap().unwrap();
     let now = OffsetDateTime::from_unix_timestamp(admin.last_used_at + 60).unwrap();
-    assert!(sign_in(&db, "demo.admin", guichet::demo::DEMO_PASSWORD, now, IP).is_ok());
+    assert!(
+        sign_in(
+            &db,
+            "demo.admin",
+            guichet::demo::DEMO_PASSWORD,
+            now,
+            IP,
+            None
+        )
+        .is_ok()
+    );
     drop(db);
     // Opened again: already schema 2, nothing to migrate; the check finds it sound.
     let db = Db::open(&path).unwrap();
@@ -443,7 +454,7 @@ async fn a_disable_clicked_while_a_sign_in_is_parked_on_another_thread_stays() {
         let (go, wait_go) = std::sync::mpsc::channel::<()>();
         let db = app.db.clone();
         let signing = std::thread::spawn(move || {
-            sign_in_with(&db, "omar", USER_PASSWORD, now, IP, &|| {
+            sign_in_with(&db, "omar", USER_PASSWORD, now, IP, None, &|| {
                 parked.send(()).unwrap();
                 wait_go.recv().unwrap();
             })
