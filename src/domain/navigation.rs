@@ -15,10 +15,11 @@ pub enum Area {
 impl Area {
     pub const ALL: [Area; 2] = [Area::Processing, Area::Parameters];
 
-    /// (French, English) label. "Processing" is the reference guide's own name.
+    /// (French, English) label; the reference guide's "Processing" tab reads
+    /// "Traitement" in the French interface (one language at a time).
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
-            Area::Processing => ("Processing", "Processing"),
+            Area::Processing => ("Traitement", "Processing"),
             Area::Parameters => ("Paramètres", "Parameters"),
         }
     }

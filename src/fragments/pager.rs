@@ -65,16 +65,21 @@ pub fn pager(
     }
 }
 
-/// `Showing 1 to 10 of 247,790 items` / `Affichage de l'élément 1 à 10 sur 247 790 éléments`.
+/// `Showing 1 to 10 of 247,790 items` / `Affichage de l'élément 1 à 10 sur 247 790 éléments`;
+/// `No items` / `Aucun élément` when nothing matches, and the singular for one.
 pub fn info(lang: Lang, first: u64, last: u64, total: u64) -> String {
     let (a, b, t) = (
         format_count(first, lang),
         format_count(last, lang),
         format_count(total, lang),
     );
-    match lang {
-        Lang::Fr => format!("Affichage de l'élément {a} à {b} sur {t} éléments"),
-        Lang::En => format!("Showing {a} to {b} of {t} items"),
+    match (lang, total) {
+        (Lang::Fr, 0) => "Aucun élément".into(),
+        (Lang::En, 0) => "No items".into(),
+        (Lang::Fr, 1) => format!("Affichage de l'élément {a} à {b} sur {t} élément"),
+        (Lang::En, 1) => format!("Showing {a} to {b} of {t} item"),
+        (Lang::Fr, _) => format!("Affichage de l'élément {a} à {b} sur {t} éléments"),
+        (Lang::En, _) => format!("Showing {a} to {b} of {t} items"),
     }
 }
 
@@ -124,5 +129,16 @@ mod tests {
             info(Lang::Fr, 1, 10, 247_790),
             "Affichage de l'élément 1 à 10 sur 247 790 éléments"
         );
+    }
+
+    #[test]
+    fn the_info_line_says_none_and_uses_the_singular_for_one() {
+        assert_eq!(info(Lang::Fr, 0, 0, 0), "Aucun élément");
+        assert_eq!(info(Lang::En, 0, 0, 0), "No items");
+        assert_eq!(
+            info(Lang::Fr, 1, 1, 1),
+            "Affichage de l'élément 1 à 1 sur 1 élément"
+        );
+        assert_eq!(info(Lang::En, 1, 1, 1), "Showing 1 to 1 of 1 item");
     }
 }

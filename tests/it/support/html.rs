@@ -81,12 +81,16 @@ pub(crate) struct Listing {
 impl Listing {
     /// The total of `Affichage de l'élément 1 à 10 sur 1 853 éléments`.
     pub(crate) fn total(&self) -> u64 {
+        if self.info == "Aucun élément" {
+            return 0;
+        }
         let tail = self
             .info
             .rsplit(" sur ")
             .next()
             .unwrap()
-            .trim_end_matches(" éléments");
+            .trim_end_matches(" éléments")
+            .trim_end_matches(" élément");
         tail.replace(' ', "")
             .parse()
             .unwrap_or_else(|_| panic!("no total in {:?}", self.info))
