@@ -217,7 +217,9 @@ pub fn results(view: &View, v: &ListView) -> Markup {
                 @let last = if result.rows.is_empty() { 0 } else { v.req.offset() + result.rows.len() as u64 };
                 div class="results-head" {
                     label { (view.t("Afficher", "Show")) " "
-                        select name="per_page" form=(FILTERS_FORM) {
+                        select name="per_page" form=(FILTERS_FORM)
+                            hx-get="/transactions" hx-include={"#" (FILTERS_FORM)} hx-trigger="change"
+                            hx-target={"#" (RESULTS_ID)} hx-swap="outerHTML" hx-push-url="true" {
                             @for n in PAGE_SIZES { option value=(n) selected[n == per_page] { (n) } }
                         }
                         " " (view.t("éléments", "items"))

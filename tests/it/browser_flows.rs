@@ -87,13 +87,51 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
         .iter()
         .filter(|t| t.at >= time::macros::datetime!(2026-06-01 00:00 UTC).unix_timestamp())
         .count();
-    let before = info(&p).await;
     assert!(
-        before.ends_with(&format!("sur {today_rows} éléments")),
-        "{before}"
+        info(&p)
+            .await
+            .ends_with(&format!("sur {today_rows} éléments")),
+        "{}",
+        info(&p).await
     );
     // A marker that a full page load would wipe.
     p.js("window.__still_here = true;").await;
+    // The page size applies at once, in place (no need to press "Rechercher").
+    p.js("const s = document.querySelector('select[name=per_page]'); s.value = '20'; s.dispatchEvent(new Event('change', {bubbles: true}));")
+        .await;
+    let start = std::time::Instant::now();
+    while !c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .contains("per_page=20")
+        && start.elapsed() < std::time::Duration::from_secs(5)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("per_page=20")
+    );
+    let want = today_rows.min(20);
+    while p
+        .js("return document.querySelectorAll('#tx-table tbody tr').length;")
+        .await
+        != serde_json::json!(want)
+        && start.elapsed() < std::time::Duration::from_secs(5)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        p.js("return document.querySelectorAll('#tx-table tbody tr').length;")
+            .await,
+        serde_json::json!(want)
+    );
+    let before = info(&p).await;
     let holder = d
         .rows
         .iter()
@@ -114,7 +152,13 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
     let url = c.current_url().await.unwrap();
     assert_eq!(
         url.query(),
-        Some(format!("holder={}", crate::support::html::urlencode(&first_word)).as_str()),
+        Some(
+            format!(
+                "holder={}&per_page=20",
+                crate::support::html::urlencode(&first_word)
+            )
+            .as_str()
+        ),
         "{url}"
     );
     while info(&p).await == before && start.elapsed() < std::time::Duration::from_secs(5) {
@@ -136,7 +180,8 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(info(&p).await, before);
-    assert_eq!(c.current_url().await.unwrap().query(), None);
+    // Back to the page-size step (the history entry it pushed).
+    assert_eq!(c.current_url().await.unwrap().query(), Some("per_page=20"));
     // Open a detail and switch tabs in place.
     p.click("#tx-table tbody tr td a").await;
     p.wait_for("nav.tabs-inline").await;
