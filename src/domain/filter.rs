@@ -136,19 +136,30 @@ enum InstantError {
     OutOfRange,
 }
 
-/// Parses `YYYY-MM-DD` (a whole day) or `YYYY-MM-DDTHH:MM` (that minute).
-/// Returns (start, end exclusive) in unix seconds.
+/// Parses a whole day (`YYYY-MM-DD` or `DD/MM/YYYY`) or one minute
+/// (`YYYY-MM-DDTHH:MM` or `DD/MM/YYYY HH:MM`). Returns (start, end exclusive) in
+/// unix seconds.
 fn parse_instant(s: &str) -> Result<(i64, i64), InstantError> {
     let s = s.trim();
-    let (start, length) = if let Ok(d) = Date::parse(s, format_description!("[year]-[month]-[day]"))
-    {
+    let days = [
+        format_description!("[year]-[month]-[day]"),
+        format_description!("[day]/[month]/[year]"),
+    ];
+    let minutes = [
+        format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+        format_description!("[day]/[month]/[year] [hour]:[minute]"),
+    ];
+    let day = days.iter().find_map(|f| Date::parse(s, f).ok());
+    let (start, length) = if let Some(d) = day {
         (
             PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_utc(),
             Duration::days(1),
         )
     } else {
-        let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]");
-        let t = PrimitiveDateTime::parse(s, fmt).map_err(|_| InstantError::Format)?;
+        let t = minutes
+            .iter()
+            .find_map(|f| PrimitiveDateTime::parse(s, f).ok())
+            .ok_or(InstantError::Format)?;
         (t.assume_utc(), Duration::minutes(1))
     };
     // `+` would panic on the last day time can represent (9999-12-31).
@@ -175,8 +186,8 @@ pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<
             Ok((_, end)) => to = end,
             Err(InstantError::Format) => errors.push(err(
                 field,
-                format!("« {v} » : date attendue au format AAAA-MM-JJ ou AAAA-MM-JJTHH:MM."),
-                format!("\"{v}\": date expected as YYYY-MM-DD or YYYY-MM-DDTHH:MM."),
+                format!("« {v} » : date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ, heure facultative (JJ/MM/AAAA HH:MM)."),
+                format!("\"{v}\": date expected as DD/MM/YYYY or YYYY-MM-DD, time optional (YYYY-MM-DDTHH:MM)."),
             )),
             Err(InstantError::OutOfRange) => errors.push(err(
                 field,
@@ -372,6 +383,18 @@ mod tests {
     }
 
     #[test]
+    fn a_french_date_means_the_same_day_or_minute_as_its_iso_form() {
+        assert_eq!(parse_instant("29/05/2026"), parse_instant("2026-05-29"));
+        assert_eq!(
+            parse_instant("29/05/2026 14:30"),
+            parse_instant("2026-05-29T14:30")
+        );
+        assert!(parse_instant("2026-05-29").is_ok());
+        assert_eq!(parse_instant("31/02/2026"), Err(InstantError::Format));
+        assert_eq!(parse_instant("29/05/26"), Err(InstantError::Format));
+    }
+
+    #[test]
     fn the_default_period_is_today() {
         let (f, p) = parse(&RawFilter::default(), TODAY).unwrap();
         assert_eq!(f.to - f.from, 86_400);
@@ -399,8 +422,8 @@ mod tests {
         let e = parse(&raw(&[("from", "2026-03-02"), ("to", "2026-03-01")]), TODAY).unwrap_err();
         assert_eq!(e[0].field, "from");
         assert!(e[0].en.contains("before the end"));
-        let e = parse(&raw(&[("from", "29/03/2026")]), TODAY).unwrap_err();
-        assert!(e[0].fr.contains("29/03/2026"));
+        let e = parse(&raw(&[("from", "31/03/2026 25:00")]), TODAY).unwrap_err();
+        assert!(e[0].fr.contains("31/03/2026 25:00"));
     }
 
     #[test]

@@ -89,9 +89,9 @@ fn period_fieldset(view: &View, v: &ListView) -> Markup {
     html! {
         fieldset {
             legend { (view.t("Période", "Period")) }
-            (text_field_with(view, v, "from", view.t("Début", "Start"), &r.from, Some("AAAA-MM-JJ")))
-            (text_field_with(view, v, "to", view.t("Fin", "End"), &r.to, Some("AAAA-MM-JJ")))
-            small class="hint" { (view.t("Par défaut : aujourd'hui (UTC). Format AAAA-MM-JJ ou AAAA-MM-JJTHH:MM.", "Default: today (UTC). Format YYYY-MM-DD or YYYY-MM-DDTHH:MM.")) }
+            (text_field_with(view, v, "from", view.t("Début", "Start"), &r.from, Some(view.t("JJ/MM/AAAA", "YYYY-MM-DD"))))
+            (text_field_with(view, v, "to", view.t("Fin", "End"), &r.to, Some(view.t("JJ/MM/AAAA", "YYYY-MM-DD"))))
+            small class="hint" { (view.t("Par défaut : aujourd'hui (UTC). JJ/MM/AAAA ou AAAA-MM-JJ, avec l'heure si besoin (JJ/MM/AAAA HH:MM).", "Default: today (UTC). DD/MM/YYYY or YYYY-MM-DD, with a time if needed (YYYY-MM-DDTHH:MM).")) }
         }
     }
 }

@@ -204,7 +204,7 @@ async fn malformed_dates_and_amounts_are_refused_with_400_quoting_the_value() {
             .contains("La date de début doit être antérieure à la date de fin.")
     );
     assert!(l.body.contains(
-        r#"id="q-from" name="from" value="2026-05-25" placeholder="AAAA-MM-JJ" aria-invalid="true""#
+        r#"id="q-from" name="from" value="2026-05-25" placeholder="JJ/MM/AAAA" aria-invalid="true""#
     ));
     let l = listing(
         &admin,
@@ -217,7 +217,7 @@ async fn malformed_dates_and_amounts_are_refused_with_400_quoting_the_value() {
     assert_eq!(l.status, StatusCode::BAD_REQUEST);
     assert!(l.body.contains("La date de début doit être antérieure"));
     for (field, value) in [
-        ("from", "29/05/2026"),
+        ("from", "31/02/2026"),
         ("from", "2026-02-30"),
         ("to", "2026-05-21T25:00"),
         ("to", "2026-05-21 10:00"),
@@ -228,7 +228,7 @@ async fn malformed_dates_and_amounts_are_refused_with_400_quoting_the_value() {
         assert_eq!(l.status, StatusCode::BAD_REQUEST, "{field}={value}");
         assert!(
             l.body.contains(&format!(
-                "« {value} » : date attendue au format AAAA-MM-JJ ou AAAA-MM-JJTHH:MM."
+                "« {value} » : date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ, heure facultative (JJ/MM/AAAA HH:MM)."
             )),
             "{field}={value}"
         );
