@@ -230,7 +230,7 @@ fn card_form(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
                     small class="hint" { (c.t("16 chiffres en général, sans espaces ou par groupes de 4.", "Usually 16 digits, with or without spaces.")) }
                 }))
             div class="grid2" {
-                (card_field(c, errors, "expiry", c.t("Date d'expiration (MM/AA)", "Expiration date (MM/YY)"), &values.expiry, "cc-exp", html!{}))
+                (card_field(c, errors, "expiry", c.t("Expiration (MM/AA)", "Expiry (MM/YY)"), &values.expiry, "cc-exp", html!{}))
                 (card_field(c, errors, "cvv", c.t("Cryptogramme", "Card security code"), "", "cc-csc", html! {
                     details class="hint" {
                         summary { (c.t("Voir un exemple", "See an example")) }
