@@ -169,6 +169,7 @@ async fn on_a_390_phone_the_amount_and_pay_button_are_above_the_fold_without_sid
     let (m, c) = shop(&app).await;
     let (_, token) = new_request(&c, m, BIG).await;
     let (_, other) = new_request(&c, m, BIG).await;
+    let (_, fresh) = new_request(&c, m, BIG).await;
     let Some(b) = browser::start().await else {
         return;
     };
@@ -229,10 +230,23 @@ async fn on_a_390_phone_the_amount_and_pay_button_are_above_the_fold_without_sid
     p.wait_for("section.pay-result.ko").await;
     no_sideways_scroll(&p, "refusal").await;
     b.screenshot("target/screenshots/pay-390-refused.png").await;
+    // Two more refusals block the link: the page says whom to contact.
+    for _ in 0..2 {
+        p.goto(&format!("/payment/{other}")).await;
+        p.fill("#f-number", "4000 0000 0000 0002").await;
+        p.fill("#f-expiry", "12/30").await;
+        p.fill("#f-cvv", "123").await;
+        p.click("button.pay-now").await;
+        p.wait_for("section.pay-result.ko").await;
+    }
+    p.goto(&format!("/payment/{other}")).await;
+    p.wait_for("div.pay-contact").await;
+    no_sideways_scroll(&p, "blocked").await;
+    b.screenshot("target/screenshots/pay-390-blocked.png").await;
 
     // The desktop width, in English.
     viewport(&b, &p, 1366, 900).await;
-    p.goto(&format!("/payment/{other}?lang=en")).await;
+    p.goto(&format!("/payment/{fresh}?lang=en")).await;
     p.wait_for("button.pay-now").await;
     assert_eq!(p.text("button.pay-now").await, "Pay 1,250.50 MAD");
     no_sideways_scroll(&p, "payment page at 1366").await;
