@@ -76,7 +76,7 @@ pub fn frame(c: &PayView, title: &str, body: Markup) -> Markup {
                     div class="flash info test-banner no-print" {
                         (c.t("Mode test : aucune somme réelle n'est débitée.", "Test mode: no real money is charged."))
                         " "
-                        a href={"/test-cards?lang=" (c.lang.code())} { (c.t("Voir les cartes de test", "See the test cards")) }
+                        a href={"/test-cards?lang=" (c.lang.code())} target="_blank" rel="noopener" { (c.t("Voir les cartes de test", "See the test cards")) }
                     }
                 }
                 main class="pay" { (body) }
