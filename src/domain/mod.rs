@@ -10,6 +10,7 @@ pub mod card_form;
 pub mod card_text;
 pub mod codes;
 pub mod countries;
+pub mod customer_ref;
 pub mod detail;
 pub mod filter;
 pub mod form;

@@ -13,9 +13,10 @@ use crate::domain::card_form::CardForm;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::gateway::{Answer, Start};
 use crate::pages::pay::{
-    CardFormView, CardValues, PayView, TestCardLine, challenge_page, closed_page, in_progress_page,
-    payment_page, result_page, test_cards_page,
+    CardFormView, CardValues, PayView, TestCardLine, challenge_page, in_progress_page,
+    payment_page, test_cards_page,
 };
+use crate::pages::pay_result::{closed_page, result_page};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

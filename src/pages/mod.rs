@@ -8,6 +8,7 @@ pub mod login;
 pub mod merchants;
 pub mod operations;
 pub mod pay;
+pub mod pay_result;
 pub mod payment_requests;
 pub mod profile;
 pub mod second_factor;

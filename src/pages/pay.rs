@@ -10,9 +10,9 @@ use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
 use crate::domain::countries;
 use crate::domain::money::format_amount;
-use crate::domain::payment::{PaymentRequest, RequestStatus};
-use crate::domain::time::{format_datetime, format_long_date};
-use crate::domain::transaction::{Operation, Transaction};
+use crate::domain::payment::PaymentRequest;
+use crate::domain::time::format_long_date;
+use crate::domain::transaction::Operation;
 use crate::domain::user::FieldError;
 use crate::fragments::View;
 use crate::fragments::form::{csrf, error_for};
@@ -44,7 +44,7 @@ pub struct TestCardLine {
 }
 
 impl PayView<'_> {
-    fn t<'s>(&self, fr: &'s str, en: &'s str) -> &'s str {
+    pub(crate) fn t<'s>(&self, fr: &'s str, en: &'s str) -> &'s str {
         self.lang.pick(fr, en)
     }
 }
@@ -61,6 +61,7 @@ pub fn frame(c: &PayView, title: &str, body: Markup) -> Markup {
                 meta name="robots" content="noindex";
                 title { (title) " · " (c.merchant) }
                 link rel="stylesheet" href="/static/app.css";
+                link rel="stylesheet" href="/static/pay.css";
             }
             body class="pay" {
                 header class="pay-top" {
@@ -72,20 +73,22 @@ pub fn frame(c: &PayView, title: &str, body: Markup) -> Markup {
                     }
                 }
                 @if c.test {
-                    div class="flash info test-banner" {
+                    div class="flash info test-banner no-print" {
                         (c.t("Mode test : aucune somme réelle n'est débitée.", "Test mode: no real money is charged."))
                         " "
-                        a href={"/test-cards?lang=" (c.lang.code())} { (c.t("Voir les cartes de test", "See the test cards")) }
+                        a href={"/test-cards?lang=" (c.lang.code())} target="_blank" rel="noopener" { (c.t("Voir les cartes de test", "See the test cards")) }
                     }
                 }
                 main class="pay" { (body) }
-                footer class="pay-foot small muted" { "Guichet" }
+                footer class="pay-foot small muted no-print" { "Guichet" }
             }
         }
     }
 }
 
-fn invoicing(c: &PayView, req: &PaymentRequest) -> Markup {
+/// The billing details the merchant typed: only the rows that hold something; nothing
+/// at all when every row is empty. Merchant, order and amount are in the headline.
+fn billing(c: &PayView, req: &PaymentRequest) -> Markup {
     let h = &req.holder;
     let city = [h.postcode.as_str(), h.city.as_str()]
         .into_iter()
@@ -93,25 +96,39 @@ fn invoicing(c: &PayView, req: &PaymentRequest) -> Markup {
         .collect::<Vec<_>>()
         .join(" ");
     let country = countries::name(&h.country, c.lang).unwrap_or_default();
-    let rows = [
+    let rows: Vec<(&str, String)> = [
         (c.t("Prénom et nom", "First and last name"), h.name.clone()),
         (c.t("Adresse", "Address"), h.address.clone()),
         (c.t("Code postal / Ville", "Zip code / City"), city),
         (c.t("Pays", "Country"), country.to_string()),
         (c.t("Téléphone", "Phone"), h.phone.clone()),
         (c.t("Adresse électronique", "Email"), h.email.clone()),
-        (c.t("Marchand", "Merchant"), c.merchant.clone()),
-        (c.t("Commande n°", "Order no."), req.order_id.clone()),
-        (
-            c.t("Montant", "Amount"),
-            format_amount(req.amount, req.currency, c.lang),
-        ),
-    ];
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .collect();
     html! {
-        section class="card" {
-            h2 { (c.t("Détail de la facturation", "Invoicing detail")) }
-            (kv(&rows))
-            @if !req.description.is_empty() { p class="small muted" { (req.description) } }
+        @if !rows.is_empty() {
+            section class="card pay-billing" {
+                h2 { (c.t("Détail de la facturation", "Billing details")) }
+                (kv(&rows))
+            }
+        }
+    }
+}
+
+/// The headline: who is paid and how much, then the order and its description.
+fn headline(c: &PayView, req: &PaymentRequest) -> Markup {
+    html! {
+        section class="pay-head" {
+            h1 class="pay-title" { (c.t("DEMANDE DE PAIEMENT", "PAYMENT REQUEST")) }
+            p class="pay-to" { (c.merchant) }
+            p class="pay-amount" { (format_amount(req.amount, req.currency, c.lang)) }
+            p class="pay-meta" {
+                (c.t("Commande n° ", "Order no. ")) strong { (req.order_id) }
+                @if !req.description.is_empty() { " · " (req.description) }
+            }
+            p class="pay-date small muted" { (format_long_date(c.view.now.date(), c.lang)) }
         }
     }
 }
@@ -185,14 +202,27 @@ fn card_form(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
         ..
     } = *form;
     let action = format!("/payment/{}", req.token);
+    // The name typed before, else the one the merchant gave (the customer may change it).
+    let holder = if values.holder.is_empty() && errors.is_empty() {
+        req.holder.name.as_str()
+    } else {
+        values.holder.as_str()
+    };
+    let pay = match c.lang {
+        Lang::Fr => format!("Payer {}", format_amount(req.amount, req.currency, c.lang)),
+        Lang::En => format!("Pay {}", format_amount(req.amount, req.currency, c.lang)),
+    };
     html! {
         form class="card form pay-form" method="post" action=(action) autocomplete="on" novalidate {
             (csrf(&c.view))
             input type="hidden" name="attempt" value=(nonce);
             input type="hidden" name="lang" value=(c.lang.code());
-            h2 { (c.t("Détail du paiement", "Payment detail")) }
-            (card_field(c, errors, "holder", c.t("Nom du porteur de la carte", "Card holder name"), &values.holder, "cc-name", html!{}))
-            (card_field(c, errors, "number", c.t("Numéro de carte", "Credit card number"), "", "cc-number",
+            div class="pay-form-head" {
+                h2 { (c.t("Votre carte", "Your card")) }
+                (brand_marks(c))
+            }
+            (card_field(c, errors, "holder", c.t("Nom du porteur de la carte", "Name on card"), holder, "cc-name", html!{}))
+            (card_field(c, errors, "number", c.t("Numéro de carte", "Card number"), "", "cc-number",
                 html! {
                     @if !values.number_last4.is_empty() {
                         small class="hint" { (c.t("Carte se terminant par ", "Card ending in ")) (values.number_last4) (c.t(" : saisissez à nouveau son numéro.", ": type its number again.")) }
@@ -200,7 +230,7 @@ fn card_form(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
                     small class="hint" { (c.t("16 chiffres en général, sans espaces ou par groupes de 4.", "Usually 16 digits, with or without spaces.")) }
                 }))
             div class="grid2" {
-                (card_field(c, errors, "expiry", c.t("Date d'expiration (MM/AA)", "Expiration date (MM/YY)"), &values.expiry, "cc-exp", html!{}))
+                (card_field(c, errors, "expiry", c.t("Expiration (MM/AA)", "Expiry (MM/YY)"), &values.expiry, "cc-exp", html!{}))
                 (card_field(c, errors, "cvv", c.t("Cryptogramme", "Card security code"), "", "cc-csc", html! {
                     details class="hint" {
                         summary { (c.t("Voir un exemple", "See an example")) }
@@ -210,16 +240,13 @@ fn card_form(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
                 }))
             }
             div class="actions" {
-                button class="primary pay-now" type="submit" {
-                    (c.t("Payer maintenant", "Pay now"))
-                }
-                span class="small muted" { (c.t("et confirmer la transaction", "and confirm the transaction")) }
+                button class="primary pay-now" type="submit" { (pay) }
             }
             p class="small muted" {
                 @if req.operation == Operation::Authorization {
                     (c.t("Le montant sera réservé sur votre carte, puis débité à la validation de la commande.", "The amount will be held on your card, then charged when the order is confirmed."))
                 } @else {
-                    (c.t("Le montant est débité immédiatement.", "The amount is charged at once."))
+                    (c.t("Le montant est débité immédiatement.", "You will be charged now."))
                 }
                 @if req.refused_attempts > 0 {
                     " " (attempts_text(c.lang, attempts_left))
@@ -231,12 +258,10 @@ fn card_form(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
 
 pub fn payment_page(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
     let (errors, pending_challenge) = (form.errors, form.pending_challenge);
-    let today = c.view.now.date();
     let title = c.t("DEMANDE DE PAIEMENT", "PAYMENT REQUEST");
     let action = format!("/payment/{}", req.token);
     let body = html! {
-        h1 class="pay-title" { (title) }
-        p class="muted" { (format_long_date(today, c.lang)) }
+        (headline(c, req))
         @if !errors.is_empty() {
             div class="flash err" role="alert" { (c.t("Vérifiez les champs signalés ci-dessous : rien n'a été débité.", "Check the fields marked below: nothing was charged.")) }
         }
@@ -247,20 +272,37 @@ pub fn payment_page(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> M
             }
         }
         div class="pay-grid" {
-            (invoicing(c, req))
             (card_form(c, req, form))
+            (billing(c, req))
         }
         (notice(c))
     };
     frame(c, title, body)
 }
 
-fn attempts_text(lang: Lang, left: u32) -> String {
+pub(crate) fn attempts_text(lang: Lang, left: u32) -> String {
     match (lang, left) {
         (Lang::Fr, 1) => "Il vous reste 1 tentative.".into(),
         (Lang::Fr, n) => format!("Il vous reste {n} tentatives."),
         (Lang::En, 1) => "You have 1 attempt left.".into(),
         (Lang::En, n) => format!("You have {n} attempts left."),
+    }
+}
+
+/// The schemes the gateway accepts, as small inline marks (no external image).
+fn brand_marks(c: &PayView) -> Markup {
+    html! {
+        span class="brand-marks" role="img" aria-label=(c.t("Cartes acceptées : Visa, Mastercard", "Cards accepted: Visa, Mastercard")) {
+            svg class="brand-mark" viewBox="0 0 40 26" width="40" height="26" aria-hidden="true" {
+                rect x="0.5" y="0.5" width="39" height="25" rx="4" fill="#fff" stroke="#c9ced6" {}
+                text x="20" y="17.5" text-anchor="middle" font-family="Arial, sans-serif" font-size="11" font-weight="700" font-style="italic" fill="#1a1f71" { "VISA" }
+            }
+            svg class="brand-mark" viewBox="0 0 40 26" width="40" height="26" aria-hidden="true" {
+                rect x="0.5" y="0.5" width="39" height="25" rx="4" fill="#fff" stroke="#c9ced6" {}
+                circle cx="16" cy="13" r="7.5" fill="#eb001b" {}
+                circle cx="24" cy="13" r="7.5" fill="#f79e1b" fill-opacity="0.9" {}
+            }
+        }
     }
 }
 
@@ -275,120 +317,6 @@ fn card_back_example() -> Markup {
             ellipse cx="163" cy="64" rx="24" ry="14" fill="none" stroke="#b3261e" stroke-width="2" {}
         }
     }
-}
-
-/// A link that can no longer be paid (paid, expired, blocked, cancelled) or is unknown.
-pub fn closed_page(
-    c: &PayView,
-    req: Option<&PaymentRequest>,
-    status: Option<RequestStatus>,
-    paid: Option<&Transaction>,
-) -> Markup {
-    let (title, text) = match status {
-        Some(RequestStatus::Paid) => (
-            c.t("Demande déjà payée", "Request already paid"),
-            c.t("Cette demande de paiement a déjà été réglée. Aucun nouveau paiement n'est possible.", "This payment request has already been paid. No further payment is possible."),
-        ),
-        Some(RequestStatus::Expired) => (
-            c.t("Lien expiré", "Link expired"),
-            c.t("Ce lien de paiement a expiré. Demandez un nouveau lien au marchand.", "This payment link has expired. Ask the merchant for a new link."),
-        ),
-        Some(RequestStatus::Blocked) => (
-            c.t("Paiement bloqué", "Payment blocked"),
-            c.t("Trop de tentatives ont été refusées : ce paiement est bloqué (code 585). Contactez le marchand.", "Too many attempts were refused: this payment is blocked (code 585). Contact the merchant."),
-        ),
-        Some(RequestStatus::Cancelled) => (
-            c.t("Demande annulée", "Request cancelled"),
-            c.t("Le marchand a annulé cette demande de paiement. Rien n'a été débité.", "The merchant cancelled this payment request. Nothing was charged."),
-        ),
-        _ => (
-            c.t("Lien inconnu", "Unknown link"),
-            c.t("Ce lien de paiement n'existe pas. Vérifiez qu'il est complet ou demandez-en un nouveau au marchand.", "This payment link does not exist. Check that it is complete or ask the merchant for a new one."),
-        ),
-    };
-    let body = html! {
-        section class="card pay-closed" {
-            h1 { (title) }
-            p { (text) }
-            @if let (Some(req), Some(tx)) = (req, paid) { (receipt(c, req, tx)) }
-        }
-    };
-    frame(c, title, body)
-}
-
-fn receipt(c: &PayView, req: &PaymentRequest, tx: &Transaction) -> Markup {
-    let rows = [
-        (c.t("Commande n°", "Order no."), req.order_id.clone()),
-        (
-            c.t("Montant", "Amount"),
-            format_amount(tx.amount, tx.currency, c.lang),
-        ),
-        (
-            c.t("Date", "Date"),
-            format!("{} UTC", format_datetime(tx.at)),
-        ),
-        (
-            c.t("Carte", "Card"),
-            tx.card.as_ref().map(|k| k.masked()).unwrap_or_default(),
-        ),
-        (c.t("Transaction n°", "Transaction no."), tx.id.to_string()),
-        (c.t("Marchand", "Merchant"), c.merchant.clone()),
-    ];
-    html! {
-        h2 { (c.t("Reçu", "Receipt")) }
-        (kv(&rows))
-        @if !req.holder.email.is_empty() {
-            p class="small muted" { (c.t("Un reçu est envoyé à", "A receipt is sent to")) " " (req.holder.email) "." }
-        }
-    }
-}
-
-/// The outcome of one attempt.
-pub fn result_page(
-    c: &PayView,
-    req: &PaymentRequest,
-    tx: &Transaction,
-    status: RequestStatus,
-    attempts_left: u32,
-) -> Markup {
-    let accepted = tx.code.is_accepted();
-    let title = if accepted {
-        if tx.operation == Operation::Authorization {
-            c.t("Paiement autorisé", "Payment authorized")
-        } else {
-            c.t("Paiement accepté", "Payment accepted")
-        }
-    } else {
-        c.t("Paiement refusé", "Payment declined")
-    };
-    let retry = format!("/payment/{}?lang={}", req.token, c.lang.code());
-    let body = html! {
-        section class={"card pay-result " (if accepted { "ok" } else { "ko" })} {
-            h1 { (title) }
-            p class="lead" { (tx.code.customer_text(c.lang)) }
-            @if accepted {
-                (receipt(c, req, tx))
-            } @else {
-                p class="small muted" { (c.t("Code", "Code")) " " (tx.code) " · " (c.t("rien n'a été débité", "nothing was charged")) }
-                @match status {
-                    RequestStatus::Waiting => {
-                        p { (attempts_text(c.lang, attempts_left)) }
-                        p { a class="button primary" href=(retry) { (c.t("Réessayer", "Try again")) } }
-                    }
-                    RequestStatus::Blocked => {
-                        p { (c.t("Ce paiement est maintenant bloqué après trop de tentatives. Contactez le marchand.", "This payment is now blocked after too many attempts. Contact the merchant.")) }
-                    }
-                    RequestStatus::Paid => {
-                        p { a href=(retry) { (c.t("Cette demande a été payée depuis.", "This request has been paid since.")) } }
-                    }
-                    _ => {
-                        p { (c.t("Ce lien ne permet plus de payer. Contactez le marchand.", "This link can no longer be used to pay. Contact the merchant.")) }
-                    }
-                }
-            }
-        }
-    };
-    frame(c, title, body)
 }
 
 /// The simulated issuer's page (3-D Secure challenge).
@@ -414,7 +342,8 @@ pub fn challenge_page(
             (kv(&[
                 (c.t("Marchand", "Merchant"), c.merchant.clone()),
                 (c.t("Montant", "Amount"), format_amount(req.amount, req.currency, c.lang)),
-                (c.t("Carte", "Card"), masked.to_string()),
+                (c.t("Commande n°", "Order no."), req.order_id.clone()),
+                (c.t("Carte", "Card"), short_card(brand, masked)),
             ]))
             form class="form" method="post" action=(action) {
                 (csrf(&c.view))
@@ -431,7 +360,7 @@ pub fn challenge_page(
                     button class="primary" type="submit" { (c.t("Valider", "Confirm")) }
                 }
             }
-            form class="inline" method="post" action={"/payment/" (req.token) "/abandon"} {
+            form class="inline abandon" method="post" action={"/payment/" (req.token) "/abandon"} {
                 (csrf(&c.view))
                 input type="hidden" name="lang" value=(c.lang.code());
                 input type="hidden" name="challenge" value=(challenge_id);
@@ -440,6 +369,13 @@ pub fn challenge_page(
         }
     };
     frame(c, title, body)
+}
+
+/// "VISA •••• 4444" from a masked number ("411111XXXXXX1111"): friendlier than the mask.
+fn short_card(brand: Brand, masked: &str) -> String {
+    let digits: Vec<char> = masked.chars().filter(char::is_ascii_digit).collect();
+    let last4: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+    format!("{} •••• {last4}", brand.name())
 }
 
 /// Another window is at the 3-D Secure step of this request.

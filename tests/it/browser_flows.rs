@@ -264,7 +264,7 @@ async fn a_merchant_sends_a_link_the_customer_pays_with_3ds_and_the_merchant_ref
     assert!(
         p.text("section.pay-result")
             .await
-            .contains("555555XXXXXX4444")
+            .contains("MASTERCARD •••• 4444")
     );
     b.screenshot("target/screenshots/receipt.png").await;
 

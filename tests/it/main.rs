@@ -17,6 +17,7 @@ mod input;
 mod migration;
 mod no_full_card_number;
 mod operations;
+mod pay_page;
 mod payments;
 mod routes;
 mod second_factor;

@@ -186,12 +186,12 @@ async fn an_authorization_request_holds_the_amount_and_the_page_speaks_english_o
     let customer = app.client();
     let (_, page) = customer.page(&format!("/payment/{token}")).await;
     assert!(
-        page.contains("PAYMENT REQUEST") && page.contains("Pay now"),
+        page.contains("PAYMENT REQUEST") && page.contains("Pay 250.00 MAD"),
         "{page}"
     );
-    assert!(page.contains("Invoicing detail") && page.contains("Atlas Voyages SARL"));
+    assert!(page.contains("Billing details") && page.contains("Atlas Voyages SARL"));
     let (_, fr) = customer.page(&format!("/payment/{token}?lang=fr")).await;
-    assert!(fr.contains("DEMANDE DE PAIEMENT") && fr.contains("Payer maintenant"));
+    assert!(fr.contains("DEMANDE DE PAIEMENT") && fr.contains("Payer 250,00"));
     pay(&customer, &token, "4111111111111111", "").await;
     let (_, sale) = last_attempt(&app, id);
     assert_eq!(sale.operation, Operation::Authorization);

@@ -1,0 +1,194 @@
+//! The customer's pages after an attempt: the printable receipt of an accepted
+//! payment, the refusal with what was being paid and whom to contact, and the pages of
+//! links that can no longer be paid (paid, expired, blocked, cancelled, unknown).
+
+use maud::{Markup, html};
+
+use super::pay::{PayView, attempts_text, frame};
+use crate::domain::customer_ref::customer_reference;
+use crate::domain::money::format_amount;
+use crate::domain::payment::{PaymentRequest, RequestStatus};
+use crate::domain::time::format_datetime;
+use crate::domain::transaction::{Operation, Transaction};
+use crate::fragments::kv::kv;
+
+/// A link that can no longer be paid (paid, expired, blocked, cancelled) or is unknown.
+pub fn closed_page(
+    c: &PayView,
+    req: Option<&PaymentRequest>,
+    status: Option<RequestStatus>,
+    paid: Option<&Transaction>,
+) -> Markup {
+    let (title, text) = match status {
+        Some(RequestStatus::Paid) => (
+            c.t("Demande déjà payée", "Request already paid"),
+            c.t("Cette demande de paiement a déjà été réglée. Aucun nouveau paiement n'est possible.", "This payment request has already been paid. No further payment is possible."),
+        ),
+        Some(RequestStatus::Expired) => (
+            c.t("Lien expiré", "Link expired"),
+            c.t("Ce lien de paiement a expiré. Demandez un nouveau lien au marchand.", "This payment link has expired. Ask the merchant for a new link."),
+        ),
+        Some(RequestStatus::Blocked) => (
+            c.t("Paiement bloqué", "Payment blocked"),
+            c.t("Trop de tentatives ont été refusées : ce paiement est bloqué (code 585). Rien n'a été débité.", "Too many attempts were refused: this payment is blocked (code 585). Nothing was charged."),
+        ),
+        Some(RequestStatus::Cancelled) => (
+            c.t("Demande annulée", "Request cancelled"),
+            c.t("Le marchand a annulé cette demande de paiement. Rien n'a été débité.", "The merchant cancelled this payment request. Nothing was charged."),
+        ),
+        _ => (
+            c.t("Lien inconnu", "Unknown link"),
+            c.t("Ce lien de paiement n'existe pas. Vérifiez qu'il est complet ou demandez-en un nouveau au marchand.", "This payment link does not exist. Check that it is complete or ask the merchant for a new one."),
+        ),
+    };
+    let body = html! {
+        section class="card pay-closed" {
+            h1 { (title) }
+            p { (text) }
+            @match (req, paid) {
+                (Some(req), Some(tx)) => { (receipt(c, req, tx)) }
+                (Some(req), None) => {
+                    (recap(c, req))
+                    @if status != Some(RequestStatus::Cancelled) { (contact(c, req)) }
+                }
+                _ => {}
+            }
+        }
+    };
+    frame(c, title, body)
+}
+
+/// What was being paid: merchant, order, amount (refusal and closed pages).
+fn recap(c: &PayView, req: &PaymentRequest) -> Markup {
+    kv(&[
+        (c.t("Marchand", "Merchant"), c.merchant.clone()),
+        (c.t("Commande n°", "Order no."), req.order_id.clone()),
+        (
+            c.t("Montant", "Amount"),
+            format_amount(req.amount, req.currency, c.lang),
+        ),
+    ])
+}
+
+/// Whom to ask: the merchant record holds no email or phone, so the customer gets the
+/// merchant's name and the order number to quote.
+fn contact(c: &PayView, req: &PaymentRequest) -> Markup {
+    html! {
+        div class="pay-contact" {
+            h2 { (c.t("Contacter le marchand", "Contact the merchant")) }
+            p {
+                (c.t("Adressez-vous à ", "Get in touch with "))
+                strong { (c.merchant) }
+                (c.t(" en citant la commande ", " quoting order "))
+                strong { (req.order_id) }
+                "."
+            }
+        }
+    }
+}
+
+/// A check mark in a circle, drawn inline.
+fn success_icon() -> Markup {
+    html! {
+        svg class="pay-icon" viewBox="0 0 48 48" width="48" height="48" aria-hidden="true" {
+            circle cx="24" cy="24" r="22" fill="#e5f4ea" stroke="#1a6e37" stroke-width="2" {}
+            path d="M14 25l7 7 13-15" fill="none" stroke="#1a6e37" stroke-width="4" stroke-linecap="round" stroke-linejoin="round" {}
+        }
+    }
+}
+
+/// The receipt of an accepted payment: the customer's reference, never the
+/// gateway-wide transaction number; a print button (hidden when printed).
+fn receipt(c: &PayView, req: &PaymentRequest, tx: &Transaction) -> Markup {
+    let card = tx
+        .card
+        .as_ref()
+        .map(|k| {
+            let brand = k.brand.map(|b| b.name()).unwrap_or_default();
+            format!("{brand} •••• {}", k.last4).trim().to_string()
+        })
+        .unwrap_or_default();
+    let reference = customer_reference(req);
+    let rows = [
+        (c.t("Marchand", "Merchant"), c.merchant.clone()),
+        (c.t("Commande n°", "Order no."), req.order_id.clone()),
+        (c.t("Référence", "Reference"), reference.clone()),
+        (
+            c.t("Montant", "Amount"),
+            format_amount(tx.amount, tx.currency, c.lang),
+        ),
+        (
+            c.t("Date", "Date"),
+            format!("{} UTC", format_datetime(tx.at)),
+        ),
+        (c.t("Carte", "Card"), card),
+    ];
+    html! {
+        div class="pay-receipt" {
+            h2 { (c.t("Reçu", "Receipt")) }
+            (kv(&rows))
+            @if !req.description.is_empty() { p class="small muted" { (req.description) } }
+            p class="small muted" {
+                (c.t("Pour toute question, citez la référence ", "For any question, quote the reference "))
+                strong { (reference) } (c.t(" au marchand.", " to the merchant."))
+            }
+            div class="actions no-print" {
+                button class="secondary" type="button" onclick="window.print()" { (c.t("Imprimer le reçu", "Print the receipt")) }
+            }
+        }
+    }
+}
+
+/// The outcome of one attempt.
+pub fn result_page(
+    c: &PayView,
+    req: &PaymentRequest,
+    tx: &Transaction,
+    status: RequestStatus,
+    attempts_left: u32,
+) -> Markup {
+    let accepted = tx.code.is_accepted();
+    let title = if accepted {
+        if tx.operation == Operation::Authorization {
+            c.t("Paiement autorisé", "Payment authorized")
+        } else {
+            c.t("Paiement accepté", "Payment accepted")
+        }
+    } else {
+        c.t("Paiement refusé", "Payment declined")
+    };
+    let retry = format!("/payment/{}?lang={}", req.token, c.lang.code());
+    let body = html! {
+        section class={"card pay-result " (if accepted { "ok" } else { "ko" })} {
+            @if accepted { (success_icon()) }
+            h1 { (title) }
+            p class="lead" { (tx.code.customer_text(c.lang)) }
+            @if accepted {
+                p class="pay-amount" { (format_amount(tx.amount, tx.currency, c.lang)) }
+                (receipt(c, req, tx))
+            } @else {
+                p class="small muted" { (c.t("Code", "Code")) " " (tx.code) " · " (c.t("rien n'a été débité", "nothing was charged")) }
+                (recap(c, req))
+                @match status {
+                    RequestStatus::Waiting => {
+                        p { (attempts_text(c.lang, attempts_left)) }
+                        p { a class="button primary" href=(retry) { (c.t("Réessayer", "Try again")) } }
+                        (contact(c, req))
+                    }
+                    RequestStatus::Blocked => {
+                        p { (c.t("Ce paiement est maintenant bloqué après trop de tentatives.", "This payment is now blocked after too many attempts.")) }
+                        (contact(c, req))
+                    }
+                    RequestStatus::Paid => {
+                        p { a href=(retry) { (c.t("Cette demande a été payée depuis.", "This request has been paid since.")) } }
+                    }
+                    _ => {
+                        p { (c.t("Ce lien ne permet plus de payer.", "This link can no longer be used to pay.")) }
+                        (contact(c, req))
+                    }
+                }
+            }
+        }
+    };
+    frame(c, title, body)
+}
