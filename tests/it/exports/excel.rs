@@ -19,7 +19,10 @@ use crate::fixtures::dataset::{period_pairs, seed};
 use crate::fixtures::rows::{sale, write};
 use crate::support::cards::full_card_numbers;
 use crate::support::download::{FORMATS, assert_file, download, every_format, extension};
-use crate::support::sheets::{BOM, Sheet, csv_table, decimal_comma_minor, excel_fr_table};
+use crate::support::html::list_url;
+use crate::support::sheets::{
+    BOM, Sheet, csv_table, decimal_comma_minor, excel_fr_table, unescape_html,
+};
 use crate::support::spawn_app;
 
 /// `7001.00` in minor units.
@@ -317,4 +320,50 @@ async fn the_excel_fr_file_keeps_formulas_inert_and_card_numbers_masked() {
         assert!(full.is_empty(), "{format}: {full:?}");
         assert!(file.text().contains("XXXXXX"), "{format}");
     }
+}
+
+#[tokio::test]
+async fn the_list_offers_the_excel_fr_csv_next_to_the_other_formats_in_both_languages() {
+    let app = spawn_app().await;
+    let m = app.merchant("Uber");
+    write(
+        &app,
+        vec![sale(m.id, datetime!(2026-05-10 09:00 UTC), 125_050, "Omar")],
+    );
+    let admin = app.admin().await;
+    let url = list_url(&[
+        ("from", "2026-05-01".to_string()),
+        ("to", "2026-05-31".to_string()),
+    ]);
+    let (status, page) = admin.page(&url).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(">CSV (Excel FR)<"), "{page}");
+    for format in FORMATS {
+        assert!(
+            page.contains(&format!("format={format}&amp;scope=all&amp;")),
+            "{format}"
+        );
+    }
+    // The menu's link downloads the French Excel file of the period on screen.
+    let start = page
+        .find("/transactions/export?format=csv-excel-fr&amp;scope=all")
+        .unwrap();
+    let href = &page[start..start + page[start..].find('"').unwrap()];
+    let r = admin.get(&unescape_html(href)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"transactions_2026-05-01_2026-05-31.csv\""
+    );
+    let body = r.bytes().await.unwrap();
+    let (_, rows) = excel_fr_table(&body);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][4], "1250,50");
+
+    app.merchant_user("uber.en", m.id, Permissions::ALL);
+    let english = app.signed_in("uber.en").await;
+    english.post("/lang", &[("lang", "en")]).await;
+    let (_, page) = english.page(&url).await;
+    assert!(page.contains(">CSV (French Excel)<"), "{page}");
+    assert!(!page.contains("Excel FR"));
 }
