@@ -44,13 +44,47 @@ pub fn xml_text(v: &str) -> String {
 /// Excel refuses longer text cells.
 pub(super) const XLSX_MAX_CHARS: usize = 32_767;
 
-/// One row as text cells: machine formats, or localized for people. Borrows what it can.
+/// How a row is written as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// JSON, XML: field names and codes are stable identifiers; ISO 8601 UTC dates,
+    /// decimal points.
+    Machine,
+    /// CSV: words in the reader's language; ISO 8601 UTC dates, bare amounts with a
+    /// decimal point (`1250.50`).
+    Csv,
+    /// CSV for Excel in French: words in the reader's language; dates as French Excel
+    /// reads them (`31/05/2026 14:00:36`, UTC), bare amounts with a decimal comma
+    /// (`1250,50`).
+    ExcelFr,
+    /// HTML, TXT, XLSX: everything formatted for reading in the reader's language.
+    People,
+}
+
+/// `31/05/2026 14:00:36` (UTC): what Excel in a French locale takes as a date and time.
+pub fn excel_fr_date(at: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at) else {
+        return String::new();
+    };
+    format!(
+        "{:02}/{:02}/{:04} {:02}:{:02}:{:02}",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// One row as text cells, in `style`. Borrows what it can.
 pub fn cells<'a>(
     tx: &'a Transaction,
     merchants: &'a [Merchant],
     lang: Lang,
-    localized: bool,
+    style: Style,
 ) -> [Cow<'a, str>; 20] {
+    let words = style != Style::Machine;
     let card = tx.card.as_ref();
     let merchant: Cow<'a, str> = merchants
         .iter()
@@ -63,24 +97,24 @@ pub fn cells<'a>(
     [
         Cow::Owned(tx.id.to_string()),
         b(lang.pick("Carte bancaire", "Credit card")),
-        b(if localized {
+        b(if words {
             tx.operation.label(lang)
         } else {
             tx.operation.key()
         }),
         merchant,
-        Cow::Owned(if localized {
-            format_amount(tx.amount, tx.currency, lang)
-        } else {
-            tx.amount.to_decimal_string()
+        Cow::Owned(match style {
+            Style::People => format_amount(tx.amount, tx.currency, lang),
+            Style::ExcelFr => tx.amount.to_decimal_string().replace('.', ","),
+            Style::Machine | Style::Csv => tx.amount.to_decimal_string(),
         }),
         b(tx.currency.code()),
-        Cow::Owned(if localized {
-            format_datetime(tx.at)
-        } else {
-            iso(tx.at)
+        Cow::Owned(match style {
+            Style::People => format_datetime(tx.at),
+            Style::ExcelFr => excel_fr_date(tx.at),
+            Style::Machine | Style::Csv => iso(tx.at),
         }),
-        b(if localized {
+        b(if words {
             tx.status().label(lang)
         } else {
             tx.status().key()
@@ -101,6 +135,16 @@ pub fn cells<'a>(
         },
         b(&tx.initiator.merchant_account),
         tx.parent_id.map_or(b(""), |p| Cow::Owned(p.to_string())),
-        b(if tx.test { "true" } else { "false" }),
+        b(match (words, tx.test) {
+            (false, test) => {
+                if test {
+                    "true"
+                } else {
+                    "false"
+                }
+            }
+            (true, true) => lang.pick("Oui", "Yes"),
+            (true, false) => lang.pick("Non", "No"),
+        }),
     ]
 }

@@ -1,7 +1,8 @@
-//! Exports of a search (PROC-6): CSV, JSON, XML, HTML, TXT and XLSX, written row by
-//! row into a sink so memory stays flat whatever the row count. Machine formats use
-//! ISO 8601 dates and decimal points; HTML and TXT are localized. No cell can act as
-//! a spreadsheet formula, and no full card number exists to be written.
+//! Exports of a search (PROC-6): CSV, CSV for French Excel, JSON, XML, HTML, TXT and
+//! XLSX, written row by row into a sink so memory stays flat whatever the row count.
+//! Machine formats (JSON, XML) use stable field names and codes, ISO 8601 dates and
+//! decimal points; every other file is in one language, the reader's. No cell can act
+//! as a spreadsheet formula, and no full card number exists to be written.
 
 use std::io;
 
@@ -13,13 +14,15 @@ pub mod produce;
 mod text;
 mod xlsx;
 
-pub use cells::{cells, inert, iso, xml_text};
+pub use cells::{Style, cells, excel_fr_date, inert, iso, xml_text};
 pub use text::text_writer;
 pub use xlsx::write_xlsx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Csv,
+    /// CSV as Excel in French opens it: `;` between cells, decimal commas.
+    CsvExcelFr,
     Json,
     Xml,
     Html,
@@ -31,6 +34,7 @@ impl Format {
     pub fn parse(s: &str) -> Option<Format> {
         match s.trim().to_ascii_lowercase().as_str() {
             "csv" => Some(Format::Csv),
+            "csv-excel-fr" | "csv_excel_fr" | "excel-fr" => Some(Format::CsvExcelFr),
             "json" => Some(Format::Json),
             "xml" => Some(Format::Xml),
             "html" => Some(Format::Html),
@@ -40,9 +44,28 @@ impl Format {
         }
     }
 
+    /// Every format, in the order the export menu offers them.
+    pub const ALL: [Format; 7] = [
+        Format::Csv,
+        Format::CsvExcelFr,
+        Format::Xlsx,
+        Format::Json,
+        Format::Xml,
+        Format::Html,
+        Format::Txt,
+    ];
+
+    /// The `format=` value of the export URL (and of its audit line).
+    pub fn key(self) -> &'static str {
+        match self {
+            Format::CsvExcelFr => "csv-excel-fr",
+            other => other.extension(),
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
-            Format::Csv => "csv",
+            Format::Csv | Format::CsvExcelFr => "csv",
             Format::Json => "json",
             Format::Xml => "xml",
             Format::Html => "html",
@@ -53,7 +76,7 @@ impl Format {
 
     pub fn content_type(self) -> &'static str {
         match self {
-            Format::Csv => "text/csv; charset=utf-8",
+            Format::Csv | Format::CsvExcelFr => "text/csv; charset=utf-8",
             Format::Json => "application/json",
             Format::Xml => "application/xml; charset=utf-8",
             Format::Html => "text/html; charset=utf-8",
@@ -101,11 +124,31 @@ pub fn footer(format: Format) -> &'static str {
         Format::Json => "\n]\n",
         Format::Xml => "\n</transactions>\n",
         Format::Html => "</tbody></table>\n",
-        Format::Csv | Format::Txt | Format::Xlsx => "",
+        Format::Csv | Format::CsvExcelFr | Format::Txt | Format::Xlsx => "",
     }
 }
 
-/// Column titles for people (HTML, TXT, XLSX).
+/// What opens a stream of the format (before its header).
+pub const BOM: &str = "\u{FEFF}";
+
+/// The download's name, with the period searched: `transactions_2026-05-01_2026-05-31.csv`.
+/// `from` is inclusive and `to` exclusive (unix seconds), so the last day is the one
+/// before `to`'s instant.
+pub fn file_name(format: Format, from: i64, to: i64) -> String {
+    let day = |at: i64| {
+        time::OffsetDateTime::from_unix_timestamp(at)
+            .map_or_else(|_| String::new(), |t| t.date().to_string())
+    };
+    let last = if to > from { to - 1 } else { to };
+    format!(
+        "transactions_{}_{}.{}",
+        day(from),
+        day(last),
+        format.extension()
+    )
+}
+
+/// Column titles in the reader's language (every format but JSON and XML).
 pub fn header(lang: Lang) -> [&'static str; 20] {
     match lang {
         Lang::Fr => [
@@ -176,5 +219,30 @@ mod tests {
         assert_eq!(iso(1_593_957_636), "2020-07-05T14:00:36Z");
         assert_eq!(Format::parse("XLSX"), Some(Format::Xlsx));
         assert_eq!(Format::parse("pdf"), None);
+    }
+
+    #[test]
+    fn every_format_parses_back_from_its_key() {
+        for f in Format::ALL {
+            assert_eq!(Format::parse(f.key()), Some(f));
+        }
+    }
+
+    #[test]
+    fn the_file_name_carries_the_period_searched() {
+        // 2026-05-01 00:00 to 2026-06-01 00:00 (exclusive): May.
+        assert_eq!(
+            file_name(Format::CsvExcelFr, 1_777_593_600, 1_780_272_000),
+            "transactions_2026-05-01_2026-05-31.csv"
+        );
+        assert_eq!(
+            file_name(Format::Xlsx, 1_780_272_000, 1_780_358_400),
+            "transactions_2026-06-01_2026-06-01.xlsx"
+        );
+    }
+
+    #[test]
+    fn excel_fr_dates_are_day_month_year() {
+        assert_eq!(excel_fr_date(1_593_957_636), "05/07/2020 14:00:36");
     }
 }

@@ -1,10 +1,11 @@
-//! The text formats (CSV, JSON, XML, HTML, TXT), written row by row.
+//! The text formats (CSV, CSV for French Excel, JSON, XML, HTML, TXT), written row by
+//! row.
 
 use std::io::{self, Write};
 
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::{COLUMNS, Format, RowWriter, cells, header, inert, xml_text};
+use super::{BOM, COLUMNS, Format, RowWriter, Style, cells, header, inert, xml_text};
 use crate::domain::Lang;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
@@ -19,14 +20,28 @@ pub fn text_writer<'a, W: Write + 'a>(
     first: bool,
 ) -> io::Result<Box<dyn RowWriter + 'a>> {
     Ok(match format {
-        Format::Csv => {
+        Format::Csv | Format::CsvExcelFr => {
+            let excel_fr = format == Format::CsvExcelFr;
+            let mut out = out;
+            if first {
+                // The UTF-8 byte order mark: without it Excel reads the file as ANSI
+                // and garbles every accent.
+                out.write_all(BOM.as_bytes())?;
+            }
             let mut w = csv::WriterBuilder::new()
                 .has_headers(false)
+                .delimiter(if excel_fr { b';' } else { b',' })
                 .from_writer(out);
             if first {
-                w.write_record(COLUMNS).map_err(io::Error::other)?;
+                w.write_record(header(lang)).map_err(io::Error::other)?;
             }
-            Box::new(CsvRows { w, merchants, lang })
+            let style = if excel_fr { Style::ExcelFr } else { Style::Csv };
+            Box::new(CsvRows {
+                w,
+                merchants,
+                lang,
+                style,
+            })
         }
         Format::Json => {
             let mut out = out;
@@ -94,11 +109,12 @@ struct CsvRows<'a, W: Write> {
     w: csv::Writer<W>,
     merchants: &'a [Merchant],
     lang: Lang,
+    style: Style,
 }
 
 impl<W: Write> RowWriter for CsvRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
-        let c = cells(tx, self.merchants, self.lang, false);
+        let c = cells(tx, self.merchants, self.lang, self.style);
         for cell in &c {
             self.w
                 .write_field(inert(cell).as_bytes())
@@ -121,7 +137,7 @@ struct JsonRows<'a, W: Write> {
 
 impl<W: Write> RowWriter for JsonRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
-        let c = cells(tx, self.merchants, self.lang, false);
+        let c = cells(tx, self.merchants, self.lang, Style::Machine);
         self.out
             .write_all(if self.first { b"\n{" } else { b",\n{" })?;
         self.first = false;
@@ -157,7 +173,7 @@ struct XmlRows<'a, W: Write> {
 
 impl<W: Write> RowWriter for XmlRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
-        let c = cells(tx, self.merchants, self.lang, false);
+        let c = cells(tx, self.merchants, self.lang, Style::Machine);
         self.w
             .write_event(Event::Start(BytesStart::new("transaction")))?;
         for (k, v) in COLUMNS.iter().zip(c) {
@@ -184,7 +200,7 @@ struct HtmlRows<'a, W: Write> {
 
 impl<W: Write> RowWriter for HtmlRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
-        let c = cells(tx, self.merchants, self.lang, true);
+        let c = cells(tx, self.merchants, self.lang, Style::People);
         let row = maud::html! { tr { @for v in &c { td { (inert(v)) } } } };
         self.out.write_all(row.into_string().as_bytes())?;
         self.out.write_all(b"\n")
@@ -203,7 +219,7 @@ struct TxtRows<'a, W: Write> {
 
 impl<W: Write> RowWriter for TxtRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
-        let c = cells(tx, self.merchants, self.lang, true);
+        let c = cells(tx, self.merchants, self.lang, Style::People);
         // Tabs and line breaks inside values would break the columns.
         let line: Vec<String> = c
             .iter()

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::io;
 
 use super::cells::XLSX_MAX_CHARS;
-use super::{cells, header};
+use super::{Style, cells, header};
 use crate::domain::Lang;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
@@ -20,6 +20,7 @@ pub fn write_xlsx(
     let x = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet_with_constant_memory().map_err(x)?;
+    ws.set_name("Transactions").map_err(x)?;
     let bold = XFormat::new().set_bold();
     let money = XFormat::new().set_num_format("#,##0.00");
     let date = XFormat::new().set_num_format("dd.mm.yyyy hh:mm:ss");
@@ -32,7 +33,7 @@ pub fn write_xlsx(
         let tx = tx?;
         n += 1;
         let r = u32::try_from(n).map_err(io::Error::other)?;
-        let c = cells(&tx, merchants, lang, true);
+        let c = cells(&tx, merchants, lang, Style::People);
         for (col, v) in c.iter().enumerate() {
             let col = col as u16;
             match col {
@@ -54,6 +55,8 @@ pub fn write_xlsx(
                         Err(_) => ws.write_string(r, col, v.as_ref()).map(|_| ()),
                     }
                 }
+                // A real boolean: Excel shows it in its own language (VRAI / TRUE).
+                19 => ws.write_boolean(r, col, tx.test).map(|_| ()),
                 // Strings are stored as strings: never evaluated as formulas.
                 _ => {
                     let text: Cow<'_, str> = if v.chars().count() > XLSX_MAX_CHARS {

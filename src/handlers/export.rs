@@ -20,8 +20,8 @@ use crate::connection::Cutoff;
 use crate::domain::Lang;
 use crate::domain::filter::{Filter, PageRequest, RawFilter, parse, today};
 use crate::domain::user::Merchant;
-use crate::export::Format;
 use crate::export::produce::produce;
+use crate::export::{Format, file_name};
 
 /// Excel's sheet limit (1,048,576 rows) less the header row.
 const XLSX_MAX_ROWS: usize = 1_048_575;
@@ -176,8 +176,8 @@ impl ExportRequest {
     ) -> Result<ExportRequest, String> {
         let format = Format::parse(&q.format).ok_or_else(|| {
             lang.pick(
-                "Format inconnu : choisissez csv, xlsx, json, xml, html ou txt.",
-                "Unknown format: choose csv, xlsx, json, xml, html or txt.",
+                "Format inconnu : choisissez csv, csv-excel-fr, xlsx, json, xml, html ou txt.",
+                "Unknown format: choose csv, csv-excel-fr, xlsx, json, xml, html or txt.",
             )
             .to_string()
         })?;
@@ -274,6 +274,7 @@ fn stream(
     ticket: ExportTicket,
     ids: Vec<u64>,
     format: Format,
+    name: String,
     merchants: Vec<Merchant>,
     cutoff: Option<Arc<Cutoff>>,
 ) -> Response {
@@ -315,7 +316,6 @@ fn stream(
         }
         rx.poll_recv(cx)
     });
-    let name = format!("transactions-{}.{}", ctx.now().date(), format.extension());
     Response::builder()
         .header("content-type", format.content_type())
         .header(
@@ -344,6 +344,7 @@ pub async fn transactions_export(
     let asked = ExportRequest::parse(&raw, &q, today(ctx.now()), ctx.lang)
         .map_err(|message| bad_request(&ctx, &message))?;
     let (format, all, scope) = (asked.format, asked.all, ctx.scope());
+    let name = file_name(format, asked.filter.from, asked.filter.to);
     let ids = matching_ids(&ctx, &asked).await?;
     check_xlsx_rows(&ctx, format, ids.len())?;
     let Some(ticket) = wait_for_slot(&ctx, user_id).await else {
@@ -357,7 +358,7 @@ pub async fn transactions_export(
     )
     .with_detail(format!(
         "format={} scope={} rows={} filters={query}",
-        format.extension(),
+        format.key(),
         if all { "all" } else { "page" },
         ids.len()
     ));
@@ -368,7 +369,7 @@ pub async fn transactions_export(
         })
         .await?;
     let cutoff = ctx.state.connections.cutoff(req);
-    Ok(stream(&ctx, ticket, ids, format, merchants, cutoff))
+    Ok(stream(&ctx, ticket, ids, format, name, merchants, cutoff))
 }
 
 #[cfg(test)]

@@ -238,6 +238,19 @@ pub fn results(view: &View, v: &ListView) -> Markup {
     }
 }
 
+/// The export formats the menu offers: `format=` value, label, hint.
+fn export_formats(view: &View) -> [(&'static str, &'static str, Option<&'static str>); 7] {
+    [
+        ("csv", "CSV", Some(view.t("Séparateur « , », point décimal (1250.50), dates ISO 8601", "\",\" separator, decimal point (1250.50), ISO 8601 dates"))),
+        ("csv-excel-fr", view.t("CSV (Excel FR)", "CSV (French Excel)"), Some(view.t("Pour Excel réglé en français : séparateur « ; », virgule décimale (1250,50), dates JJ/MM/AAAA", "For Excel set to French: \";\" separator, decimal comma (1250,50), dates DD/MM/YYYY"))),
+        ("xlsx", "Excel (XLSX)", None),
+        ("json", "JSON", None),
+        ("xml", "XML", None),
+        ("html", "HTML", None),
+        ("txt", view.t("Texte", "Text"), None),
+    ]
+}
+
 fn export_links(view: &View, v: &ListView) -> Markup {
     if !view.user().is_some_and(|u| u.may(Permission::Export)) {
         return html! {};
@@ -249,8 +262,8 @@ fn export_links(view: &View, v: &ListView) -> Markup {
             div class="small" {
                 @for (scope, label) in [("page", view.t("Page en cours", "Current page")), ("all", view.t("Toutes les pages", "All pages"))] {
                     div { strong { (label) " : " }
-                        @for f in ["csv", "xlsx", "json", "xml", "html", "txt"] {
-                            a href={"/transactions/export?format=" (f) "&scope=" (scope) "&" (q)} download { (f.to_uppercase()) } " "
+                        @for (f, name, hint) in export_formats(view) {
+                            a href={"/transactions/export?format=" (f) "&scope=" (scope) "&" (q)} title=[hint] download { (name) } " "
                         }
                     }
                 }

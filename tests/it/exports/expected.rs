@@ -11,7 +11,8 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use crate::support::sheets::{
-    Sheet, Table, csv_table, excel_to_unix, html_table, json_table, txt_table, xml_table,
+    BOM, Sheet, Table, csv_table, excel_fr_table, excel_to_unix, html_table, json_table, txt_table,
+    xml_table,
 };
 
 pub(crate) fn iso(at: i64) -> String {
@@ -43,42 +44,75 @@ pub(crate) fn french_amount(minor: i64, currency: &str) -> String {
     format!("{grouped},{:02} {currency}", minor % 100)
 }
 
-/// The 20 cells of a row: machine values, or localized (French) for people.
-pub(crate) fn expected(t: &Transaction, merchants: &[Merchant], localized: bool) -> Vec<String> {
+/// `30/05/2026 12:34:56`: a date French Excel reads as a date.
+pub(crate) fn excel_fr_date(at: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(at)
+        .unwrap()
+        .format(format_description!(
+            "[day]/[month]/[year] [hour]:[minute]:[second]"
+        ))
+        .unwrap()
+}
+
+/// How a format writes a row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// JSON, XML: codes, ISO dates, decimal points.
+    Machine,
+    /// CSV: words, ISO dates, decimal points.
+    Csv,
+    /// CSV for French Excel: words, DD/MM/YYYY dates, decimal commas.
+    ExcelFr,
+    /// HTML, TXT, XLSX (French only here): formatted amounts and dates.
+    People,
+}
+
+/// The 20 cells of a row in `style`, words in `lang`.
+pub(crate) fn expected(
+    t: &Transaction,
+    merchants: &[Merchant],
+    style: Style,
+    lang: Lang,
+) -> Vec<String> {
     let card = t.card.as_ref();
     let minor = t.amount.minor();
+    let words = style != Style::Machine;
+    let fr = lang == Lang::Fr;
     let merchant = merchants
         .iter()
         .find(|m| m.id == t.merchant_id)
         .map_or_else(|| t.merchant_id.to_string(), |m| m.name.clone());
     vec![
         t.id.to_string(),
-        "Carte bancaire".into(),
-        if localized {
-            t.operation.label(Lang::Fr).into()
+        if fr { "Carte bancaire" } else { "Credit card" }.into(),
+        if words {
+            t.operation.label(lang).into()
         } else {
             t.operation.key().into()
         },
         merchant,
-        if localized {
-            french_amount(minor, t.currency.code())
-        } else {
-            format!("{}.{:02}", minor / 100, minor % 100)
+        match style {
+            Style::People => french_amount(minor, t.currency.code()),
+            Style::ExcelFr => format!("{},{:02}", minor / 100, minor % 100),
+            Style::Machine | Style::Csv => format!("{}.{:02}", minor / 100, minor % 100),
         },
         t.currency.code().into(),
-        if localized {
-            local_date(t.at)
-        } else {
-            iso(t.at)
+        match style {
+            Style::People => local_date(t.at),
+            Style::ExcelFr => excel_fr_date(t.at),
+            Style::Machine | Style::Csv => iso(t.at),
         },
-        match (t.code == ResultCode::ACCEPTED, localized) {
-            (true, false) => "accepted".into(),
-            (false, false) => "refused".into(),
-            (true, true) => "Acceptée".into(),
-            (false, true) => "Refusée".into(),
-        },
+        match (t.code == ResultCode::ACCEPTED, words, fr) {
+            (true, false, _) => "accepted",
+            (false, false, _) => "refused",
+            (true, true, true) => "Acceptée",
+            (false, true, true) => "Refusée",
+            (true, true, false) => "Accepted",
+            (false, true, false) => "Refused",
+        }
+        .into(),
         format!("{:03}", t.code.value()),
-        t.code.text(Lang::Fr).into(),
+        t.code.text(lang).into(),
         card.filter(|c| !c.last4.is_empty())
             .map(|c| {
                 let hidden = usize::from(c.pan_len) - c.bin.len() - c.last4.len();
@@ -99,7 +133,13 @@ pub(crate) fn expected(t: &Transaction, merchants: &[Merchant], localized: bool)
         },
         t.initiator.merchant_account.clone(),
         t.parent_id.map(|p| p.to_string()).unwrap_or_default(),
-        t.test.to_string(),
+        match (words, t.test, fr) {
+            (false, test, _) => test.to_string(),
+            (true, true, true) => "Oui".into(),
+            (true, false, true) => "Non".into(),
+            (true, true, false) => "Yes".into(),
+            (true, false, false) => "No".into(),
+        },
     ]
 }
 
@@ -112,26 +152,57 @@ pub(crate) fn csv_cell(v: &str) -> String {
     }
 }
 
-/// Checks every format's cells for `rows` (in export order) against [`expected`].
+/// Checks a CSV file of either variant (BOM, header in `lang`, every cell) for `rows`.
+pub(crate) fn assert_csv_cells(
+    format: &str,
+    body: &[u8],
+    rows: &[&Transaction],
+    merchants: &[Merchant],
+    lang: Lang,
+) {
+    assert!(body.starts_with(BOM), "{format}: opens with the UTF-8 BOM");
+    let (style, (head, got)) = match format {
+        "csv" => (Style::Csv, csv_table(body)),
+        "csv-excel-fr" => (Style::ExcelFr, excel_fr_table(body)),
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        head,
+        header(lang),
+        "{format}: headers in the reader's language"
+    );
+    let want: Table = rows
+        .iter()
+        .map(|t| {
+            expected(t, merchants, style, lang)
+                .iter()
+                .map(|v| csv_cell(v))
+                .collect()
+        })
+        .collect();
+    assert_eq!(got, want, "{format}");
+}
+
+/// Checks every format's cells for `rows` (in export order) against [`expected`], for
+/// a French reader.
 pub(crate) fn assert_cells(
     format: &str,
     body: &[u8],
     rows: &[&Transaction],
     merchants: &[Merchant],
 ) {
-    let machine: Table = rows.iter().map(|t| expected(t, merchants, false)).collect();
-    let people: Table = rows.iter().map(|t| expected(t, merchants, true)).collect();
-    let titles: Vec<String> = header(Lang::Fr).iter().map(|s| s.to_string()).collect();
+    let fr = Lang::Fr;
+    let machine: Table = rows
+        .iter()
+        .map(|t| expected(t, merchants, Style::Machine, fr))
+        .collect();
+    let people: Table = rows
+        .iter()
+        .map(|t| expected(t, merchants, Style::People, fr))
+        .collect();
+    let titles: Vec<String> = header(fr).iter().map(|s| s.to_string()).collect();
     match format {
-        "csv" => {
-            let (head, got) = csv_table(body);
-            assert_eq!(head, COLUMNS);
-            let want: Table = machine
-                .iter()
-                .map(|r| r.iter().map(|v| csv_cell(v)).collect())
-                .collect();
-            assert_eq!(got, want);
-        }
+        "csv" | "csv-excel-fr" => assert_csv_cells(format, body, rows, merchants, fr),
         "json" => assert_eq!(json_table(body), machine),
         "xml" => assert_eq!(xml_table(body), machine),
         "html" => {
@@ -175,8 +246,10 @@ pub(crate) fn assert_cells(
                     }
                     other => panic!("date of {} is not a date: {other:?}", t.id),
                 }
+                // The test flag is a real boolean.
+                assert_eq!(s.get(r, 19), &Data::Bool(t.test), "test flag of {}", t.id);
                 for (c, want) in people[i].iter().enumerate() {
-                    if ![0, 4, 6].contains(&c) {
+                    if ![0, 4, 6, 19].contains(&c) {
                         assert_eq!(&s.text(r, c), want, "row {r} column {}", COLUMNS[c]);
                     }
                 }

@@ -98,7 +98,7 @@ async fn machine_formats_write_iso_dates_and_decimal_points_and_xlsx_types_its_c
         ("to", "2026-05-31".to_string()),
     ];
     let files = every_format(&admin, &filter).await;
-    let [csv, json, xml, html, txt, xlsx] = six(files);
+    let [csv, json, xml, html, txt, xlsx, _] = by_format(files);
     for table in [
         csv_table(&csv.body).1,
         json_table(&json.body),
@@ -123,8 +123,8 @@ async fn machine_formats_write_iso_dates_and_decimal_points_and_xlsx_types_its_c
     assert_eq!(excel_to_unix(dt.as_f64()), rows[0].at, "{}", dt.as_f64());
 }
 
-/// The six downloads of [`every_format`], in `FORMATS` order.
-fn six(files: Vec<(&'static str, Download)>) -> [Download; 6] {
+/// The downloads of [`every_format`], in `FORMATS` order.
+pub(crate) fn by_format(files: Vec<(&'static str, Download)>) -> [Download; 7] {
     let names: Vec<&str> = files.iter().map(|(f, _)| *f).collect();
     assert_eq!(names, FORMATS);
     let files: Vec<Download> = files.into_iter().map(|(_, d)| d).collect();
@@ -161,7 +161,7 @@ async fn values_that_look_like_formulas_come_out_inert_in_csv_and_as_strings_in_
     ];
     let col = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap();
     let files = every_format(&admin, &filter).await;
-    let [csv, _, _, _, _, xlsx] = six(files);
+    let [csv, _, _, _, _, xlsx, _] = by_format(files);
 
     let (_, table) = csv_table(&csv.body);
     assert_eq!(table.len(), 4);
@@ -211,7 +211,7 @@ async fn markup_quotes_commas_newlines_and_accents_round_trip_and_are_escaped_in
         // Every cell of every format, parsed back, is the stored value.
         assert_cells(format, &file.body, &newest_first, std::slice::from_ref(&m));
     }
-    let [csv, json, xml, html, txt, _] = six(files);
+    let [csv, json, xml, html, txt, _, _] = by_format(files);
     assert_eq!(csv_table(&csv.body).1[1][buyer], name);
     assert_eq!(json_table(&json.body)[1][buyer], name);
     assert_eq!(xml_table(&xml.body)[1][buyer], name);

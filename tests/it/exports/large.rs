@@ -1,8 +1,9 @@
 //! A large export streams every row, in chunks, once and in order.
 
 use guichet::db::transactions;
+use guichet::domain::Lang;
 use guichet::domain::transaction::Transaction;
-use guichet::export::COLUMNS;
+use guichet::export::header;
 use reqwest::StatusCode;
 use time::Duration;
 use time::macros::datetime;
@@ -57,7 +58,7 @@ async fn a_large_export_streams_every_row() {
     let elapsed = started.elapsed();
     assert!(chunks > 1, "{chunks} chunk(s)");
     let (head, table) = csv_table(&body);
-    assert_eq!(head, COLUMNS);
+    assert_eq!(head, header(Lang::Fr));
     assert_eq!(table.len(), N);
     let want: Vec<u64> = rows.iter().rev().map(|t| t.id).collect();
     assert_eq!(ids_of(&table), want, "every row once, newest first");
@@ -99,7 +100,8 @@ async fn an_export_of_several_chunks_has_every_row_once_in_order_in_every_format
             // One header, one footer.
             let text = file.text();
             let once = match format {
-                "csv" => "transaction_id,type",
+                "csv" => "Identifiant de transaction,Type",
+                "csv-excel-fr" => "Identifiant de transaction;Type",
                 "json" => "[",
                 "xml" => "<transactions>",
                 "html" => "<thead>",

@@ -87,7 +87,7 @@ async fn read_body(mut r: reqwest::Response) -> (Vec<u8>, bool) {
 fn is_whole(format: &str, body: &[u8], rows: usize) -> bool {
     let text = String::from_utf8_lossy(body);
     match format {
-        "csv" | "txt" => text.lines().count() == rows + 1,
+        "csv" | "csv-excel-fr" | "txt" => text.lines().count() == rows + 1,
         "json" => text.trim_end().ends_with(']'),
         "xml" => text.contains("</transactions>"),
         "html" => text.contains("</table>"),

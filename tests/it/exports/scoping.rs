@@ -1,8 +1,9 @@
 //! Scoping and refusals.
 
+use guichet::domain::Lang;
 use guichet::domain::transaction::Transaction;
 use guichet::domain::user::Permissions;
-use guichet::export::COLUMNS;
+use guichet::export::header;
 use reqwest::StatusCode;
 
 use crate::exports::expected::assert_cells;
@@ -10,16 +11,22 @@ use crate::fixtures::dataset::{period_pairs, seed};
 use crate::support::download::{
     Download, FORMATS, assert_file, download, every_format, export_url,
 };
-use crate::support::sheets::{Sheet, csv_table, export_ids, html_table, json_table, xml_table};
+use crate::support::sheets::{
+    Sheet, csv_table, excel_fr_table, export_ids, html_table, json_table, xml_table,
+};
 use crate::support::spawn_app;
 
 /// Checks that an export of `format` has its header and no row.
 fn assert_header_only(format: &str, d: &Download) {
     assert_file(d, format);
     match format {
-        "csv" => {
-            let (head, rows) = csv_table(&d.body);
-            assert_eq!(head, COLUMNS);
+        "csv" | "csv-excel-fr" => {
+            let (head, rows) = if format == "csv" {
+                csv_table(&d.body)
+            } else {
+                excel_fr_table(&d.body)
+            };
+            assert_eq!(head, header(Lang::Fr));
             assert!(rows.is_empty());
         }
         "json" => assert!(json_table(&d.body).is_empty()),

@@ -4,13 +4,18 @@ use reqwest::StatusCode;
 
 use crate::support::Client;
 
-pub(crate) const FORMATS: [&str; 6] = ["csv", "json", "xml", "html", "txt", "xlsx"];
+pub(crate) const FORMATS: [&str; 7] = ["csv", "json", "xml", "html", "txt", "xlsx", "csv-excel-fr"];
+
+/// The app clock's day, the default period.
+const TODAY: &str = "2026-06-01";
 
 pub(crate) struct Download {
     pub(crate) status: StatusCode,
     pub(crate) content_type: String,
     pub(crate) disposition: String,
     pub(crate) body: Vec<u8>,
+    /// The first and last day asked for (today when not given).
+    pub(crate) period: (String, String),
 }
 
 impl Download {
@@ -48,17 +53,27 @@ pub(crate) async fn download(
         header("content-disposition"),
     );
     let body = r.bytes().await.unwrap().to_vec();
+    let day = |name: &str, default: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or(default.to_string(), |(_, v)| v.chars().take(10).collect())
+    };
+    let from = day("from", TODAY);
+    // Without an end, the period ends today; without a start, it starts today.
+    let to = day("to", TODAY);
     Download {
         status,
         content_type,
         disposition,
         body,
+        period: (from, to),
     }
 }
 
 pub(crate) fn content_type(format: &str) -> &'static str {
     match format {
-        "csv" => "text/csv; charset=utf-8",
+        "csv" | "csv-excel-fr" => "text/csv; charset=utf-8",
         "json" => "application/json",
         "xml" => "application/xml; charset=utf-8",
         "html" => "text/html; charset=utf-8",
@@ -68,7 +83,15 @@ pub(crate) fn content_type(format: &str) -> &'static str {
     }
 }
 
-/// Checks status, content type and file name (the app clock's date).
+/// The file's extension for a `format=` value.
+pub(crate) fn extension(format: &str) -> &str {
+    match format {
+        "csv-excel-fr" => "csv",
+        other => other,
+    }
+}
+
+/// Checks status, content type and file name (the period asked for).
 pub(crate) fn assert_file(d: &Download, format: &str) {
     assert_eq!(
         d.status,
@@ -79,7 +102,12 @@ pub(crate) fn assert_file(d: &Download, format: &str) {
     assert_eq!(d.content_type, content_type(format), "{format}");
     assert_eq!(
         d.disposition,
-        format!("attachment; filename=\"transactions-2026-06-01.{format}\""),
+        format!(
+            "attachment; filename=\"transactions_{}_{}.{}\"",
+            d.period.0,
+            d.period.1,
+            extension(format)
+        ),
         "{format}"
     );
 }

@@ -8,9 +8,24 @@ use quick_xml::events::Event;
 
 pub(crate) type Table = Vec<Vec<String>>;
 
+/// The UTF-8 byte order mark that opens both CSV variants.
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A CSV file (`,`), its byte order mark skipped: the header row and the rows.
 pub(crate) fn csv_table(body: &[u8]) -> (Vec<String>, Table) {
+    delimited_table(body, b',')
+}
+
+/// A CSV file for French Excel (`;`), its byte order mark skipped.
+pub(crate) fn excel_fr_table(body: &[u8]) -> (Vec<String>, Table) {
+    delimited_table(body, b';')
+}
+
+fn delimited_table(body: &[u8], delimiter: u8) -> (Vec<String>, Table) {
+    let body = body.strip_prefix(BOM).unwrap_or(body);
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
+        .delimiter(delimiter)
         .from_reader(body);
     let head = r.headers().unwrap().iter().map(String::from).collect();
     let rows = r
@@ -178,6 +193,7 @@ pub(crate) fn txt_table(body: &str) -> (Vec<String>, Table) {
 }
 
 pub(crate) struct Sheet {
+    pub(crate) name: String,
     pub(crate) cells: Range<Data>,
     pub(crate) formulas: Range<String>,
 }
@@ -188,7 +204,11 @@ impl Sheet {
         let cells = wb.worksheet_range_at(0).expect("a sheet").unwrap();
         let name = wb.sheet_names()[0].clone();
         let formulas = wb.worksheet_formula(&name).unwrap();
-        Sheet { cells, formulas }
+        Sheet {
+            name,
+            cells,
+            formulas,
+        }
     }
 
     /// Row count including the header row.
@@ -235,6 +255,14 @@ impl Sheet {
     }
 }
 
+/// `1250,50` (a French Excel amount: decimal comma, no grouping) in minor units.
+pub(crate) fn decimal_comma_minor(cell: &str) -> i64 {
+    let (units, cents) = cell.split_once(',').expect("a decimal comma");
+    assert_eq!(cents.len(), 2, "{cell}");
+    assert!(units.chars().all(|c| c.is_ascii_digit()), "{cell}");
+    units.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap()
+}
+
 /// Excel's serial date (days since 1899-12-30) as unix seconds.
 pub(crate) fn excel_to_unix(serial: f64) -> i64 {
     ((serial - 25_569.0) * 86_400.0).round() as i64
@@ -248,6 +276,7 @@ pub(crate) fn ids_of(t: &Table) -> Vec<u64> {
 pub(crate) fn export_ids(format: &str, body: &[u8]) -> Vec<u64> {
     match format {
         "csv" => ids_of(&csv_table(body).1),
+        "csv-excel-fr" => ids_of(&excel_fr_table(body).1),
         "json" => ids_of(&json_table(body)),
         "xml" => ids_of(&xml_table(body)),
         "html" => ids_of(&html_table(std::str::from_utf8(body).unwrap()).1),
