@@ -245,7 +245,7 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
         @if let Some(n) = notice { (n) }
         section class="card link-box" {
             h2 { (view.t("Lien de paiement", "Payment link")) }
-            @if let Some(link) = &v.link {
+            @if let Some(link) = v.link.as_ref().filter(|_| status == RequestStatus::Waiting) {
                 div class="field" {
                     label for="f-link" { (view.t("À copier et transmettre au client maintenant : il ne sera plus affiché", "Copy it and pass it to the customer now: it will not be shown again")) }
                     div class="copy-row" {
