@@ -283,3 +283,45 @@ async fn expiry_withdraws_waiting_link_emails_even_without_smtp_and_a_block_does
     assert!(!e.text.contains("/payment/") || e.text.contains("/payment/…"));
     assert_eq!(app.db.pending_mail_count().unwrap(), 0);
 }
+
+#[tokio::test]
+async fn in_a_browser_the_link_comes_first_and_its_copy_button_appears() {
+    use crate::support::{USER_PASSWORD, browser};
+
+    let app = spawn_app().await;
+    let m = app.merchant("Atlas Voyages");
+    app.merchant_user(
+        "atlas.manager",
+        m.id,
+        guichet::domain::user::Permissions::ALL,
+    );
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    let p = b.page(&app.base);
+    p.goto("/login").await;
+    p.fill("#f-username", "atlas.manager").await;
+    p.fill("#f-password", USER_PASSWORD).await;
+    p.click("button.primary").await;
+    p.wait_for("header.top nav.tabs").await;
+    p.goto("/terminal").await;
+    p.wait_for("form.vt").await;
+    let first = p
+        .js("return document.querySelector('form.vt button[type=submit]').value;")
+        .await;
+    assert_eq!(first.as_str(), Some("show"));
+    p.fill("#f-order_id", "VOY-78").await;
+    p.fill("#f-amount", "250,00").await;
+    p.fill("#f-name", "Salma Idrissi").await;
+    p.fill("#f-email", "salma@example.ma").await;
+    b.screenshot("target/screenshots/vt-without-smtp.png").await;
+    p.click("button.primary").await;
+    p.wait_for("#f-link").await;
+    let hidden = p
+        .js("return document.querySelector('button.copy[data-copy=\"f-link\"]').hidden;")
+        .await;
+    assert_eq!(hidden.as_bool(), Some(false), "copy.js reveals the button");
+    b.screenshot("target/screenshots/link-with-copy-and-qr.png")
+        .await;
+    b.close().await;
+}
