@@ -325,3 +325,25 @@ async fn in_a_browser_the_link_comes_first_and_its_copy_button_appears() {
         .await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn the_one_time_password_has_a_copy_button() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let r = admin
+        .post(
+            "/parameters/users/new",
+            &[
+                ("username", "copy.check"),
+                ("full_name", "Copy Check"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    let otp = page.find("id=\"otp\"").expect("the one-time password");
+    let copy = page.find("data-copy=\"otp\"").expect("a copy button");
+    assert!(copy > otp && copy - otp < 300, "next to the password");
+    assert!(page.contains("Copier le mot de passe") && page.contains("/static/copy.js"));
+}
