@@ -7,7 +7,7 @@ use redb::ReadableTable;
 use super::Tx;
 use super::tables::{MAIL_DUE_AT_ID, MAIL_ID_TO_MAIL};
 use super::{Db, Result, codec, next_id};
-use crate::domain::payment::redact_payment_links;
+use crate::domain::payment::{RequestStatus, redact_payment_links};
 
 pub use crate::domain::outbox::{Mail, MailAttempt, MailKind, MailState};
 
@@ -55,6 +55,46 @@ pub fn enqueue(wtx: &Tx, mail: &mut Mail) -> Result<u64> {
 }
 
 impl Db {
+    /// Withdraws the payment-link messages due at `due_at` whose request can no
+    /// longer be paid at `now` (expired, or gone): the worker calls this before
+    /// sending, so no link email leaves for a request that cannot be paid.
+    pub fn withdraw_unpayable_links(
+        &self,
+        now: time::OffsetDateTime,
+        due_at: i64,
+    ) -> Result<usize> {
+        let wtx = self.begin_write()?;
+        let mut stale = Vec::new();
+        {
+            let due = wtx.open_table(MAIL_DUE_AT_ID)?;
+            let t = wtx.open_table(MAIL_ID_TO_MAIL)?;
+            for row in due.range(..=(due_at, u64::MAX))? {
+                let id = row?.0.value().1;
+                let Some(v) = t.get(id)? else { continue };
+                let mail: Mail = codec::decode("outbox", v.value())?;
+                if mail.kind != MailKind::PaymentLink {
+                    continue;
+                }
+                let payable = super::payments::get_in(&wtx, mail.request_id)?
+                    .is_some_and(|r| r.status(now) == RequestStatus::Waiting);
+                if !payable {
+                    stale.push(id);
+                }
+            }
+        }
+        if stale.is_empty() {
+            return Ok(0);
+        }
+        let n = withdraw_links(
+            &wtx,
+            &stale,
+            now.unix_timestamp(),
+            "not sent: the request can no longer be paid",
+        )?;
+        wtx.commit()?;
+        Ok(n)
+    }
+
     /// Pending messages due at `now`, oldest first.
     pub fn due_mails(&self, now: i64, limit: usize) -> Result<Vec<Mail>> {
         let rtx = self.begin_read()?;

@@ -85,10 +85,20 @@ impl Gateway {
             );
         } else if a.code.is_accepted() {
             req.paid_tx = Some(sale.id);
+            // Link emails still waiting would invite to pay a paid request.
+            outbox::withdraw_links(&wtx, &req.emails, now, "not sent: the request was paid")?;
             let mut mail = crate::mail::receipt(&req, sale, merchant.as_ref(), now);
             req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
         } else {
             req.record_unpaid(a.counts, self.max_attempts);
+            if req.blocked {
+                outbox::withdraw_links(
+                    &wtx,
+                    &req.emails,
+                    now,
+                    "not sent: the request was blocked",
+                )?;
+            }
         }
         payments::update(&wtx, &req)?;
         wtx.commit()?;

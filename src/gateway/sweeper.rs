@@ -24,6 +24,8 @@ pub struct Swept {
     pub sessions: u64,
     /// Sign-in counters removed.
     pub counters: u64,
+    /// Queued link emails withdrawn because their request can no longer be paid.
+    pub withdrawn: usize,
 }
 
 impl Gateway {
@@ -31,6 +33,10 @@ impl Gateway {
     /// with `purge` the dead sessions and ran-out sign-in counters. Blocking.
     pub fn sweep_once(&self, purge: bool) -> db::Result<Swept> {
         let abandoned = self.sweep()?;
+        let now = self.now();
+        let withdrawn = self
+            .db
+            .withdraw_unpayable_links(now, now.unix_timestamp())?;
         let (sessions, counters) = if purge {
             crate::auth::second_factor::housekeeping(&self.db, self.now())?
         } else {
@@ -40,6 +46,7 @@ impl Gateway {
             abandoned,
             sessions,
             counters,
+            withdrawn,
         })
     }
 }

@@ -37,6 +37,7 @@ async fn load(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
     let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
     let scope = ctx.scope();
     let base = ctx.state.config.base_url.clone();
+    let smtp = ctx.state.config.smtp.is_some();
     // Attempt rows (holder, masked card, codes) are transaction data: `view` only.
     let may_view = ctx.user().is_some_and(|u| u.may(Permission::View));
     let found = ctx
@@ -59,6 +60,7 @@ async fn load(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
                 request,
                 mails,
                 attempts,
+                smtp,
             }))
         })
         .await?;
@@ -71,6 +73,21 @@ pub struct RequestQuery {
     created: String,
     done: String,
     once: String,
+}
+
+/// Whether a queued email leaves: never claimed before the server took it.
+fn waits(ctx: &Ctx) -> &'static str {
+    if ctx.state.config.smtp.is_some() {
+        ctx.t(
+            "Son état (envoyé ou non) est suivi ci-dessous.",
+            "Its state (sent or not) is shown below.",
+        )
+    } else {
+        ctx.t(
+            "Aucun serveur d'email n'est configuré : il attend et ne part pas tant qu'il n'y en a pas.",
+            "No mail server is configured: it waits and does not leave until one is.",
+        )
+    }
 }
 
 /// The message after a creation or an action, from the redirect's query (`shown`:
@@ -94,30 +111,34 @@ fn notice(ctx: &Ctx, q: &RequestQuery, email: &str, shown: bool) -> Option<Marku
         ("sent", _) => Some(flash(
             "ok",
             &match ctx.lang {
-                crate::domain::Lang::Fr => {
-                    format!("Demande créée : le lien de paiement part par email à {email}.")
-                }
-                crate::domain::Lang::En => {
-                    format!("Request created: the payment link is being emailed to {email}.")
-                }
+                crate::domain::Lang::Fr => format!(
+                    "Demande créée : l'email avec le lien de paiement pour {email} est dans la file d'envoi. {}",
+                    waits(ctx)
+                ),
+                crate::domain::Lang::En => format!(
+                    "Request created: the email with the payment link to {email} is in the outbox. {}",
+                    waits(ctx)
+                ),
             },
         )),
         (_, "resent") => Some(flash(
             "ok",
             &match ctx.lang {
                 crate::domain::Lang::Fr => format!(
-                    "Un nouveau lien part par email à {email} : le lien précédent ne permet plus de payer."
+                    "Un email avec un nouveau lien pour {email} est dans la file d'envoi ; le lien précédent ne permet plus de payer. {}",
+                    waits(ctx)
                 ),
                 crate::domain::Lang::En => format!(
-                    "A new link is being emailed to {email}: the previous link can no longer be used to pay."
+                    "An email with a new link to {email} is in the outbox; the previous link can no longer be used to pay. {}",
+                    waits(ctx)
                 ),
             },
         )),
         (_, "cancelled") => Some(flash(
             "ok",
             ctx.t(
-                "Demande annulée : le lien ne permet plus de payer.",
-                "Request cancelled: the link can no longer be used to pay.",
+                "Demande annulée : le lien ne permet plus de payer ; un email qui attendait encore ne partira pas.",
+                "Request cancelled: the link can no longer be used to pay; an email still waiting will not leave.",
             ),
         )),
         _ => None,

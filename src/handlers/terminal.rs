@@ -8,7 +8,7 @@ use poem::{IntoResponse, Response, handler};
 use super::{Ctx, see_other};
 use crate::domain::payment::RequestForm;
 use crate::domain::user::FieldError;
-use crate::pages::terminal::{TerminalChoice, terminal_page};
+use crate::pages::terminal::{TerminalChoice, TerminalExtras, terminal_page};
 
 /// Every (merchant, terminal) the user may create a request on.
 async fn choices(ctx: &Ctx) -> poem::Result<Vec<TerminalChoice>> {
@@ -43,7 +43,15 @@ pub async fn terminal_form(ctx: Ctx) -> poem::Result<Response> {
         lang: ctx.lang.code().into(),
         ..RequestForm::default()
     };
-    Ok(terminal_page(&ctx.view(), &form, &[], &choices).into_response())
+    Ok(terminal_page(&ctx.view(), &form, &[], &choices, extras(&ctx, None)).into_response())
+}
+
+/// Whether a mail server is configured, and the preview to show if any.
+fn extras<'a>(ctx: &Ctx, preview: Option<&'a crate::domain::outbox::Mail>) -> TerminalExtras<'a> {
+    TerminalExtras {
+        smtp: ctx.state.config.smtp.is_some(),
+        preview,
+    }
 }
 
 fn no_terminal_chosen() -> FieldError {
@@ -61,9 +69,15 @@ fn refused_form(
     errors: &[FieldError],
     choices: &[TerminalChoice],
 ) -> Response {
-    terminal_page(&ctx.view(), &form.without_card_numbers(), errors, choices)
-        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-        .into_response()
+    terminal_page(
+        &ctx.view(),
+        &form.without_card_numbers(),
+        errors,
+        choices,
+        extras(ctx, None),
+    )
+    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .into_response()
 }
 
 #[handler]
@@ -81,6 +95,29 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
             return Ok(refused_form(&ctx, &form, &errors, &choices));
         }
     };
+    if form.action == "preview" {
+        // The email the mail module would queue, with a stand-in for the link's
+        // secret; nothing is written.
+        let user = ctx.require_user()?.username.clone();
+        let now = ctx.now();
+        let mut req =
+            input.into_request(choice.merchant.id, choice.terminal, &user, "…".into(), now);
+        req.token = "…".into();
+        let mail = crate::mail::payment_link(
+            &req,
+            Some(&choice.merchant),
+            &ctx.state.config.base_url,
+            now.unix_timestamp(),
+        );
+        let page = terminal_page(
+            &ctx.view(),
+            &form.without_card_numbers(),
+            &[],
+            &choices,
+            extras(&ctx, Some(&mail)),
+        );
+        return Ok(page.into_response());
+    }
     let send = form.action != "show";
     let (merchant_id, terminal) = (choice.merchant.id, choice.terminal);
     let user = ctx.require_user()?.username.clone();

@@ -94,8 +94,20 @@ pub async fn deliver(outbox: &Outbox, config: &Config, everything: bool) -> usiz
         return 0;
     };
     let now = outbox.clock.now().unix_timestamp();
-    let db = outbox.db.clone();
     let due_at = if everything { i64::MAX } else { now };
+    // A link email for a request that expired meanwhile is withdrawn, not sent.
+    let db = outbox.db.clone();
+    let clock_now = outbox.clock.now();
+    match tokio::task::spawn_blocking(move || db.withdraw_unpayable_links(clock_now, due_at)).await
+    {
+        Ok(Ok(0)) | Err(_) => {}
+        Ok(Ok(n)) => tracing::info!(
+            withdrawn = n,
+            "outbox: link emails of requests that can no longer be paid withdrawn"
+        ),
+        Ok(Err(e)) => tracing::error!("outbox: cannot withdraw stale link emails: {e}"),
+    }
+    let db = outbox.db.clone();
     let due = match tokio::task::spawn_blocking(move || db.due_mails(due_at, 50)).await {
         Ok(Ok(d)) => d,
         Ok(Err(e)) => {

@@ -1,13 +1,13 @@
 //! Processing › Payment requests (LINK-2): the list, one request with its link,
 //! emails and attempts, and the cancellation step.
 
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 
 use super::layout::processing_page;
 use crate::domain::countries;
 use crate::domain::merchant::name_of;
 use crate::domain::money::format_amount;
-use crate::domain::outbox::Mail;
+use crate::domain::outbox::{Mail, MailState};
 use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::domain::permission::Permission;
 use crate::domain::time::format_datetime;
@@ -15,9 +15,10 @@ use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
 use crate::fragments::View;
 use crate::fragments::badges::{result_badge, status_badge};
+use crate::fragments::copy::{copy_button, copy_script};
 use crate::fragments::form::csrf;
 use crate::fragments::kv::kv;
-use crate::fragments::tables::mails_table;
+use crate::fragments::tables::{mail_kind, mails_table};
 
 /// The list of payment requests, newest first.
 pub fn requests_page(
@@ -78,6 +79,55 @@ pub struct RequestView {
     pub attempts: Vec<Transaction>,
     /// The link, only in the answer that made it (its secret is not kept).
     pub link: Option<String>,
+    /// Whether a mail server is configured (else queued emails only wait).
+    pub smtp: bool,
+}
+
+/// The link as an inline SVG QR code, drawn by the `qrcode` crate from modules only
+/// (no text of ours goes into its markup).
+fn qr_svg(link: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(link.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(180, 180)
+        .build();
+    let start = svg.find("<svg")?;
+    Some(svg[start..].to_string())
+}
+
+/// Where each email of the request stands, in words: waiting, sent at …, not sent.
+fn mail_states(view: &View, mails: &[Mail], smtp: bool) -> Markup {
+    html! {
+        ul class="mail-states" {
+            @for m in mails {
+                li {
+                    (mail_kind(view, m.kind)) " → " (m.to) " : "
+                    @match m.state {
+                        MailState::Sent => {
+                            (view.t("envoyé le ", "sent on "))
+                            (m.attempts.last().map(|a| format_datetime(a.at)).unwrap_or_default())
+                        }
+                        MailState::Pending => {
+                            strong { (view.t("en attente d'envoi", "waiting to be sent")) }
+                            @if !smtp {
+                                " — " (view.t("aucun serveur d'email configuré : il ne part pas tant qu'il n'y en a pas", "no mail server configured: it does not leave until there is one"))
+                            } @else if !m.attempts.is_empty() {
+                                " — " (view.t("le serveur n'a pas encore accepté le message, nouvel essai prévu", "the server has not accepted it yet, a retry is scheduled"))
+                            }
+                        }
+                        MailState::Failed => {
+                            strong { (view.t("non envoyé", "not sent")) }
+                            @if let Some(a) = m.attempts.last() {
+                                " (" (format_datetime(a.at))
+                                @if let Some(e) = &a.error { " · " (e) }
+                                ")"
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// One payment request with its link, emails and attempts.
@@ -195,11 +245,21 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
         @if let Some(n) = notice { (n) }
         section class="card link-box" {
             h2 { (view.t("Lien de paiement", "Payment link")) }
-            @if let Some(link) = &v.link {
+            @if let Some(link) = v.link.as_ref().filter(|_| status == RequestStatus::Waiting) {
                 div class="field" {
                     label for="f-link" { (view.t("À copier et transmettre au client maintenant : il ne sera plus affiché", "Copy it and pass it to the customer now: it will not be shown again")) }
-                    input id="f-link" type="text" readonly value=(link) class="mono";
+                    div class="copy-row" {
+                        input id="f-link" type="text" readonly value=(link) class="mono";
+                        (copy_button(view, "f-link", "Copier le lien", "Copy the link"))
+                    }
                 }
+                @if let Some(qr) = qr_svg(link) {
+                    figure class="qr" {
+                        (PreEscaped(qr))
+                        figcaption class="small muted" { (view.t("Le même lien en QR code, à scanner avec un téléphone.", "The same link as a QR code, to scan with a phone.")) }
+                    }
+                }
+                (copy_script())
             } @else {
                 p class="muted" { (view.t(
                     "Le lien n'est affiché qu'une fois, à sa création : il ne peut pas être affiché à nouveau. Un nouveau lien remplace l'ancien, qui ne permet alors plus de payer.",
@@ -209,7 +269,7 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
                 div class="actions" {
                     form class="inline" method="post" action={"/payment-requests/" (r.id) "/resend"} {
                         (csrf(view))
-                        button type="submit" { (view.t("Envoyer un nouveau lien par email", "Email a new link")) }
+                        button type="submit" { @if v.smtp { (view.t("Envoyer un nouveau lien par email", "Email a new link")) } @else { (view.t("Mettre en file d'attente un email avec un nouveau lien", "Queue an email with a new link")) } }
                     }
                     form class="inline" method="post" action={"/payment-requests/" (r.id) "/new-link"} {
                         (csrf(view))
@@ -226,8 +286,9 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
         (attempts(view, v))
         h2 { (view.t("Emails", "Emails")) }
         @if v.mails.is_empty() {
-            p class="muted" { (view.t("Aucun email envoyé (lien affiché seulement).", "No email sent (link shown only).")) }
+            p class="muted" { (view.t("Aucun email pour cette demande (lien affiché seulement).", "No email for this request (link shown only).")) }
         } @else {
+            (mail_states(view, &v.mails, v.smtp))
             (mails_table(view, &v.mails))
         }
     };
@@ -244,7 +305,7 @@ pub fn cancel_confirm(view: &View, r: &PaymentRequest) -> Markup {
     let body = html! {
         h1 { (view.t("Annuler la demande de paiement", "Cancel the payment request")) " " (r.id) }
         section class="card" {
-            p { (view.t("Le lien envoyé au client ne permettra plus de payer :", "The link sent to the customer will no longer allow payment:")) }
+            p { (view.t("Le lien transmis au client ne permettra plus de payer, et un email qui attend encore ne partira pas :", "The link given to the customer will no longer allow payment, and an email still waiting will not leave:")) }
             p { strong { (r.order_id) " · " (format_amount(r.amount, r.currency, view.lang)) " · " (r.holder.name) " <" (r.holder.email) ">" } }
             form method="post" action={"/payment-requests/" (r.id) "/cancel"} {
                 (csrf(view))

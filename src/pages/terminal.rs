@@ -5,6 +5,7 @@ use maud::{Markup, html};
 use super::layout::processing_page;
 use crate::domain::countries;
 use crate::domain::money::Currency;
+use crate::domain::outbox::Mail;
 use crate::domain::payment::{DEFAULT_VALIDITY_DAYS, RequestForm};
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
@@ -143,15 +144,76 @@ fn holder_fieldset(view: &View, form: &RequestForm, errors: &[FieldError]) -> Ma
     }
 }
 
+/// What the virtual terminal shows besides the form.
+#[derive(Clone, Copy)]
+pub struct TerminalExtras<'a> {
+    /// Whether a mail server is configured: without one, emails wait in the outbox
+    /// and showing the link is the main action.
+    pub smtp: bool,
+    /// The link email the form would queue, rendered by the mail module (a preview).
+    pub preview: Option<&'a Mail>,
+}
+
+/// The preview of the link email: its subject and text, exactly as queued.
+fn preview_panel(view: &View, mail: &Mail, smtp: bool) -> Markup {
+    html! {
+        section class="card mail-preview" id="mail-preview" aria-live="polite" {
+            h2 { (view.t("Aperçu de l'email au client", "Preview of the customer email")) }
+            p class="muted small" {
+                (view.t("Rien n'est créé ni envoyé tant que vous ne validez pas. Le lien réel remplace « … ».", "Nothing is created or sent until you confirm. The real link replaces \"…\"."))
+                @if !smtp {
+                    " " (view.t("Sans serveur d'email configuré, ce message attendrait dans la file d'envoi.", "With no mail server configured, this message would wait in the outbox."))
+                }
+            }
+            p { strong { (view.t("À : ", "To: ")) } (mail.to) }
+            p { strong { (view.t("Objet : ", "Subject: ")) } span class="mail-subject" { (mail.subject) } }
+            pre class="mail-body" { (mail.text) }
+        }
+    }
+}
+
+/// The submit buttons: sending first with a mail server, showing the link first
+/// without one (the email would only wait).
+fn actions(view: &View, smtp: bool) -> Markup {
+    let show_label = view.t("Afficher le lien de paiement", "Show the payment link");
+    let preview = html! {
+        button type="submit" name="action" value="preview" formnovalidate { (view.t("Prévisualiser l'email", "Preview the email")) }
+    };
+    html! {
+        div class="actions" {
+            @if smtp {
+                button class="primary" type="submit" name="action" value="send" { (view.t("Envoyer le lien par email", "Email the payment link")) }
+                button type="submit" name="action" value="show" { (show_label) }
+            } @else {
+                button class="primary" type="submit" name="action" value="show" { (show_label) }
+                button type="submit" name="action" value="send" { (view.t("Mettre l'email en file d'attente", "Queue the email")) }
+            }
+            (preview)
+        }
+    }
+}
+
 pub fn terminal_page(
     view: &View,
     form: &RequestForm,
     errors: &[FieldError],
     choices: &[TerminalChoice],
+    extras: TerminalExtras,
 ) -> Markup {
+    let smtp = extras.smtp;
     let body = html! {
         h1 { (view.t("Affichage du terminal virtuel", "Virtual terminal")) }
-        p class="muted small" { (view.t("Créez une demande de paiement : le client la reçoit par email, ou vous lui transmettez le lien. Les champs marqués * sont obligatoires.", "Create a payment request: the customer receives it by email, or you pass them the link. Fields marked * are required.")) }
+        @if smtp {
+            p class="muted small" { (view.t("Créez une demande de paiement : le client la reçoit par email, ou vous lui transmettez le lien. Les champs marqués * sont obligatoires.", "Create a payment request: the customer receives it by email, or you pass them the link. Fields marked * are required.")) }
+        } @else {
+            p class="muted small" { (view.t("Créez une demande de paiement et transmettez le lien au client. Les champs marqués * sont obligatoires.", "Create a payment request and pass the link to the customer. Fields marked * are required.")) }
+            div class="flash info no-smtp" {
+                (view.t("Aucun serveur d'email n'est configuré : les emails attendent dans la file d'envoi jusqu'à ce qu'un serveur soit configuré, et ne partent pas d'ici là. Affichez le lien et transmettez-le vous-même.", "No mail server is configured: emails wait in the outbox until one is configured, and do not leave until then. Show the link and pass it on yourself."))
+            }
+        }
+        @if let Some(mail) = extras.preview {
+            (preview_panel(view, mail, smtp))
+        }
         @if !errors.is_empty() {
             (flash("err", view.t("La demande n'a pas été créée : corrigez les champs signalés.", "The request was not created: fix the fields marked below.")))
         }
@@ -168,10 +230,7 @@ pub fn terminal_page(
             (order_fieldset(view, form, errors))
             (email_fieldset(view, form, errors))
             (holder_fieldset(view, form, errors))
-            div class="actions" {
-                button class="primary" type="submit" name="action" value="send" { (view.t("Envoyer le lien de paiement", "Send the payment link")) }
-                button type="submit" name="action" value="show" { (view.t("Afficher le lien de paiement", "Show the payment link")) }
-            }
+            (actions(view, smtp))
         }
     };
     processing_page(

@@ -7,6 +7,7 @@ use super::layout::parameters_page;
 use crate::domain::merchant::name_of;
 use crate::domain::user::{FieldError, Merchant, Permissions, Role, User, UserAction};
 use crate::fragments::View;
+use crate::fragments::copy::{copy_button, copy_script};
 use crate::fragments::flash;
 use crate::fragments::form::{Input, csrf, error_for};
 
@@ -194,7 +195,11 @@ pub fn one_time_password(view: &View, user: &User, otp: &str) -> Markup {
         section class="card" {
             p { (view.t("Transmettez ce mot de passe à", "Give this password to")) " " strong { (user.username) } " "
                 (view.t("par un canal sûr. Il ne sera plus jamais affiché ; il devra être changé à la première connexion.", "through a safe channel. It will never be shown again; it must be changed at first sign-in.")) }
-            code class="secret" id="otp" { (otp) }
+            div class="copy-row" {
+                code class="secret" id="otp" { (otp) }
+                (copy_button(view, "otp", "Copier le mot de passe", "Copy the password"))
+            }
+            (copy_script())
             p { a href={"/parameters/users/" (user.id)} { (view.t("Voir l'utilisateur", "View the user")) } " · " a href="/parameters/users" { (view.t("Retour à la liste", "Back to the list")) } }
         }
     };

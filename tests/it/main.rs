@@ -13,6 +13,7 @@ mod email;
 mod exports;
 mod fixtures;
 mod hardening;
+mod honest_email;
 mod input;
 mod migration;
 mod no_full_card_number;

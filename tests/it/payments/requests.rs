@@ -315,7 +315,7 @@ async fn a_waiting_request_can_be_resent_but_not_a_paid_one() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = c.page(r.headers()["location"].to_str().unwrap()).await;
     assert!(
-        page.contains("Un nouveau lien part par email à salma@example.ma : le lien précédent ne permet plus de payer."),
+        page.contains("Un email avec un nouveau lien pour salma@example.ma est dans la file d'envoi ; le lien précédent ne permet plus de payer."),
         "{page}"
     );
     assert_eq!(request(&app, id).emails.len(), 2);
