@@ -149,8 +149,8 @@ async fn exports_need_the_export_and_view_permissions_and_valid_values() {
         (
             "csv",
             "all",
-            vec![("from", "29/05/2026".to_string())],
-            "« 29/05/2026 »",
+            vec![("from", "31/02/2026".to_string())],
+            "« 31/02/2026 »",
         ),
         ("xml", "all", period_pairs(&[("merchant", "x")]), "« x »"),
     ];
