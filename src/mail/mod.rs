@@ -8,6 +8,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::db::outbox::{Mail, MailKind, MailState};
 use crate::domain::Lang;
+use crate::domain::customer_ref::short_reference;
 use crate::domain::money::format_amount;
 use crate::domain::payment::PaymentRequest;
 use crate::domain::time::format_datetime;
@@ -165,7 +166,16 @@ pub fn receipt(
             req.order_id
         ),
     };
-    let (text, body) = receipt_body(lang, tx, &req.order_id, &amount, &shop, &hello, &done);
+    let reference = short_reference(req.merchant_id, req.id, req.created_at);
+    let (text, body) = receipt_body(
+        lang,
+        tx,
+        [&req.order_id, &reference],
+        &amount,
+        &shop,
+        &hello,
+        &done,
+    );
     mail(
         req,
         MailKind::Receipt,
@@ -181,7 +191,7 @@ pub fn receipt(
 fn receipt_body(
     lang: Lang,
     tx: &Transaction,
-    order: &str,
+    [order, reference]: [&str; 2],
     amount: &str,
     shop: &str,
     hello: &str,
@@ -194,7 +204,7 @@ fn receipt_body(
         (t("Montant", "Amount"), amount.to_string()),
         (t("Date", "Date"), format!("{} UTC", format_datetime(tx.at))),
         (t("Carte", "Card"), card),
-        (t("Transaction n°", "Transaction no."), tx.id.to_string()),
+        (t("Référence", "Reference"), reference.to_string()),
         (t("Marchand", "Merchant"), shop.to_string()),
     ];
     let keep = t(
@@ -242,7 +252,9 @@ pub fn rebill_receipt(tx: &Transaction, merchant: Option<&Merchant>, lang: Lang,
             "{shop} charged {amount} to the card you used for order no. {order}. If you did not ask for it, contact {shop} or your bank."
         ),
     };
-    let (text, body) = receipt_body(lang, tx, order, &amount, &shop, &hello, &done);
+    // A rebill has no request: its reference is derived from the row, never its number.
+    let reference = short_reference(tx.merchant_id, tx.id, tx.at);
+    let (text, body) = receipt_body(lang, tx, [order, &reference], &amount, &shop, &hello, &done);
     Mail {
         id: 0,
         created_at: now,

@@ -97,6 +97,9 @@ async fn emails_arrive_in_their_language_wait_while_smtp_is_down_and_leave_after
         text.contains("411111XXXXXX1111") && text.contains("1,200.00 MAD"),
         "{text}"
     );
+    // The customer's reference, never the gateway-wide transaction number.
+    assert!(text.contains("Reference"), "{text}");
+    assert!(!text.contains("Transaction no."), "{text}");
     let mut log_text = String::new();
     std::fs::File::open(&log)
         .and_then(|mut f| std::io::Read::read_to_string(&mut f, &mut log_text))
