@@ -148,13 +148,14 @@ impl<'a> Select<'a> {
         html! {
             div class="field" {
                 label for=(id) class=[self.required.then_some("req")] { (self.label) }
-                select id=(id) name=(self.name) required[self.required] aria-invalid=[self.error.map(|_| "true")] {
+                select id=(id) name=(self.name) required[self.required] aria-invalid=[self.error.map(|_| "true")]
+                    aria-describedby=[self.error.map(|_| format!("{id}-err"))] {
                     @if let Some(any) = self.any { option value="" { (any) } }
                     @for (v, l) in self.options {
                         option value=(v) selected[v == self.value] { (l) }
                     }
                 }
-                @if let Some(e) = self.error { small class="error" { (e) } }
+                @if let Some(e) = self.error { small class="error" id={(id) "-err"} { (e) } }
             }
         }
     }
@@ -172,9 +173,10 @@ pub fn textarea(
     html! {
         div class="field" {
             label for=(id) { (label) }
-            textarea id=(id) name=(name) rows="3" aria-invalid=[error.map(|_| "true")] { (value) }
+            textarea id=(id) name=(name) rows="3" aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| format!("{id}-err"))] { (value) }
             @if let Some(h) = hint { small class="hint" { (h) } }
-            @if let Some(e) = error { small class="error" { (e) } }
+            @if let Some(e) = error { small class="error" id={(id) "-err"} { (e) } }
         }
     }
 }

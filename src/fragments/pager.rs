@@ -44,12 +44,18 @@ pub fn pager(
         html! { a href=(url) hx-get=(url) hx-target=(target) hx-swap="outerHTML" hx-push-url="true" rel=[rel] { (label) } }
     };
     let off = |label: String| html! { span class="disabled" { (label) } };
-    let (first, prev, next, lastl) = match lang {
-        Lang::Fr => ("« Premier", "‹ Précédent", "Suivant ›", "Dernier »"),
-        Lang::En => ("« First", "‹ Previous", "Next ›", "Last »"),
+    let (first, prev, next, lastl, name) = match lang {
+        Lang::Fr => (
+            "« Premier",
+            "‹ Précédent",
+            "Suivant ›",
+            "Dernier »",
+            "Pages de résultats",
+        ),
+        Lang::En => ("« First", "‹ Previous", "Next ›", "Last »", "Result pages"),
     };
     html! {
-        nav class="pager" aria-label="pagination" {
+        nav class="pager" aria-label=(name) {
             @if current > 1 { (link(1, first.into(), None)) (link(current - 1, prev.into(), Some("prev"))) }
             @else { (off(first.into())) (off(prev.into())) }
             @for p in window(current, last.max(1)) {

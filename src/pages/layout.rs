@@ -19,9 +19,18 @@ fn head(view: &View, title: &str) -> Markup {
             title { (title) " · Guichet" }
             link rel="stylesheet" href="/static/app.css";
             script src="/static/htmx.min.js" defer {}
+            script src="/static/a11y.js" defer {}
             meta name="csrf-token" content=(view.csrf);
         }
     }
+}
+
+/// The id of the one `main` of every page, the target of the skip link.
+pub const MAIN_ID: &str = "main";
+
+/// The skip link (WCAG 2.4.1): the first focusable element, shown only on focus.
+fn skip_link(view: &View) -> Markup {
+    html! { a class="skip-link" href={"#" (MAIN_ID)} { (view.t("Aller au contenu", "Skip to content")) } }
 }
 
 /// The language switch: a tiny POST form (it changes a stored preference).
@@ -67,6 +76,7 @@ pub fn page(view: &View, title: &str, tab: Tab, subtabs: Option<Markup>, body: M
         html lang=(view.lang.code()) {
             (head(view, title))
             body hx-headers=(hx_headers) {
+                (skip_link(view))
                 header class="top" {
                     a class="brand" href="/" { "Guichet" }
                     (tabs("tabs", &top, current))
@@ -84,7 +94,7 @@ pub fn page(view: &View, title: &str, tab: Tab, subtabs: Option<Markup>, body: M
                     }
                 }
                 @if let Some(s) = subtabs { (s) }
-                main class="page" id="main" { (body) }
+                main class="page" id=(MAIN_ID) tabindex="-1" { (body) }
             }
         }
     }
@@ -120,7 +130,8 @@ pub fn bare(view: &View, title: &str, body: Markup) -> Markup {
         html lang=(view.lang.code()) {
             (head(view, title))
             body class="bare" {
-                main class="login" { (body) }
+                (skip_link(view))
+                main class="login" id=(MAIN_ID) tabindex="-1" { (body) }
             }
         }
     }

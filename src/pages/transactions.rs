@@ -31,7 +31,9 @@ pub struct ListView<'a> {
 pub fn list_page(view: &View, v: &ListView) -> Markup {
     let body = html! {
         h1 { (view.t("Transactions / Liste des transactions", "Transactions / Transaction list")) }
-        div class="with-filters" {
+        // A stable live region around the results: htmx replaces #results (outerHTML)
+        // inside it, so screen readers hear the new count after a filter or page change.
+        div class="with-filters" aria-live="polite" {
             (filters(view, v))
             (results(view, v))
         }

@@ -4,6 +4,7 @@
 //! the data tests write or create through the pages; every other module holds tests,
 //! and imports only from those two (never from a sibling test module).
 
+mod accessibility;
 mod admin;
 mod architecture;
 mod auth;
