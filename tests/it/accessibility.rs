@@ -177,6 +177,17 @@ async fn tab_reaches_a_visible_skip_link_and_a_refused_form_focuses_its_first_in
     assert!(focused[4].as_f64().unwrap() >= 0.0, "on screen: {focused}");
     b.screenshot("target/screenshots/a11y-skip-link.png").await;
 
+    // The next stop is in the dark top bar: its focus ring is white, not teal on navy.
+    press_tab(&p).await;
+    let ring = p
+        .js("const e = document.activeElement; const s = getComputedStyle(e); \
+             return [e.closest('header.top') !== null, s.outlineStyle, s.outlineColor, s.outlineWidth];")
+        .await;
+    assert_eq!(ring[0], true, "{ring}");
+    assert_eq!(ring[1], "solid", "{ring}");
+    assert_eq!(ring[2], "rgb(255, 255, 255)", "{ring}");
+    assert_ne!(ring[3], "0px", "{ring}");
+
     // The virtual terminal sent empty: the page comes back with the first invalid field
     // focused (static/a11y.js).
     p.goto("/terminal").await;
