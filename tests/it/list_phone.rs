@@ -185,5 +185,25 @@ async fn on_a_390_px_phone_the_list_is_one_card_per_transaction_without_sideways
         .await;
     assert_eq!(fits, true, "the table scrolls sideways at 1366 px");
     b.screenshot("target/screenshots/list-1366.png").await;
+
+    // In English, the refusals on a phone: the reason in words under the status.
+    p.click("header .user button[value=en]").await;
+    p.wait_for_xpath("//button[text()='Sign out']").await;
+    p.c.set_window_size(390, 844).await.unwrap();
+    let query = serde_urlencoded::to_string(period_pairs(&[("status", "refused")])).unwrap();
+    p.goto(&format!("/transactions?{query}")).await;
+    p.wait_for("#tx-table tbody tr span.tx-reason").await;
+    assert_eq!(
+        p.js(NO_SIDEWAYS_SCROLL).await,
+        true,
+        "sideways scroll at 390 px"
+    );
+    assert!(
+        p.text("#tx-table tbody tr td.c-status")
+            .await
+            .starts_with("Refused · ")
+    );
+    b.screenshot("target/screenshots/list-390-en-refused.png")
+        .await;
     b.close().await;
 }
