@@ -44,7 +44,7 @@ pub fn transactions_table(view: &View, rows: &[Transaction], merchants: &[Mercha
                         tr class=[is_outgoing(tx.operation).then_some("outgoing")] {
                             td class="num" { a href={"/transactions/" (tx.id)} { (tx.id) } }
                             td class="c-op" data-label=(h_op) { (tx.operation.label(view.lang)) }
-                            td class="c-card nowrap" data-label=(h_card) {
+                            td class="c-card" data-label=(h_card) {
                                 @match card_short(tx.card.as_ref()) { Some(c) => (c), None => span class="muted" { "—" } }
                             }
                             td class="c-init" data-label=(h_init) { (name_of(merchants, tx.merchant_id)) }

@@ -183,8 +183,8 @@ async fn on_a_390_px_phone_the_list_is_one_card_per_transaction_without_sideways
     let fits = p
         .js("const w = document.querySelector('.tx-wrap'); return w.scrollWidth <= w.clientWidth;")
         .await;
-    assert_eq!(fits, true, "the table scrolls sideways at 1366 px");
     b.screenshot("target/screenshots/list-1366.png").await;
+    assert_eq!(fits, true, "the table scrolls sideways at 1366 px");
 
     // In English, the refusals on a phone: the reason in words under the status.
     p.click("header .user button[value=en]").await;
