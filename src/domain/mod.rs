@@ -18,6 +18,7 @@ pub mod form;
 mod fuzz;
 pub mod journal;
 pub mod lang;
+pub mod list_row;
 pub mod merchant;
 pub mod money;
 pub mod navigation;

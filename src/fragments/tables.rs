@@ -3,14 +3,14 @@
 
 use maud::{Markup, html};
 
+use crate::domain::list_row::{card_short, is_outgoing, signed_amount, status_line};
 use crate::domain::merchant::name_of;
-use crate::domain::money::format_amount;
 use crate::domain::outbox::{Mail, MailKind, MailState};
 use crate::domain::time::format_datetime;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
 use crate::fragments::View;
-use crate::fragments::badges::{mail_state, result_badge};
+use crate::fragments::badges::mail_state;
 
 /// The payment method column: always a card for now.
 pub fn card_type(view: &View) -> &'static str {
@@ -18,38 +18,72 @@ pub fn card_type(view: &View) -> &'static str {
 }
 
 /// The transactions results table (the list, and the Associated tab of a detail).
+///
+/// Every cell but the first carries a `data-label` (its column name) so that, on a
+/// phone, the stylesheet can turn each row into a stacked card with labelled lines.
+/// The first cell stays a bare `<td class="num">` holding the detail link.
 pub fn transactions_table(view: &View, rows: &[Transaction], merchants: &[Merchant]) -> Markup {
+    let h_op = view.t("Opération", "Operation");
+    let h_card = view.t("Carte", "Card");
+    let h_init = view.t("Initiateur", "Initiator");
+    let h_amount = view.t("Montant", "Amount");
+    let h_status = view.t("Statut", "Status");
     html! {
-        div class="table-wrap" {
-            table class="grid" id="tx-table" {
+        div class="table-wrap tx-wrap" {
+            table class="grid tx-list" id="tx-table" {
                 thead { tr {
-                    th { (view.t("Identifiant de transaction", "Transaction ID")) } th { "Type" } th { (view.t("Opération", "Operation")) }
-                    th { (view.t("Initiateur", "Initiator")) } th class="num" { (view.t("Montant", "Amount")) } th { "Date" }
-                    th { (view.t("Résultat", "Result")) } th { "Actions" }
+                    th class="num" { abbr title=(view.t("Identifiant de transaction", "Transaction ID")) { (view.t("N°", "No.")) } } th { (h_op) } th { (h_card) }
+                    th { (h_init) } th class="num" { (h_amount) } th { "Date" }
+                    th { (h_status) } th { "Actions" }
                 } }
                 tbody {
                     @if rows.is_empty() {
-                        tr { td colspan="8" class="muted" { (view.t("Aucune transaction ne correspond à ces critères.", "No transaction matches these criteria.")) } }
+                        tr class="empty" { td colspan="8" class="muted" { (view.t("Aucune transaction ne correspond à ces critères.", "No transaction matches these criteria.")) } }
                     }
                     @for tx in rows {
-                        tr {
+                        tr class=[is_outgoing(tx.operation).then_some("outgoing")] {
                             td class="num" { a href={"/transactions/" (tx.id)} { (tx.id) } }
-                            td { (card_type(view)) }
-                            td { (tx.operation.label(view.lang)) }
-                            td { (name_of(merchants, tx.merchant_id)) }
-                            td class="num" { (format_amount(tx.amount, tx.currency, view.lang)) }
-                            td class="nowrap" { (format_datetime(tx.at)) }
-                            td { (result_badge(view, tx.code)) }
-                            td { a href={"/transactions/" (tx.id)} title=(view.t("Détails", "Details")) aria-label=(view.t("Détails", "Details")) {
-                                svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" {
-                                    circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="1.8" {}
-                                    line x1="10" y1="10" x2="14.5" y2="14.5" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" {}
-                                }
-                            } }
+                            td class="c-op" data-label=(h_op) { (tx.operation.label(view.lang)) }
+                            td class="c-card" data-label=(h_card) {
+                                @match card_short(tx.card.as_ref()) { Some(c) => (c), None => span class="muted" { "—" } }
+                            }
+                            td class="c-init" data-label=(h_init) { (name_of(merchants, tx.merchant_id)) }
+                            td class="num c-amount" data-label=(h_amount) { (signed_amount(tx.operation, tx.amount, tx.currency, view.lang)) }
+                            td class="nowrap c-date" data-label="Date" { (format_datetime(tx.at)) }
+                            td class="c-status" data-label=(h_status) { (status_cell(view, tx)) }
+                            td class="c-link" { (detail_link(view, tx.id)) }
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// "Refusée · 051" as a badge whose tooltip is the code's meaning, and for a refusal
+/// the meaning in words beside it.
+fn status_cell(view: &View, tx: &Transaction) -> Markup {
+    let accepted = tx.code.is_accepted();
+    let meaning = tx.code.text(view.lang);
+    html! {
+        span class={"badge " (if accepted { "ok" } else { "ko" })} title=(meaning) { (status_line(tx.code, view.lang)) }
+        @if !accepted { " " span class="tx-reason" title=(meaning) { (meaning) } }
+    }
+}
+
+/// The magnifier link to a transaction: named with its number, a word on phones.
+fn detail_link(view: &View, id: u64) -> Markup {
+    let name = format!(
+        "{} {id}",
+        view.t("Détails de la transaction", "Details of transaction")
+    );
+    html! {
+        a class="tx-open" href={"/transactions/" (id)} title=(name) aria-label=(name) {
+            svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" {
+                circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="1.8" {}
+                line x1="10" y1="10" x2="14.5" y2="14.5" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" {}
+            }
+            span class="tx-open-word" aria-hidden="true" { (view.t("Détails", "Details")) }
         }
     }
 }
