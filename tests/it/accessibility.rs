@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 use crate::fixtures::rows::{sale, write};
 use crate::support::browser::{self, Page};
-use crate::support::{TestApp, USER_PASSWORD, spawn_app};
+use crate::support::{TestApp, spawn_app};
 
 /// axe-core 4.14.1 (MPL-2.0), from `npm pack axe-core`: a test fixture, never served.
 const AXE: &str = include_str!("../fixtures/axe.min.js");
@@ -131,11 +131,7 @@ async fn the_results_sit_in_a_polite_live_region_that_htmx_swaps_keep() {
 }
 
 async fn sign_in(p: &Page<'_>) {
-    p.goto("/login").await;
-    p.fill("#f-username", "atlas.manager").await;
-    p.fill("#f-password", USER_PASSWORD).await;
-    p.click("button.primary").await;
-    p.wait_for("header.top nav.tabs").await;
+    p.sign_in("atlas.manager").await;
 }
 
 /// Presses Tab once (a real key press, not a focus() call).

@@ -3,7 +3,7 @@
 use guichet::clock::Clock;
 
 use crate::support::browser::{self, Page};
-use crate::support::{USER_PASSWORD, spawn_app};
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn a_new_admin_signs_in_changes_the_password_switches_to_english_and_signs_out() {
@@ -72,16 +72,8 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
     };
     let p = b.page(&app.base);
     let c = p.c;
-    p.goto("/login").await;
-    p.type_in("#f-username", "boss").await;
-    p.type_in("#f-password", USER_PASSWORD).await;
-    p.click("button.primary").await;
-    // The code step, with the code the admin's app shows at the fake clock's time.
-    p.wait_for("#f-code").await;
-    let code = guichet::domain::totp::code_at(&secret, app.clock.now().unix_timestamp());
-    p.fill("#f-code", &code).await;
-    p.click("button.primary").await;
-    p.wait_for("#tx-table").await;
+    p.sign_in_with_code("boss", &secret, app.clock.now().unix_timestamp())
+        .await;
     let today_rows = d
         .rows
         .iter()
@@ -217,11 +209,7 @@ async fn a_merchant_sends_a_link_the_customer_pays_with_3ds_and_the_merchant_ref
         return;
     };
     let p = b.page(&app.base);
-    p.goto("/login").await;
-    p.fill("#f-username", "atlas.manager").await;
-    p.fill("#f-password", USER_PASSWORD).await;
-    p.click("button.primary").await;
-    p.wait_for("header.top nav.tabs").await;
+    p.sign_in("atlas.manager").await;
 
     // The merchant creates the request in the virtual terminal and shows its link.
     p.click(r#"nav.subtabs a[href="/terminal"]"#).await;

@@ -286,7 +286,7 @@ async fn expiry_withdraws_waiting_link_emails_even_without_smtp_and_a_block_does
 
 #[tokio::test]
 async fn in_a_browser_the_link_comes_first_and_its_copy_button_appears() {
-    use crate::support::{USER_PASSWORD, browser};
+    use crate::support::browser;
 
     let app = spawn_app().await;
     let m = app.merchant("Atlas Voyages");
@@ -299,11 +299,7 @@ async fn in_a_browser_the_link_comes_first_and_its_copy_button_appears() {
         return;
     };
     let p = b.page(&app.base);
-    p.goto("/login").await;
-    p.fill("#f-username", "atlas.manager").await;
-    p.fill("#f-password", USER_PASSWORD).await;
-    p.click("button.primary").await;
-    p.wait_for("header.top nav.tabs").await;
+    p.sign_in("atlas.manager").await;
     p.goto("/terminal").await;
     p.wait_for("form.vt").await;
     let first = p

@@ -10,7 +10,7 @@ use guichet::domain::transaction::{Operation, Transaction};
 use crate::fixtures::dataset::{Dataset, period_pairs, seed};
 use crate::support::browser;
 use crate::support::html::{ids_in, listing};
-use crate::support::{Client, USER_PASSWORD, spawn_app};
+use crate::support::{Client, spawn_app};
 
 /// The `<tr>` of transaction `id` in a list page.
 fn row(body: &str, id: u64) -> &str {
@@ -119,15 +119,8 @@ async fn on_a_390_px_phone_the_list_is_one_card_per_transaction_without_sideways
         return;
     };
     let p = b.page(&app.base);
-    p.goto("/login").await;
-    p.type_in("#f-username", "boss").await;
-    p.type_in("#f-password", USER_PASSWORD).await;
-    p.click("button.primary").await;
-    p.wait_for("#f-code").await;
-    let code = guichet::domain::totp::code_at(&secret, app.clock.now().unix_timestamp());
-    p.fill("#f-code", &code).await;
-    p.click("button.primary").await;
-    p.wait_for("#tx-table").await;
+    p.sign_in_with_code("boss", &secret, app.clock.now().unix_timestamp())
+        .await;
     let query = serde_urlencoded::to_string(period_pairs(&[("per_page", "20")])).unwrap();
 
     p.c.set_window_size(390, 844).await.unwrap();

@@ -183,6 +183,31 @@ pub struct Page<'a> {
 }
 
 impl Page<'_> {
+    /// Signs `username` in through the sign-in page with `USER_PASSWORD` and waits for
+    /// the back office.
+    pub async fn sign_in(&self, username: &str) {
+        self.submit_password(username).await;
+        self.wait_for("header.top nav.tabs").await;
+    }
+
+    /// Signs `username` in, answering the code step with the code `secret` gives at
+    /// `now`, and waits for the transaction list.
+    pub async fn sign_in_with_code(&self, username: &str, secret: &[u8], now: i64) {
+        self.submit_password(username).await;
+        self.wait_for("#f-code").await;
+        let code = guichet::domain::totp::code_at(secret, now);
+        self.fill("#f-code", &code).await;
+        self.click("button.primary").await;
+        self.wait_for("#tx-table").await;
+    }
+
+    async fn submit_password(&self, username: &str) {
+        self.goto("/login").await;
+        self.fill("#f-username", username).await;
+        self.fill("#f-password", super::USER_PASSWORD).await;
+        self.click("button.primary").await;
+    }
+
     /// Opens `path` of the app (or a full URL).
     pub async fn goto(&self, path: &str) {
         let url = if path.starts_with("http") {
