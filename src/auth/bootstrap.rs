@@ -27,9 +27,10 @@ pub fn first_admin(
     let entry = audit::AuditEntry::by(
         &Actor::system(now.unix_timestamp()),
         "user.create",
-        format!("user {username} (admin)"),
+        format!("user {username}"),
         None,
-    );
+    )
+    .with_detail("role: admin");
     audit::append(&wtx, db.audit_key(), &entry)?;
     wtx.commit()?;
     Ok(Some(otp))

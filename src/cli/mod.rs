@@ -388,9 +388,7 @@ fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), CliError> {
             format!("card key {old} → {new}"),
             None,
         )
-        .with_detail(format!(
-            "{n} stored tokens re-keyed; key {old} removed from the key file"
-        )),
+        .with_detail(format!("tokens={n} removed_key={old}")),
     )?;
     wtx.commit()?;
     println!(

@@ -191,16 +191,16 @@ impl Db {
             .iter()
             .map(u64::to_string)
             .collect();
-        let entry = AuditEntry::by(
-            actor,
-            "settings.security",
-            format!(
-                "password max age {} days; second factor required for merchants [{}]",
+        let entry =
+            AuditEntry::by(actor, "settings.security", "security", None).with_detail(format!(
+                "password_max_age_days={} second_factor_merchants={}",
                 settings.password_max_age_days,
-                ids.join(", ")
-            ),
-            None,
-        );
+                if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(",")
+                }
+            ));
         let wtx = self.begin_write()?;
         security::put_settings(&wtx, settings)?;
         audit::append(&wtx, self.audit_key(), &entry)?;

@@ -52,7 +52,7 @@ pub(crate) fn from_v1(wtx: &Tx, seal_key: &[u8; 32]) -> Result<u64> {
                 target: e.target,
                 merchant_id: e.merchant_id,
                 outcome: "ok".into(),
-                detail: "(written by schema 1, sealed at migration)".into(),
+                detail: "migrated_from=1".into(),
             },
         )?;
     }

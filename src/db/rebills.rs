@@ -114,18 +114,19 @@ impl Db {
         let Some(m) = super::merchants::get_in(&wtx, merchant_id)? else {
             return Ok(None);
         };
-        let target = format!(
-            "merchant {}: rebill ceiling {}, {} per card per day",
-            m.name,
+        let target = format!("merchant {}", m.name);
+        let detail = format!(
+            "ceiling={} per_day={}",
             policy
                 .max_amount_minor
                 .and_then(Amount::from_minor)
-                .map_or("original amount".to_string(), |a| a.to_decimal_string()),
+                .map_or("original".to_string(), |a| a.to_decimal_string()),
             policy.max_per_day
         );
         wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?
             .insert(merchant_id, codec::encode(policy)?.as_slice())?;
-        let entry = AuditEntry::by(actor, "merchant.rebill_policy", target, Some(merchant_id));
+        let entry = AuditEntry::by(actor, "merchant.rebill_policy", target, Some(merchant_id))
+            .with_detail(detail);
         audit::append(&wtx, self.audit_key(), &entry)?;
         wtx.commit()?;
         Ok(Some(()))

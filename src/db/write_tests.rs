@@ -142,8 +142,8 @@ fn a_rebill_policy_is_stored_with_its_audit_line_or_not_at_all() {
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].action, "merchant.rebill_policy");
     assert_eq!(
-        log[0].target,
-        "merchant Shop: rebill ceiling 50.00, 2 per card per day"
+        (log[0].target.as_str(), log[0].detail.as_str()),
+        ("merchant Shop", "ceiling=50.00 per_day=2")
     );
     assert_eq!(db.set_rebill_policy(77, &policy, &actor()).unwrap(), None);
     assert_eq!(audit_lines(&db).len(), 2);
@@ -361,8 +361,11 @@ fn security_settings_and_a_bare_record_append_one_line() {
     let log = audit_lines(&db);
     assert_eq!(log.len(), 2);
     assert_eq!(
-        log[1].target,
-        "password max age 90 days; second factor required for merchants [3, 5]"
+        (log[1].target.as_str(), log[1].detail.as_str()),
+        (
+            "security",
+            "password_max_age_days=90 second_factor_merchants=3,5"
+        )
     );
     assert_eq!(db.security_settings().unwrap(), s);
 }

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Lang;
+use super::user::Permissions;
+
 /// What an audit line says.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -19,4 +22,355 @@ pub struct AuditEntry {
     pub outcome: String,
     /// Before → after, filters and row counts: what a reviewer needs.
     pub detail: String,
+}
+
+// What an entry holds are codes, shown in words in the reader's language:
+// - `action`: a stable key (`user.create`, `auth.failure`, `export`, …);
+// - `outcome`: `ok` (or empty), `refused`, `locked`;
+// - `target`: `<kind> <name>` (`user omar.b`, `merchant Atlas`), or one of the fixed
+//   objects `audit log`, `transactions`, `security`, `card key 1 → 2`;
+// - `detail`: `key=value` pairs separated by spaces (`format=csv scope=all rows=3
+//   filters=…`, the last `filters` taking the rest), or a role change (`role: admin`,
+//   `role: merchant 3 [view] → merchant 3 [view,export]`, `role unchanged: …`).
+// Entries written before these rules (free text in English) are shown as written.
+
+impl AuditEntry {
+    /// The action in words; an unknown key is shown as it is.
+    pub fn action_text(&self, lang: Lang) -> String {
+        action_words(&self.action)
+            .map(|(fr, en)| lang.pick(fr, en).to_string())
+            .unwrap_or_else(|| self.action.clone())
+    }
+
+    /// Who did it: a user's name, or the appliance itself (`system`, `cli`, which act
+    /// from no address) in words.
+    pub fn actor_text(&self, lang: Lang) -> String {
+        match (self.actor.as_str(), self.ip.is_empty()) {
+            ("system", true) => lang.pick("système", "system").into(),
+            ("cli", true) => lang.pick("ligne de commande", "command line").into(),
+            (name, _) => name.into(),
+        }
+    }
+
+    /// `réussi` / `succeeded`, `refusé` / `refused`, `bloqué` / `locked`.
+    pub fn outcome_text(&self, lang: Lang) -> String {
+        match self.outcome.as_str() {
+            "" | "ok" => lang.pick("réussi", "succeeded").into(),
+            "refused" => lang.pick("refusé", "refused").into(),
+            "locked" => lang.pick("bloqué", "locked").into(),
+            other => other.into(),
+        }
+    }
+
+    /// Whether the outcome is a success.
+    pub fn succeeded(&self) -> bool {
+        matches!(self.outcome.as_str(), "" | "ok")
+    }
+
+    /// What the action was done to, in words: `utilisateur omar.b` / `user omar.b`.
+    pub fn target_text(&self, lang: Lang) -> String {
+        let t = self.target.as_str();
+        let fixed = match t {
+            "audit log" => Some(("journal d'audit", "audit log")),
+            "transactions" => Some(("transactions", "transactions")),
+            "security" => Some(("réglages de sécurité", "security settings")),
+            _ => None,
+        };
+        if let Some((fr, en)) = fixed {
+            return lang.pick(fr, en).into();
+        }
+        let kinds = [
+            ("user ", "utilisateur ", "user "),
+            ("merchant ", "marchand ", "merchant "),
+            ("card key ", "clé des cartes ", "card key "),
+        ];
+        for (code, fr, en) in kinds {
+            if let Some(name) = t.strip_prefix(code) {
+                return format!("{}{name}", lang.pick(fr, en));
+            }
+        }
+        t.into()
+    }
+
+    /// The detail in words (before → after, filters, counts).
+    pub fn detail_text(&self, lang: Lang) -> String {
+        detail_words(&self.detail, lang).unwrap_or_else(|| self.detail.clone())
+    }
+}
+
+/// The words of an action key.
+fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
+    Some(match action {
+        "user.create" => ("Création d'un utilisateur", "User created"),
+        "user.update" => ("Modification d'un utilisateur", "User changed"),
+        "user.unlock" => ("Compte débloqué", "Account unlocked"),
+        "user.reactivate" => ("Compte réactivé", "Account reactivated"),
+        "user.reset" => ("Mot de passe réinitialisé", "Password reset"),
+        "user.second_factor_reset" => (
+            "Double authentification réinitialisée",
+            "Two-factor authentication reset",
+        ),
+        "user.enable" => ("Compte activé", "Account enabled"),
+        "user.disable" => ("Compte désactivé", "Account disabled"),
+        "auth.sign_in" => ("Connexion", "Sign-in"),
+        "auth.sign_out" => ("Déconnexion", "Sign-out"),
+        "auth.failure" => ("Échec de connexion", "Failed sign-in"),
+        "auth.lockout" => (
+            "Accès bloqué après trop d'échecs",
+            "Access locked after too many failures",
+        ),
+        "auth.refused_disabled" => (
+            "Connexion refusée : compte désactivé",
+            "Sign-in refused: account disabled",
+        ),
+        "auth.refused_expired" => (
+            "Connexion refusée : compte expiré",
+            "Sign-in refused: account expired",
+        ),
+        "auth.code_refused_locked" => ("Code refusé : accès bloqué", "Code refused: access locked"),
+        "auth.code_refused_account" => (
+            "Code refusé : compte désactivé ou expiré",
+            "Code refused: account disabled or expired",
+        ),
+        "auth.recovery_code" => (
+            "Connexion avec un code de secours",
+            "Sign-in with a recovery code",
+        ),
+        "second_factor.enrol" => (
+            "Double authentification activée",
+            "Two-factor authentication turned on",
+        ),
+        "second_factor.disable" => (
+            "Double authentification désactivée",
+            "Two-factor authentication turned off",
+        ),
+        "password.change" => ("Mot de passe changé", "Password changed"),
+        "password.change_forced" => (
+            "Mot de passe changé (obligatoire)",
+            "Password changed (required)",
+        ),
+        "audit.view" => ("Consultation du journal d'audit", "Audit log viewed"),
+        "export" => ("Exportation des transactions", "Transactions exported"),
+        "merchant.create" => ("Création d'un marchand", "Merchant created"),
+        "merchant.update" => ("Modification d'un marchand", "Merchant changed"),
+        "merchant.rebill_policy" => (
+            "Limites de refacturation modifiées",
+            "Rebill limits changed",
+        ),
+        "settings.security" => ("Réglages de sécurité modifiés", "Security settings changed"),
+        "card_key.rotate" => ("Rotation de la clé des cartes", "Card key rotated"),
+        _ => return None,
+    })
+}
+
+/// A role as stored in details (`admin`, `merchant 3 [view,export]`) in words.
+fn role_words(role: &str, lang: Lang) -> String {
+    if role == "admin" {
+        return lang.pick("administrateur", "administrator").into();
+    }
+    let Some(rest) = role.strip_prefix("merchant ") else {
+        return role.into();
+    };
+    let Some((id, keys)) = rest.split_once(" [") else {
+        return role.into();
+    };
+    let keys = keys.trim_end_matches(']');
+    let p = Permissions::from_keys(keys.split(','));
+    let rights: Vec<&str> = p
+        .entries()
+        .iter()
+        .filter(|e| e.3)
+        .map(|e| lang.pick(e.1, e.2))
+        .collect();
+    let rights = if rights.is_empty() {
+        lang.pick("aucun droit", "no permission").to_string()
+    } else {
+        rights.join(", ")
+    };
+    format!("{} {id} ({rights})", lang.pick("marchand", "merchant"))
+}
+
+/// A detail in words, or `None` when it follows none of the rules (older text).
+fn detail_words(detail: &str, lang: Lang) -> Option<String> {
+    if detail.is_empty() {
+        return Some(String::new());
+    }
+    if let Some(same) = detail.strip_prefix("role unchanged: ") {
+        let label = lang.pick("rôle inchangé : ", "role unchanged: ");
+        return Some(format!("{label}{}", role_words(same, lang)));
+    }
+    if let Some(change) = detail.strip_prefix("role: ") {
+        let label = lang.pick("rôle : ", "role: ");
+        let words = match change.split_once(" → ") {
+            Some((a, b)) => format!("{} → {}", role_words(a, lang), role_words(b, lang)),
+            None => role_words(change, lang),
+        };
+        return Some(format!("{label}{words}"));
+    }
+    let mut parts = Vec::new();
+    let mut rest = detail;
+    while !rest.is_empty() {
+        let (key, after) = rest.split_once('=')?;
+        if key.contains(' ') {
+            return None;
+        }
+        let (value, next) = if key == "filters" {
+            (after, "")
+        } else {
+            after.split_once(' ').unwrap_or((after, ""))
+        };
+        if let Some(w) = pair_words(key, value, lang) {
+            parts.push(w);
+        }
+        rest = next;
+    }
+    Some(parts.join(", "))
+}
+
+/// One `key=value` of a detail in words (`None`: nothing to say, an empty filter).
+fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
+    let n = || value.parse::<u64>().ok();
+    Some(match (key, value) {
+        ("format", v) => format!("format {v}"),
+        ("scope", "all") => lang.pick("toutes les lignes", "all rows").into(),
+        ("scope", "page") => lang.pick("page affichée", "current page").into(),
+        ("rows", _) if n().is_some() => lang.count(n()?, ("ligne", "lignes"), ("row", "rows")),
+        ("filters", "") => return None,
+        ("filters", v) => format!("{}{v}", lang.pick("filtres : ", "filters: ")),
+        ("ceiling", "original") => lang
+            .pick("plafond : montant d'origine", "ceiling: original amount")
+            .into(),
+        ("ceiling", v) => format!(
+            "{}{}",
+            lang.pick("plafond : ", "ceiling: "),
+            if lang == Lang::Fr {
+                v.replace('.', ",")
+            } else {
+                v.to_string()
+            }
+        ),
+        ("per_day", _) if n().is_some() => format!(
+            "{} {}",
+            lang.count(
+                n()?,
+                ("refacturation", "refacturations"),
+                ("rebill", "rebills")
+            ),
+            lang.pick("par carte et par jour", "per card per day")
+        ),
+        ("password_max_age_days", _) if n().is_some() => format!(
+            "{}{}",
+            lang.pick("âge maximal des mots de passe : ", "password maximum age: "),
+            lang.count(n()?, ("jour", "jours"), ("day", "days"))
+        ),
+        ("second_factor_merchants", v) => format!(
+            "{}{}",
+            lang.pick(
+                "double authentification exigée pour les marchands : ",
+                "two-factor authentication required for merchants: "
+            ),
+            if v == "none" {
+                lang.pick("aucun", "none").to_string()
+            } else {
+                v.replace(',', ", ")
+            }
+        ),
+        ("tokens", _) if n().is_some() => lang.count(
+            n()?,
+            ("jeton re-chiffré", "jetons re-chiffrés"),
+            ("stored token re-keyed", "stored tokens re-keyed"),
+        ),
+        ("removed_key", v) => match lang {
+            Lang::Fr => format!("clé {v} retirée du fichier de clés"),
+            Lang::En => format!("key {v} removed from the key file"),
+        },
+        ("migrated_from", v) => match lang {
+            Lang::Fr => format!("écrite par le schéma {v}, scellée à la migration"),
+            Lang::En => format!("written by schema {v}, sealed at migration"),
+        },
+        (k, v) => format!("{k}={v}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: &str, target: &str, detail: &str) -> AuditEntry {
+        AuditEntry {
+            action: action.into(),
+            target: target.into(),
+            detail: detail.into(),
+            ..AuditEntry::default()
+        }
+    }
+
+    #[test]
+    fn codes_are_shown_in_the_readers_words() {
+        let e = entry(
+            "export",
+            "transactions",
+            "format=csv scope=all rows=1 filters=status=accepted&from=2026-05-31",
+        );
+        assert_eq!(e.action_text(Lang::Fr), "Exportation des transactions");
+        assert_eq!(e.action_text(Lang::En), "Transactions exported");
+        assert_eq!(e.outcome_text(Lang::Fr), "réussi");
+        assert_eq!(
+            e.detail_text(Lang::Fr),
+            "format csv, toutes les lignes, 1 ligne, filtres : status=accepted&from=2026-05-31"
+        );
+        assert_eq!(
+            e.detail_text(Lang::En),
+            "format csv, all rows, 1 row, filters: status=accepted&from=2026-05-31"
+        );
+        let u = entry(
+            "user.update",
+            "user omar",
+            "role: merchant 3 [view] → merchant 3 [none]",
+        );
+        assert_eq!(u.target_text(Lang::Fr), "utilisateur omar");
+        assert_eq!(
+            u.detail_text(Lang::Fr),
+            "rôle : marchand 3 (Consulter les transactions) → marchand 3 (aucun droit)"
+        );
+        assert_eq!(
+            u.detail_text(Lang::En),
+            "role: merchant 3 (View transactions) → merchant 3 (no permission)"
+        );
+        let s = entry(
+            "settings.security",
+            "security",
+            "password_max_age_days=90 second_factor_merchants=1,2",
+        );
+        assert_eq!(
+            s.detail_text(Lang::Fr),
+            "âge maximal des mots de passe : 90 jours, double authentification exigée pour les marchands : 1, 2"
+        );
+        assert_eq!(s.target_text(Lang::En), "security settings");
+    }
+
+    #[test]
+    fn older_free_text_and_unknown_codes_are_shown_as_written() {
+        let old = entry(
+            "some.future_action",
+            "password max age 90 days; second factor required for merchants [1]",
+            "(written by schema 1, sealed at migration)",
+        );
+        assert_eq!(old.action_text(Lang::Fr), "some.future_action");
+        assert_eq!(old.target_text(Lang::Fr), old.target);
+        assert_eq!(old.detail_text(Lang::Fr), old.detail);
+        let refused = AuditEntry {
+            outcome: "locked".into(),
+            ..entry("auth.lockout", "user omar", "")
+        };
+        assert_eq!(refused.outcome_text(Lang::En), "locked");
+        assert!(!refused.succeeded());
+        assert_eq!(refused.detail_text(Lang::En), "");
+        let system = AuditEntry {
+            actor: "system".into(),
+            ..entry("user.create", "user admin", "role: admin")
+        };
+        assert_eq!(system.actor_text(Lang::Fr), "système");
+        assert_eq!(system.detail_text(Lang::Fr), "rôle : administrateur");
+    }
 }

@@ -187,7 +187,7 @@ pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<
             Err(InstantError::Format) => errors.push(err(
                 field,
                 format!("« {v} » : date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ, heure facultative (JJ/MM/AAAA HH:MM)."),
-                format!("\"{v}\": date expected as DD/MM/YYYY or YYYY-MM-DD, time optional (YYYY-MM-DDTHH:MM)."),
+                format!("\"{v}\": date expected as DD/MM/YYYY or YYYY-MM-DD, time optional (DD/MM/YYYY HH:MM)."),
             )),
             Err(InstantError::OutOfRange) => errors.push(err(
                 field,

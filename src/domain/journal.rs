@@ -131,12 +131,12 @@ impl Step {
             Step::Sent {
                 acquirer,
                 operation,
-            } => match lang {
-                Lang::Fr => format!(
+            } => match (lang, acquirer_words(acquirer, lang)) {
+                (Lang::Fr, acquirer) => format!(
                     "Envoyée à l'acquéreur ({acquirer}) : {}",
                     operation.label(lang)
                 ),
-                Lang::En => format!(
+                (Lang::En, acquirer) => format!(
                     "Sent to the acquirer ({acquirer}): {}",
                     operation.label(lang)
                 ),
@@ -164,6 +164,15 @@ impl Step {
                 Lang::En => format!("Recorded: {} no. {id}", operation.label(lang)),
             },
         }
+    }
+}
+
+/// An acquirer's stored name in words: the test-card simulator is a common noun
+/// (« simulateur »); a bank's name is shown as it is.
+fn acquirer_words(name: &str, lang: Lang) -> &str {
+    match name {
+        "simulator" => lang.pick("simulateur", "simulator"),
+        other => other,
     }
 }
 

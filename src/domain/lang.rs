@@ -47,6 +47,28 @@ impl Lang {
             Lang::En => en,
         }
     }
+
+    /// The form of a word for `n` things, `(singular, plural)` in each language.
+    /// French takes the singular for 0 and 1 (« 0 élément », « 1 élément »), English
+    /// only for 1 ("0 items", "1 item").
+    pub fn plural<'a>(self, n: u64, fr: (&'a str, &'a str), en: (&'a str, &'a str)) -> &'a str {
+        match self {
+            Lang::Fr if n <= 1 => fr.0,
+            Lang::Fr => fr.1,
+            Lang::En if n == 1 => en.0,
+            Lang::En => en.1,
+        }
+    }
+
+    /// `n` and the word in its right form: « 1 tentative », "2 attempts", with the
+    /// language's thousands separator (« 1 250 éléments »).
+    pub fn count(self, n: u64, fr: (&str, &str), en: (&str, &str)) -> String {
+        format!(
+            "{} {}",
+            super::money::format_count(n, self),
+            self.plural(n, fr, en)
+        )
+    }
 }
 
 #[cfg(test)]
@@ -59,5 +81,17 @@ mod tests {
         assert_eq!(Lang::parse("en"), Some(Lang::En));
         assert_eq!(Lang::parse("de"), None);
         assert_eq!(Lang::default(), Lang::Fr);
+    }
+
+    #[test]
+    fn counts_take_the_singular_or_plural_of_each_language() {
+        let item = |lang: Lang, n| lang.count(n, ("élément", "éléments"), ("item", "items"));
+        assert_eq!(item(Lang::Fr, 0), "0 élément");
+        assert_eq!(item(Lang::Fr, 1), "1 élément");
+        assert_eq!(item(Lang::Fr, 2), "2 éléments");
+        assert_eq!(item(Lang::En, 0), "0 items");
+        assert_eq!(item(Lang::En, 1), "1 item");
+        assert_eq!(item(Lang::En, 2), "2 items");
+        assert_eq!(item(Lang::En, 1250), "1,250 items");
     }
 }

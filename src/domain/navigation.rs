@@ -20,7 +20,7 @@ impl Area {
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
             Area::Processing => ("Traitement", "Processing"),
-            Area::Parameters => ("Paramètres", "Parameters"),
+            Area::Parameters => ("Paramètres", "Settings"),
         }
     }
 }

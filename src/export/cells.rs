@@ -5,7 +5,6 @@ use std::borrow::Cow;
 
 use crate::domain::Lang;
 use crate::domain::money::format_amount;
-use crate::domain::time::format_datetime;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
 
@@ -77,6 +76,11 @@ pub fn excel_fr_date(at: i64) -> String {
     )
 }
 
+/// `30.05.2026 12:34:56` (UTC), to the second: dates in files read by people.
+fn dotted_date(at: i64) -> String {
+    excel_fr_date(at).replace('/', ".")
+}
+
 /// One row as text cells, in `style`. Borrows what it can.
 pub fn cells<'a>(
     tx: &'a Transaction,
@@ -110,7 +114,7 @@ pub fn cells<'a>(
         }),
         b(tx.currency.code()),
         Cow::Owned(match style {
-            Style::People => format_datetime(tx.at),
+            Style::People => dotted_date(tx.at),
             Style::ExcelFr => excel_fr_date(tx.at),
             Style::Machine | Style::Csv => iso(tx.at),
         }),

@@ -79,13 +79,12 @@ pub fn info(lang: Lang, first: u64, last: u64, total: u64) -> String {
         format_count(last, lang),
         format_count(total, lang),
     );
+    let items = lang.plural(total, ("élément", "éléments"), ("item", "items"));
     match (lang, total) {
         (Lang::Fr, 0) => "Aucun élément".into(),
         (Lang::En, 0) => "No items".into(),
-        (Lang::Fr, 1) => format!("Affichage de l'élément {a} à {b} sur {t} élément"),
-        (Lang::En, 1) => format!("Showing {a} to {b} of {t} item"),
-        (Lang::Fr, _) => format!("Affichage de l'élément {a} à {b} sur {t} éléments"),
-        (Lang::En, _) => format!("Showing {a} to {b} of {t} items"),
+        (Lang::Fr, _) => format!("Affichage de l'élément {a} à {b} sur {t} {items}"),
+        (Lang::En, _) => format!("Showing {a} to {b} of {t} {items}"),
     }
 }
 

@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use crate::domain::list_row::{card_short, is_outgoing, signed_amount, status_line};
 use crate::domain::merchant::name_of;
 use crate::domain::outbox::{Mail, MailKind, MailState};
-use crate::domain::time::format_datetime;
+use crate::domain::time::{date_header, format_datetime, format_datetime_cell};
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
 use crate::fragments::View;
@@ -28,12 +28,13 @@ pub fn transactions_table(view: &View, rows: &[Transaction], merchants: &[Mercha
     let h_init = view.t("Initiateur", "Initiator");
     let h_amount = view.t("Montant", "Amount");
     let h_status = view.t("Statut", "Status");
+    let h_date = date_header(view.lang);
     html! {
         div class="table-wrap tx-wrap" {
             table class="grid tx-list" id="tx-table" {
                 thead { tr {
                     th class="num" { abbr title=(view.t("Identifiant de transaction", "Transaction ID")) { (view.t("N°", "No.")) } } th { (h_op) } th { (h_card) }
-                    th { (h_init) } th class="num" { (h_amount) } th { "Date" }
+                    th { (h_init) } th class="num" { (h_amount) } th { (h_date) }
                     th { (h_status) } th { "Actions" }
                 } }
                 tbody {
@@ -49,7 +50,7 @@ pub fn transactions_table(view: &View, rows: &[Transaction], merchants: &[Mercha
                             }
                             td class="c-init" data-label=(h_init) { (name_of(merchants, tx.merchant_id)) }
                             td class="num c-amount" data-label=(h_amount) { (signed_amount(tx.operation, tx.amount, tx.currency, view.lang)) }
-                            td class="nowrap c-date" data-label="Date" { (format_datetime(tx.at)) }
+                            td class="nowrap c-date" data-label=(h_date) { (format_datetime_cell(tx.at, view.lang)) }
                             td class="c-status" data-label=(h_status) { (status_cell(view, tx)) }
                             td class="c-link" { (detail_link(view, tx.id)) }
                         }
@@ -100,18 +101,18 @@ pub fn mail_kind(view: &View, k: MailKind) -> &'static str {
 pub fn mails_table(view: &View, mails: &[Mail]) -> Markup {
     html! {
         div class="table-wrap" { table class="grid" {
-            thead { tr { th { "N°" } th { (view.t("Créé le", "Created")) } th { (view.t("Type", "Kind")) } th { (view.t("Destinataire", "To")) } th { (view.t("Objet", "Subject")) } th { (view.t("État", "State")) } th { (view.t("Essais", "Attempts")) } th { (view.t("Dernier essai", "Last attempt")) } } }
+            thead { tr { th { (view.t("N°", "No.")) } th { (view.t("Créé le", "Created")) } th { (view.t("Type", "Kind")) } th { (view.t("Destinataire", "To")) } th { (view.t("Objet", "Subject")) } th { (view.t("État", "State")) } th { (view.t("Essais", "Attempts")) } th { (view.t("Dernier essai", "Last attempt")) } } }
             tbody { @for m in mails {
                 tr {
                     td { (m.id) }
-                    td class="nowrap" { (format_datetime(m.created_at)) }
+                    td class="nowrap" { (format_datetime(m.created_at, view.lang)) }
                     td { (mail_kind(view, m.kind)) }
                     td { (m.to) }
                     td { @if m.request_id == 0 { (m.subject) } @else { a href={"/payment-requests/" (m.request_id)} { (m.subject) } } }
                     td { (mail_state(view, m)) }
                     td class="num" { (m.attempts.len()) }
                     td { @if let Some(a) = m.attempts.last() {
-                        (format_datetime(a.at)) " · "
+                        (format_datetime(a.at, view.lang)) " · "
                         @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => span class="error" { (e) } }
                     } @else if m.state == MailState::Pending {
                         (view.t("pas encore essayé", "not tried yet"))

@@ -9,7 +9,7 @@ use crate::db::{self, Scope, operation_keys, outbox, payments, rebills, transact
 use crate::domain::Lang;
 use crate::domain::actor::Actor;
 use crate::domain::journal::{JournalEntry, Step};
-use crate::domain::money::{Amount, format_amount};
+use crate::domain::money::Amount;
 use crate::domain::operation_rules::{OpRefusal, RebillLimits, check_operation, rebill_day};
 use crate::domain::transaction::{Operation, Transaction};
 
@@ -135,11 +135,7 @@ impl Gateway {
                 code,
             ),
         )?;
-        let detail = format!(
-            "{} → {} ({code})",
-            format_amount(amount, original.currency, Lang::En),
-            row.id
-        );
+        let detail = HistoryEntry::operation_detail(amount, original.currency, row.id, code);
         let history = HistoryEntry::by(&actor.at(at), op.key(), detail);
         for tx_id in [original.id, row.id] {
             tx_log::add_history(&wtx, tx_id, &history)?;

@@ -81,11 +81,21 @@ pub async fn context<E: Endpoint>(
     if let Some(refused) = check_unsafe_method(&mut req, &ctx, &csrf).await {
         return Ok(with_security_headers(refused, hsts));
     }
-    req.extensions_mut().insert(ctx);
+    req.extensions_mut().insert(ctx.clone());
     let mut resp = match ep.call(req).await {
         Ok(r) => r.into_response(),
         Err(e) => e.into_response(),
     };
+    // A path no route knows gets the 404 page of the reader's language, not the
+    // router's bare English "not found".
+    let is_html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if resp.status() == poem::http::StatusCode::NOT_FOUND && !is_html {
+        resp = ctx.not_found().into_response();
+    }
     if new_csrf {
         let c = cookie(&state, CSRF_COOKIE, &csrf_cookie, SameSite::Lax);
         if let Ok(v) = header::HeaderValue::from_str(&c.to_string()) {

@@ -6,6 +6,7 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
 use super::{Ctx, see_other};
+use crate::domain::Lang;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::filter::{PageRequest, RawFilter, parse, today};
 use crate::domain::note::NoteText;
@@ -125,14 +126,22 @@ pub async fn transaction_detail(
     if let Some(done) = q.done.as_deref().and_then(|s| s.parse::<u64>().ok())
         && let Some(row) = d.associated.iter().find(|t| t.id == done)
     {
-        let text = format!(
-            "{} {} {} : {} – {}",
-            row.operation.label(ctx.lang),
-            ctx.t("enregistré(e), transaction", "written, transaction"),
-            row.id,
-            row.code,
-            row.code.text(ctx.lang)
-        );
+        let text = match ctx.lang {
+            Lang::Fr => format!(
+                "{} : transaction {} enregistrée, {} – {}",
+                row.operation.label(ctx.lang),
+                row.id,
+                row.code,
+                row.code.text(ctx.lang)
+            ),
+            Lang::En => format!(
+                "{}: transaction {} recorded, {} – {}",
+                row.operation.label(ctx.lang),
+                row.id,
+                row.code,
+                row.code.text(ctx.lang)
+            ),
+        };
         notice = Some(if row.code.is_accepted() {
             Notice::ok(text)
         } else {

@@ -68,7 +68,7 @@ pub fn payment_link(
     let shop = merchant_name(merchant);
     let amount = format_amount(req.amount, req.currency, lang);
     let link = req.link(base_url).unwrap_or_default();
-    let until = format_datetime(req.expires_at);
+    let until = format_datetime(req.expires_at, lang);
     let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
     let subject = match lang {
         Lang::Fr => format!("Demande de paiement – commande {} – {shop}", req.order_id),
@@ -90,10 +90,10 @@ pub fn payment_link(
     };
     let valid = match lang {
         Lang::Fr => format!(
-            "Ce lien est valable jusqu'au {until} (UTC). Vous payez sur une page sécurisée : vos données de carte ne sont jamais transmises au marchand."
+            "Ce lien est valable jusqu'au {until}. Vous payez sur une page sécurisée : vos données de carte ne sont jamais transmises au marchand."
         ),
         Lang::En => format!(
-            "This link is valid until {until} (UTC). You pay on a secure page: your card details are never passed to the merchant."
+            "This link is valid until {until}. You pay on a secure page: your card details are never passed to the merchant."
         ),
     };
     let pay = t("Payer la commande", "Pay the order");
@@ -202,7 +202,7 @@ fn receipt_body(
     let rows = [
         (t("Commande", "Order"), order.to_string()),
         (t("Montant", "Amount"), amount.to_string()),
-        (t("Date", "Date"), format!("{} UTC", format_datetime(tx.at))),
+        (t("Date", "Date"), format_datetime(tx.at, lang)),
         (t("Carte", "Card"), card),
         (t("Référence", "Reference"), reference.to_string()),
         (t("Marchand", "Merchant"), shop.to_string()),

@@ -21,8 +21,8 @@ pub fn outbox_page(
     let body = html! {
         h1 { (view.t("Emails (file d'envoi)", "Emails (outbox)")) }
         @match &smtp {
-            Some(server) => p class="muted" { (view.t("Serveur SMTP :", "SMTP server:")) " " code { (server) } " · " (pending) " " (view.t("en attente", "waiting")) }
-            None => (flash("info", &format!("{} {pending} {}", view.t("Aucun serveur SMTP configuré (GUICHET_SMTP_HOST) : les emails restent ici, en attente, et partiront dès qu'un serveur sera configuré.", "No SMTP server configured (GUICHET_SMTP_HOST): emails stay here, waiting, and leave once a server is configured."), view.t("en attente.", "waiting."))))
+            Some(server) => p class="muted" { (view.t("Serveur SMTP :", "SMTP server:")) " " code { (server) } " · " (view.lang.count(pending, ("email en attente", "emails en attente"), ("email waiting", "emails waiting"))) }
+            None => (flash("info", &format!("{} {}.", view.t("Aucun serveur SMTP configuré (GUICHET_SMTP_HOST) : les emails restent ici, en attente, et partiront dès qu'un serveur sera configuré.", "No SMTP server configured (GUICHET_SMTP_HOST): emails stay here, waiting, and leave once a server is configured."), view.lang.count(pending, ("email en attente", "emails en attente"), ("email waiting", "emails waiting")))))
         }
         @if mails.is_empty() {
             p class="muted" { (view.t("Aucun email pour l'instant.", "No email yet.")) }
@@ -33,7 +33,7 @@ pub fn outbox_page(
                 @for m in mails { @if !m.attempts.is_empty() {
                     p { strong { "N° " (m.id) } @if m.request_id != 0 { " · " a href={"/payment-requests/" (m.request_id)} { (view.t("demande", "request")) " " (m.request_id) } } }
                     ul { @for a in &m.attempts {
-                        li { (format_datetime(a.at)) " · " @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => (e) } }
+                        li { (format_datetime(a.at, view.lang)) " · " @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => (e) } }
                     } }
                 } }
             } }

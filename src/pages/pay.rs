@@ -281,11 +281,14 @@ pub fn payment_page(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> M
 }
 
 pub(crate) fn attempts_text(lang: Lang, left: u32) -> String {
-    match (lang, left) {
-        (Lang::Fr, 1) => "Il vous reste 1 tentative.".into(),
-        (Lang::Fr, n) => format!("Il vous reste {n} tentatives."),
-        (Lang::En, 1) => "You have 1 attempt left.".into(),
-        (Lang::En, n) => format!("You have {n} attempts left."),
+    let n = lang.count(
+        u64::from(left),
+        ("tentative", "tentatives"),
+        ("attempt", "attempts"),
+    );
+    match lang {
+        Lang::Fr => format!("Il vous reste {n}."),
+        Lang::En => format!("You have {n} left."),
     }
 }
 

@@ -117,10 +117,7 @@ fn receipt(c: &PayView, req: &PaymentRequest, tx: &Transaction) -> Markup {
             c.t("Montant", "Amount"),
             format_amount(tx.amount, tx.currency, c.lang),
         ),
-        (
-            c.t("Date", "Date"),
-            format!("{} UTC", format_datetime(tx.at)),
-        ),
+        (c.t("Date", "Date"), format_datetime(tx.at, c.lang)),
         (c.t("Carte", "Card"), card),
     ];
     html! {

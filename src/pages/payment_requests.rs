@@ -36,7 +36,7 @@ pub fn requests_page(
         } @else {
             div class="table-wrap" { table class="grid" {
                 thead { tr {
-                    th { "N°" } th { (view.t("Créée le", "Created")) }
+                    th { (view.t("N°", "No.")) } th { (view.t("Créée le", "Created")) }
                     @if admin { th { (view.t("Marchand", "Merchant")) } }
                     th { (view.t("Commande", "Order")) } th { (view.t("Client", "Customer")) } th { "Email" }
                     th class="num" { (view.t("Montant", "Amount")) } th { (view.t("Opération", "Operation")) }
@@ -45,7 +45,7 @@ pub fn requests_page(
                 tbody { @for r in list {
                     tr {
                         td { a href={"/payment-requests/" (r.id)} { (r.id) } }
-                        td class="nowrap" { (format_datetime(r.created_at)) }
+                        td class="nowrap" { (format_datetime(r.created_at, view.lang)) }
                         @if admin { td { (name_of(merchants, r.merchant_id)) } }
                         td { (r.order_id) }
                         td { (r.holder.name) }
@@ -53,7 +53,7 @@ pub fn requests_page(
                         td class="num" { (format_amount(r.amount, r.currency, view.lang)) }
                         td { (r.operation.label(view.lang)) }
                         td { (status_badge(view, r.status(now))) }
-                        td class="nowrap" { (format_datetime(r.expires_at)) }
+                        td class="nowrap" { (format_datetime(r.expires_at, view.lang)) }
                         td class="num" { (r.attempts.len()) }
                     }
                 } }
@@ -105,7 +105,7 @@ fn mail_states(view: &View, mails: &[Mail], smtp: bool) -> Markup {
                     @match m.state {
                         MailState::Sent => {
                             (view.t("envoyé le ", "sent on "))
-                            (m.attempts.last().map(|a| format_datetime(a.at)).unwrap_or_default())
+                            (m.attempts.last().map(|a| format_datetime(a.at, view.lang)).unwrap_or_default())
                         }
                         MailState::Pending => {
                             strong { (view.t("en attente d'envoi", "waiting to be sent")) }
@@ -118,7 +118,7 @@ fn mail_states(view: &View, mails: &[Mail], smtp: bool) -> Markup {
                         MailState::Failed => {
                             strong { (view.t("non envoyé", "not sent")) }
                             @if let Some(a) = m.attempts.last() {
-                                " (" (format_datetime(a.at))
+                                " (" (format_datetime(a.at, view.lang))
                                 @if let Some(e) = &a.error { " · " (e) }
                                 ")"
                             }
@@ -159,11 +159,15 @@ fn request_rows(view: &View, v: &RequestView) -> Vec<(&'static str, String)> {
         (view.t("Langue", "Language"), r.lang.native_name().into()),
         (
             view.t("Créée le", "Created"),
-            format!("{} · {}", format_datetime(r.created_at), r.created_by),
+            format!(
+                "{} · {}",
+                format_datetime(r.created_at, view.lang),
+                r.created_by
+            ),
         ),
         (
             view.t("Valable jusqu'au", "Valid until"),
-            format_datetime(r.expires_at),
+            format_datetime(r.expires_at, view.lang),
         ),
         (
             view.t("Tentatives refusées", "Refused attempts"),
@@ -209,18 +213,18 @@ fn attempts(view: &View, v: &RequestView) -> Markup {
         h2 { (view.t("Tentatives de paiement", "Payment attempts")) }
         @if !view.user().is_some_and(|u| u.may(Permission::View)) {
             p class="muted" {
-                (r.attempts.len()) " "
-                (view.t("tentative(s). Leur détail (carte, code) est réservé aux utilisateurs qui consultent les transactions.", "attempt(s). Their detail (card, code) is for users who may view transactions."))
+                (view.lang.count(r.attempts.len() as u64, ("tentative", "tentatives"), ("attempt", "attempts"))) ". "
+                (view.t("Leur détail (carte, code) est réservé aux utilisateurs qui consultent les transactions.", "Their detail (card, code) is for users who may view transactions."))
             }
         } @else if v.attempts.is_empty() {
             p class="muted" { (view.t("Aucune tentative pour l'instant.", "No attempt yet.")) }
         } @else {
             div class="table-wrap" { table class="grid" {
-                thead { tr { th { "N°" } th { "Date" } th { (view.t("Opération", "Operation")) } th { (view.t("Carte", "Card")) } th { "Code" } } }
+                thead { tr { th { (view.t("N°", "No.")) } th { "Date" } th { (view.t("Opération", "Operation")) } th { (view.t("Carte", "Card")) } th { "Code" } } }
                 tbody { @for t in &v.attempts {
                     tr {
                         td { a href={"/transactions/" (t.id)} { (t.id) } }
-                        td class="nowrap" { (format_datetime(t.at)) }
+                        td class="nowrap" { (format_datetime(t.at, view.lang)) }
                         td { (t.operation.label(view.lang)) }
                         td { (t.card.as_ref().map(|c| c.masked()).unwrap_or_default()) }
                         td { (result_badge(view, t.code)) " " (t.code.text(view.lang)) }

@@ -220,7 +220,7 @@ pub fn terminal_page(
         @if choices.is_empty() {
             div class="flash info" {
                 (view.t("Aucun marchand pour l'instant : créez-en un avec son terminal dans ", "No merchant yet: create one with its terminal in "))
-                a href="/parameters/merchants/new" { (view.t("Paramètres › Marchands", "Parameters › Merchants")) }
+                a href="/parameters/merchants/new" { (view.t("Paramètres › Marchands", "Settings › Merchants")) }
                 "."
             }
         }

@@ -199,7 +199,7 @@ fn general_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String
             view.t("Montant", "Amount"),
             format_amount(tx.amount, tx.currency, view.lang),
         ),
-        ("Date", format_datetime(tx.at)),
+        ("Date", format_datetime(tx.at, view.lang)),
         (
             view.t("Statut", "Status"),
             tx.status().label(view.lang).to_string(),
@@ -216,7 +216,7 @@ fn general_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String
     if let Some(s) = tx.settlement_date() {
         general.push((
             view.t("Crédit marchand prévu", "Expected settlement"),
-            format_datetime(s.unix_timestamp()),
+            format_datetime(s.unix_timestamp(), view.lang),
         ));
     }
     if tx.operation == Operation::Authorization
@@ -226,7 +226,7 @@ fn general_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String
             AuthorizationState::Pending { expires_at } => format!(
                 "{} {}",
                 view.t("En attente de capture jusqu'au", "Awaiting capture until"),
-                format_datetime(expires_at.unix_timestamp())
+                format_datetime(expires_at.unix_timestamp(), view.lang)
             ),
             AuthorizationState::Captured => view.t("Capturée", "Captured").into(),
             AuthorizationState::Cancelled => view.t("Annulée", "Cancelled").into(),
@@ -420,7 +420,7 @@ fn journal(view: &View, d: &TransactionDetail) -> Markup {
         div class="table-wrap" { table class="grid" {
             thead { tr { th { "Date" } th { (view.t("Étape", "Step")) } th { "Code" } } }
             tbody { @for (at, text, code) in journal_lines(view, d) {
-                tr { td class="nowrap" { (format_datetime(at)) } td { (text) } td { @if let Some(c) = code { (c) } } }
+                tr { td class="nowrap" { (format_datetime(at, view.lang)) } td { (text) } td { @if let Some(c) = code { (c) } } }
             } }
         } }
     }
@@ -432,9 +432,9 @@ fn history(view: &View, d: &TransactionDetail) -> Markup {
             p class="muted" { (view.t("Aucune action sur cette transaction depuis sa création.", "No action on this transaction since it was created.")) }
         } @else {
             div class="table-wrap" { table class="grid" {
-                thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "TransactionDetail")) } } }
+                thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "Detail")) } } }
                 tbody { @for h in &d.history {
-                    tr { td class="nowrap" { (format_datetime(h.at)) } td { (h.user) } td { (h.ip) } td { code { (h.action) } } td { (h.detail) } }
+                    tr { td class="nowrap" { (format_datetime(h.at, view.lang)) } td { (h.user) } td { (h.ip) } td { span data-code=(h.action) { (h.action_text(view.lang)) } } td { (h.detail_text(view.lang)) } }
                 } }
             } }
         }
@@ -445,7 +445,7 @@ fn notes_body(view: &View, d: &TransactionDetail, notice: Option<&Notice>) -> Ma
     html! {
         @if let Some(n) = notice { (flash(n.kind, &n.text)) }
         @for n in &d.notes {
-            section class="card" { p class="small muted" { (format_datetime(n.at)) " · " (n.author) } p { (n.text) } }
+            section class="card" { p class="small muted" { (format_datetime(n.at, view.lang)) " · " (n.author) } p { (n.text) } }
         }
         form class="form card" method="post" action={"/transactions/" (d.tx.id) "/notes"} {
             (csrf(view))

@@ -91,9 +91,9 @@ fn period_fieldset(view: &View, v: &ListView) -> Markup {
     html! {
         fieldset {
             legend { (view.t("Période", "Period")) }
-            (text_field_with(view, v, "from", view.t("Début", "Start"), &r.from, Some(view.t("JJ/MM/AAAA", "YYYY-MM-DD"))))
-            (text_field_with(view, v, "to", view.t("Fin", "End"), &r.to, Some(view.t("JJ/MM/AAAA", "YYYY-MM-DD"))))
-            small class="hint" { (view.t("Par défaut : aujourd'hui (UTC). JJ/MM/AAAA ou AAAA-MM-JJ, avec l'heure si besoin (JJ/MM/AAAA HH:MM).", "Default: today (UTC). DD/MM/YYYY or YYYY-MM-DD, with a time if needed (YYYY-MM-DDTHH:MM).")) }
+            (text_field_with(view, v, "from", view.t("Début", "Start"), &r.from, Some(view.t("JJ/MM/AAAA", "DD/MM/YYYY"))))
+            (text_field_with(view, v, "to", view.t("Fin", "End"), &r.to, Some(view.t("JJ/MM/AAAA", "DD/MM/YYYY"))))
+            small class="hint" { (view.t("Par défaut : aujourd'hui (UTC). JJ/MM/AAAA ou AAAA-MM-JJ, avec l'heure si besoin (JJ/MM/AAAA HH:MM).", "Default: today (UTC). DD/MM/YYYY or YYYY-MM-DD, with a time if needed (DD/MM/YYYY HH:MM).")) }
         }
     }
 }
@@ -262,8 +262,8 @@ fn export_links(view: &View, v: &ListView) -> Markup {
         details class="export" {
             summary { (view.t("Exporter", "Export")) }
             div class="small" {
-                @for (scope, label) in [("page", view.t("Page en cours", "Current page")), ("all", view.t("Toutes les pages", "All pages"))] {
-                    div { strong { (label) " : " }
+                @for (scope, label) in [("page", view.t("Page en cours :", "Current page:")), ("all", view.t("Toutes les pages :", "All pages:"))] {
+                    div { strong { (label) " " }
                         @for (f, name, hint) in export_formats(view) {
                             a href={"/transactions/export?format=" (f) "&scope=" (scope) "&" (q)} title=[hint] download { (name) } " "
                         }

@@ -96,7 +96,12 @@ async fn exports_and_views_of_the_audit_log_are_audited_and_the_chain_holds() {
         "{}",
         export.detail
     );
-    assert!(page.contains("rows=30"));
+    // The page shows the codes in words: 30 rows, all of them.
+    assert!(
+        page.contains("Exportation des transactions")
+            && page.contains("toutes les lignes, 30 lignes"),
+        "{page}"
+    );
 
     let chain = app.db.verify_audit_chain().unwrap();
     assert_eq!(chain.first_break, None);

@@ -198,7 +198,7 @@ async fn an_authorization_request_holds_the_amount_and_the_page_speaks_english_o
     assert!(sale.code.is_accepted());
     let (_, detail) = c.page(&format!("/transactions/{}", sale.id)).await;
     assert!(
-        detail.contains("En attente de capture jusqu'au 08.06.2026"),
+        detail.contains("En attente de capture jusqu'au 8 juin 2026"),
         "{detail}"
     );
 }
@@ -213,7 +213,7 @@ async fn an_accepted_sale_shows_its_settlement_date_and_its_journal() {
     let (_, detail) = c.page(&format!("/transactions/{}", sale.id)).await;
     assert!(detail.contains("Crédit marchand prévu"));
     assert!(
-        detail.contains("03.06.2026 10:00"),
+        detail.contains("3 juin 2026, 10:00 (UTC)"),
         "settles 48 h later: {detail}"
     );
     let (_, journal) = c
@@ -225,7 +225,7 @@ async fn an_accepted_sale_shows_its_settlement_date_and_its_journal() {
         .page(&format!("/transactions/{}?tab=journal", sale.id))
         .await;
     assert!(
-        journal.contains("Envoyée à l'acquéreur (simulator)"),
+        journal.contains("Envoyée à l'acquéreur (simulateur)"),
         "{journal}"
     );
     let (_, associated) = c

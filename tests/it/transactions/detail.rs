@@ -119,9 +119,12 @@ async fn the_general_tab_shows_the_masked_card_the_code_text_and_the_settlement_
     assert_eq!(dd(&page, "Statut"), "Acceptée");
     assert_eq!(dd(&page, "Opération"), "Vente");
     assert_eq!(dd(&page, "Montant"), "7 001,00 MAD");
-    assert_eq!(dd(&page, "Date"), "30.05.2026 14:04:07");
+    assert_eq!(dd(&page, "Date"), "30 mai 2026, 14:04 (UTC)");
     // Accepted sale: credited 48 hours later.
-    assert_eq!(dd(&page, "Crédit marchand prévu"), "01.06.2026 14:04:07");
+    assert_eq!(
+        dd(&page, "Crédit marchand prévu"),
+        "1 juin 2026, 14:04 (UTC)"
+    );
     assert_eq!(dd(&page, "Nom du porteur"), "MOHAMED ALAOUI");
     assert_eq!(dd(&page, "Marque de la carte"), "VISA");
     assert_eq!(dd(&page, "Date d'expiration"), "09 / 2028");
@@ -145,7 +148,7 @@ async fn the_general_tab_shows_the_masked_card_the_code_text_and_the_settlement_
     assert_eq!(dd(&page, "Numéro de carte"), "676770XXXXXXXXX0207");
     assert!(!page.contains("Crédit marchand prévu"));
     assert!(
-        dd(&page, "Autorisation").starts_with("En attente de capture jusqu'au 07.06.2026"),
+        dd(&page, "Autorisation").starts_with("En attente de capture jusqu'au 7 juin 2026"),
         "{}",
         dd(&page, "Autorisation")
     );
@@ -156,7 +159,7 @@ async fn the_general_tab_shows_the_masked_card_the_code_text_and_the_settlement_
         dd(&page, "Result code"),
         "000 - Transaction successfully completed"
     );
-    assert_eq!(dd(&page, "Expected settlement"), "01.06.2026 14:04:07");
+    assert_eq!(dd(&page, "Expected settlement"), "1 Jun 2026, 14:04 (UTC)");
     assert_eq!(dd(&page, "Card number"), "411111XXXXXX1111");
 }
 
@@ -226,9 +229,9 @@ async fn a_merchant_user_adds_a_note_seen_in_notes_and_history() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Notes (1)"));
     assert!(page.contains("Client rappelé à Fès : remboursement partiel validé &lt;ok&gt;"));
-    assert!(page.contains("01.06.2026 10:00:00 · uber.viewer"));
+    assert!(page.contains("1 juin 2026, 10:00 (UTC) · uber.viewer"));
     let (_, page) = c.page("/transactions/2/tab/history").await;
-    assert!(page.contains("<code>note.add</code>"));
+    assert!(page.contains(r#"<span data-code="note.add">Note ajoutée</span>"#));
     assert!(page.contains("<td>uber.viewer</td>"));
     // Seen by the admin too, and only on that transaction.
     let admin = app.admin().await;
