@@ -19,6 +19,7 @@ mod input;
 mod list_phone;
 mod migration;
 mod no_full_card_number;
+mod one_language;
 mod operations;
 mod pay_page;
 mod payments;
