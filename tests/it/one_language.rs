@@ -6,6 +6,7 @@
 //! pages; it reads only what a person sees or hears (text, placeholders, titles,
 //! aria-labels, button values) and looks for whole words of the other language.
 
+use guichet::clock::Clock;
 use guichet::db::Scope;
 use guichet::domain::user::Permissions;
 use reqwest::StatusCode;
@@ -40,6 +41,24 @@ const FRENCH: &[&str] = &[
     "Carte",
     "Payer",
     "JJ/MM/AAAA",
+    "Remboursement",
+    "Vente",
+    "Détails",
+    "Détail",
+    "Mot de passe",
+    "Demande",
+    "Tentatives",
+    "Résultat",
+    "Oui",
+    "Non",
+    "Étape",
+    "Connexion",
+    "réussi",
+    "refusé",
+    "Aperçu",
+    "Enregistré",
+    "Merci",
+    "Bonjour",
 ];
 
 /// Words of the English interface that have no place in the French one.
@@ -64,6 +83,25 @@ const ENGLISH: &[&str] = &[
     "Card",
     "Pay",
     "DD/MM/YYYY",
+    "Refund",
+    "Sale",
+    "Details",
+    "Detail",
+    "Password",
+    "Request",
+    "Attempts",
+    "Outcome",
+    "Yes",
+    "None",
+    "Waiting",
+    "Created",
+    "Step",
+    "succeeded",
+    "refused",
+    "Preview",
+    "Hello",
+    "Thank you",
+    "not found",
 ];
 
 /// What a person sees or hears of a page: text outside tags (scripts and styles
@@ -400,11 +438,54 @@ async fn sign_in_pages(walk: &mut Walk, app: &TestApp) {
         ],
     )
     .await;
-    let viewer = app.signed_in("atlas.viewer").await;
+    app.merchant_user("atlas.spare", 1, Permissions::default());
+    let viewer = app.signed_in("atlas.spare").await;
     speak(&viewer, walk.lang).await;
     let r = viewer.post("/second-factor/start", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     walk.get(&viewer, "/second-factor").await;
+    // The recovery codes shown once the second factor is on.
+    let page = viewer.page("/second-factor").await.1;
+    let secret = crate::support::html::secret_in(&page);
+    let code = guichet::domain::totp::code_at(&secret, app.clock.now().unix_timestamp());
+    let r = viewer
+        .post(
+            "/second-factor/confirm",
+            &[("code", &code), ("password", USER_PASSWORD)],
+        )
+        .await;
+    walk.answer(&viewer, "recovery codes", r).await;
+    // A form without its CSRF token, then signing out.
+    let r = viewer
+        .post_raw("/parameters/profile/password", &[("current", "x")])
+        .await;
+    walk.answer(&viewer, "no CSRF token", r).await;
+    let r = viewer.post("/logout", &[]).await;
+    walk.answer(&viewer, "signed out", r).await;
+}
+
+/// A payment blocked after too many refusals, and a cancelled request, as the
+/// customer and the merchant see them.
+async fn stopped_payments(walk: &mut Walk, app: &TestApp, manager: &Client, m: u64) {
+    let lang = walk.lang;
+    let customer = app.client();
+    let (blocked, token) = new_request(manager, m, &[("lang", lang)]).await;
+    for _ in 0..3 {
+        let to = submit(walk, &customer, &token, "4000000000000002").await;
+        walk.get(&customer, &to).await;
+    }
+    walk.get(&customer, &format!("/payment/{token}?lang={lang}"))
+        .await;
+    walk.get(manager, &format!("/payment-requests/{blocked}"))
+        .await;
+    let (cancelled, token) = new_request(manager, m, &[("lang", lang)]).await;
+    let r = manager
+        .post(&format!("/payment-requests/{cancelled}/cancel"), &[])
+        .await;
+    walk.answer(manager, "request cancelled", r).await;
+    walk.get(&customer, &format!("/payment/{token}?lang={lang}"))
+        .await;
+    walk.get(manager, "/payment-requests").await;
 }
 
 /// Every back-office page of the route table as `c` (who may open them all).
@@ -478,6 +559,7 @@ async fn walk(lang: &'static str) -> Walk {
         .await;
 
     sign_in_pages(&mut walk, &app).await;
+    stopped_payments(&mut walk, &app, &manager, m.id).await;
 
     let samples = [
         ("/transactions/", sale),
@@ -657,7 +739,8 @@ fn the_reader_sees_words_in_text_and_labels_but_not_in_markup_or_data_attributes
             "\"Enregistrer\"",
             "\"éléments\"",
             "\"Refusée\"",
-            "\"JJ/MM/AAAA\""
+            "\"JJ/MM/AAAA\"",
+            "\"refusé\""
         ],
         "{text}"
     );
