@@ -748,3 +748,89 @@ fn the_reader_sees_words_in_text_and_labels_but_not_in_markup_or_data_attributes
     assert!(foreign_words("Statuts Aucunement Finance", FRENCH).is_empty());
     assert_eq!(foreign_words("Sign out now", ENGLISH).len(), 1);
 }
+
+/// An audit line as an older version wrote it, free text included.
+fn old_line(action: &str, target: &str, detail: &str) -> guichet::db::audit::AuditEntry {
+    guichet::db::audit::AuditEntry {
+        at: 1_780_300_000,
+        actor: "admin".into(),
+        ip: "127.0.0.1".into(),
+        action: action.into(),
+        target: target.into(),
+        merchant_id: None,
+        outcome: "ok".into(),
+        detail: detail.into(),
+    }
+}
+
+#[tokio::test]
+async fn lines_written_before_the_codes_still_read_sensibly_in_both_languages() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let m = app.merchant("Atlas Voyages");
+    app.merchant_user("atlas.manager", m.id, Permissions::ALL);
+    let manager = app.signed_in("atlas.manager").await;
+    let (_, sale) = customer_pages(&mut Walk::new("fr"), &app, &manager, m.id).await;
+    let wtx = app.db.begin_write().unwrap();
+    for line in [
+        old_line(
+            "settings.security",
+            "password max age 90 days; second factor required for merchants [1]",
+            "",
+        ),
+        old_line(
+            "merchant.rebill_policy",
+            "merchant Atlas Voyages: rebill ceiling 50.00, 2 per card per day",
+            "",
+        ),
+        old_line(
+            "user.create",
+            "user admin (admin)",
+            "(written by schema 1, sealed at migration)",
+        ),
+    ] {
+        guichet::db::audit::append(&wtx, app.db.audit_key(), &line).unwrap();
+    }
+    let old_refund = guichet::db::tx_log::HistoryEntry {
+        at: 1_780_300_000,
+        user: "atlas.manager".into(),
+        ip: "127.0.0.1".into(),
+        action: "refund".into(),
+        detail: "625.25 MAD → 11 (000)".into(),
+    };
+    guichet::db::tx_log::add_history(&wtx, sale, &old_refund).unwrap();
+    wtx.commit().unwrap();
+
+    let (_, fr) = admin.page("/parameters/audit").await;
+    let fr = visible_text(&fr);
+    for words in [
+        "Réglages de sécurité modifiés réussi password max age 90 days",
+        "Limites de refacturation modifiées réussi marchand Atlas Voyages: rebill ceiling",
+        "Création d'un utilisateur réussi utilisateur admin (admin) (written by schema 1",
+    ] {
+        assert!(fr.contains(words), "{words} in {fr}");
+    }
+    let (_, history) = manager
+        .page(&format!("/transactions/{sale}/tab/history"))
+        .await;
+    let history = visible_text(&history);
+    assert!(
+        history.contains("Remboursement 625,25 MAD → transaction 11 (000 – "),
+        "{history}"
+    );
+    speak(&admin, "en").await;
+    speak(&manager, "en").await;
+    let (_, en) = admin.page("/parameters/audit").await;
+    assert!(
+        visible_text(&en).contains("Security settings changed succeeded password max age"),
+        "{en}"
+    );
+    let (_, history) = manager
+        .page(&format!("/transactions/{sale}/tab/history"))
+        .await;
+    assert!(
+        visible_text(&history).contains("Refund 625.25 MAD → transaction 11 (000 – "),
+        "{history}"
+    );
+    assert_eq!(app.db.verify_audit_chain().unwrap().first_break, None);
+}
