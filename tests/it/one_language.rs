@@ -102,6 +102,8 @@ const ENGLISH: &[&str] = &[
     "Hello",
     "Thank you",
     "not found",
+    "failed",
+    "invalid",
 ];
 
 /// What a person sees or hears of a page: text outside tags (scripts and styles
@@ -591,6 +593,16 @@ async fn walk(lang: &'static str) -> Walk {
         walk.get(&admin, &format!("/transactions{q}")).await;
     }
     walk.get(&admin, "/no-such-page").await;
+    for bad in [
+        "/transactions/abc",
+        "/transactions/4/tab/nope",
+        "/payment-requests/abc",
+        "/parameters/users/abc",
+        "/parameters/merchants/99999999999999999999999",
+        "/transactions?size=7&page=-1",
+    ] {
+        walk.get(&admin, bad).await;
+    }
     walk.get(&manager, "/transactions/999999").await;
 
     refusals(&mut walk, &admin, &manager, m.id, viewer.id).await;
@@ -634,6 +646,22 @@ async fn refusals(walk: &mut Walk, admin: &Client, manager: &Client, m: u64, vie
     .await;
     walk.refused(manager, "/terminal", &[("amount", "abc")])
         .await;
+    // A body the form reader cannot read at all.
+    let token = manager.csrf().await;
+    for path in ["/terminal", "/parameters/profile/password"] {
+        let r = manager
+            .http
+            .post(format!("{}{path}", manager.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "csrf={token}&amount=%ZZ&validity_days=9999999999999999999999"
+            ))
+            .send()
+            .await
+            .unwrap();
+        walk.answer(manager, &format!("unreadable form to {path}"), r)
+            .await;
+    }
 }
 
 /// Forms that succeed: the page each one leads to, with its notice.
