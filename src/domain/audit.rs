@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Lang;
+use super::transaction::{Operation, Status};
 use super::user::Permissions;
 
 /// What an audit line says.
@@ -52,12 +53,13 @@ impl AuditEntry {
         }
     }
 
-    /// `réussi` / `succeeded`, `refusé` / `refused`, `bloqué` / `locked`.
+    /// `succès` / `success`, `refus` / `refused`, `blocage` / `locked` (nouns in
+    /// French: the badge agrees with any action).
     pub fn outcome_text(&self, lang: Lang) -> String {
         match self.outcome.as_str() {
-            "" | "ok" => lang.pick("réussi", "succeeded").into(),
-            "refused" => lang.pick("refusé", "refused").into(),
-            "locked" => lang.pick("bloqué", "locked").into(),
+            "" | "ok" => lang.pick("succès", "success").into(),
+            "refused" => lang.pick("refus", "refused").into(),
+            "locked" => lang.pick("blocage", "locked").into(),
             other => other.into(),
         }
     }
@@ -236,7 +238,11 @@ fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
         ("scope", "page") => lang.pick("page affichée", "current page").into(),
         ("rows", _) if n().is_some() => lang.count(n()?, ("ligne", "lignes"), ("row", "rows")),
         ("filters", "") => return None,
-        ("filters", v) => format!("{}{v}", lang.pick("filtres : ", "filters: ")),
+        ("filters", v) => format!(
+            "{}{}",
+            lang.pick("filtres : ", "filters: "),
+            filter_words(v, lang)
+        ),
         ("ceiling", "original") => lang
             .pick("plafond : montant d'origine", "ceiling: original amount")
             .into(),
@@ -292,6 +298,80 @@ fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
     })
 }
 
+/// An export's filters (the list's query string, `status=refused&from=2026-05-31`)
+/// in words: `statut : Refusée ; du : 2026-05-31`. Unknown fields keep their name.
+fn filter_words(query: &str, lang: Lang) -> String {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(key, raw)| {
+            let value = url_decoded(raw);
+            let label = filter_label(key).map_or(key, |(fr, en)| lang.pick(fr, en));
+            let value = match key {
+                "status" => Status::parse(&value).map_or(value, |s| s.label(lang).into()),
+                "operation" => Operation::parse(&value).map_or(value, |o| o.label(lang).into()),
+                _ if value == "[card number]" => {
+                    lang.pick("[numéro de carte]", "[card number]").into()
+                }
+                _ => value,
+            };
+            match lang {
+                Lang::Fr => format!("{label} : {value}"),
+                Lang::En => format!("{label}: {value}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(lang.pick(" ; ", "; "))
+}
+
+/// The name of a list filter field (see `filter::RawFilter`).
+fn filter_label(key: &str) -> Option<(&'static str, &'static str)> {
+    Some(match key {
+        "from" => ("du", "from"),
+        "to" => ("au", "to"),
+        "merchant" => ("marchand", "merchant"),
+        "terminal" => ("terminal", "terminal"),
+        "account" => ("compte marchand", "merchant account"),
+        "operation" => ("opération", "operation"),
+        "status" => ("statut", "status"),
+        "code" => ("code de retour", "result code"),
+        "amount" => ("montant", "amount"),
+        "amount_min" => ("montant min.", "min. amount"),
+        "amount_max" => ("montant max.", "max. amount"),
+        "brand" => ("type de carte", "card type"),
+        "bin" => ("6 premiers chiffres", "first 6 digits"),
+        "last4" => ("4 derniers chiffres", "last 4 digits"),
+        "holder" => ("porteur", "holder"),
+        "email" => ("email de l'acheteur", "buyer email"),
+        "buyer" => ("nom de l'acheteur", "buyer name"),
+        "order" => ("commande", "order"),
+        "ref" => ("transaction de référence", "reference transaction"),
+        _ => return None,
+    })
+}
+
+/// A query-string value decoded (`+` and `%XX`); bytes that are not UTF-8 are
+/// replaced.
+fn url_decoded(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match (b, hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+            (b'+', _, _) => out.push(b' '),
+            (b, _, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,14 +394,23 @@ mod tests {
         );
         assert_eq!(e.action_text(Lang::Fr), "Exportation des transactions");
         assert_eq!(e.action_text(Lang::En), "Transactions exported");
-        assert_eq!(e.outcome_text(Lang::Fr), "réussi");
+        assert_eq!(e.outcome_text(Lang::Fr), "succès");
         assert_eq!(
             e.detail_text(Lang::Fr),
-            "format csv, toutes les lignes, 1 ligne, filtres : status=accepted&from=2026-05-31"
+            "format csv, toutes les lignes, 1 ligne, filtres : statut : Acceptée ; du : 2026-05-31"
         );
         assert_eq!(
             e.detail_text(Lang::En),
-            "format csv, all rows, 1 row, filters: status=accepted&from=2026-05-31"
+            "format csv, all rows, 1 row, filters: status: Accepted; from: 2026-05-31"
+        );
+        let typed = entry(
+            "export",
+            "transactions",
+            "format=xlsx scope=page rows=0 filters=holder=%5Bcard+number%5D&buyer=F%C3%A8s+x&operation=refund&zz=1",
+        );
+        assert_eq!(
+            typed.detail_text(Lang::Fr),
+            "format xlsx, page affichée, 0 ligne, filtres : porteur : [numéro de carte] ; nom de l'acheteur : Fès x ; opération : Remboursement ; zz : 1"
         );
         let u = entry(
             "user.update",

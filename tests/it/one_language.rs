@@ -53,7 +53,7 @@ const FRENCH: &[&str] = &[
     "Non",
     "Étape",
     "Connexion",
-    "réussi",
+    "succès",
     "refusé",
     "Aperçu",
     "Enregistré",
@@ -96,7 +96,7 @@ const ENGLISH: &[&str] = &[
     "Waiting",
     "Created",
     "Step",
-    "succeeded",
+    "success",
     "refused",
     "Preview",
     "Hello",
@@ -557,7 +557,7 @@ async fn walk(lang: &'static str) -> Walk {
         .await;
     assert!(r.status().is_redirection(), "{}", r.status());
     manager
-        .get("/transactions/export?format=csv&scope=all")
+        .get("/transactions/export?format=csv&scope=all&status=accepted&operation=sale&holder=Salma+Idrissi")
         .await;
 
     sign_in_pages(&mut walk, &app).await;
@@ -832,9 +832,9 @@ async fn lines_written_before_the_codes_still_read_sensibly_in_both_languages() 
     let (_, fr) = admin.page("/parameters/audit").await;
     let fr = visible_text(&fr);
     for words in [
-        "Réglages de sécurité modifiés réussi password max age 90 days",
-        "Limites de refacturation modifiées réussi marchand Atlas Voyages: rebill ceiling",
-        "Création d'un utilisateur réussi utilisateur admin (admin) (written by schema 1",
+        "Réglages de sécurité modifiés succès password max age 90 days",
+        "Limites de refacturation modifiées succès marchand Atlas Voyages: rebill ceiling",
+        "Création d'un utilisateur succès utilisateur admin (admin) (written by schema 1",
     ] {
         assert!(fr.contains(words), "{words} in {fr}");
     }
@@ -850,7 +850,7 @@ async fn lines_written_before_the_codes_still_read_sensibly_in_both_languages() 
     speak(&manager, "en").await;
     let (_, en) = admin.page("/parameters/audit").await;
     assert!(
-        visible_text(&en).contains("Security settings changed succeeded password max age"),
+        visible_text(&en).contains("Security settings changed success password max age"),
         "{en}"
     );
     let (_, history) = manager
