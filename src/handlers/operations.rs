@@ -29,9 +29,10 @@ fn operation(ctx: &Ctx, key: &str) -> poem::Result<Operation> {
         .ok_or_else(|| ctx.not_found())
 }
 
-/// The Operations tab again, with a refusal above it.
-fn refused(ctx: &Ctx, d: TransactionDetail, text: String) -> Response {
-    let notice = Notice::err(text);
+/// The Operations tab again, with the refusal under the amount of `op` and the amount
+/// as it was typed (above the tab when that form is no longer offered).
+fn refused(ctx: &Ctx, d: TransactionDetail, op: Operation, typed: &str, text: String) -> Response {
+    let notice = Notice::field(op, typed, text);
     detail_page(&ctx.view(), &d, DetailTab::Operations, Some(&notice))
         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response()
@@ -55,7 +56,7 @@ async fn prepare(
     };
     Ok(match amount {
         Ok(a) => Ok((d, op, a)),
-        Err(text) => Err(refused(ctx, d, text)),
+        Err(text) => Err(refused(ctx, d, op, raw, text)),
     })
 }
 
@@ -91,7 +92,7 @@ pub async fn operation_confirm(
         }
         Err(why) => {
             let text = why.message(ctx.lang, d.tx.currency);
-            Ok(refused(&ctx, d, text))
+            Ok(refused(&ctx, d, op, &f.amount, text))
         }
     }
 }
@@ -120,7 +121,7 @@ pub async fn operation_run(
         )),
         OpOutcome::Refused(why) => {
             let text = why.message(ctx.lang, d.tx.currency);
-            Ok(refused(&ctx, d, text))
+            Ok(refused(&ctx, d, op, &f.amount, text))
         }
         OpOutcome::NotFound => Err(ctx.not_found()),
     }

@@ -125,14 +125,22 @@ pub async fn transaction_detail(
     if let Some(done) = q.done.as_deref().and_then(|s| s.parse::<u64>().ok())
         && let Some(row) = d.associated.iter().find(|t| t.id == done)
     {
-        let text = format!(
-            "{} {} {} : {} – {}",
-            row.operation.label(ctx.lang),
-            ctx.t("enregistré(e), transaction", "written, transaction"),
-            row.id,
-            row.code,
-            row.code.text(ctx.lang)
-        );
+        let text = match ctx.lang {
+            crate::domain::Lang::Fr => format!(
+                "Opération enregistrée ({}) : transaction {}, {} – {}.",
+                row.operation.label(ctx.lang),
+                row.id,
+                row.code,
+                row.code.text(ctx.lang)
+            ),
+            crate::domain::Lang::En => format!(
+                "Operation recorded ({}): transaction {}, {} – {}.",
+                row.operation.label(ctx.lang),
+                row.id,
+                row.code,
+                row.code.text(ctx.lang)
+            ),
+        };
         notice = Some(if row.code.is_accepted() {
             Notice::ok(text)
         } else {

@@ -3,7 +3,10 @@
 use maud::{Markup, html};
 
 use super::layout::processing_page;
+use super::transaction_summary::summary;
+use crate::domain::Lang;
 use crate::domain::codes::ResultCode;
+use crate::domain::countries;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::merchant::name_of;
 use crate::domain::money::format_amount;
@@ -19,20 +22,39 @@ use crate::fragments::tables::{card_type, transactions_table};
 pub const TAB_ID: &str = "tab";
 
 /// A message above the tab: after an operation, or why an operation or a note was
-/// refused.
+/// refused. A refused amount is shown in place, under the field, with what was typed.
 pub struct Notice {
     /// `ok` or `err`.
     pub kind: &'static str,
     pub text: String,
+    /// The operation whose amount field the message belongs to, and the amount as typed.
+    pub at: Option<(Operation, String)>,
 }
 
 impl Notice {
     pub fn ok(text: String) -> Notice {
-        Notice { kind: "ok", text }
+        Notice {
+            kind: "ok",
+            text,
+            at: None,
+        }
     }
 
     pub fn err(text: String) -> Notice {
-        Notice { kind: "err", text }
+        Notice {
+            kind: "err",
+            text,
+            at: None,
+        }
+    }
+
+    /// A refusal of `op` for the amount `typed`, shown beside its field.
+    pub fn field(op: Operation, typed: &str, text: String) -> Notice {
+        Notice {
+            kind: "err",
+            text,
+            at: Some((op, typed.chars().take(40).collect())),
+        }
     }
 }
 
@@ -100,11 +122,12 @@ impl DetailTab {
 
 fn tab_bar(view: &View, d: &TransactionDetail, current: DetailTab) -> Markup {
     html! {
-        nav class="tabs-inline" {
+        nav class="tabs-inline tx-tabs" aria-label=(view.t("Onglets de la transaction", "Transaction tabs")) {
             @for t in DetailTab::ALL.into_iter().filter(|t| t.visible(view)) {
+                // The tab is in the address bar (issue 10): reload, Back and a shared link
+                // all come back to it.
                 @let href = format!("/transactions/{}?tab={}", d.tx.id, t.key());
-                @let hx = format!("/transactions/{}/tab/{}", d.tx.id, t.key());
-                a href=(href) hx-get=(hx) hx-target={"#" (TAB_ID)} hx-swap="outerHTML" aria-current=[(t == current).then_some("page")] { (t.label(view, d)) }
+                a href=(href) hx-get=(href) hx-push-url="true" hx-target={"#" (TAB_ID)} hx-swap="outerHTML" aria-current=[(t == current).then_some("page")] { (t.label(view, d)) }
             }
         }
     }
@@ -119,7 +142,7 @@ pub fn detail_page(
     let title = format!("{} {}", view.t("Transaction", "Transaction"), d.tx.id);
     let body = html! {
         p class="small" { a href="/transactions" { "‹ " (view.t("Transactions", "Transactions")) } }
-        h1 { (title) " · " (d.tx.operation.label(view.lang)) " · " (format_amount(d.tx.amount, d.tx.currency, view.lang)) }
+        (summary(view, d))
         (tab_fragment(view, d, tab, notice))
     };
     processing_page(view, &title, "/transactions", body)
@@ -155,14 +178,22 @@ fn yes(view: &View, b: bool) -> String {
     }
 }
 
-fn party(view: &View, p: &Party, full: bool) -> Markup {
+/// A country by its name in the reader's language ("Maroc", "Morocco"); an unknown
+/// code as it was stored.
+fn country(code: &str, lang: Lang) -> String {
+    countries::name(code.trim(), lang)
+        .map(str::to_string)
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn party_rows(view: &View, p: &Party, full: bool) -> Vec<(&'static str, String)> {
     let mut rows = vec![
         (view.t("Nom", "Name"), p.name.clone()),
         (view.t("Adresse", "Address"), p.address.clone()),
         (view.t("Code postal", "Postcode"), p.postcode.clone()),
         (view.t("Ville", "City"), p.city.clone()),
         (view.t("État", "State"), p.state.clone()),
-        (view.t("Pays", "Country"), p.country.clone()),
+        (view.t("Pays", "Country"), country(&p.country, view.lang)),
         (view.t("Téléphone", "Phone"), p.phone.clone()),
     ];
     if full {
@@ -176,7 +207,7 @@ fn party(view: &View, p: &Party, full: bool) -> Markup {
             p.id_number.clone(),
         ));
     }
-    kv(&rows)
+    rows
 }
 
 /// The General card: what, how much, when, with which result.
@@ -245,7 +276,10 @@ fn general_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String
 /// The Credit card card: masked number, never the stored token.
 fn card_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
     let tx = &d.tx;
-    let card = tx.card.clone().unwrap_or_default();
+    // No card (a row imported without one): no card group at all.
+    let Some(card) = tx.card.clone() else {
+        return Vec::new();
+    };
     let expiry = if card.exp_month > 0 {
         format!("{:02} / {}", card.exp_month, card.exp_year)
     } else {
@@ -268,7 +302,7 @@ fn card_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> 
         ),
         (
             view.t("Pays émetteur", "Issuer country"),
-            card.country.clone(),
+            country(&card.country, view.lang),
         ),
         (
             // Never the token itself (H1): that it exists, and a short fingerprint.
@@ -368,22 +402,46 @@ fn affiliation_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, St
     affiliation
 }
 
+/// The rows that say something: no label followed by nothing.
+fn filled(rows: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    rows.into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect()
+}
+
+/// The General tab: one card per group that has something to show (issue 10: no
+/// heading followed by nothing).
 fn general(view: &View, d: &TransactionDetail) -> Markup {
     let tx = &d.tx;
-    let general = general_rows(view, d);
-    let card_rows = card_rows(view, d);
-    let initiator = initiator_rows(view, d);
-    let sale = sale_rows(view, d);
-    let affiliation = affiliation_rows(view, d);
+    let groups = [
+        (view.t("Général", "General"), general_rows(view, d)),
+        (view.t("Carte bancaire", "Credit card"), card_rows(view, d)),
+        (view.t("Initiateur", "Initiator"), initiator_rows(view, d)),
+        (
+            view.t("Détails de la vente", "Sale details"),
+            sale_rows(view, d),
+        ),
+        (
+            view.t("Acheteur", "Buyer"),
+            party_rows(view, &tx.buyer, true),
+        ),
+        (
+            view.t("Information de livraison", "Shipping information"),
+            party_rows(view, &tx.shipping, false),
+        ),
+        (
+            view.t("Informations d'affiliation", "Affiliation"),
+            affiliation_rows(view, d),
+        ),
+    ];
     html! {
         div class="kv-groups" {
-            section class="card" { h2 { (view.t("Général", "General")) } (kv(&general)) }
-            section class="card" { h2 { (view.t("Carte bancaire", "Credit card")) } (kv(&card_rows)) }
-            section class="card" { h2 { (view.t("Initiateur", "Initiator")) } (kv(&initiator)) }
-            section class="card" { h2 { (view.t("Détails de la vente", "Sale details")) } (kv(&sale)) }
-            section class="card" { h2 { (view.t("Acheteur", "Buyer")) } (party(view, &tx.buyer, true)) }
-            section class="card" { h2 { (view.t("Information de livraison", "Shipping information")) } (party(view, &tx.shipping, false)) }
-            section class="card" { h2 { (view.t("Informations d'affiliation", "Affiliation")) } (kv(&affiliation)) }
+            @for (title, rows) in groups {
+                @let rows = filled(rows);
+                @if !rows.is_empty() {
+                    section class="card" { h2 { (title) } (kv(&rows)) }
+                }
+            }
         }
     }
 }
@@ -432,7 +490,7 @@ fn history(view: &View, d: &TransactionDetail) -> Markup {
             p class="muted" { (view.t("Aucune action sur cette transaction depuis sa création.", "No action on this transaction since it was created.")) }
         } @else {
             div class="table-wrap" { table class="grid" {
-                thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "TransactionDetail")) } } }
+                thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "Detail")) } } }
                 tbody { @for h in &d.history {
                     tr { td class="nowrap" { (format_datetime(h.at)) } td { (h.user) } td { (h.ip) } td { code { (h.action) } } td { (h.detail) } }
                 } }

@@ -37,7 +37,7 @@ async fn a_refund_is_confirmed_first_then_written_linked_with_history_and_a_seco
         "{tab}"
     );
     assert!(
-        tab.contains("Impossible : Opération impossible sur une transaction de type « Vente »"),
+        tab.contains("<strong>Capture</strong> — Impossible sur une transaction de type « Vente »"),
         "capture is explained: {tab}"
     );
 
