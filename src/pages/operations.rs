@@ -149,6 +149,8 @@ fn op_card(
                         label for=(input_id) class="req" { (view.t("Montant", "Amount")) " (" (currency.code()) ")" }
                         input id=(input_id) name="amount" value=(value) inputmode="decimal" autocomplete="off" required
                             aria-invalid=[error.map(|_| "true")] aria-describedby=(described);
+                        // The reason first, right under what was typed (in sight on a phone).
+                        @if let Some((_, _, text)) = error { small class="error" id=(error_id) { (text) } }
                         small class="hint" id=(hint_id) {
                             @if op == Operation::Rebill {
                                 (view.t("Au plus", "At most")) " " (format_amount(max, currency, view.lang)) " " (view.t("(le montant d'origine).", "(the original amount)."))
@@ -156,7 +158,6 @@ fn op_card(
                                 (view.t("Au plus", "At most")) " " (format_amount(max, currency, view.lang))
                             }
                         }
-                        @if let Some((_, _, text)) = error { small class="error" id=(error_id) { (text) } }
                     }
                 } @else {
                     p { (view.t("Montant libéré :", "Amount released:")) " " strong { (format_amount(max, currency, view.lang)) } }

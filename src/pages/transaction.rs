@@ -484,6 +484,33 @@ fn journal(view: &View, d: &TransactionDetail) -> Markup {
     }
 }
 
+/// A history action in words ("Remboursement", "Note ajoutée"); an unknown key as stored.
+fn action_words(view: &View, action: &str) -> String {
+    match (action, Operation::parse(action)) {
+        ("note.add", _) => view.t("Note ajoutée", "Note added").into(),
+        (_, Some(op)) => op.label(view.lang).into(),
+        (other, None) => other.into(),
+    }
+}
+
+/// An operation's history detail, stored as "625.25 MAD → 11 (000)", read again from
+/// the transaction it wrote: its amount in the reader's format and a link to it.
+fn history_detail(view: &View, d: &TransactionDetail, detail: &str) -> Markup {
+    let written = detail
+        .split_once(" → ")
+        .and_then(|(_, rest)| rest.split(' ').next())
+        .and_then(|id| id.parse::<u64>().ok())
+        .and_then(|id| d.associated.iter().chain([&d.tx]).find(|t| t.id == id));
+    match written {
+        Some(t) => html! {
+            (format_amount(t.amount, t.currency, view.lang)) " → "
+            a href={"/transactions/" (t.id)} { (view.t("transaction", "transaction")) " " (t.id) }
+            " (" (t.code) " – " (t.code.text(view.lang)) ")"
+        },
+        None => html! { (detail) },
+    }
+}
+
 fn history(view: &View, d: &TransactionDetail) -> Markup {
     html! {
         @if d.history.is_empty() {
@@ -492,7 +519,7 @@ fn history(view: &View, d: &TransactionDetail) -> Markup {
             div class="table-wrap" { table class="grid" {
                 thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "Detail")) } } }
                 tbody { @for h in &d.history {
-                    tr { td class="nowrap" { (format_datetime(h.at)) } td { (h.user) } td { (h.ip) } td { code { (h.action) } } td { (h.detail) } }
+                    tr { td class="nowrap" { (format_datetime(h.at)) } td { (h.user) } td { (h.ip) } td { (action_words(view, &h.action)) } td { (history_detail(view, d, &h.detail)) } }
                 } }
             } }
         }

@@ -6,7 +6,7 @@ use maud::{Markup, html};
 
 use crate::domain::Lang;
 use crate::domain::detail::{Refunded, TransactionDetail};
-use crate::domain::list_row::{card_short, status_line};
+use crate::domain::list_row::{card_short, signed_amount, status_line};
 use crate::domain::money::{Currency, format_amount, format_number};
 use crate::domain::operation_rules::operation_allowed;
 use crate::domain::permission::Permission;
@@ -108,7 +108,7 @@ pub fn summary(view: &View, d: &TransactionDetail) -> Markup {
                     " · " span class="sum-op" { (tx.operation.label(view.lang)) }
                 }
                 p class="sum-money" {
-                    strong class="sum-amount" { (format_amount(tx.amount, tx.currency, view.lang)) }
+                    strong class="sum-amount" { (signed_amount(tx.operation, tx.amount, tx.currency, view.lang)) }
                     " "
                     span class={"badge " (if accepted { "ok" } else { "ko" })} title=(meaning) { (status_line(tx.code, view.lang)) }
                 }

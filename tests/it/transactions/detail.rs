@@ -231,7 +231,10 @@ async fn a_merchant_user_adds_a_note_seen_in_notes_and_history() {
     assert!(page.contains("Client rappelé à Fès : remboursement partiel validé &lt;ok&gt;"));
     assert!(page.contains("01.06.2026 10:00:00 · uber.viewer"));
     let (_, page) = c.page("/transactions/2/tab/history").await;
-    assert!(page.contains("<code>note.add</code>"));
+    assert!(
+        page.contains("<td>Note ajoutée</td>"),
+        "the action in words"
+    );
     assert!(page.contains("<td>uber.viewer</td>"));
     // Seen by the admin too, and only on that transaction.
     let admin = app.admin().await;

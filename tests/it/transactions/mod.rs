@@ -3,6 +3,7 @@
 //! detail tabs and notes, the detail's summary, its tab in the URL, its operations. (No full card number on any page: `no_full_card_number`.)
 
 mod detail;
+mod detail_browser;
 mod htmx;
 mod oracle;
 mod paging;

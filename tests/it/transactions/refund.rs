@@ -165,6 +165,20 @@ async fn after_a_partial_refund_the_sale_shows_the_refunded_part_and_offers_no_s
     assert!(
         done.contains("<strong>Remboursement</strong> — Cette transaction a déjà été remboursée")
     );
+    // The sale's history: the action in words, the amount in French, the refund linked.
+    let (_, history) = c.page(&format!("/transactions/{id}?tab=history")).await;
+    assert!(
+        history.contains(r#"<td>Remboursement</td><td>625,25 MAD → <a href="/transactions/2">transaction 2</a> (000 – Transaction terminée avec succès)</td>"#),
+        "{history}"
+    );
+    // The refund itself: money going back, so negative, and the sale it follows.
+    let (_, refund) = c.page("/transactions/2").await;
+    assert!(
+        refund.contains("<strong class=\"sum-amount\">\u{2212}625,25 MAD</strong>"),
+        "{refund}"
+    );
+    assert!(refund.contains(&format!(r#"<a href="/transactions/{id}">Vente {id}</a>"#)));
+    assert!(!refund.contains("sum-refunded"));
 }
 
 #[tokio::test]
