@@ -36,10 +36,24 @@ impl TransactionDetail {
         self.associated.iter().find(|t| t.id == id)
     }
 
+    /// The payment request (payment link) this transaction paid, if any: its point of
+    /// sale is written `LINK-{id}` when it comes from the payment page.
+    pub fn payment_request_id(&self) -> Option<u64> {
+        payment_request_id(&self.tx)
+    }
+
     /// How much of this transaction went back to the cardholder.
     pub fn refunded(&self) -> Refunded {
         refunded(&self.tx, &self.children())
     }
+}
+
+/// The payment request a transaction came from, read from its `LINK-{id}` point of sale.
+pub fn payment_request_id(tx: &Transaction) -> Option<u64> {
+    tx.initiator
+        .point_of_sale
+        .strip_prefix("LINK-")
+        .and_then(|id| id.parse().ok())
 }
 
 /// How much of a debit was refunded: what the summary of the detail says.
@@ -107,5 +121,17 @@ mod tests {
         assert_eq!(refunded(&sale, &[refused]), Refunded::No);
         let rebill = tx(5, Operation::Rebill, 1_000, ResultCode::ACCEPTED, T0);
         assert_eq!(refunded(&sale, &[rebill]), Refunded::No);
+    }
+
+    #[test]
+    fn a_payment_link_sale_names_its_request_and_other_points_of_sale_do_not() {
+        let mut sale = tx(1, Operation::Sale, 100, ResultCode::ACCEPTED, T0);
+        assert_eq!(payment_request_id(&sale), None);
+        sale.initiator.point_of_sale = "LINK-42".into();
+        assert_eq!(payment_request_id(&sale), Some(42));
+        sale.initiator.point_of_sale = "LINK-x".into();
+        assert_eq!(payment_request_id(&sale), None);
+        sale.initiator.point_of_sale = "POS-42".into();
+        assert_eq!(payment_request_id(&sale), None);
     }
 }

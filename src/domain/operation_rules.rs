@@ -40,7 +40,7 @@ impl OpRefusal {
             OpRefusal::NotAccepted => lang.pick("Cette transaction a été refusée : aucune opération n'est possible.", "This transaction was refused: no operation is possible.").into(),
             OpRefusal::WrongOperation(op) => match lang {
                 Lang::Fr => format!("Impossible sur une transaction de type « {} ».", op.label(lang)),
-                Lang::En => format!("Not possible on a \"{}\" transaction.", op.label(lang)),
+                Lang::En => format!("Not possible on a transaction of type \"{}\".", op.label(lang)),
             },
             OpRefusal::AlreadyRefunded => lang.pick("Cette transaction a déjà été remboursée (un seul remboursement par transaction).", "This transaction has already been refunded (one refund per transaction).").into(),
             OpRefusal::AlreadyCaptured => lang.pick("Cette autorisation a déjà été capturée.", "This authorization has already been captured.").into(),

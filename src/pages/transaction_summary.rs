@@ -54,12 +54,16 @@ fn authorization_line(view: &View, d: &TransactionDetail) -> Option<String> {
             view.t("En attente de capture jusqu'au", "Awaiting capture until"),
             format_datetime(expires_at.unix_timestamp())
         ),
-        AuthorizationState::Captured => view.t("Capturée", "Captured").into(),
-        AuthorizationState::Cancelled => view.t("Annulée", "Cancelled").into(),
+        AuthorizationState::Captured => view
+            .t("Autorisation capturée", "Authorization captured")
+            .into(),
+        AuthorizationState::Cancelled => view
+            .t("Autorisation annulée", "Authorization cancelled")
+            .into(),
         AuthorizationState::Expired => view
             .t(
-                "Expirée (7 jours sans capture)",
-                "Expired (7 days without capture)",
+                "Autorisation expirée (7 jours sans capture)",
+                "Authorization expired (7 days without capture)",
             )
             .into(),
     })
@@ -125,6 +129,11 @@ pub fn summary(view: &View, d: &TransactionDetail) -> Markup {
                 @if !customer.is_empty() { div { dt { (view.t("Client", "Customer")) } dd { (customer.join(" · ")) } } }
                 div { dt { "Date" } dd { (format_datetime(tx.at)) } }
                 @if !tx.sale.order_id.is_empty() { div { dt { (view.t("Commande", "Order")) } dd { (tx.sale.order_id) } } }
+                @if let Some(r) = d.payment_request_id() {
+                    div { dt { (view.t("Demande de paiement", "Payment request")) } dd {
+                        a href={"/payment-requests/" (r)} { (view.t("Demande", "Request")) " " (r) }
+                    } }
+                }
                 @if let Some(p) = d.parent() {
                     div { dt { (view.t("Suite de", "Follows")) } dd {
                         a href={"/transactions/" (p.id)} { (p.operation.label(view.lang)) " " (p.id) }

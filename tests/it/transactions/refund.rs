@@ -10,14 +10,15 @@ use crate::fixtures::rows::{sale, write};
 use crate::support::html::urlencode;
 use crate::support::{Client, TestApp, spawn_app};
 
-/// A merchant's manager and one accepted sale of 1 250,50 MAD; returns the sale's id.
+/// A merchant's manager and one accepted sale of 1 250,50 MAD paid through payment
+/// link 7; returns the sale's id and the manager's client.
 async fn shop(app: &TestApp) -> (u64, Client) {
     let m = app.merchant("Riad Fès Médina");
     app.merchant_user("riad.manager", m.id, Permissions::ALL);
-    let rows = write(
-        app,
-        vec![sale(m.id, app.clock.now(), 125_050, "Imane Filali")],
-    );
+    let mut paid = sale(m.id, app.clock.now(), 125_050, "Imane Filali");
+    // Paid through payment link 7.
+    paid.initiator.point_of_sale = "LINK-7".into();
+    let rows = write(app, vec![paid]);
     (rows[0].id, app.signed_in("riad.manager").await)
 }
 
@@ -142,6 +143,10 @@ async fn after_a_partial_refund_the_sale_shows_the_refunded_part_and_offers_no_s
         r##"<a class="button" href="/transactions/{id}?tab=operations#op-refund">Rembourser</a>"##
     )));
     assert!(!before.contains("Remboursée partiellement"));
+    // The payment request it paid, one click away.
+    assert!(before.contains(
+        r#"<dt>Demande de paiement</dt><dd><a href="/payment-requests/7">Demande 7</a></dd>"#
+    ));
     let r = c
         .post(
             &format!("/transactions/{id}/operations/refund"),
