@@ -6,6 +6,7 @@ use super::layout::processing_page;
 use super::transaction::Notice;
 use crate::domain::Lang;
 use crate::domain::detail::TransactionDetail;
+use crate::domain::list_row::card_short;
 use crate::domain::money::{Amount, Currency, format_amount, format_number};
 use crate::domain::operation_rules::{OPERATIONS, operation_allowed, unrefundable_after};
 use crate::domain::transaction::Operation;
@@ -224,7 +225,12 @@ pub fn confirm_page(
     key: &str,
 ) -> Markup {
     let tx = &d.tx;
-    let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
+    // The card as the summary and the list show it: brand and last four digits.
+    let card = card_short(tx.card.as_ref()).unwrap_or_default();
+    let customer: Vec<&str> = [tx.buyer.name.as_str(), tx.buyer.email.as_str()]
+        .into_iter()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
     let money = format_amount(amount, tx.currency, view.lang);
     let what = confirm_text(view.lang, op, &money, &card);
     let title = format!(
@@ -245,8 +251,8 @@ pub fn confirm_page(
             dl class="kv" {
                 dt { (view.t("Transaction d'origine", "Original transaction")) }
                 dd { (tx.id) " · " (tx.operation.label(view.lang)) " · " (format_amount(tx.amount, tx.currency, view.lang)) }
-                dt { (view.t("Commande", "Order")) } dd { (tx.sale.order_id) }
-                dt { (view.t("Client", "Customer")) } dd { (tx.buyer.name) " " (tx.buyer.email) }
+                @if !tx.sale.order_id.is_empty() { dt { (view.t("Commande", "Order")) } dd { (tx.sale.order_id) } }
+                @if !customer.is_empty() { dt { (view.t("Client", "Customer")) } dd { (customer.join(" · ")) } }
             }
             p class="small muted" { (view.t("Une nouvelle transaction sera écrite et liée à celle-ci ; l'action sera inscrite dans l'historique avec votre nom et votre adresse IP.", "A new transaction will be written and linked to this one; the action goes into the history with your name and IP address.")) }
             form method="post" action={"/transactions/" (tx.id) "/operations/" (op.key())} {
