@@ -122,7 +122,7 @@ impl DetailTab {
 
 fn tab_bar(view: &View, d: &TransactionDetail, current: DetailTab) -> Markup {
     html! {
-        nav class="tabs-inline tx-tabs" aria-label=(view.t("Onglets de la transaction", "Transaction tabs")) {
+        nav class="tabs-inline" aria-label=(view.t("Onglets de la transaction", "Transaction tabs")) {
             @for t in DetailTab::ALL.into_iter().filter(|t| t.visible(view)) {
                 // The tab is in the address bar (issue 10): reload, Back and a shared link
                 // all come back to it.

@@ -106,7 +106,7 @@ async fn wait_for_active_tab(p: &Page<'_>, label: &str) {
     loop {
         let t = p
             .js(
-                "const a = document.querySelector('nav.tx-tabs a[aria-current=\"page\"]'); \
+                "const a = document.querySelector('#tab > nav.tabs-inline a[aria-current=\"page\"]'); \
                  if (!a) return null; const r = a.getBoundingClientRect(); \
                  return [a.textContent, r.left, r.right, r.top, r.bottom, window.innerWidth];",
             )
@@ -140,7 +140,7 @@ async fn journey(b: &Browser, p: &Page<'_>, id: u64, w: u32, h: u32) -> Vec<Stri
     p.wait_for("section.tx-summary").await;
     // The summary first: the amount and status in the first screen, above the tabs.
     let tops = p
-        .js("return ['section.tx-summary strong.sum-amount', 'nav.tx-tabs'].map(s => document.querySelector(s).getBoundingClientRect().top);")
+        .js("return ['section.tx-summary strong.sum-amount', '#tab > nav.tabs-inline'].map(s => document.querySelector(s).getBoundingClientRect().top);")
         .await;
     let (amount, tabs) = (tops[0].as_f64().unwrap(), tops[1].as_f64().unwrap());
     assert!(
@@ -157,7 +157,8 @@ async fn journey(b: &Browser, p: &Page<'_>, id: u64, w: u32, h: u32) -> Vec<Stri
     found.extend(axe(p, &format!("axe-detail-{w}")).await);
 
     // Tabs: htmx swaps the tab in and the URL follows; reload and Back bring it back.
-    p.click("nav.tx-tabs a[href$='tab=history']").await;
+    p.click("#tab > nav.tabs-inline a[href$='tab=history']")
+        .await;
     wait_for_url_ending(p, &format!("/transactions/{id}?tab=history")).await;
     wait_for_active_tab(p, "Historique").await;
     no_sideways_scroll(p, "history tab").await;

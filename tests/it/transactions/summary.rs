@@ -52,7 +52,7 @@ async fn the_summary_shows_status_amount_refunded_part_card_customer_and_date() 
     // Already refunded: no quick action (a sale is neither captured nor cancelled).
     assert!(!s.contains("sum-actions"), "{s}");
     // The summary comes before the tabs.
-    assert!(page.find("tx-summary").unwrap() < page.find("tx-tabs").unwrap());
+    assert!(page.find("tx-summary").unwrap() < page.find(r#"<nav class="tabs-inline""#).unwrap());
 
     // A refused sale: the reason in words; nothing refunded.
     let (_, page) = admin.page("/transactions/4").await;
