@@ -12,7 +12,7 @@ use crate::domain::money::{Amount, parse_positive_amount};
 use crate::domain::operation_rules::{OPERATIONS, RebillLimits, check_operation, rebill_day};
 use crate::domain::transaction::Operation;
 use crate::gateway::OpOutcome;
-use crate::pages::operations::confirm_page;
+use crate::pages::operations::{confirm_page, refund_rest_live};
 use crate::pages::transaction::{DetailTab, Notice, detail_page};
 
 #[derive(Deserialize, Default)]
@@ -66,6 +66,15 @@ pub async fn operation_confirm(
     Path((id, op)): Path<(String, String)>,
     Query(f): Query<AmountForm>,
 ) -> poem::Result<Response> {
+    // htmx asks, as a refund amount is typed, what would stay unrefundable: that line
+    // alone (this step changes nothing anyway).
+    if ctx.htmx && op == Operation::Refund.key() {
+        let d = load(&ctx, &id).await?;
+        let typed = parse_positive_amount(&f.amount).ok();
+        return Ok(refund_rest_live(&ctx.view(), &d, typed)
+            .with_header("Vary", "HX-Request")
+            .into_response());
+    }
     let (d, op, amount) = match prepare(&ctx, &id, &op, &f.amount).await? {
         Ok(p) => p,
         Err(page) => return Ok(page),

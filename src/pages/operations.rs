@@ -7,7 +7,7 @@ use super::transaction::Notice;
 use crate::domain::Lang;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::list_row::card_short;
-use crate::domain::money::{Amount, Currency, format_amount, format_number};
+use crate::domain::money::{Amount, Currency, format_amount, format_number, parse_positive_amount};
 use crate::domain::operation_rules::{OPERATIONS, operation_allowed, unrefundable_after};
 use crate::domain::transaction::Operation;
 use crate::fragments::View;
@@ -113,6 +113,41 @@ pub fn operations_tab(view: &View, d: &TransactionDetail, notice: Option<&Notice
     }
 }
 
+/// The id of the line under the refund amount saying what will stay unrefundable.
+pub const REFUND_REST_ID: &str = "refund-rest";
+
+/// What can never be refunded if `typed` is refunded now (OPS-1: one refund), under the
+/// refund amount; htmx asks for it again as the amount is typed. Nothing for an amount
+/// that is not one, or that is above the most allowed (the form says why on Continue).
+pub fn refund_rest(view: &View, d: &TransactionDetail, typed: Option<Amount>) -> Markup {
+    let tx = &d.tx;
+    let rest = typed
+        .filter(|a| !a.is_zero() && *a <= tx.amount)
+        .map(|a| unrefundable_after(tx, a));
+    html! {
+        small class="hint rest" id=(REFUND_REST_ID) aria-live="polite" {
+            @match rest {
+                Some(r) if r.is_zero() => (view.t("Remboursement total.", "Full refund.")),
+                Some(r) => {
+                    (view.t("Ne pourra plus jamais être remboursé : ", "Can never be refunded afterwards: "))
+                    strong class="nowrap" { (format_amount(r, tx.currency, view.lang)) }
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// What htmx swaps in as a refund amount is typed: the line above and, once the amount
+/// is acceptable, an empty message in place of an earlier refusal (out of band).
+pub fn refund_rest_live(view: &View, d: &TransactionDetail, typed: Option<Amount>) -> Markup {
+    let acceptable = typed.is_some_and(|a| !a.is_zero() && a <= d.tx.amount);
+    html! {
+        (refund_rest(view, d, typed))
+        @if acceptable { small class="error" id="f-amount-refund-err" hx-swap-oob="true" {} }
+    }
+}
+
 /// One operation's form: its amount (prefilled with the most allowed, or what was typed
 /// when it was refused, with the reason under it), then Continue to the confirmation.
 fn op_card(
@@ -130,11 +165,17 @@ fn op_card(
         || format_number(max, view.lang),
         |(_, typed, _)| typed.to_string(),
     );
-    let described = if error.is_some() {
-        format!("{hint_id} {error_id}")
-    } else {
-        hint_id.clone()
-    };
+    let mut described = hint_id.clone();
+    if op == Operation::Refund {
+        described = format!("{described} {REFUND_REST_ID}");
+    }
+    if error.is_some() {
+        described = format!("{described} {error_id}");
+    }
+    // What the refund form proposes or was given, for the line on what stays unrefundable.
+    let typed = error.map_or(Some(max), |(_, t, _)| parse_positive_amount(t).ok());
+    let live =
+        (op == Operation::Refund).then(|| format!("/transactions/{}/operations/refund", d.tx.id));
     let class = if op == Operation::Rebill {
         "card op rebill"
     } else {
@@ -149,7 +190,9 @@ fn op_card(
                     div class="field" {
                         label for=(input_id) class="req" { (view.t("Montant", "Amount")) " (" (currency.code()) ")" }
                         input id=(input_id) name="amount" value=(value) inputmode="decimal" autocomplete="off" required
-                            aria-invalid=[error.map(|_| "true")] aria-describedby=(described);
+                            aria-invalid=[error.map(|_| "true")] aria-describedby=(described)
+                            hx-get=[live.as_deref()] hx-trigger=[live.as_ref().map(|_| "input changed delay:250ms")]
+                            hx-target=[live.as_ref().map(|_| format!("#{REFUND_REST_ID}"))] hx-swap=[live.as_ref().map(|_| "outerHTML")];
                         // The reason first, right under what was typed (in sight on a phone).
                         @if let Some((_, _, text)) = error { small class="error" id=(error_id) { (text) } }
                         small class="hint" id=(hint_id) {
@@ -159,6 +202,7 @@ fn op_card(
                                 (view.t("Au plus", "At most")) " " (format_amount(max, currency, view.lang))
                             }
                         }
+                        @if op == Operation::Refund { (refund_rest(view, d, typed)) }
                     }
                 } @else {
                     p { (view.t("Montant libéré :", "Amount released:")) " " strong { (format_amount(max, currency, view.lang)) } }

@@ -197,10 +197,33 @@ async fn journey(b: &Browser, p: &Page<'_>, id: u64, w: u32, h: u32) -> Vec<Stri
         "Le montant ne peut pas dépasser 1 250,50 MAD."
     );
     no_sideways_scroll(p, "refused refund").await;
+    p.js("document.getElementById('f-amount-refund').scrollIntoView({block: 'center'});")
+        .await;
     b.screenshot(&format!("{SHOTS}/refund-error-{w}.png")).await;
 
     // Half of it: the confirmation says the other half can never be refunded.
     p.fill("#f-amount-refund", "625,25").await;
+    // As it is typed, the form says what will never be refundable (read by script:
+    // htmx replaces the line while it is being read).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let rest = p
+            .js("return document.getElementById('refund-rest').textContent;")
+            .await;
+        if rest == "Ne pourra plus jamais être remboursé : 625,25 MAD" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{rest}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // ... and the earlier refusal no longer shows under an amount that is fine.
+    let error = p
+        .js("return document.getElementById('f-amount-refund-err').textContent;")
+        .await;
+    assert_eq!(error, "", "the refusal of 2000 stayed");
+    p.js("document.getElementById('f-amount-refund').scrollIntoView({block: 'center'});")
+        .await;
+    b.screenshot(&format!("{SHOTS}/refund-typed-{w}.png")).await;
     p.click("#op-refund button[type=submit]").await;
     p.wait_for("#refund-once").await;
     assert_eq!(

@@ -7,7 +7,7 @@ use guichet::domain::user::Permissions;
 use reqwest::StatusCode;
 
 use crate::fixtures::rows::{sale, write};
-use crate::support::html::urlencode;
+use crate::support::html::{get_htmx, urlencode};
 use crate::support::{Client, TestApp, spawn_app};
 
 /// A merchant's manager and one accepted sale of 1 250,50 MAD paid through payment
@@ -62,7 +62,9 @@ async fn a_refused_refund_amount_comes_back_as_typed_with_the_reason_under_its_f
             );
             assert!(field.contains(r#"aria-invalid="true""#), "{field}");
             assert!(
-                field.contains(r#"aria-describedby="f-amount-refund-hint f-amount-refund-err""#),
+                field.contains(
+                    r#"aria-describedby="f-amount-refund-hint refund-rest f-amount-refund-err""#
+                ),
                 "{field}"
             );
             assert!(
@@ -224,4 +226,77 @@ async fn the_rebill_sits_apart_as_charge_the_card_again() {
     let (_, tab) = c.page(&format!("/transactions/{id}?tab=operations")).await;
     assert!(tab.contains(">Charge the card again</h2>"));
     assert!(tab.contains("<strong>Not available here:</strong>"));
+}
+
+#[tokio::test]
+async fn as_a_refund_amount_is_typed_htmx_says_what_will_never_be_refundable() {
+    let app = spawn_app().await;
+    let (id, c) = shop(&app).await;
+    // The field asks for the line again as the amount is typed.
+    let (_, tab) = c.page(&format!("/transactions/{id}?tab=operations")).await;
+    assert!(
+        tab.contains(&format!(
+            r##"hx-get="/transactions/{id}/operations/refund" hx-trigger="input changed delay:250ms" hx-target="#refund-rest" hx-swap="outerHTML""##
+        )),
+        "{tab}"
+    );
+    // Proposed: everything, so nothing stays.
+    assert!(tab.contains(
+        r#"<small class="hint rest" id="refund-rest" aria-live="polite">Remboursement total.</small>"#
+    ));
+    let line = |typed: &str| {
+        let c = &c;
+        let path = format!(
+            "/transactions/{id}/operations/refund?amount={}",
+            urlencode(typed)
+        );
+        async move { get_htmx(c, &path, true).await }
+    };
+    let (status, vary, half) = line("625,25").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(vary.contains("HX-Request"), "{vary}");
+    assert_eq!(
+        half,
+        concat!(
+            r#"<small class="hint rest" id="refund-rest" aria-live="polite">Ne pourra plus jamais être remboursé : <strong class="nowrap">625,25 MAD</strong></small>"#,
+            // An acceptable amount clears an earlier refusal under the field.
+            r#"<small class="error" id="f-amount-refund-err" hx-swap-oob="true"></small>"#
+        )
+    );
+    let (_, _, all) = line("1 250,50").await;
+    assert!(all.contains(">Remboursement total.</small>"), "{all}");
+    // Not an amount, or above the most: nothing (Continue says why).
+    for typed in ["", "abc", "0", "1250,51"] {
+        let (status, _, empty) = line(typed).await;
+        assert_eq!(status, StatusCode::OK, "{typed}");
+        assert_eq!(
+            empty, r#"<small class="hint rest" id="refund-rest" aria-live="polite"></small>"#,
+            "{typed}"
+        );
+    }
+    // Without htmx the same URL is still the confirmation step.
+    let (status, _, confirm) = get_htmx(
+        &c,
+        &format!("/transactions/{id}/operations/refund?amount=100"),
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(confirm.contains("refund-once"));
+    assert!(
+        app.db
+            .children(guichet::db::Scope::Admin, id)
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+    // In English.
+    c.post("/lang", &[("lang", "en")]).await;
+    let (_, _, half) = line("1000").await;
+    assert!(
+        half.contains(
+            r#"Can never be refunded afterwards: <strong class="nowrap">250.50 MAD</strong>"#
+        ),
+        "{half}"
+    );
 }
