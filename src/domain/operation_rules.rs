@@ -39,8 +39,8 @@ impl OpRefusal {
         match self {
             OpRefusal::NotAccepted => lang.pick("Cette transaction a été refusée : aucune opération n'est possible.", "This transaction was refused: no operation is possible.").into(),
             OpRefusal::WrongOperation(op) => match lang {
-                Lang::Fr => format!("Opération impossible sur une transaction de type « {} ».", op.label(lang)),
-                Lang::En => format!("Not possible on a \"{}\" transaction.", op.label(lang)),
+                Lang::Fr => format!("Impossible sur une transaction de type « {} ».", op.label(lang)),
+                Lang::En => format!("Not possible on a transaction of type \"{}\".", op.label(lang)),
             },
             OpRefusal::AlreadyRefunded => lang.pick("Cette transaction a déjà été remboursée (un seul remboursement par transaction).", "This transaction has already been refunded (one refund per transaction).").into(),
             OpRefusal::AlreadyCaptured => lang.pick("Cette autorisation a déjà été capturée.", "This authorization has already been captured.").into(),
@@ -89,6 +89,12 @@ pub fn refundable(tx: &Transaction, children: &[Transaction]) -> Result<Amount, 
         return Err(OpRefusal::AlreadyRefunded);
     }
     Ok(tx.amount)
+}
+
+/// What can never be refunded once `amount` is refunded on `tx` (OPS-1 allows one
+/// refund): the rest of its amount, zero for a total refund.
+pub fn unrefundable_after(tx: &Transaction, amount: Amount) -> Amount {
+    tx.amount.checked_sub(amount).unwrap_or(Amount::ZERO)
 }
 
 /// OPS-1: a total or partial refund, `0 < amount ≤ debited`, once.
@@ -274,6 +280,9 @@ mod tests {
         );
         let refused_refund = tx(3, Operation::Refund, 5_000, ResultCode::ACQUIRER_DOWN, T0);
         assert_eq!(check_refund(&sale, &[refused_refund], amount(1)), Ok(()));
+        // Refunding 40 of 100 leaves 60 that can never be refunded; all of it, nothing.
+        assert_eq!(unrefundable_after(&sale, amount(4_000)), amount(6_000));
+        assert_eq!(unrefundable_after(&sale, amount(10_000)), Amount::ZERO);
     }
 
     #[test]

@@ -63,10 +63,7 @@ impl HistoryEntry {
     pub fn detail_text(&self, lang: Lang) -> String {
         match self.operation_parts() {
             Some((amount, currency, tx, code)) => {
-                let code = match ResultCode::parse(code) {
-                    Some(c) => format!("{c} – {}", c.text(lang)),
-                    None => code.to_string(),
-                };
+                let code = Self::code_text(code, lang);
                 format!(
                     "{} → transaction {tx} ({code})",
                     format_amount(amount, currency, lang)
@@ -76,8 +73,16 @@ impl HistoryEntry {
         }
     }
 
+    /// A stored result code in words: `000 – Transaction terminée avec succès`.
+    pub fn code_text(code: &str, lang: Lang) -> String {
+        match ResultCode::parse(code) {
+            Some(c) => format!("{c} – {}", c.text(lang)),
+            None => code.to_string(),
+        }
+    }
+
     /// (amount, currency, transaction, code) of an operation line, new or old.
-    fn operation_parts(&self) -> Option<(Amount, Currency, u64, &str)> {
+    pub fn operation_parts(&self) -> Option<(Amount, Currency, u64, &str)> {
         let d = self.detail.as_str();
         if let Some((money, rest)) = d.split_once(" → ") {
             let (amount, currency) = money.split_once(' ')?;

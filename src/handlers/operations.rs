@@ -12,7 +12,7 @@ use crate::domain::money::{Amount, parse_positive_amount};
 use crate::domain::operation_rules::{OPERATIONS, RebillLimits, check_operation, rebill_day};
 use crate::domain::transaction::Operation;
 use crate::gateway::OpOutcome;
-use crate::pages::operations::confirm_page;
+use crate::pages::operations::{confirm_page, refund_rest_live};
 use crate::pages::transaction::{DetailTab, Notice, detail_page};
 
 #[derive(Deserialize, Default)]
@@ -29,9 +29,10 @@ fn operation(ctx: &Ctx, key: &str) -> poem::Result<Operation> {
         .ok_or_else(|| ctx.not_found())
 }
 
-/// The Operations tab again, with a refusal above it.
-fn refused(ctx: &Ctx, d: TransactionDetail, text: String) -> Response {
-    let notice = Notice::err(text);
+/// The Operations tab again, with the refusal under the amount of `op` and the amount
+/// as it was typed (above the tab when that form is no longer offered).
+fn refused(ctx: &Ctx, d: TransactionDetail, op: Operation, typed: &str, text: String) -> Response {
+    let notice = Notice::field(op, typed, text);
     detail_page(&ctx.view(), &d, DetailTab::Operations, Some(&notice))
         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response()
@@ -55,7 +56,7 @@ async fn prepare(
     };
     Ok(match amount {
         Ok(a) => Ok((d, op, a)),
-        Err(text) => Err(refused(ctx, d, text)),
+        Err(text) => Err(refused(ctx, d, op, raw, text)),
     })
 }
 
@@ -65,6 +66,15 @@ pub async fn operation_confirm(
     Path((id, op)): Path<(String, String)>,
     Query(f): Query<AmountForm>,
 ) -> poem::Result<Response> {
+    // htmx asks, as a refund amount is typed, what would stay unrefundable: that line
+    // alone (this step changes nothing anyway).
+    if ctx.htmx && op == Operation::Refund.key() {
+        let d = load(&ctx, &id).await?;
+        let typed = parse_positive_amount(&f.amount).ok();
+        return Ok(refund_rest_live(&ctx.view(), &d, typed)
+            .with_header("Vary", "HX-Request")
+            .into_response());
+    }
     let (d, op, amount) = match prepare(&ctx, &id, &op, &f.amount).await? {
         Ok(p) => p,
         Err(page) => return Ok(page),
@@ -91,7 +101,7 @@ pub async fn operation_confirm(
         }
         Err(why) => {
             let text = why.message(ctx.lang, d.tx.currency);
-            Ok(refused(&ctx, d, text))
+            Ok(refused(&ctx, d, op, &f.amount, text))
         }
     }
 }
@@ -120,7 +130,7 @@ pub async fn operation_run(
         )),
         OpOutcome::Refused(why) => {
             let text = why.message(ctx.lang, d.tx.currency);
-            Ok(refused(&ctx, d, text))
+            Ok(refused(&ctx, d, op, &f.amount, text))
         }
         OpOutcome::NotFound => Err(ctx.not_found()),
     }

@@ -128,14 +128,14 @@ pub async fn transaction_detail(
     {
         let text = match ctx.lang {
             Lang::Fr => format!(
-                "{} : transaction {} enregistrée, {} – {}",
+                "Opération enregistrée ({}) : transaction {}, {} – {}.",
                 row.operation.label(ctx.lang),
                 row.id,
                 row.code,
                 row.code.text(ctx.lang)
             ),
             Lang::En => format!(
-                "{}: transaction {} recorded, {} – {}",
+                "Operation recorded ({}): transaction {}, {} – {}.",
                 row.operation.label(ctx.lang),
                 row.id,
                 row.code,

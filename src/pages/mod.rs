@@ -14,5 +14,7 @@ pub mod profile;
 pub mod second_factor;
 pub mod terminal;
 pub mod transaction;
+pub mod transaction_general;
+pub mod transaction_summary;
 pub mod transactions;
 pub mod users;

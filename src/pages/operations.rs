@@ -6,8 +6,9 @@ use super::layout::processing_page;
 use super::transaction::Notice;
 use crate::domain::Lang;
 use crate::domain::detail::TransactionDetail;
-use crate::domain::money::{Amount, format_amount};
-use crate::domain::operation_rules::{OPERATIONS, operation_allowed};
+use crate::domain::list_row::card_short;
+use crate::domain::money::{Amount, Currency, format_amount, format_number, parse_positive_amount};
+use crate::domain::operation_rules::{OPERATIONS, operation_allowed, unrefundable_after};
 use crate::domain::transaction::Operation;
 use crate::fragments::View;
 use crate::fragments::flash;
@@ -17,8 +18,8 @@ use crate::fragments::form::csrf;
 fn explain(view: &View, op: Operation) -> &'static str {
     match op {
         Operation::Refund => view.t(
-            "L'opération de remboursement produira un crédit sur le compte du client en relation avec la transaction courante. Total ou partiel, une seule fois.",
-            "A refund credits the customer's account for this transaction. Total or partial, once.",
+            "Le remboursement crédite le compte du client pour cette transaction, en totalité ou en partie. Un seul remboursement par transaction : ce qui n'est pas remboursé maintenant ne pourra plus l'être.",
+            "A refund credits the customer's account for this transaction, in full or in part. One refund per transaction: what is not refunded now can never be refunded later.",
         ),
         Operation::Capture => view.t(
             "L'opération de capture réglera la transaction et générera le débit sur le compte du client (dans les 7 jours de l'autorisation).",
@@ -29,45 +30,184 @@ fn explain(view: &View, op: Operation) -> &'static str {
             "A cancellation releases the funds held by the authorization.",
         ),
         _ => view.t(
-            "La refacturation débite de nouveau la carte enregistrée du client (son token), sans sa présence.",
-            "A rebill charges the customer's stored card (its token) again, without them.",
+            "Débite de nouveau la carte enregistrée du client (son token), sans sa présence : un nouveau paiement, pas une correction de celui-ci.",
+            "Charges the customer's stored card (its token) again, without them: a new payment, not a correction of this one.",
         ),
     }
 }
 
+/// The title of an operation's form and confirmation: the rebill says what it does.
+pub fn op_title(view: &View, op: Operation) -> &'static str {
+    match op {
+        Operation::Rebill => view.t("Débiter à nouveau la carte", "Charge the card again"),
+        other => other.label(view.lang),
+    }
+}
+
+/// The DOM id of an operation's form section (the summary's quick actions link to it).
+fn section_id(op: Operation) -> String {
+    format!("op-{}", op.key())
+}
+
+/// The money operations on this payment; the rebill is a new payment and sits apart.
+const ON_THIS_PAYMENT: [Operation; 3] = [Operation::Refund, Operation::Capture, Operation::Cancel];
+
+/// The Operations tab: the operations possible now, each with its form; the others in
+/// one muted list saying why not; the rebill in its own box, apart.
 pub fn operations_tab(view: &View, d: &TransactionDetail, notice: Option<&Notice>) -> Markup {
     let kids = d.children();
     let now = view.now;
+    let state = |op| (op, operation_allowed(op, &d.tx, &kids, now));
+    let here: Vec<_> = ON_THIS_PAYMENT.into_iter().map(state).collect();
+    let rebill = state(Operation::Rebill);
+    // A refusal of an amount goes under its field when that form is shown.
+    let in_place = notice
+        .and_then(|n| {
+            n.at.as_ref()
+                .map(|(op, typed)| (*op, typed.as_str(), n.text.as_str()))
+        })
+        .filter(|(op, _, _)| {
+            here.iter()
+                .chain([&rebill])
+                .any(|(o, a)| o == op && a.is_ok())
+        });
+    let mut off: Vec<(&str, String)> = here
+        .iter()
+        .chain([&rebill])
+        .filter_map(|(op, a)| {
+            a.as_ref()
+                .err()
+                .map(|why| (op_title(view, *op), why.message(view.lang, d.tx.currency)))
+        })
+        .collect();
+    let all_off_alike = off.len() == OPERATIONS.len() && off.iter().all(|(_, m)| *m == off[0].1);
+    if all_off_alike {
+        off.truncate(1);
+    }
     html! {
-        @if let Some(n) = notice { (flash(n.kind, &n.text)) }
-        div class="ops" {
-            @for op in OPERATIONS {
-                @let allowed = operation_allowed(op, &d.tx, &kids, now);
-                section class={"card op" (if allowed.is_err() { " off" } else { "" })} {
-                    h2 { (op.label(view.lang)) }
-                    @match allowed {
-                        Ok(max) => {
-                            p class="small muted" { (explain(view, op)) }
-                            form class="form" method="get" action={"/transactions/" (d.tx.id) "/operations/" (op.key())} {
-                                @if op != Operation::Cancel {
-                                    div class="field" {
-                                        label for={"f-amount-" (op.key())} class="req" { (view.t("Montant", "Amount")) " (" (d.tx.currency.code()) ")" }
-                                        input id={"f-amount-" (op.key())} name="amount" value=(max.to_decimal_string()) inputmode="decimal" required;
-                                        @if matches!(op, Operation::Refund | Operation::Capture) {
-                                            small class="hint" { (view.t("Au plus", "At most")) " " (format_amount(max, d.tx.currency, view.lang)) }
-                                        }
-                                    }
-                                } @else {
-                                    p { (view.t("Montant libéré :", "Amount released:")) " " strong { (format_amount(max, d.tx.currency, view.lang)) } }
-                                }
-                                div class="actions" { button type="submit" { (view.t("Continuer…", "Continue…")) } }
-                            }
-                        }
-                        Err(why) => {
-                            p class="muted" { (view.t("Impossible : ", "Not possible: ")) (why.message(view.lang, d.tx.currency)) }
-                        }
+        @if let Some(n) = notice.filter(|_| in_place.is_none()) { (flash(n.kind, &n.text)) }
+        @if here.iter().any(|(_, a)| a.is_ok()) {
+            div class="ops" {
+                @for (op, allowed) in &here {
+                    @if let Ok(max) = allowed {
+                        (op_card(view, d, *op, *max, in_place.filter(|(o, _, _)| o == op)))
                     }
                 }
+            }
+        }
+        @if !off.is_empty() {
+            div class="ops-off" {
+                @if all_off_alike {
+                    p class="muted" { (off[0].1) }
+                } @else {
+                    p class="muted" { strong { (view.t("Non disponible ici :", "Not available here:")) } }
+                    ul class="muted" {
+                        @for (title, why) in &off { li { strong { (title) } " — " (why) } }
+                    }
+                }
+            }
+        }
+        @if let (op, Ok(max)) = rebill {
+            (op_card(view, d, op, max, in_place.filter(|(o, _, _)| *o == op)))
+        }
+    }
+}
+
+/// The id of the line under the refund amount saying what will stay unrefundable.
+pub const REFUND_REST_ID: &str = "refund-rest";
+
+/// What can never be refunded if `typed` is refunded now (OPS-1: one refund), under the
+/// refund amount; htmx asks for it again as the amount is typed. Nothing for an amount
+/// that is not one, or that is above the most allowed (the form says why on Continue).
+pub fn refund_rest(view: &View, d: &TransactionDetail, typed: Option<Amount>) -> Markup {
+    let tx = &d.tx;
+    let rest = typed
+        .filter(|a| !a.is_zero() && *a <= tx.amount)
+        .map(|a| unrefundable_after(tx, a));
+    html! {
+        small class="hint rest" id=(REFUND_REST_ID) aria-live="polite" {
+            @match rest {
+                Some(r) if r.is_zero() => (view.t("Remboursement total.", "Full refund.")),
+                Some(r) => {
+                    (view.t("Ne pourra plus jamais être remboursé : ", "Can never be refunded afterwards: "))
+                    strong class="nowrap" { (format_amount(r, tx.currency, view.lang)) }
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// What htmx swaps in as a refund amount is typed: the line above and, once the amount
+/// is acceptable, an empty message in place of an earlier refusal (out of band).
+pub fn refund_rest_live(view: &View, d: &TransactionDetail, typed: Option<Amount>) -> Markup {
+    let acceptable = typed.is_some_and(|a| !a.is_zero() && a <= d.tx.amount);
+    html! {
+        (refund_rest(view, d, typed))
+        @if acceptable { small class="error" id="f-amount-refund-err" hx-swap-oob="true" {} }
+    }
+}
+
+/// One operation's form: its amount (prefilled with the most allowed, or what was typed
+/// when it was refused, with the reason under it), then Continue to the confirmation.
+fn op_card(
+    view: &View,
+    d: &TransactionDetail,
+    op: Operation,
+    max: Amount,
+    error: Option<(Operation, &str, &str)>,
+) -> Markup {
+    let currency = d.tx.currency;
+    let input_id = format!("f-amount-{}", op.key());
+    let error_id = format!("{input_id}-err");
+    let hint_id = format!("{input_id}-hint");
+    let value = error.map_or_else(
+        || format_number(max, view.lang),
+        |(_, typed, _)| typed.to_string(),
+    );
+    let mut described = hint_id.clone();
+    if op == Operation::Refund {
+        described = format!("{described} {REFUND_REST_ID}");
+    }
+    if error.is_some() {
+        described = format!("{described} {error_id}");
+    }
+    // What the refund form proposes or was given, for the line on what stays unrefundable.
+    let typed = error.map_or(Some(max), |(_, t, _)| parse_positive_amount(t).ok());
+    let live =
+        (op == Operation::Refund).then(|| format!("/transactions/{}/operations/refund", d.tx.id));
+    let class = if op == Operation::Rebill {
+        "card op rebill"
+    } else {
+        "card op"
+    };
+    html! {
+        section class=(class) id=(section_id(op)) aria-labelledby={(section_id(op)) "-title"} {
+            h2 id={(section_id(op)) "-title"} { (op_title(view, op)) }
+            p class="small muted" { (explain(view, op)) }
+            form class="form" method="get" action={"/transactions/" (d.tx.id) "/operations/" (op.key())} {
+                @if op != Operation::Cancel {
+                    div class="field" {
+                        label for=(input_id) class="req" { (view.t("Montant", "Amount")) " (" (currency.code()) ")" }
+                        input id=(input_id) name="amount" value=(value) inputmode="decimal" autocomplete="off" required
+                            aria-invalid=[error.map(|_| "true")] aria-describedby=(described)
+                            hx-get=[live.as_deref()] hx-trigger=[live.as_ref().map(|_| "input changed delay:250ms")]
+                            hx-target=[live.as_ref().map(|_| format!("#{REFUND_REST_ID}"))] hx-swap=[live.as_ref().map(|_| "outerHTML")];
+                        // The reason first, right under what was typed (in sight on a phone).
+                        @if let Some((_, _, text)) = error { small class="error" id=(error_id) { (text) } }
+                        small class="hint" id=(hint_id) {
+                            @if op == Operation::Rebill {
+                                (view.t("Au plus", "At most")) " " (format_amount(max, currency, view.lang)) " " (view.t("(le montant d'origine).", "(the original amount)."))
+                            } @else {
+                                (view.t("Au plus", "At most")) " " (format_amount(max, currency, view.lang))
+                            }
+                        }
+                        @if op == Operation::Refund { (refund_rest(view, d, typed)) }
+                    }
+                } @else {
+                    p { (view.t("Montant libéré :", "Amount released:")) " " strong { (format_amount(max, currency, view.lang)) } }
+                }
+                div class="actions" { button type="submit" { (view.t("Continuer…", "Continue…")) } }
             }
         }
     }
@@ -101,6 +241,23 @@ fn confirm_text(lang: Lang, op: Operation, money: &str, card: &str) -> String {
     }
 }
 
+/// The refund's warning (OPS-1 allows one refund per transaction): what stays
+/// unrefundable for ever after this one.
+fn only_one_refund(view: &View, rest: Amount, currency: Currency) -> Markup {
+    if rest.is_zero() {
+        return html! { (view.t(
+            "Un seul remboursement est possible par transaction : celui-ci rembourse la totalité.",
+            "Only one refund is allowed per transaction: this one refunds the whole amount.",
+        )) };
+    }
+    let rest = format_amount(rest, currency, view.lang);
+    html! {
+        (view.t("Un seul remboursement est possible par transaction : après celui-ci, les ", "Only one refund is allowed per transaction: after this one, the remaining "))
+        span class="nowrap" { (rest) }
+        (view.t(" restants ne pourront plus jamais être remboursés.", " can never be refunded."))
+    }
+}
+
 /// The confirmation step: what will happen, then Confirm or go back.
 /// `key` is the one-time key of the confirmation form (the handler makes it), so a
 /// double submit runs the operation once.
@@ -112,26 +269,34 @@ pub fn confirm_page(
     key: &str,
 ) -> Markup {
     let tx = &d.tx;
-    let card = tx.card.as_ref().map(|c| c.masked()).unwrap_or_default();
+    // The card as the summary and the list show it: brand and last four digits.
+    let card = card_short(tx.card.as_ref()).unwrap_or_default();
+    let customer: Vec<&str> = [tx.buyer.name.as_str(), tx.buyer.email.as_str()]
+        .into_iter()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
     let money = format_amount(amount, tx.currency, view.lang);
     let what = confirm_text(view.lang, op, &money, &card);
     let title = format!(
         "{} · {} {}",
-        op.label(view.lang),
+        op_title(view, op),
         view.t("transaction", "transaction"),
         tx.id
     );
     let back = format!("/transactions/{}?tab=operations", tx.id);
     let body = html! {
         p class="small" { a href=(back) { "‹ " (view.t("Transaction", "Transaction")) " " (tx.id) } }
-        h1 { (view.t("Confirmer : ", "Confirm: ")) (op.label(view.lang)) }
+        h1 { (view.t("Confirmer : ", "Confirm: ")) (op_title(view, op)) }
         section class="card confirm" {
             p class="lead" { strong { (what) } }
+            @if op == Operation::Refund {
+                div class="callout warn" id="refund-once" { (only_one_refund(view, unrefundable_after(tx, amount), tx.currency)) }
+            }
             dl class="kv" {
                 dt { (view.t("Transaction d'origine", "Original transaction")) }
                 dd { (tx.id) " · " (tx.operation.label(view.lang)) " · " (format_amount(tx.amount, tx.currency, view.lang)) }
-                dt { (view.t("Commande", "Order")) } dd { (tx.sale.order_id) }
-                dt { (view.t("Client", "Customer")) } dd { (tx.buyer.name) " " (tx.buyer.email) }
+                @if !tx.sale.order_id.is_empty() { dt { (view.t("Commande", "Order")) } dd { (tx.sale.order_id) } }
+                @if !customer.is_empty() { dt { (view.t("Client", "Customer")) } dd { (customer.join(" · ")) } }
             }
             p class="small muted" { (view.t("Une nouvelle transaction sera écrite et liée à celle-ci ; l'action sera inscrite dans l'historique avec votre nom et votre adresse IP.", "A new transaction will be written and linked to this one; the action goes into the history with your name and IP address.")) }
             form method="post" action={"/transactions/" (tx.id) "/operations/" (op.key())} {
@@ -139,7 +304,7 @@ pub fn confirm_page(
                 input type="hidden" name="amount" value=(amount.to_decimal_string());
                 input type="hidden" name="key" value=(key);
                 div class="actions" {
-                    button class="primary" type="submit" { (view.t("Confirmer", "Confirm")) " : " (op.label(view.lang)) " " (money) }
+                    button class="primary" type="submit" { (view.t("Confirmer : ", "Confirm: ")) (op_title(view, op)) " " (money) }
                     a class="button" href=(back) { (view.t("Annuler", "Go back")) }
                 }
             }

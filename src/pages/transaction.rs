@@ -1,38 +1,58 @@
-//! The transaction detail (PROC-5): General information and the tabs loaded in place.
+//! The transaction detail (PROC-5): the summary, the tab bar (each tab a URL) and the
+//! tabs loaded in place; the General tab lives in `transaction_general`.
 
 use maud::{Markup, html};
 
 use super::layout::processing_page;
+use super::transaction_summary::summary;
 use crate::domain::codes::ResultCode;
 use crate::domain::detail::TransactionDetail;
-use crate::domain::merchant::name_of;
 use crate::domain::money::format_amount;
 use crate::domain::permission::Permission;
 use crate::domain::time::format_datetime;
-use crate::domain::transaction::{AuthorizationState, Operation, Party, authorization_state};
+use crate::domain::transaction::Operation;
+use crate::domain::tx_log::HistoryEntry;
 use crate::fragments::View;
 use crate::fragments::flash;
 use crate::fragments::form::csrf;
-use crate::fragments::kv::kv;
-use crate::fragments::tables::{card_type, transactions_table};
+use crate::fragments::tables::transactions_table;
 
 pub const TAB_ID: &str = "tab";
 
 /// A message above the tab: after an operation, or why an operation or a note was
-/// refused.
+/// refused. A refused amount is shown in place, under the field, with what was typed.
 pub struct Notice {
     /// `ok` or `err`.
     pub kind: &'static str,
     pub text: String,
+    /// The operation whose amount field the message belongs to, and the amount as typed.
+    pub at: Option<(Operation, String)>,
 }
 
 impl Notice {
     pub fn ok(text: String) -> Notice {
-        Notice { kind: "ok", text }
+        Notice {
+            kind: "ok",
+            text,
+            at: None,
+        }
     }
 
     pub fn err(text: String) -> Notice {
-        Notice { kind: "err", text }
+        Notice {
+            kind: "err",
+            text,
+            at: None,
+        }
+    }
+
+    /// A refusal of `op` for the amount `typed`, shown beside its field.
+    pub fn field(op: Operation, typed: &str, text: String) -> Notice {
+        Notice {
+            kind: "err",
+            text,
+            at: Some((op, typed.chars().take(40).collect())),
+        }
     }
 }
 
@@ -100,11 +120,12 @@ impl DetailTab {
 
 fn tab_bar(view: &View, d: &TransactionDetail, current: DetailTab) -> Markup {
     html! {
-        nav class="tabs-inline" {
+        nav class="tabs-inline" aria-label=(view.t("Onglets de la transaction", "Transaction tabs")) {
             @for t in DetailTab::ALL.into_iter().filter(|t| t.visible(view)) {
+                // The tab is in the address bar (issue 10): reload, Back and a shared link
+                // all come back to it.
                 @let href = format!("/transactions/{}?tab={}", d.tx.id, t.key());
-                @let hx = format!("/transactions/{}/tab/{}", d.tx.id, t.key());
-                a href=(href) hx-get=(hx) hx-target={"#" (TAB_ID)} hx-swap="outerHTML" aria-current=[(t == current).then_some("page")] { (t.label(view, d)) }
+                a href=(href) hx-get=(href) hx-push-url="true" hx-target={"#" (TAB_ID)} hx-swap="outerHTML" aria-current=[(t == current).then_some("page")] { (t.label(view, d)) }
             }
         }
     }
@@ -119,7 +140,7 @@ pub fn detail_page(
     let title = format!("{} {}", view.t("Transaction", "Transaction"), d.tx.id);
     let body = html! {
         p class="small" { a href="/transactions" { "‹ " (view.t("Transactions", "Transactions")) } }
-        h1 { (title) " · " (d.tx.operation.label(view.lang)) " · " (format_amount(d.tx.amount, d.tx.currency, view.lang)) }
+        (summary(view, d))
         (tab_fragment(view, d, tab, notice))
     };
     processing_page(view, &title, "/transactions", body)
@@ -136,254 +157,13 @@ pub fn tab_fragment(
         div id=(TAB_ID) {
             (tab_bar(view, d, tab))
             @match tab {
-                DetailTab::General => (general(view, d)),
+                DetailTab::General => (super::transaction_general::general(view, d)),
                 DetailTab::Associated => (transactions_table(view, &d.associated, &d.merchants)),
                 DetailTab::Journal => (journal(view, d)),
                 DetailTab::Operations => (super::operations::operations_tab(view, d, notice)),
                 DetailTab::Notes => (notes_body(view, d, notice)),
                 DetailTab::History => (history(view, d)),
             }
-        }
-    }
-}
-
-fn yes(view: &View, b: bool) -> String {
-    if b {
-        view.t("✓ oui", "✓ yes").into()
-    } else {
-        view.t("non", "no").into()
-    }
-}
-
-fn party(view: &View, p: &Party, full: bool) -> Markup {
-    let mut rows = vec![
-        (view.t("Nom", "Name"), p.name.clone()),
-        (view.t("Adresse", "Address"), p.address.clone()),
-        (view.t("Code postal", "Postcode"), p.postcode.clone()),
-        (view.t("Ville", "City"), p.city.clone()),
-        (view.t("État", "State"), p.state.clone()),
-        (view.t("Pays", "Country"), p.country.clone()),
-        (view.t("Téléphone", "Phone"), p.phone.clone()),
-    ];
-    if full {
-        rows.push((view.t("Adresse électronique", "Email"), p.email.clone()));
-        rows.push((
-            view.t("Date de naissance", "Birth date"),
-            p.birth_date.clone(),
-        ));
-        rows.push((
-            view.t("Numéro d'identification", "ID number"),
-            p.id_number.clone(),
-        ));
-    }
-    kv(&rows)
-}
-
-/// The General card: what, how much, when, with which result.
-fn general_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
-    let tx = &d.tx;
-    let mut general = vec![
-        (
-            view.t("Type de transaction", "Transaction type"),
-            card_type(view).to_string(),
-        ),
-        (
-            view.t("Identifiant de transaction", "Transaction ID"),
-            tx.id.to_string(),
-        ),
-        (
-            view.t("Opération", "Operation"),
-            tx.operation.label(view.lang).to_string(),
-        ),
-        (
-            view.t("Montant", "Amount"),
-            format_amount(tx.amount, tx.currency, view.lang),
-        ),
-        ("Date", format_datetime(tx.at, view.lang)),
-        (
-            view.t("Statut", "Status"),
-            tx.status().label(view.lang).to_string(),
-        ),
-        (
-            view.t("Code de retour", "Result code"),
-            format!("{} - {}", tx.code, tx.code.text(view.lang)),
-        ),
-        (
-            view.t("Transaction de test", "Test transaction"),
-            yes(view, tx.test),
-        ),
-    ];
-    if let Some(s) = tx.settlement_date() {
-        general.push((
-            view.t("Crédit marchand prévu", "Expected settlement"),
-            format_datetime(s.unix_timestamp(), view.lang),
-        ));
-    }
-    if tx.operation == Operation::Authorization
-        && tx.status() == crate::domain::transaction::Status::Accepted
-    {
-        let state = match authorization_state(tx, &d.associated, view.now) {
-            AuthorizationState::Pending { expires_at } => format!(
-                "{} {}",
-                view.t("En attente de capture jusqu'au", "Awaiting capture until"),
-                format_datetime(expires_at.unix_timestamp(), view.lang)
-            ),
-            AuthorizationState::Captured => view.t("Capturée", "Captured").into(),
-            AuthorizationState::Cancelled => view.t("Annulée", "Cancelled").into(),
-            AuthorizationState::Expired => view
-                .t(
-                    "Expirée (7 jours sans capture)",
-                    "Expired (7 days without capture)",
-                )
-                .into(),
-        };
-        general.push((view.t("Autorisation", "Authorization"), state));
-    }
-    general
-}
-
-/// The Credit card card: masked number, never the stored token.
-fn card_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
-    let tx = &d.tx;
-    let card = tx.card.clone().unwrap_or_default();
-    let expiry = if card.exp_month > 0 {
-        format!("{:02} / {}", card.exp_month, card.exp_year)
-    } else {
-        String::new()
-    };
-    let card_rows = vec![
-        (
-            view.t("Numéro de carte", "Card number"),
-            if card.last4.is_empty() {
-                String::new()
-            } else {
-                card.masked()
-            },
-        ),
-        (view.t("Date d'expiration", "Expiry date"), expiry),
-        (view.t("Nom du porteur", "Holder name"), card.holder.clone()),
-        (
-            view.t("Marque de la carte", "Card brand"),
-            card.brand.map(|b| b.name().to_string()).unwrap_or_default(),
-        ),
-        (
-            view.t("Pays émetteur", "Issuer country"),
-            card.country.clone(),
-        ),
-        (
-            // Never the token itself (H1): that it exists, and a short fingerprint.
-            view.t("Carte enregistrée", "Stored card"),
-            if card.token.is_empty() {
-                view.t("non", "no").to_string()
-            } else {
-                format!(
-                    "{} · {}",
-                    view.t("enregistrée", "stored"),
-                    crate::domain::card::token_fingerprint(&card.token)
-                )
-            },
-        ),
-        ("3D Secure", yes(view, card.three_ds)),
-        (
-            view.t("Descripteur du relevé bancaire", "Statement descriptor"),
-            tx.statement_descriptor.clone(),
-        ),
-    ];
-    card_rows
-}
-
-/// Who made the transaction: merchant, user, address, terminal.
-fn initiator_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
-    let tx = &d.tx;
-    let m = d.merchant.as_ref();
-    let initiator = vec![
-        (
-            view.t("Société", "Company"),
-            m.map(|m| m.company.clone())
-                .unwrap_or_else(|| name_of(&d.merchants, tx.merchant_id)),
-        ),
-        (view.t("Nom", "Name"), tx.initiator.user_name.clone()),
-        (view.t("Adresse IP", "IP address"), tx.initiator.ip.clone()),
-        (
-            "Terminal",
-            if tx.initiator.terminal == 0 {
-                String::new()
-            } else {
-                tx.initiator.terminal.to_string()
-            },
-        ),
-        (
-            view.t("Compte marchand", "Merchant account"),
-            tx.initiator.merchant_account.clone(),
-        ),
-        (
-            view.t("Identifiant point de vente", "Point of sale ID"),
-            tx.initiator.point_of_sale.clone(),
-        ),
-    ];
-    initiator
-}
-
-/// The order the payment is for.
-fn sale_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
-    let tx = &d.tx;
-    let sale = vec![
-        (
-            view.t("ID de la commande", "Order ID"),
-            tx.sale.order_id.clone(),
-        ),
-        (
-            view.t("Description de la commande", "Order description"),
-            tx.sale.description.clone(),
-        ),
-        (
-            view.t("Montant de la commande", "Order amount"),
-            tx.sale
-                .order_amount
-                .map(|a| format_amount(a, tx.currency, view.lang))
-                .unwrap_or_default(),
-        ),
-        (
-            view.t("ID du produit", "Product ID"),
-            tx.sale.product_id.clone(),
-        ),
-        (view.t("Commentaire", "Comment"), tx.sale.comment.clone()),
-    ];
-    sale
-}
-
-/// The affiliation fields.
-fn affiliation_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> {
-    let tx = &d.tx;
-    let affiliation = vec![
-        (
-            view.t("Numéro d'affilié", "Affiliate number"),
-            tx.affiliation.affiliate_number.clone(),
-        ),
-        (
-            view.t("Nom de la campagne d'affiliation", "Affiliation campaign"),
-            tx.affiliation.campaign.clone(),
-        ),
-    ];
-    affiliation
-}
-
-fn general(view: &View, d: &TransactionDetail) -> Markup {
-    let tx = &d.tx;
-    let general = general_rows(view, d);
-    let card_rows = card_rows(view, d);
-    let initiator = initiator_rows(view, d);
-    let sale = sale_rows(view, d);
-    let affiliation = affiliation_rows(view, d);
-    html! {
-        div class="kv-groups" {
-            section class="card" { h2 { (view.t("Général", "General")) } (kv(&general)) }
-            section class="card" { h2 { (view.t("Carte bancaire", "Credit card")) } (kv(&card_rows)) }
-            section class="card" { h2 { (view.t("Initiateur", "Initiator")) } (kv(&initiator)) }
-            section class="card" { h2 { (view.t("Détails de la vente", "Sale details")) } (kv(&sale)) }
-            section class="card" { h2 { (view.t("Acheteur", "Buyer")) } (party(view, &tx.buyer, true)) }
-            section class="card" { h2 { (view.t("Information de livraison", "Shipping information")) } (party(view, &tx.shipping, false)) }
-            section class="card" { h2 { (view.t("Informations d'affiliation", "Affiliation")) } (kv(&affiliation)) }
         }
     }
 }
@@ -426,6 +206,19 @@ fn journal(view: &View, d: &TransactionDetail) -> Markup {
     }
 }
 
+/// An operation's history detail in the reader's format, with a link to the row it
+/// wrote; any other line as its words.
+fn history_detail(view: &View, h: &HistoryEntry) -> Markup {
+    match h.operation_parts() {
+        Some((amount, currency, tx, code)) => html! {
+            (format_amount(amount, currency, view.lang)) " → "
+            a href={"/transactions/" (tx)} { (view.t("transaction", "transaction")) " " (tx) }
+            " (" (HistoryEntry::code_text(code, view.lang)) ")"
+        },
+        None => html! { (h.detail_text(view.lang)) },
+    }
+}
+
 fn history(view: &View, d: &TransactionDetail) -> Markup {
     html! {
         @if d.history.is_empty() {
@@ -434,7 +227,7 @@ fn history(view: &View, d: &TransactionDetail) -> Markup {
             div class="table-wrap" { table class="grid" {
                 thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "Detail")) } } }
                 tbody { @for h in &d.history {
-                    tr { td class="nowrap" { (format_datetime(h.at, view.lang)) } td { (h.user) } td { (h.ip) } td { span data-code=(h.action) { (h.action_text(view.lang)) } } td { (h.detail_text(view.lang)) } }
+                    tr { td class="nowrap" { (format_datetime(h.at, view.lang)) } td { (h.user) } td { (h.ip) } td { span data-code=(h.action) { (h.action_text(view.lang)) } } td { (history_detail(view, h)) } }
                 } }
             } }
         }

@@ -37,7 +37,7 @@ async fn a_refund_is_confirmed_first_then_written_linked_with_history_and_a_seco
         "{tab}"
     );
     assert!(
-        tab.contains("Impossible : Opération impossible sur une transaction de type « Vente »"),
+        tab.contains("<strong>Capture</strong> — Impossible sur une transaction de type « Vente »"),
         "capture is explained: {tab}"
     );
 
@@ -48,7 +48,7 @@ async fn a_refund_is_confirmed_first_then_written_linked_with_history_and_a_seco
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        confirm.contains("Rembourser 125,00 MAD au client sur la carte 411111XXXXXX1111"),
+        confirm.contains("Rembourser 125,00 MAD au client sur la carte Visa •••• 1111."),
         "{confirm}"
     );
     assert!(

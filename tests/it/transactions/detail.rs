@@ -16,7 +16,7 @@ use crate::support::{TestApp, spawn_app};
 
 /// A 3-D Secure check, its sale and the sale's refund, for Uber; a refused sale for
 /// Glovoapp; an Amex authorization. Returns (uber id, glovo id).
-fn seed_detail(app: &TestApp) -> (u64, u64) {
+pub(super) fn seed_detail(app: &TestApp) -> (u64, u64) {
     let uber = app.merchant("Uber").id;
     let glovo = app.merchant("Glovoapp").id;
     let t0 = datetime!(2026-05-30 14:03:27 UTC).unix_timestamp();
@@ -186,8 +186,11 @@ async fn the_associated_tab_of_a_sale_lists_its_3ds_parent_and_its_refund() {
     for tab in ["general", "associated", "journal", "notes", "history"] {
         let (status, page) = admin.page(&format!("/transactions/2?tab={tab}")).await;
         assert_eq!(status, StatusCode::OK, "{tab}");
+        // The summary stays on top of every tab.
         assert!(
-            page.contains("Transaction 2 · Vente · 7 001,00 MAD"),
+            page.contains(
+                r#"<span class="sum-id">Transaction 2</span> · <span class="sum-op">Vente</span>"#
+            ) && page.contains(r#"<strong class="sum-amount">7 001,00 MAD</strong>"#),
             "{tab}"
         );
     }

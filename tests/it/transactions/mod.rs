@@ -1,10 +1,13 @@
 //! Processing › Transactions: the search checked against a brute-force filter over every
 //! row (`oracle`), the pager and its limits, the htmx fragments, merchant scoping, the
-//! detail tabs and notes. (No full card number on any page: `no_full_card_number`.)
+//! detail tabs and notes, the detail's summary, its tab in the URL, its operations. (No full card number on any page: `no_full_card_number`.)
 
 mod detail;
+mod detail_browser;
 mod htmx;
 mod oracle;
 mod paging;
+mod refund;
 mod scoping;
 mod search;
+mod summary;
