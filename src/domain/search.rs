@@ -1,9 +1,110 @@
-//! One page of a transaction search, as the result table shows it.
+//! One page of a transaction search, as the result table shows it, and the totals of
+//! every row the search matches (not only the page).
 
+use super::lang::Lang;
+use super::list_row::MINUS;
+use super::money::{Currency, format_count};
 use crate::domain::transaction::Transaction;
 
-/// One page of a search with the exact number of matches.
+/// One page of a search with the exact number of matches and their totals.
 pub struct SearchPage {
     pub total: u64,
     pub rows: Vec<Transaction>,
+    pub totals: Totals,
+    /// The follow-up rows (refunds, captures, cancellations) of the page's rows, for
+    /// their flags (see [`super::list_row::followup`]).
+    pub children: Vec<Transaction>,
+}
+
+/// The totals line of a search. `count` is every matching row; `accepted` those with
+/// code 000; `net` per currency is the accepted money-moving rows, sales, captures and
+/// rebills added, refunds taken off (see [`super::list_row::net_sign`]), in minor units.
+/// Authorizations, cancellations, 3-D Secure checks and refusals move no money: they
+/// are counted, never summed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub count: u64,
+    pub accepted: u64,
+    /// One entry per currency seen among the matching rows, in `Currency::ALL` order.
+    pub net: Vec<(Currency, i128)>,
+}
+
+impl Totals {
+    /// "87,5 %" / "87.5%": accepted rows over counted rows, to a tenth, rounded half up;
+    /// `None` when nothing is counted.
+    pub fn acceptance_rate(&self, lang: Lang) -> Option<String> {
+        if self.count == 0 {
+            return None;
+        }
+        let tenths = (u128::from(self.accepted) * 1000 + u128::from(self.count) / 2)
+            / u128::from(self.count);
+        let (whole, tenth) = (tenths / 10, tenths % 10);
+        Some(match lang {
+            Lang::Fr => format!("{whole},{tenth}\u{a0}%"),
+            Lang::En => format!("{whole}.{tenth}%"),
+        })
+    }
+
+    /// The count grouped for reading.
+    pub fn count_text(&self, lang: Lang) -> String {
+        format_count(self.count, lang)
+    }
+}
+
+/// A signed total for reading: "−1 250,50 MAD" / "1,250.50 MAD". Totals may pass the
+/// largest single amount, hence `i128`.
+pub fn format_total(minor: i128, currency: Currency, lang: Lang) -> String {
+    let (group, decimal) = match lang {
+        Lang::Fr => (' ', ','),
+        Lang::En => (',', '.'),
+    };
+    let abs = minor.unsigned_abs();
+    let major = (abs / 100).to_string();
+    let mut out = String::new();
+    if minor < 0 {
+        out.push(MINUS);
+    }
+    for (i, c) in major.chars().enumerate() {
+        if i > 0 && (major.len() - i).is_multiple_of(3) {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    format!("{out}{decimal}{:02} {}", abs % 100, currency.code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_acceptance_rate_is_a_tenth_of_a_percent_rounded_half_up() {
+        let t = Totals {
+            count: 8,
+            accepted: 7,
+            net: Vec::new(),
+        };
+        assert_eq!(t.acceptance_rate(Lang::Fr).unwrap(), "87,5\u{a0}%");
+        assert_eq!(t.acceptance_rate(Lang::En).unwrap(), "87.5%");
+        let third = Totals {
+            count: 3,
+            accepted: 2,
+            net: Vec::new(),
+        };
+        assert_eq!(third.acceptance_rate(Lang::En).unwrap(), "66.7%");
+        assert_eq!(Totals::default().acceptance_rate(Lang::Fr), None);
+    }
+
+    #[test]
+    fn a_total_is_grouped_and_signed_beyond_the_largest_single_amount() {
+        assert_eq!(
+            format_total(-125_050, Currency::Mad, Lang::Fr),
+            "\u{2212}1 250,50 MAD"
+        );
+        assert_eq!(format_total(5, Currency::Eur, Lang::En), "0.05 EUR");
+        assert_eq!(
+            format_total(123_456_789_012_345, Currency::Usd, Lang::En),
+            "1,234,567,890,123.45 USD"
+        );
+    }
 }

@@ -8,3 +8,4 @@ mod oracle;
 mod paging;
 mod scoping;
 mod search;
+mod totals;
