@@ -1,6 +1,7 @@
 //! One page of a transaction search, as the result table shows it, and the totals of
 //! every row the search matches (not only the page).
 
+use super::card_text::echo_safe;
 use super::lang::Lang;
 use super::list_row::MINUS;
 use super::money::{Currency, format_count};
@@ -73,9 +74,96 @@ pub fn format_total(minor: i128, currency: Currency, lang: Lang) -> String {
     format!("{out}{decimal}{:02} {}", abs % 100, currency.code())
 }
 
+/// What the top bar's search box looks for once the term is not a visible transaction
+/// id: a list filter (name, value), or nothing for an empty term.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    Nothing,
+    Last4(String),
+    Email(String),
+    Order(String),
+}
+
+impl Lookup {
+    /// The list filter this lookup is: its query name and value.
+    pub fn pair(&self) -> Option<(&'static str, &str)> {
+        match self {
+            Lookup::Nothing => None,
+            Lookup::Last4(v) => Some(("last4", v)),
+            Lookup::Email(v) => Some(("email", v)),
+            Lookup::Order(v) => Some(("order", v)),
+        }
+    }
+}
+
+/// A term typed in the top bar's search box: the transaction id it may be, and what to
+/// look for otherwise. Four digits are a card's last four, a term with `@` an email,
+/// anything else an order id. A whole card number is never echoed anywhere: it is
+/// searched by its last four digits only.
+pub fn interpret(term: &str) -> (Option<u64>, Lookup) {
+    let t = term.trim();
+    if t.is_empty() {
+        return (None, Lookup::Nothing);
+    }
+    if echo_safe(t).is_empty() {
+        let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+        let last4 = digits[digits.len().saturating_sub(4)..].to_string();
+        return (None, Lookup::Last4(last4));
+    }
+    let all_digits = t.chars().all(|c| c.is_ascii_digit());
+    let id = all_digits.then(|| t.parse::<u64>().ok()).flatten();
+    let lookup = if all_digits && t.len() == 4 {
+        Lookup::Last4(t.to_string())
+    } else if t.contains('@') {
+        Lookup::Email(t.to_string())
+    } else {
+        Lookup::Order(t.to_string())
+    };
+    (id, lookup)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_term_is_an_id_then_last_four_email_or_order() {
+        assert_eq!(interpret("  "), (None, Lookup::Nothing));
+        assert_eq!(
+            interpret("4444"),
+            (Some(4444), Lookup::Last4("4444".into()))
+        );
+        assert_eq!(
+            interpret("2968 "),
+            (Some(2968), Lookup::Last4("2968".into()))
+        );
+        assert_eq!(
+            interpret("123456"),
+            (Some(123_456), Lookup::Order("123456".into()))
+        );
+        assert_eq!(
+            interpret("zoe@ex.ma"),
+            (None, Lookup::Email("zoe@ex.ma".into()))
+        );
+        assert_eq!(
+            interpret("RES-2026-00033"),
+            (None, Lookup::Order("RES-2026-00033".into()))
+        );
+    }
+
+    #[test]
+    fn a_whole_card_number_is_searched_by_its_last_four_only() {
+        for pan in [
+            "4111111111111111",
+            "4111 1111 1111 1111",
+            "5555-5555-5555-4444",
+        ] {
+            let (id, lookup) = interpret(pan);
+            assert_eq!(id, None, "{pan}");
+            let want = &pan[pan.len() - 4..];
+            assert_eq!(lookup, Lookup::Last4(want.into()), "{pan}");
+        }
+    }
 
     #[test]
     fn the_acceptance_rate_is_a_tenth_of_a_percent_rounded_half_up() {

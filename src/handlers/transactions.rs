@@ -99,6 +99,33 @@ fn push_canonical_url(resp: &mut Response, raw: &RawFilter, req: PageRequest) {
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GlobalSearch {
+    q: String,
+}
+
+/// The top bar's search box: a visible transaction id opens its detail; any other term
+/// becomes an all-time search of the list (last four, email or order id), in scope.
+#[handler]
+pub async fn global_search(
+    ctx: Ctx,
+    Query(GlobalSearch { q }): Query<GlobalSearch>,
+) -> poem::Result<Response> {
+    let (id, lookup) = crate::domain::search::interpret(&q);
+    if let Some(id) = id {
+        let scope = ctx.scope();
+        if ctx.db(move |db| db.transaction(scope, id)).await?.is_some() {
+            return Ok(see_other(&ctx, &format!("/transactions/{id}")));
+        }
+    }
+    let Some((name, value)) = lookup.pair() else {
+        return Ok(see_other(&ctx, "/transactions"));
+    };
+    let query = serde_urlencoded::to_string([("period", "all"), (name, value)]).unwrap_or_default();
+    Ok(see_other(&ctx, &format!("/transactions?{query}")))
+}
+
 #[derive(Deserialize)]
 pub struct TabQuery {
     tab: Option<String>,

@@ -47,6 +47,9 @@ pub fn list_page(view: &View, v: &ListView) -> Markup {
             (filters(view, v))
             (results(view, v))
         }
+        // Marks the invalid fields of the panel after an htmx answer (the page as
+        // served marks them itself).
+        script src="/static/list.js" defer {}
     };
     processing_page(
         view,
@@ -73,8 +76,9 @@ fn text_field_with(
     html! {
         div class="field" {
             label for={"q-" (name)} { (label) }
-            input id={"q-" (name)} name=(name) value=(value) placeholder=[placeholder] aria-invalid=[error.map(|_| "true")];
-            @if let Some(e) = error { small class="error" { (e) } }
+            input id={"q-" (name)} name=(name) value=(value) placeholder=[placeholder] aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| format!("q-{name}-err"))];
+            @if let Some(e) = error { small class="error" id={"q-" (name) "-err"} { (e) } }
         }
     }
 }
@@ -101,6 +105,7 @@ fn period_fieldset(view: &View, v: &ListView) -> Markup {
     html! {
         fieldset {
             legend { (view.t("Période", "Period")) }
+            @if !r.period.trim().is_empty() { input type="hidden" name="period" value=(r.period.trim()); }
             (text_field_with(view, v, "from", view.t("Début", "Start"), &r.from, Some(view.t("JJ/MM/AAAA", "YYYY-MM-DD"))))
             (text_field_with(view, v, "to", view.t("Fin", "End"), &r.to, Some(view.t("JJ/MM/AAAA", "YYYY-MM-DD"))))
             small class="hint" { (view.t("Par défaut : aujourd'hui (UTC). JJ/MM/AAAA ou AAAA-MM-JJ, avec l'heure si besoin (JJ/MM/AAAA HH:MM).", "Default: today (UTC). DD/MM/YYYY or YYYY-MM-DD, with a time if needed (YYYY-MM-DDTHH:MM).")) }
@@ -233,7 +238,7 @@ pub fn results(view: &View, v: &ListView) -> Markup {
         div id=(RESULTS_ID) class="results" {
             @if !v.errors.is_empty() {
                 (flash("err", view.t("Certains filtres sont invalides : corrigez-les dans le panneau.", "Some filters are invalid: correct them in the panel.")))
-                ul class="small field-errors" { @for e in v.errors { li data-field=(e.field) { (e.message(view.lang)) } } }
+                ul class="small field-errors" { @for e in v.errors { li data-field=(e.field) { a href={"#q-" (e.field)} { (e.message(view.lang)) } } } }
             }
             (period_line(view, v))
             (chips(view, v))

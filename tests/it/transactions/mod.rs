@@ -4,6 +4,7 @@
 
 mod detail;
 mod htmx;
+mod list_screen;
 mod oracle;
 mod paging;
 mod scoping;
