@@ -46,6 +46,19 @@ impl Totals {
         })
     }
 
+    /// "transaction" or "transactions" after the count (French keeps 0 and 1 singular).
+    pub fn noun(&self, lang: Lang) -> &'static str {
+        let singular = match lang {
+            Lang::Fr => self.count <= 1,
+            Lang::En => self.count == 1,
+        };
+        if singular {
+            "transaction"
+        } else {
+            "transactions"
+        }
+    }
+
     /// The count grouped for reading.
     pub fn count_text(&self, lang: Lang) -> String {
         format_count(self.count, lang)
@@ -181,6 +194,14 @@ mod tests {
         };
         assert_eq!(third.acceptance_rate(Lang::En).unwrap(), "66.7%");
         assert_eq!(Totals::default().acceptance_rate(Lang::Fr), None);
+        assert_eq!(Totals::default().noun(Lang::Fr), "transaction");
+        assert_eq!(Totals::default().noun(Lang::En), "transactions");
+        assert_eq!(third.noun(Lang::En), "transactions");
+        let one = Totals {
+            count: 1,
+            ..Totals::default()
+        };
+        assert_eq!(one.noun(Lang::En), "transaction");
     }
 
     #[test]

@@ -475,7 +475,7 @@ fn totals_line(view: &View, v: &ListView, t: &Totals, f: &Filter) -> Markup {
     html! {
         section class="totals" id=(TOTALS_ID) aria-label=(view.t("Totaux des résultats", "Totals of the results")) {
             p class="totals-line" {
-                span class="t-count" { strong data-count=(t.count) { (t.count_text(view.lang)) } " " (view.t("transactions", "transactions")) }
+                span class="t-count" { strong data-count=(t.count) { (t.count_text(view.lang)) } " " (t.noun(view.lang)) }
                 span class="t-net" {
                     (view.t("Montant net : ", "Net amount: "))
                     @if t.net.is_empty() { strong { "—" } }
