@@ -328,6 +328,31 @@ pub(crate) fn brute_force(rows: &[Transaction], filters: &[F], merchant: Option<
         .collect()
 }
 
+/// The totals line of the rows `ids`, summed one by one: every row counted, accepted
+/// ones counted again, and the net per currency of accepted sales, captures and rebills
+/// less accepted refunds.
+pub(crate) fn brute_totals(rows: &[Transaction], ids: &[u64]) -> crate::transactions::totals::Said {
+    let mut said = crate::transactions::totals::Said {
+        count: ids.len() as u64,
+        ..Default::default()
+    };
+    for id in ids {
+        let t = rows.iter().find(|t| t.id == *id).unwrap();
+        let net = said.net.entry(t.currency.code().to_string()).or_insert(0);
+        if t.code != ResultCode::ACCEPTED {
+            continue;
+        }
+        said.accepted += 1;
+        let minor = i128::from(t.amount.minor());
+        *net += match t.operation {
+            Operation::Sale | Operation::Capture | Operation::Rebill => minor,
+            Operation::Refund => -minor,
+            _ => 0,
+        };
+    }
+    said
+}
+
 /// Walks every page (100 a page) of the search and compares ids, order and total with
 /// the brute-force answer. Returns how many rows matched.
 pub(crate) async fn agrees(
@@ -345,6 +370,14 @@ pub(crate) async fn agrees(
         pairs.push(("page", page.to_string()));
         let l = listing(c, &pairs).await;
         assert_eq!(l.status, StatusCode::OK, "{filters:?} page {page}");
+        if page == 1 {
+            assert_eq!(
+                crate::transactions::totals::totals_in(&l.body),
+                brute_totals(rows, &expected),
+                "totals for {filters:?} ({})",
+                list_url(&pairs)
+            );
+        }
         assert_eq!(
             l.total(),
             expected.len() as u64,

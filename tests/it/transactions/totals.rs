@@ -20,10 +20,10 @@ use crate::support::spawn_app;
 
 /// What a totals line says, read from the page.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Said {
-    count: u64,
-    accepted: u64,
-    net: BTreeMap<String, i128>,
+pub(crate) struct Said {
+    pub(crate) count: u64,
+    pub(crate) accepted: u64,
+    pub(crate) net: BTreeMap<String, i128>,
 }
 
 /// The value of `attr="…"` right after `at` in `html`.
@@ -41,7 +41,7 @@ fn text_after(html: &str, from: usize) -> String {
 }
 
 /// Reads the totals section of a list page, and checks each amount reads as its value.
-fn totals_in(body: &str) -> Said {
+pub(crate) fn totals_in(body: &str) -> Said {
     let start = body.find(r#"id="totals""#).expect("a totals line");
     let section = &body[start..start + body[start..].find("</section>").unwrap()];
     let (count, _) = attr_after(section, "data-count").unwrap();
