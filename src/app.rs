@@ -40,6 +40,7 @@ pub fn back_office() -> Table {
     Table::new()
         .at("/", SIGNED_IN, get(home::home))
         .at("/transactions", VIEW, get(transactions::transactions_list))
+        .at("/search", VIEW, get(transactions::global_search))
         .at(
             "/transactions/export",
             EXPORT,

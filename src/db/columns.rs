@@ -1,22 +1,33 @@
 //! An in-memory column store of the few fields the transaction search filters on
-//! (time, merchant, terminal, operation, code, amount, card brand, BIN, last 4):
-//! 34 bytes a row, so 10 million rows scan in tens of milliseconds. Row `i` is
-//! transaction id `i + 1` (ids are dense and in time order). Each row is also kept
-//! in `TX_ID_TO_COLS`, written with the transaction, so loading is a fast read.
+//! and totals (time, merchant, terminal, operation, code, amount, card brand, BIN,
+//! last 4, currency): 35 bytes a row, so 10 million rows scan in tens of
+//! milliseconds. Row `i` is transaction id `i + 1` (ids are dense and in time
+//! order). Each row is also kept in `TX_ID_TO_COLS`, written with the transaction,
+//! so loading is a fast read.
+//!
+//! Rows written before the currency was kept are 34 bytes: they still decode, and
+//! `Store::sync` fills their currency from the transaction itself (one lookup per
+//! such row, once per process).
 
 use std::sync::RwLock;
 
 use redb::ReadableDatabase;
 
 use super::tables::TX_ID_TO_COLS;
-use super::{Error, Result, peek_id};
+use super::tables::TX_ID_TO_TX;
+use super::{Error, Result, codec, peek_id};
 use crate::domain::card::Brand;
+use crate::domain::money::Currency;
 use crate::domain::transaction::Transaction;
 
 pub const NO_BRAND: u8 = u8::MAX;
 pub const NO_LAST4: u16 = u16::MAX;
 pub const NO_BIN: u32 = u32::MAX;
-const ROW_BYTES: usize = 34;
+/// A row of a data file written before the currency was kept (see `Store::sync`).
+pub const NO_CURRENCY: u8 = u8::MAX;
+const ROW_BYTES: usize = 35;
+/// The rows written before the currency byte: the same fields, without it.
+const OLD_ROW_BYTES: usize = 34;
 
 /// The filter fields of one transaction, as stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +41,16 @@ pub struct Row {
     pub brand: u8,
     pub bin: u32,
     pub last4: u16,
+    /// The currency's place in `Currency::ALL`, or [`NO_CURRENCY`] (an old row).
+    pub currency: u8,
+}
+
+/// The place of `c` in `Currency::ALL`, as the column store keeps it.
+pub fn currency_index(c: Currency) -> u8 {
+    Currency::ALL
+        .iter()
+        .position(|x| *x == c)
+        .map_or(NO_CURRENCY, |i| i as u8)
 }
 
 impl Row {
@@ -48,6 +69,7 @@ impl Row {
                 .map_or(NO_BRAND, |i| i as u8),
             bin: card.and_then(|c| c.bin.parse().ok()).unwrap_or(NO_BIN),
             last4: card.and_then(|c| c.last4.parse().ok()).unwrap_or(NO_LAST4),
+            currency: currency_index(tx.currency),
         }
     }
 
@@ -62,13 +84,18 @@ impl Row {
         b[27] = self.brand;
         b[28..32].copy_from_slice(&self.bin.to_le_bytes());
         b[32..34].copy_from_slice(&self.last4.to_le_bytes());
+        b[34] = self.currency;
         b
     }
 
+    /// A 35-byte row, or a 34-byte one written before the currency was kept (its
+    /// currency is then [`NO_CURRENCY`]); `None` for any other length.
     pub fn decode(b: &[u8]) -> Option<Row> {
-        if b.len() != ROW_BYTES {
-            return None;
-        }
+        let currency = match b.len() {
+            ROW_BYTES => b[34],
+            OLD_ROW_BYTES => NO_CURRENCY,
+            _ => return None,
+        };
         let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
         let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
         let i64_at = |i: usize| i64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
@@ -82,6 +109,7 @@ impl Row {
             brand: b[27],
             bin: u32_at(28),
             last4: u16_at(32),
+            currency,
         })
     }
 }
@@ -98,6 +126,7 @@ pub struct Columns {
     pub brand: Vec<u8>,
     pub bin: Vec<u32>,
     pub last4: Vec<u16>,
+    pub currency: Vec<u8>,
 }
 
 impl Columns {
@@ -119,6 +148,7 @@ impl Columns {
         self.brand.push(r.brand);
         self.bin.push(r.bin);
         self.last4.push(r.last4);
+        self.currency.push(r.currency);
     }
 
     /// Row positions whose time is in `[from, to)`: times are sorted, so two binary searches.
@@ -147,13 +177,23 @@ impl Store {
         let mut cols = self.cols.write().map_err(|_| Error::Poisoned)?;
         let start = cols.len() as u64 + 1;
         let table = rtx.open_table(TX_ID_TO_COLS)?;
+        let txs = rtx.open_table(TX_ID_TO_TX)?;
         for row in table.range(start..)? {
             let (k, v) = row?;
             let id = k.value();
-            let r = Row::decode(v.value()).ok_or(Error::Corrupt {
+            let mut r = Row::decode(v.value()).ok_or(Error::Corrupt {
                 table: "tx_cols",
                 detail: format!("row {id}"),
             })?;
+            if r.currency == NO_CURRENCY {
+                // An old 34-byte row: its currency is the transaction's.
+                let tx = txs.get(id)?.ok_or(Error::Corrupt {
+                    table: "tx_cols",
+                    detail: format!("row {id} has no transaction"),
+                })?;
+                let tx: Transaction = codec::decode("transactions", tx.value())?;
+                r.currency = currency_index(tx.currency);
+            }
             if id != cols.len() as u64 + 1 {
                 return Err(Error::Corrupt {
                     table: "tx_cols",
@@ -188,9 +228,35 @@ mod tests {
             brand: 0,
             bin: 411111,
             last4: 1111,
+            currency: 1,
         };
         assert_eq!(Row::decode(&r.encode()), Some(r));
         assert_eq!(Row::decode(&[0u8; 3]), None);
+    }
+
+    #[test]
+    fn a_row_written_before_the_currency_was_kept_still_decodes_without_one() {
+        let r = Row {
+            at: 1_700_000_000,
+            merchant: 7,
+            terminal: 21114,
+            amount: 700_100,
+            code: 51,
+            op: 2,
+            brand: 0,
+            bin: 411111,
+            last4: 1111,
+            currency: 2,
+        };
+        let old = &r.encode()[..34];
+        assert_eq!(
+            Row::decode(old),
+            Some(Row {
+                currency: NO_CURRENCY,
+                ..r
+            })
+        );
+        assert_eq!(Row::decode(&[0u8; 36]), None);
     }
 
     #[test]
@@ -207,6 +273,7 @@ mod tests {
                 brand: NO_BRAND,
                 bin: NO_BIN,
                 last4: NO_LAST4,
+                currency: 0,
             });
         }
         assert_eq!(c.time_range(20, 31), 1..4);

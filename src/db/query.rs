@@ -1,7 +1,8 @@
 //! The transaction search: candidates from an index when a rare filter is given
 //! (order id, email, holder, buyer, merchant account, last 4, reference), otherwise
 //! the period's range of rows; then the column store checks the other filters,
-//! counting every match for an exact total and keeping only the page asked for.
+//! counting every match for an exact total and its totals line (accepted rows, net
+//! amount per currency) and keeping only the page asked for.
 
 use redb::ReadableDatabase;
 
@@ -11,6 +12,10 @@ use super::transactions::Field;
 use super::{Db, Result, Scope, codec};
 use crate::domain::card::Brand;
 use crate::domain::filter::{Filter, PageRequest};
+use crate::domain::list_row::net_sign;
+use crate::domain::money::Currency;
+use crate::domain::search::Totals;
+use crate::domain::transaction::Operation;
 use crate::domain::transaction::{Status, Transaction};
 
 pub use crate::domain::search::SearchPage;
@@ -29,6 +34,8 @@ struct Matcher {
     brand: Option<u8>,
     bin: Option<u32>,
     last4: Option<u16>,
+    /// An operation left out unless asked for (3-D Secure checks, hidden by default).
+    hidden_op: Option<u8>,
     /// The ranks the caller keeps (a page), when it does not need every match.
     window: Option<(u64, u64)>,
 }
@@ -57,6 +64,7 @@ impl Matcher {
                 .map(|i| i as u8),
             bin: f.bin.as_ref().and_then(|b| b.parse().ok()),
             last4: f.last4.as_ref().and_then(|l| l.parse().ok()),
+            hidden_op: (!f.show_3ds).then_some(Operation::ThreeDSecure.index()),
             window: None,
         })
     }
@@ -73,6 +81,7 @@ impl Matcher {
             && self.brand.is_none()
             && self.bin.is_none()
             && self.last4.is_none()
+            && self.hidden_op.is_none()
     }
 
     #[inline]
@@ -92,21 +101,83 @@ impl Matcher {
             && self.brand.is_none_or(|b| c.brand[i] == b)
             && self.bin.is_none_or(|b| c.bin[i] == b)
             && self.last4.is_none_or(|l| c.last4[i] == l)
+            && self.hidden_op.is_none_or(|o| c.op[i] != o)
     }
 }
 
-/// Walks matches newest first, calling `visit(n, id)` with the match's rank `n`.
+/// The totals of the matching rows, added up as the walk meets them.
+struct Tally {
+    accepted: u64,
+    net: [i128; Currency::ALL.len()],
+    seen: [bool; Currency::ALL.len()],
+    /// `net_sign` of each operation, by its index.
+    signs: [i8; Operation::ALL.len()],
+}
+
+impl Tally {
+    fn new() -> Tally {
+        let mut signs = [0; Operation::ALL.len()];
+        for op in Operation::ALL {
+            signs[usize::from(op.index())] = net_sign(op);
+        }
+        Tally {
+            accepted: 0,
+            net: [0; Currency::ALL.len()],
+            seen: [false; Currency::ALL.len()],
+            signs,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, c: &Columns, i: usize) {
+        let cur = usize::from(c.currency[i]);
+        if let Some(seen) = self.seen.get_mut(cur) {
+            *seen = true;
+        }
+        if c.code[i] != 0 {
+            return;
+        }
+        self.accepted += 1;
+        let sign = self.signs.get(usize::from(c.op[i])).copied().unwrap_or(0);
+        if let Some(net) = self.net.get_mut(cur) {
+            *net += i128::from(sign) * i128::from(c.amount[i]);
+        }
+    }
+
+    fn totals(self, count: u64) -> Totals {
+        let net = Currency::ALL
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.seen[*i])
+            .map(|(i, cur)| (*cur, self.net[i]))
+            .collect();
+        Totals {
+            count,
+            accepted: self.accepted,
+            net,
+        }
+    }
+}
+
+/// Walks matches newest first, calling `visit(n, id)` with the match's rank `n`, and
+/// adding every match to `tally` when one is given. Returns the number of matches.
 fn walk(
     c: &Columns,
     m: &Matcher,
     candidates: Option<&[u64]>,
+    mut tally: Option<&mut Tally>,
     mut visit: impl FnMut(u64, u64),
 ) -> u64 {
     let mut n = 0u64;
     if candidates.is_none() && m.period_only() {
-        // Every row of the period matches: rank n is row hi - 1 - n, no scan needed.
+        // Every row of the period matches: rank n is row hi - 1 - n, no match check.
         let range = c.time_range(m.from, m.to);
         let total = range.len() as u64;
+        if let Some(t) = tally {
+            for i in range.clone() {
+                t.add(c, i);
+            }
+        }
         let mut visit_range = |first: u64, last: u64| {
             for n in first..last.min(total) {
                 visit(n, range.end as u64 - n);
@@ -124,6 +195,9 @@ fn walk(
             for &id in ids.iter().rev() {
                 let i = (id - 1) as usize;
                 if i < c.len() && m.matches(c, i) {
+                    if let Some(t) = tally.as_deref_mut() {
+                        t.add(c, i);
+                    }
                     visit(n, id);
                     n += 1;
                 }
@@ -132,6 +206,9 @@ fn walk(
         None => {
             for i in c.time_range(m.from, m.to).rev() {
                 if m.matches(c, i) {
+                    if let Some(t) = tally.as_deref_mut() {
+                        t.add(c, i);
+                    }
                     visit(n, i as u64 + 1);
                     n += 1;
                 }
@@ -142,13 +219,16 @@ fn walk(
 }
 
 impl Db {
-    /// One page of the transactions matching `f` in `scope`, newest first, with the exact total.
+    /// One page of the transactions matching `f` in `scope`, newest first, with the
+    /// exact total and the totals line of every match (same walk).
     pub fn search(&self, scope: Scope, f: &Filter, page: PageRequest) -> Result<SearchPage> {
         self.store.sync(&self.inner)?;
         let Some(mut m) = Matcher::new(scope, f) else {
             return Ok(SearchPage {
                 total: 0,
                 rows: Vec::new(),
+                totals: Totals::default(),
+                children: Vec::new(),
             });
         };
         let candidates = self.candidates(f)?;
@@ -158,17 +238,43 @@ impl Db {
         );
         m.window = Some((first, last));
         let mut ids = Vec::with_capacity(page.per_page as usize);
+        let mut tally = Tally::new();
         let total = self.store.with(|c| {
-            walk(c, &m, candidates.as_deref(), |n, id| {
+            walk(c, &m, candidates.as_deref(), Some(&mut tally), |n, id| {
                 if n >= first && n < last {
                     ids.push(id);
                 }
             })
         })?;
+        let rows = self.fetch(&ids)?;
+        let children = self.children_of(&rows)?;
         Ok(SearchPage {
             total,
-            rows: self.fetch(&ids)?,
+            rows,
+            totals: tally.totals(total),
+            children,
         })
+    }
+
+    /// The follow-up rows (refunds, captures, cancellations) of the accepted sales,
+    /// captures, rebills and authorizations among `rows` (a page): one range read of
+    /// `PARENT_ID_CHILD_ID` per such row, never a scan.
+    pub fn children_of(&self, rows: &[Transaction]) -> Result<Vec<Transaction>> {
+        let mut ids = Vec::new();
+        {
+            let rtx = self.inner.begin_read()?;
+            let parents = rtx.open_table(PARENT_ID_CHILD_ID)?;
+            let may_have = |t: &&Transaction| {
+                t.code.is_accepted()
+                    && (t.operation.debits() || t.operation == Operation::Authorization)
+            };
+            for tx in rows.iter().filter(may_have) {
+                for row in parents.range((tx.id, 0)..=(tx.id, u64::MAX))? {
+                    ids.push(row?.0.value().1);
+                }
+            }
+        }
+        self.fetch(&ids)
     }
 
     /// Every matching id, newest first (for exports).
@@ -180,7 +286,7 @@ impl Db {
         let candidates = self.candidates(f)?;
         let mut ids = Vec::new();
         self.store
-            .with(|c| walk(c, &m, candidates.as_deref(), |_, id| ids.push(id)))?;
+            .with(|c| walk(c, &m, candidates.as_deref(), None, |_, id| ids.push(id)))?;
         Ok(ids)
     }
 
@@ -285,4 +391,126 @@ fn intersect(a: &[u64], b: &[u64]) -> Vec<u64> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use redb::ReadableTable;
+
+    use super::super::tables::TX_ID_TO_COLS;
+    use super::*;
+    use crate::domain::codes::ResultCode;
+    use crate::domain::filter::{RawFilter, parse};
+    use crate::domain::transaction::tests::tx;
+
+    /// Every row of May 2026, 3-D Secure checks included.
+    fn may() -> (Filter, PageRequest) {
+        let raw = RawFilter {
+            from: "2026-05-01".into(),
+            to: "2026-05-31".into(),
+            three_ds: "1".into(),
+            ..RawFilter::default()
+        };
+        parse(&raw, time::macros::date!(2026 - 05 - 31)).unwrap()
+    }
+
+    fn rows() -> Vec<Transaction> {
+        let at = datetime!(2026-05-10 10:00 UTC);
+        let ok = ResultCode::ACCEPTED;
+        let mut v = vec![
+            tx(0, Operation::ThreeDSecure, 1_000, ok, at),
+            tx(0, Operation::Sale, 1_000, ok, at),
+            tx(0, Operation::Sale, 500, ok, at),
+            tx(0, Operation::Refund, 200, ok, at),
+            tx(
+                0,
+                Operation::Sale,
+                9_999,
+                ResultCode::parse("051").unwrap(),
+                at,
+            ),
+            tx(0, Operation::Authorization, 7_000, ok, at),
+        ];
+        v[1].currency = Currency::Eur;
+        v[2].currency = Currency::Usd;
+        v[3].currency = Currency::Eur;
+        v
+    }
+
+    #[test]
+    fn the_totals_count_every_match_and_net_the_accepted_money_per_currency() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.redb")).unwrap();
+        db.insert_transactions(&mut rows()).unwrap();
+        let (f, page) = may();
+        let found = db.search(Scope::Admin, &f, page).unwrap();
+        assert_eq!(found.total, 6);
+        assert_eq!(
+            found.totals,
+            Totals {
+                count: 6,
+                accepted: 5,
+                net: vec![
+                    (Currency::Mad, 0),
+                    (Currency::Eur, 800),
+                    (Currency::Usd, 500)
+                ],
+            }
+        );
+        // Hidden by default: the 3-D Secure check is neither listed nor counted.
+        let hidden = Filter {
+            show_3ds: false,
+            ..f
+        };
+        let found = db.search(Scope::Admin, &hidden, page).unwrap();
+        assert_eq!(
+            (found.total, found.totals.count, found.totals.accepted),
+            (5, 5, 4)
+        );
+    }
+
+    #[test]
+    fn old_34_byte_column_rows_get_their_currency_from_the_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.redb");
+        {
+            let db = Db::open(&path).unwrap();
+            db.insert_transactions(&mut rows()).unwrap();
+            // Rewrite every column row as a file from before the currency byte holds it.
+            let wtx = db.inner.begin_write().unwrap();
+            {
+                let mut cols = wtx.open_table(TX_ID_TO_COLS).unwrap();
+                for id in 1..=6u64 {
+                    let old = cols.get(id).unwrap().unwrap().value()[..34].to_vec();
+                    cols.insert(id, old.as_slice()).unwrap();
+                }
+            }
+            wtx.commit().unwrap();
+        }
+        let db = Db::open(&path).unwrap();
+        let (f, page) = may();
+        let found = db.search(Scope::Admin, &f, page).unwrap();
+        assert_eq!(
+            found.totals.net,
+            vec![
+                (Currency::Mad, 0),
+                (Currency::Eur, 800),
+                (Currency::Usd, 500)
+            ]
+        );
+        // New rows are written with 35 bytes and read alongside the old ones.
+        let mut more = vec![tx(
+            0,
+            Operation::Sale,
+            50,
+            ResultCode::ACCEPTED,
+            datetime!(2026-05-11 10:00 UTC),
+        )];
+        more[0].currency = Currency::Usd;
+        db.insert_transactions(&mut more).unwrap();
+        let found = db.search(Scope::Admin, &f, page).unwrap();
+        assert_eq!(found.totals.net[2], (Currency::Usd, 550));
+    }
 }

@@ -23,7 +23,7 @@ pub const MERCHANT_ID_TO_MERCHANT: TableDefinition<u64, &[u8]> = TableDefinition
 
 /// Transaction ids grow with time, so id order is time order.
 pub const TX_ID_TO_TX: TableDefinition<u64, &[u8]> = TableDefinition::new("transactions");
-/// id → the 34-byte filter row of the column store (see `columns`).
+/// id → the 35-byte filter row of the column store (34 bytes in older files, see `columns`).
 pub const TX_ID_TO_COLS: TableDefinition<u64, &[u8]> = TableDefinition::new("tx_cols");
 /// (unix seconds, id): the period filter.
 pub const TIME_ID: TableDefinition<(i64, u64), ()> = TableDefinition::new("idx_time");

@@ -21,6 +21,8 @@ pub const PAGE_SIZES: [u32; 5] = [10, 20, 40, 60, 100];
 pub struct RawFilter {
     pub from: String,
     pub to: String,
+    /// "all": no start date (every transaction up to the end), as the global search asks.
+    pub period: String,
     pub merchant: String,
     pub terminal: String,
     pub account: String,
@@ -39,6 +41,8 @@ pub struct RawFilter {
     pub order: String,
     #[serde(rename = "ref")]
     pub reference: String,
+    /// "1" shows the 3-D Secure verification rows (hidden otherwise).
+    pub three_ds: String,
     pub page: String,
     pub per_page: String,
 }
@@ -50,6 +54,7 @@ impl RawFilter {
         let fields = [
             ("from", &self.from),
             ("to", &self.to),
+            ("period", &self.period),
             ("merchant", &self.merchant),
             ("terminal", &self.terminal),
             ("account", &self.account),
@@ -67,6 +72,7 @@ impl RawFilter {
             ("buyer", &self.buyer),
             ("order", &self.order),
             ("ref", &self.reference),
+            ("three_ds", &self.three_ds),
         ];
         for (k, v) in fields {
             if !v.trim().is_empty() {
@@ -107,6 +113,9 @@ pub struct Filter {
     pub buyer: Option<String>,
     pub order: Option<String>,
     pub reference: Option<u64>,
+    /// Whether 3-D Secure verification rows are shown (and counted): hidden unless the
+    /// toggle is on or the operation filter asks for them.
+    pub show_3ds: bool,
 }
 
 /// Which page of the result.
@@ -179,6 +188,16 @@ pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<
     let mut from = day.unix_timestamp();
     // Seconds, not `day + 1 day`: that would panic for a clock at the last representable day.
     let mut to = from.saturating_add(86_400);
+    match opt(&raw.period) {
+        None => {}
+        // Every transaction ever recorded (ids and times start after the epoch).
+        Some(v) if v.eq_ignore_ascii_case("all") => from = 0,
+        Some(v) => errors.push(err(
+            "period",
+            format!("« {v} » : valeur inconnue (« all » pour toutes les dates)."),
+            format!("\"{v}\": unknown value (\"all\" for every date)."),
+        )),
+    }
     for (field, value, is_start) in [("from", &raw.from, true), ("to", &raw.to, false)] {
         let Some(v) = opt(value) else { continue };
         match parse_instant(v) {
@@ -309,6 +328,15 @@ pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<
             None
         }
     };
+    let show_3ds = match opt(&raw.three_ds) {
+        None => false,
+        Some("1" | "on" | "true") => true,
+        Some("0" | "off" | "false") => false,
+        Some(v) => {
+            choice("three_ds", v, false, &mut errors);
+            false
+        }
+    } || operation == Some(Operation::ThreeDSecure);
     let bin = digits("bin", &raw.bin, 6, &mut errors);
     let last4 = digits("last4", &raw.last4, 4, &mut errors);
     let text = |v: &str| opt(v).map(fold).filter(|f| !f.is_empty());
@@ -362,6 +390,7 @@ pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<
         buyer: text(&raw.buyer),
         order: text(&raw.order),
         reference,
+        show_3ds,
     };
     Ok((filter, PageRequest { page, per_page }))
 }
@@ -512,6 +541,35 @@ mod tests {
             per_page: 10,
         };
         assert_eq!(zero.offset(), 0);
+    }
+
+    #[test]
+    fn the_all_time_period_starts_at_the_epoch_and_ends_with_today() {
+        let (f, _) = parse(&raw(&[("period", "all")]), TODAY).unwrap();
+        assert_eq!(f.from, 0);
+        assert_eq!(f.to, parse(&RawFilter::default(), TODAY).unwrap().0.to);
+        let (f, _) = parse(&raw(&[("period", "all"), ("from", "2026-03-01")]), TODAY).unwrap();
+        assert!(f.from > 0, "an explicit start wins");
+        assert_eq!(
+            parse(&raw(&[("period", "x")]), TODAY).unwrap_err()[0].field,
+            "period"
+        );
+    }
+
+    #[test]
+    fn three_d_secure_rows_are_hidden_unless_the_toggle_or_the_operation_asks() {
+        assert!(!parse(&RawFilter::default(), TODAY).unwrap().0.show_3ds);
+        assert!(parse(&raw(&[("three_ds", "1")]), TODAY).unwrap().0.show_3ds);
+        assert!(!parse(&raw(&[("three_ds", "0")]), TODAY).unwrap().0.show_3ds);
+        assert!(
+            parse(&raw(&[("operation", "3ds")]), TODAY)
+                .unwrap()
+                .0
+                .show_3ds
+        );
+        let e = parse(&raw(&[("three_ds", "maybe")]), TODAY).unwrap_err();
+        assert_eq!(e[0].field, "three_ds");
+        assert_eq!(raw(&[("three_ds", "1")]).to_query(1, 10), "three_ds=1");
     }
 
     #[test]

@@ -120,6 +120,7 @@ fn raw_filter() -> impl Strategy<Value = RawFilter> {
     let dates = (
         filter_value(date_like().boxed()),
         filter_value(date_like().boxed()),
+        filter_value(choice(&["all", "ALL", "x"])),
     );
     let ids = (
         filter_value(number_like()),
@@ -153,17 +154,19 @@ fn raw_filter() -> impl Strategy<Value = RawFilter> {
         filter_value(any_text(20).boxed()),
         filter_value(any_text(20).boxed()),
         filter_value(any_text(20).boxed()),
+        filter_value(choice(&["1", "on", "0", "yes"])),
     );
     (dates, ids, choices, amounts, texts).prop_map(
         |(
-            (from, to),
+            (from, to, period),
             (merchant, terminal, account, reference, page, per_page),
             (operation, status, code, brand),
             (amount, amount_min, amount_max, bin, last4),
-            (holder, email, buyer, order),
+            (holder, email, buyer, order, three_ds),
         )| RawFilter {
             from,
             to,
+            period,
             merchant,
             terminal,
             account,
@@ -181,6 +184,7 @@ fn raw_filter() -> impl Strategy<Value = RawFilter> {
             buyer,
             order,
             reference,
+            three_ds,
             page,
             per_page,
         },

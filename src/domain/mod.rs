@@ -27,6 +27,7 @@ pub mod operation_rules;
 pub mod outbox;
 pub mod password;
 pub mod payment;
+pub mod period;
 pub mod permission;
 pub mod rebill;
 pub mod request_form;

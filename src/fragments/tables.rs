@@ -3,7 +3,9 @@
 
 use maud::{Markup, html};
 
-use crate::domain::list_row::{card_short, is_outgoing, signed_amount, status_line};
+use crate::domain::list_row::{
+    Followup, card_short, customer, followup, is_outgoing, signed_amount, status_line,
+};
 use crate::domain::merchant::name_of;
 use crate::domain::outbox::{Mail, MailKind, MailState};
 use crate::domain::time::{date_header, format_datetime, format_datetime_cell};
@@ -23,7 +25,19 @@ pub fn card_type(view: &View) -> &'static str {
 /// phone, the stylesheet can turn each row into a stacked card with labelled lines.
 /// The first cell stays a bare `<td class="num">` holding the detail link.
 pub fn transactions_table(view: &View, rows: &[Transaction], merchants: &[Merchant]) -> Markup {
+    transactions_table_with(view, rows, merchants, &[])
+}
+
+/// The transactions table with each row's flag ("Remboursée", "Capturée", …) from
+/// `children`, the follow-up rows of the rows shown.
+pub fn transactions_table_with(
+    view: &View,
+    rows: &[Transaction],
+    merchants: &[Merchant],
+    children: &[Transaction],
+) -> Markup {
     let h_op = view.t("Opération", "Operation");
+    let h_cust = view.t("Client / commande", "Customer / order");
     let h_card = view.t("Carte", "Card");
     let h_init = view.t("Initiateur", "Initiator");
     let h_amount = view.t("Montant", "Amount");
@@ -34,20 +48,26 @@ pub fn transactions_table(view: &View, rows: &[Transaction], merchants: &[Mercha
             table class="grid tx-list" id="tx-table" {
                 thead { tr {
                     th class="num" { abbr title=(view.t("Identifiant de transaction", "Transaction ID")) { (view.t("N°", "No.")) } } th { (h_op) } th { (h_card) }
-                    th { (h_init) } th class="num" { (h_amount) } th { (h_date) }
-                    th { (h_status) } th { "Actions" }
+                    th { (h_cust) } th { (h_init) } th class="num" { (h_amount) } th { (h_date) }
+                    th { (h_status) } th class="c-link" { span class="sr-only" { "Actions" } }
                 } }
                 tbody {
                     @if rows.is_empty() {
-                        tr class="empty" { td colspan="8" class="muted" { (view.t("Aucune transaction ne correspond à ces critères.", "No transaction matches these criteria.")) } }
+                        tr class="empty" { td colspan="9" class="muted" { (view.t("Aucune transaction ne correspond à ces critères.", "No transaction matches these criteria.")) } }
                     }
                     @for tx in rows {
                         tr class=[is_outgoing(tx.operation).then_some("outgoing")] {
                             td class="num" { a href={"/transactions/" (tx.id)} { (tx.id) } }
-                            td class="c-op" data-label=(h_op) { (tx.operation.label(view.lang)) }
+                            td class="c-op" data-label=(h_op) {
+                                (tx.operation.label(view.lang))
+                                @if let Some(f) = followup(tx, children) {
+                                    " " span class={"badge flag flag-" (if f == Followup::Cancelled { "cancel" } else { "done" })} { (f.label(view.lang)) }
+                                }
+                            }
                             td class="c-card" data-label=(h_card) {
                                 @match card_short(tx.card.as_ref()) { Some(c) => (c), None => span class="muted" { "—" } }
                             }
+                            td class="c-cust" data-label=(h_cust) { (customer_cell(tx)) }
                             td class="c-init" data-label=(h_init) { (name_of(merchants, tx.merchant_id)) }
                             td class="num c-amount" data-label=(h_amount) { (signed_amount(tx.operation, tx.amount, tx.currency, view.lang)) }
                             td class="nowrap c-date" data-label=(h_date) { (format_datetime_cell(tx.at, view.lang)) }
@@ -56,6 +76,28 @@ pub fn transactions_table(view: &View, rows: &[Transaction], merchants: &[Mercha
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The buyer (name, else email) and the order id under it; a dash when neither.
+fn customer_cell(tx: &Transaction) -> Markup {
+    let who = customer(tx);
+    let order = tx.sale.order_id.trim();
+    let title = [who.unwrap_or(""), order]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    html! {
+        @if who.is_none() && order.is_empty() {
+            span class="muted" { "—" }
+        } @else {
+            span class="cust" title=(title) {
+                @if let Some(w) = who { span class="cust-name" { (w) } }
+                @if !order.is_empty() { span class="cust-order" { (order) } }
             }
         }
     }

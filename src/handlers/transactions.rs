@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{Ctx, see_other};
 use crate::domain::Lang;
 use crate::domain::detail::TransactionDetail;
-use crate::domain::filter::{PageRequest, RawFilter, parse, today};
+use crate::domain::filter::{Filter, PageRequest, RawFilter, parse, today};
 use crate::domain::note::NoteText;
 use crate::domain::search::SearchPage;
 use crate::domain::user::FieldError;
@@ -33,7 +33,11 @@ fn dual(
 pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::Result<Response> {
     let scope = ctx.scope();
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
-    let (result, errors, req) = search(&ctx, &raw).await?;
+    let (found, errors, req) = search(&ctx, &raw).await?;
+    let (result, filter) = match found {
+        Some((r, f)) => (Some(r), Some(f)),
+        None => (None, None),
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -45,6 +49,8 @@ pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::
         result: result.as_ref(),
         req,
         merchants: &merchants,
+        filter: filter.as_ref(),
+        today: today(ctx.now()),
     };
     let mut resp = dual(
         &ctx,
@@ -58,16 +64,17 @@ pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::
     Ok(resp)
 }
 
-/// The page of results for `raw`, or the filter's errors (and the first page of 10).
-async fn search(
-    ctx: &Ctx,
-    raw: &RawFilter,
-) -> poem::Result<(Option<SearchPage>, Vec<FieldError>, PageRequest)> {
+/// The page of results for `raw` and its parsed filter, or the filter's errors (and
+/// the first page of 10).
+type Found = (Option<(SearchPage, Filter)>, Vec<FieldError>, PageRequest);
+
+async fn search(ctx: &Ctx, raw: &RawFilter) -> poem::Result<Found> {
     let scope = ctx.scope();
     Ok(match parse(raw, today(ctx.now())) {
         Ok((filter, req)) => {
-            let r = ctx.db(move |db| db.search(scope, &filter, req)).await?;
-            (Some(r), Vec::new(), req)
+            let f = filter.clone();
+            let r = ctx.db(move |db| db.search(scope, &f, req)).await?;
+            (Some((r, filter)), Vec::new(), req)
         }
         Err(errors) => (
             None,
@@ -91,6 +98,33 @@ fn push_canonical_url(resp: &mut Response, raw: &RawFilter, req: PageRequest) {
     if let Ok(v) = url.parse() {
         resp.headers_mut().insert("HX-Push-Url", v);
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GlobalSearch {
+    q: String,
+}
+
+/// The top bar's search box: a visible transaction id opens its detail; any other term
+/// becomes an all-time search of the list (last four, email or order id), in scope.
+#[handler]
+pub async fn global_search(
+    ctx: Ctx,
+    Query(GlobalSearch { q }): Query<GlobalSearch>,
+) -> poem::Result<Response> {
+    let (id, lookup) = crate::domain::search::interpret(&q);
+    if let Some(id) = id {
+        let scope = ctx.scope();
+        if ctx.db(move |db| db.transaction(scope, id)).await?.is_some() {
+            return Ok(see_other(&ctx, &format!("/transactions/{id}")));
+        }
+    }
+    let Some((name, value)) = lookup.pair() else {
+        return Ok(see_other(&ctx, "/transactions"));
+    };
+    let query = serde_urlencoded::to_string([("period", "all"), (name, value)]).unwrap_or_default();
+    Ok(see_other(&ctx, &format!("/transactions?{query}")))
 }
 
 #[derive(Deserialize)]

@@ -80,6 +80,9 @@ pub fn page(view: &View, title: &str, tab: Tab, subtabs: Option<Markup>, body: M
                 header class="top" {
                     a class="brand" href="/" { "Guichet" }
                     (tabs("tabs", &top, current))
+                    @if view.user().is_some_and(|u| u.may(crate::domain::permission::Permission::View)) {
+                        (top_search(view))
+                    }
                     div class="user" {
                         @if let Some(u) = view.user() {
                             span { (u.username) }
@@ -96,6 +99,21 @@ pub fn page(view: &View, title: &str, tab: Tab, subtabs: Option<Markup>, body: M
                 @if let Some(s) = subtabs { (s) }
                 main class="page" id=(MAIN_ID) tabindex="-1" { (body) }
             }
+        }
+    }
+}
+
+/// The search box of the top bar (transaction id, order, email, last four digits).
+fn top_search(view: &View) -> Markup {
+    let label = view.t(
+        "Rechercher (n°, commande, e-mail, 4 derniers chiffres)",
+        "Search (no., order, email, last 4 digits)",
+    );
+    html! {
+        form class="top-search" method="get" action="/search" role="search" {
+            label class="sr-only" for="top-q" { (label) }
+            input id="top-q" type="search" name="q" placeholder=(view.t("N°, commande, e-mail, 4 derniers chiffres", "No., order, email, last 4 digits")) title=(label) autocomplete="off";
+            button type="submit" { (view.t("Rechercher", "Search")) }
         }
     }
 }

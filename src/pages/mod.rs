@@ -4,6 +4,7 @@ pub mod audit;
 pub mod emails;
 pub mod error;
 pub mod layout;
+pub mod list_summary;
 pub mod login;
 pub mod merchants;
 pub mod operations;

@@ -2,18 +2,20 @@
 //! The page is the layout around the very fragment htmx swaps.
 
 use maud::{Markup, html};
+use time::Date;
 
 use super::layout::processing_page;
+use super::list_summary::{chips, period_line, totals_line};
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
-use crate::domain::filter::{PAGE_SIZES, PageRequest, RawFilter};
+use crate::domain::filter::{Filter, PAGE_SIZES, PageRequest, RawFilter};
 use crate::domain::permission::Permission;
 use crate::domain::search::SearchPage;
 use crate::domain::transaction::{Operation, Status};
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
 use crate::fragments::form::{Select, error_for};
-use crate::fragments::tables::transactions_table;
+use crate::fragments::tables::transactions_table_with;
 use crate::fragments::{flash, pager};
 
 pub const RESULTS_ID: &str = "results";
@@ -26,7 +28,14 @@ pub struct ListView<'a> {
     pub result: Option<&'a SearchPage>,
     pub req: PageRequest,
     pub merchants: &'a [Merchant],
+    /// The parsed search, when the values were valid.
+    pub filter: Option<&'a Filter>,
+    /// Today by the app's clock: the default period and the shortcuts.
+    pub today: Date,
 }
+
+/// The id of the totals line (tests and the live region read it).
+pub const TOTALS_ID: &str = "totals";
 
 pub fn list_page(view: &View, v: &ListView) -> Markup {
     let body = html! {
@@ -37,6 +46,9 @@ pub fn list_page(view: &View, v: &ListView) -> Markup {
             (filters(view, v))
             (results(view, v))
         }
+        // Marks the invalid fields of the panel after an htmx answer (the page as
+        // served marks them itself).
+        script src="/static/list.js" defer {}
     };
     processing_page(
         view,
@@ -63,8 +75,9 @@ fn text_field_with(
     html! {
         div class="field" {
             label for={"q-" (name)} { (label) }
-            input id={"q-" (name)} name=(name) value=(value) placeholder=[placeholder] aria-invalid=[error.map(|_| "true")];
-            @if let Some(e) = error { small class="error" { (e) } }
+            input id={"q-" (name)} name=(name) value=(value) placeholder=[placeholder] aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| format!("q-{name}-err"))];
+            @if let Some(e) = error { small class="error" id={"q-" (name) "-err"} { (e) } }
         }
     }
 }
@@ -91,6 +104,7 @@ fn period_fieldset(view: &View, v: &ListView) -> Markup {
     html! {
         fieldset {
             legend { (view.t("Période", "Period")) }
+            @if !r.period.trim().is_empty() { input type="hidden" name="period" value=(r.period.trim()); }
             (text_field_with(view, v, "from", view.t("Début", "Start"), &r.from, Some(view.t("JJ/MM/AAAA", "DD/MM/YYYY"))))
             (text_field_with(view, v, "to", view.t("Fin", "End"), &r.to, Some(view.t("JJ/MM/AAAA", "DD/MM/YYYY"))))
             small class="hint" { (view.t("Par défaut : aujourd'hui (UTC). JJ/MM/AAAA ou AAAA-MM-JJ, avec l'heure si besoin (JJ/MM/AAAA HH:MM).", "Default: today (UTC). DD/MM/YYYY or YYYY-MM-DD, with a time if needed (DD/MM/YYYY HH:MM).")) }
@@ -143,11 +157,23 @@ fn transaction_fieldset(view: &View, v: &ListView) -> Markup {
                 (text_field(view, v, "amount_max", view.t("Montant max.", "Max. amount"), &r.amount_max))
             }
             (select(view, v, "operation", view.t("Opération", "Operation"), &r.operation, &ops))
+            div class="field check" {
+                label for="q-three_ds" {
+                    input type="checkbox" id="q-three_ds" name="three_ds" value="1" checked[show_3ds(r)];
+                    " " (view.t("Afficher les vérifications 3-D Secure", "Show 3-D Secure checks"))
+                }
+                small class="hint" id="q-three_ds-hint" { (view.t("Masquées par défaut : elles précèdent une vente et ne déplacent pas d'argent.", "Hidden by default: they come before a sale and move no money.")) }
+            }
             (select(view, v, "status", view.t("Statut", "Status"), &r.status, &statuses))
             (select(view, v, "code", view.t("Code de retour", "Result code"), &r.code, &codes))
             (text_field(view, v, "ref", view.t("Transaction de référence", "Reference transaction ID"), &r.reference))
         }
     }
+}
+
+/// Whether the raw toggle asks for the 3-D Secure rows (the parsed filter decides).
+pub(super) fn show_3ds(r: &RawFilter) -> bool {
+    matches!(r.three_ds.trim(), "1" | "on" | "true")
 }
 
 /// The merchant (admins), terminal and merchant account.
@@ -211,7 +237,12 @@ pub fn results(view: &View, v: &ListView) -> Markup {
         div id=(RESULTS_ID) class="results" {
             @if !v.errors.is_empty() {
                 (flash("err", view.t("Certains filtres sont invalides : corrigez-les dans le panneau.", "Some filters are invalid: correct them in the panel.")))
-                ul class="small" { @for e in v.errors { li { (e.message(view.lang)) } } }
+                ul class="small field-errors" { @for e in v.errors { li data-field=(e.field) { a href={"#q-" (e.field)} { (e.message(view.lang)) } } } }
+            }
+            (period_line(view, v))
+            (chips(view, v))
+            @if let (Some(result), Some(filter)) = (v.result, v.filter) {
+                (totals_line(view, v, &result.totals, filter))
             }
             @if let Some(result) = v.result {
                 @let last_page = result.total.div_ceil(u64::from(per_page)).max(1);
@@ -230,7 +261,7 @@ pub fn results(view: &View, v: &ListView) -> Markup {
                     (export_links(view, v))
                 }
                 (pager::pager(view.lang, v.req.page, last_page, &format!("#{RESULTS_ID}"), &href))
-                (transactions_table(view, &result.rows, v.merchants))
+                (transactions_table_with(view, &result.rows, v.merchants, &result.children))
                 @if v.req.page > last_page && result.total > 0 {
                     p class="muted" { (view.t("Cette page est au-delà de la dernière.", "This page is beyond the last one.")) " " a href=(href(last_page)) { (view.t("Aller à la dernière page", "Go to the last page")) } }
                 }

@@ -16,6 +16,7 @@ mod fixtures;
 mod hardening;
 mod honest_email;
 mod input;
+mod list_fields;
 mod list_phone;
 mod migration;
 mod no_full_card_number;

@@ -500,7 +500,7 @@ async fn back_office(walk: &mut Walk, c: &Client, samples: &[(&str, u64)]) {
     };
     for spec in guichet::app::back_office_routes() {
         if !spec.methods.contains(&reqwest::Method::GET)
-            || ["/", "/parameters", "/transactions/export"].contains(&spec.path)
+            || ["/", "/parameters", "/transactions/export", "/search"].contains(&spec.path)
         {
             continue;
         }
@@ -523,6 +523,12 @@ async fn back_office(walk: &mut Walk, c: &Client, samples: &[(&str, u64)]) {
         }
         walk.get(c, &filled).await;
     }
+    // The top-bar search answers with a redirect to the list it built: that list, its
+    // chips, period and totals caption with 3-D Secure checks shown.
+    walk.get(c, "/transactions?period=all&email=a%40b.ma&three_ds=1")
+        .await;
+    walk.get(c, "/transactions?from=01/05/2026&to=30/06/2026&last4=1111")
+        .await;
 }
 
 async fn walk(lang: &'static str) -> Walk {

@@ -18,6 +18,7 @@ use crate::support::{Client, TestApp, spawn_app};
 const EXPECTED: &[(&str, &str)] = &[
     ("/", "SignedIn"),
     ("/transactions", "All([View])"),
+    ("/search", "All([View])"),
     ("/transactions/export", "All([View, Export])"),
     ("/transactions/:id", "All([View])"),
     ("/transactions/:id/tab/:tab", "All([View])"),
@@ -47,7 +48,7 @@ const EXPECTED: &[(&str, &str)] = &[
 ];
 
 /// GET routes that answer with a redirect (to the landing page) rather than a page.
-const REDIRECTS: &[&str] = &["/", "/parameters"];
+const REDIRECTS: &[&str] = &["/", "/parameters", "/search"];
 
 #[test]
 fn the_route_table_declares_exactly_the_expected_access_for_every_route() {

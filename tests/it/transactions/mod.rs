@@ -5,9 +5,11 @@
 mod detail;
 mod detail_browser;
 mod htmx;
+mod list_screen;
 mod oracle;
 mod paging;
 mod refund;
 mod scoping;
 mod search;
 mod summary;
+mod totals;

@@ -38,6 +38,8 @@ pub(crate) enum F {
     Email(String),
     Buyer(String),
     Order(String),
+    /// The toggle that shows 3-D Secure verification rows (hidden otherwise).
+    Show3ds,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,9 +62,10 @@ pub(crate) enum Kind {
     Email,
     Buyer,
     Order,
+    Show3ds,
 }
 
-pub(crate) const KINDS: [Kind; 18] = [
+pub(crate) const KINDS: [Kind; 19] = [
     Kind::Brand,
     Kind::Bin,
     Kind::Last4,
@@ -81,6 +84,7 @@ pub(crate) const KINDS: [Kind; 18] = [
     Kind::Email,
     Kind::Buyer,
     Kind::Order,
+    Kind::Show3ds,
 ];
 
 /// Folded prefix match, the way people expect a name search to work.
@@ -110,6 +114,7 @@ impl F {
             F::Email(s) => !t.buyer.email.is_empty() && starts(&t.buyer.email, s),
             F::Buyer(s) => !t.buyer.name.is_empty() && starts(&t.buyer.name, s),
             F::Order(s) => !t.sale.order_id.is_empty() && starts(&t.sale.order_id, s),
+            F::Show3ds => true,
         }
     }
 
@@ -143,6 +148,7 @@ impl F {
             F::Email(s) => one("email", s),
             F::Buyer(s) => one("buyer", s),
             F::Order(s) => one("order", s),
+            F::Show3ds => one("three_ds", "1"),
         }
     }
 }
@@ -287,6 +293,7 @@ pub(crate) fn from_row(kind: Kind, t: &Transaction, rng: &mut Rng) -> Option<F> 
         Kind::Email => F::Email(typed_prefix(&t.buyer.email, rng)?),
         Kind::Buyer => F::Buyer(typed_prefix(&t.buyer.name, rng)?),
         Kind::Order => F::Order(typed_prefix(&t.sale.order_id, rng)?),
+        Kind::Show3ds => F::Show3ds,
     })
 }
 
@@ -301,14 +308,49 @@ pub(crate) fn query(filters: &[F]) -> Vec<(&'static str, String)> {
     pairs
 }
 
+/// Whether `filters` show the 3-D Secure verification rows: the toggle, or asking for
+/// that operation.
+pub(crate) fn shows_3ds(filters: &[F]) -> bool {
+    filters
+        .iter()
+        .any(|f| matches!(f, F::Show3ds | F::Operation(_, Operation::ThreeDSecure)))
+}
+
 /// The ids a brute-force scan of every row gives, newest first.
 pub(crate) fn brute_force(rows: &[Transaction], filters: &[F], merchant: Option<u64>) -> Vec<u64> {
+    let with_3ds = shows_3ds(filters);
     rows.iter()
         .rev()
+        .filter(|t| with_3ds || t.operation != Operation::ThreeDSecure)
         .filter(|t| merchant.is_none_or(|m| t.merchant_id == m))
         .filter(|t| filters.iter().all(|f| f.matches(t)))
         .map(|t| t.id)
         .collect()
+}
+
+/// The totals line of the rows `ids`, summed one by one: every row counted, accepted
+/// ones counted again, and the net per currency of accepted sales, captures and rebills
+/// less accepted refunds.
+pub(crate) fn brute_totals(rows: &[Transaction], ids: &[u64]) -> crate::transactions::totals::Said {
+    let mut said = crate::transactions::totals::Said {
+        count: ids.len() as u64,
+        ..Default::default()
+    };
+    for id in ids {
+        let t = rows.iter().find(|t| t.id == *id).unwrap();
+        let net = said.net.entry(t.currency.code().to_string()).or_insert(0);
+        if t.code != ResultCode::ACCEPTED {
+            continue;
+        }
+        said.accepted += 1;
+        let minor = i128::from(t.amount.minor());
+        *net += match t.operation {
+            Operation::Sale | Operation::Capture | Operation::Rebill => minor,
+            Operation::Refund => -minor,
+            _ => 0,
+        };
+    }
+    said
 }
 
 /// Walks every page (100 a page) of the search and compares ids, order and total with
@@ -328,6 +370,14 @@ pub(crate) async fn agrees(
         pairs.push(("page", page.to_string()));
         let l = listing(c, &pairs).await;
         assert_eq!(l.status, StatusCode::OK, "{filters:?} page {page}");
+        if page == 1 {
+            assert_eq!(
+                crate::transactions::totals::totals_in(&l.body),
+                brute_totals(rows, &expected),
+                "totals for {filters:?} ({})",
+                list_url(&pairs)
+            );
+        }
         assert_eq!(
             l.total(),
             expected.len() as u64,

@@ -1,0 +1,239 @@
+//! The searched period in words ("Du 1 novembre 2026 au 29 novembre 2026",
+//! "Aujourd'hui, 29 novembre 2026") and the period shortcuts of the transaction list
+//! (today, yesterday, 7 and 30 days, this month, last month), computed from a `today`
+//! the caller gives (the app's clock), never read here.
+
+use time::{Date, Duration, OffsetDateTime};
+
+use super::lang::Lang;
+use super::time::format_long_date;
+
+/// A ready-made period: its first and last day (both included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shortcut {
+    Today,
+    Yesterday,
+    Last7Days,
+    Last30Days,
+    ThisMonth,
+    LastMonth,
+}
+
+impl Shortcut {
+    pub const ALL: [Shortcut; 6] = [
+        Shortcut::Today,
+        Shortcut::Yesterday,
+        Shortcut::Last7Days,
+        Shortcut::Last30Days,
+        Shortcut::ThisMonth,
+        Shortcut::LastMonth,
+    ];
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (fr, en) = match self {
+            Shortcut::Today => ("Aujourd'hui", "Today"),
+            Shortcut::Yesterday => ("Hier", "Yesterday"),
+            Shortcut::Last7Days => ("7 derniers jours", "Last 7 days"),
+            Shortcut::Last30Days => ("30 derniers jours", "Last 30 days"),
+            Shortcut::ThisMonth => ("Ce mois-ci", "This month"),
+            Shortcut::LastMonth => ("Mois dernier", "Last month"),
+        };
+        lang.pick(fr, en)
+    }
+
+    /// The first and the last day of the period, `today` included where it applies.
+    pub fn days(self, today: Date) -> (Date, Date) {
+        let back = |n: i64| today.checked_sub(Duration::days(n)).unwrap_or(Date::MIN);
+        let first_of = |d: Date| d.replace_day(1).unwrap_or(d);
+        match self {
+            Shortcut::Today => (today, today),
+            Shortcut::Yesterday => (back(1), back(1)),
+            Shortcut::Last7Days => (back(6), today),
+            Shortcut::Last30Days => (back(29), today),
+            Shortcut::ThisMonth => (first_of(today), today),
+            Shortcut::LastMonth => {
+                let last = first_of(today).previous_day().unwrap_or(today);
+                (first_of(last), last)
+            }
+        }
+    }
+
+    /// The two query values (`from`, `to`), as the period fields show dates in `lang`.
+    pub fn query_values(self, today: Date, lang: Lang) -> (String, String) {
+        let (a, b) = self.days(today);
+        (typed_date(a, lang), typed_date(b, lang))
+    }
+}
+
+/// A date as the period fields show it: `29/11/2026` in French, `2026-11-29` in English.
+pub fn typed_date(d: Date, lang: Lang) -> String {
+    match lang {
+        Lang::Fr => format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year()),
+        Lang::En => format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+    }
+}
+
+/// "29 novembre 2026" / "29 November 2026".
+fn day_words(d: Date, lang: Lang) -> String {
+    let long = format_long_date(d, lang);
+    long.split_once(' ')
+        .map_or(long.clone(), |(_, rest)| rest.to_string())
+}
+
+fn at(t: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// "29 novembre 2026", with " à 14:30" / " at 14:30" when the instant is not midnight.
+fn instant_words(t: OffsetDateTime, lang: Lang) -> String {
+    let day = day_words(t.date(), lang);
+    if t.hour() == 0 && t.minute() == 0 {
+        day
+    } else {
+        format!(
+            "{day} {} {:02}:{:02}",
+            lang.pick("à", "at"),
+            t.hour(),
+            t.minute()
+        )
+    }
+}
+
+/// The period `[from, to)` (unix seconds) in words. Whole days read as days ("Du 1
+/// novembre 2026 au 29 novembre 2026", a single day as "Aujourd'hui, …", "Hier, …" or
+/// "Le …"); a minute end reads as its last minute included; a start at the epoch (an
+/// all-time search) reads as "Toutes les dates jusqu'au …".
+pub fn period_words(from: i64, to: i64, today: Date, lang: Lang) -> String {
+    let (start, end) = (at(from), at(to));
+    let whole_end = end.hour() == 0 && end.minute() == 0;
+    // The last instant included: the day before a midnight end, else the last minute.
+    let last = if whole_end {
+        at(to.saturating_sub(1))
+    } else {
+        at(to.saturating_sub(60))
+    };
+    let last_words = if whole_end {
+        day_words(last.date(), lang)
+    } else {
+        instant_words(last, lang)
+    };
+    if from <= 0 {
+        return match lang {
+            Lang::Fr => format!("Toutes les dates jusqu'au {last_words}"),
+            Lang::En => format!("All dates up to {last_words}"),
+        };
+    }
+    let whole_start = start.hour() == 0 && start.minute() == 0;
+    if whole_start && whole_end && start.date() == last.date() {
+        let d = start.date();
+        let words = day_words(d, lang);
+        let yesterday = today.previous_day();
+        return if d == today {
+            format!("{}, {words}", lang.pick("Aujourd'hui", "Today"))
+        } else if Some(d) == yesterday {
+            format!("{}, {words}", lang.pick("Hier", "Yesterday"))
+        } else {
+            match lang {
+                Lang::Fr => format!("Le {words}"),
+                Lang::En => words,
+            }
+        };
+    }
+    let first_words = instant_words(start, lang);
+    match lang {
+        Lang::Fr => format!("Du {first_words} au {last_words}"),
+        Lang::En => format!("From {first_words} to {last_words}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    const TODAY: Date = date!(2026 - 11 - 29);
+
+    fn unix(t: OffsetDateTime) -> i64 {
+        t.unix_timestamp()
+    }
+
+    #[test]
+    fn a_period_of_whole_days_reads_as_its_first_and_last_day() {
+        let (a, b) = (
+            unix(datetime!(2026-11-01 00:00 UTC)),
+            unix(datetime!(2026-11-30 00:00 UTC)),
+        );
+        assert_eq!(
+            period_words(a, b, TODAY, Lang::Fr),
+            "Du 1 novembre 2026 au 29 novembre 2026"
+        );
+        assert_eq!(
+            period_words(a, b, TODAY, Lang::En),
+            "From 1 November 2026 to 29 November 2026"
+        );
+    }
+
+    #[test]
+    fn one_day_reads_as_today_yesterday_or_the_day() {
+        let day = |d: Date| {
+            let a = unix(d.midnight().assume_utc());
+            (a, a + 86_400)
+        };
+        let (a, b) = day(TODAY);
+        assert_eq!(
+            period_words(a, b, TODAY, Lang::Fr),
+            "Aujourd'hui, 29 novembre 2026"
+        );
+        assert_eq!(
+            period_words(a, b, TODAY, Lang::En),
+            "Today, 29 November 2026"
+        );
+        let (a, b) = day(date!(2026 - 11 - 28));
+        assert_eq!(
+            period_words(a, b, TODAY, Lang::Fr),
+            "Hier, 28 novembre 2026"
+        );
+        let (a, b) = day(date!(2026 - 10 - 03));
+        assert_eq!(period_words(a, b, TODAY, Lang::Fr), "Le 3 octobre 2026");
+        assert_eq!(period_words(a, b, TODAY, Lang::En), "3 October 2026");
+    }
+
+    #[test]
+    fn minutes_are_stated_and_the_last_minute_is_the_one_included() {
+        let a = unix(datetime!(2026-11-01 14:30 UTC));
+        let b = unix(datetime!(2026-11-02 15:50 UTC));
+        assert_eq!(
+            period_words(a, b, TODAY, Lang::Fr),
+            "Du 1 novembre 2026 à 14:30 au 2 novembre 2026 à 15:49"
+        );
+        assert_eq!(
+            period_words(0, unix(datetime!(2026-11-30 00:00 UTC)), TODAY, Lang::En),
+            "All dates up to 29 November 2026"
+        );
+    }
+
+    #[test]
+    fn shortcuts_are_whole_days_ending_today_or_last_month() {
+        let s = |x: Shortcut| x.days(TODAY);
+        assert_eq!(s(Shortcut::Today), (TODAY, TODAY));
+        assert_eq!(
+            s(Shortcut::Yesterday),
+            (date!(2026 - 11 - 28), date!(2026 - 11 - 28))
+        );
+        assert_eq!(s(Shortcut::Last7Days), (date!(2026 - 11 - 23), TODAY));
+        assert_eq!(s(Shortcut::Last30Days), (date!(2026 - 10 - 31), TODAY));
+        assert_eq!(s(Shortcut::ThisMonth), (date!(2026 - 11 - 01), TODAY));
+        assert_eq!(
+            s(Shortcut::LastMonth),
+            (date!(2026 - 10 - 01), date!(2026 - 10 - 31))
+        );
+        assert_eq!(
+            Shortcut::LastMonth.days(date!(2026 - 01 - 15)),
+            (date!(2025 - 12 - 01), date!(2025 - 12 - 31))
+        );
+        assert_eq!(
+            Shortcut::Last7Days.query_values(TODAY, Lang::Fr),
+            ("23/11/2026".to_string(), "29/11/2026".to_string())
+        );
+    }
+}
