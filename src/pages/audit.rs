@@ -8,19 +8,32 @@ use crate::domain::time::format_datetime;
 use crate::fragments::View;
 
 pub fn list(view: &View, entries: &[AuditEntry]) -> Markup {
+    let h_by = view.t("Par", "By");
+    let h_ip = view.t("Adresse IP", "IP address");
+    let h_outcome = view.t("Résultat", "Outcome");
+    let h_target = view.t("Objet", "Target");
+    let h_detail = view.t("Détail", "Detail");
     let body = html! {
         h1 { (view.t("Journal d'audit", "Audit log")) }
-        p class="muted small" { (view.t("Les 500 dernières entrées (connexions, comptes, droits, exports, consultations de ce journal), les plus récentes d'abord (heure UTC). Chaque entrée est chaînée à la précédente : « guichet check » signale toute modification.", "The latest 500 entries (sign-ins, accounts, permissions, exports, views of this log), newest first (UTC time). Each entry is chained to the one before it: \"guichet check\" reports any change.")) }
-        div class="table-wrap" {
-            table class="grid" {
-                thead { tr { th { "Date" } th { (view.t("Par", "By")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Résultat", "Outcome")) } th { (view.t("Objet", "Target")) } th { (view.t("Détail", "Detail")) } } }
-                tbody {
-                    @for e in entries {
-                        @let outcome = if e.outcome.is_empty() { "ok" } else { e.outcome.as_str() };
-                        tr {
-                            td class="nowrap" { (format_datetime(e.at)) } td { (e.actor) } td { (e.ip) } td { code { (e.action) } }
-                            td { span class={"badge " (if outcome == "ok" { "ok" } else { "ko" })} { (outcome) } }
-                            td { (e.target) } td class="small" { (e.detail) }
+        p class="intro small" { (view.t("Les 500 dernières entrées (connexions, comptes, droits, exports, consultations de ce journal), les plus récentes d'abord (heure UTC). Chaque entrée est chaînée à la précédente : « guichet check » signale toute modification.", "The latest 500 entries (sign-ins, accounts, permissions, exports, views of this log), newest first (UTC time). Each entry is chained to the one before it: \"guichet check\" reports any change.")) }
+        @if entries.is_empty() {
+            p class="empty" { (view.t("Aucune entrée pour l'instant.", "No entry yet.")) }
+        } @else {
+            div class="table-wrap stack-wrap" {
+                table class="grid stack audit" {
+                    thead { tr { th { "Date" } th { (h_by) } th { (h_ip) } th { "Action" } th { (h_outcome) } th { (h_target) } th { (h_detail) } } }
+                    tbody {
+                        @for e in entries {
+                            @let outcome = if e.outcome.is_empty() { "ok" } else { e.outcome.as_str() };
+                            tr {
+                                td class="nowrap lead" { (format_datetime(e.at)) }
+                                td data-label=(h_by) { (e.actor) }
+                                td data-label=(h_ip) { (e.ip) }
+                                td data-label="Action" { code { (e.action) } }
+                                td data-label=(h_outcome) { span class={"badge " (if outcome == "ok" { "ok" } else { "ko" })} { (outcome) } }
+                                td data-label=(h_target) { (e.target) }
+                                td data-label=(h_detail) class="small" { (e.detail) }
+                            }
                         }
                     }
                 }

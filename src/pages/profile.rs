@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::parameters_page;
+use super::layout::{lang_switch, parameters_page};
 use super::login::{PasswordErrors, password_form};
 use super::second_factor::{FactorState, profile_section};
 use crate::fragments::View;
@@ -34,7 +34,8 @@ pub fn profile(
                     dt { (view.t("Rôle", "Role")) } dd { (role) }
                     dt { (view.t("Langue", "Language")) } dd { (user.lang.native_name()) }
                 }
-                p class="small muted" { (view.t("Changez de langue avec le sélecteur en haut à droite : elle est mémorisée sur votre compte.", "Switch the language with the selector at the top right: it is remembered on your account.")) }
+                p class="lang-choice" { (view.t("Langue de l'interface :", "Interface language:")) " " (lang_switch(view)) }
+                p class="small muted" { (view.t("Elle est mémorisée sur votre compte.", "It is remembered on your account.")) }
             }
             section class="card" {
                 h2 { (view.t("Changer mon mot de passe", "Change my password")) }
