@@ -1,6 +1,7 @@
 //! Test support: spawn the app on a free port with a fake clock, and a client that
 //! keeps cookies and reads CSRF tokens from pages.
 
+pub mod axe;
 pub mod browser;
 pub mod cards;
 pub mod download;
