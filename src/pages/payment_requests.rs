@@ -63,7 +63,7 @@ pub fn requests_page(
                     @let status = r.status(now);
                     tr {
                         td class="lead" { a href={"/payment-requests/" (r.id)} {
-                            span class="sr-only" { (view.t("Demande", "Request")) " " } (r.id)
+                            span class="stack-only" { (view.t("Demande n° ", "Request no. ")) } (r.id)
                         } }
                         td class="nowrap" data-label=(h_created) { (format_datetime(r.created_at)) }
                         @if admin { td data-label=(h_merchant) { (name_of(merchants, r.merchant_id)) } }
@@ -242,7 +242,7 @@ fn attempts(view: &View, v: &RequestView) -> Markup {
                 thead { tr { th { "N°" } th { "Date" } th { (h_op) } th { (h_card) } th { (h_result) } } }
                 tbody { @for t in &v.attempts {
                     tr {
-                        td class="lead" { a href={"/transactions/" (t.id)} { span class="sr-only" { "Transaction " } (t.id) } }
+                        td class="lead" { a href={"/transactions/" (t.id)} { span class="stack-only" { (view.t("Transaction n° ", "Transaction no. ")) } (t.id) } }
                         td class="nowrap" data-label="Date" { (format_datetime(t.at)) }
                         td data-label=(h_op) { (t.operation.label(view.lang)) }
                         td data-label=(h_card) { (t.card.as_ref().map(|c| c.masked()).unwrap_or_default()) }
@@ -260,8 +260,13 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
     let can_act = view
         .user()
         .is_some_and(|u| u.may(Permission::VirtualTerminal));
-    let rows = request_rows(view, v);
-    let holder = holder_rows(view, r);
+    // Empty rows say nothing: only what the request holds is listed.
+    let filled = |mut rows: Vec<(&'static str, String)>| {
+        rows.retain(|(_, v)| !v.trim().is_empty());
+        rows
+    };
+    let rows = filled(request_rows(view, v));
+    let holder = filled(holder_rows(view, r));
     let body = html! {
         p class="back" { a href="/payment-requests" { "‹ " (view.t("Demandes de paiement", "Payment requests")) } }
         h1 { (view.t("Demande de paiement", "Payment request")) " " (r.id) " " (status_badge(view, status)) }

@@ -32,10 +32,9 @@ pub fn profile(
                 dl class="kv" {
                     dt { (view.t("Nom d'utilisateur", "Username")) } dd { (user.username) }
                     dt { (view.t("Rôle", "Role")) } dd { (role) }
-                    dt { (view.t("Langue", "Language")) } dd { (user.lang.native_name()) }
+                    dt { (view.t("Langue", "Language")) } dd class="lang-choice" { (lang_switch(view)) }
                 }
-                p class="lang-choice" { (view.t("Langue de l'interface :", "Interface language:")) " " (lang_switch(view)) }
-                p class="small muted" { (view.t("Elle est mémorisée sur votre compte.", "It is remembered on your account.")) }
+                p class="small muted" { (view.t("La langue choisie est mémorisée sur votre compte.", "The language you choose is remembered on your account.")) }
             }
             section class="card" {
                 h2 { (view.t("Changer mon mot de passe", "Change my password")) }

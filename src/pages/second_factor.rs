@@ -140,6 +140,7 @@ pub fn enrol_page(view: &View, user: &User, forced: bool, error: Option<&str>) -
             }
             (sign_out(view))
         }
+        nav class="langs" { (lang_switch(view)) }
     };
     bare(
         view,

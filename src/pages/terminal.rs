@@ -108,7 +108,7 @@ fn email_fieldset(view: &View, form: &RequestForm, errors: &[FieldError]) -> Mar
                 (select("lang", view.t("Langue de l'email client", "Customer email language"), false, &[
                     ("fr".into(), "Français".into()), ("en".into(), "English".into()),
                 ], &form.lang, None))
-                (Input::new("validity_days", view.t("Durée de validité du lien de paiement (jours)", "Payment link validity (days)"), &validity).kind("number").error(e("validity_days")).render())
+                (Input::new("validity_days", view.t("Validité du lien (jours)", "Link validity (days)"), &validity).kind("number").error(e("validity_days")).render())
             }
         }
     }
