@@ -27,7 +27,7 @@ pub fn outbox_page(
         @if mails.is_empty() {
             p class="empty" { (view.t("Aucun email pour l'instant.", "No email yet.")) }
         } @else {
-            (mails_table(view, mails))
+            div class="stack-cols" { (mails_table(view, mails)) }
             @if mails.iter().any(|m| !m.attempts.is_empty()) { details class="small" {
                 summary { (view.t("Détail des essais", "Attempt details")) }
                 @for m in mails { @if !m.attempts.is_empty() {

@@ -20,6 +20,7 @@ fn head(view: &View, title: &str) -> Markup {
             link rel="stylesheet" href="/static/app.css";
             script src="/static/htmx.min.js" defer {}
             script src="/static/a11y.js" defer {}
+            script src="/static/stack.js" defer {}
             meta name="csrf-token" content=(view.csrf);
         }
     }

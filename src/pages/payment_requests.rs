@@ -317,7 +317,7 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
             p class="muted" { (view.t("Aucun email pour cette demande (lien affiché seulement).", "No email for this request (link shown only).")) }
         } @else {
             (mail_states(view, &v.mails, v.smtp))
-            (mails_table(view, &v.mails))
+            div class="stack-cols" { (mails_table(view, &v.mails)) }
         }
     };
     processing_page(

@@ -271,3 +271,63 @@ async fn the_list_takes_a_period_and_a_page_size_and_updates_in_place_at_both_wi
         assert_none(found);
     }
 }
+
+/// Whether every result table of the page is a stacked list whose rows are cards
+/// (`phone`) or plain table rows (laptop), and no card is wider than the screen.
+fn lists_are(phone: bool) -> String {
+    format!(
+        "const tables = [...document.querySelectorAll('main table.grid')]; \
+         if (tables.length === 0) return 'no table'; \
+         for (const t of tables) {{ \
+           if (!t.classList.contains('stack')) return 'not a stacked list: ' + t.className; \
+           for (const tr of t.querySelectorAll('tbody tr')) {{ \
+             const d = getComputedStyle(tr).display, r = tr.getBoundingClientRect(); \
+             if ({phone} && (d === 'table-row' || r.right > window.innerWidth || r.left < 0)) return 'row as ' + d + ' ' + r.left + '..' + r.right; \
+             if (!{phone} && d !== 'table-row') return 'row as ' + d; \
+           }} \
+         }} \
+         return true;"
+    )
+}
+
+#[tokio::test]
+async fn settings_and_request_lists_are_cards_on_a_phone_and_tables_on_a_laptop() {
+    use crate::fixtures::payments::{new_request, shop};
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    // One request shown, one sent (its email waits in the outbox: no SMTP server).
+    new_request(&c, m, &[]).await;
+    let (sent, _) = new_request(&c, m, &[("order_id", "CMD-2"), ("action", "send")]).await;
+    let now = guichet::clock::Clock::now(&app.clock).unix_timestamp();
+    for (w, h) in WIDTHS {
+        // One admin per width: a code is good once only.
+        let name = format!("boss{w}");
+        let boss = app.user(&name, guichet::domain::user::Role::Admin);
+        let secret = app.enrol(boss.id);
+        let Some(b) = browser_at(w, h).await else {
+            return;
+        };
+        let mut s = Steps::new(&b, &app.base, w);
+        s.p.sign_in_with_code(&name, &secret, now).await;
+        let request = format!("/payment-requests/{sent}");
+        for (name, path) in [
+            ("users", "/parameters/users"),
+            ("merchants", "/parameters/merchants"),
+            ("audit", "/parameters/audit"),
+            ("emails", "/parameters/emails"),
+            ("requests", "/payment-requests"),
+            ("request", request.as_str()),
+        ] {
+            s.p.goto(path).await;
+            s.p.wait_for("main table.grid tbody tr").await;
+            let verdict = s.p.js(&lists_are(w <= PHONE)).await;
+            if verdict != serde_json::Value::Bool(true) {
+                s.problems.push(format!("{path}: {verdict}"));
+            }
+            s.step(name).await;
+        }
+        let found = s.problems();
+        b.close().await;
+        assert_none(found);
+    }
+}
