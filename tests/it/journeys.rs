@@ -8,84 +8,9 @@
 use guichet::domain::user::Permissions;
 
 use crate::fixtures::dataset;
-use crate::support::browser::{self, Browser, Page};
-use crate::support::{axe, spawn_app};
-
-/// The two windows of the review: a laptop and a phone (CSS pixels).
-const WIDTHS: [(u32, u32); 2] = [(1366, 900), (390, 844)];
-
-/// A phone's width or less: the page must not scroll sideways.
-const PHONE: u32 = 500;
-
-/// One journey at one width: the steps' screenshots, axe-core runs and what went wrong.
-struct Steps<'a> {
-    b: &'a Browser,
-    p: Page<'a>,
-    width: u32,
-    problems: Vec<String>,
-}
-
-impl<'a> Steps<'a> {
-    fn new(b: &'a Browser, base: &str, width: u32) -> Steps<'a> {
-        Steps {
-            b,
-            p: b.page(base),
-            width,
-            problems: Vec::new(),
-        }
-    }
-
-    /// Records step `name`: screenshot, sideways scroll at phone width, axe-core.
-    async fn step(&mut self, name: &str) {
-        let w = self.width;
-        self.b
-            .screenshot(&format!("target/screenshots/journey-{name}-{w}.png"))
-            .await;
-        if w <= PHONE {
-            let widths = self
-                .p
-                .js("return [document.documentElement.scrollWidth, window.innerWidth];")
-                .await;
-            if widths[0].as_f64() > widths[1].as_f64() {
-                self.problems.push(format!(
-                    "{name}: scrolls sideways ([scrollWidth, innerWidth] = {widths})"
-                ));
-            }
-        }
-        let axe_file = format!("target/screenshots/axe-{name}-{w}.json");
-        for v in axe::run_and_save(&self.p, &axe_file).await {
-            self.problems.push(format!("{name}: axe-core {v}"));
-        }
-    }
-
-    /// Checks `script` (returning true when right) and records `what` when it is not.
-    async fn check(&mut self, script: &str, what: &str) {
-        if self.p.js(script).await != serde_json::Value::Bool(true) {
-            self.problems.push(format!("at {} px: {what}", self.width));
-        }
-    }
-
-    /// Every problem of the journey at this width.
-    fn problems(self) -> (u32, Vec<String>) {
-        (self.width, self.problems)
-    }
-}
-
-/// Fails with every problem found at one width.
-fn assert_none((width, problems): (u32, Vec<String>)) {
-    assert!(
-        problems.is_empty(),
-        "at {width} px:\n{}",
-        problems.join("\n")
-    );
-}
-
-/// A fresh browser whose page is `w`×`h`; None when Chromium is missing outside CI.
-async fn browser_at(w: u32, h: u32) -> Option<Browser> {
-    let b = browser::start().await?;
-    b.viewport(w, h).await;
-    Some(b)
-}
+use crate::support::browser::Page;
+use crate::support::journey::{PHONE, Steps, WIDTHS, assert_none, browser_at};
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn a_merchant_signs_in_on_a_laptop_and_on_a_phone_and_the_top_bar_stays_tidy() {

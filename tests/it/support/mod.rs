@@ -6,6 +6,7 @@ pub mod browser;
 pub mod cards;
 pub mod download;
 pub mod html;
+pub mod journey;
 pub mod sheets;
 pub mod smtp;
 
