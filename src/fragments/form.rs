@@ -83,10 +83,12 @@ impl<'a> Input<'a> {
 
     pub fn render(&self) -> Markup {
         let id = format!("f-{}", self.name);
+        // A hint the error repeats word for word is said once.
+        let hint = self.hint.filter(|h| Some(*h) != self.error);
         // The error first (read first), then the hint, both tied to the input.
         let described: Vec<String> = [
             self.error.map(|_| format!("{id}-err")),
-            self.hint.map(|_| format!("{id}-hint")),
+            hint.map(|_| format!("{id}-hint")),
         ]
         .into_iter()
         .flatten()
@@ -100,7 +102,7 @@ impl<'a> Input<'a> {
                     inputmode=[self.inputmode]
                     aria-invalid=[self.error.map(|_| "true")]
                     aria-describedby=[described];
-                @if let Some(h) = self.hint { small class="hint" id={(id) "-hint"} { (h) } }
+                @if let Some(h) = hint { small class="hint" id={(id) "-hint"} { (h) } }
                 @if let Some(e) = self.error { small class="error" id={(id) "-err"} { (e) } }
             }
         }

@@ -98,7 +98,8 @@ pub fn list(
                     th { (h_user) } th { (h_name) } th { (h_role) } th { (h_perms) } th { (h_state) }
                 } }
                 tbody {
-                    @for (u, state) in users {
+                    // Administrators first, then merchant users, each in the given order.
+                    @for (u, state) in users.iter().filter(|(u, _)| u.is_admin()).chain(users.iter().filter(|(u, _)| !u.is_admin())) {
                         tr {
                             td class="lead" { a href={"/parameters/users/" (u.id)} { (u.username) } }
                             td data-label=(h_name) { (u.full_name) }
@@ -143,7 +144,9 @@ fn fields(
         (csrf(view))
         div class="grid3" {
             @if new {
-                (Input::new("username", view.t("Nom d'utilisateur", "Username"), &v.username).required().error(err("username")).render())
+                (Input::new("username", view.t("Nom d'utilisateur", "Username"), &v.username).required()
+                    .hint(view.t("3 à 40 caractères : lettres, chiffres, point, tiret, souligné ou @.", "3 to 40 characters: letters, digits, dot, dash, underscore or @."))
+                    .error(err("username")).render())
             }
             (Input::new("full_name", view.t("Nom complet", "Full name"), &v.full_name).error(err("full_name")).render())
             (Input::new("email", view.t("Adresse électronique", "Email"), &v.email).kind("email").error(err("email")).render())
