@@ -32,6 +32,8 @@ pub struct Input<'a> {
     pub error: Option<&'a str>,
     pub hint: Option<&'a str>,
     pub autocomplete: &'a str,
+    /// The keyboard a phone shows (`decimal`, `numeric`, `email`…), when not the default.
+    pub inputmode: Option<&'a str>,
 }
 
 impl<'a> Input<'a> {
@@ -45,7 +47,13 @@ impl<'a> Input<'a> {
             error: None,
             hint: None,
             autocomplete: "off",
+            inputmode: None,
         }
+    }
+
+    pub fn inputmode(mut self, mode: &'a str) -> Self {
+        self.inputmode = Some(mode);
+        self
     }
 
     pub fn kind(mut self, kind: &'a str) -> Self {
@@ -75,14 +83,26 @@ impl<'a> Input<'a> {
 
     pub fn render(&self) -> Markup {
         let id = format!("f-{}", self.name);
+        // A hint the error repeats word for word is said once.
+        let hint = self.hint.filter(|h| Some(*h) != self.error);
+        // The error first (read first), then the hint, both tied to the input.
+        let described: Vec<String> = [
+            self.error.map(|_| format!("{id}-err")),
+            hint.map(|_| format!("{id}-hint")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let described = (!described.is_empty()).then(|| described.join(" "));
         html! {
             div class="field" {
                 label for=(id) class=[self.required.then_some("req")] { (self.label) }
                 input id=(id) name=(self.name) type=(self.kind) value=(self.value)
                     required[self.required] autocomplete=(self.autocomplete)
+                    inputmode=[self.inputmode]
                     aria-invalid=[self.error.map(|_| "true")]
-                    aria-describedby=[self.error.map(|_| format!("{id}-err"))];
-                @if let Some(h) = self.hint { small class="hint" { (h) } }
+                    aria-describedby=[described];
+                @if let Some(h) = hint { small class="hint" id={(id) "-hint"} { (h) } }
                 @if let Some(e) = self.error { small class="error" id={(id) "-err"} { (e) } }
             }
         }

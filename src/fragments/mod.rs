@@ -21,8 +21,19 @@ pub fn flash(kind: &str, text: &str) -> Markup {
 
 /// A tab bar; `current` is the href of the selected tab.
 pub fn tabs(class: &str, items: &[(String, String)], current: &str) -> Markup {
+    tabs_named(class, None, items, current)
+}
+
+/// A tab bar named for screen readers (`label`), so that several bars on one page
+/// are told apart.
+pub fn tabs_named(
+    class: &str,
+    label: Option<&str>,
+    items: &[(String, String)],
+    current: &str,
+) -> Markup {
     html! {
-        nav class=(class) {
+        nav class=(class) aria-label=[label] {
             @for (href, label) in items {
                 @if href == current {
                     a href=(href) aria-current="page" { (label) }

@@ -39,11 +39,12 @@ pub fn pager(
     target: &str,
     href: &dyn Fn(u64) -> String,
 ) -> Markup {
-    let link = |page: u64, label: String, rel: Option<&str>| {
+    // "First" and "Last" are `edge`: phones hide them (pages 1 and last stay).
+    let link = |page: u64, label: String, rel: Option<&str>, edge: bool| {
         let url = href(page);
-        html! { a href=(url) hx-get=(url) hx-target=(target) hx-swap="outerHTML" hx-push-url="true" rel=[rel] { (label) } }
+        html! { a href=(url) class=[edge.then_some("edge")] hx-get=(url) hx-target=(target) hx-swap="outerHTML" hx-push-url="true" rel=[rel] { (label) } }
     };
-    let off = |label: String| html! { span class="disabled" { (label) } };
+    let off = |label: String, edge: bool| html! { span class=(if edge { "disabled edge" } else { "disabled" }) { (label) } };
     let (first, prev, next, lastl, name) = match lang {
         Lang::Fr => (
             "« Premier",
@@ -56,17 +57,17 @@ pub fn pager(
     };
     html! {
         nav class="pager" aria-label=(name) {
-            @if current > 1 { (link(1, first.into(), None)) (link(current - 1, prev.into(), Some("prev"))) }
-            @else { (off(first.into())) (off(prev.into())) }
+            @if current > 1 { (link(1, first.into(), None, true)) (link(current - 1, prev.into(), Some("prev"), false)) }
+            @else { (off(first.into(), true)) (off(prev.into(), false)) }
             @for p in window(current, last.max(1)) {
                 @match p {
                     Some(p) if p == current => { a href=(href(p)) aria-current="page" { (format_count(p, lang)) } }
-                    Some(p) => { (link(p, format_count(p, lang), None)) }
+                    Some(p) => { (link(p, format_count(p, lang), None, false)) }
                     None => { span class="gap" { "…" } }
                 }
             }
-            @if current < last { (link(current + 1, next.into(), Some("next"))) (link(last, lastl.into(), None)) }
-            @else { (off(next.into())) (off(lastl.into())) }
+            @if current < last { (link(current + 1, next.into(), Some("next"), false)) (link(last, lastl.into(), None, true)) }
+            @else { (off(next.into(), false)) (off(lastl.into(), true)) }
         }
     }
 }

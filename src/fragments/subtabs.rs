@@ -4,7 +4,7 @@
 use maud::Markup;
 
 use crate::domain::navigation::{Area, items};
-use crate::fragments::{View, tabs};
+use crate::fragments::{View, tabs_named};
 
 /// The sub-tabs of `area`, as far as the user may go, `current` selected.
 pub fn subtabs(view: &View, area: Area, current: &str) -> Markup {
@@ -16,7 +16,12 @@ pub fn subtabs(view: &View, area: Area, current: &str) -> Markup {
                 .collect()
         })
         .unwrap_or_default();
-    tabs("subtabs", &list, current)
+    tabs_named(
+        "subtabs",
+        Some(view.t("Sous-menu", "Section menu")),
+        &list,
+        current,
+    )
 }
 
 /// The sub-tabs of Processing.

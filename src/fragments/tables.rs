@@ -43,17 +43,19 @@ pub fn transactions_table_with(
     let h_amount = view.t("Montant", "Amount");
     let h_status = view.t("Statut", "Status");
     let h_date = date_header(view.lang);
+    // A merchant's own users see one initiator on every row: the column says nothing.
+    let show_init = merchants.len() > 1;
     html! {
         div class="table-wrap tx-wrap" {
-            table class="grid tx-list" id="tx-table" {
+            table class=(if show_init { "grid tx-list" } else { "grid tx-list no-init" }) id="tx-table" {
                 thead { tr {
                     th class="num" { abbr title=(view.t("Identifiant de transaction", "Transaction ID")) { (view.t("N°", "No.")) } } th { (h_op) } th { (h_card) }
-                    th { (h_cust) } th { (h_init) } th class="num" { (h_amount) } th { (h_date) }
+                    th { (h_cust) } @if show_init { th { (h_init) } } th class="num" { (h_amount) } th { (h_date) }
                     th { (h_status) } th class="c-link" { span class="sr-only" { "Actions" } }
                 } }
                 tbody {
                     @if rows.is_empty() {
-                        tr class="empty" { td colspan="9" class="muted" { (view.t("Aucune transaction ne correspond à ces critères.", "No transaction matches these criteria.")) } }
+                        tr class="empty" { td colspan=(if show_init { "9" } else { "8" }) class="muted" { (view.t("Aucune transaction ne correspond à ces critères.", "No transaction matches these criteria.")) } }
                     }
                     @for tx in rows {
                         tr class=[is_outgoing(tx.operation).then_some("outgoing")] {
@@ -68,7 +70,7 @@ pub fn transactions_table_with(
                                 @match card_short(tx.card.as_ref()) { Some(c) => (c), None => span class="muted" { "—" } }
                             }
                             td class="c-cust" data-label=(h_cust) { (customer_cell(tx)) }
-                            td class="c-init" data-label=(h_init) { (name_of(merchants, tx.merchant_id)) }
+                            @if show_init { td class="c-init" data-label=(h_init) { (name_of(merchants, tx.merchant_id)) } }
                             td class="num c-amount" data-label=(h_amount) { (signed_amount(tx.operation, tx.amount, tx.currency, view.lang)) }
                             td class="nowrap c-date" data-label=(h_date) { (format_datetime_cell(tx.at, view.lang)) }
                             td class="c-status" data-label=(h_status) { (status_cell(view, tx)) }

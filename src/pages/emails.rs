@@ -25,9 +25,9 @@ pub fn outbox_page(
             None => (flash("info", &format!("{} {}.", view.t("Aucun serveur SMTP configuré (GUICHET_SMTP_HOST) : les emails restent ici, en attente, et partiront dès qu'un serveur sera configuré.", "No SMTP server configured (GUICHET_SMTP_HOST): emails stay here, waiting, and leave once a server is configured."), view.lang.count(pending, ("email en attente", "emails en attente"), ("email waiting", "emails waiting")))))
         }
         @if mails.is_empty() {
-            p class="muted" { (view.t("Aucun email pour l'instant.", "No email yet.")) }
+            p class="empty" { (view.t("Aucun email pour l'instant.", "No email yet.")) }
         } @else {
-            (mails_table(view, mails))
+            div class="stack-cols" { (mails_table(view, mails)) }
             @if mails.iter().any(|m| !m.attempts.is_empty()) { details class="small" {
                 summary { (view.t("Détail des essais", "Attempt details")) }
                 @for m in mails { @if !m.attempts.is_empty() {

@@ -76,7 +76,7 @@ pub fn too_many_page(view: &View) -> Markup {
 
 fn wrap(view: &View, title: &str, body: Markup) -> Markup {
     if view.user().is_some() {
-        layout::page(view, title, layout::Tab::Parameters, None, body)
+        layout::plain_page(view, title, body)
     } else {
         layout::bare(view, title, html! { section class="card" { (body) } })
     }

@@ -6,7 +6,7 @@ use crate::domain::navigation::area_home;
 use crate::fragments::View;
 use crate::fragments::form::csrf;
 use crate::fragments::subtabs::{parameters_subtabs, processing_subtabs};
-use crate::fragments::tabs;
+use crate::fragments::tabs_named;
 
 pub use crate::domain::navigation::Area as Tab;
 
@@ -20,6 +20,7 @@ fn head(view: &View, title: &str) -> Markup {
             link rel="stylesheet" href="/static/app.css";
             script src="/static/htmx.min.js" defer {}
             script src="/static/a11y.js" defer {}
+            script src="/static/stack.js" defer {}
             meta name="csrf-token" content=(view.csrf);
         }
     }
@@ -53,6 +54,21 @@ pub fn lang_switch(view: &View) -> Markup {
 
 /// A back-office page: header with tabs, optional sub-tabs, then `body`.
 pub fn page(view: &View, title: &str, tab: Tab, subtabs: Option<Markup>, body: Markup) -> Markup {
+    chrome(view, title, Some(tab), subtabs, body)
+}
+
+/// A back-office page that belongs to no tab (an error page): no tab is marked current.
+pub fn plain_page(view: &View, title: &str, body: Markup) -> Markup {
+    chrome(view, title, None, None, body)
+}
+
+fn chrome(
+    view: &View,
+    title: &str,
+    tab: Option<Tab>,
+    subtabs: Option<Markup>,
+    body: Markup,
+) -> Markup {
     // The top tabs: each area the user may open, leading to its first screen.
     let top: Vec<(String, String)> = view
         .user()
@@ -68,7 +84,8 @@ pub fn page(view: &View, title: &str, tab: Tab, subtabs: Option<Markup>, body: M
         .unwrap_or_default();
     let current = view
         .user()
-        .and_then(|u| area_home(u, tab))
+        .zip(tab)
+        .and_then(|(u, tab)| area_home(u, tab))
         .unwrap_or_default();
     let hx_headers = serde_json::json!({ "X-CSRF-Token": view.csrf }).to_string();
     html! {
@@ -79,19 +96,18 @@ pub fn page(view: &View, title: &str, tab: Tab, subtabs: Option<Markup>, body: M
                 (skip_link(view))
                 header class="top" {
                     a class="brand" href="/" { "Guichet" }
-                    (tabs("tabs", &top, current))
+                    (tabs_named("tabs", Some(view.t("Menu principal", "Main menu")), &top, current))
                     @if view.user().is_some_and(|u| u.may(crate::domain::permission::Permission::View)) {
                         (top_search(view))
                     }
                     div class="user" {
                         @if let Some(u) = view.user() {
-                            span { (u.username) }
-                            " "
+                            span class="who" title=(u.username) { (u.username) }
                             form class="inline" method="post" action="/logout" {
                                 (csrf(view))
                                 button class="link" { (view.t("Se déconnecter", "Sign out")) }
                             }
-                            " · "
+                            span class="sep" aria-hidden="true" { "·" }
                         }
                         (lang_switch(view))
                     }
@@ -140,6 +156,21 @@ pub fn parameters_page(view: &View, title: &str, current: &str, body: Markup) ->
     )
 }
 
+/// The product's name above the card of a bare page (sign-in, password, errors):
+/// a small counter-window drawing and "Guichet".
+fn brand_mark() -> Markup {
+    html! {
+        p class="brand-mark" {
+            svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" {
+                rect x="2" y="3" width="20" height="18" rx="3" fill="#16202c" {}
+                rect x="5" y="7" width="14" height="7" rx="1.5" fill="#5fc3d8" {}
+                rect x="5" y="16" width="14" height="2" rx="1" fill="#d5dce5" {}
+            }
+            "Guichet"
+        }
+    }
+}
+
 /// A page without the back-office chrome (sign-in, forced password change, errors
 /// for visitors).
 pub fn bare(view: &View, title: &str, body: Markup) -> Markup {
@@ -149,7 +180,10 @@ pub fn bare(view: &View, title: &str, body: Markup) -> Markup {
             (head(view, title))
             body class="bare" {
                 (skip_link(view))
-                main class="login" id=(MAIN_ID) tabindex="-1" { (body) }
+                main class="login" id=(MAIN_ID) tabindex="-1" {
+                    (brand_mark())
+                    (body)
+                }
             }
         }
     }

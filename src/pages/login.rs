@@ -70,6 +70,7 @@ pub fn forced_change(view: &View, errors: &PasswordErrors) -> Markup {
                 button class="link" { (view.t("Se déconnecter", "Sign out")) }
             }
         }
+        nav class="langs" { (lang_switch(view)) }
     };
     bare(view, view.t("Nouveau mot de passe", "New password"), body)
 }

@@ -9,30 +9,40 @@ use crate::fragments::flash;
 use crate::fragments::form::{Input, csrf, error_for, textarea};
 
 pub fn list(view: &View, merchants: &[Merchant], done: Option<&str>) -> Markup {
+    let h_company = view.t("Société", "Company");
+    let h_terminals = view.t("Terminaux", "Terminals");
+    let h_accounts = view.t("Comptes marchands", "Merchant accounts");
+    let h_descriptor = view.t("Descripteur", "Descriptor");
     let body = html! {
-        h1 { (view.t("Marchands", "Merchants")) }
+        div class="page-head" {
+            h1 { (view.t("Marchands", "Merchants")) }
+            a class="button primary" href="/parameters/merchants/new" { (view.t("Nouveau marchand", "New merchant")) }
+        }
         @if let Some(d) = done { (flash("ok", d)) }
-        p { a class="button" href="/parameters/merchants/new" { (view.t("Nouveau marchand", "New merchant")) } }
         @if merchants.is_empty() {
-            p class="muted" { (view.t("Aucun marchand pour l'instant : créez le premier, puis ses utilisateurs.", "No merchant yet: create the first one, then its users.")) }
+            p class="empty" { (view.t("Aucun marchand pour l'instant : créez le premier, puis ses utilisateurs.", "No merchant yet: create the first one, then its users.")) }
         } @else {
-            div class="table-wrap" {
-                table class="grid" {
+            div class="table-wrap stack-wrap" {
+                table class="grid stack merchants" {
                     thead { tr {
-                        th { "ID" } th { (view.t("Nom", "Name")) } th { (view.t("Société", "Company")) }
-                        th { (view.t("Terminaux", "Terminals")) } th { (view.t("Comptes marchands", "Merchant accounts")) }
-                        th { (view.t("Descripteur", "Descriptor")) } th { "" }
+                        th class="num" { "ID" } th { (view.t("Nom", "Name")) } th { (h_company) }
+                        th { (h_terminals) } th { (h_accounts) }
+                        th { (h_descriptor) } th { span class="sr-only" { "Actions" } }
                     } }
                     tbody {
                         @for m in merchants {
                             tr {
-                                td class="num" { (m.id) }
-                                td { a href={"/parameters/merchants/" (m.id)} { (m.name) } }
-                                td { (m.company) }
-                                td { @for t in &m.terminals { (t.number) " " } }
-                                td { (m.accounts.join(", ")) }
-                                td { (m.statement_descriptor) }
-                                td { a href={"/parameters/users/new?merchant=" (m.id)} { (view.t("Ajouter un utilisateur", "Add a user")) } }
+                                td class="num" data-label="ID" { (m.id) }
+                                td class="lead" { a href={"/parameters/merchants/" (m.id)} { (m.name) } }
+                                td data-label=(h_company) { (m.company) }
+                                td data-label=(h_terminals) {
+                                    ul class="tags" { @for t in &m.terminals {
+                                        li title=(t.label) { (t.number) @if !t.label.is_empty() { " · " (t.label) } }
+                                    } }
+                                }
+                                td data-label=(h_accounts) { (m.accounts.join(", ")) }
+                                td data-label=(h_descriptor) { (m.statement_descriptor) }
+                                td class="end" { a href={"/parameters/users/new?merchant=" (m.id)} { (view.t("Ajouter un utilisateur", "Add a user")) } }
                             }
                         }
                     }
@@ -61,10 +71,18 @@ pub fn form(
     let action = id.map_or("/parameters/merchants/new".to_string(), |id| {
         format!("/parameters/merchants/{id}")
     });
-    let title = if id.is_some() {
-        view.t("Modifier le marchand", "Edit the merchant")
-    } else {
-        view.t("Nouveau marchand", "New merchant")
+    let title = match id {
+        Some(_) if !v.name.is_empty() => {
+            format!(
+                "{} — {}",
+                view.t("Modifier le marchand", "Edit the merchant"),
+                v.name
+            )
+        }
+        Some(_) => view
+            .t("Modifier le marchand", "Edit the merchant")
+            .to_string(),
+        None => view.t("Nouveau marchand", "New merchant").to_string(),
     };
     let err = |f| error_for(errors, f, view.lang);
     let body = html! {
@@ -89,7 +107,7 @@ pub fn form(
             }
         }
     };
-    parameters_page(view, title, "/parameters/merchants", body)
+    parameters_page(view, &title, "/parameters/merchants", body)
 }
 
 /// The rebill limits of a merchant as typed.

@@ -29,32 +29,54 @@ pub fn requests_page(
 ) -> Markup {
     let now = view.now;
     let admin = view.user().is_some_and(|u| u.may(Permission::Admin));
+    let can_create = view
+        .user()
+        .is_some_and(|u| u.may(Permission::VirtualTerminal));
+    let h_created = view.t("Créée le", "Created");
+    let h_merchant = view.t("Marchand", "Merchant");
+    let h_order = view.t("Commande", "Order");
+    let h_customer = view.t("Client", "Customer");
+    let h_amount = view.t("Montant", "Amount");
+    let h_op = view.t("Opération", "Operation");
+    let h_state = view.t("État", "State");
+    let h_expires = view.t("Expire le", "Expires");
+    let h_attempts = view.t("Tentatives", "Attempts");
     let body = html! {
-        h1 { (view.t("Demandes de paiement", "Payment requests")) }
+        div class="page-head" {
+            h1 { (view.t("Demandes de paiement", "Payment requests")) }
+            @if can_create {
+                a class="button primary" href="/terminal" { (view.t("Nouvelle demande", "New request")) }
+            }
+        }
         @if list.is_empty() {
-            p class="muted" { (view.t("Aucune demande de paiement pour l'instant. Créez-en une dans le terminal virtuel.", "No payment request yet. Create one in the virtual terminal.")) }
+            p class="empty" { (view.t("Aucune demande de paiement pour l'instant. Créez-en une dans le terminal virtuel.", "No payment request yet. Create one in the virtual terminal.")) }
         } @else {
-            div class="table-wrap" { table class="grid" {
+            div class="table-wrap stack-wrap" { table class="grid stack requests" {
                 thead { tr {
-                    th { (view.t("N°", "No.")) } th { (view.t("Créée le", "Created")) }
-                    @if admin { th { (view.t("Marchand", "Merchant")) } }
-                    th { (view.t("Commande", "Order")) } th { (view.t("Client", "Customer")) } th { "Email" }
-                    th class="num" { (view.t("Montant", "Amount")) } th { (view.t("Opération", "Operation")) }
-                    th { (view.t("État", "State")) } th { (view.t("Expire le", "Expires")) } th { (view.t("Tentatives", "Attempts")) }
+                    th { (view.t("N°", "No.")) } th { (h_created) }
+                    @if admin { th { (h_merchant) } }
+                    th { (h_order) } th { (h_customer) } th { "Email" }
+                    th class="num" { (h_amount) } th { (h_op) }
+                    th { (h_state) } th { (h_expires) } th class="num" { (h_attempts) }
                 } }
                 tbody { @for r in list {
+                    @let status = r.status(now);
                     tr {
-                        td { a href={"/payment-requests/" (r.id)} { (r.id) } }
-                        td class="nowrap" { (format_datetime(r.created_at, view.lang)) }
-                        @if admin { td { (name_of(merchants, r.merchant_id)) } }
-                        td { (r.order_id) }
-                        td { (r.holder.name) }
-                        td { (r.holder.email) }
-                        td class="num" { (format_amount(r.amount, r.currency, view.lang)) }
-                        td { (r.operation.label(view.lang)) }
-                        td { (status_badge(view, r.status(now))) }
-                        td class="nowrap" { (format_datetime(r.expires_at, view.lang)) }
-                        td class="num" { (r.attempts.len()) }
+                        td class="lead" { a href={"/payment-requests/" (r.id)} {
+                            span class="stack-only" { (view.t("Demande n° ", "Request no. ")) } (r.id)
+                        } }
+                        td class="nowrap" data-label=(h_created) { (format_datetime(r.created_at, view.lang)) }
+                        @if admin { td data-label=(h_merchant) { (name_of(merchants, r.merchant_id)) } }
+                        td data-label=(h_order) { (r.order_id) }
+                        td data-label=(h_customer) { (r.holder.name) }
+                        td data-label="Email" { (r.holder.email) }
+                        td class="num" data-label=(h_amount) { (format_amount(r.amount, r.currency, view.lang)) }
+                        td data-label=(h_op) { (r.operation.label(view.lang)) }
+                        td data-label=(h_state) { (status_badge(view, status)) }
+                        td class="nowrap" data-label=(h_expires) {
+                            @if status == RequestStatus::Waiting { (format_datetime(r.expires_at, view.lang)) } @else { span class="muted" { "—" } }
+                        }
+                        td class="num" data-label=(h_attempts) { (r.attempts.len()) }
                     }
                 } }
             } }
@@ -219,15 +241,16 @@ fn attempts(view: &View, v: &RequestView) -> Markup {
         } @else if v.attempts.is_empty() {
             p class="muted" { (view.t("Aucune tentative pour l'instant.", "No attempt yet.")) }
         } @else {
-            div class="table-wrap" { table class="grid" {
-                thead { tr { th { (view.t("N°", "No.")) } th { "Date" } th { (view.t("Opération", "Operation")) } th { (view.t("Carte", "Card")) } th { "Code" } } }
+            @let (h_op, h_card, h_result) = (view.t("Opération", "Operation"), view.t("Carte", "Card"), view.t("Résultat", "Result"));
+            div class="table-wrap stack-wrap" { table class="grid stack attempts" {
+                thead { tr { th { (view.t("N°", "No.")) } th { "Date" } th { (h_op) } th { (h_card) } th { (h_result) } } }
                 tbody { @for t in &v.attempts {
                     tr {
-                        td { a href={"/transactions/" (t.id)} { (t.id) } }
-                        td class="nowrap" { (format_datetime(t.at, view.lang)) }
-                        td { (t.operation.label(view.lang)) }
-                        td { (t.card.as_ref().map(|c| c.masked()).unwrap_or_default()) }
-                        td { (result_badge(view, t.code)) " " (t.code.text(view.lang)) }
+                        td class="lead" { a href={"/transactions/" (t.id)} { span class="stack-only" { (view.t("Transaction n° ", "Transaction no. ")) } (t.id) } }
+                        td class="nowrap" data-label="Date" { (format_datetime(t.at, view.lang)) }
+                        td data-label=(h_op) { (t.operation.label(view.lang)) }
+                        td data-label=(h_card) { (t.card.as_ref().map(|c| c.masked()).unwrap_or_default()) }
+                        td data-label=(h_result) { (result_badge(view, t.code)) " " (t.code.text(view.lang)) }
                     }
                 } }
             } }
@@ -241,10 +264,15 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
     let can_act = view
         .user()
         .is_some_and(|u| u.may(Permission::VirtualTerminal));
-    let rows = request_rows(view, v);
-    let holder = holder_rows(view, r);
+    // Empty rows say nothing: only what the request holds is listed.
+    let filled = |mut rows: Vec<(&'static str, String)>| {
+        rows.retain(|(_, v)| !v.trim().is_empty());
+        rows
+    };
+    let rows = filled(request_rows(view, v));
+    let holder = filled(holder_rows(view, r));
     let body = html! {
-        p class="small" { a href="/payment-requests" { "‹ " (view.t("Demandes de paiement", "Payment requests")) } }
+        p class="back" { a href="/payment-requests" { "‹ " (view.t("Demandes de paiement", "Payment requests")) } }
         h1 { (view.t("Demande de paiement", "Payment request")) " " (r.id) " " (status_badge(view, status)) }
         @if let Some(n) = notice { (n) }
         section class="card link-box" {
@@ -293,7 +321,7 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
             p class="muted" { (view.t("Aucun email pour cette demande (lien affiché seulement).", "No email for this request (link shown only).")) }
         } @else {
             (mail_states(view, &v.mails, v.smtp))
-            (mails_table(view, &v.mails))
+            div class="stack-cols" { (mails_table(view, &v.mails)) }
         }
     };
     processing_page(

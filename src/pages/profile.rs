@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::parameters_page;
+use super::layout::{lang_switch, parameters_page};
 use super::login::{PasswordErrors, password_form};
 use super::second_factor::{FactorState, profile_section};
 use crate::fragments::View;
@@ -32,9 +32,9 @@ pub fn profile(
                 dl class="kv" {
                     dt { (view.t("Nom d'utilisateur", "Username")) } dd { (user.username) }
                     dt { (view.t("Rôle", "Role")) } dd { (role) }
-                    dt { (view.t("Langue", "Language")) } dd { (user.lang.native_name()) }
+                    dt { (view.t("Langue", "Language")) } dd class="lang-choice" { (lang_switch(view)) }
                 }
-                p class="small muted" { (view.t("Changez de langue avec le sélecteur en haut à droite : elle est mémorisée sur votre compte.", "Switch the language with the selector at the top right: it is remembered on your account.")) }
+                p class="small muted" { (view.t("La langue choisie est mémorisée sur votre compte.", "The language you choose is remembered on your account.")) }
             }
             section class="card" {
                 h2 { (view.t("Changer mon mot de passe", "Change my password")) }

@@ -140,6 +140,7 @@ pub fn enrol_page(view: &View, user: &User, forced: bool, error: Option<&str>) -
             }
             (sign_out(view))
         }
+        nav class="langs" { (lang_switch(view)) }
     };
     bare(
         view,
@@ -220,11 +221,10 @@ pub fn security(
                 legend { (view.t("Double authentification obligatoire pour les utilisateurs de :", "Two-factor authentication required for the users of:")) }
                 p class="small muted" { (view.t("Elle est toujours obligatoire pour les administrateurs.", "It is always required for admins.")) }
                 @for m in merchants {
-                    label {
+                    label class="check" {
                         input type="checkbox" name="second_factor" value=(m.id) checked[s.second_factor_merchants.contains(&m.id)];
-                        " " (m.name)
+                        (m.name)
                     }
-                    br;
                 }
             }
             div class="actions" { button class="primary" type="submit" { (view.t("Enregistrer", "Save")) } }

@@ -61,7 +61,6 @@ fn operation_fieldset(
                 } @else if let Some((k, _)) = terminals.first() {
                     input type="hidden" name="terminal" value=(k);
                 }
-                (select("type", view.t("Type de transaction", "Transaction type"), false, &[("card".into(), view.t("Carte bancaire", "Credit card").into())], "card", None))
                 (select("operation", view.t("Opération", "Operation"), true, &[
                     ("sale".into(), view.t("Vente", "Sale").into()),
                     ("authorization".into(), view.t("Autorisation", "Authorization").into()),
@@ -85,8 +84,8 @@ fn order_fieldset(view: &View, form: &RequestForm, errors: &[FieldError]) -> Mar
         fieldset {
             legend { (view.t("Information de la transaction", "Transaction information")) }
             div class="grid3" {
-                (Input::new("order_id", view.t("Numéro de commande", "Order number"), &form.order_id).required().error(e("order_id")).hint(view.t("Chiffres ou lettres, ex. « Réservation du groupe 23 »", "Digits or letters, e.g. \"Group booking 23\"")).render())
-                (Input::new("amount", view.t("Montant", "Amount"), &form.amount).required().error(e("amount")).hint(view.t("ex. 1500 ou 1 500,50", "e.g. 1500 or 1,500.50")).render())
+                (Input::new("order_id", view.t("Numéro de commande", "Order number"), &form.order_id).required().error(e("order_id")).hint(view.t("Votre référence, ex. CMD-1001 ou « Réservation groupe 23 »", "Your reference, e.g. ORDER-1001 or \"Group booking 23\"")).render())
+                (Input::new("amount", view.t("Montant", "Amount"), &form.amount).required().inputmode("decimal").error(e("amount")).hint(view.t("ex. 1500 ou 1 500,50", "e.g. 1500 or 1,500.50")).render())
                 (select("currency", view.t("Monnaie", "Currency"), true, &currencies, &form.currency, e("currency")))
             }
             (textarea("description", view.t("Description commande", "Order description"), &form.description, e("description"), None))
@@ -109,7 +108,7 @@ fn email_fieldset(view: &View, form: &RequestForm, errors: &[FieldError]) -> Mar
                 (select("lang", view.t("Langue de l'email client", "Customer email language"), false, &[
                     ("fr".into(), "Français".into()), ("en".into(), "English".into()),
                 ], &form.lang, None))
-                (Input::new("validity_days", view.t("Durée de validité du lien de paiement (jours)", "Payment link validity (days)"), &validity).kind("number").error(e("validity_days")).render())
+                (Input::new("validity_days", view.t("Validité du lien (jours)", "Link validity (days)"), &validity).kind("number").error(e("validity_days")).render())
             }
         }
     }
@@ -202,12 +201,12 @@ pub fn terminal_page(
 ) -> Markup {
     let smtp = extras.smtp;
     let body = html! {
-        h1 { (view.t("Affichage du terminal virtuel", "Virtual terminal")) }
+        h1 { (view.t("Nouvelle demande de paiement", "New payment request")) }
         @if smtp {
             p class="muted small" { (view.t("Créez une demande de paiement : le client la reçoit par email, ou vous lui transmettez le lien. Les champs marqués * sont obligatoires.", "Create a payment request: the customer receives it by email, or you pass them the link. Fields marked * are required.")) }
         } @else {
             p class="muted small" { (view.t("Créez une demande de paiement et transmettez le lien au client. Les champs marqués * sont obligatoires.", "Create a payment request and pass the link to the customer. Fields marked * are required.")) }
-            div class="flash info no-smtp" {
+            div class="flash warn no-smtp" {
                 (view.t("Aucun serveur d'email n'est configuré : les emails attendent dans la file d'envoi jusqu'à ce qu'un serveur soit configuré, et ne partent pas d'ici là. Affichez le lien et transmettez-le vous-même.", "No mail server is configured: emails wait in the outbox until one is configured, and do not leave until then. Show the link and pass it on yourself."))
             }
         }

@@ -61,13 +61,18 @@ fn role_label(view: &View, user: &User, merchants: &[Merchant]) -> String {
     }
 }
 
-fn perms_label(view: &View, p: Permissions) -> String {
-    p.entries()
-        .iter()
-        .filter(|e| e.3)
-        .map(|e| view.t(e.1, e.2))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A user's permissions as short tags; an admin holds them all.
+fn perms_tags(view: &View, user: &User) -> Markup {
+    if user.is_admin() {
+        return html! { ul class="tags" { li { (view.t("Tous les droits", "All permissions")) } } };
+    }
+    html! {
+        ul class="tags" {
+            @for e in user.permissions().entries().iter().filter(|e| e.3) {
+                li { (view.t(e.1, e.2)) }
+            }
+        }
+    }
 }
 
 pub fn list(
@@ -76,25 +81,31 @@ pub fn list(
     merchants: &[Merchant],
     done: Option<&str>,
 ) -> Markup {
+    let h_user = view.t("Nom d'utilisateur", "Username");
+    let h_name = view.t("Nom", "Name");
+    let h_role = view.t("Marchand / rôle", "Merchant / role");
+    let h_perms = view.t("Droits", "Permissions");
+    let h_state = view.t("État", "State");
     let body = html! {
-        h1 { (view.t("Utilisateurs", "Users")) }
+        div class="page-head" {
+            h1 { (view.t("Utilisateurs", "Users")) }
+            a class="button primary" href="/parameters/users/new" { (view.t("Nouvel utilisateur", "New user")) }
+        }
         @if let Some(d) = done { (flash("ok", d)) }
-        p { a class="button" href="/parameters/users/new" { (view.t("Nouvel utilisateur", "New user")) } }
-        div class="table-wrap" {
-            table class="grid" {
+        div class="table-wrap stack-wrap" {
+            table class="grid stack users" {
                 thead { tr {
-                    th { (view.t("Nom d'utilisateur", "Username")) } th { (view.t("Nom", "Name")) }
-                    th { (view.t("Marchand / rôle", "Merchant / role")) } th { (view.t("Droits", "Permissions")) }
-                    th { (view.t("État", "State")) }
+                    th { (h_user) } th { (h_name) } th { (h_role) } th { (h_perms) } th { (h_state) }
                 } }
                 tbody {
-                    @for (u, state) in users {
+                    // Administrators first, then merchant users, each in the given order.
+                    @for (u, state) in users.iter().filter(|(u, _)| u.is_admin()).chain(users.iter().filter(|(u, _)| !u.is_admin())) {
                         tr {
-                            td { a href={"/parameters/users/" (u.id)} { (u.username) } }
-                            td { (u.full_name) }
-                            td { (role_label(view, u, merchants)) }
-                            td class="small" { (perms_label(view, u.permissions())) }
-                            td { (state_badge(view, *state)) }
+                            td class="lead" { a href={"/parameters/users/" (u.id)} { (u.username) } }
+                            td data-label=(h_name) { (u.full_name) }
+                            td data-label=(h_role) { (role_label(view, u, merchants)) }
+                            td data-label=(h_perms) { (perms_tags(view, u)) }
+                            td data-label=(h_state) { (state_badge(view, *state)) }
                         }
                     }
                 }
@@ -133,7 +144,9 @@ fn fields(
         (csrf(view))
         div class="grid3" {
             @if new {
-                (Input::new("username", view.t("Nom d'utilisateur", "Username"), &v.username).required().error(err("username")).render())
+                (Input::new("username", view.t("Nom d'utilisateur", "Username"), &v.username).required()
+                    .hint(view.t("3 à 40 caractères : lettres, chiffres, point, tiret, souligné ou @.", "3 to 40 characters: letters, digits, dot, dash, underscore or @."))
+                    .error(err("username")).render())
             }
             (Input::new("full_name", view.t("Nom complet", "Full name"), &v.full_name).error(err("full_name")).render())
             (Input::new("email", view.t("Adresse électronique", "Email"), &v.email).kind("email").error(err("email")).render())
@@ -154,8 +167,7 @@ fn fields(
         fieldset {
             legend { (view.t("Droits (utilisateurs marchands)", "Permissions (merchant users)")) }
             @for (key, fr, en, on) in v.permissions.entries() {
-                label { input type="checkbox" name="perm" value=(key) checked[on]; " " (view.t(fr, en)) }
-                br;
+                label class="check" { input type="checkbox" name="perm" value=(key) checked[on]; (view.t(fr, en)) }
             }
             @if let Some(e) = err("permissions") { small class="error" { (e) } }
         }
@@ -227,7 +239,7 @@ pub fn detail(view: &View, d: &DetailView) -> Markup {
         }
         @if let Some(m) = d.done { (flash("ok", m)) }
         @if !d.errors.is_empty() { (flash("err", view.t("Corrigez les champs signalés.", "Please correct the fields shown."))) }
-        div class="cards" {
+        div class="detail-cols" {
             form class="form card" method="post" action={"/parameters/users/" (u.id)} {
                 h2 { (view.t("Profil et droits", "Profile and permissions")) }
                 (fields(view, &d.values, d.merchants, d.errors, false))

@@ -6,11 +6,9 @@ use guichet::domain::user::Permissions;
 use reqwest::StatusCode;
 
 use crate::fixtures::rows::{sale, write};
+use crate::support::axe;
 use crate::support::browser::{self, Page};
 use crate::support::{TestApp, spawn_app};
-
-/// axe-core 4.14.1 (MPL-2.0), from `npm pack axe-core`: a test fixture, never served.
-const AXE: &str = include_str!("../fixtures/axe.min.js");
 
 /// A merchant with every permission and one accepted sale today; returns the sale's id.
 fn seed(app: &TestApp) -> u64 {
@@ -206,23 +204,7 @@ async fn tab_reaches_a_visible_skip_link_and_a_refused_form_focuses_its_first_in
 
 /// axe-core's serious and critical violations on the current page, one line each.
 async fn axe_serious(p: &Page<'_>) -> Vec<String> {
-    p.c.execute(AXE, vec![]).await.unwrap();
-    let violations =
-        p.c.execute_async(
-            "const done = arguments[arguments.length - 1]; \
-             axe.run(document).then(r => done(r.violations.map(v => \
-               [v.id, v.impact, v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(' | ')])));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    violations
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| matches!(v[1].as_str(), Some("serious" | "critical")))
-        .map(|v| format!("{} ({}): {}", v[0], v[1], v[2]))
-        .collect()
+    axe::serious(&axe::run(p).await)
 }
 
 #[tokio::test]

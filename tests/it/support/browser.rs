@@ -154,6 +154,26 @@ impl Browser {
         std::fs::write(path, png).unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
     }
 
+    /// Resizes the window so the page's viewport is `w`×`h` CSS pixels.
+    pub async fn viewport(&self, w: u32, h: u32) {
+        self.client.set_window_size(w, h).await.unwrap();
+        let inner = self
+            .client
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await
+            .unwrap();
+        let (iw, ih) = (inner[0].as_u64().unwrap(), inner[1].as_u64().unwrap());
+        // Headless windows have no frame; if one shows up, grow the window by it.
+        if iw != u64::from(w) || ih != u64::from(h) {
+            let dw = u64::from(w) * 2 - iw;
+            let dh = u64::from(h) * 2 - ih;
+            self.client
+                .set_window_size(dw as u32, dh as u32)
+                .await
+                .unwrap();
+        }
+    }
+
     /// The short forms of the steps the flows repeat, for the app at `base`.
     pub fn page(&self, base: &str) -> Page<'_> {
         Page {
@@ -281,6 +301,17 @@ impl Page<'_> {
             .for_url(&url)
             .await
             .unwrap_or_else(|e| panic!("never at {path}: {e}"));
+    }
+
+    /// Waits (5 s at most) until `script` returns true; panics naming `what` if not.
+    pub async fn wait_until(&self, script: &str, what: &str) {
+        let start = Instant::now();
+        while self.js(script).await != serde_json::Value::Bool(true) {
+            if start.elapsed() > Duration::from_secs(5) {
+                panic!("{what} never happened ({script})");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The path of the current URL.

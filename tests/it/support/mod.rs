@@ -1,10 +1,12 @@
 //! Test support: spawn the app on a free port with a fake clock, and a client that
 //! keeps cookies and reads CSRF tokens from pages.
 
+pub mod axe;
 pub mod browser;
 pub mod cards;
 pub mod download;
 pub mod html;
+pub mod journey;
 pub mod sheets;
 pub mod smtp;
 
