@@ -232,9 +232,6 @@ pub(super) fn totals_line(view: &View, v: &ListView, t: &Totals, f: &Filter) -> 
                 }
             }
             p class="small muted totals-caption" {
-                (view.t("Sur toutes les pages. Nombre : toutes les lignes qui correspondent aux filtres. Montant net, par devise : ventes, captures et refacturations acceptées, moins les remboursements acceptés (autorisations, annulations, vérifications et refus ne déplacent pas d'argent). Taux d'acceptation : lignes acceptées sur lignes comptées.",
-                    "Across all pages. Count: every row matching the filters. Net amount, per currency: accepted sales, captures and rebills, less accepted refunds (authorizations, cancellations, checks and refusals move no money). Acceptance rate: accepted rows over counted rows."))
-                " "
                 span class="t-3ds" {
                     @if f.show_3ds {
                         (view.t("Vérifications 3-D Secure : affichées et comptées.", "3-D Secure checks: shown and counted."))
@@ -243,6 +240,13 @@ pub(super) fn totals_line(view: &View, v: &ListView, t: &Totals, f: &Filter) -> 
                         (view.t("Vérifications 3-D Secure : masquées et non comptées.", "3-D Secure checks: hidden and not counted."))
                         " " a href=(toggle_href) { (view.t("Les afficher", "Show them")) }
                     }
+                }
+            }
+            details class="small muted totals-how" {
+                summary { (view.t("Comment ces totaux sont comptés", "How these totals are counted")) }
+                p {
+                    (view.t("Sur toutes les pages. Nombre : toutes les lignes qui correspondent aux filtres. Montant net, par devise : ventes, captures et refacturations acceptées, moins les remboursements acceptés (autorisations, annulations, vérifications et refus ne déplacent pas d'argent). Taux d'acceptation : lignes acceptées sur lignes comptées.",
+                        "Across all pages. Count: every row matching the filters. Net amount, per currency: accepted sales, captures and rebills, less accepted refunds (authorizations, cancellations, checks and refusals move no money). Acceptance rate: accepted rows over counted rows."))
                 }
             }
         }
