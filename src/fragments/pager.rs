@@ -32,8 +32,11 @@ pub fn window(current: u64, last: u64) -> Vec<Option<u64>> {
 }
 
 /// The pager; `href(page)` builds each link. Links swap `target` in place with htmx.
+/// A page with a second pager under the results marks it `bottom`: the two navigation
+/// landmarks then have distinct names.
 pub fn pager(
     lang: Lang,
+    bottom: bool,
     current: u64,
     last: u64,
     target: &str,
@@ -54,6 +57,11 @@ pub fn pager(
             "Pages de résultats",
         ),
         Lang::En => ("« First", "‹ Previous", "Next ›", "Last »", "Result pages"),
+    };
+    let name = match (bottom, lang) {
+        (false, _) => name,
+        (true, Lang::Fr) => "Pages de résultats (bas de liste)",
+        (true, Lang::En) => "Result pages (end of list)",
     };
     html! {
         nav class="pager" aria-label=(name) {

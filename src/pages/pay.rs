@@ -73,7 +73,7 @@ pub fn frame(c: &PayView, title: &str, body: Markup) -> Markup {
                     }
                 }
                 @if c.test {
-                    div class="flash info test-banner no-print" {
+                    aside class="flash info test-banner no-print" aria-label=(c.t("Mode test", "Test mode")) {
                         (c.t("Mode test : aucune somme réelle n'est débitée.", "Test mode: no real money is charged."))
                         " "
                         a href={"/test-cards?lang=" (c.lang.code())} target="_blank" rel="noopener" { (c.t("Voir les cartes de test", "See the test cards")) }

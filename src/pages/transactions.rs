@@ -260,12 +260,12 @@ pub fn results(view: &View, v: &ListView) -> Markup {
                     span class="pager-info" id="pager-info" { (pager::info(view.lang, first, last, result.total)) }
                     (export_links(view, v))
                 }
-                (pager::pager(view.lang, v.req.page, last_page, &format!("#{RESULTS_ID}"), &href))
+                (pager::pager(view.lang, false, v.req.page, last_page, &format!("#{RESULTS_ID}"), &href))
                 (transactions_table_with(view, &result.rows, v.merchants, &result.children))
                 @if v.req.page > last_page && result.total > 0 {
                     p class="muted" { (view.t("Cette page est au-delà de la dernière.", "This page is beyond the last one.")) " " a href=(href(last_page)) { (view.t("Aller à la dernière page", "Go to the last page")) } }
                 }
-                (pager::pager(view.lang, v.req.page, last_page, &format!("#{RESULTS_ID}"), &href))
+                (pager::pager(view.lang, true, v.req.page, last_page, &format!("#{RESULTS_ID}"), &href))
             }
         }
     }
