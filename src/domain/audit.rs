@@ -44,11 +44,27 @@ impl AuditEntry {
     }
 
     /// Who did it: a user's name, or the appliance itself (`system`, `cli`, which act
-    /// from no address) in words.
+    /// from no address) in words; `cli (omar)` is the command line run by the machine's
+    /// user `omar` (`unknown` when the environment did not say).
     pub fn actor_text(&self, lang: Lang) -> String {
+        let command_line = lang.pick("ligne de commande", "command line");
+        // A user name never holds a space nor a parenthesis: this is the command line.
+        let os_user = self
+            .actor
+            .strip_prefix("cli (")
+            .and_then(|rest| rest.strip_suffix(')'));
+        if let Some(os_user) = os_user {
+            return match os_user {
+                "" | "unknown" => format!(
+                    "{command_line} ({})",
+                    lang.pick("utilisateur inconnu", "unknown user")
+                ),
+                name => format!("{command_line} ({name})"),
+            };
+        }
         match (self.actor.as_str(), self.ip.is_empty()) {
             ("system", true) => lang.pick("système", "system").into(),
-            ("cli", true) => lang.pick("ligne de commande", "command line").into(),
+            ("cli", true) => command_line.into(),
             (name, _) => name.into(),
         }
     }
@@ -461,5 +477,25 @@ mod tests {
         };
         assert_eq!(system.actor_text(Lang::Fr), "système");
         assert_eq!(system.detail_text(Lang::Fr), "rôle : administrateur");
+    }
+
+    #[test]
+    fn the_command_line_is_named_in_the_readers_language_with_who_ran_it() {
+        let by = |actor: &str, ip: &str| AuditEntry {
+            actor: actor.into(),
+            ip: ip.into(),
+            ..entry("user.create", "user admin", "role: admin")
+        };
+        let unknown = by("cli (unknown)", "local");
+        assert_eq!(
+            unknown.actor_text(Lang::Fr),
+            "ligne de commande (utilisateur inconnu)"
+        );
+        assert_eq!(unknown.actor_text(Lang::En), "command line (unknown user)");
+        let ops = by("cli (ops)", "local");
+        assert_eq!(ops.actor_text(Lang::Fr), "ligne de commande (ops)");
+        assert_eq!(ops.actor_text(Lang::En), "command line (ops)");
+        assert_eq!(by("cli", "").actor_text(Lang::Fr), "ligne de commande");
+        assert_eq!(by("omar.b", "10.0.0.1").actor_text(Lang::Fr), "omar.b");
     }
 }

@@ -6,12 +6,12 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
 use super::{Ctx, see_other};
-use crate::domain::Lang;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::filter::{Filter, PageRequest, RawFilter, parse, today};
 use crate::domain::note::NoteText;
 use crate::domain::search::SearchPage;
 use crate::domain::user::FieldError;
+use crate::pages::operations::done_message;
 use crate::pages::transaction::{DetailTab, Notice, detail_page, tab_fragment};
 use crate::pages::transactions::{ListView, list_page, results};
 
@@ -155,32 +155,27 @@ pub async fn transaction_detail(
     Query(q): Query<TabQuery>,
 ) -> poem::Result<Response> {
     let d = load(&ctx, &id).await?;
-    let tab = tab_of(&ctx, q.tab.as_deref().unwrap_or("general"))?;
+    let asked =
+        DetailTab::parse(q.tab.as_deref().unwrap_or("general")).ok_or_else(|| ctx.not_found())?;
     let mut notice = None;
-    if let Some(done) = q.done.as_deref().and_then(|s| s.parse::<u64>().ok())
+    // A link to the Operations tab opened by someone who may not operate (shared by a
+    // colleague, say): the transaction is theirs to see, so its General tab, and why.
+    // The tab's own fragment and the operations themselves stay refused.
+    let tab = if asked.visible(&ctx.view()) {
+        asked
+    } else {
+        notice = Some(Notice::info(ctx.view().t(
+            "Vous n'avez pas le droit d'opérer sur les transactions : voici les informations générales de celle-ci.",
+            "You are not allowed to operate on transactions: here is this transaction's general information.",
+        )));
+        DetailTab::General
+    };
+    if tab == DetailTab::Operations
+        && let Some(done) = q.done.as_deref().and_then(|s| s.parse::<u64>().ok())
         && let Some(row) = d.associated.iter().find(|t| t.id == done)
     {
-        let text = match ctx.lang {
-            Lang::Fr => format!(
-                "Opération enregistrée ({}) : transaction {}, {} – {}.",
-                row.operation.label(ctx.lang),
-                row.id,
-                row.code,
-                row.code.text(ctx.lang)
-            ),
-            Lang::En => format!(
-                "Operation recorded ({}): transaction {}, {} – {}.",
-                row.operation.label(ctx.lang),
-                row.id,
-                row.code,
-                row.code.text(ctx.lang)
-            ),
-        };
-        notice = Some(if row.code.is_accepted() {
-            Notice::ok(text)
-        } else {
-            Notice::err(text)
-        });
+        let text = done_message(&ctx.view(), row);
+        notice = Some(Notice::outcome(row.code.is_accepted(), text));
     }
     Ok(dual(
         &ctx,

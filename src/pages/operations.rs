@@ -5,13 +5,13 @@ use maud::{Markup, html};
 use super::layout::processing_page;
 use super::transaction::Notice;
 use crate::domain::Lang;
+use crate::domain::codes::ResultCode;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::list_row::card_short;
 use crate::domain::money::{Amount, Currency, format_amount, format_number, parse_positive_amount};
 use crate::domain::operation_rules::{OPERATIONS, operation_allowed, unrefundable_after};
-use crate::domain::transaction::Operation;
+use crate::domain::transaction::{Operation, Transaction};
 use crate::fragments::View;
-use crate::fragments::flash;
 use crate::fragments::form::csrf;
 
 /// What each operation does, in the guide's words.
@@ -22,24 +22,28 @@ fn explain(view: &View, op: Operation) -> &'static str {
             "A refund credits the customer's account for this transaction, in full or in part. One refund per transaction: what is not refunded now can never be refunded later.",
         ),
         Operation::Capture => view.t(
-            "L'opération de capture réglera la transaction et générera le débit sur le compte du client (dans les 7 jours de l'autorisation).",
-            "A capture settles the transaction and debits the customer's account (within 7 days of the authorization).",
+            "La capture règle la transaction : le compte du client est débité. Elle doit avoir lieu dans les 7 jours qui suivent l'autorisation.",
+            "A capture settles the transaction: the customer's account is debited. It must take place within 7 days of the authorization.",
         ),
         Operation::Cancel => view.t(
-            "L'opération d'annulation abandonnera la réservation des fonds mise en place par l'opération d'autorisation.",
-            "A cancellation releases the funds held by the authorization.",
+            "L'annulation libère les fonds réservés par l'autorisation : le client ne sera pas débité.",
+            "A cancellation releases the funds held by the authorization: the customer will not be charged.",
         ),
         _ => view.t(
-            "Débite de nouveau la carte enregistrée du client (son token), sans sa présence : un nouveau paiement, pas une correction de celui-ci.",
-            "Charges the customer's stored card (its token) again, without them: a new payment, not a correction of this one.",
+            "Débite à nouveau la carte enregistrée du client (son token), sans qu'il ait à la saisir : c'est un nouveau paiement, pas une correction de celui-ci.",
+            "Charges the customer's stored card (its token) again, without the customer having to enter it: a new payment, not a correction of this one.",
         ),
     }
 }
 
-/// The title of an operation's form and confirmation: the rebill says what it does.
+/// The title of an operation's form and confirmation: the rebill says what it does,
+/// and the name it has in the list and the filter.
 pub fn op_title(view: &View, op: Operation) -> &'static str {
     match op {
-        Operation::Rebill => view.t("Débiter à nouveau la carte", "Charge the card again"),
+        Operation::Rebill => view.t(
+            "Débiter à nouveau la carte (refacturation)",
+            "Charge the card again (rebill)",
+        ),
         other => other.label(view.lang),
     }
 }
@@ -64,7 +68,7 @@ pub fn operations_tab(view: &View, d: &TransactionDetail, notice: Option<&Notice
     let in_place = notice
         .and_then(|n| {
             n.at.as_ref()
-                .map(|(op, typed)| (*op, typed.as_str(), n.text.as_str()))
+                .map(|(op, typed)| (*op, typed.as_str(), &n.text))
         })
         .filter(|(op, _, _)| {
             here.iter()
@@ -85,7 +89,7 @@ pub fn operations_tab(view: &View, d: &TransactionDetail, notice: Option<&Notice
         off.truncate(1);
     }
     html! {
-        @if let Some(n) = notice.filter(|_| in_place.is_none()) { (flash(n.kind, &n.text)) }
+        @if let Some(n) = notice.filter(|_| in_place.is_none()) { (n.banner()) }
         @if here.iter().any(|(_, a)| a.is_ok()) {
             div class="ops" {
                 @for (op, allowed) in &here {
@@ -155,7 +159,7 @@ fn op_card(
     d: &TransactionDetail,
     op: Operation,
     max: Amount,
-    error: Option<(Operation, &str, &str)>,
+    error: Option<(Operation, &str, &Markup)>,
 ) -> Markup {
     let currency = d.tx.currency;
     let input_id = format!("f-amount-{}", op.key());
@@ -235,9 +239,78 @@ fn confirm_text(lang: Lang, op: Operation, money: &str, card: &str) -> String {
             "Cancel the authorization: the {money} held on card {card} will be released. It can no longer be captured."
         ),
         (Lang::Fr, _) => {
-            format!("Débiter de nouveau {money} sur la carte enregistrée {card}.")
+            format!(
+                "Débiter à nouveau {money} sur la carte enregistrée {card} : un nouveau paiement."
+            )
         }
-        (Lang::En, _) => format!("Charge {money} again on the stored card {card}."),
+        (Lang::En, _) => {
+            format!("Charge {money} again to the stored card {card}: a new payment.")
+        }
+    }
+}
+
+/// The heading of the confirmation step.
+fn confirm_heading(view: &View, op: Operation) -> &'static str {
+    match op {
+        Operation::Refund => view.t("Confirmer le remboursement", "Confirm the refund"),
+        Operation::Capture => view.t("Confirmer la capture", "Confirm the capture"),
+        Operation::Cancel => view.t(
+            "Confirmer l'annulation de l'autorisation",
+            "Confirm the cancellation of the authorization",
+        ),
+        _ => view.t(
+            "Confirmer : débiter à nouveau la carte (refacturation)",
+            "Confirm: charge the card again (rebill)",
+        ),
+    }
+}
+
+/// The confirmation's button: the operation as a verb and its amount, which never
+/// wraps across two lines.
+fn confirm_button(view: &View, op: Operation, money: &str) -> Markup {
+    let money = html! { span class="nowrap" { (money) } };
+    match (view.lang, op) {
+        (_, Operation::Cancel) => {
+            html! { (view.t("Annuler l'autorisation", "Cancel the authorization")) }
+        }
+        (_, Operation::Refund) => html! { (view.t("Rembourser ", "Refund ")) (money) },
+        (_, Operation::Capture) => html! { (view.t("Capturer ", "Capture ")) (money) },
+        (Lang::Fr, _) => html! { "Débiter à nouveau " (money) },
+        (Lang::En, _) => html! { "Charge " (money) " again" },
+    }
+}
+
+/// The message on the Operations tab once an operation has run: what was done, for
+/// how much, and the transaction it wrote (a link); a refusal says why.
+pub fn done_message(view: &View, row: &Transaction) -> Markup {
+    let money = format_amount(row.amount, row.currency, view.lang);
+    outcome_message(view.lang, row.operation, &money, row.id, row.code)
+}
+
+fn outcome_message(lang: Lang, op: Operation, money: &str, id: u64, code: ResultCode) -> Markup {
+    let what = match (lang, op) {
+        (Lang::Fr, Operation::Cancel) => format!("Annulation de l'autorisation ({money})"),
+        (Lang::En, Operation::Cancel) => format!("Cancellation of the authorization ({money})"),
+        (Lang::Fr, op) => format!("{} de {money}", op.label(lang)),
+        (Lang::En, op) => format!("{} of {money}", op.label(lang)),
+    };
+    // In French every operation's name is feminine but the refund's.
+    let masculine = op == Operation::Refund;
+    let link = html! { a href={"/transactions/" (id)} { "transaction " (id) } };
+    if code.is_accepted() {
+        let done = match (lang, masculine) {
+            (Lang::Fr, true) => " accepté : ",
+            (Lang::Fr, false) => " acceptée : ",
+            (Lang::En, _) => " accepted: ",
+        };
+        html! { (what) (done) (link) "." }
+    } else {
+        let refused = match (lang, masculine) {
+            (Lang::Fr, true) => " refusé : ",
+            (Lang::Fr, false) => " refusée : ",
+            (Lang::En, _) => " refused: ",
+        };
+        html! { (what) (refused) (code) " – " (code.text(lang)) " (" (link) ")." }
     }
 }
 
@@ -286,7 +359,7 @@ pub fn confirm_page(
     let back = format!("/transactions/{}?tab=operations", tx.id);
     let body = html! {
         p class="small" { a href=(back) { "‹ " (view.t("Transaction", "Transaction")) " " (tx.id) } }
-        h1 { (view.t("Confirmer : ", "Confirm: ")) (op_title(view, op)) }
+        h1 { (confirm_heading(view, op)) }
         section class="card confirm" {
             p class="lead" { strong { (what) } }
             @if op == Operation::Refund {
@@ -304,11 +377,65 @@ pub fn confirm_page(
                 input type="hidden" name="amount" value=(amount.to_decimal_string());
                 input type="hidden" name="key" value=(key);
                 div class="actions" {
-                    button class="primary" type="submit" { (view.t("Confirmer : ", "Confirm: ")) (op_title(view, op)) " " (money) }
-                    a class="button" href=(back) { (view.t("Annuler", "Go back")) }
+                    button class="primary" type="submit" { (confirm_button(view, op, &money)) }
+                    // Not « Annuler »: that is the name of an operation.
+                    a class="button" href=(back) { (view.t("Ne rien faire", "Go back")) }
                 }
             }
         }
     };
     processing_page(view, &title, "/transactions", body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operation_says_what_it_did_for_how_much_and_links_its_transaction() {
+        let said = |lang, op, code| outcome_message(lang, op, "100,00 MAD", 3001, code).0;
+        let ok = ResultCode::ACCEPTED;
+        assert_eq!(
+            said(Lang::Fr, Operation::Refund, ok),
+            r#"Remboursement de 100,00 MAD accepté : <a href="/transactions/3001">transaction 3001</a>."#
+        );
+        assert_eq!(
+            said(Lang::En, Operation::Refund, ok),
+            r#"Refund of 100,00 MAD accepted: <a href="/transactions/3001">transaction 3001</a>."#
+        );
+        assert_eq!(
+            said(Lang::Fr, Operation::Capture, ok),
+            r#"Capture de 100,00 MAD acceptée : <a href="/transactions/3001">transaction 3001</a>."#
+        );
+        assert_eq!(
+            said(Lang::Fr, Operation::Cancel, ok),
+            r#"Annulation de l'autorisation (100,00 MAD) acceptée : <a href="/transactions/3001">transaction 3001</a>."#
+        );
+        assert_eq!(
+            said(Lang::En, Operation::Rebill, ok),
+            r#"Rebill of 100,00 MAD accepted: <a href="/transactions/3001">transaction 3001</a>."#
+        );
+        let funds = ResultCode::INSUFFICIENT_FUNDS;
+        let fr = said(Lang::Fr, Operation::Refund, funds);
+        assert!(
+            fr.starts_with(&format!(
+                "Remboursement de 100,00 MAD refusé : 051 – {}",
+                funds.text(Lang::Fr)
+            )),
+            "{fr}"
+        );
+        assert!(fr.ends_with(r#" (<a href="/transactions/3001">transaction 3001</a>)."#));
+        let en = said(Lang::En, Operation::Rebill, funds);
+        assert!(
+            en.starts_with(&format!(
+                "Rebill of 100,00 MAD refused: 051 – {}",
+                funds.text(Lang::En)
+            )),
+            "{en}"
+        );
+        assert!(
+            said(Lang::Fr, Operation::Rebill, funds)
+                .contains("Refacturation de 100,00 MAD refusée : 051")
+        );
+    }
 }

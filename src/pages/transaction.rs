@@ -13,7 +13,6 @@ use crate::domain::time::format_datetime;
 use crate::domain::transaction::Operation;
 use crate::domain::tx_log::HistoryEntry;
 use crate::fragments::View;
-use crate::fragments::flash;
 use crate::fragments::form::csrf;
 use crate::fragments::tables::transactions_table;
 
@@ -22,17 +21,19 @@ pub const TAB_ID: &str = "tab";
 /// A message above the tab: after an operation, or why an operation or a note was
 /// refused. A refused amount is shown in place, under the field, with what was typed.
 pub struct Notice {
-    /// `ok` or `err`.
+    /// `ok`, `err` or `info`.
     pub kind: &'static str,
-    pub text: String,
+    pub text: Markup,
     /// The operation whose amount field the message belongs to, and the amount as typed.
     pub at: Option<(Operation, String)>,
 }
 
 impl Notice {
-    pub fn ok(text: String) -> Notice {
+    /// A message in words and links (an operation's outcome, with its transaction):
+    /// `ok` when `accepted`, `err` otherwise.
+    pub fn outcome(accepted: bool, text: Markup) -> Notice {
         Notice {
-            kind: "ok",
+            kind: if accepted { "ok" } else { "err" },
             text,
             at: None,
         }
@@ -41,16 +42,29 @@ impl Notice {
     pub fn err(text: String) -> Notice {
         Notice {
             kind: "err",
-            text,
+            text: html! { (text) },
             at: None,
         }
+    }
+
+    pub fn info(text: &str) -> Notice {
+        Notice {
+            kind: "info",
+            text: html! { (text) },
+            at: None,
+        }
+    }
+
+    /// The message as a banner above the tab.
+    pub fn banner(&self) -> Markup {
+        html! { div class={"flash " (self.kind)} role="status" { (self.text) } }
     }
 
     /// A refusal of `op` for the amount `typed`, shown beside its field.
     pub fn field(op: Operation, typed: &str, text: String) -> Notice {
         Notice {
             kind: "err",
-            text,
+            text: html! { (text) },
             at: Some((op, typed.chars().take(40).collect())),
         }
     }
@@ -157,7 +171,10 @@ pub fn tab_fragment(
         div id=(TAB_ID) {
             (tab_bar(view, d, tab))
             @match tab {
-                DetailTab::General => (super::transaction_general::general(view, d)),
+                DetailTab::General => {
+                    @if let Some(n) = notice { (n.banner()) }
+                    (super::transaction_general::general(view, d))
+                }
                 DetailTab::Associated => (transactions_table(view, &d.associated, &d.merchants)),
                 DetailTab::Journal => (journal(view, d)),
                 DetailTab::Operations => (super::operations::operations_tab(view, d, notice)),
@@ -236,7 +253,7 @@ fn history(view: &View, d: &TransactionDetail) -> Markup {
 
 fn notes_body(view: &View, d: &TransactionDetail, notice: Option<&Notice>) -> Markup {
     html! {
-        @if let Some(n) = notice { (flash(n.kind, &n.text)) }
+        @if let Some(n) = notice { (n.banner()) }
         @for n in &d.notes {
             section class="card" { p class="small muted" { (format_datetime(n.at, view.lang)) " · " (n.author) } p { (n.text) } }
         }

@@ -155,7 +155,7 @@ fn fields(
             label for="f-role" class="req" { (view.t("Marchand / rôle", "Merchant / role")) }
             select id="f-role" name="role" aria-invalid=[err("role").map(|_| "true")] {
                 @if is_admin {
-                    option value="admin" selected[v.role == "admin"] { (view.t("Administrateur de l'appliance", "Appliance administrator")) }
+                    option value="admin" selected[v.role == "admin"] { (view.t("Administrateur de la plateforme", "Platform administrator")) }
                 }
                 @for m in merchants {
                     @let value = format!("merchant:{}", m.id);

@@ -140,3 +140,44 @@ async fn an_admin_cannot_disable_their_own_account() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(!app.db.user(me.id).unwrap().unwrap().disabled);
 }
+
+#[tokio::test]
+async fn the_audit_log_names_the_command_line_and_the_admin_role_in_the_readers_words() {
+    use guichet::clock::Clock;
+    use guichet::db::audit::AuditEntry;
+    use guichet::domain::actor::Actor;
+    let app = spawn_app().await;
+    // `guichet admin create-admin` run where the environment names no user.
+    let at = app.clock.now().unix_timestamp();
+    let cli = Actor::new(at, "cli (unknown)", "local");
+    app.db
+        .record(&AuditEntry::by(
+            &cli,
+            "user.create",
+            "user other.admin",
+            None,
+        ))
+        .unwrap();
+    let admin = app.admin().await;
+    let (_, audit) = admin.page("/parameters/audit").await;
+    assert!(
+        audit.contains(">ligne de commande (utilisateur inconnu)</td>"),
+        "{audit}"
+    );
+    assert!(!audit.contains("cli (unknown)"), "{audit}");
+    let me = app.db.user_by_username("admin").unwrap().unwrap();
+    let (_, user) = admin.page(&format!("/parameters/users/{}", me.id)).await;
+    assert!(
+        user.contains(">Administrateur de la plateforme</option>"),
+        "{user}"
+    );
+    assert!(!user.contains("appliance"), "{user}");
+    admin.post("/lang", &[("lang", "en")]).await;
+    let (_, audit) = admin.page("/parameters/audit").await;
+    assert!(
+        audit.contains(">command line (unknown user)</td>"),
+        "{audit}"
+    );
+    let (_, user) = admin.page(&format!("/parameters/users/{}", me.id)).await;
+    assert!(user.contains(">Platform administrator</option>"), "{user}");
+}

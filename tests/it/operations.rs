@@ -208,6 +208,16 @@ async fn capture_passes_at_6_days_23_59_and_fails_at_7_days_and_1_second() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "never above the authorized amount"
     );
+    let (_, confirm) = c
+        .page(&format!(
+            "/transactions/{early}/operations/capture?amount=200"
+        ))
+        .await;
+    assert!(
+        confirm.contains("<h1>Confirmer la capture</h1>")
+            && confirm.contains(r#"<button class="primary" type="submit">Capturer <span class="nowrap">200,00 MAD</span></button>"#),
+        "{confirm}"
+    );
     let r = c
         .post(
             &format!("/transactions/{early}/operations/capture"),
@@ -216,6 +226,14 @@ async fn capture_passes_at_6_days_23_59_and_fails_at_7_days_and_1_second() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let capture = &children(&app, early)[0];
+    let (_, done) = c.page(r.headers()["location"].to_str().unwrap()).await;
+    assert!(
+        done.contains(&format!(
+            r#"Capture de 200,00 MAD acceptée : <a href="/transactions/{0}">transaction {0}</a>."#,
+            capture.id
+        )),
+        "{done}"
+    );
     assert_eq!(
         (capture.operation, capture.amount.minor()),
         (Operation::Capture, 20_000)
@@ -269,11 +287,26 @@ async fn a_cancel_releases_an_authorization_which_then_cannot_be_captured() {
         .page(&format!("/transactions/{auth}/operations/cancel"))
         .await;
     assert!(confirm.contains("seront libérés"), "{confirm}");
+    // Going back is not « Annuler », which is what the main button does.
+    assert!(
+        confirm
+            .contains(r#"<button class="primary" type="submit">Annuler l'autorisation</button>"#)
+            && confirm.contains(">Ne rien faire</a>"),
+        "{confirm}"
+    );
     let r = c
         .post(&format!("/transactions/{auth}/operations/cancel"), &[])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let kids = children(&app, auth);
+    let (_, done) = c.page(r.headers()["location"].to_str().unwrap()).await;
+    assert!(
+        done.contains(&format!(
+            r#"<div class="flash ok" role="status">Annulation de l'autorisation (250,00 MAD) acceptée : <a href="/transactions/{0}">transaction {0}</a>.</div>"#,
+            kids[0].id
+        )),
+        "{done}"
+    );
     assert_eq!(
         (kids[0].operation, kids[0].amount.minor()),
         (Operation::Cancel, 25_000)
@@ -307,10 +340,11 @@ async fn a_rebill_charges_the_stored_card_again_and_answers_like_the_card() {
     let app = spawn_app().await;
     let (m, c) = shop(&app).await;
     let sale = paid(&app, &c, m, "sale", "4111111111111111").await;
+    c.post("/lang", &[("lang", "en")]).await;
     let r = c
         .post(
             &format!("/transactions/{sale}/operations/rebill"),
-            &[("amount", "99,90")],
+            &[("amount", "99.90")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -318,6 +352,15 @@ async fn a_rebill_charges_the_stored_card_again_and_answers_like_the_card() {
         .into_iter()
         .find(|t| t.operation == Operation::Rebill)
         .unwrap();
+    let (_, done) = c.page(r.headers()["location"].to_str().unwrap()).await;
+    assert!(
+        done.contains(&format!(
+            r#"<div class="flash ok" role="status">Rebill of 99.90 MAD accepted: <a href="/transactions/{0}">transaction {0}</a>.</div>"#,
+            rebill.id
+        )),
+        "{done}"
+    );
+    c.post("/lang", &[("lang", "fr")]).await;
     assert_eq!(rebill.amount.minor(), 9_990);
     assert!(rebill.code.is_accepted());
     let original = app.db.transaction(Scope::Admin, sale).unwrap().unwrap();
@@ -365,10 +408,40 @@ async fn only_users_with_the_operate_permission_see_the_tab_and_may_operate() {
     let (status, detail) = v.page(&format!("/transactions/{sale}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!detail.contains("tab=operations"), "no Operations tab");
-    let (status, _) = v
+    // A link to the Operations tab (shared by a colleague, say) opens the transaction
+    // they may see, on its General tab, and says why not the operations.
+    let (status, page) = v
         .page(&format!("/transactions/{sale}?tab=operations"))
         .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(r#"<div class="flash info" role="status">Vous n'avez pas le droit d'opérer sur les transactions : voici les informations générales de celle-ci.</div>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"aria-current="page">Informations générales</a>"#),
+        "{page}"
+    );
+    assert!(
+        !page.contains("op-refund") && !page.contains("tab=operations"),
+        "{page}"
+    );
+    v.post("/lang", &[("lang", "en")]).await;
+    let (status, page) = v
+        .page(&format!("/transactions/{sale}?tab=operations"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("You are not allowed to operate on transactions: here is this transaction's general information."),
+        "{page}"
+    );
+    // The tab itself, as htmx loads it, stays refused, and so do the operations.
+    let (status, _) = v
+        .page(&format!("/transactions/{sale}/tab/operations"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = v.page("/transactions/999999?tab=operations").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "an unknown transaction");
     let (status, _) = v
         .page(&format!("/transactions/{sale}/operations/refund?amount=1"))
         .await;

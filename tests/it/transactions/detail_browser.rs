@@ -254,7 +254,7 @@ async fn journey(b: &Browser, p: &Page<'_>, id: u64, w: u32, h: u32) -> Vec<Stri
     assert!(
         p.text("div.flash.ok")
             .await
-            .starts_with("Opération enregistrée (Remboursement)")
+            .starts_with("Remboursement de 625,25 MAD accepté : transaction ")
     );
     no_sideways_scroll(p, "refunded sale").await;
     p.js("window.scrollTo(0, 0);").await;

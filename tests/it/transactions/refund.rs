@@ -133,7 +133,29 @@ async fn the_refund_confirmation_says_it_is_the_only_one_and_what_can_never_be_r
         half.contains(r#"Only one refund is allowed per transaction: after this one, the remaining <span class="nowrap">250.50 MAD</span> can never be refunded."#),
         "{half}"
     );
-    assert!(half.contains("Confirm: Refund 1,000.00 MAD"), "{half}");
+    // The button says what it does, the amount on one line; going back is not
+    // « Annuler », the name of an operation.
+    assert!(half.contains("<h1>Confirm the refund</h1>"), "{half}");
+    assert!(
+        half.contains(r#"<button class="primary" type="submit">Refund <span class="nowrap">1,000.00 MAD</span></button>"#),
+        "{half}"
+    );
+    assert!(half.contains(">Go back</a>"), "{half}");
+    c.post("/lang", &[("lang", "fr")]).await;
+    let (_, half) = c
+        .page(&format!("/transactions/{id}/operations/refund?amount=100"))
+        .await;
+    assert!(
+        half.contains("<h1>Confirmer le remboursement</h1>"),
+        "{half}"
+    );
+    assert!(
+        half.contains(r#"<button class="primary" type="submit">Rembourser <span class="nowrap">100,00 MAD</span></button>"#),
+        "{half}"
+    );
+    assert!(half.contains(">Ne rien faire</a>"), "{half}");
+    assert!(!half.contains("Annuler"), "{half}");
+    assert!(!half.contains("Confirmer :"), "{half}");
 }
 
 #[tokio::test]
@@ -159,7 +181,7 @@ async fn after_a_partial_refund_the_sale_shows_the_refunded_part_and_offers_no_s
     let location = r.headers()["location"].to_str().unwrap().to_string();
     let (_, done) = c.page(&location).await;
     assert!(
-        done.contains("Opération enregistrée (Remboursement) : transaction 2, 000 – Transaction terminée avec succès."),
+        done.contains(r#"<div class="flash ok" role="status">Remboursement de 625,25 MAD accepté : <a href="/transactions/2">transaction 2</a>.</div>"#),
         "{done}"
     );
     assert!(!done.contains("enregistré(e)"));
@@ -213,19 +235,39 @@ async fn the_rebill_sits_apart_as_charge_the_card_again() {
             "<strong>Capture</strong> — Impossible sur une transaction de type « Vente »."
         )
     );
-    assert!(tab[rebill..].contains(">Débiter à nouveau la carte</h2>"));
+    // Its box says what it does and the name it has in the list and the filter.
+    assert!(tab[rebill..].contains(">Débiter à nouveau la carte (refacturation)</h2>"));
     let (_, confirm) = c
         .page(&format!("/transactions/{id}/operations/rebill?amount=100"))
         .await;
     assert!(
-        confirm.contains("<h1>Confirmer : Débiter à nouveau la carte</h1>"),
+        confirm.contains("<h1>Confirmer : débiter à nouveau la carte (refacturation)</h1>"),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains(r#"<button class="primary" type="submit">Débiter à nouveau <span class="nowrap">100,00 MAD</span></button>"#),
         "{confirm}"
     );
     assert!(!confirm.contains("refund-once"));
     c.post("/lang", &[("lang", "en")]).await;
     let (_, tab) = c.page(&format!("/transactions/{id}?tab=operations")).await;
-    assert!(tab.contains(">Charge the card again</h2>"));
+    assert!(tab.contains(">Charge the card again (rebill)</h2>"));
+    assert!(tab.contains(
+        "Charges the customer's stored card (its token) again, without the customer having to enter it: a new payment, not a correction of this one."
+    ));
+    assert!(!tab.contains("without them"));
     assert!(tab.contains("<strong>Not available here:</strong>"));
+    let (_, confirm) = c
+        .page(&format!("/transactions/{id}/operations/rebill?amount=100"))
+        .await;
+    assert!(
+        confirm.contains("<h1>Confirm: charge the card again (rebill)</h1>"),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains(r#"<button class="primary" type="submit">Charge <span class="nowrap">100.00 MAD</span> again</button>"#),
+        "{confirm}"
+    );
 }
 
 #[tokio::test]
