@@ -107,6 +107,27 @@ impl ResultCode {
         lang.pick(fr, en)
     }
 
+    /// The meaning in a few words, for a list cell where the whole [`Self::text`] does
+    /// not fit (the cell's tooltip keeps the whole text).
+    pub fn short_text(self, lang: Lang) -> &'static str {
+        let (fr, en) = match self.0 {
+            0 => ("Acceptée", "Accepted"),
+            4 => ("Numéro de carte invalide", "Invalid card number"),
+            5 => ("Refus de la banque", "Refused by the bank"),
+            12 => ("Refusée par l'acquéreur", "Refused by the acquirer"),
+            51 => ("Fonds insuffisants", "Insufficient funds"),
+            55 => ("Cryptogramme incorrect", "Wrong security code"),
+            98 => ("Paiement abandonné", "Payment abandoned"),
+            585 => ("Trop de tentatives", "Too many attempts"),
+            656 => ("3-D Secure absent ou erroné", "3-D Secure missing or wrong"),
+            906 => ("Refus interne", "Internal refusal"),
+            910 => ("Banque indisponible", "Bank unavailable"),
+            999 => ("Erreur de l'acquéreur", "Acquirer error"),
+            _ => ("Code inconnu", "Unknown code"),
+        };
+        lang.pick(fr, en)
+    }
+
     /// The refusal in plain words for the customer on the payment page.
     pub fn customer_text(self, lang: Lang) -> &'static str {
         let (fr, en) = match self.0 {
@@ -171,6 +192,12 @@ mod tests {
         for c in ResultCode::ALL {
             assert_ne!(c.text(Lang::Fr), "Code inconnu");
             assert_ne!(c.text(Lang::En), c.text(Lang::Fr), "{c}");
+            assert_ne!(c.short_text(Lang::Fr), "Code inconnu");
+            assert_ne!(c.short_text(Lang::En), c.short_text(Lang::Fr), "{c}");
+            // A list cell: short enough for two lines of a narrow column.
+            for l in [Lang::Fr, Lang::En] {
+                assert!(c.short_text(l).chars().count() <= 30, "{c}");
+            }
             assert_eq!(ResultCode::parse(&c.to_string()), Some(c));
         }
     }

@@ -58,6 +58,36 @@ impl Shortcut {
         }
     }
 
+    /// The shortcut whose period is exactly the search `[from, to)` (unix seconds), to
+    /// be marked current; `None` when no shortcut spans it. Several shortcuts can span
+    /// the same days (on the 1st "Aujourd'hui" is also "Ce mois-ci"; on the 7th "7
+    /// derniers jours" is "Ce mois-ci"; on the 30th of a 31-day month "30 derniers
+    /// jours" is "Ce mois-ci"): only one is marked, the first of [`Self::PRECEDENCE`],
+    /// a named day before a calendar month before a rolling window, because the named
+    /// period says most about what was asked.
+    pub fn matching(from: i64, to: i64, today: Date) -> Option<Shortcut> {
+        Self::PRECEDENCE.into_iter().find(|s| {
+            let (first, last) = s.days(today);
+            let start = first.midnight().assume_utc().unix_timestamp();
+            let end = last
+                .midnight()
+                .assume_utc()
+                .unix_timestamp()
+                .saturating_add(86_400);
+            (start, end) == (from, to)
+        })
+    }
+
+    /// The order in which [`Self::matching`] breaks a tie between equal periods.
+    pub const PRECEDENCE: [Shortcut; 6] = [
+        Shortcut::Today,
+        Shortcut::Yesterday,
+        Shortcut::ThisMonth,
+        Shortcut::LastMonth,
+        Shortcut::Last7Days,
+        Shortcut::Last30Days,
+    ];
+
     /// The two query values (`from`, `to`), as the period fields show dates in `lang`.
     pub fn query_values(self, today: Date, lang: Lang) -> (String, String) {
         let (a, b) = self.days(today);
@@ -235,5 +265,50 @@ mod tests {
             Shortcut::Last7Days.query_values(TODAY, Lang::Fr),
             ("23/11/2026".to_string(), "29/11/2026".to_string())
         );
+    }
+
+    /// `[from, to)` in unix seconds for the whole days `first` to `last`.
+    fn span(first: Date, last: Date) -> (i64, i64) {
+        (
+            unix(first.midnight().assume_utc()),
+            unix(last.midnight().assume_utc()) + 86_400,
+        )
+    }
+
+    #[test]
+    fn the_shortcut_equal_to_the_period_is_the_only_one_marked() {
+        for s in Shortcut::ALL {
+            let (a, b) = s.days(TODAY);
+            let (from, to) = span(a, b);
+            assert_eq!(Shortcut::matching(from, to, TODAY), Some(s), "{s:?}");
+        }
+        // Not whole days, or days no shortcut spans: none.
+        let (from, to) = span(TODAY, TODAY);
+        assert_eq!(Shortcut::matching(from + 60, to, TODAY), None);
+        let (from, to) = span(date!(2026 - 01 - 01), TODAY);
+        assert_eq!(Shortcut::matching(from, to, TODAY), None);
+    }
+
+    #[test]
+    fn equal_periods_mark_a_named_day_then_a_calendar_month_then_a_rolling_window() {
+        // The 30th of November: the last 30 days are this month.
+        let nov30 = date!(2026 - 11 - 30);
+        let (from, to) = span(date!(2026 - 11 - 01), nov30);
+        assert_eq!(
+            Shortcut::Last30Days.days(nov30),
+            Shortcut::ThisMonth.days(nov30)
+        );
+        assert_eq!(
+            Shortcut::matching(from, to, nov30),
+            Some(Shortcut::ThisMonth)
+        );
+        // The 7th: the last 7 days are this month.
+        let d7 = date!(2026 - 11 - 07);
+        let (from, to) = span(date!(2026 - 11 - 01), d7);
+        assert_eq!(Shortcut::matching(from, to, d7), Some(Shortcut::ThisMonth));
+        // The 1st: today is this month.
+        let d1 = date!(2026 - 06 - 01);
+        let (from, to) = span(d1, d1);
+        assert_eq!(Shortcut::matching(from, to, d1), Some(Shortcut::Today));
     }
 }

@@ -41,7 +41,7 @@ impl Operation {
 
     pub fn label(self, lang: Lang) -> &'static str {
         let (fr, en) = match self {
-            Operation::ThreeDSecure => ("Vérification 3D Secure", "3-D Secure verification"),
+            Operation::ThreeDSecure => ("Vérification 3-D Secure", "3-D Secure verification"),
             Operation::Sale => ("Vente", "Sale"),
             Operation::Authorization => ("Autorisation", "Authorization"),
             Operation::Capture => ("Capture", "Capture"),

@@ -19,6 +19,31 @@ pub fn flash(kind: &str, text: &str) -> Markup {
     html! { div class={"flash " (kind)} role="status" { (text) } }
 }
 
+/// A long value without spaces (an email, an order id) that may wrap only at sensible
+/// points: before "@" and after ".", "-", "_" or "/" (a `<wbr>` each), so that a
+/// narrow cell breaks it there rather than inside a word. Escaped as any text.
+pub fn breakable(text: &str) -> Markup {
+    let mut parts: Vec<String> = vec![String::new()];
+    for c in text.chars() {
+        if c == '@' && !parts.last().is_some_and(String::is_empty) {
+            parts.push(String::new());
+        }
+        if let Some(p) = parts.last_mut() {
+            p.push(c);
+        }
+        if matches!(c, '.' | '-' | '_' | '/') {
+            parts.push(String::new());
+        }
+    }
+    parts.retain(|p| !p.is_empty());
+    html! {
+        @for (i, p) in parts.iter().enumerate() {
+            @if i > 0 { wbr; }
+            (p)
+        }
+    }
+}
+
 /// A tab bar; `current` is the href of the selected tab.
 pub fn tabs(class: &str, items: &[(String, String)], current: &str) -> Markup {
     tabs_named(class, None, items, current)
@@ -42,5 +67,24 @@ pub fn tabs_named(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::breakable;
+
+    #[test]
+    fn a_long_value_may_wrap_before_the_at_sign_and_after_dots_and_dashes_only() {
+        assert_eq!(
+            breakable("fatima.el@example.com").into_string(),
+            "fatima.<wbr>el<wbr>@example.<wbr>com"
+        );
+        assert_eq!(
+            breakable("REV-fr-d-ACCEPT").into_string(),
+            "REV-<wbr>fr-<wbr>d-<wbr>ACCEPT"
+        );
+        assert_eq!(breakable("<b>").into_string(), "&lt;b&gt;");
+        assert_eq!(breakable("").into_string(), "");
     }
 }

@@ -13,6 +13,7 @@ use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
 use crate::fragments::View;
 use crate::fragments::badges::mail_state;
+use crate::fragments::breakable;
 
 /// The payment method column: always a card for now.
 pub fn card_type(view: &View) -> &'static str {
@@ -83,7 +84,9 @@ pub fn transactions_table_with(
     }
 }
 
-/// The buyer (name, else email) and the order id under it; a dash when neither.
+/// The buyer (name, else email) and the order id under it; a dash when neither. One
+/// line each cut with an ellipsis on a laptop (the whole in the tooltip), wrapping at
+/// sensible points only in a phone's card.
 fn customer_cell(tx: &Transaction) -> Markup {
     let who = customer(tx);
     let order = tx.sale.order_id.trim();
@@ -98,21 +101,21 @@ fn customer_cell(tx: &Transaction) -> Markup {
             span class="muted" { "—" }
         } @else {
             span class="cust" title=(title) {
-                @if let Some(w) = who { span class="cust-name" { (w) } }
-                @if !order.is_empty() { span class="cust-order" { (order) } }
+                @if let Some(w) = who { span class="cust-name" { (breakable(w)) } }
+                @if !order.is_empty() { span class="cust-order" { (breakable(order)) } }
             }
         }
     }
 }
 
 /// "Refusée · 051" as a badge whose tooltip is the code's meaning, and for a refusal
-/// the meaning in words beside it.
+/// the meaning in a few words on its own line under it (the whole text in its tooltip).
 fn status_cell(view: &View, tx: &Transaction) -> Markup {
     let accepted = tx.code.is_accepted();
     let meaning = tx.code.text(view.lang);
     html! {
         span class={"badge " (if accepted { "ok" } else { "ko" })} title=(meaning) { (status_line(tx.code, view.lang)) }
-        @if !accepted { " " span class="tx-reason" title=(meaning) { (meaning) } }
+        @if !accepted { " " span class="tx-reason" title=(meaning) { (tx.code.short_text(view.lang)) } }
     }
 }
 

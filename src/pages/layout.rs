@@ -120,6 +120,8 @@ fn chrome(
 }
 
 /// The search box of the top bar (transaction id, order, email, last four digits).
+/// The placeholder is short enough for the box at 1366 px and on a phone; the whole
+/// hint is its label (for screen readers) and its tooltip.
 fn top_search(view: &View) -> Markup {
     let label = view.t(
         "Rechercher (n°, commande, e-mail, 4 derniers chiffres)",
@@ -128,10 +130,18 @@ fn top_search(view: &View) -> Markup {
     html! {
         form class="top-search" method="get" action="/search" role="search" {
             label class="sr-only" for="top-q" { (label) }
-            input id="top-q" type="search" name="q" placeholder=(view.t("N°, commande, e-mail, 4 derniers chiffres", "No., order, email, last 4 digits")) title=(label) autocomplete="off";
+            input id="top-q" type="search" name="q" placeholder=(top_search_placeholder(view)) title=(label) autocomplete="off";
             button type="submit" { (view.t("Rechercher", "Search")) }
         }
     }
+}
+
+/// The top bar's search placeholder: the kinds of value it finds, in few words.
+pub fn top_search_placeholder(view: &View) -> &'static str {
+    view.t(
+        "N°, commande, e-mail, 4 chiffres",
+        "No., order, email, last 4",
+    )
 }
 
 /// A Processing screen: the Processing tab with its sub-tabs, `current` selected.

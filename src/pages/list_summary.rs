@@ -26,9 +26,11 @@ pub(super) fn period_line(view: &View, v: &ListView) -> Markup {
                 }
             }
             nav class="shortcuts" aria-label=(view.t("Raccourcis de période", "Period shortcuts")) {
+                // The one shortcut equal to the period searched (the default is today).
+                @let marked = v.filter.and_then(|f| Shortcut::matching(f.from, f.to, v.today));
                 @for s in Shortcut::ALL {
                     @let (from, to) = s.query_values(v.today, view.lang);
-                    @let current = v.raw.from.trim() == from && v.raw.to.trim() == to;
+                    @let current = marked == Some(s);
                     a class="chip-link" href=(with_period(v, from, to)) aria-current=[current.then_some("true")] { (s.label(view.lang)) }
                     " "
                 }

@@ -15,6 +15,7 @@ use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
 use crate::fragments::View;
 use crate::fragments::badges::{result_badge, status_badge};
+use crate::fragments::breakable;
 use crate::fragments::copy::{copy_button, copy_script};
 use crate::fragments::form::csrf;
 use crate::fragments::kv::kv;
@@ -38,7 +39,7 @@ pub fn requests_page(
     let h_customer = view.t("Client", "Customer");
     let h_amount = view.t("Montant", "Amount");
     let h_op = view.t("Opération", "Operation");
-    let h_state = view.t("État", "State");
+    let h_state = view.t("Statut", "Status");
     let h_expires = view.t("Expire le", "Expires");
     let h_attempts = view.t("Tentatives", "Attempts");
     let body = html! {
@@ -67,9 +68,9 @@ pub fn requests_page(
                         } }
                         td class="nowrap" data-label=(h_created) { (format_datetime(r.created_at, view.lang)) }
                         @if admin { td data-label=(h_merchant) { (name_of(merchants, r.merchant_id)) } }
-                        td data-label=(h_order) { (r.order_id) }
+                        td data-label=(h_order) { (breakable(&r.order_id)) }
                         td data-label=(h_customer) { (r.holder.name) }
-                        td data-label="Email" { (r.holder.email) }
+                        td data-label="Email" { (breakable(&r.holder.email)) }
                         td class="num" data-label=(h_amount) { (format_amount(r.amount, r.currency, view.lang)) }
                         td data-label=(h_op) { (r.operation.label(view.lang)) }
                         td data-label=(h_state) { (status_badge(view, status)) }
@@ -210,7 +211,7 @@ fn holder_rows(view: &View, r: &PaymentRequest) -> Vec<(&'static str, String)> {
             view.t("Code postal / Ville", "Postcode / City"),
             format!("{} {}", h.postcode, h.city).trim().to_string(),
         ),
-        (view.t("État", "State"), h.state.clone()),
+        (view.t("Région", "Region"), h.state.clone()),
         (
             view.t("Pays", "Country"),
             countries::name(&h.country, view.lang)

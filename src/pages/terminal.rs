@@ -134,7 +134,7 @@ fn holder_fieldset(view: &View, form: &RequestForm, errors: &[FieldError]) -> Ma
                 (Input::new("address", view.t("Adresse", "Address"), &form.address).error(e("address")).render())
                 (Input::new("postcode", view.t("Code postal", "Postcode"), &form.postcode).error(e("postcode")).render())
                 (Input::new("city", view.t("Ville", "City"), &form.city).error(e("city")).render())
-                (Input::new("state", view.t("État", "State"), &form.state).error(e("state")).render())
+                (Input::new("state", view.t("Région", "Region"), &form.state).error(e("state")).render())
                 (select("country", view.t("Pays", "Country"), false, &country_opts, &form.country.to_ascii_uppercase(), e("country")))
                 (Input::new("id_number", view.t("Numéro d'identification", "ID number"), &form.id_number).error(e("id_number")).render())
                 (Input::new("birth_date", view.t("Date de naissance", "Birth date"), &form.birth_date).kind("date").error(e("birth_date")).render())

@@ -36,7 +36,7 @@ fn party_rows(view: &View, p: &Party, full: bool) -> Vec<(&'static str, String)>
         (view.t("Adresse", "Address"), p.address.clone()),
         (view.t("Code postal", "Postcode"), p.postcode.clone()),
         (view.t("Ville", "City"), p.city.clone()),
-        (view.t("État", "State"), p.state.clone()),
+        (view.t("Région", "Region"), p.state.clone()),
         (view.t("Pays", "Country"), country(&p.country, view.lang)),
         (view.t("Téléphone", "Phone"), p.phone.clone()),
     ];
@@ -161,7 +161,7 @@ fn card_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String)> 
                 )
             },
         ),
-        ("3D Secure", yes(view, card.three_ds)),
+        ("3-D Secure", yes(view, card.three_ds)),
         (
             view.t("Descripteur du relevé bancaire", "Statement descriptor"),
             tx.statement_descriptor.clone(),

@@ -39,7 +39,16 @@ pub const TOTALS_ID: &str = "totals";
 
 pub fn list_page(view: &View, v: &ListView) -> Markup {
     let body = html! {
-        h1 { (view.t("Transactions / Liste des transactions", "Transactions / Transaction list")) }
+        div class="page-head list-head" {
+            h1 { (view.t("Transactions / Liste des transactions", "Transactions / Transaction list")) }
+            // Phones only (the stylesheet hides it elsewhere): the panel is below the results.
+            a class="button filters-jump" href={"#" (FILTERS_FORM)} {
+                svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" {
+                    path d="M1.5 2.5h13l-5 6v5l-3-1.5v-3.5z" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" {}
+                }
+                (view.t("Filtres", "Filters"))
+            }
+        }
         // A stable live region around the results: htmx replaces #results (outerHTML)
         // inside it, so screen readers hear the new count after a filter or page change.
         div class="with-filters" aria-live="polite" {

@@ -279,7 +279,7 @@ async fn a_merchant_sends_a_link_the_customer_pays_with_3ds_and_the_merchant_ref
     p.goto("/transactions?three_ds=1").await;
     let list = p.text("#results").await;
     assert!(
-        list.contains("Vérification 3D Secure") && list.contains("Vente"),
+        list.contains("Vérification 3-D Secure") && list.contains("Vente"),
         "{list}"
     );
     p.find(&format!(r#"a[href="/transactions/{three_ds}"]"#))

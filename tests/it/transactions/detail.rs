@@ -172,7 +172,7 @@ async fn the_associated_tab_of_a_sale_lists_its_3ds_parent_and_its_refund() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ids_in(&page), [3, 1], "newest first");
     assert!(page.contains("Transactions associées (2)"));
-    assert!(page.contains("Vérification 3D Secure") && page.contains("Remboursement"));
+    assert!(page.contains("Vérification 3-D Secure") && page.contains("Remboursement"));
     assert!(page.contains(r#"aria-current="page">Transactions associées (2)</a>"#));
     // From either end of the chain.
     let (_, page) = admin.page("/transactions/1/tab/associated").await;

@@ -192,6 +192,90 @@ async fn the_period_is_stated_in_words_and_the_shortcuts_set_it_keeping_the_othe
     assert!(l.body.contains(">Last 30 days</a>") && l.body.contains(">This month</a>"));
 }
 
+/// The labels of the period shortcuts marked current.
+fn marked_shortcuts(body: &str) -> Vec<String> {
+    let nav = &body[body.find(r#"<nav class="shortcuts""#).expect("shortcuts")..];
+    let nav = &nav[..nav.find("</nav>").unwrap()];
+    nav.split("<a ")
+        .skip(1)
+        .filter(|a| a.contains(r#"aria-current="true""#))
+        .map(|a| a[a.find('>').unwrap() + 1..a.find("</a>").unwrap()].to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn exactly_the_shortcut_equal_to_the_period_is_marked_today_by_default() {
+    let app = spawn_app().await;
+    seed(&app);
+    let admin = app.admin().await;
+    // 1 June 2026: today is also this month; the named day wins.
+    let (_, page) = admin.page("/transactions").await;
+    assert_eq!(marked_shortcuts(&page), ["Aujourd'hui"]);
+    let (_, page) = admin
+        .page("/transactions?from=01%2F06%2F2026&to=01%2F06%2F2026")
+        .await;
+    assert_eq!(marked_shortcuts(&page), ["Aujourd'hui"]);
+    // The same days typed the English way.
+    let (_, page) = admin
+        .page("/transactions?from=2026-05-01&to=2026-05-31")
+        .await;
+    assert_eq!(marked_shortcuts(&page), ["Mois dernier"]);
+    let (_, page) = admin
+        .page("/transactions?from=2026-05-03&to=2026-06-01")
+        .await;
+    assert_eq!(marked_shortcuts(&page), ["30 derniers jours"]);
+    // A period no shortcut spans, or not whole days: none.
+    let l = listing(&admin, &period_pairs(&[])).await;
+    assert!(marked_shortcuts(&l.body).is_empty());
+    let (_, page) = admin
+        .page("/transactions?from=01%2F06%2F2026+08%3A00&to=01%2F06%2F2026")
+        .await;
+    assert!(marked_shortcuts(&page).is_empty());
+    admin.post("/lang", &[("lang", "en")]).await;
+    let (_, page) = admin.page("/transactions").await;
+    assert_eq!(marked_shortcuts(&page), ["Today"]);
+}
+
+#[tokio::test]
+async fn a_refusal_s_reason_is_in_a_few_words_under_its_badge_and_whole_in_its_tooltip() {
+    let app = spawn_app().await;
+    let d = seed(&app);
+    let admin = app.admin().await;
+    let l = listing(&admin, &period_pairs(&[("status", "refused")])).await;
+    assert!(!l.ids.is_empty());
+    for id in &l.ids {
+        let t = d.rows.iter().find(|t| t.id == *id).unwrap();
+        let tr = row(&l.body, *id);
+        let reason = format!(
+            r#"<span class="tx-reason" title="{}">{}</span>"#,
+            escaped(t.code.text(Lang::Fr)),
+            escaped(t.code.short_text(Lang::Fr))
+        );
+        assert!(tr.contains(&reason), "{tr}");
+    }
+    // Accepted rows have no reason.
+    let l = listing(&admin, &period_pairs(&[("status", "accepted")])).await;
+    assert!(!l.body.contains("tx-reason"));
+}
+
+#[tokio::test]
+async fn on_a_phone_a_filters_button_near_the_top_jumps_to_the_panel() {
+    let app = spawn_app().await;
+    seed(&app);
+    let admin = app.admin().await;
+    let (_, page) = admin.page("/transactions").await;
+    let jump = page
+        .find(r##"<a class="button filters-jump" href="#filters">"##)
+        .expect("the jump");
+    // Before the results, and it lands on the panel's form.
+    assert!(jump < page.find(r#"id="results""#).unwrap());
+    assert!(page.contains(r#"<form id="filters""#));
+    admin.post("/lang", &[("lang", "en")]).await;
+    let (_, page) = admin.page("/transactions").await;
+    let jump = &page[page.find("filters-jump").unwrap()..];
+    assert!(jump[..jump.find("</a>").unwrap()].ends_with("Filters"));
+}
+
 #[tokio::test]
 async fn active_filters_are_chips_each_removing_only_itself() {
     let app = spawn_app().await;
@@ -298,6 +382,10 @@ async fn the_top_bar_search_opens_a_visible_id_or_searches_all_dates_by_last4_em
         home.contains(r#"<form class="top-search" method="get" action="/search" role="search">"#)
     );
     assert!(home.contains("Rechercher (n°, commande, e-mail, 4 derniers chiffres)"));
+    // A placeholder short enough for the box; the whole hint is its label and tooltip.
+    assert!(home.contains(
+        r#"placeholder="N°, commande, e-mail, 4 chiffres" title="Rechercher (n°, commande, e-mail, 4 derniers chiffres)""#
+    ));
     // An id: its detail.
     let sale = d.sale_with_3ds_and_refund();
     let r = admin.get(&format!("/search?q={}", sale.id)).await;

@@ -6,6 +6,7 @@ mod detail;
 mod detail_browser;
 mod htmx;
 mod list_screen;
+mod naming;
 mod oracle;
 mod paging;
 mod refund;

@@ -46,7 +46,7 @@ async fn the_summary_shows_status_amount_refunded_part_card_customer_and_date() 
     assert_eq!(dd(s, "Date"), "30 mai 2026, 14:04 (UTC)");
     assert_eq!(dd(s, "Commande"), "UB-2026-000001");
     assert!(
-        s.contains(r#"<a href="/transactions/1">Vérification 3D Secure 1</a>"#),
+        s.contains(r#"<a href="/transactions/1">Vérification 3-D Secure 1</a>"#),
         "{s}"
     );
     // Already refunded: no quick action (a sale is neither captured nor cancelled).
