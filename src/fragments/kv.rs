@@ -6,3 +6,17 @@ use maud::{Markup, html};
 pub fn kv(rows: &[(&str, String)]) -> Markup {
     html! { dl class="kv" { @for (k, v) in rows { dt { (k) } dd { (v) } } } }
 }
+
+/// A `dl class="kv"` whose values are markup (an email that may break after its "@").
+pub fn kv_markup(rows: &[(&str, Markup)]) -> Markup {
+    html! { dl class="kv" { @for (k, v) in rows { dt { (k) } dd { (v) } } } }
+}
+
+/// An email address that may wrap after its "@" rather than mid-word (escaped text
+/// around a `wbr`).
+pub fn breakable_email(email: &str) -> Markup {
+    match email.split_once('@') {
+        Some((local, domain)) => html! { (local) "@" wbr; (domain) },
+        None => html! { (email) },
+    }
+}
