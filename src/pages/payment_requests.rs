@@ -119,6 +119,34 @@ fn qr_svg(link: &str) -> Option<String> {
     Some(svg[start..].to_string())
 }
 
+/// Why an email was not sent, in the page's language: the withdrawal reasons the
+/// gateway records are known; a mail server's own error is shown as it came.
+fn attempt_error<'a>(view: &View, error: &'a str) -> &'a str {
+    match error {
+        "not sent: a newer link replaced this one" => view.t(
+            "non envoyé : un nouveau lien a remplacé celui-ci",
+            "not sent: a newer link replaced this one",
+        ),
+        "not sent: the request was cancelled" => view.t(
+            "non envoyé : la demande a été annulée",
+            "not sent: the request was cancelled",
+        ),
+        "not sent: the request was paid" => view.t(
+            "non envoyé : la demande a été payée",
+            "not sent: the request was paid",
+        ),
+        "not sent: the request was blocked" => view.t(
+            "non envoyé : la demande a été bloquée",
+            "not sent: the request was blocked",
+        ),
+        "not sent: the request can no longer be paid" => view.t(
+            "non envoyé : la demande ne peut plus être payée",
+            "not sent: the request can no longer be paid",
+        ),
+        other => other,
+    }
+}
+
 /// The emails of the request, each with its state said once (the outbox's badge,
 /// the same words as Parameters › Emails) and its last attempt. The subject is
 /// plain text: the request page is where it would lead.
@@ -144,7 +172,7 @@ fn request_mails(view: &View, mails: &[Mail], smtp: bool) -> Markup {
                     td data-label=(h_last) {
                         @if let Some(a) = m.attempts.last() {
                             (format_datetime(a.at, view.lang)) " · "
-                            @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => span class="error" { (e) } }
+                            @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => span class="error" { (attempt_error(view, e)) } }
                         } @else {
                             span class="muted" { (view.t("pas encore essayé", "not tried yet")) }
                         }

@@ -281,7 +281,8 @@ async fn a_queued_link_email_is_withdrawn_when_the_request_is_paid_and_never_sen
     assert!(!withdrawn.text.contains(&token) && !withdrawn.html.contains(&token));
     let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
     assert!(
-        page.contains(r#"<span class="badge ko">Échec</span>"#),
+        page.contains(r#"<span class="badge ko">Échec</span>"#)
+            && page.contains("non envoyé : la demande a été payée"),
         "{page}"
     );
 
