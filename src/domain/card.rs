@@ -152,11 +152,10 @@ impl CardError {
             (CardError::Expired, Lang::Fr) => "Cette carte est expirée.".into(),
             (CardError::Expired, Lang::En) => "This card has expired.".into(),
             (CardError::BadCvv, Lang::Fr) => {
-                "Le cryptogramme a 3 chiffres (4 pour American Express), au dos de la carte.".into()
+                "Saisissez le cryptogramme : 3 chiffres au dos de la carte.".into()
             }
             (CardError::BadCvv, Lang::En) => {
-                "The security code has 3 digits (4 for American Express), on the back of the card."
-                    .into()
+                "Enter the security code: 3 digits on the back of the card.".into()
             }
         }
     }

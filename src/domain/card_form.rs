@@ -5,7 +5,7 @@ use serde::Deserialize;
 use time::Date;
 
 use super::Lang;
-use super::card::{CardError, Expiry, Pan, check_cvv};
+use super::card::{Brand, CardError, Expiry, Pan, check_cvv};
 use super::payment::text;
 use super::transaction::StoredCard;
 use super::user::FieldError;
@@ -76,9 +76,15 @@ impl CardForm {
         };
         let brand = pan.as_ref().map(Pan::brand);
         let cvv = self.cvv.trim().to_string();
+        // Only Visa and Mastercard are accepted: 3 digits, as the page says. An
+        // American Express number goes on to be refused as not accepted, whatever
+        // its 4-digit code; no number yet means the accepted cards' 3 digits.
         let cvv_ok = match brand {
+            Some(b @ Brand::Amex) => {
+                check_cvv(&cvv, b).is_ok() || check_cvv(&cvv, Brand::Visa).is_ok()
+            }
             Some(b) => check_cvv(&cvv, b).is_ok(),
-            None => (3..=4).contains(&cvv.len()) && cvv.chars().all(|c| c.is_ascii_digit()),
+            None => check_cvv(&cvv, Brand::Visa).is_ok(),
         };
         if !cvv_ok {
             errors.push(card_error("cvv", &CardError::BadCvv));
@@ -152,8 +158,26 @@ mod tests {
         assert!(fields(card("4111111111111111", "06/26", "123")).is_empty());
         assert_eq!(fields(card("4111111111111111", "13/30", "123")), ["expiry"]);
         assert_eq!(fields(card("4111111111111111", "12/30", "12")), ["cvv"]);
-        assert_eq!(fields(card("378282246310005", "12/30", "123")), ["cvv"]);
+        // Visa and Mastercard only: 3 digits, never 4, as the page and its error say.
+        assert_eq!(fields(card("4111111111111111", "12/30", "1234")), ["cvv"]);
+        assert_eq!(fields(card("5105105105105100", "12/30", "1234")), ["cvv"]);
+        assert_eq!(
+            fields(card("4111111111111112", "12/30", "1234")),
+            ["number", "cvv"]
+        );
+        // An American Express number is refused as not accepted further on, not
+        // here for its code.
+        assert!(fields(card("378282246310005", "12/30", "123")).is_empty());
         assert!(fields(card("378282246310005", "12/30", "1234")).is_empty());
+        let e = card("4111111111111111", "12/30", "1234")
+            .parse(today)
+            .err()
+            .expect("a 4-digit code on a Visa card is refused");
+        assert!(
+            !e[0].fr.contains("American Express")
+                && e[0].fr.contains("3 chiffres au dos de la carte")
+        );
+        assert!(e[0].en.contains("3 digits on the back of the card"));
         let mut pasted = card("4111111111111111", "12/30", "123");
         pasted.holder = "4111 1111 1111 1111".into();
         assert_eq!(fields(pasted), ["holder"]);

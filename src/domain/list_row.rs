@@ -30,7 +30,7 @@ pub fn card_short(card: Option<&StoredCard>) -> Option<String> {
 }
 
 /// The brand in title case for reading ("Visa", "Mastercard", "Amex").
-fn brand_word(b: Brand) -> &'static str {
+pub fn brand_word(b: Brand) -> &'static str {
     match b {
         Brand::Visa => "Visa",
         Brand::Mastercard => "Mastercard",

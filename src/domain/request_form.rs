@@ -66,6 +66,53 @@ pub fn valid_email(s: &str) -> bool {
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// A required free-text field whose missing value says which field it is, like the
+/// amount's ("The amount is required."): `(field, value, max)`.
+fn required_text(
+    errors: &mut Vec<FieldError>,
+    (field, value, max): (&'static str, &str, usize),
+    fr: &str,
+    en: &str,
+) -> String {
+    if value.trim().is_empty() {
+        errors.push(FieldError::new(field, fr, en));
+        return String::new();
+    }
+    text(errors, field, value, max, true)
+}
+
+/// A birth date typed as DD/MM/YYYY (D/M/YYYY too) or YYYY-MM-DD.
+pub fn parse_birth_date(s: &str) -> Option<Date> {
+    let s = s.trim();
+    if let Ok(d) = Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
+        return Some(d);
+    }
+    let mut parts = s.split('/');
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || y.len() != 4
+        || d.is_empty()
+        || d.len() > 2
+        || m.is_empty()
+        || m.len() > 2
+    {
+        return None;
+    }
+    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
+
+/// A stored birth date (YYYY-MM-DD) as DD/MM/YYYY; anything else as it is.
+pub fn birth_date_display(stored: &str) -> String {
+    match Date::parse(
+        stored,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    ) {
+        Ok(d) => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
+        Err(_) => stored.to_string(),
+    }
+}
+
 impl RequestForm {
     /// Validates every field at once, so that all errors are shown in place.
     pub fn parse(&self, today: Date) -> Result<RequestInput, Vec<FieldError>> {
@@ -82,7 +129,12 @@ impl RequestForm {
                 None
             }
         };
-        let order_id = text(&mut errors, "order_id", &self.order_id, 64, true);
+        let order_id = required_text(
+            &mut errors,
+            ("order_id", &self.order_id, 64),
+            "Le numéro de commande est obligatoire.",
+            "The order number is required.",
+        );
         let amount = match parse_positive_amount(&self.amount) {
             Ok(a) => Some(a),
             Err(e) => {
@@ -98,8 +150,8 @@ impl RequestForm {
         if currency.is_none() {
             errors.push(FieldError::new(
                 "currency",
-                "Choisissez la monnaie.",
-                "Choose the currency.",
+                "La devise est obligatoire.",
+                "The currency is required.",
             ));
         }
         let description = text(&mut errors, "description", &self.description, 500, false);
@@ -118,7 +170,12 @@ impl RequestForm {
                 }
             },
         };
-        let name = text(&mut errors, "name", &self.name, 80, true);
+        let name = required_text(
+            &mut errors,
+            ("name", &self.name, 80),
+            "Le nom du client est obligatoire.",
+            "The customer's name is required.",
+        );
         let address = text(&mut errors, "address", &self.address, 120, false);
         let postcode = text(&mut errors, "postcode", &self.postcode, 16, false);
         let city = text(&mut errors, "city", &self.city, 80, false);
@@ -146,7 +203,12 @@ impl RequestForm {
                 "Digits, spaces and + - ( ) only.",
             ));
         }
-        let email = text(&mut errors, "email", &self.email, 254, true);
+        let email = required_text(
+            &mut errors,
+            ("email", &self.email, 254),
+            "L'adresse électronique est obligatoire.",
+            "The email address is required.",
+        );
         if !email.is_empty() && !valid_email(&email) {
             errors.push(FieldError::new(
                 "email",
@@ -155,15 +217,17 @@ impl RequestForm {
             ));
         }
         let id_number = text(&mut errors, "id_number", &self.id_number, 40, false);
+        // Typed as DD/MM/YYYY like every date of the app (YYYY-MM-DD still read),
+        // kept as YYYY-MM-DD.
         let birth_date = match self.birth_date.trim() {
             "" => String::new(),
-            s => match Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
-                Ok(d) if d < today => s.to_string(),
+            s => match parse_birth_date(s) {
+                Some(d) if d < today => d.to_string(),
                 _ => {
                     errors.push(FieldError::new(
                         "birth_date",
-                        "Date passée au format AAAA-MM-JJ.",
-                        "A past date as YYYY-MM-DD.",
+                        "Date passée au format JJ/MM/AAAA (ex. 14/03/1985).",
+                        "A past date as DD/MM/YYYY (e.g. 14/03/1985).",
                     ));
                     String::new()
                 }
@@ -261,5 +325,31 @@ impl RequestInput {
             emails: Vec::new(),
             token,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_birth_date_is_read_as_dd_mm_yyyy_or_yyyy_mm_dd_and_shown_as_dd_mm_yyyy() {
+        assert_eq!(parse_birth_date("14/03/1985"), Some(date!(1985 - 03 - 14)));
+        assert_eq!(parse_birth_date(" 4/3/1985 "), Some(date!(1985 - 03 - 04)));
+        assert_eq!(parse_birth_date("1985-03-14"), Some(date!(1985 - 03 - 14)));
+        for bad in [
+            "31/02/1990",
+            "14/03/85",
+            "14-03-1985",
+            "14/13/1985",
+            "1/2/3/4",
+            "",
+            "abc",
+        ] {
+            assert_eq!(parse_birth_date(bad), None, "{bad}");
+        }
+        assert_eq!(birth_date_display("1985-03-14"), "14/03/1985");
+        assert_eq!(birth_date_display(""), "");
     }
 }

@@ -34,6 +34,8 @@ pub struct Input<'a> {
     pub autocomplete: &'a str,
     /// The keyboard a phone shows (`decimal`, `numeric`, `email`…), when not the default.
     pub inputmode: Option<&'a str>,
+    /// The expected shape, shown in the empty field ("DD/MM/YYYY").
+    pub placeholder: Option<&'a str>,
 }
 
 impl<'a> Input<'a> {
@@ -48,7 +50,13 @@ impl<'a> Input<'a> {
             hint: None,
             autocomplete: "off",
             inputmode: None,
+            placeholder: None,
         }
+    }
+
+    pub fn placeholder(mut self, text: &'a str) -> Self {
+        self.placeholder = Some(text);
+        self
     }
 
     pub fn inputmode(mut self, mode: &'a str) -> Self {
@@ -100,6 +108,7 @@ impl<'a> Input<'a> {
                 input id=(id) name=(self.name) type=(self.kind) value=(self.value)
                     required[self.required] autocomplete=(self.autocomplete)
                     inputmode=[self.inputmode]
+                    placeholder=[self.placeholder]
                     aria-invalid=[self.error.map(|_| "true")]
                     aria-describedby=[described];
                 @if let Some(h) = hint { small class="hint" id={(id) "-hint"} { (h) } }

@@ -105,8 +105,9 @@ pub fn payment_link(
     if !req.description.is_empty() {
         text.push_str(&format!("\n{}\n", req.description));
     }
+    let colon = lang.pick(" : ", ": ");
     text.push_str(&format!(
-        "\n{pay} : {link}\n\n{valid}\n\n{ignore}\n\n— {shop}\n"
+        "\n{pay}{colon}{link}\n\n{valid}\n\n{ignore}\n\n— {shop}\n"
     ));
     let body = html! {
         p { (hello) }
@@ -213,7 +214,7 @@ fn receipt_body(
     );
     let mut text = format!("{hello}\n\n{done}\n\n");
     for (k, v) in &rows {
-        text.push_str(&format!("{k} : {v}\n"));
+        text.push_str(&format!("{k}{}{v}\n", lang.pick(" : ", ": ")));
     }
     text.push_str(&format!("\n{keep}\n\n— {shop}\n"));
     let body = html! {

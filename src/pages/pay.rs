@@ -9,14 +9,16 @@ use crate::domain::Lang;
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
 use crate::domain::countries;
+use crate::domain::list_row::brand_word;
 use crate::domain::money::format_amount;
 use crate::domain::payment::PaymentRequest;
 use crate::domain::time::format_long_date;
 use crate::domain::transaction::Operation;
 use crate::domain::user::FieldError;
 use crate::fragments::View;
+use crate::fragments::breakable;
 use crate::fragments::form::{csrf, error_for};
-use crate::fragments::kv::kv;
+use crate::fragments::kv::{kv, kv_markup};
 
 /// What every customer page knows: the request view and what the handler read from
 /// the configuration and the gateway.
@@ -75,8 +77,10 @@ pub fn frame(c: &PayView, title: &str, body: Markup) -> Markup {
                 @if c.test {
                     aside class="flash info test-banner no-print" aria-label=(c.t("Mode test", "Test mode")) {
                         (c.t("Mode test : aucune somme réelle n'est débitée.", "Test mode: no real money is charged."))
-                        " "
-                        a href={"/test-cards?lang=" (c.lang.code())} target="_blank" rel="noopener" { (c.t("Voir les cartes de test", "See the test cards")) }
+                        @if *path != "/test-cards" {
+                            " "
+                            a href={"/test-cards?lang=" (c.lang.code())} target="_blank" rel="noopener" { (c.t("Voir les cartes de test", "See the test cards")) }
+                        }
                     }
                 }
                 main class="pay" { (body) }
@@ -96,22 +100,26 @@ fn billing(c: &PayView, req: &PaymentRequest) -> Markup {
         .collect::<Vec<_>>()
         .join(" ");
     let country = countries::name(&h.country, c.lang).unwrap_or_default();
-    let rows: Vec<(&str, String)> = [
+    let rows: Vec<(&str, Markup)> = [
         (c.t("Prénom et nom", "First and last name"), h.name.clone()),
         (c.t("Adresse", "Address"), h.address.clone()),
         (c.t("Code postal / Ville", "Zip code / City"), city),
         (c.t("Pays", "Country"), country.to_string()),
         (c.t("Téléphone", "Phone"), h.phone.clone()),
-        (c.t("Adresse électronique", "Email"), h.email.clone()),
     ]
     .into_iter()
     .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| (k, html! { (v) }))
+    .chain(
+        (!h.email.trim().is_empty())
+            .then(|| (c.t("Adresse électronique", "Email"), breakable(&h.email))),
+    )
     .collect();
     html! {
         @if !rows.is_empty() {
             section class="card pay-billing" {
                 h2 { (c.t("Détail de la facturation", "Billing details")) }
-                (kv(&rows))
+                (kv_markup(&rows))
             }
         }
     }
@@ -235,7 +243,7 @@ fn card_form(c: &PayView, req: &PaymentRequest, form: &CardFormView) -> Markup {
                     details class="hint" {
                         summary { (c.t("Voir un exemple", "See an example")) }
                         (card_back_example())
-                        small { (c.t("Les 3 chiffres au dos de la carte, à droite de la signature (American Express : 4 chiffres au recto).", "The 3 digits on the back of the card, right of the signature (American Express: 4 digits on the front).")) }
+                        small { (c.t("Les 3 chiffres au dos de la carte, à droite de la signature.", "The 3 digits on the back of the card, right of the signature.")) }
                     }
                 }))
             }
@@ -374,11 +382,15 @@ pub fn challenge_page(
     frame(c, title, body)
 }
 
-/// "VISA •••• 4444" from a masked number ("411111XXXXXX1111"): friendlier than the mask.
+/// "Visa •••• 4444" from a masked number ("411111XXXXXX1111"): the short form every
+/// page uses (see [`card_short`](crate::domain::list_row::card_short)).
 fn short_card(brand: Brand, masked: &str) -> String {
     let digits: Vec<char> = masked.chars().filter(char::is_ascii_digit).collect();
     let last4: String = digits[digits.len().saturating_sub(4)..].iter().collect();
-    format!("{} •••• {last4}", brand.name())
+    match brand {
+        Brand::Unknown => format!("•••• {last4}"),
+        b => format!("{} •••• {last4}", brand_word(b)),
+    }
 }
 
 /// Another window is at the 3-D Secure step of this request.
@@ -407,21 +419,32 @@ pub fn test_cards_page(c: &PayView, cards: &[TestCardLine]) -> Markup {
     let body = html! {
         section class="card" {
             h1 { (title) }
-            p { (c.t("Le simulateur d'acquéreur répond selon le numéro de carte. Toute date d'expiration future et tout cryptogramme de 3 chiffres (4 pour American Express) conviennent.",
-                     "The acquirer simulator answers according to the card number. Any future expiry date and any 3-digit security code (4 for American Express) will do.")) }
-            div class="table-wrap" { table class="grid" {
-                thead { tr { th { (c.t("Numéro", "Number")) } th { (c.t("Réseau", "Scheme")) } th { (c.t("Pays émetteur", "Issuer country")) } th { (c.t("Résultat", "Outcome")) } } }
+            p { (c.t("Le simulateur d'acquéreur répond selon le numéro de carte. Toute date d'expiration future et tout cryptogramme de 3 chiffres conviennent.",
+                     "The acquirer simulator answers according to the card number. Any future expiry date and any 3-digit security code will do.")) }
+            @let (h_number, h_scheme, h_country, h_outcome) = (c.t("Numéro", "Number"), c.t("Réseau", "Scheme"), c.t("Pays émetteur", "Issuer country"), c.t("Résultat", "Outcome"));
+            div class="table-wrap stack-wrap" { table class="grid stack test-cards" {
+                thead { tr { th { (h_number) } th { (h_scheme) } th { (h_country) } th { (h_outcome) } } }
                 tbody {
                     @for card in cards {
                         tr {
-                            td class="nowrap" { code { (card.number) } }
-                            td { (card.brand.name()) }
-                            td { (countries::name(card.country, c.lang).unwrap_or(card.country)) }
-                            td { (card.behaviour) }
+                            td class="lead nowrap" { code { (card.number) } }
+                            td data-label=(h_scheme) { (brand_word(card.brand)) }
+                            td data-label=(h_country) { (countries::name(card.country, c.lang).unwrap_or(card.country)) }
+                            td data-label=(h_outcome) { (card.behaviour) }
                         }
                     }
-                    tr { td { (c.t("tout numéro qui échoue au contrôle de Luhn", "any number failing the Luhn check")) } td {} td {} td { (ResultCode::INVALID_CARD) " " (ResultCode::INVALID_CARD.text(c.lang)) " — " (c.t("la page le signale avant tout envoi", "the page points it out before sending anything")) } }
-                    tr { td { (c.t("tout autre numéro valide", "any other valid number")) } td { "VISA / MASTERCARD" } td { (countries::name("MA", c.lang).unwrap_or("MA")) } td { "000 " (ResultCode::ACCEPTED.text(c.lang)) } }
+                    tr {
+                        td class="lead" { (c.t("tout numéro qui échoue au contrôle de Luhn", "any number failing the Luhn check")) }
+                        td class="empty-cell" {}
+                        td class="empty-cell" {}
+                        td data-label=(h_outcome) { (ResultCode::INVALID_CARD) " " (ResultCode::INVALID_CARD.text(c.lang)) " — " (c.t("la page le signale avant tout envoi", "the page points it out before sending anything")) }
+                    }
+                    tr {
+                        td class="lead" { (c.t("tout autre numéro valide", "any other valid number")) }
+                        td data-label=(h_scheme) { "Visa / Mastercard" }
+                        td data-label=(h_country) { (countries::name("MA", c.lang).unwrap_or("MA")) }
+                        td data-label=(h_outcome) { "000 " (ResultCode::ACCEPTED.text(c.lang)) }
+                    }
                 }
             } }
             h2 { (c.t("Autres codes", "Other codes")) }

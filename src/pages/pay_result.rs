@@ -6,6 +6,7 @@ use maud::{Markup, html};
 
 use super::pay::{PayView, attempts_text, frame};
 use crate::domain::customer_ref::customer_reference;
+use crate::domain::list_row::card_short;
 use crate::domain::money::format_amount;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::domain::time::format_datetime;
@@ -70,16 +71,16 @@ fn recap(c: &PayView, req: &PaymentRequest) -> Markup {
     ])
 }
 
-/// Whom to ask: the merchant record holds no email or phone, so the customer gets the
-/// merchant's name and the order number to quote.
+/// Whom to ask: the merchant record holds no email, phone or website, so the page says
+/// plainly to go back to the shop where the order was placed, with the order number.
 fn contact(c: &PayView, req: &PaymentRequest) -> Markup {
     html! {
         div class="pay-contact" {
             h2 { (c.t("Contacter le marchand", "Contact the merchant")) }
             p {
-                (c.t("Adressez-vous à ", "Get in touch with "))
+                (c.t("Cette page ne donne pas les coordonnées du marchand : contactez ", "This page does not hold the merchant's contact details: contact "))
                 strong { (c.merchant) }
-                (c.t(" en citant la commande ", " quoting order "))
+                (c.t(" là où vous avez passé commande (site, boutique, email reçu), en citant la commande ", " where you placed your order (website, shop, email you received), quoting order "))
                 strong { (req.order_id) }
                 "."
             }
@@ -100,14 +101,7 @@ fn success_icon() -> Markup {
 /// The receipt of an accepted payment: the customer's reference, never the
 /// gateway-wide transaction number; a print button (hidden when printed).
 fn receipt(c: &PayView, req: &PaymentRequest, tx: &Transaction) -> Markup {
-    let card = tx
-        .card
-        .as_ref()
-        .map(|k| {
-            let brand = k.brand.map(|b| b.name()).unwrap_or_default();
-            format!("{brand} •••• {}", k.last4).trim().to_string()
-        })
-        .unwrap_or_default();
+    let card = card_short(tx.card.as_ref()).unwrap_or_default();
     let reference = customer_reference(req);
     let rows = [
         (c.t("Marchand", "Merchant"), c.merchant.clone()),
@@ -159,7 +153,12 @@ pub fn result_page(
         section class={"card pay-result " (if accepted { "ok" } else { "ko" })} {
             @if accepted { (success_icon()) }
             h1 { (title) }
-            p class="lead" { (tx.code.customer_text(c.lang)) }
+            // The heading already says "accepted": the code's sentence would repeat it.
+            @if !accepted {
+                p class="lead" { (tx.code.customer_text(c.lang)) }
+            } @else if tx.operation == Operation::Authorization {
+                p class="lead" { (c.t("Le montant est réservé sur votre carte et sera débité à la validation de la commande.", "The amount is held on your card and will be charged when the order is confirmed.")) }
+            }
             @if accepted {
                 p class="pay-amount" { (format_amount(tx.amount, tx.currency, c.lang)) }
                 (receipt(c, req, tx))

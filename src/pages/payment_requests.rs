@@ -5,21 +5,23 @@ use maud::{Markup, PreEscaped, html};
 
 use super::layout::processing_page;
 use crate::domain::countries;
+use crate::domain::list_row::card_short;
 use crate::domain::merchant::name_of;
 use crate::domain::money::format_amount;
 use crate::domain::outbox::{Mail, MailState};
 use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::domain::permission::Permission;
+use crate::domain::request_form::birth_date_display;
 use crate::domain::time::format_datetime;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
 use crate::fragments::View;
-use crate::fragments::badges::{result_badge, status_badge};
+use crate::fragments::badges::{mail_state, result_badge, status_badge};
 use crate::fragments::breakable;
 use crate::fragments::copy::{copy_button, copy_script};
 use crate::fragments::form::csrf;
-use crate::fragments::kv::kv;
-use crate::fragments::tables::{mail_kind, mails_table};
+use crate::fragments::kv::{kv, kv_markup};
+use crate::fragments::tables::mail_kind;
 
 /// The list of payment requests, newest first.
 pub fn requests_page(
@@ -68,9 +70,9 @@ pub fn requests_page(
                         } }
                         td class="nowrap" data-label=(h_created) { (format_datetime(r.created_at, view.lang)) }
                         @if admin { td data-label=(h_merchant) { (name_of(merchants, r.merchant_id)) } }
-                        td data-label=(h_order) { (breakable(&r.order_id)) }
-                        td data-label=(h_customer) { (r.holder.name) }
-                        td data-label="Email" { (breakable(&r.holder.email)) }
+                        td class="clip" data-label=(h_order) title=(r.order_id) { (breakable(&r.order_id)) }
+                        td class="clip" data-label=(h_customer) title=(r.holder.name) { (r.holder.name) }
+                        td class="clip" data-label="Email" title=(r.holder.email) { (breakable(&r.holder.email)) }
                         td class="num" data-label=(h_amount) { (format_amount(r.amount, r.currency, view.lang)) }
                         td data-label=(h_op) { (r.operation.label(view.lang)) }
                         td data-label=(h_state) { (status_badge(view, status)) }
@@ -118,37 +120,73 @@ fn qr_svg(link: &str) -> Option<String> {
     Some(svg[start..].to_string())
 }
 
-/// Where each email of the request stands, in words: waiting, sent at …, not sent.
-fn mail_states(view: &View, mails: &[Mail], smtp: bool) -> Markup {
+/// Why an email was not sent, in the page's language: the withdrawal reasons the
+/// gateway records are known; a mail server's own error is shown as it came.
+fn attempt_error<'a>(view: &View, error: &'a str) -> &'a str {
+    match error {
+        "not sent: a newer link replaced this one" => view.t(
+            "non envoyé : un nouveau lien a remplacé celui-ci",
+            "not sent: a newer link replaced this one",
+        ),
+        "not sent: the request was cancelled" => view.t(
+            "non envoyé : la demande a été annulée",
+            "not sent: the request was cancelled",
+        ),
+        "not sent: the request was paid" => view.t(
+            "non envoyé : la demande a été payée",
+            "not sent: the request was paid",
+        ),
+        "not sent: the request was blocked" => view.t(
+            "non envoyé : la demande a été bloquée",
+            "not sent: the request was blocked",
+        ),
+        "not sent: the request can no longer be paid" => view.t(
+            "non envoyé : la demande ne peut plus être payée",
+            "not sent: the request can no longer be paid",
+        ),
+        other => other,
+    }
+}
+
+/// The emails of the request, each with its state said once (the outbox's badge,
+/// the same words as Parameters › Emails) and its last attempt. The subject is
+/// plain text: the request page is where it would lead.
+fn request_mails(view: &View, mails: &[Mail], smtp: bool) -> Markup {
+    let (h_kind, h_to, h_subject, h_state, h_last) = (
+        view.t("Type", "Kind"),
+        view.t("Destinataire", "To"),
+        view.t("Objet", "Subject"),
+        view.t("État", "State"),
+        view.t("Dernier essai", "Last attempt"),
+    );
+    let waiting = mails.iter().any(|m| m.state == MailState::Pending);
     html! {
-        ul class="mail-states" {
-            @for m in mails {
-                li {
-                    (mail_kind(view, m.kind)) " → " (m.to) " : "
-                    @match m.state {
-                        MailState::Sent => {
-                            (view.t("envoyé le ", "sent on "))
-                            (m.attempts.last().map(|a| format_datetime(a.at, view.lang)).unwrap_or_default())
-                        }
-                        MailState::Pending => {
-                            strong { (view.t("en attente d'envoi", "waiting to be sent")) }
-                            @if !smtp {
-                                " — " (view.t("aucun serveur d'email configuré : il ne part pas tant qu'il n'y en a pas", "no mail server configured: it does not leave until there is one"))
-                            } @else if !m.attempts.is_empty() {
-                                " — " (view.t("le serveur n'a pas encore accepté le message, nouvel essai prévu", "the server has not accepted it yet, a retry is scheduled"))
-                            }
-                        }
-                        MailState::Failed => {
-                            strong { (view.t("non envoyé", "not sent")) }
-                            @if let Some(a) = m.attempts.last() {
-                                " (" (format_datetime(a.at, view.lang))
-                                @if let Some(e) = &a.error { " · " (e) }
-                                ")"
-                            }
+        div class="table-wrap stack-wrap" { table class="grid stack request-mails" {
+            thead { tr { th { (h_kind) } th { "Date" } th { (h_to) } th { (h_subject) } th { (h_state) } th { (h_last) } } }
+            tbody { @for m in mails {
+                tr {
+                    td class="lead" { (mail_kind(view, m.kind)) }
+                    td class="nowrap" data-label="Date" { (format_datetime(m.created_at, view.lang)) }
+                    td data-label=(h_to) { (breakable(&m.to)) }
+                    td data-label=(h_subject) { (m.subject) }
+                    td data-label=(h_state) { (mail_state(view, m)) }
+                    td data-label=(h_last) {
+                        @if let Some(a) = m.attempts.last() {
+                            (format_datetime(a.at, view.lang)) " · "
+                            @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => span class="error" { (attempt_error(view, e)) } }
+                        } @else {
+                            span class="muted" { (view.t("pas encore essayé", "not tried yet")) }
                         }
                     }
                 }
-            }
+            } }
+        } }
+        @if waiting {
+            p class="small muted" { @if smtp {
+                (view.t("Un email en file d'attente part au prochain passage de l'envoi ; s'il a échoué, un nouvel essai est prévu.", "A queued email leaves on the next sending round; if it failed, a retry is scheduled."))
+            } @else {
+                (view.t("Aucun serveur d'email n'est configuré : un email en file d'attente ne part pas tant qu'il n'y en a pas.", "No mail server is configured: a queued email does not leave until there is one."))
+            } }
         }
     }
 }
@@ -203,7 +241,10 @@ fn request_rows(view: &View, v: &RequestView) -> Vec<(&'static str, String)> {
 fn holder_rows(view: &View, r: &PaymentRequest) -> Vec<(&'static str, String)> {
     let h = &r.holder;
     vec![
-        (view.t("Prénom/Nom", "First/last name"), h.name.clone()),
+        (
+            view.t("Prénom et nom", "First and last name"),
+            h.name.clone(),
+        ),
         (view.t("Adresse électronique", "Email"), h.email.clone()),
         (view.t("Téléphone", "Phone"), h.phone.clone()),
         (view.t("Adresse", "Address"), h.address.clone()),
@@ -224,7 +265,7 @@ fn holder_rows(view: &View, r: &PaymentRequest) -> Vec<(&'static str, String)> {
         ),
         (
             view.t("Date de naissance", "Birth date"),
-            h.birth_date.clone(),
+            birth_date_display(&h.birth_date),
         ),
     ]
 }
@@ -250,7 +291,7 @@ fn attempts(view: &View, v: &RequestView) -> Markup {
                         td class="lead" { a href={"/transactions/" (t.id)} { span class="stack-only" { (view.t("Transaction n° ", "Transaction no. ")) } (t.id) } }
                         td class="nowrap" data-label="Date" { (format_datetime(t.at, view.lang)) }
                         td data-label=(h_op) { (t.operation.label(view.lang)) }
-                        td data-label=(h_card) { (t.card.as_ref().map(|c| c.masked()).unwrap_or_default()) }
+                        td data-label=(h_card) { (card_short(t.card.as_ref()).unwrap_or_default()) }
                         td data-label=(h_result) { (result_badge(view, t.code)) " " (t.code.text(view.lang)) }
                     }
                 } }
@@ -271,7 +312,13 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
         rows
     };
     let rows = filled(request_rows(view, v));
-    let holder = filled(holder_rows(view, r));
+    let holder: Vec<(&str, Markup)> = filled(holder_rows(view, r))
+        .into_iter()
+        .map(|(k, v)| match v == r.holder.email {
+            true => (k, breakable(&v)),
+            false => (k, html! { (v) }),
+        })
+        .collect();
     let body = html! {
         p class="back" { a href="/payment-requests" { "‹ " (view.t("Demandes de paiement", "Payment requests")) } }
         h1 { (view.t("Demande de paiement", "Payment request")) " " (r.id) " " (status_badge(view, status)) }
@@ -280,7 +327,7 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
             h2 { (view.t("Lien de paiement", "Payment link")) }
             @if let Some(link) = v.link.as_ref().filter(|_| status == RequestStatus::Waiting) {
                 div class="field" {
-                    label for="f-link" { (view.t("À copier et transmettre au client maintenant : il ne sera plus affiché", "Copy it and pass it to the customer now: it will not be shown again")) }
+                    label for="f-link" { (view.t("Lien à transmettre au client", "Link to pass to the customer")) }
                     div class="copy-row" {
                         input id="f-link" type="text" readonly value=(link) class="mono";
                         (copy_button(view, "f-link", "Copier le lien", "Copy the link"))
@@ -314,15 +361,14 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
         }
         div class="kv-groups" {
             section class="card" { h2 { (view.t("Transaction", "Transaction")) } (kv(&rows)) }
-            section class="card" { h2 { (view.t("Porteur", "Cardholder")) } (kv(&holder)) }
+            section class="card" { h2 { (view.t("Porteur", "Cardholder")) } (kv_markup(&holder)) }
         }
         (attempts(view, v))
         h2 { (view.t("Emails", "Emails")) }
         @if v.mails.is_empty() {
             p class="muted" { (view.t("Aucun email pour cette demande (lien affiché seulement).", "No email for this request (link shown only).")) }
         } @else {
-            (mail_states(view, &v.mails, v.smtp))
-            div class="stack-cols" { (mails_table(view, &v.mails)) }
+            (request_mails(view, &v.mails, v.smtp))
         }
     };
     processing_page(

@@ -86,9 +86,9 @@ fn order_fieldset(view: &View, form: &RequestForm, errors: &[FieldError]) -> Mar
             div class="grid3" {
                 (Input::new("order_id", view.t("Numéro de commande", "Order number"), &form.order_id).required().error(e("order_id")).hint(view.t("Votre référence, ex. CMD-1001 ou « Réservation groupe 23 »", "Your reference, e.g. ORDER-1001 or \"Group booking 23\"")).render())
                 (Input::new("amount", view.t("Montant", "Amount"), &form.amount).required().inputmode("decimal").error(e("amount")).hint(view.t("ex. 1500 ou 1 500,50", "e.g. 1500 or 1,500.50")).render())
-                (select("currency", view.t("Monnaie", "Currency"), true, &currencies, &form.currency, e("currency")))
+                (select("currency", view.t("Devise", "Currency"), true, &currencies, &form.currency, e("currency")))
             }
-            (textarea("description", view.t("Description commande", "Order description"), &form.description, e("description"), None))
+            (textarea("description", view.t("Description de la commande", "Order description"), &form.description, e("description"), None))
         }
     }
 }
@@ -128,7 +128,7 @@ fn holder_fieldset(view: &View, form: &RequestForm, errors: &[FieldError]) -> Ma
         fieldset {
             legend { (view.t("Information du porteur", "Cardholder information")) }
             div class="grid3" {
-                (Input::new("name", view.t("Prénom/Nom", "First/last name"), &form.name).required().error(e("name")).render())
+                (Input::new("name", view.t("Prénom et nom", "First and last name"), &form.name).required().error(e("name")).render())
                 (Input::new("email", view.t("Adresse électronique", "Email address"), &form.email).kind("email").required().error(e("email")).render())
                 (Input::new("phone", view.t("Téléphone", "Phone"), &form.phone).kind("tel").error(e("phone")).render())
                 (Input::new("address", view.t("Adresse", "Address"), &form.address).error(e("address")).render())
@@ -137,7 +137,7 @@ fn holder_fieldset(view: &View, form: &RequestForm, errors: &[FieldError]) -> Ma
                 (Input::new("state", view.t("Région", "Region"), &form.state).error(e("state")).render())
                 (select("country", view.t("Pays", "Country"), false, &country_opts, &form.country.to_ascii_uppercase(), e("country")))
                 (Input::new("id_number", view.t("Numéro d'identification", "ID number"), &form.id_number).error(e("id_number")).render())
-                (Input::new("birth_date", view.t("Date de naissance", "Birth date"), &form.birth_date).kind("date").error(e("birth_date")).render())
+                (Input::new("birth_date", view.t("Date de naissance", "Birth date"), &form.birth_date).placeholder(view.t("JJ/MM/AAAA", "DD/MM/YYYY")).error(e("birth_date")).render())
             }
         }
     }

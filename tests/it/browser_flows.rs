@@ -263,7 +263,7 @@ async fn a_merchant_sends_a_link_the_customer_pays_with_3ds_and_the_merchant_ref
     assert!(
         p.text("section.pay-result")
             .await
-            .contains("MASTERCARD •••• 4444")
+            .contains("Mastercard •••• 4444")
     );
     b.screenshot("target/screenshots/receipt.png").await;
 

@@ -110,7 +110,7 @@ async fn no_page_says_sent_while_the_email_waits_and_the_link_has_a_copy_button(
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, en) = c.page(&location).await;
     assert!(
-        en.contains("is in the outbox") && en.contains("waiting to be sent"),
+        en.contains("is in the outbox") && en.contains("Queued"),
         "{en}"
     );
     assert!(
@@ -122,7 +122,7 @@ async fn no_page_says_sent_while_the_email_waits_and_the_link_has_a_copy_button(
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = c.page(&location).await;
-    assert!(page.contains("en attente d'envoi"), "{page}");
+    assert!(page.contains("En file d'attente"), "{page}");
     assert!(
         page.contains("ne part pas tant qu'il n'y en a pas"),
         "{page}"
@@ -152,6 +152,9 @@ async fn no_page_says_sent_while_the_email_waits_and_the_link_has_a_copy_button(
     assert!(copy > link && copy - link < 400, "next to the link");
     assert!(page.contains("Copier le lien") && page.contains("/static/copy.js"));
     assert!(page.contains("<svg"), "QR code of the link");
+    // That it will not be shown again is said once, in the banner.
+    assert_eq!(page.matches("ne sera plus affiché").count(), 1, "{page}");
+    assert!(page.contains("Lien à transmettre au client"), "{page}");
     let js = c.get("/static/copy.js").await;
     assert_eq!(js.status(), StatusCode::OK);
     assert!(js.text().await.unwrap().contains("navigator.clipboard"));
@@ -201,6 +204,62 @@ async fn the_preview_shows_the_email_escaped_and_creates_nothing() {
 }
 
 #[tokio::test]
+async fn english_emails_use_english_colons_and_the_request_page_says_an_email_state_once() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let terminal = format!("{m}:21114");
+    let preview = |lang: &'static str| {
+        vec![
+            ("terminal", terminal.clone()),
+            ("operation", "sale".into()),
+            ("order_id", "CMD-77".into()),
+            ("amount", "99".into()),
+            ("currency", "MAD".into()),
+            ("lang", lang.into()),
+            ("name", "Salma Idrissi".into()),
+            ("email", "salma@example.ma".into()),
+            ("action", "preview".into()),
+        ]
+    };
+    for (lang, said, not_said) in [
+        ("en", "Pay the order: http", "Pay the order :"),
+        ("fr", "Payer la commande : http", "Payer la commande: "),
+    ] {
+        let fields = preview(lang);
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = c.post("/terminal", &fields).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let page = r.text().await.unwrap();
+        assert!(page.contains(said) && !page.contains(not_said), "{page}");
+    }
+    // An English email, read in the English back office: no French spacing, the
+    // state said once, the subject not a link back to the same page.
+    let (id, _) = new_request(&c, m, &[("action", "send"), ("lang", "en")]).await;
+    let r = c
+        .post("/lang", &[("lang", "en"), ("next", "/terminal")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
+    let emails = &page[page.find(">Emails<").expect("the emails section")..];
+    assert!(!emails.contains(" : "), "{emails}");
+    assert_eq!(emails.matches("Queued").count(), 1, "{emails}");
+    assert!(!emails.contains("waiting to be sent"), "{emails}");
+    assert!(
+        !emails.contains(&format!(r#"href="/payment-requests/{id}""#)),
+        "{emails}"
+    );
+    assert!(emails.contains("Payment request – order"), "{emails}");
+    let r = c
+        .post("/lang", &[("lang", "fr"), ("next", "/terminal")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
+    let emails = &page[page.find(">Emails<").expect("the emails section")..];
+    assert_eq!(emails.matches("En file d'attente").count(), 1, "{emails}");
+    assert!(!emails.contains("en attente d'envoi"), "{emails}");
+}
+
+#[tokio::test]
 async fn a_queued_link_email_is_withdrawn_when_the_request_is_paid_and_never_sent() {
     let port = free_port();
     let app = app_with_smtp(port).await;
@@ -221,7 +280,11 @@ async fn a_queued_link_email_is_withdrawn_when_the_request_is_paid_and_never_sen
     );
     assert!(!withdrawn.text.contains(&token) && !withdrawn.html.contains(&token));
     let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
-    assert!(page.contains("non envoyé"), "{page}");
+    assert!(
+        page.contains(r#"<span class="badge ko">Échec</span>"#)
+            && page.contains("non envoyé : la demande a été payée"),
+        "{page}"
+    );
 
     // The server comes back: the receipt leaves, the link email never does.
     let dir = tempfile::tempdir().unwrap();

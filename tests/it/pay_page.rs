@@ -28,7 +28,8 @@ async fn the_pay_button_carries_the_amount_in_both_languages_and_empty_billing_r
     assert!(fr.contains("brand-mark"), "card-brand marks");
     assert!(!fr.contains("et confirmer la transaction"));
     // The request has a name, an email and a country: no address, city or phone rows.
-    assert!(fr.contains("Salma Idrissi") && fr.contains("salma@example.ma"));
+    // The email may wrap after its "@", not mid-word.
+    assert!(fr.contains("Salma Idrissi") && fr.contains("salma@<wbr>example.<wbr>ma"));
     assert!(
         !fr.contains("Code postal") && !fr.contains("Téléphone"),
         "{fr}"
@@ -67,7 +68,11 @@ async fn the_receipt_shows_the_customer_reference_and_not_the_transaction_number
         );
     }
     assert!(!page.contains("Transaction"), "{page}");
-    assert!(page.contains("VISA •••• 1111"), "{page}");
+    assert!(page.contains("Visa •••• 1111"), "{page}");
+    assert!(
+        !page.contains("Votre paiement est accepté."),
+        "the heading says it once: {page}"
+    );
     assert!(page.contains("window.print()"), "a print button");
     // The paid link shows the same receipt.
     let (_, again) = customer.page(&format!("/payment/{token}")).await;
@@ -132,7 +137,65 @@ async fn refusal_and_blocked_pages_recap_the_payment_and_say_whom_to_contact() {
     assert_eq!(status, StatusCode::GONE);
     assert!(blocked.contains("Payment blocked"), "{blocked}");
     assert!(blocked.contains("Contact the merchant") && blocked.contains("quoting order"));
+    // The merchant record holds no email, phone or website: the page says so and
+    // sends the customer back to where the order was placed.
+    assert!(blocked.contains("where you placed your order"), "{blocked}");
+    assert!(last.contains("là où vous avez passé commande"), "{last}");
     assert!(blocked.contains("CMD-1001") && blocked.contains("Atlas Voyages"));
+}
+
+#[tokio::test]
+async fn the_security_code_is_3_digits_on_the_back_as_only_visa_and_mastercard_are_accepted() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (_, token) = new_request(&c, m, BIG).await;
+    let customer = app.client();
+    let (_, fr) = customer.page(&format!("/payment/{token}")).await;
+    let (_, en) = customer.page(&format!("/payment/{token}?lang=en")).await;
+    for page in [&fr, &en] {
+        assert!(!page.contains("American Express"), "{page}");
+    }
+    assert!(fr.contains("Les 3 chiffres au dos de la carte"), "{fr}");
+    assert!(en.contains("The 3 digits on the back of the card"), "{en}");
+    // Four digits on a Visa card: the error says what the hint says.
+    let r = submit_card(&customer, &token, "4111111111111111", "12/30", "1234").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("3 chiffres au dos de la carte"), "{body}");
+    assert!(
+        !body.contains("American Express") && !body.contains("1234"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_test_cards_page_is_a_stacked_list_on_phones_and_its_banner_does_not_link_to_itself() {
+    let app = spawn_app().await;
+    let customer = app.client();
+    for (path, word) in [
+        ("/test-cards", "Cartes de test"),
+        ("/test-cards?lang=en", "Test cards"),
+    ] {
+        let (status, page) = customer.page(path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(word), "{page}");
+        let banner = &page[page.find("test-banner").expect("the test banner")..];
+        let banner = &banner[..banner.find("</aside>").unwrap()];
+        assert!(!banner.contains("<a "), "a link to itself: {banner}");
+        assert!(page.contains(r#"class="grid stack test-cards""#), "{page}");
+        assert!(!page.contains("American Express"), "{page}");
+    }
+    let (_, page) = customer.page("/test-cards?lang=en").await;
+    assert!(page.contains(r#"data-label="Outcome""#), "{page}");
+    assert!(page.contains("any 3-digit security code will do"), "{page}");
+    // The payment page's banner still links to the test cards.
+    let (m, c) = shop(&app).await;
+    let (_, token) = new_request(&c, m, BIG).await;
+    let (_, pay_page) = customer.page(&format!("/payment/{token}")).await;
+    assert!(
+        pay_page.contains(r#"href="/test-cards?lang=fr""#),
+        "{pay_page}"
+    );
 }
 
 /// Resizes the window so the page's viewport is `w`×`h` CSS pixels.
@@ -163,6 +226,19 @@ async fn no_sideways_scroll(p: &Page<'_>, what: &str) {
     assert_eq!(fits, serde_json::json!(true), "{what}: {widths}");
 }
 
+/// The test banner's left and right edges are those of `column` (within a pixel).
+async fn banner_lines_up_with(p: &Page<'_>, column: &str, what: &str) {
+    let gaps = p
+        .js(&format!(
+            "const a = document.querySelector('aside.test-banner').getBoundingClientRect(); \
+             const c = document.querySelector('{column}').getBoundingClientRect(); \
+             return [Math.abs(a.left - c.left) <= 1, Math.abs(a.right - c.right) <= 1, a.left, a.right, c.left, c.right];"
+        ))
+        .await;
+    assert_eq!(gaps[0], serde_json::json!(true), "{what}: {gaps}");
+    assert_eq!(gaps[1], serde_json::json!(true), "{what}: {gaps}");
+}
+
 #[tokio::test]
 async fn on_a_390_phone_the_amount_and_pay_button_are_above_the_fold_without_sideways_scroll() {
     let app = spawn_app().await;
@@ -182,6 +258,7 @@ async fn on_a_390_phone_the_amount_and_pay_button_are_above_the_fold_without_sid
         .await;
     assert_eq!(size, serde_json::json!([390, 844]));
     no_sideways_scroll(&p, "payment page").await;
+    banner_lines_up_with(&p, "div.pay-grid", "payment page at 390").await;
     let bottoms = p
         .js("return ['button.pay-now', 'p.pay-amount'].map(s => document.querySelector(s).getBoundingClientRect().bottom);")
         .await;
@@ -218,6 +295,7 @@ async fn on_a_390_phone_the_amount_and_pay_button_are_above_the_fold_without_sid
     p.click("section.issuer button.primary").await;
     p.wait_for("section.pay-result").await;
     no_sideways_scroll(&p, "receipt").await;
+    banner_lines_up_with(&p, "section.pay-result", "receipt at 390").await;
     assert!(p.text("section.pay-result").await.contains("CMD-1001 · "));
     b.screenshot("target/screenshots/pay-390-receipt.png").await;
 
@@ -250,9 +328,11 @@ async fn on_a_390_phone_the_amount_and_pay_button_are_above_the_fold_without_sid
     p.wait_for("button.pay-now").await;
     assert_eq!(p.text("button.pay-now").await, "Pay 1,250.50 MAD");
     no_sideways_scroll(&p, "payment page at 1366").await;
+    banner_lines_up_with(&p, "div.pay-grid", "payment page at 1366").await;
     b.screenshot("target/screenshots/pay-1366-en.png").await;
     p.goto(&format!("/payment/{token}")).await;
     p.wait_for("div.pay-receipt").await;
+    banner_lines_up_with(&p, "section.pay-closed", "receipt at 1366").await;
     b.screenshot("target/screenshots/pay-1366-receipt.png")
         .await;
     b.close().await;

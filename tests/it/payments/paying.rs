@@ -170,7 +170,7 @@ async fn card_errors_are_shown_in_place_and_nothing_is_sent_or_written() {
             "4111111111111111",
             "12/30",
             "12",
-            "Le cryptogramme a 3 chiffres",
+            "Saisissez le cryptogramme : 3 chiffres au dos de la carte.",
         ),
         ("4111-1111", "12/30", "123", "de 12 à 19 chiffres"),
     ] {

@@ -116,11 +116,17 @@ async fn the_virtual_terminal_refuses_bad_amounts_and_missing_fields_with_clear_
     let r = c.post("/terminal", &[("terminal", &terminal)]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
-    assert!(
-        body.matches("Ce champ est obligatoire.").count() >= 3,
-        "{body}"
-    );
-    assert!(body.contains("Choisissez la monnaie."));
+    // Each missing field says which one it is, like the amount does.
+    assert!(!body.contains("Ce champ est obligatoire."), "{body}");
+    for message in [
+        "Le numéro de commande est obligatoire.",
+        "Le montant est obligatoire.",
+        "La devise est obligatoire.",
+        "Le nom du client est obligatoire.",
+        "L'adresse électronique est obligatoire.",
+    ] {
+        assert!(body.contains(message), "{message}: {body}");
+    }
     let r = c
         .post(
             "/terminal",
@@ -145,6 +151,76 @@ async fn the_virtual_terminal_refuses_bad_amounts_and_missing_fields_with_clear_
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn the_birth_date_is_typed_as_dd_mm_yyyy_like_every_date_and_the_labels_read_plainly() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (_, form) = c.page("/terminal").await;
+    assert!(
+        form.contains(r#"name="birth_date" type="text""#)
+            && form.contains(r#"placeholder="JJ/MM/AAAA""#),
+        "{form}"
+    );
+    for label in ["Prénom et nom", "Description de la commande", "Devise"] {
+        assert!(form.contains(label), "{label}: {form}");
+    }
+    assert!(
+        !form.contains("Prénom/Nom") && !form.contains(">Monnaie<"),
+        "{form}"
+    );
+    // A date in the past, as DD/MM/YYYY: kept, and shown the same way.
+    let (id, _) = new_request(&c, m, &[("birth_date", "14/03/1985")]).await;
+    assert_eq!(request(&app, id).holder.birth_date, "1985-03-14");
+    let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
+    assert!(page.contains("14/03/1985"), "{page}");
+    // Not a date, or one in the future: a clear 422 in place.
+    let terminal = format!("{m}:21114");
+    for bad in ["1985-13-45", "31/02/1990", "14/03/85", "01/01/2999"] {
+        let r = c
+            .post(
+                "/terminal",
+                &[
+                    ("terminal", &terminal),
+                    ("order_id", "A1"),
+                    ("amount", "10"),
+                    ("currency", "MAD"),
+                    ("name", "Salma Idrissi"),
+                    ("email", "salma@example.ma"),
+                    ("birth_date", bad),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("Date passée au format JJ/MM/AAAA"),
+            "{bad}: {body}"
+        );
+    }
+    let r = c
+        .post("/lang", &[("lang", "en"), ("next", "/terminal")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, en) = c.page("/terminal").await;
+    assert!(en.contains(r#"placeholder="DD/MM/YYYY""#), "{en}");
+    assert!(
+        en.contains("First and last name") && en.contains("Currency"),
+        "{en}"
+    );
+}
+
+#[tokio::test]
+async fn request_attempts_show_the_card_as_brand_and_last_four_like_every_page() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (id, token) = new_request(&c, m, &[]).await;
+    let customer = app.client();
+    pay(&customer, &token, "4000000000000002", "").await;
+    let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
+    assert!(page.contains("Visa •••• 0002"), "{page}");
+    assert!(!page.contains("XXXXXX"), "{page}");
 }
 
 #[tokio::test]
@@ -241,7 +317,7 @@ async fn without_smtp_a_sent_link_waits_in_the_outbox_shown_to_admins() {
     let (id, _) = new_request(&c, m, &[("action", "send"), ("email", "karim@example.ma")]).await;
     let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
     assert!(
-        page.contains("En file d'attente") && page.contains("karim@example.ma"),
+        page.contains("En file d'attente") && page.contains("karim@<wbr>example.<wbr>ma"),
         "{page}"
     );
     let (status, _) = c.page("/parameters/emails").await;
