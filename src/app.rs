@@ -104,6 +104,11 @@ pub fn back_office() -> Table {
             post(profile::profile_password),
         )
         .at(
+            "/parameters/profile/time-zone",
+            SIGNED_IN,
+            post(profile::profile_time_zone),
+        )
+        .at(
             "/parameters/profile/second-factor/disable",
             SIGNED_IN,
             post(second_factor::profile_disable),
@@ -297,7 +302,8 @@ impl App {
             config.base_url.clone(),
             config.max_attempts,
             config.smtp.is_some(),
-        )?;
+        )?
+        .with_time_zone(config.time_zone.clone());
         let door = Arc::new(crate::auth::throttle::Door::new(config.sign_in));
         let exports = Arc::new(crate::handlers::export::ExportSlots::new(
             config.exports_per_user,

@@ -48,11 +48,15 @@ pub struct Config {
     pub exports_total: usize,
     /// Reverse proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The appliance's time zone (`--time-zone`): dates on customers' pages, in
+    /// emails, and for every user who has not chosen their own.
+    pub time_zone: crate::domain::zone::Zone,
 }
 
 impl Config {
     /// Validates the raw values: the base URL must be http(s) without a trailing slash.
-    /// SMTP is off and the other settings have their defaults.
+    /// SMTP is off and the other settings have their defaults (the time zone is
+    /// `Africa/Casablanca`).
     pub fn new(
         addr: SocketAddr,
         data: PathBuf,
@@ -78,6 +82,7 @@ impl Config {
             exports_per_user: 1,
             exports_total: 4,
             trusted_proxies: Vec::new(),
+            time_zone: crate::domain::zone::Zone::default(),
         })
     }
 
@@ -118,6 +123,11 @@ mod tests {
         let mut c = Config::new("127.0.0.1:8080".parse().unwrap(), "g.redb".into(), None).unwrap();
         c.trusted_proxies = proxies.iter().map(|p| p.parse().unwrap()).collect();
         c
+    }
+
+    #[test]
+    fn the_appliance_zone_is_casablanca_unless_told() {
+        assert_eq!(config(&[]).time_zone.name(), "Africa/Casablanca");
     }
 
     #[test]

@@ -88,5 +88,6 @@ pub fn new_user(
         password_changed_at: now.unix_timestamp(),
         disabled_by_admin: false,
         second_factor: None,
+        time_zone: None,
     })
 }

@@ -17,6 +17,7 @@ use crate::config::{Config, SmtpConfig, SmtpSecurity};
 use crate::db::{self, Db, audit::AuditEntry, users};
 use crate::demo::DemoError;
 use crate::domain::actor::Actor;
+use crate::domain::zone::Zone;
 
 /// Why a command (or the bench) failed; `main` prints it as `error: …`.
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +163,19 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The appliance's time zone, an IANA name (Africa/Casablanca, Europe/Paris,
+    /// UTC…): dates on customers' pages and in emails, and for every user who has not
+    /// chosen their own in their profile. The zone rules are compiled into the binary.
+    #[arg(long, env = "GUICHET_TIME_ZONE", default_value = crate::domain::zone::DEFAULT, value_parser = parse_zone)]
+    pub time_zone: String,
+}
+
+/// `--time-zone`: an unknown name stops the server before it starts, saying why; a
+/// known one is kept as the database spells it.
+fn parse_zone(s: &str) -> Result<String, String> {
+    Zone::parse(s)
+        .map(|z| z.name().to_string())
+        .map_err(|e| e.to_string())
 }
 
 impl ServeArgs {
@@ -185,6 +199,7 @@ impl ServeArgs {
         config.max_attempts = self.max_attempts;
         config.trusted_proxies = self.trusted_proxies.clone();
         config.key_file = self.key_file.clone();
+        config.time_zone = Zone::parse(&self.time_zone).map_err(|e| format!("--time-zone: {e}"))?;
         Ok(config)
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::actor::Actor;
 use crate::domain::user::{
     AccountState, ActionRefused, ProfileChange, Role, User, UserAction, account_state,
 };
+use crate::domain::zone::Zone;
 
 /// Whether `user` is visible in `scope`: admins see everyone, a merchant's staff the
 /// merchant's users (never an admin).
@@ -99,6 +100,18 @@ impl Db {
         let wtx = self.begin_write()?;
         if let Some(mut u) = users::get(&wtx, id)? {
             u.lang = lang;
+            users::update(&wtx, &u)?;
+        }
+        wtx.commit()?;
+        Ok(())
+    }
+
+    /// Remembers the time zone chosen by user `id` (`None`: the appliance's), not
+    /// audited: a preference, like the language.
+    pub fn set_user_time_zone(&self, id: u64, zone: Option<Zone>) -> Result<()> {
+        let wtx = self.begin_write()?;
+        if let Some(mut u) = users::get(&wtx, id)? {
+            u.time_zone = zone;
             users::update(&wtx, &u)?;
         }
         wtx.commit()?;

@@ -119,6 +119,8 @@ fn user() -> User {
             recovery: vec![[9; 32]],
             last_step: 14,
         }),
+        // Kept in its own table, never in the record: the bytes do not change.
+        time_zone: Some(crate::domain::zone::Zone::utc()),
     }
 }
 

@@ -65,6 +65,7 @@ fn upgrade(u: UserV1, now: i64) -> User {
         password_changed_at: now,
         disabled_by_admin: false,
         second_factor: None,
+        time_zone: None,
     }
 }
 

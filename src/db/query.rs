@@ -413,7 +413,12 @@ mod tests {
             three_ds: "1".into(),
             ..RawFilter::default()
         };
-        parse(&raw, time::macros::date!(2026 - 05 - 31)).unwrap()
+        parse(
+            &raw,
+            time::macros::date!(2026 - 05 - 31),
+            &crate::domain::zone::Zone::utc(),
+        )
+        .unwrap()
     }
 
     fn rows() -> Vec<Transaction> {

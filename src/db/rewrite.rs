@@ -93,6 +93,7 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         META,
         USER_ID_TO_USER,
         USERNAME_TO_USER_ID,
+        USER_ID_TO_TIME_ZONE,
         USERNAME_TO_ATTEMPTS,
         USERNAME_TO_LAST_FAILURE,
         SESSION_HASH_TO_SESSION,

@@ -140,8 +140,8 @@ pub fn purge_attempts_in(wtx: &Tx, now: OffsetDateTime) -> Result<u64> {
 }
 
 /// What `guichet check` finds wrong with accounts: users and their username index,
-/// sessions pointing at missing users, second factors out of shape, and
-/// second-factor flags of missing merchants.
+/// sessions pointing at missing users, second factors out of shape, time zones of
+/// missing users or unknown names, and second-factor flags of missing merchants.
 pub(crate) fn account_problems(rtx: &redb::ReadTransaction) -> Result<Vec<String>> {
     use super::tables::{
         MERCHANT_ID_TO_MERCHANT, SESSION_HASH_TO_SESSION, USER_ID_TO_USER, USERNAME_TO_USER_ID,
@@ -181,6 +181,21 @@ pub(crate) fn account_problems(rtx: &redb::ReadTransaction) -> Result<Vec<String
         let s: super::sessions::Session = codec::decode("sessions", v.value())?;
         if !ids.contains(&s.user_id) {
             problems.push(format!("a session belongs to missing user {}", s.user_id));
+        }
+    }
+    for row in rtx
+        .open_table(super::tables::USER_ID_TO_TIME_ZONE)?
+        .iter()?
+    {
+        let (k, v) = row?;
+        let (id, name) = (k.value(), v.value());
+        if !ids.contains(&id) {
+            problems.push(format!("a time zone belongs to missing user {id}"));
+        }
+        if crate::domain::zone::Zone::parse(name).is_err() {
+            problems.push(format!(
+                "user {id} has the time zone {name:?}, which this binary does not know (dates show in the appliance's zone)"
+            ));
         }
     }
     let merchants = rtx.open_table(MERCHANT_ID_TO_MERCHANT)?;

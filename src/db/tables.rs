@@ -9,6 +9,11 @@ pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
 pub const USER_ID_TO_USER: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
 pub const USERNAME_TO_USER_ID: TableDefinition<&str, u64> = TableDefinition::new("usernames");
+/// User id → the IANA name of the zone they chose (`User::time_zone`); no row: the
+/// appliance's zone. Beside the user record rather than in it, so that the record's
+/// layout (the file format) did not change.
+pub const USER_ID_TO_TIME_ZONE: TableDefinition<u64, &str> =
+    TableDefinition::new("user_time_zones");
 /// Failed sign-ins per username, known or not: (failures, locked until, unix s; 0 = no lock).
 pub const USERNAME_TO_ATTEMPTS: TableDefinition<&str, (u32, i64)> =
     TableDefinition::new("login_attempts");
@@ -76,6 +81,7 @@ pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new
 pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(USER_ID_TO_USER)?;
     wtx.open_table(USERNAME_TO_USER_ID)?;
+    wtx.open_table(USER_ID_TO_TIME_ZONE)?;
     wtx.open_table(USERNAME_TO_ATTEMPTS)?;
     wtx.open_table(USERNAME_TO_LAST_FAILURE)?;
     wtx.open_table(SESSION_HASH_TO_SESSION)?;

@@ -4,19 +4,45 @@ use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::Tx;
 use super::tables::{
-    USER_ID_TO_USER, USERNAME_TO_ATTEMPTS, USERNAME_TO_LAST_FAILURE, USERNAME_TO_USER_ID,
+    USER_ID_TO_TIME_ZONE, USER_ID_TO_USER, USERNAME_TO_ATTEMPTS, USERNAME_TO_LAST_FAILURE,
+    USERNAME_TO_USER_ID,
 };
 use super::{Db, Error, Result, Scope, codec, next_id};
 use crate::domain::auth::Attempts;
 use crate::domain::user::User;
+use crate::domain::zone::Zone;
+
+/// A stored user record with its zone (kept beside it) filled in. A name the zone
+/// database no longer knows reads as no choice (the appliance's zone); `guichet
+/// check` reports it.
+fn decode(bytes: &[u8], zones: &impl ReadableTable<u64, &'static str>) -> Result<User> {
+    let mut u: User = codec::decode("users", bytes)?;
+    u.time_zone = zones
+        .get(u.id)?
+        .and_then(|name| Zone::parse(name.value()).ok());
+    Ok(u)
+}
+
+/// Writes (or clears) the zone of `user` beside its record.
+fn put_zone(wtx: &Tx, user: &User) -> Result<()> {
+    let mut t = wtx.open_table(USER_ID_TO_TIME_ZONE)?;
+    match &user.time_zone {
+        Some(z) => {
+            t.insert(user.id, z.name())?;
+        }
+        None => {
+            t.remove(user.id)?;
+        }
+    }
+    Ok(())
+}
 
 impl Db {
     pub fn user(&self, id: u64) -> Result<Option<User>> {
         let rtx = self.begin_read()?;
         let t = rtx.open_table(USER_ID_TO_USER)?;
-        t.get(id)?
-            .map(|v| codec::decode("users", v.value()))
-            .transpose()
+        let zones = rtx.open_table(USER_ID_TO_TIME_ZONE)?;
+        t.get(id)?.map(|v| decode(v.value(), &zones)).transpose()
     }
 
     pub fn user_by_username(&self, username: &str) -> Result<Option<User>> {
@@ -29,19 +55,19 @@ impl Db {
             return Ok(None);
         };
         let t = rtx.open_table(USER_ID_TO_USER)?;
-        t.get(id)?
-            .map(|v| codec::decode("users", v.value()))
-            .transpose()
+        let zones = rtx.open_table(USER_ID_TO_TIME_ZONE)?;
+        t.get(id)?.map(|v| decode(v.value(), &zones)).transpose()
     }
 
     /// Users visible in `scope`, by username.
     pub fn users(&self, scope: Scope) -> Result<Vec<User>> {
         let rtx = self.begin_read()?;
         let t = rtx.open_table(USER_ID_TO_USER)?;
+        let zones = rtx.open_table(USER_ID_TO_TIME_ZONE)?;
         let mut out = Vec::new();
         for row in t.iter()? {
             let (_, v) = row?;
-            let u: User = codec::decode("users", v.value())?;
+            let u = decode(v.value(), &zones)?;
             let visible = match scope {
                 Scope::Admin => true,
                 Scope::Merchant(m) => u.merchant_id() == Some(m),
@@ -117,6 +143,7 @@ pub fn insert(wtx: &Tx, mut user: User) -> Result<User> {
     names.insert(user.username.as_str(), user.id)?;
     wtx.open_table(USER_ID_TO_USER)?
         .insert(user.id, codec::encode(&user)?.as_slice())?;
+    put_zone(wtx, &user)?;
     Ok(user)
 }
 
@@ -127,14 +154,16 @@ pub fn update(wtx: &Tx, user: &User) -> Result<()> {
         return Err(Error::NotFound);
     }
     t.insert(user.id, codec::encode(user)?.as_slice())?;
+    put_zone(wtx, user)?;
     Ok(())
 }
 
 /// Reads a user inside a write transaction (for read-modify-write).
 pub fn get(wtx: &Tx, id: u64) -> Result<Option<User>> {
     let t = wtx.open_table(USER_ID_TO_USER)?;
+    let zones = wtx.open_table(USER_ID_TO_TIME_ZONE)?;
     let v = t.get(id)?;
-    v.map(|v| codec::decode("users", v.value())).transpose()
+    v.map(|v| decode(v.value(), &zones)).transpose()
 }
 
 /// Reads a user by (normalised) username inside a write transaction.

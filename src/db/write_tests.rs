@@ -46,6 +46,7 @@ fn account(name: &str, role: Role) -> User {
         password_changed_at: AT,
         disabled_by_admin: false,
         second_factor: None,
+        time_zone: None,
     }
 }
 
@@ -381,4 +382,81 @@ fn signing_out_ends_the_session_with_its_line_and_a_random_token_writes_nothing(
     db.sign_out(&token, Some(&line)).unwrap();
     assert!(db.session(&token).unwrap().is_none());
     assert_eq!(audit_lines(&db).len(), 1);
+}
+
+#[test]
+fn a_users_time_zone_is_kept_beside_the_record_and_survives_other_writes() {
+    use crate::domain::zone::Zone;
+    let (_d, db) = db();
+    let u = stored(&db, account("omar", staff(3, manager_perms())));
+    assert_eq!(db.user(u.id).unwrap().unwrap().time_zone, None);
+    let kolkata = Zone::parse("Asia/Kolkata").unwrap();
+    db.set_user_time_zone(u.id, Some(kolkata.clone())).unwrap();
+    // Every way of reading a user brings the zone along.
+    assert_eq!(
+        db.user(u.id).unwrap().unwrap().time_zone,
+        Some(kolkata.clone())
+    );
+    assert_eq!(
+        db.user_by_username("omar").unwrap().unwrap().time_zone,
+        Some(kolkata.clone())
+    );
+    assert_eq!(
+        db.users(Scope::Admin).unwrap()[0].time_zone,
+        Some(kolkata.clone())
+    );
+    // A write of another field (read, changed, written back) keeps it.
+    db.set_user_lang(u.id, Lang::En).unwrap();
+    let again = db.user(u.id).unwrap().unwrap();
+    assert_eq!(
+        (again.lang, again.time_zone.clone()),
+        (Lang::En, Some(kolkata))
+    );
+    // The stored record itself is the same bytes with or without a zone.
+    let rtx = db.begin_read().unwrap();
+    let record = rtx
+        .open_table(super::tables::USER_ID_TO_USER)
+        .unwrap()
+        .get(u.id)
+        .unwrap()
+        .unwrap()
+        .value()
+        .to_vec();
+    drop(rtx);
+    let without = User {
+        time_zone: None,
+        ..again.clone()
+    };
+    assert_eq!(record, super::codec::encode(&without).unwrap());
+    // Back to the appliance's zone: the row goes.
+    db.set_user_time_zone(u.id, None).unwrap();
+    assert_eq!(db.user(u.id).unwrap().unwrap().time_zone, None);
+    let rtx = db.begin_read().unwrap();
+    let zones = rtx.open_table(super::tables::USER_ID_TO_TIME_ZONE).unwrap();
+    assert!(redb::ReadableTableMetadata::is_empty(&zones).unwrap());
+    assert!(db.check().unwrap().is_ok());
+}
+
+#[test]
+fn the_check_reports_a_zone_of_a_missing_user_or_an_unknown_name() {
+    let (_d, db) = db();
+    let u = stored(&db, account("omar", staff(3, manager_perms())));
+    let wtx = db.begin_write().unwrap();
+    {
+        let mut t = wtx.open_table(super::tables::USER_ID_TO_TIME_ZONE).unwrap();
+        t.insert(u.id, "Mars/Olympus").unwrap();
+        t.insert(999, "Asia/Kolkata").unwrap();
+    }
+    wtx.commit().unwrap();
+    // An unknown name reads as the appliance's zone.
+    assert_eq!(db.user(u.id).unwrap().unwrap().time_zone, None);
+    let problems = db.check().unwrap().problems;
+    assert!(
+        problems.iter().any(|p| p.contains("Mars/Olympus")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("missing user 999")),
+        "{problems:?}"
+    );
 }

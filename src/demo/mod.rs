@@ -269,6 +269,7 @@ fn add_user(
         password_changed_at: now,
         disabled_by_admin: false,
         second_factor: None,
+        time_zone: None,
     };
     users::insert(wtx, user)?;
     Ok(DemoLogin {

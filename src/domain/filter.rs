@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use time::macros::format_description;
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Date, Duration, PrimitiveDateTime};
 
 use super::card::Brand;
 use super::codes::ResultCode;
@@ -11,6 +11,7 @@ use super::money::{Amount, parse_amount};
 use super::text::fold;
 use super::transaction::{Operation, Status};
 use super::user::FieldError;
+use super::zone::Zone;
 
 /// The page sizes offered (PROC-3).
 pub const PAGE_SIZES: [u32; 5] = [10, 20, 40, 60, 100];
@@ -146,9 +147,11 @@ enum InstantError {
 }
 
 /// Parses a whole day (`YYYY-MM-DD` or `DD/MM/YYYY`) or one minute
-/// (`YYYY-MM-DDTHH:MM` or `DD/MM/YYYY HH:MM`). Returns (start, end exclusive) in
-/// unix seconds.
-fn parse_instant(s: &str) -> Result<(i64, i64), InstantError> {
+/// (`YYYY-MM-DDTHH:MM` or `DD/MM/YYYY HH:MM`), local to `zone`. Returns (start, end
+/// exclusive) in unix seconds: a day is the zone's day (23 or 25 hours long on the
+/// days its clocks change), a minute the minute the wall clock showed (see
+/// [`Zone::instant`] for the times a change skips or repeats).
+fn parse_instant(s: &str, zone: &Zone) -> Result<(i64, i64), InstantError> {
     let s = s.trim();
     let days = [
         format_description!("[year]-[month]-[day]"),
@@ -158,22 +161,23 @@ fn parse_instant(s: &str) -> Result<(i64, i64), InstantError> {
         format_description!("[year]-[month]-[day]T[hour]:[minute]"),
         format_description!("[day]/[month]/[year] [hour]:[minute]"),
     ];
-    let day = days.iter().find_map(|f| Date::parse(s, f).ok());
-    let (start, length) = if let Some(d) = day {
-        (
-            PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_utc(),
-            Duration::days(1),
-        )
-    } else {
-        let t = minutes
-            .iter()
-            .find_map(|f| PrimitiveDateTime::parse(s, f).ok())
-            .ok_or(InstantError::Format)?;
-        (t.assume_utc(), Duration::minutes(1))
-    };
-    // `+` would panic on the last day time can represent (9999-12-31).
-    let end = start.checked_add(length).ok_or(InstantError::OutOfRange)?;
-    Ok((start.unix_timestamp(), end.unix_timestamp()))
+    if let Some(d) = days.iter().find_map(|f| Date::parse(s, f).ok()) {
+        // `None` past the last day time can represent (9999-12-30 in every zone).
+        let start = zone.day_start(d).ok_or(InstantError::OutOfRange)?;
+        let end = zone.day_end(d).ok_or(InstantError::OutOfRange)?;
+        return Ok((start, end));
+    }
+    let t = minutes
+        .iter()
+        .find_map(|f| PrimitiveDateTime::parse(s, f).ok())
+        .ok_or(InstantError::Format)?;
+    let next = t
+        .checked_add(Duration::minutes(1))
+        .ok_or(InstantError::OutOfRange)?;
+    let start = zone.instant(t).ok_or(InstantError::OutOfRange)?;
+    let end = zone.instant(next).ok_or(InstantError::OutOfRange)?;
+    // A minute that spans a jump forward still ends after it starts.
+    Ok((start, end.max(start.saturating_add(60))))
 }
 
 fn opt(s: &str) -> Option<&str> {
@@ -181,13 +185,23 @@ fn opt(s: &str) -> Option<&str> {
     (!t.is_empty()).then_some(t)
 }
 
-/// Parses the query; `today` is the default period. All errors are collected.
-pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<FieldError>> {
+/// Parses the query, dates local to `zone`; `today` (in `zone`) is the default
+/// period. All errors are collected.
+pub fn parse(
+    raw: &RawFilter,
+    today: Date,
+    zone: &Zone,
+) -> Result<(Filter, PageRequest), Vec<FieldError>> {
     let mut errors = Vec::new();
-    let day = PrimitiveDateTime::new(today, Time::MIDNIGHT).assume_utc();
-    let mut from = day.unix_timestamp();
-    // Seconds, not `day + 1 day`: that would panic for a clock at the last representable day.
-    let mut to = from.saturating_add(86_400);
+    // A clock past what the zone database covers (the last days of year 9999) still
+    // gets a day: a UTC one.
+    let (mut from, mut to) = match (zone.day_start(today), zone.day_end(today)) {
+        (Some(a), Some(b)) => (a, b),
+        _ => {
+            let a = today.midnight().assume_utc().unix_timestamp();
+            (a, a.saturating_add(86_400))
+        }
+    };
     match opt(&raw.period) {
         None => {}
         // Every transaction ever recorded (ids and times start after the epoch).
@@ -200,7 +214,7 @@ pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<
     }
     for (field, value, is_start) in [("from", &raw.from, true), ("to", &raw.to, false)] {
         let Some(v) = opt(value) else { continue };
-        match parse_instant(v) {
+        match parse_instant(v, zone) {
             Ok((start, _)) if is_start => from = start,
             Ok((_, end)) => to = end,
             Err(InstantError::Format) => errors.push(err(
@@ -395,11 +409,6 @@ pub fn parse(raw: &RawFilter, today: Date) -> Result<(Filter, PageRequest), Vec<
     Ok((filter, PageRequest { page, per_page }))
 }
 
-/// Today's date at `now` (UTC), for the default period.
-pub fn today(now: OffsetDateTime) -> Date {
-    now.date()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,25 +416,32 @@ mod tests {
 
     const TODAY: Date = date!(2026 - 03 - 29);
 
+    fn parse_instant_utc(s: &str) -> Result<(i64, i64), InstantError> {
+        parse_instant(s, &Zone::utc())
+    }
+
     fn raw(pairs: &[(&str, &str)]) -> RawFilter {
         serde_urlencoded::from_str(&serde_urlencoded::to_string(pairs).unwrap()).unwrap()
     }
 
     #[test]
     fn a_french_date_means_the_same_day_or_minute_as_its_iso_form() {
-        assert_eq!(parse_instant("29/05/2026"), parse_instant("2026-05-29"));
         assert_eq!(
-            parse_instant("29/05/2026 14:30"),
-            parse_instant("2026-05-29T14:30")
+            parse_instant_utc("29/05/2026"),
+            parse_instant_utc("2026-05-29")
         );
-        assert!(parse_instant("2026-05-29").is_ok());
-        assert_eq!(parse_instant("31/02/2026"), Err(InstantError::Format));
-        assert_eq!(parse_instant("29/05/26"), Err(InstantError::Format));
+        assert_eq!(
+            parse_instant_utc("29/05/2026 14:30"),
+            parse_instant_utc("2026-05-29T14:30")
+        );
+        assert!(parse_instant_utc("2026-05-29").is_ok());
+        assert_eq!(parse_instant_utc("31/02/2026"), Err(InstantError::Format));
+        assert_eq!(parse_instant_utc("29/05/26"), Err(InstantError::Format));
     }
 
     #[test]
     fn the_default_period_is_today() {
-        let (f, p) = parse(&RawFilter::default(), TODAY).unwrap();
+        let (f, p) = parse(&RawFilter::default(), TODAY, &Zone::utc()).unwrap();
         assert_eq!(f.to - f.from, 86_400);
         assert_eq!(
             p,
@@ -441,6 +457,7 @@ mod tests {
         let (f, _) = parse(
             &raw(&[("from", "2026-03-01"), ("to", "2026-03-01T15:49")]),
             TODAY,
+            &Zone::utc(),
         )
         .unwrap();
         assert_eq!(f.to - f.from, 15 * 3600 + 50 * 60);
@@ -448,10 +465,15 @@ mod tests {
 
     #[test]
     fn a_start_after_the_end_is_refused_with_a_clear_message() {
-        let e = parse(&raw(&[("from", "2026-03-02"), ("to", "2026-03-01")]), TODAY).unwrap_err();
+        let e = parse(
+            &raw(&[("from", "2026-03-02"), ("to", "2026-03-01")]),
+            TODAY,
+            &Zone::utc(),
+        )
+        .unwrap_err();
         assert_eq!(e[0].field, "from");
         assert!(e[0].en.contains("before the end"));
-        let e = parse(&raw(&[("from", "31/03/2026 25:00")]), TODAY).unwrap_err();
+        let e = parse(&raw(&[("from", "31/03/2026 25:00")]), TODAY, &Zone::utc()).unwrap_err();
         assert!(e[0].fr.contains("31/03/2026 25:00"));
     }
 
@@ -469,6 +491,7 @@ mod tests {
                 ("page", "0"),
             ]),
             TODAY,
+            &Zone::utc(),
         )
         .unwrap_err();
         let fields: Vec<_> = e.iter().map(|e| e.field).collect();
@@ -496,6 +519,7 @@ mod tests {
                 ("amount", "20,47"),
             ]),
             TODAY,
+            &Zone::utc(),
         )
         .unwrap();
         assert_eq!(f.holder.as_deref(), Some("mohamed"));
@@ -512,14 +536,16 @@ mod tests {
             ("to", "9999-12-31T23:59"),
             ("from", "9999-12-31T23:59"),
         ] {
-            let e = parse(&raw(&[(field, value)]), TODAY).unwrap_err();
+            let e = parse(&raw(&[(field, value)]), TODAY, &Zone::utc()).unwrap_err();
             assert_eq!(e[0].field, field);
             assert!(e[0].en.contains("too far"), "{value}: {}", e[0].en);
             assert!(e[0].fr.contains(value));
         }
+        // The zone database ends late on 30 December 9999 (UTC).
         let (f, _) = parse(
-            &raw(&[("from", "9999-12-30"), ("to", "9999-12-31T23:58")]),
+            &raw(&[("from", "9999-12-29"), ("to", "9999-12-30T21:58")]),
             TODAY,
+            &Zone::utc(),
         )
         .unwrap();
         assert!(f.to > f.from);
@@ -528,13 +554,18 @@ mod tests {
     #[test]
     fn a_clock_at_the_last_representable_day_does_not_panic() {
         let last = Date::MAX;
-        let (f, _) = parse(&RawFilter::default(), last).unwrap();
+        let (f, _) = parse(&RawFilter::default(), last, &Zone::utc()).unwrap();
         assert_eq!(f.to - f.from, 86_400);
     }
 
     #[test]
     fn huge_page_numbers_saturate_instead_of_overflowing() {
-        let (_, p) = parse(&raw(&[("page", &u64::MAX.to_string())]), TODAY).unwrap();
+        let (_, p) = parse(
+            &raw(&[("page", &u64::MAX.to_string())]),
+            TODAY,
+            &Zone::utc(),
+        )
+        .unwrap();
         assert_eq!(p.offset(), u64::MAX);
         let zero = PageRequest {
             page: 0,
@@ -545,31 +576,101 @@ mod tests {
 
     #[test]
     fn the_all_time_period_starts_at_the_epoch_and_ends_with_today() {
-        let (f, _) = parse(&raw(&[("period", "all")]), TODAY).unwrap();
+        let (f, _) = parse(&raw(&[("period", "all")]), TODAY, &Zone::utc()).unwrap();
         assert_eq!(f.from, 0);
-        assert_eq!(f.to, parse(&RawFilter::default(), TODAY).unwrap().0.to);
-        let (f, _) = parse(&raw(&[("period", "all"), ("from", "2026-03-01")]), TODAY).unwrap();
+        assert_eq!(
+            f.to,
+            parse(&RawFilter::default(), TODAY, &Zone::utc())
+                .unwrap()
+                .0
+                .to
+        );
+        let (f, _) = parse(
+            &raw(&[("period", "all"), ("from", "2026-03-01")]),
+            TODAY,
+            &Zone::utc(),
+        )
+        .unwrap();
         assert!(f.from > 0, "an explicit start wins");
         assert_eq!(
-            parse(&raw(&[("period", "x")]), TODAY).unwrap_err()[0].field,
+            parse(&raw(&[("period", "x")]), TODAY, &Zone::utc()).unwrap_err()[0].field,
             "period"
         );
     }
 
     #[test]
     fn three_d_secure_rows_are_hidden_unless_the_toggle_or_the_operation_asks() {
-        assert!(!parse(&RawFilter::default(), TODAY).unwrap().0.show_3ds);
-        assert!(parse(&raw(&[("three_ds", "1")]), TODAY).unwrap().0.show_3ds);
-        assert!(!parse(&raw(&[("three_ds", "0")]), TODAY).unwrap().0.show_3ds);
         assert!(
-            parse(&raw(&[("operation", "3ds")]), TODAY)
+            !parse(&RawFilter::default(), TODAY, &Zone::utc())
                 .unwrap()
                 .0
                 .show_3ds
         );
-        let e = parse(&raw(&[("three_ds", "maybe")]), TODAY).unwrap_err();
+        assert!(
+            parse(&raw(&[("three_ds", "1")]), TODAY, &Zone::utc())
+                .unwrap()
+                .0
+                .show_3ds
+        );
+        assert!(
+            !parse(&raw(&[("three_ds", "0")]), TODAY, &Zone::utc())
+                .unwrap()
+                .0
+                .show_3ds
+        );
+        assert!(
+            parse(&raw(&[("operation", "3ds")]), TODAY, &Zone::utc())
+                .unwrap()
+                .0
+                .show_3ds
+        );
+        let e = parse(&raw(&[("three_ds", "maybe")]), TODAY, &Zone::utc()).unwrap_err();
         assert_eq!(e[0].field, "three_ds");
         assert_eq!(raw(&[("three_ds", "1")]).to_query(1, 10), "three_ds=1");
+    }
+
+    #[test]
+    fn dates_and_minutes_are_local_to_the_zone() {
+        use time::macros::datetime;
+        let unix = |t: time::OffsetDateTime| t.unix_timestamp();
+        let kolkata = Zone::parse("Asia/Kolkata").unwrap();
+        let (f, _) = parse(
+            &raw(&[("from", "01/06/2026"), ("to", "01/06/2026")]),
+            TODAY,
+            &kolkata,
+        )
+        .unwrap();
+        assert_eq!(f.from, unix(datetime!(2026-05-31 18:30 UTC)));
+        assert_eq!(f.to, unix(datetime!(2026-06-01 18:30 UTC)));
+        let casa = Zone::parse("Africa/Casablanca").unwrap();
+        let (f, _) = parse(
+            &raw(&[("from", "01/06/2026 10:00"), ("to", "2026-06-01T10:14")]),
+            TODAY,
+            &casa,
+        )
+        .unwrap();
+        assert_eq!(f.from, unix(datetime!(2026-06-01 09:00 UTC)));
+        assert_eq!(f.to, unix(datetime!(2026-06-01 09:15 UTC)));
+        // The day Casablanca leaves UTC+1 for Ramadan lasts 25 hours.
+        let (f, _) = parse(
+            &raw(&[("from", "15/02/2026"), ("to", "15/02/2026")]),
+            TODAY,
+            &casa,
+        )
+        .unwrap();
+        assert_eq!(f.to - f.from, 25 * 3600);
+        // The default period is the zone's today.
+        let (f, _) = parse(&RawFilter::default(), date!(2026 - 06 - 02), &kolkata).unwrap();
+        assert_eq!(f.from, unix(datetime!(2026-06-01 18:30 UTC)));
+        assert_eq!(f.to - f.from, 86_400);
+        let kathmandu = Zone::parse("Asia/Kathmandu").unwrap();
+        let (f, _) = parse(
+            &raw(&[("from", "2026-06-01"), ("to", "2026-06-01")]),
+            TODAY,
+            &kathmandu,
+        )
+        .unwrap();
+        assert_eq!(f.from, unix(datetime!(2026-05-31 18:15 UTC)));
     }
 
     #[test]

@@ -96,6 +96,22 @@ fn any_date() -> impl Strategy<Value = Date> {
         .prop_map(|j| Date::from_julian_day(j).unwrap_or(Date::MIN))
 }
 
+/// A zone among those with unusual days: UTC, Casablanca (Ramadan), half and quarter
+/// hours, a skipped midnight (São Paulo), half-hour DST (Lord Howe), ±14/−11 hours.
+fn any_zone() -> impl Strategy<Value = super::zone::Zone> {
+    prop::sample::select(vec![
+        "UTC",
+        "Africa/Casablanca",
+        "Asia/Kolkata",
+        "Asia/Kathmandu",
+        "America/Sao_Paulo",
+        "Australia/Lord_Howe",
+        "Pacific/Kiritimati",
+        "Pacific/Pago_Pago",
+    ])
+    .prop_map(|n| super::zone::Zone::parse(n).unwrap_or_else(|_| super::zone::Zone::utc()))
+}
+
 /// One filter value: empty, arbitrary, or shaped like what the field expects.
 fn filter_value(valid: BoxedStrategy<String>) -> BoxedStrategy<String> {
     prop_oneof![2 => Just(String::new()), 1 => any_text(24), 3 => valid].boxed()
@@ -286,9 +302,10 @@ proptest! {
         from in prop_oneof![date_like(), any_text(20)],
         to in prop_oneof![date_like(), any_text(20)],
         today in any_date(),
+        zone in any_zone(),
     ) {
         let raw = RawFilter { from, to, ..RawFilter::default() };
-        match parse(&raw, today) {
+        match parse(&raw, today, &zone) {
             Ok((f, _)) => prop_assert!(f.from < f.to),
             Err(errors) => prop_assert!(!errors.is_empty()),
         }
@@ -298,15 +315,16 @@ proptest! {
     fn fuzz_the_filter_query_never_panics_and_survives_its_own_links(
         raw in raw_filter(),
         today in any_date(),
+        zone in any_zone(),
     ) {
-        if let Ok((filter, page)) = parse(&raw, today) {
+        if let Ok((filter, page)) = parse(&raw, today, &zone) {
             prop_assert!(filter.from < filter.to);
             let _ = page.offset();
             // The pager links rebuild the query: the same search must come back.
             let query = raw.to_query(page.page, page.per_page);
             let again: RawFilter = serde_urlencoded::from_str(&query)
                 .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
-            prop_assert_eq!(parse(&again, today), Ok((filter, page)));
+            prop_assert_eq!(parse(&again, today, &zone), Ok((filter, page)));
         }
     }
 
@@ -317,9 +335,10 @@ proptest! {
             near(&["from=", "to=", "page=", "per_page=", "amount=", "&", "=", "%", "9", "-", "T"], 30),
         ],
         today in any_date(),
+        zone in any_zone(),
     ) {
         if let Ok(raw) = serde_urlencoded::from_str::<RawFilter>(&query) {
-            let _ = parse(&raw, today);
+            let _ = parse(&raw, today, &zone);
         }
     }
 

@@ -39,5 +39,6 @@ pub mod totp;
 pub mod transaction;
 pub mod tx_log;
 pub mod user;
+pub mod zone;
 
 pub use lang::Lang;

@@ -1,12 +1,14 @@
 //! The searched period in words ("Du 1 novembre 2026 au 29 novembre 2026",
 //! "Aujourd'hui, 29 novembre 2026") and the period shortcuts of the transaction list
 //! (today, yesterday, 7 and 30 days, this month, last month), computed from a `today`
-//! the caller gives (the app's clock), never read here.
+//! the caller gives (the app's clock, in the reader's zone), never read here. Days are
+//! the reader's zone's days.
 
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, Duration, PrimitiveDateTime};
 
 use super::lang::Lang;
 use super::time::format_long_date;
+use super::zone::Zone;
 
 /// A ready-made period: its first and last day (both included).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,16 +67,10 @@ impl Shortcut {
     /// jours" is "Ce mois-ci"): only one is marked, the first of [`Self::PRECEDENCE`],
     /// a named day before a calendar month before a rolling window, because the named
     /// period says most about what was asked.
-    pub fn matching(from: i64, to: i64, today: Date) -> Option<Shortcut> {
+    pub fn matching(from: i64, to: i64, today: Date, zone: &Zone) -> Option<Shortcut> {
         Self::PRECEDENCE.into_iter().find(|s| {
             let (first, last) = s.days(today);
-            let start = first.midnight().assume_utc().unix_timestamp();
-            let end = last
-                .midnight()
-                .assume_utc()
-                .unix_timestamp()
-                .saturating_add(86_400);
-            (start, end) == (from, to)
+            (zone.day_start(first), zone.day_end(last)) == (Some(from), Some(to))
         })
     }
 
@@ -110,42 +106,52 @@ fn day_words(d: Date, lang: Lang) -> String {
         .map_or(long.clone(), |(_, rest)| rest.to_string())
 }
 
-fn at(t: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+/// The local time of `t` in `zone` (the epoch for an impossible instant).
+fn at(t: i64, zone: &Zone) -> PrimitiveDateTime {
+    zone.local(t)
+        .unwrap_or(time::macros::datetime!(1970-01-01 00:00))
 }
 
-/// "29 novembre 2026", with " à 14:30" / " at 14:30" when the instant is not midnight.
-fn instant_words(t: OffsetDateTime, lang: Lang) -> String {
-    let day = day_words(t.date(), lang);
-    if t.hour() == 0 && t.minute() == 0 {
+/// Whether `t` is the first instant of a day in `zone` (its midnight, or the instant
+/// its clocks jumped over midnight).
+fn starts_a_day(t: i64, zone: &Zone) -> bool {
+    zone.date_of(t).and_then(|d| zone.day_start(d)) == Some(t)
+}
+
+/// "29 novembre 2026", with " à 14:30" / " at 14:30" when the instant does not start
+/// the day.
+fn instant_words(t: i64, zone: &Zone, lang: Lang) -> String {
+    let local = at(t, zone);
+    let day = day_words(local.date(), lang);
+    if starts_a_day(t, zone) {
         day
     } else {
         format!(
             "{day} {} {:02}:{:02}",
             lang.pick("à", "at"),
-            t.hour(),
-            t.minute()
+            local.hour(),
+            local.minute()
         )
     }
 }
 
-/// The period `[from, to)` (unix seconds) in words. Whole days read as days ("Du 1
-/// novembre 2026 au 29 novembre 2026", a single day as "Aujourd'hui, …", "Hier, …" or
-/// "Le …"); a minute end reads as its last minute included; a start at the epoch (an
-/// all-time search) reads as "Toutes les dates jusqu'au …".
-pub fn period_words(from: i64, to: i64, today: Date, lang: Lang) -> String {
-    let (start, end) = (at(from), at(to));
-    let whole_end = end.hour() == 0 && end.minute() == 0;
+/// The period `[from, to)` (unix seconds) in words, in `zone`'s days and times.
+/// Whole days read as days ("Du 1 novembre 2026 au 29 novembre 2026", a single day as
+/// "Aujourd'hui, …", "Hier, …" or "Le …"); a minute end reads as its last minute
+/// included; a start at the epoch (an all-time search) reads as "Toutes les dates
+/// jusqu'au …".
+pub fn period_words(from: i64, to: i64, today: Date, zone: &Zone, lang: Lang) -> String {
+    let whole_end = starts_a_day(to, zone);
     // The last instant included: the day before a midnight end, else the last minute.
     let last = if whole_end {
-        at(to.saturating_sub(1))
+        to.saturating_sub(1)
     } else {
-        at(to.saturating_sub(60))
+        to.saturating_sub(60)
     };
     let last_words = if whole_end {
-        day_words(last.date(), lang)
+        day_words(at(last, zone).date(), lang)
     } else {
-        instant_words(last, lang)
+        instant_words(last, zone, lang)
     };
     if from <= 0 {
         return match lang {
@@ -153,9 +159,10 @@ pub fn period_words(from: i64, to: i64, today: Date, lang: Lang) -> String {
             Lang::En => format!("All dates up to {last_words}"),
         };
     }
-    let whole_start = start.hour() == 0 && start.minute() == 0;
-    if whole_start && whole_end && start.date() == last.date() {
-        let d = start.date();
+    let whole_start = starts_a_day(from, zone);
+    let first_day = at(from, zone).date();
+    if whole_start && whole_end && first_day == at(last, zone).date() {
+        let d = first_day;
         let words = day_words(d, lang);
         let yesterday = today.previous_day();
         return if d == today {
@@ -169,7 +176,7 @@ pub fn period_words(from: i64, to: i64, today: Date, lang: Lang) -> String {
             }
         };
     }
-    let first_words = instant_words(start, lang);
+    let first_words = instant_words(from, zone, lang);
     match lang {
         Lang::Fr => format!("Du {first_words} au {last_words}"),
         Lang::En => format!("From {first_words} to {last_words}"),
@@ -179,9 +186,14 @@ pub fn period_words(from: i64, to: i64, today: Date, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::OffsetDateTime;
     use time::macros::{date, datetime};
 
     const TODAY: Date = date!(2026 - 11 - 29);
+
+    fn utc() -> Zone {
+        Zone::utc()
+    }
 
     fn unix(t: OffsetDateTime) -> i64 {
         t.unix_timestamp()
@@ -194,11 +206,11 @@ mod tests {
             unix(datetime!(2026-11-30 00:00 UTC)),
         );
         assert_eq!(
-            period_words(a, b, TODAY, Lang::Fr),
+            period_words(a, b, TODAY, &utc(), Lang::Fr),
             "Du 1 novembre 2026 au 29 novembre 2026"
         );
         assert_eq!(
-            period_words(a, b, TODAY, Lang::En),
+            period_words(a, b, TODAY, &utc(), Lang::En),
             "From 1 November 2026 to 29 November 2026"
         );
     }
@@ -211,21 +223,27 @@ mod tests {
         };
         let (a, b) = day(TODAY);
         assert_eq!(
-            period_words(a, b, TODAY, Lang::Fr),
+            period_words(a, b, TODAY, &utc(), Lang::Fr),
             "Aujourd'hui, 29 novembre 2026"
         );
         assert_eq!(
-            period_words(a, b, TODAY, Lang::En),
+            period_words(a, b, TODAY, &utc(), Lang::En),
             "Today, 29 November 2026"
         );
         let (a, b) = day(date!(2026 - 11 - 28));
         assert_eq!(
-            period_words(a, b, TODAY, Lang::Fr),
+            period_words(a, b, TODAY, &utc(), Lang::Fr),
             "Hier, 28 novembre 2026"
         );
         let (a, b) = day(date!(2026 - 10 - 03));
-        assert_eq!(period_words(a, b, TODAY, Lang::Fr), "Le 3 octobre 2026");
-        assert_eq!(period_words(a, b, TODAY, Lang::En), "3 October 2026");
+        assert_eq!(
+            period_words(a, b, TODAY, &utc(), Lang::Fr),
+            "Le 3 octobre 2026"
+        );
+        assert_eq!(
+            period_words(a, b, TODAY, &utc(), Lang::En),
+            "3 October 2026"
+        );
     }
 
     #[test]
@@ -233,11 +251,17 @@ mod tests {
         let a = unix(datetime!(2026-11-01 14:30 UTC));
         let b = unix(datetime!(2026-11-02 15:50 UTC));
         assert_eq!(
-            period_words(a, b, TODAY, Lang::Fr),
+            period_words(a, b, TODAY, &utc(), Lang::Fr),
             "Du 1 novembre 2026 à 14:30 au 2 novembre 2026 à 15:49"
         );
         assert_eq!(
-            period_words(0, unix(datetime!(2026-11-30 00:00 UTC)), TODAY, Lang::En),
+            period_words(
+                0,
+                unix(datetime!(2026-11-30 00:00 UTC)),
+                TODAY,
+                &utc(),
+                Lang::En
+            ),
             "All dates up to 29 November 2026"
         );
     }
@@ -280,13 +304,17 @@ mod tests {
         for s in Shortcut::ALL {
             let (a, b) = s.days(TODAY);
             let (from, to) = span(a, b);
-            assert_eq!(Shortcut::matching(from, to, TODAY), Some(s), "{s:?}");
+            assert_eq!(
+                Shortcut::matching(from, to, TODAY, &utc()),
+                Some(s),
+                "{s:?}"
+            );
         }
         // Not whole days, or days no shortcut spans: none.
         let (from, to) = span(TODAY, TODAY);
-        assert_eq!(Shortcut::matching(from + 60, to, TODAY), None);
+        assert_eq!(Shortcut::matching(from + 60, to, TODAY, &utc()), None);
         let (from, to) = span(date!(2026 - 01 - 01), TODAY);
-        assert_eq!(Shortcut::matching(from, to, TODAY), None);
+        assert_eq!(Shortcut::matching(from, to, TODAY, &utc()), None);
     }
 
     #[test]
@@ -299,16 +327,57 @@ mod tests {
             Shortcut::ThisMonth.days(nov30)
         );
         assert_eq!(
-            Shortcut::matching(from, to, nov30),
+            Shortcut::matching(from, to, nov30, &utc()),
             Some(Shortcut::ThisMonth)
         );
         // The 7th: the last 7 days are this month.
         let d7 = date!(2026 - 11 - 07);
         let (from, to) = span(date!(2026 - 11 - 01), d7);
-        assert_eq!(Shortcut::matching(from, to, d7), Some(Shortcut::ThisMonth));
+        assert_eq!(
+            Shortcut::matching(from, to, d7, &utc()),
+            Some(Shortcut::ThisMonth)
+        );
         // The 1st: today is this month.
         let d1 = date!(2026 - 06 - 01);
         let (from, to) = span(d1, d1);
-        assert_eq!(Shortcut::matching(from, to, d1), Some(Shortcut::Today));
+        assert_eq!(
+            Shortcut::matching(from, to, d1, &utc()),
+            Some(Shortcut::Today)
+        );
+    }
+
+    #[test]
+    fn periods_read_in_the_readers_zone() {
+        let kolkata = Zone::parse("Asia/Kolkata").unwrap();
+        let d = date!(2026 - 06 - 02);
+        let (a, b) = (kolkata.day_start(d).unwrap(), kolkata.day_end(d).unwrap());
+        assert_eq!(a, unix(datetime!(2026-06-01 18:30 UTC)));
+        assert_eq!(
+            period_words(a, b, d, &kolkata, Lang::En),
+            "Today, 2 June 2026"
+        );
+        // The same instants in UTC are not whole days.
+        assert_eq!(
+            period_words(a, b, d, &utc(), Lang::En),
+            "From 1 June 2026 at 18:30 to 2 June 2026 at 18:29"
+        );
+        assert_eq!(Shortcut::matching(a, b, d, &kolkata), Some(Shortcut::Today));
+        assert_eq!(Shortcut::matching(a, b, d, &utc()), None);
+        // Casablanca's 25-hour day (back to UTC for Ramadan) is one day.
+        let casa = Zone::parse("Africa/Casablanca").unwrap();
+        let d = date!(2026 - 02 - 15);
+        let (a, b) = (casa.day_start(d).unwrap(), casa.day_end(d).unwrap());
+        assert_eq!(b - a, 25 * 3600);
+        assert_eq!(
+            period_words(a, b, d, &casa, Lang::Fr),
+            "Aujourd'hui, 15 février 2026"
+        );
+        let kathmandu = Zone::parse("Asia/Kathmandu").unwrap();
+        let a = unix(datetime!(2026-06-01 04:15 UTC));
+        let b = unix(datetime!(2026-06-01 05:16 UTC));
+        assert_eq!(
+            period_words(a, b, date!(2026 - 06 - 01), &kathmandu, Lang::Fr),
+            "Du 1 juin 2026 à 10:00 au 1 juin 2026 à 11:00"
+        );
     }
 }

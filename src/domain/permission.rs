@@ -84,6 +84,7 @@ mod tests {
             password_changed_at: 0,
             disabled_by_admin: false,
             second_factor: None,
+            time_zone: None,
         }
     }
 

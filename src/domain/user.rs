@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Lang;
 use super::password::HISTORY;
 use super::totp::SecondFactor;
+use super::zone::Zone;
 
 pub use super::account::{AccountState, ActionRefused, UserAction, account_state};
 pub use super::form::FieldError;
@@ -167,6 +168,13 @@ pub struct User {
     pub disabled_by_admin: bool,
     /// The TOTP second factor, pending or confirmed.
     pub second_factor: Option<SecondFactor>,
+    /// The zone the user reads dates in, chosen in their profile; `None`: the
+    /// appliance's. Not in the stored record (postcard is positional, so the record's
+    /// layout is the file format): `db::users` keeps it in its own table beside the
+    /// record and fills it in on every read, so files written before it read as
+    /// they are.
+    #[serde(skip)]
+    pub time_zone: Option<Zone>,
 }
 
 impl User {
@@ -352,6 +360,7 @@ pub(crate) mod tests {
             password_changed_at: 0,
             disabled_by_admin: false,
             second_factor: None,
+            time_zone: None,
         }
     }
 

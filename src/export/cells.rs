@@ -7,8 +7,10 @@ use crate::domain::Lang;
 use crate::domain::money::format_amount;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
+use crate::domain::zone::Zone;
 
-/// ISO 8601 UTC: `2020-07-06T14:00:36Z`.
+/// ISO 8601 UTC with its explicit offset `Z`: `2020-07-06T14:00:36Z`. Machine formats
+/// keep UTC whatever the reader's zone, so one file reads the same for everyone.
 pub fn iso(at: i64) -> String {
     let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at) else {
         return String::new();
@@ -46,23 +48,25 @@ pub(super) const XLSX_MAX_CHARS: usize = 32_767;
 /// How a row is written as text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
-    /// JSON, XML: field names and codes are stable identifiers; ISO 8601 UTC dates,
-    /// decimal points.
+    /// JSON, XML: field names and codes are stable identifiers; ISO 8601 UTC dates
+    /// (`…Z`), decimal points.
     Machine,
-    /// CSV: words in the reader's language; ISO 8601 UTC dates, bare amounts with a
-    /// decimal point (`1250.50`).
+    /// CSV: words in the reader's language; ISO 8601 UTC dates (`…Z`), bare amounts
+    /// with a decimal point (`1250.50`).
     Csv,
     /// CSV for Excel in French: words in the reader's language; dates as French Excel
-    /// reads them (`31/05/2026 14:00:36`, UTC), bare amounts with a decimal comma
-    /// (`1250,50`).
+    /// reads them (`31/05/2026 14:00:36`, local time in the reader's zone, named in
+    /// the header), bare amounts with a decimal comma (`1250,50`).
     ExcelFr,
-    /// HTML, TXT, XLSX: everything formatted for reading in the reader's language.
+    /// HTML, TXT, XLSX: everything formatted for reading in the reader's language,
+    /// dates local to the reader's zone (named in the header).
     People,
 }
 
-/// `31/05/2026 14:00:36` (UTC): what Excel in a French locale takes as a date and time.
-pub fn excel_fr_date(at: i64) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at) else {
+/// `31/05/2026 14:00:36`, local time in `zone`: what Excel in a French locale takes
+/// as a date and time.
+pub fn excel_fr_date(at: i64, zone: &Zone) -> String {
+    let Some(t) = zone.local(at) else {
         return String::new();
     };
     format!(
@@ -76,16 +80,18 @@ pub fn excel_fr_date(at: i64) -> String {
     )
 }
 
-/// `30.05.2026 12:34:56` (UTC), to the second: dates in files read by people.
-fn dotted_date(at: i64) -> String {
-    excel_fr_date(at).replace('/', ".")
+/// `30.05.2026 12:34:56`, local time in `zone`, to the second: dates in files read by
+/// people.
+fn dotted_date(at: i64, zone: &Zone) -> String {
+    excel_fr_date(at, zone).replace('/', ".")
 }
 
-/// One row as text cells, in `style`. Borrows what it can.
+/// One row as text cells, in `style`, dates for people local to `zone`. Borrows what
+/// it can.
 pub fn cells<'a>(
     tx: &'a Transaction,
     merchants: &'a [Merchant],
-    lang: Lang,
+    (lang, zone): (Lang, &Zone),
     style: Style,
 ) -> [Cow<'a, str>; 20] {
     let words = style != Style::Machine;
@@ -114,8 +120,8 @@ pub fn cells<'a>(
         }),
         b(tx.currency.code()),
         Cow::Owned(match style {
-            Style::People => dotted_date(tx.at),
-            Style::ExcelFr => excel_fr_date(tx.at),
+            Style::People => dotted_date(tx.at, zone),
+            Style::ExcelFr => excel_fr_date(tx.at, zone),
             Style::Machine | Style::Csv => iso(tx.at),
         }),
         b(if words {

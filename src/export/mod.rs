@@ -1,13 +1,18 @@
 //! Exports of a search (PROC-6): CSV, CSV for French Excel, JSON, XML, HTML, TXT and
 //! XLSX, written row by row into a sink so memory stays flat whatever the row count.
-//! Machine formats (JSON, XML) use stable field names and codes, ISO 8601 dates and
-//! decimal points; every other file is in one language, the reader's. No cell can act
+//! Machine formats (JSON, XML) use stable field names and codes, ISO 8601 UTC dates
+//! (with their `Z`) and decimal points; every other file is in one language, the
+//! reader's, and so is plain CSV's header (its dates stay ISO 8601 UTC); files for
+//! people (CSV for French Excel, XLSX, HTML, TXT) show local times of the reader's
+//! zone, named in the date column's title. No cell can act
 //! as a spreadsheet formula, and no full card number exists to be written.
 
+use std::borrow::Cow;
 use std::io;
 
 use crate::domain::Lang;
 use crate::domain::transaction::Transaction;
+use crate::domain::zone::Zone;
 
 mod cells;
 pub mod produce;
@@ -131,14 +136,11 @@ pub fn footer(format: Format) -> &'static str {
 /// What opens a stream of the format (before its header).
 pub const BOM: &str = "\u{FEFF}";
 
-/// The download's name, with the period searched: `transactions_2026-05-01_2026-05-31.csv`.
-/// `from` is inclusive and `to` exclusive (unix seconds), so the last day is the one
-/// before `to`'s instant.
-pub fn file_name(format: Format, from: i64, to: i64) -> String {
-    let day = |at: i64| {
-        time::OffsetDateTime::from_unix_timestamp(at)
-            .map_or_else(|_| String::new(), |t| t.date().to_string())
-    };
+/// The download's name, with the period searched in the reader's `zone`:
+/// `transactions_2026-05-01_2026-05-31.csv`. `from` is inclusive and `to` exclusive
+/// (unix seconds), so the last day is the one before `to`'s instant.
+pub fn file_name(format: Format, from: i64, to: i64, zone: &Zone) -> String {
+    let day = |at: i64| zone.date_of(at).map_or_else(String::new, |d| d.to_string());
     let last = if to > from { to - 1 } else { to };
     format!(
         "transactions_{}_{}.{}",
@@ -148,8 +150,21 @@ pub fn file_name(format: Format, from: i64, to: i64) -> String {
     )
 }
 
-/// Column titles in the reader's language (every format but JSON and XML).
-pub fn header(lang: Lang) -> [&'static str; 20] {
+/// Column titles in the reader's language (every format but JSON and XML). With a
+/// `zone` (files whose dates are local times) the date column names it: `Date
+/// (Africa/Casablanca)`; without (plain CSV, ISO 8601 UTC dates) it is `Date`.
+pub fn header(lang: Lang, zone: Option<&Zone>) -> [Cow<'static, str>; 20] {
+    let mut titles = titles(lang).map(Cow::Borrowed);
+    if let Some(zone) = zone {
+        titles[DATE_COLUMN] = Cow::Owned(crate::domain::time::date_header(lang, zone));
+    }
+    titles
+}
+
+/// The place of the date among [`COLUMNS`].
+const DATE_COLUMN: usize = 6;
+
+fn titles(lang: Lang) -> [&'static str; 20] {
     match lang {
         Lang::Fr => [
             "Identifiant de transaction",
@@ -215,6 +230,30 @@ mod tests {
     }
 
     #[test]
+    fn the_date_column_names_the_zone_of_local_times() {
+        assert_eq!(COLUMNS[DATE_COLUMN], "date");
+        assert_eq!(header(Lang::Fr, None)[DATE_COLUMN], "Date");
+        let casa = Zone::parse("Africa/Casablanca").unwrap();
+        assert_eq!(
+            header(Lang::En, Some(&casa))[DATE_COLUMN],
+            "Date (Africa/Casablanca)"
+        );
+        assert_eq!(header(Lang::En, Some(&casa))[0], "Transaction ID");
+        // 1 June 2026 20:00 UTC is the 2nd, 01:30 in Kolkata.
+        let kolkata = Zone::parse("Asia/Kolkata").unwrap();
+        assert_eq!(
+            excel_fr_date(1_780_344_000, &kolkata),
+            "02/06/2026 01:30:00"
+        );
+        assert_eq!(iso(1_780_344_000), "2026-06-01T20:00:00Z");
+        // The day searched in Kolkata, 2 June, is the file's.
+        assert_eq!(
+            file_name(Format::Csv, 1_780_338_600, 1_780_425_000, &kolkata),
+            "transactions_2026-06-02_2026-06-02.csv"
+        );
+    }
+
+    #[test]
     fn dates_are_iso_8601_in_utc() {
         assert_eq!(iso(1_593_957_636), "2020-07-05T14:00:36Z");
         assert_eq!(Format::parse("XLSX"), Some(Format::Xlsx));
@@ -232,17 +271,25 @@ mod tests {
     fn the_file_name_carries_the_period_searched() {
         // 2026-05-01 00:00 to 2026-06-01 00:00 (exclusive): May.
         assert_eq!(
-            file_name(Format::CsvExcelFr, 1_777_593_600, 1_780_272_000),
+            file_name(
+                Format::CsvExcelFr,
+                1_777_593_600,
+                1_780_272_000,
+                &Zone::utc()
+            ),
             "transactions_2026-05-01_2026-05-31.csv"
         );
         assert_eq!(
-            file_name(Format::Xlsx, 1_780_272_000, 1_780_358_400),
+            file_name(Format::Xlsx, 1_780_272_000, 1_780_358_400, &Zone::utc()),
             "transactions_2026-06-01_2026-06-01.xlsx"
         );
     }
 
     #[test]
     fn excel_fr_dates_are_day_month_year() {
-        assert_eq!(excel_fr_date(1_593_957_636), "05/07/2020 14:00:36");
+        assert_eq!(
+            excel_fr_date(1_593_957_636, &Zone::utc()),
+            "05/07/2020 14:00:36"
+        );
     }
 }

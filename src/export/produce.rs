@@ -8,6 +8,7 @@ use super::{Format, footer, text_writer, write_xlsx};
 use crate::domain::Lang;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
+use crate::domain::zone::Zone;
 
 /// Rows read per fetch (one read transaction each), so a long export never pins old
 /// pages for long.
@@ -17,13 +18,14 @@ const WORKERS: usize = 2;
 
 /// Reads the rows in chunks on one thread (each chunk from a fresh read transaction)
 /// while two workers format alternate chunks and this thread sends them in order:
-/// both cores share the work and memory holds only a few chunks.
+/// both cores share the work and memory holds only a few chunks. Words in `lang`,
+/// dates for people local to `zone`.
 pub fn produce<F>(
     fetch: &F,
     ids: Vec<u64>,
     format: Format,
     merchants: &[Merchant],
-    lang: Lang,
+    (lang, zone): (Lang, &Zone),
     mut out: impl Write,
 ) -> io::Result<()>
 where
@@ -35,7 +37,7 @@ where
             Err(e) => vec![Err(e)],
         });
         let file = tempfile::NamedTempFile::new()?;
-        write_xlsx(file.path(), &mut rows, merchants, lang)?;
+        write_xlsx(file.path(), &mut rows, merchants, (lang, zone))?;
         io::copy(&mut std::fs::File::open(file.path())?, &mut out)?;
         return out.flush();
     }
@@ -48,7 +50,7 @@ where
             s.spawn(move || {
                 for (first, rows) in in_rx {
                     if out_tx
-                        .send(format_chunk(format, &rows, merchants, lang, first))
+                        .send(format_chunk(format, &rows, merchants, (lang, zone), first))
                         .is_err()
                     {
                         break;
@@ -90,11 +92,11 @@ fn format_chunk(
     format: Format,
     rows: &[Transaction],
     merchants: &[Merchant],
-    lang: Lang,
+    reader: (Lang, &Zone),
     first: bool,
 ) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(rows.len() * 256 + 1024);
-    let mut w = text_writer(format, &mut buf, merchants, lang, first)?;
+    let mut w = text_writer(format, &mut buf, merchants, reader, first)?;
     for row in rows {
         w.row(row)?;
     }

@@ -9,14 +9,16 @@ use super::{BOM, COLUMNS, Format, RowWriter, Style, cells, header, inert, xml_te
 use crate::domain::Lang;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
+use crate::domain::zone::Zone;
 
-/// A writer for the text formats (everything but XLSX); `first` for the chunk that
-/// opens the stream (it writes the header).
+/// A writer for the text formats (everything but XLSX), words in `lang` and dates for
+/// people local to `zone`; `first` for the chunk that opens the stream (it writes the
+/// header).
 pub fn text_writer<'a, W: Write + 'a>(
     format: Format,
     out: W,
     merchants: &'a [Merchant],
-    lang: Lang,
+    (lang, zone): (Lang, &'a Zone),
     first: bool,
 ) -> io::Result<Box<dyn RowWriter + 'a>> {
     Ok(match format {
@@ -32,14 +34,18 @@ pub fn text_writer<'a, W: Write + 'a>(
                 .has_headers(false)
                 .delimiter(if excel_fr { b';' } else { b',' })
                 .from_writer(out);
-            if first {
-                w.write_record(header(lang)).map_err(io::Error::other)?;
-            }
             let style = if excel_fr { Style::ExcelFr } else { Style::Csv };
+            if first {
+                // Plain CSV dates are ISO 8601 UTC and say so themselves.
+                let titles = header(lang, excel_fr.then_some(zone));
+                w.write_record(titles.iter().map(|t| t.as_bytes()))
+                    .map_err(io::Error::other)?;
+            }
             Box::new(CsvRows {
                 w,
                 merchants,
                 lang,
+                zone,
                 style,
             })
         }
@@ -52,6 +58,7 @@ pub fn text_writer<'a, W: Write + 'a>(
                 out,
                 merchants,
                 lang,
+                zone,
                 first,
             })
         }
@@ -61,17 +68,24 @@ pub fn text_writer<'a, W: Write + 'a>(
                 w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
                 w.get_mut().write_all(b"\n<transactions>")?;
             }
-            Box::new(XmlRows { w, merchants, lang })
+            Box::new(XmlRows {
+                w,
+                merchants,
+                lang,
+                zone,
+            })
         }
         Format::Html if !first => Box::new(HtmlRows {
             out,
             merchants,
             lang,
+            zone,
         }),
         Format::Txt | Format::Xlsx if !first => Box::new(TxtRows {
             out,
             merchants,
             lang,
+            zone,
         }),
         Format::Html => {
             let mut out = out;
@@ -82,7 +96,7 @@ pub fn text_writer<'a, W: Write + 'a>(
             };
             out.write_all(head.into_string().as_bytes())?;
             out.write_all(b"<table border=\"1\"><thead><tr>")?;
-            for c in header(lang) {
+            for c in header(lang, Some(zone)) {
                 out.write_all(maud::html! { th { (c) } }.into_string().as_bytes())?;
             }
             out.write_all(b"</tr></thead><tbody>\n")?;
@@ -90,16 +104,18 @@ pub fn text_writer<'a, W: Write + 'a>(
                 out,
                 merchants,
                 lang,
+                zone,
             })
         }
         Format::Txt | Format::Xlsx => {
             let mut out = out;
-            out.write_all(header(lang).join("\t").as_bytes())?;
+            out.write_all(header(lang, Some(zone)).join("\t").as_bytes())?;
             out.write_all(b"\n")?;
             Box::new(TxtRows {
                 out,
                 merchants,
                 lang,
+                zone,
             })
         }
     })
@@ -109,12 +125,13 @@ struct CsvRows<'a, W: Write> {
     w: csv::Writer<W>,
     merchants: &'a [Merchant],
     lang: Lang,
+    zone: &'a Zone,
     style: Style,
 }
 
 impl<W: Write> RowWriter for CsvRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
-        let c = cells(tx, self.merchants, self.lang, self.style);
+        let c = cells(tx, self.merchants, (self.lang, self.zone), self.style);
         for cell in &c {
             self.w
                 .write_field(inert(cell).as_bytes())
@@ -132,12 +149,13 @@ struct JsonRows<'a, W: Write> {
     out: W,
     merchants: &'a [Merchant],
     lang: Lang,
+    zone: &'a Zone,
     first: bool,
 }
 
 impl<W: Write> RowWriter for JsonRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
-        let c = cells(tx, self.merchants, self.lang, Style::Machine);
+        let c = cells(tx, self.merchants, (self.lang, self.zone), Style::Machine);
         self.out
             .write_all(if self.first { b"\n{" } else { b",\n{" })?;
         self.first = false;
@@ -169,11 +187,12 @@ struct XmlRows<'a, W: Write> {
     w: quick_xml::Writer<W>,
     merchants: &'a [Merchant],
     lang: Lang,
+    zone: &'a Zone,
 }
 
 impl<W: Write> RowWriter for XmlRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
-        let c = cells(tx, self.merchants, self.lang, Style::Machine);
+        let c = cells(tx, self.merchants, (self.lang, self.zone), Style::Machine);
         self.w
             .write_event(Event::Start(BytesStart::new("transaction")))?;
         for (k, v) in COLUMNS.iter().zip(c) {
@@ -196,11 +215,12 @@ struct HtmlRows<'a, W: Write> {
     out: W,
     merchants: &'a [Merchant],
     lang: Lang,
+    zone: &'a Zone,
 }
 
 impl<W: Write> RowWriter for HtmlRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
-        let c = cells(tx, self.merchants, self.lang, Style::People);
+        let c = cells(tx, self.merchants, (self.lang, self.zone), Style::People);
         let row = maud::html! { tr { @for v in &c { td { (inert(v)) } } } };
         self.out.write_all(row.into_string().as_bytes())?;
         self.out.write_all(b"\n")
@@ -215,11 +235,12 @@ struct TxtRows<'a, W: Write> {
     out: W,
     merchants: &'a [Merchant],
     lang: Lang,
+    zone: &'a Zone,
 }
 
 impl<W: Write> RowWriter for TxtRows<'_, W> {
     fn row(&mut self, tx: &Transaction) -> io::Result<()> {
-        let c = cells(tx, self.merchants, self.lang, Style::People);
+        let c = cells(tx, self.merchants, (self.lang, self.zone), Style::People);
         // Tabs and line breaks inside values would break the columns.
         let line: Vec<String> = c
             .iter()

@@ -8,13 +8,15 @@ use super::{Style, cells, header};
 use crate::domain::Lang;
 use crate::domain::transaction::Transaction;
 use crate::domain::user::Merchant;
+use crate::domain::zone::Zone;
 
-/// Writes an XLSX workbook with typed numbers and dates into `path`, in constant memory.
+/// Writes an XLSX workbook with typed numbers and dates (local to `zone`, named in the
+/// date column's title) into `path`, in constant memory.
 pub fn write_xlsx(
     path: &std::path::Path,
     rows: &mut dyn Iterator<Item = io::Result<Transaction>>,
     merchants: &[Merchant],
-    lang: Lang,
+    (lang, zone): (Lang, &Zone),
 ) -> io::Result<u64> {
     use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
     let x = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
@@ -24,8 +26,8 @@ pub fn write_xlsx(
     let bold = XFormat::new().set_bold();
     let money = XFormat::new().set_num_format("#,##0.00");
     let date = XFormat::new().set_num_format("dd.mm.yyyy hh:mm:ss");
-    for (col, title) in header(lang).iter().enumerate() {
-        ws.write_string_with_format(0, col as u16, *title, &bold)
+    for (col, title) in header(lang, Some(zone)).iter().enumerate() {
+        ws.write_string_with_format(0, col as u16, title.as_ref(), &bold)
             .map_err(x)?;
     }
     let mut n = 0u64;
@@ -33,7 +35,7 @@ pub fn write_xlsx(
         let tx = tx?;
         n += 1;
         let r = u32::try_from(n).map_err(io::Error::other)?;
-        let c = cells(&tx, merchants, lang, Style::People);
+        let c = cells(&tx, merchants, (lang, zone), Style::People);
         for (col, v) in c.iter().enumerate() {
             let col = col as u16;
             match col {
@@ -43,11 +45,14 @@ pub fn write_xlsx(
                     .write_number_with_format(r, col, tx.amount.minor() as f64 / 100.0, &money)
                     .map(|_| ()),
                 6 => {
-                    let t = tx.created_at();
-                    let dt = ExcelDateTime::from_ymd(t.year() as u16, u8::from(t.month()), t.day())
-                        .and_then(|d| {
-                            d.and_hms(u16::from(t.hour()), t.minute(), u32::from(t.second()))
-                        });
+                    // Excel dates have no zone: the local time, as the header says.
+                    let dt = zone.local(tx.at).ok_or(()).and_then(|t| {
+                        ExcelDateTime::from_ymd(t.year() as u16, u8::from(t.month()), t.day())
+                            .and_then(|d| {
+                                d.and_hms(u16::from(t.hour()), t.minute(), u32::from(t.second()))
+                            })
+                            .map_err(|_| ())
+                    });
                     match dt {
                         Ok(dt) => ws
                             .write_datetime_with_format(r, col, &dt, &date)

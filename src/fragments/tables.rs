@@ -43,7 +43,7 @@ pub fn transactions_table_with(
     let h_init = view.t("Initiateur", "Initiator");
     let h_amount = view.t("Montant", "Amount");
     let h_status = view.t("Statut", "Status");
-    let h_date = date_header(view.lang);
+    let h_date = date_header(view.lang, view.zone);
     // A merchant's own users see one initiator on every row: the column says nothing.
     let show_init = merchants.len() > 1;
     html! {
@@ -73,7 +73,7 @@ pub fn transactions_table_with(
                             td class="c-cust" data-label=(h_cust) { (customer_cell(tx)) }
                             @if show_init { td class="c-init" data-label=(h_init) { (name_of(merchants, tx.merchant_id)) } }
                             td class="num c-amount" data-label=(h_amount) { (signed_amount(tx.operation, tx.amount, tx.currency, view.lang)) }
-                            td class="nowrap c-date" data-label=(h_date) { (format_datetime_cell(tx.at, view.lang)) }
+                            td class="nowrap c-date" data-label=(h_date) { (format_datetime_cell(tx.at, view.lang, view.zone)) }
                             td class="c-status" data-label=(h_status) { (status_cell(view, tx)) }
                             td class="c-link" { (detail_link(view, tx.id)) }
                         }
@@ -152,14 +152,14 @@ pub fn mails_table(view: &View, mails: &[Mail]) -> Markup {
             tbody { @for m in mails {
                 tr {
                     td { (m.id) }
-                    td class="nowrap" { (format_datetime(m.created_at, view.lang)) }
+                    td class="nowrap" { (format_datetime(m.created_at, view.lang, view.zone)) }
                     td { (mail_kind(view, m.kind)) }
                     td { (m.to) }
                     td { @if m.request_id == 0 { (m.subject) } @else { a href={"/payment-requests/" (m.request_id)} { (m.subject) } } }
                     td { (mail_state(view, m)) }
                     td class="num" { (m.attempts.len()) }
                     td { @if let Some(a) = m.attempts.last() {
-                        (format_datetime(a.at, view.lang)) " · "
+                        (format_datetime(a.at, view.lang, view.zone)) " · "
                         @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => span class="error" { (e) } }
                     } @else if m.state == MailState::Pending {
                         (view.t("pas encore essayé", "not tried yet"))

@@ -4,10 +4,11 @@ use time::OffsetDateTime;
 
 use crate::domain::Lang;
 use crate::domain::user::User;
+use crate::domain::zone::Zone;
 
 /// The render-only view of a request: language, CSRF token, current path, the
-/// signed-in user and the time of the request. Pages and fragments take this, never
-/// the application state.
+/// signed-in user, the time of the request and the zone its dates are shown in.
+/// Pages and fragments take this, never the application state.
 #[derive(Clone, Copy)]
 pub struct View<'a> {
     pub lang: Lang,
@@ -18,12 +19,20 @@ pub struct View<'a> {
     pub user: Option<&'a User>,
     /// The time of the request, from the application clock.
     pub now: OffsetDateTime,
+    /// The zone every date is shown in: the signed-in user's own, else the
+    /// appliance's (customers' pages and emails always use the appliance's).
+    pub zone: &'a Zone,
 }
 
 impl<'a> View<'a> {
     /// The text in the page language.
     pub fn t<'s>(&self, fr: &'s str, en: &'s str) -> &'s str {
         self.lang.pick(fr, en)
+    }
+
+    /// Today's date in the view's zone.
+    pub fn today(&self) -> time::Date {
+        self.zone.today(self.now)
     }
 
     /// The signed-in user, if any.

@@ -33,6 +33,8 @@ pub struct Gateway {
     pub smtp_configured: bool,
     /// Wakes the mail worker when a message is queued.
     pub mail_ready: Arc<Notify>,
+    /// The appliance's zone: dates in emails to customers (see [`Gateway::with_time_zone`]).
+    pub time_zone: crate::domain::zone::Zone,
     /// The active card key (id, key), from the key file.
     card_key: (u32, [u8; 32]),
     desks: Mutex<HashMap<u64, Arc<Mutex<pay::Desk>>>>,
@@ -60,9 +62,17 @@ impl Gateway {
             max_attempts,
             smtp_configured,
             mail_ready: Arc::new(Notify::new()),
+            time_zone: crate::domain::zone::Zone::default(),
             card_key,
             desks: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The same gateway writing the dates of its emails in `zone` (the default is
+    /// the appliance default, `Africa/Casablanca`).
+    pub fn with_time_zone(mut self, zone: crate::domain::zone::Zone) -> Gateway {
+        self.time_zone = zone;
+        self
     }
 
     fn now(&self) -> time::OffsetDateTime {

@@ -158,7 +158,12 @@ impl Gateway {
                     .flatten()
                     .map_or(Lang::Fr, |r| r.lang);
                 let merchant = self.db.merchant(Scope::Admin, row.merchant_id)?;
-                let mut mail = crate::mail::rebill_receipt(&row, merchant.as_ref(), lang, at);
+                let mut mail = crate::mail::rebill_receipt(
+                    &row,
+                    merchant.as_ref(),
+                    (lang, &self.time_zone),
+                    at,
+                );
                 receipt = Some((outbox::enqueue(&wtx, &mut mail)?, mail.to));
             }
         }

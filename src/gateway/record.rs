@@ -87,7 +87,8 @@ impl Gateway {
             req.paid_tx = Some(sale.id);
             // Link emails still waiting would invite to pay a paid request.
             outbox::withdraw_links(&wtx, &req.emails, now, "not sent: the request was paid")?;
-            let mut mail = crate::mail::receipt(&req, sale, merchant.as_ref(), now);
+            let mut mail =
+                crate::mail::receipt(&req, sale, merchant.as_ref(), now, &self.time_zone);
             req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
         } else {
             req.record_unpaid(a.counts, self.max_attempts);

@@ -35,6 +35,7 @@ impl Gateway {
                 merchant.as_ref(),
                 &self.base_url,
                 now.unix_timestamp(),
+                &self.time_zone,
             );
             req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
             payments::update(&wtx, &req)?;
@@ -106,6 +107,7 @@ impl Gateway {
                 merchant.as_ref(),
                 &self.base_url,
                 now.unix_timestamp(),
+                &self.time_zone,
             );
             req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
             payments::update(&wtx, &req)?;

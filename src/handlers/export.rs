@@ -18,8 +18,9 @@ use tokio::sync::mpsc;
 use super::Ctx;
 use crate::connection::Cutoff;
 use crate::domain::Lang;
-use crate::domain::filter::{Filter, PageRequest, RawFilter, parse, today};
+use crate::domain::filter::{Filter, PageRequest, RawFilter, parse};
 use crate::domain::user::Merchant;
+use crate::domain::zone::Zone;
 use crate::export::produce::produce;
 use crate::export::{Format, file_name};
 
@@ -167,11 +168,12 @@ pub struct ExportRequest {
 }
 
 impl ExportRequest {
-    /// The request, or the message of the 400 page in `lang`.
+    /// The request (dates local to `zone`, whose `today` is the default period), or
+    /// the message of the 400 page in `lang`.
     pub fn parse(
         raw: &RawFilter,
         q: &ExportQuery,
-        today: Date,
+        (today, zone): (Date, &Zone),
         lang: Lang,
     ) -> Result<ExportRequest, String> {
         let format = Format::parse(&q.format).ok_or_else(|| {
@@ -193,7 +195,7 @@ impl ExportRequest {
                     .to_string());
             }
         };
-        let (filter, page) = parse(raw, today).map_err(|errors| {
+        let (filter, page) = parse(raw, today, zone).map_err(|errors| {
             errors
                 .iter()
                 .map(|e| e.message(lang).to_string())
@@ -279,7 +281,7 @@ fn stream(
     cutoff: Option<Arc<Cutoff>>,
 ) -> Response {
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(8);
-    let (db, lang) = (ctx.state.db.clone(), ctx.lang);
+    let (db, lang, zone) = (ctx.state.db.clone(), ctx.lang, ctx.zone().clone());
     let aborted = Arc::new(AtomicBool::new(false));
     let out = ChannelWriter {
         tx: tx.clone(),
@@ -294,7 +296,7 @@ fn stream(
             db.fetch_desc(chunk)
                 .map_err(|e| io::Error::other(e.to_string()))
         };
-        if let Err(e) = produce(&fetch, ids, format, &merchants, lang, out)
+        if let Err(e) = produce(&fetch, ids, format, &merchants, (lang, &zone), out)
             && e.kind() != io::ErrorKind::BrokenPipe
         {
             tracing::warn!("export stopped: {e}");
@@ -341,10 +343,10 @@ pub async fn transactions_export(
     };
     let user_id = user.id;
     let query = audit_filters(req.uri().query().unwrap_or(""));
-    let asked = ExportRequest::parse(&raw, &q, today(ctx.now()), ctx.lang)
+    let asked = ExportRequest::parse(&raw, &q, (ctx.today(), ctx.zone()), ctx.lang)
         .map_err(|message| bad_request(&ctx, &message))?;
     let (format, all, scope) = (asked.format, asked.all, ctx.scope());
-    let name = file_name(format, asked.filter.from, asked.filter.to);
+    let name = file_name(format, asked.filter.from, asked.filter.to, ctx.zone());
     let ids = matching_ids(&ctx, &asked).await?;
     check_xlsx_rows(&ctx, format, ids.len())?;
     let Some(ticket) = wait_for_slot(&ctx, user_id).await else {

@@ -29,6 +29,7 @@ use crate::db::{self, Db, Scope};
 use crate::domain::Lang;
 use crate::domain::text::{log_safe_max, log_safe_path};
 use crate::domain::user::User;
+use crate::domain::zone::Zone;
 use crate::fragments::View;
 use crate::pages::error::ErrorKind;
 
@@ -97,7 +98,21 @@ impl Ctx {
             path: &self.path,
             user: self.user(),
             now: self.now(),
+            zone: self.zone(),
         }
+    }
+
+    /// The zone this request's dates are read and shown in: the signed-in user's
+    /// own choice, else the appliance's.
+    pub fn zone(&self) -> &Zone {
+        self.user()
+            .and_then(|u| u.time_zone.as_ref())
+            .unwrap_or(&self.state.config.time_zone)
+    }
+
+    /// Today in [`Self::zone`].
+    pub fn today(&self) -> time::Date {
+        self.zone().today(self.now())
     }
 
     pub fn user(&self) -> Option<&User> {

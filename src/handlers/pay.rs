@@ -11,6 +11,7 @@ use crate::db::Scope;
 use crate::domain::Lang;
 use crate::domain::card_form::CardForm;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
+use crate::fragments::View;
 use crate::gateway::{Answer, Start};
 use crate::pages::pay::{
     CardFormView, CardValues, PayView, TestCardLine, challenge_page, in_progress_page,
@@ -40,9 +41,14 @@ async fn load(ctx: &Ctx, token: &str) -> poem::Result<Option<(PaymentRequest, St
     .await
 }
 
+/// A customer's page: dates in the appliance's zone, whoever else is signed in
+/// in the same browser.
 fn customer<'a>(ctx: &'a Ctx, lang: Lang, merchant: String) -> PayView<'a> {
     PayView {
-        view: ctx.view(),
+        view: View {
+            zone: &ctx.state.config.time_zone,
+            ..ctx.view()
+        },
         lang,
         merchant,
         test: ctx.state.gateway.acquirer.is_test(),

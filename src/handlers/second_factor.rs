@@ -259,7 +259,8 @@ pub async fn profile_disable(ctx: Ctx, Form(f): Form<DisableForm>) -> poem::Resu
         None,
         &Default::default(),
         &state,
-        Some(message),
+        (Some(message), None),
+        &ctx.state.config.time_zone,
     )
     .with_status(StatusCode::UNPROCESSABLE_ENTITY)
     .into_response())

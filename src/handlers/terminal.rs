@@ -84,7 +84,7 @@ fn refused_form(
 pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::Result<Response> {
     let choices = choices(&ctx).await?;
     let chosen = choices.iter().find(|c| c.key() == form.terminal.trim());
-    let parsed = form.parse(ctx.now().date());
+    let parsed = form.parse(ctx.today());
     let (input, choice) = match (parsed, chosen) {
         (Ok(input), Some(choice)) => (input, choice),
         (parsed, chosen) => {
@@ -108,6 +108,8 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
             Some(&choice.merchant),
             &ctx.state.config.base_url,
             now.unix_timestamp(),
+            // The customer reads it in the appliance's zone, as it will be sent.
+            &ctx.state.config.time_zone,
         );
         let page = terminal_page(
             &ctx.view(),

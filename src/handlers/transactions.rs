@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{Ctx, see_other};
 use crate::domain::detail::TransactionDetail;
-use crate::domain::filter::{Filter, PageRequest, RawFilter, parse, today};
+use crate::domain::filter::{Filter, PageRequest, RawFilter, parse};
 use crate::domain::note::NoteText;
 use crate::domain::search::SearchPage;
 use crate::domain::user::FieldError;
@@ -50,7 +50,7 @@ pub async fn transactions_list(ctx: Ctx, Query(raw): Query<RawFilter>) -> poem::
         req,
         merchants: &merchants,
         filter: filter.as_ref(),
-        today: today(ctx.now()),
+        today: ctx.today(),
     };
     let mut resp = dual(
         &ctx,
@@ -70,7 +70,7 @@ type Found = (Option<(SearchPage, Filter)>, Vec<FieldError>, PageRequest);
 
 async fn search(ctx: &Ctx, raw: &RawFilter) -> poem::Result<Found> {
     let scope = ctx.scope();
-    Ok(match parse(raw, today(ctx.now())) {
+    Ok(match parse(raw, ctx.today(), ctx.zone()) {
         Ok((filter, req)) => {
             let f = filter.clone();
             let r = ctx.db(move |db| db.search(scope, &f, req)).await?;

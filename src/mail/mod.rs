@@ -14,6 +14,7 @@ use crate::domain::payment::PaymentRequest;
 use crate::domain::time::format_datetime;
 use crate::domain::transaction::{Operation, Transaction};
 use crate::domain::user::Merchant;
+use crate::domain::zone::Zone;
 
 fn merchant_name(m: Option<&Merchant>) -> String {
     m.map_or_else(|| "Guichet".into(), |m| m.display_name().to_string())
@@ -57,18 +58,20 @@ fn frame(lang: Lang, title: &str, body: Markup) -> Markup {
     }
 }
 
-/// The payment request email with its "Pay the order" link.
+/// The payment request email with its "Pay the order" link; its date in `zone`, the
+/// appliance's (a customer has no profile).
 pub fn payment_link(
     req: &PaymentRequest,
     merchant: Option<&Merchant>,
     base_url: &str,
     now: i64,
+    zone: &Zone,
 ) -> Mail {
     let lang = req.lang;
     let shop = merchant_name(merchant);
     let amount = format_amount(req.amount, req.currency, lang);
     let link = req.link(base_url).unwrap_or_default();
-    let until = format_datetime(req.expires_at, lang);
+    let until = format_datetime(req.expires_at, lang, zone);
     let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
     let subject = match lang {
         Lang::Fr => format!("Demande de paiement – commande {} – {shop}", req.order_id),
@@ -131,12 +134,14 @@ pub fn payment_link(
     )
 }
 
-/// The customer's receipt once a payment is accepted.
+/// The customer's receipt once a payment is accepted; its date in `zone`, the
+/// appliance's.
 pub fn receipt(
     req: &PaymentRequest,
     tx: &Transaction,
     merchant: Option<&Merchant>,
     now: i64,
+    zone: &Zone,
 ) -> Mail {
     let lang = req.lang;
     let shop = merchant_name(merchant);
@@ -169,7 +174,7 @@ pub fn receipt(
     };
     let reference = short_reference(req.merchant_id, req.id, req.created_at);
     let (text, body) = receipt_body(
-        lang,
+        (lang, zone),
         tx,
         [&req.order_id, &reference],
         &amount,
@@ -190,7 +195,7 @@ pub fn receipt(
 /// The text and HTML of a receipt: greeting, what happened, the details of `tx`
 /// (masked card only), and the keep-this note. Shared by payment and rebill receipts.
 fn receipt_body(
-    lang: Lang,
+    (lang, zone): (Lang, &Zone),
     tx: &Transaction,
     [order, reference]: [&str; 2],
     amount: &str,
@@ -203,7 +208,7 @@ fn receipt_body(
     let rows = [
         (t("Commande", "Order"), order.to_string()),
         (t("Montant", "Amount"), amount.to_string()),
-        (t("Date", "Date"), format_datetime(tx.at, lang)),
+        (t("Date", "Date"), format_datetime(tx.at, lang, zone)),
         (t("Carte", "Card"), card),
         (t("Référence", "Reference"), reference.to_string()),
         (t("Marchand", "Merchant"), shop.to_string()),
@@ -232,8 +237,13 @@ fn receipt_body(
 }
 
 /// The receipt of a rebill on a stored card (M6), to the buyer of the original
-/// transaction, in `lang`.
-pub fn rebill_receipt(tx: &Transaction, merchant: Option<&Merchant>, lang: Lang, now: i64) -> Mail {
+/// transaction, in `lang`; its date in `zone`, the appliance's.
+pub fn rebill_receipt(
+    tx: &Transaction,
+    merchant: Option<&Merchant>,
+    (lang, zone): (Lang, &Zone),
+    now: i64,
+) -> Mail {
     let shop = merchant_name(merchant);
     let amount = format_amount(tx.amount, tx.currency, lang);
     let order = &tx.sale.order_id;
@@ -255,7 +265,15 @@ pub fn rebill_receipt(tx: &Transaction, merchant: Option<&Merchant>, lang: Lang,
     };
     // A rebill has no request: its reference is derived from the row, never its number.
     let reference = short_reference(tx.merchant_id, tx.id, tx.at);
-    let (text, body) = receipt_body(lang, tx, [order, &reference], &amount, &shop, &hello, &done);
+    let (text, body) = receipt_body(
+        (lang, zone),
+        tx,
+        [order, &reference],
+        &amount,
+        &shop,
+        &hello,
+        &done,
+    );
     Mail {
         id: 0,
         created_at: now,

@@ -21,11 +21,11 @@ pub fn list(view: &View, entries: &[AuditEntry]) -> Markup {
         } @else {
             div class="table-wrap stack-wrap" {
                 table class="grid stack audit" {
-                    thead { tr { th { (date_header(view.lang)) } th { (h_by) } th { (h_ip) } th { "Action" } th { (h_outcome) } th { (h_target) } th { (h_detail) } } }
+                    thead { tr { th { (date_header(view.lang, view.zone)) } th { (h_by) } th { (h_ip) } th { "Action" } th { (h_outcome) } th { (h_target) } th { (h_detail) } } }
                     tbody {
                         @for e in entries {
                             tr {
-                                td class="nowrap lead" { (format_datetime_cell(e.at, view.lang)) }
+                                td class="nowrap lead" { (format_datetime_cell(e.at, view.lang, view.zone)) }
                                 td data-label=(h_by) { (e.actor_text(view.lang)) }
                                 td data-label=(h_ip) { (e.ip) }
                                 td data-label="Action" { span data-code=(e.action) { (e.action_text(view.lang)) } }

@@ -33,7 +33,7 @@ pub fn outbox_page(
                 @for m in mails { @if !m.attempts.is_empty() {
                     p { strong { "N° " (m.id) } @if m.request_id != 0 { " · " a href={"/payment-requests/" (m.request_id)} { (view.t("demande", "request")) " " (m.request_id) } } }
                     ul { @for a in &m.attempts {
-                        li { (format_datetime(a.at, view.lang)) " · " @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => (e) } }
+                        li { (format_datetime(a.at, view.lang, view.zone)) " · " @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => (e) } }
                     } }
                 } }
             } }

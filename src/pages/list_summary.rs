@@ -22,12 +22,12 @@ pub(super) fn period_line(view: &View, v: &ListView) -> Markup {
             @if let Some(f) = v.filter {
                 p class="period-words" id="period-words" {
                     span class="muted" { (view.t("Période : ", "Period: ")) }
-                    strong { (period_words(f.from, f.to, v.today, view.lang)) }
+                    strong { (period_words(f.from, f.to, v.today, view.zone, view.lang)) }
                 }
             }
             nav class="shortcuts" aria-label=(view.t("Raccourcis de période", "Period shortcuts")) {
                 // The one shortcut equal to the period searched (the default is today).
-                @let marked = v.filter.and_then(|f| Shortcut::matching(f.from, f.to, v.today));
+                @let marked = v.filter.and_then(|f| Shortcut::matching(f.from, f.to, v.today, view.zone));
                 @for s in Shortcut::ALL {
                     @let (from, to) = s.query_values(v.today, view.lang);
                     @let current = marked == Some(s);
@@ -81,7 +81,7 @@ fn active_filters(view: &View, v: &ListView) -> Vec<(&'static [&'static str], St
             format!(
                 "{} {}",
                 view.t("Période :", "Period:"),
-                period_words(f.from, f.to, v.today, view.lang)
+                period_words(f.from, f.to, v.today, view.zone, view.lang)
             ),
         ));
     }

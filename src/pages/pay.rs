@@ -136,7 +136,7 @@ fn headline(c: &PayView, req: &PaymentRequest) -> Markup {
                 (c.t("Commande n° ", "Order no. ")) strong { (req.order_id) }
                 @if !req.description.is_empty() { " · " (req.description) }
             }
-            p class="pay-date small muted" { (format_long_date(c.view.now.date(), c.lang)) }
+            p class="pay-date small muted" { (format_long_date(c.view.today(), c.lang)) }
         }
     }
 }

@@ -111,7 +111,10 @@ fn receipt(c: &PayView, req: &PaymentRequest, tx: &Transaction) -> Markup {
             c.t("Montant", "Amount"),
             format_amount(tx.amount, tx.currency, c.lang),
         ),
-        (c.t("Date", "Date"), format_datetime(tx.at, c.lang)),
+        (
+            c.t("Date", "Date"),
+            format_datetime(tx.at, c.lang, c.view.zone),
+        ),
         (c.t("Carte", "Card"), card),
     ];
     html! {

@@ -68,7 +68,7 @@ pub fn requests_page(
                         td class="lead" { a href={"/payment-requests/" (r.id)} {
                             span class="stack-only" { (view.t("Demande n° ", "Request no. ")) } (r.id)
                         } }
-                        td class="nowrap" data-label=(h_created) { (format_datetime(r.created_at, view.lang)) }
+                        td class="nowrap" data-label=(h_created) { (format_datetime(r.created_at, view.lang, view.zone)) }
                         @if admin { td data-label=(h_merchant) { (name_of(merchants, r.merchant_id)) } }
                         td class="clip" data-label=(h_order) title=(r.order_id) { (breakable(&r.order_id)) }
                         td class="clip" data-label=(h_customer) title=(r.holder.name) { (r.holder.name) }
@@ -77,7 +77,7 @@ pub fn requests_page(
                         td data-label=(h_op) { (r.operation.label(view.lang)) }
                         td data-label=(h_state) { (status_badge(view, status)) }
                         td class="nowrap" data-label=(h_expires) {
-                            @if status == RequestStatus::Waiting { (format_datetime(r.expires_at, view.lang)) } @else { span class="muted" { "—" } }
+                            @if status == RequestStatus::Waiting { (format_datetime(r.expires_at, view.lang, view.zone)) } @else { span class="muted" { "—" } }
                         }
                         td class="num" data-label=(h_attempts) { (r.attempts.len()) }
                     }
@@ -166,13 +166,13 @@ fn request_mails(view: &View, mails: &[Mail], smtp: bool) -> Markup {
             tbody { @for m in mails {
                 tr {
                     td class="lead" { (mail_kind(view, m.kind)) }
-                    td class="nowrap" data-label="Date" { (format_datetime(m.created_at, view.lang)) }
+                    td class="nowrap" data-label="Date" { (format_datetime(m.created_at, view.lang, view.zone)) }
                     td data-label=(h_to) { (breakable(&m.to)) }
                     td data-label=(h_subject) { (m.subject) }
                     td data-label=(h_state) { (mail_state(view, m)) }
                     td data-label=(h_last) {
                         @if let Some(a) = m.attempts.last() {
-                            (format_datetime(a.at, view.lang)) " · "
+                            (format_datetime(a.at, view.lang, view.zone)) " · "
                             @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => span class="error" { (attempt_error(view, e)) } }
                         } @else {
                             span class="muted" { (view.t("pas encore essayé", "not tried yet")) }
@@ -222,13 +222,13 @@ fn request_rows(view: &View, v: &RequestView) -> Vec<(&'static str, String)> {
             view.t("Créée le", "Created"),
             format!(
                 "{} · {}",
-                format_datetime(r.created_at, view.lang),
+                format_datetime(r.created_at, view.lang, view.zone),
                 r.created_by
             ),
         ),
         (
             view.t("Valable jusqu'au", "Valid until"),
-            format_datetime(r.expires_at, view.lang),
+            format_datetime(r.expires_at, view.lang, view.zone),
         ),
         (
             view.t("Tentatives refusées", "Refused attempts"),
@@ -289,7 +289,7 @@ fn attempts(view: &View, v: &RequestView) -> Markup {
                 tbody { @for t in &v.attempts {
                     tr {
                         td class="lead" { a href={"/transactions/" (t.id)} { span class="stack-only" { (view.t("Transaction n° ", "Transaction no. ")) } (t.id) } }
-                        td class="nowrap" data-label="Date" { (format_datetime(t.at, view.lang)) }
+                        td class="nowrap" data-label="Date" { (format_datetime(t.at, view.lang, view.zone)) }
                         td data-label=(h_op) { (t.operation.label(view.lang)) }
                         td data-label=(h_card) { (card_short(t.card.as_ref()).unwrap_or_default()) }
                         td data-label=(h_result) { (result_badge(view, t.code)) " " (t.code.text(view.lang)) }

@@ -1,19 +1,25 @@
-//! Parameters › Profile: own language, password and second factor.
+//! Parameters › Profile: own language, time zone, password and second factor.
 
 use maud::{Markup, html};
 
 use super::layout::{lang_switch, parameters_page};
 use super::login::{PasswordErrors, password_form};
 use super::second_factor::{FactorState, profile_section};
+use crate::domain::Lang;
+use crate::domain::zone::{REGIONS, Zone, label};
 use crate::fragments::View;
 use crate::fragments::flash;
+use crate::fragments::form::csrf;
 
+/// The profile page. `factor_error` goes with the second factor, `zone_error` with
+/// the time zone.
 pub fn profile(
     view: &View,
     done: Option<&str>,
     errors: &PasswordErrors,
     factor: &FactorState,
-    factor_error: Option<&str>,
+    (factor_error, zone_error): (Option<&str>, Option<&str>),
+    appliance_zone: &Zone,
 ) -> Markup {
     let Some(user) = view.user() else {
         return html! {};
@@ -36,6 +42,7 @@ pub fn profile(
                 }
                 p class="small muted" { (view.t("La langue choisie est mémorisée sur votre compte.", "The language you choose is remembered on your account.")) }
             }
+            (time_zone_section(view, appliance_zone, zone_error))
             section class="card" {
                 h2 { (view.t("Changer mon mot de passe", "Change my password")) }
                 (password_form(view, "/parameters/profile/password", errors))
@@ -49,4 +56,89 @@ pub fn profile(
         "/parameters/profile",
         body,
     )
+}
+
+/// A region's name for people.
+fn region_name(region: &str, lang: Lang) -> &str {
+    let fr = match region {
+        "Africa" => "Afrique",
+        "America" => "Amérique",
+        "Antarctica" => "Antarctique",
+        "Asia" => "Asie",
+        "Atlantic" => "Océan Atlantique",
+        "Australia" => "Australie",
+        "Europe" => "Europe",
+        "Indian" => "Océan Indien",
+        "Pacific" => "Océan Pacifique",
+        other => other,
+    };
+    let en = match region {
+        "Atlantic" => "Atlantic Ocean",
+        "Indian" => "Indian Ocean",
+        "Pacific" => "Pacific Ocean",
+        other => other,
+    };
+    lang.pick(fr, en)
+}
+
+/// The user's own time zone: the appliance's (no choice), UTC, or a `Region/City`
+/// zone, grouped by region, each with its offset now.
+fn time_zone_section(view: &View, appliance: &Zone, error: Option<&str>) -> Markup {
+    let Some(user) = view.user() else {
+        return html! {};
+    };
+    let chosen = user.time_zone.as_ref().map(Zone::name);
+    let now = view.now.unix_timestamp();
+    let names = Zone::names();
+    let with_offset = |name: &str| match Zone::parse(name) {
+        Ok(z) => format!("{} ({})", label(name), z.offset_text(now)),
+        Err(_) => label(name),
+    };
+    let id = "f-time_zone";
+    let described = match error {
+        Some(_) => format!("{id}-err {id}-hint"),
+        None => format!("{id}-hint"),
+    };
+    let appliance_text = match view.lang {
+        Lang::Fr => format!("Celui de l'appliance : {}", with_offset(appliance.name())),
+        Lang::En => format!("The appliance's: {}", with_offset(appliance.name())),
+    };
+    let shown = match view.lang {
+        Lang::Fr => format!(
+            "Dates et heures affichées, « aujourd'hui » et filtres de date de la liste suivent ce fuseau (ici : {}, {}). Les fichiers pour tableur aussi ; JSON, XML et CSV restent en UTC (ISO 8601).",
+            view.zone.label(),
+            view.zone.offset_text(now)
+        ),
+        Lang::En => format!(
+            "Dates and times shown, the list's \"today\" and its date filters follow this zone (now: {}, {}). So do spreadsheet files; JSON, XML and CSV stay in UTC (ISO 8601).",
+            view.zone.label(),
+            view.zone.offset_text(now)
+        ),
+    };
+    html! {
+        section class="card" id="time-zone" {
+            h2 { (view.t("Fuseau horaire", "Time zone")) }
+            form class="form" method="post" action="/parameters/profile/time-zone" {
+                (csrf(view))
+                div class="field" {
+                    label for=(id) { (view.t("Mon fuseau horaire", "My time zone")) }
+                    select id=(id) name="time_zone" aria-describedby=(described)
+                        aria-invalid=[error.map(|_| "true")] {
+                        option value="" selected[chosen.is_none()] { (appliance_text) }
+                        option value="UTC" selected[chosen == Some("UTC")] { "UTC" }
+                        @for region in REGIONS {
+                            optgroup label=(region_name(region, view.lang)) {
+                                @for name in names.iter().filter(|n| n.split_once('/').is_some_and(|(r, _)| r == region)) {
+                                    option value=(name) selected[chosen == Some(name.as_str())] { (with_offset(name)) }
+                                }
+                            }
+                        }
+                    }
+                    @if let Some(e) = error { small class="error" id={(id) "-err"} { (e) } }
+                    small class="hint" id={(id) "-hint"} { (shown) }
+                }
+                div class="actions" { button class="primary" type="submit" { (view.t("Enregistrer le fuseau", "Save the time zone")) } }
+            }
+        }
+    }
 }

@@ -217,7 +217,7 @@ fn journal(view: &View, d: &TransactionDetail) -> Markup {
         div class="table-wrap" { table class="grid" {
             thead { tr { th { "Date" } th { (view.t("Étape", "Step")) } th { "Code" } } }
             tbody { @for (at, text, code) in journal_lines(view, d) {
-                tr { td class="nowrap" { (format_datetime(at, view.lang)) } td { (text) } td { @if let Some(c) = code { (c) } } }
+                tr { td class="nowrap" { (format_datetime(at, view.lang, view.zone)) } td { (text) } td { @if let Some(c) = code { (c) } } }
             } }
         } }
     }
@@ -244,7 +244,7 @@ fn history(view: &View, d: &TransactionDetail) -> Markup {
             div class="table-wrap" { table class="grid" {
                 thead { tr { th { "Date" } th { (view.t("Utilisateur", "User")) } th { (view.t("Adresse IP", "IP address")) } th { "Action" } th { (view.t("Détail", "Detail")) } } }
                 tbody { @for h in &d.history {
-                    tr { td class="nowrap" { (format_datetime(h.at, view.lang)) } td { (h.user) } td { (h.ip) } td { span data-code=(h.action) { (h.action_text(view.lang)) } } td { (history_detail(view, h)) } }
+                    tr { td class="nowrap" { (format_datetime(h.at, view.lang, view.zone)) } td { (h.user) } td { (h.ip) } td { span data-code=(h.action) { (h.action_text(view.lang)) } } td { (history_detail(view, h)) } }
                 } }
             } }
         }
@@ -255,7 +255,7 @@ fn notes_body(view: &View, d: &TransactionDetail, notice: Option<&Notice>) -> Ma
     html! {
         @if let Some(n) = notice { (n.banner()) }
         @for n in &d.notes {
-            section class="card" { p class="small muted" { (format_datetime(n.at, view.lang)) " · " (n.author) } p { (n.text) } }
+            section class="card" { p class="small muted" { (format_datetime(n.at, view.lang, view.zone)) " · " (n.author) } p { (n.text) } }
         }
         form class="form card" method="post" action={"/transactions/" (d.tx.id) "/notes"} {
             (csrf(view))

@@ -74,7 +74,7 @@ fn general_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String
             view.t("Montant", "Amount"),
             format_amount(tx.amount, tx.currency, view.lang),
         ),
-        ("Date", format_datetime(tx.at, view.lang)),
+        ("Date", format_datetime(tx.at, view.lang, view.zone)),
         (
             view.t("Statut", "Status"),
             tx.status().label(view.lang).to_string(),
@@ -91,7 +91,7 @@ fn general_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String
     if let Some(s) = tx.settlement_date() {
         general.push((
             view.t("Crédit marchand prévu", "Expected settlement"),
-            format_datetime(s.unix_timestamp(), view.lang),
+            format_datetime(s.unix_timestamp(), view.lang, view.zone),
         ));
     }
     if tx.operation == Operation::Authorization
@@ -101,7 +101,7 @@ fn general_rows(view: &View, d: &TransactionDetail) -> Vec<(&'static str, String
             AuthorizationState::Pending { expires_at } => format!(
                 "{} {}",
                 view.t("En attente de capture jusqu'au", "Awaiting capture until"),
-                format_datetime(expires_at.unix_timestamp(), view.lang)
+                format_datetime(expires_at.unix_timestamp(), view.lang, view.zone)
             ),
             AuthorizationState::Captured => view.t("Capturée", "Captured").into(),
             AuthorizationState::Cancelled => view.t("Annulée", "Cancelled").into(),

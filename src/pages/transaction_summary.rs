@@ -52,7 +52,7 @@ fn authorization_line(view: &View, d: &TransactionDetail) -> Option<String> {
         AuthorizationState::Pending { expires_at } => format!(
             "{} {}",
             view.t("En attente de capture jusqu'au", "Awaiting capture until"),
-            format_datetime(expires_at.unix_timestamp(), view.lang)
+            format_datetime(expires_at.unix_timestamp(), view.lang, view.zone)
         ),
         AuthorizationState::Captured => view
             .t("Autorisation capturée", "Authorization captured")
@@ -127,7 +127,7 @@ pub fn summary(view: &View, d: &TransactionDetail) -> Markup {
             dl class="sum-facts" {
                 @if let Some(c) = card { div { dt { (view.t("Carte", "Card")) } dd { (c) } } }
                 @if !customer.is_empty() { div { dt { (view.t("Client", "Customer")) } dd { (customer.join(" · ")) } } }
-                div { dt { "Date" } dd { (format_datetime(tx.at, view.lang)) } }
+                div { dt { "Date" } dd { (format_datetime(tx.at, view.lang, view.zone)) } }
                 @if !tx.sale.order_id.is_empty() { div { dt { (view.t("Commande", "Order")) } dd { (tx.sale.order_id) } } }
                 @if let Some(r) = d.payment_request_id() {
                     div { dt { (view.t("Demande de paiement", "Payment request")) } dd {

@@ -116,8 +116,21 @@ fn period_fieldset(view: &View, v: &ListView) -> Markup {
             @if !r.period.trim().is_empty() { input type="hidden" name="period" value=(r.period.trim()); }
             (text_field_with(view, v, "from", view.t("Début", "Start"), &r.from, Some(view.t("JJ/MM/AAAA", "DD/MM/YYYY"))))
             (text_field_with(view, v, "to", view.t("Fin", "End"), &r.to, Some(view.t("JJ/MM/AAAA", "DD/MM/YYYY"))))
-            small class="hint" { (view.t("Par défaut : aujourd'hui (UTC). JJ/MM/AAAA ou AAAA-MM-JJ, avec l'heure si besoin (JJ/MM/AAAA HH:MM).", "Default: today (UTC). DD/MM/YYYY or YYYY-MM-DD, with a time if needed (DD/MM/YYYY HH:MM).")) }
+            small class="hint" { (period_hint(view)) }
         }
+    }
+}
+
+/// How dates are typed, and in which zone they are read (the user's).
+fn period_hint(view: &View) -> String {
+    let zone = view.zone.label();
+    match view.lang {
+        crate::domain::Lang::Fr => format!(
+            "Par défaut : aujourd'hui. Dates et heures de votre fuseau ({zone}) : JJ/MM/AAAA ou AAAA-MM-JJ, avec l'heure si besoin (JJ/MM/AAAA HH:MM)."
+        ),
+        crate::domain::Lang::En => format!(
+            "Default: today. Dates and times in your time zone ({zone}): DD/MM/YYYY or YYYY-MM-DD, with a time if needed (DD/MM/YYYY HH:MM)."
+        ),
     }
 }
 

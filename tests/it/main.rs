@@ -31,4 +31,5 @@ mod second_factor;
 mod security;
 mod signin;
 mod support;
+mod time_zone;
 mod transactions;

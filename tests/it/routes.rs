@@ -33,6 +33,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters", "SignedIn"),
     ("/parameters/profile", "SignedIn"),
     ("/parameters/profile/password", "SignedIn"),
+    ("/parameters/profile/time-zone", "SignedIn"),
     ("/parameters/profile/second-factor/disable", "SignedIn"),
     ("/parameters/security", "All([Admin])"),
     ("/parameters/merchants", "All([Admin])"),

@@ -9,6 +9,7 @@ use guichet::domain::Lang;
 use guichet::domain::codes::ResultCode;
 use guichet::domain::transaction::Transaction;
 use guichet::domain::user::Permissions;
+use guichet::domain::zone::Zone;
 use guichet::export::{COLUMNS, header};
 use reqwest::StatusCode;
 use time::Duration;
@@ -60,8 +61,11 @@ async fn both_csv_files_open_with_a_bom_and_the_excel_fr_amounts_sum_to_the_csv_
     }
     let (csv_head, csv_rows) = csv_table(&csv.body);
     let (fr_head, fr_rows) = excel_fr_table(&fr.body);
-    assert_eq!(csv_head, header(Lang::Fr));
-    assert_eq!(fr_head, header(Lang::Fr));
+    // Plain CSV dates are ISO 8601 UTC; the French Excel file's are local times of
+    // the reader's zone (UTC here), which its date column names.
+    assert_eq!(csv_head, header(Lang::Fr, None));
+    assert_eq!(fr_head, header(Lang::Fr, Some(&Zone::utc())));
+    assert_eq!(fr_head[6], "Date (UTC)");
     // The French file is cut by `;`: the header line holds 19 of them.
     let first_line = fr.text().lines().next().unwrap();
     assert_eq!(
@@ -175,7 +179,7 @@ async fn an_english_readers_files_are_in_english_and_a_french_readers_in_french(
             let text = if format == "xlsx" {
                 let s = Sheet::read(&f.body);
                 assert_eq!(s.name, "Transactions");
-                for (c, title) in header(lang).iter().enumerate() {
+                for (c, title) in header(lang, Some(&Zone::utc())).iter().enumerate() {
                     assert_eq!(&s.text(0, c), title, "{lang:?} xlsx header {c}");
                 }
                 assert_eq!(s.get(2, 19), &Data::Bool(false));
@@ -200,8 +204,8 @@ async fn an_english_readers_files_are_in_english_and_a_french_readers_in_french(
                     lang,
                 );
             } else {
-                for title in header(lang) {
-                    assert!(text.contains(title), "{lang:?} {format}: {title}");
+                for title in header(lang, Some(&Zone::utc())) {
+                    assert!(text.contains(title.as_ref()), "{lang:?} {format}: {title}");
                 }
             }
             for word in foreign {

@@ -6,6 +6,7 @@ use guichet::domain::Lang;
 use guichet::domain::codes::ResultCode;
 use guichet::domain::transaction::Transaction;
 use guichet::domain::user::Merchant;
+use guichet::domain::zone::Zone;
 use guichet::export::{COLUMNS, header};
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -166,9 +167,11 @@ pub(crate) fn assert_csv_cells(
         "csv-excel-fr" => (Style::ExcelFr, excel_fr_table(body)),
         _ => unreachable!(),
     };
+    // Plain CSV dates are ISO 8601 UTC; the French Excel file's are local (UTC here).
+    let zone = Zone::utc();
     assert_eq!(
         head,
-        header(lang),
+        header(lang, (style == Style::ExcelFr).then_some(&zone)),
         "{format}: headers in the reader's language"
     );
     let want: Table = rows
@@ -200,7 +203,10 @@ pub(crate) fn assert_cells(
         .iter()
         .map(|t| expected(t, merchants, Style::People, fr))
         .collect();
-    let titles: Vec<String> = header(fr).iter().map(|s| s.to_string()).collect();
+    let titles: Vec<String> = header(fr, Some(&Zone::utc()))
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     match format {
         "csv" | "csv-excel-fr" => assert_csv_cells(format, body, rows, merchants, fr),
         "json" => assert_eq!(json_table(body), machine),

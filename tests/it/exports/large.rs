@@ -58,7 +58,7 @@ async fn a_large_export_streams_every_row() {
     let elapsed = started.elapsed();
     assert!(chunks > 1, "{chunks} chunk(s)");
     let (head, table) = csv_table(&body);
-    assert_eq!(head, header(Lang::Fr));
+    assert_eq!(head, header(Lang::Fr, None));
     assert_eq!(table.len(), N);
     let want: Vec<u64> = rows.iter().rev().map(|t| t.id).collect();
     assert_eq!(ids_of(&table), want, "every row once, newest first");

@@ -3,6 +3,7 @@
 use guichet::domain::Lang;
 use guichet::domain::transaction::{Operation, Transaction};
 use guichet::domain::user::Permissions;
+use guichet::domain::zone::Zone;
 use guichet::export::header;
 use reqwest::StatusCode;
 
@@ -26,7 +27,8 @@ fn assert_header_only(format: &str, d: &Download) {
             } else {
                 excel_fr_table(&d.body)
             };
-            assert_eq!(head, header(Lang::Fr));
+            let zone = Zone::utc();
+            assert_eq!(head, header(Lang::Fr, (format != "csv").then_some(&zone)));
             assert!(rows.is_empty());
         }
         "json" => assert!(json_table(&d.body).is_empty()),

@@ -44,13 +44,16 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// Like [`spawn_app`] with a changed configuration (SMTP, attempts, …). The public
-/// base URL is the server's own address.
+/// Like [`spawn_app`] with a changed configuration (SMTP, attempts, zone, …). The
+/// public base URL is the server's own address; the appliance's zone is UTC.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let clock = FakeClock::new(datetime!(2026-06-01 10:00 UTC));
     let (acceptor, addr) = App::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let mut config = Config::new(addr, dir.path().join("g.redb"), None).unwrap();
+    // The tests' dates read in UTC unless a test chooses a zone (the appliance
+    // default, Africa/Casablanca, is checked in `time_zone.rs`).
+    config.time_zone = guichet::domain::zone::Zone::utc();
     tweak(&mut config);
     let app = App::build(config, Arc::new(clock.clone())).unwrap();
     let db = app.state.db.clone();
