@@ -9,7 +9,9 @@ use crate::domain::codes::ResultCode;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::list_row::card_short;
 use crate::domain::money::{Amount, Currency, format_amount, format_number, parse_positive_amount};
-use crate::domain::operation_rules::{OPERATIONS, operation_allowed, unrefundable_after};
+use crate::domain::operation_rules::{
+    OPERATIONS, operation_allowed, refundable, unrefundable_after,
+};
 use crate::domain::transaction::{Operation, Transaction};
 use crate::fragments::View;
 use crate::fragments::form::csrf;
@@ -125,9 +127,10 @@ pub const REFUND_REST_ID: &str = "refund-rest";
 /// that is not one, or that is above the most allowed (the form says why on Continue).
 pub fn refund_rest(view: &View, d: &TransactionDetail, typed: Option<Amount>) -> Markup {
     let tx = &d.tx;
+    let max = refundable(tx, &d.children()).unwrap_or(Amount::ZERO);
     let rest = typed
-        .filter(|a| !a.is_zero() && *a <= tx.amount)
-        .map(|a| unrefundable_after(tx, a));
+        .filter(|a| !a.is_zero() && *a <= max)
+        .map(|a| unrefundable_after(max, a));
     html! {
         small class="hint rest" id=(REFUND_REST_ID) aria-live="polite" {
             @match rest {
@@ -145,7 +148,8 @@ pub fn refund_rest(view: &View, d: &TransactionDetail, typed: Option<Amount>) ->
 /// What htmx swaps in as a refund amount is typed: the line above and, once the amount
 /// is acceptable, an empty message in place of an earlier refusal (out of band).
 pub fn refund_rest_live(view: &View, d: &TransactionDetail, typed: Option<Amount>) -> Markup {
-    let acceptable = typed.is_some_and(|a| !a.is_zero() && a <= d.tx.amount);
+    let max = refundable(&d.tx, &d.children()).unwrap_or(Amount::ZERO);
+    let acceptable = typed.is_some_and(|a| !a.is_zero() && a <= max);
     html! {
         (refund_rest(view, d, typed))
         @if acceptable { small class="error" id="f-amount-refund-err" hx-swap-oob="true" {} }
@@ -363,7 +367,7 @@ pub fn confirm_page(
         section class="card confirm" {
             p class="lead" { strong { (what) } }
             @if op == Operation::Refund {
-                div class="callout warn" id="refund-once" { (only_one_refund(view, unrefundable_after(tx, amount), tx.currency)) }
+                div class="callout warn" id="refund-once" { (only_one_refund(view, unrefundable_after(refundable(tx, &d.children()).unwrap_or(amount), amount), tx.currency)) }
             }
             dl class="kv" {
                 dt { (view.t("Transaction d'origine", "Original transaction")) }
