@@ -17,8 +17,8 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, audit, auth, emails, export, home, merchants, middleware, operations, pay,
-    payment_requests, profile, second_factor, terminal, transactions, users,
+    AppState, Ctx, audit, auth, chargebacks, emails, export, home, merchants, middleware,
+    operations, pay, payment_requests, profile, second_factor, terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -65,6 +65,11 @@ pub fn back_office() -> Table {
             "/transactions/:id/operations/:op",
             OPERATE,
             get(operations::operation_confirm).post(operations::operation_run),
+        )
+        .at(
+            "/transactions/:id/chargeback",
+            ADMIN,
+            get(chargebacks::chargeback_confirm).post(chargebacks::chargeback_record),
         )
         .at(
             "/terminal",

@@ -134,6 +134,8 @@ impl Db {
 fn check_links(rows: &HashMap<u64, Row>, links: &[(u64, u64)], report: &mut Report) {
     // Accepted refunds per debit, accepted captures/cancels per authorization.
     let mut refunds: HashMap<u64, u32> = HashMap::new();
+    // Money given back per debit (refunds and chargebacks), never above the debit.
+    let mut given_back: HashMap<u64, i64> = HashMap::new();
     let mut settles: HashMap<u64, u32> = HashMap::new();
     for &(parent_id, child_id) in links {
         let (Some(parent), Some(child)) = (rows.get(&parent_id), rows.get(&child_id)) else {
@@ -161,6 +163,15 @@ fn check_links(rows: &HashMap<u64, Row>, links: &[(u64, u64)], report: &mut Repo
                     report.problem(format!("refund {child_id} is above its debit {parent_id}"));
                 }
                 *refunds.entry(parent_id).or_default() += 1;
+                *given_back.entry(parent_id).or_default() += child.amount;
+            }
+            Operation::Chargeback => {
+                if !parent.op.debits() || !parent.accepted {
+                    report.problem(format!(
+                        "chargeback {child_id} is on {parent_id}, not an accepted debit"
+                    ));
+                }
+                *given_back.entry(parent_id).or_default() += child.amount;
             }
             Operation::Capture | Operation::Cancel => {
                 if parent.op != Operation::Authorization || !parent.accepted {
@@ -200,6 +211,13 @@ fn check_links(rows: &HashMap<u64, Row>, links: &[(u64, u64)], report: &mut Repo
             Operation::ThreeDSecure => {
                 report.problem(format!("3-D Secure row {child_id} has a parent"))
             }
+        }
+    }
+    for (id, back) in given_back {
+        if rows.get(&id).is_some_and(|p| back > p.amount) {
+            report.problem(format!(
+                "refunds and chargebacks of transaction {id} exceed its amount"
+            ));
         }
     }
     for (id, n) in refunds.into_iter().filter(|(_, n)| *n > 1) {

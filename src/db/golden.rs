@@ -11,6 +11,7 @@ use super::sessions::{Session, SessionStage};
 use super::tx_log::{HistoryEntry, NoteEntry};
 use crate::domain::Lang;
 use crate::domain::card::Brand;
+use crate::domain::chargeback::ChargebackReason;
 use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Rule, Step};
 use crate::domain::money::{Amount, Currency};
@@ -244,6 +245,11 @@ fn journal() -> Vec<JournalEntry> {
             operation: op,
             id: 9,
         },
+        Step::Disputed {
+            reason: ChargebackReason::NotReceived,
+            day: 2_461_104,
+            user: "omar".into(),
+        },
     ]
     .into_iter()
     .enumerate()
@@ -394,6 +400,8 @@ const GOLDEN: &[(&str, &str)] = &[
     ("JournalEntry 10", "01a001070100"),
     ("JournalEntry 11", "01a2010806046f6d6172c8010000"),
     ("JournalEntry 12", "01a4010906090100"),
+    // Appended with chargebacks: the steps above keep their bytes.
+    ("JournalEntry 13", "01a6010a01e0b6ac02046f6d617200"),
 ];
 
 #[test]
@@ -429,6 +437,10 @@ fn stored_enums_keep_their_discriminants_in_their_order() {
     for (i, c) in Currency::ALL.iter().enumerate() {
         assert_eq!(*c as usize, i, "{c:?}");
         assert_eq!(codec::encode(c).unwrap(), [1, i as u8], "{c:?}");
+    }
+    for (i, r) in ChargebackReason::ALL.iter().enumerate() {
+        assert_eq!(*r as usize, i, "{r:?}");
+        assert_eq!(codec::encode(r).unwrap(), [1, i as u8], "{r:?}");
     }
     for (i, l) in Lang::ALL.iter().enumerate() {
         assert_eq!(*l as usize, i, "{l:?}");

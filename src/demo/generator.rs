@@ -287,11 +287,14 @@ impl Generator {
             Operation::ThreeDSecure => self.payment_row(tx, id, item.next, heap),
             Operation::Authorization => self.settle(tx, id, heap),
             Operation::Sale => {
-                self.maybe_refund(tx, id, heap);
+                // A disputed sale is not refunded as well.
+                if !self.maybe_chargeback(tx, id, heap) {
+                    self.maybe_refund(tx, id, heap);
+                }
                 self.maybe_rebill(tx, id, heap);
             }
             Operation::Capture => self.maybe_refund(tx, id, heap),
-            Operation::Cancel | Operation::Refund | Operation::Rebill => {}
+            Operation::Cancel | Operation::Refund | Operation::Rebill | Operation::Chargeback => {}
         }
     }
 
@@ -377,6 +380,28 @@ impl Generator {
             self.by_staff(&mut row);
             self.push(heap, row, op);
         }
+    }
+
+    /// Disputes ~0.1 % of accepted sales in full, 5 to 60 days later (the issuer's
+    /// chargeback, recorded by an administrator). Says whether it did.
+    pub(super) fn maybe_chargeback(
+        &mut self,
+        sale: &Transaction,
+        id: u64,
+        heap: &mut Heap,
+    ) -> bool {
+        if !self.per_mille(1) {
+            return false;
+        }
+        let delay = self.rng.random_range(5 * DAY..60 * DAY);
+        let op = Operation::Chargeback;
+        let Some(mut row) = self.child(sale, id, op, sale.amount, delay, ResultCode::ACCEPTED)
+        else {
+            return false;
+        };
+        row.initiator.user_name = "admin".into();
+        self.push(heap, row, op);
+        true
     }
 
     /// Rebills ~0.5 % of accepted sales on their stored card token (OPS-4).

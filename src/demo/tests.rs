@@ -96,6 +96,25 @@ fn rows_follow_the_guides_mix() {
             .filter(|t| t.code == ResultCode::THREE_DS_FAILED)
             .all(|t| t.operation == Operation::ThreeDSecure)
     );
+    // About 0.1 % of accepted sales are disputed, in full, days after the sale.
+    let by_id: std::collections::HashMap<u64, &Transaction> =
+        rows.iter().map(|t| (t.id, t)).collect();
+    let accepted_sales = rows
+        .iter()
+        .filter(|t| t.operation == Operation::Sale && t.code.is_accepted())
+        .count() as f64;
+    let chargebacks: Vec<_> = rows
+        .iter()
+        .filter(|t| t.operation == Operation::Chargeback)
+        .collect();
+    let share = chargebacks.len() as f64 / accepted_sales;
+    assert!((0.0003..0.003).contains(&share), "{share}");
+    for cb in chargebacks {
+        let sale = by_id[&cb.parent_id.unwrap()];
+        assert!(sale.operation == Operation::Sale && sale.code.is_accepted());
+        assert_eq!(cb.amount, sale.amount);
+        assert!(cb.at >= sale.at + 5 * DAY);
+    }
     // The newest rows are close to `now`; the oldest close to a year before.
     assert!(rows[0].at > NOW.unix_timestamp() - DAY);
     assert!(rows[rows.len() - 1].at < start + 2 * DAY);

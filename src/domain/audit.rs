@@ -177,6 +177,7 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
         ),
         "settings.security" => ("Réglages de sécurité modifiés", "Security settings changed"),
         "card_key.rotate" => ("Rotation de la clé des cartes", "Card key rotated"),
+        "chargeback.record" => ("Impayé (chargeback) enregistré", "Chargeback recorded"),
         _ => return None,
     })
 }
@@ -305,6 +306,14 @@ fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
         ("removed_key", v) => match lang {
             Lang::Fr => format!("clé {v} retirée du fichier de clés"),
             Lang::En => format!("key {v} removed from the key file"),
+        },
+        ("tx", _) if n().is_some() => match lang {
+            Lang::Fr => format!("écrit comme transaction {value}"),
+            Lang::En => format!("written as transaction {value}"),
+        },
+        ("reason", v) => match crate::domain::chargeback::ChargebackReason::parse(v) {
+            Some(r) => format!("{}{}", lang.pick("motif : ", "reason: "), r.label(lang)),
+            None => format!("reason={v}"),
         },
         ("migrated_from", v) => match lang {
             Lang::Fr => format!("écrite par le schéma {v}, scellée à la migration"),

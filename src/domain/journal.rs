@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Lang;
+use super::chargeback::{ChargebackReason, dispute_date};
 use super::codes::ResultCode;
 use super::money::{Amount, Currency, format_amount};
 use super::transaction::Operation;
@@ -84,6 +85,13 @@ pub enum Step {
     } = 8,
     /// Written as transaction `id`.
     Linked { operation: Operation, id: u64 } = 9,
+    /// The issuer disputed the payment on Julian day `day` (see `chargeback`) for
+    /// `reason`; `user` recorded it. Last, so older journals keep decoding.
+    Disputed {
+        reason: ChargebackReason,
+        day: i32,
+        user: String,
+    } = 10,
 }
 
 impl Step {
@@ -163,6 +171,19 @@ impl Step {
                 Lang::Fr => format!("Enregistrée : {} n° {id}", operation.label(lang)),
                 Lang::En => format!("Recorded: {} no. {id}", operation.label(lang)),
             },
+            Step::Disputed { reason, day, user } => {
+                let on = dispute_date(*day).map_or_else(|| day.to_string(), |d| d.to_string());
+                match lang {
+                    Lang::Fr => format!(
+                        "Impayé (chargeback) notifié par la banque émettrice le {on}, motif : {} ; enregistré par {user}",
+                        reason.label(lang)
+                    ),
+                    Lang::En => format!(
+                        "Chargeback notified by the issuer on {on}, reason: {}; recorded by {user}",
+                        reason.label(lang)
+                    ),
+                }
+            }
         }
     }
 }

@@ -44,13 +44,14 @@ pub fn brand_word(b: Brand) -> &'static str {
     }
 }
 
-/// True when the operation gives money back to the cardholder.
+/// True when the operation gives money back to the cardholder: a refund, or a
+/// chargeback (the issuer takes it back from the merchant).
 pub fn is_outgoing(op: Operation) -> bool {
-    op == Operation::Refund
+    matches!(op, Operation::Refund | Operation::Chargeback)
 }
 
 /// How an accepted row moves the net total of its currency: +1 for money taken from a
-/// card (sale, capture, rebill), −1 for money given back (refund), 0 for rows that move
+/// card (sale, capture, rebill), −1 for money given back (refund, chargeback), 0 for rows that move
 /// none (3-D Secure check, authorization, cancellation). Refused rows move nothing.
 pub fn net_sign(op: Operation) -> i8 {
     if op.debits() {
@@ -70,6 +71,9 @@ pub enum Followup {
     Captured,
     PartlyCaptured,
     Cancelled,
+    /// The issuer disputed it (a chargeback), wholly or in part: this flag wins over
+    /// a refund's, as a merchant must answer it.
+    ChargedBack,
 }
 
 impl Followup {
@@ -80,6 +84,7 @@ impl Followup {
             Followup::Captured => ("Capturée", "Captured"),
             Followup::PartlyCaptured => ("Capturée partiellement", "Partly captured"),
             Followup::Cancelled => ("Annulée", "Cancelled"),
+            Followup::ChargedBack => ("Impayé", "Charged back"),
         };
         lang.pick(fr, en)
     }
@@ -102,6 +107,12 @@ pub fn refunded_amount(tx: &Transaction, children: &[Transaction]) -> Amount {
     accepted_sum(tx, children, Operation::Refund)
 }
 
+/// The amount disputed so far on a sale, capture or rebill: its chargebacks.
+/// `children` may hold other rows' children too; only `tx`'s count.
+pub fn charged_back_amount(tx: &Transaction, children: &[Transaction]) -> Amount {
+    accepted_sum(tx, children, Operation::Chargeback)
+}
+
 /// The flag of an accepted sale, capture or rebill (refunded, wholly or in part) or of
 /// an accepted authorization (captured, wholly or in part, or cancelled), from its
 /// children; `None` for anything else or when nothing followed.
@@ -119,6 +130,9 @@ pub fn followup(tx: &Transaction, children: &[Transaction]) -> Option<Followup> 
         }
     };
     if tx.operation.debits() {
+        if !charged_back_amount(tx, children).is_zero() {
+            return Some(Followup::ChargedBack);
+        }
         return whole_or_part(
             refunded_amount(tx, children),
             Followup::Refunded,
@@ -196,10 +210,19 @@ mod tests {
     }
 
     #[test]
-    fn only_debits_and_refunds_move_the_net_total() {
+    fn only_debits_refunds_and_chargebacks_move_the_net_total() {
         let signs: Vec<i8> = Operation::ALL.iter().map(|o| net_sign(*o)).collect();
-        // 3DS, sale, authorization, capture, cancel, refund, rebill
-        assert_eq!(signs, vec![0, 1, 0, 1, 0, -1, 1]);
+        // 3DS, sale, authorization, capture, cancel, refund, rebill, chargeback
+        assert_eq!(signs, vec![0, 1, 0, 1, 0, -1, 1, -1]);
+    }
+
+    #[test]
+    fn a_chargeback_is_negative_in_the_list() {
+        let a = Amount::from_minor(10_000).unwrap();
+        assert_eq!(
+            signed_amount(Operation::Chargeback, a, Currency::Mad, Lang::Fr),
+            "\u{2212}100,00 MAD"
+        );
     }
 
     fn row(id: u64, op: Operation, minor: i64, parent: Option<u64>, ok: bool) -> Transaction {
@@ -235,6 +258,18 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn a_disputed_sale_is_flagged_charged_back_even_when_refunded_in_part() {
+        let sale = row(1, Operation::Sale, 1_000, None, true);
+        let refund = row(2, Operation::Refund, 400, Some(1), true);
+        let dispute = row(3, Operation::Chargeback, 600, Some(1), true);
+        let kids = [refund, dispute];
+        assert_eq!(followup(&sale, &kids), Some(Followup::ChargedBack));
+        assert_eq!(charged_back_amount(&sale, &kids).minor(), 600);
+        assert_eq!(Followup::ChargedBack.label(Lang::Fr), "Impayé");
+        assert_eq!(Followup::ChargedBack.label(Lang::En), "Charged back");
     }
 
     #[test]

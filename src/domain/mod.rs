@@ -8,6 +8,7 @@ pub mod auth;
 pub mod card;
 pub mod card_form;
 pub mod card_text;
+pub mod chargeback;
 pub mod codes;
 pub mod countries;
 pub mod customer_ref;

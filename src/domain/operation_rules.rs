@@ -4,6 +4,9 @@
 use time::OffsetDateTime;
 
 use super::Lang;
+pub use super::chargeback::ChargebackReason;
+use super::chargeback::{DateRefusal, dispute_date_ok, left_to_dispute};
+use super::list_row::charged_back_amount;
 use super::money::{Amount, Currency};
 pub use super::rebill::{DEFAULT_REBILLS_PER_DAY, RebillLimits, RebillPolicy, rebill_day};
 use super::transaction::{AuthorizationState, Operation, Status, Transaction, authorization_state};
@@ -30,6 +33,17 @@ pub enum OpRefusal {
     /// M6: the stored card was rebilled `limit` times today already.
     TooManyRebills {
         limit: u32,
+    },
+    /// Refunds and chargebacks have already taken back the whole amount.
+    NothingLeft,
+    /// A chargeback without a reason from the list.
+    NoReason,
+    /// A chargeback without a dispute date (or with one that is not a date).
+    NoDisputeDate,
+    DisputeDateInFuture,
+    /// A dispute date before the day of the transaction.
+    DisputeDateTooEarly {
+        day: time::Date,
     },
 }
 
@@ -60,6 +74,14 @@ impl OpRefusal {
                 Lang::Fr => format!("Cette carte a déjà été refacturée {limit} fois aujourd'hui : réessayez demain."),
                 Lang::En => format!("This card has already been rebilled {limit} times today: try again tomorrow."),
             },
+            OpRefusal::NothingLeft => lang.pick("Tout le montant a déjà été remboursé ou contesté (impayé) : il ne reste rien.", "The whole amount has already been refunded or charged back: nothing is left.").into(),
+            OpRefusal::NoReason => lang.pick("Choisissez le motif de l'impayé dans la liste.", "Choose the reason of the chargeback from the list.").into(),
+            OpRefusal::NoDisputeDate => lang.pick("Saisissez la date de l'impayé (AAAA-MM-JJ).", "Enter the date of the chargeback (YYYY-MM-DD).").into(),
+            OpRefusal::DisputeDateInFuture => lang.pick("La date de l'impayé ne peut pas être dans le futur.", "The date of the chargeback cannot be in the future.").into(),
+            OpRefusal::DisputeDateTooEarly { day } => match lang {
+                Lang::Fr => format!("La date de l'impayé ne peut pas précéder celle de la transaction ({day})."),
+                Lang::En => format!("The date of the chargeback cannot be before the transaction's ({day})."),
+            },
         }
     }
 }
@@ -74,7 +96,8 @@ fn check_amount(amount: Amount, max: Amount) -> Result<(), OpRefusal> {
     Ok(())
 }
 
-/// The most that may be refunded on `tx` now (OPS-1): an accepted debit, not yet refunded.
+/// The most that may be refunded on `tx` now (OPS-1): an accepted debit, not yet
+/// refunded, less what chargebacks took back.
 pub fn refundable(tx: &Transaction, children: &[Transaction]) -> Result<Amount, OpRefusal> {
     if !tx.operation.debits() {
         return Err(OpRefusal::WrongOperation(tx.operation));
@@ -88,13 +111,49 @@ pub fn refundable(tx: &Transaction, children: &[Transaction]) -> Result<Amount, 
     {
         return Err(OpRefusal::AlreadyRefunded);
     }
-    Ok(tx.amount)
+    match tx.amount.checked_sub(charged_back_amount(tx, children)) {
+        Some(left) if !left.is_zero() => Ok(left),
+        _ => Err(OpRefusal::NothingLeft),
+    }
 }
 
-/// What can never be refunded once `amount` is refunded on `tx` (OPS-1 allows one
-/// refund): the rest of its amount, zero for a total refund.
-pub fn unrefundable_after(tx: &Transaction, amount: Amount) -> Amount {
-    tx.amount.checked_sub(amount).unwrap_or(Amount::ZERO)
+/// What can never be refunded once `amount` is refunded out of `max` (the most
+/// refundable: OPS-1 allows one refund): the rest, zero for a total refund.
+pub fn unrefundable_after(max: Amount, amount: Amount) -> Amount {
+    max.checked_sub(amount).unwrap_or(Amount::ZERO)
+}
+
+/// The most that may be charged back on `tx` now: an accepted sale, capture or
+/// rebill, less its accepted refunds and earlier chargebacks.
+pub fn disputable(tx: &Transaction, children: &[Transaction]) -> Result<Amount, OpRefusal> {
+    if !tx.operation.debits() {
+        return Err(OpRefusal::WrongOperation(tx.operation));
+    }
+    match left_to_dispute(tx, children) {
+        None => Err(OpRefusal::NotAccepted),
+        Some(left) if left.is_zero() => Err(OpRefusal::NothingLeft),
+        Some(left) => Ok(left),
+    }
+}
+
+/// A chargeback of `amount` on `tx`: `0 < amount ≤ what is left`, a reason from the
+/// list, and a dispute date neither after today nor before the transaction's day.
+pub fn check_chargeback(
+    tx: &Transaction,
+    children: &[Transaction],
+    amount: Amount,
+    reason: Option<ChargebackReason>,
+    on: Option<time::Date>,
+    now: OffsetDateTime,
+) -> Result<(ChargebackReason, time::Date), OpRefusal> {
+    check_amount(amount, disputable(tx, children)?)?;
+    let reason = reason.ok_or(OpRefusal::NoReason)?;
+    let on = on.ok_or(OpRefusal::NoDisputeDate)?;
+    dispute_date_ok(tx, on, now).map_err(|e| match e {
+        DateRefusal::InTheFuture => OpRefusal::DisputeDateInFuture,
+        DateRefusal::BeforeTheTransaction(day) => OpRefusal::DisputeDateTooEarly { day },
+    })?;
+    Ok((reason, on))
 }
 
 /// OPS-1: a total or partial refund, `0 < amount ≤ debited`, once.
@@ -281,8 +340,118 @@ mod tests {
         let refused_refund = tx(3, Operation::Refund, 5_000, ResultCode::ACQUIRER_DOWN, T0);
         assert_eq!(check_refund(&sale, &[refused_refund], amount(1)), Ok(()));
         // Refunding 40 of 100 leaves 60 that can never be refunded; all of it, nothing.
-        assert_eq!(unrefundable_after(&sale, amount(4_000)), amount(6_000));
-        assert_eq!(unrefundable_after(&sale, amount(10_000)), Amount::ZERO);
+        assert_eq!(
+            unrefundable_after(sale.amount, amount(4_000)),
+            amount(6_000)
+        );
+        assert_eq!(
+            unrefundable_after(sale.amount, amount(10_000)),
+            Amount::ZERO
+        );
+    }
+
+    fn child(id: u64, op: Operation, minor: i64) -> Transaction {
+        let mut t = tx(id, op, minor, ResultCode::ACCEPTED, T0);
+        t.parent_id = Some(1);
+        t
+    }
+
+    #[test]
+    fn a_chargeback_takes_at_most_what_refunds_and_earlier_chargebacks_left() {
+        let sale = tx(1, Operation::Sale, 10_000, ResultCode::ACCEPTED, T0);
+        let now = T0 + Duration::days(3);
+        let ok = |kids: &[Transaction], m| {
+            check_chargeback(
+                &sale,
+                kids,
+                amount(m),
+                Some(ChargebackReason::Fraud),
+                Some(now.date()),
+                now,
+            )
+        };
+        assert_eq!(ok(&[], 10_000), Ok((ChargebackReason::Fraud, now.date())));
+        let kids = [
+            child(2, Operation::Refund, 3_000),
+            child(3, Operation::Chargeback, 2_000),
+        ];
+        assert_eq!(disputable(&sale, &kids), Ok(amount(5_000)));
+        assert_eq!(ok(&kids, 5_000).map(|_| ()), Ok(()));
+        assert_eq!(
+            ok(&kids, 5_001),
+            Err(OpRefusal::AmountTooHigh { max: amount(5_000) })
+        );
+        assert_eq!(ok(&kids, 0), Err(OpRefusal::AmountZero));
+        let all = [
+            child(2, Operation::Refund, 4_000),
+            child(3, Operation::Chargeback, 6_000),
+        ];
+        assert_eq!(ok(&all, 1), Err(OpRefusal::NothingLeft));
+    }
+
+    #[test]
+    fn a_chargeback_needs_an_accepted_debit_a_reason_and_a_plausible_date() {
+        let now = T0 + Duration::days(3);
+        let sale = tx(1, Operation::Sale, 10_000, ResultCode::ACCEPTED, T0);
+        let check = |t: &Transaction, r, d| check_chargeback(t, &[], amount(100), r, d, now);
+        let fraud = Some(ChargebackReason::Fraud);
+        assert_eq!(
+            check(&sale, None, Some(now.date())),
+            Err(OpRefusal::NoReason)
+        );
+        assert_eq!(check(&sale, fraud, None), Err(OpRefusal::NoDisputeDate));
+        assert_eq!(
+            check(&sale, fraud, Some(now.date() + Duration::days(1))),
+            Err(OpRefusal::DisputeDateInFuture)
+        );
+        assert_eq!(
+            check(&sale, fraud, Some(T0.date() - Duration::days(1))),
+            Err(OpRefusal::DisputeDateTooEarly { day: T0.date() })
+        );
+        for op in [Operation::Capture, Operation::Rebill] {
+            let debit = tx(1, op, 10_000, ResultCode::ACCEPTED, T0);
+            assert!(check(&debit, fraud, Some(T0.date())).is_ok(), "{op:?}");
+        }
+        for op in [
+            Operation::Authorization,
+            Operation::Refund,
+            Operation::Chargeback,
+        ] {
+            let other = tx(1, op, 10_000, ResultCode::ACCEPTED, T0);
+            assert_eq!(
+                check(&other, fraud, Some(T0.date())),
+                Err(OpRefusal::WrongOperation(op))
+            );
+        }
+        let refused = tx(
+            1,
+            Operation::Sale,
+            10_000,
+            ResultCode::INSUFFICIENT_FUNDS,
+            T0,
+        );
+        assert_eq!(
+            check(&refused, fraud, Some(T0.date())),
+            Err(OpRefusal::NotAccepted)
+        );
+        assert!(
+            OpRefusal::DisputeDateTooEarly { day: T0.date() }
+                .message(Lang::Fr, Currency::Mad)
+                .contains("2026-03-01")
+        );
+    }
+
+    #[test]
+    fn a_refund_after_a_chargeback_is_limited_to_what_is_left() {
+        let sale = tx(1, Operation::Sale, 10_000, ResultCode::ACCEPTED, T0);
+        let cb = [child(2, Operation::Chargeback, 7_000)];
+        assert_eq!(refundable(&sale, &cb), Ok(amount(3_000)));
+        assert_eq!(
+            check_refund(&sale, &cb, amount(3_001)),
+            Err(OpRefusal::AmountTooHigh { max: amount(3_000) })
+        );
+        let all = [child(2, Operation::Chargeback, 10_000)];
+        assert_eq!(refundable(&sale, &all), Err(OpRefusal::NothingLeft));
     }
 
     #[test]

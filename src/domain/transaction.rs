@@ -26,10 +26,12 @@ pub enum Operation {
     Cancel = 4,
     Refund = 5,
     Rebill = 6,
+    /// The issuer's dispute of an accepted debit: money taken back from the merchant.
+    Chargeback = 7,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 7] = [
+    pub const ALL: [Operation; 8] = [
         Operation::ThreeDSecure,
         Operation::Sale,
         Operation::Authorization,
@@ -37,6 +39,7 @@ impl Operation {
         Operation::Cancel,
         Operation::Refund,
         Operation::Rebill,
+        Operation::Chargeback,
     ];
 
     pub fn label(self, lang: Lang) -> &'static str {
@@ -48,6 +51,7 @@ impl Operation {
             Operation::Cancel => ("Annulation", "Cancellation"),
             Operation::Refund => ("Remboursement", "Refund"),
             Operation::Rebill => ("Refacturation", "Rebill"),
+            Operation::Chargeback => ("Impayé (chargeback)", "Chargeback"),
         };
         lang.pick(fr, en)
     }
@@ -62,6 +66,7 @@ impl Operation {
             Operation::Cancel => "cancel",
             Operation::Refund => "refund",
             Operation::Rebill => "rebill",
+            Operation::Chargeback => "chargeback",
         }
     }
 

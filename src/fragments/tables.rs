@@ -64,7 +64,7 @@ pub fn transactions_table_with(
                             td class="c-op" data-label=(h_op) {
                                 (tx.operation.label(view.lang))
                                 @if let Some(f) = followup(tx, children) {
-                                    " " span class={"badge flag flag-" (if f == Followup::Cancelled { "cancel" } else { "done" })} { (f.label(view.lang)) }
+                                    " " span class={"badge flag flag-" (flag_class(f))} { (f.label(view.lang)) }
                                 }
                             }
                             td class="c-card" data-label=(h_card) {
@@ -167,5 +167,14 @@ pub fn mails_table(view: &View, mails: &[Mail]) -> Markup {
                 }
             } }
         } }
+    }
+}
+
+/// The look of a list flag: a dispute stands out, a cancellation is muted.
+fn flag_class(f: Followup) -> &'static str {
+    match f {
+        Followup::ChargedBack => "dispute",
+        Followup::Cancelled => "cancel",
+        _ => "done",
     }
 }

@@ -3,6 +3,7 @@
 //! money step is checked and written in one write transaction. Blocking: call
 //! from `spawn_blocking`.
 
+mod chargebacks;
 mod operations;
 mod pay;
 mod record;
@@ -18,6 +19,7 @@ use crate::acquirer::Acquirer;
 use crate::clock::Clock;
 use crate::db::Db;
 
+pub use chargebacks::Dispute;
 pub use operations::OpOutcome;
 pub use pay::{Answer, ChallengeView, Start};
 pub use requests::Created;

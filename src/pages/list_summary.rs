@@ -247,8 +247,8 @@ pub(super) fn totals_line(view: &View, v: &ListView, t: &Totals, f: &Filter) -> 
             details class="small muted totals-how" {
                 summary { (view.t("Comment ces totaux sont comptés", "How these totals are counted")) }
                 p {
-                    (view.t("Sur toutes les pages. Nombre : toutes les lignes qui correspondent aux filtres. Montant net, par devise : ventes, captures et refacturations acceptées, moins les remboursements acceptés (autorisations, annulations, vérifications et refus ne déplacent pas d'argent). Taux d'acceptation : lignes acceptées sur lignes comptées.",
-                        "Across all pages. Count: every row matching the filters. Net amount, per currency: accepted sales, captures and rebills, less accepted refunds (authorizations, cancellations, checks and refusals move no money). Acceptance rate: accepted rows over counted rows."))
+                    (view.t("Sur toutes les pages. Nombre : toutes les lignes qui correspondent aux filtres. Montant net, par devise : ventes, captures et refacturations acceptées, moins les remboursements et impayés (chargebacks) acceptés (autorisations, annulations, vérifications et refus ne déplacent pas d'argent). Taux d'acceptation : lignes acceptées sur lignes comptées.",
+                        "Across all pages. Count: every row matching the filters. Net amount, per currency: accepted sales, captures and rebills, less accepted refunds and chargebacks (authorizations, cancellations, checks and refusals move no money). Acceptance rate: accepted rows over counted rows."))
                 }
             }
         }

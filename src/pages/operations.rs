@@ -2,6 +2,7 @@
 
 use maud::{Markup, html};
 
+use super::chargeback::chargeback_card;
 use super::layout::processing_page;
 use super::transaction::Notice;
 use crate::domain::Lang;
@@ -9,7 +10,10 @@ use crate::domain::codes::ResultCode;
 use crate::domain::detail::TransactionDetail;
 use crate::domain::list_row::card_short;
 use crate::domain::money::{Amount, Currency, format_amount, format_number, parse_positive_amount};
-use crate::domain::operation_rules::{OPERATIONS, operation_allowed, unrefundable_after};
+use crate::domain::operation_rules::{
+    OPERATIONS, disputable, operation_allowed, refundable, unrefundable_after,
+};
+use crate::domain::permission::Permission;
 use crate::domain::transaction::{Operation, Transaction};
 use crate::fragments::View;
 use crate::fragments::form::csrf;
@@ -64,6 +68,12 @@ pub fn operations_tab(view: &View, d: &TransactionDetail, notice: Option<&Notice
     let state = |op| (op, operation_allowed(op, &d.tx, &kids, now));
     let here: Vec<_> = ON_THIS_PAYMENT.into_iter().map(state).collect();
     let rebill = state(Operation::Rebill);
+    // Chargebacks are recorded by administrators only.
+    let admin = view.user.is_some_and(|u| u.may(Permission::Admin));
+    let dispute = disputable(&d.tx, &kids).ok().filter(|_| admin);
+    let dispute_refused = notice
+        .and_then(|n| n.at.as_ref())
+        .is_some_and(|(op, _)| *op == Operation::Chargeback);
     // A refusal of an amount goes under its field when that form is shown.
     let in_place = notice
         .and_then(|n| {
@@ -89,7 +99,7 @@ pub fn operations_tab(view: &View, d: &TransactionDetail, notice: Option<&Notice
         off.truncate(1);
     }
     html! {
-        @if let Some(n) = notice.filter(|_| in_place.is_none()) { (n.banner()) }
+        @if let Some(n) = notice.filter(|_| in_place.is_none() && !(dispute.is_some() && dispute_refused)) { (n.banner()) }
         @if here.iter().any(|(_, a)| a.is_ok()) {
             div class="ops" {
                 @for (op, allowed) in &here {
@@ -114,6 +124,7 @@ pub fn operations_tab(view: &View, d: &TransactionDetail, notice: Option<&Notice
         @if let (op, Ok(max)) = rebill {
             (op_card(view, d, op, max, in_place.filter(|(o, _, _)| *o == op)))
         }
+        @if let Some(max) = dispute { (chargeback_card(view, d, max, notice)) }
     }
 }
 
@@ -125,9 +136,10 @@ pub const REFUND_REST_ID: &str = "refund-rest";
 /// that is not one, or that is above the most allowed (the form says why on Continue).
 pub fn refund_rest(view: &View, d: &TransactionDetail, typed: Option<Amount>) -> Markup {
     let tx = &d.tx;
+    let max = refundable(tx, &d.children()).unwrap_or(Amount::ZERO);
     let rest = typed
-        .filter(|a| !a.is_zero() && *a <= tx.amount)
-        .map(|a| unrefundable_after(tx, a));
+        .filter(|a| !a.is_zero() && *a <= max)
+        .map(|a| unrefundable_after(max, a));
     html! {
         small class="hint rest" id=(REFUND_REST_ID) aria-live="polite" {
             @match rest {
@@ -145,7 +157,8 @@ pub fn refund_rest(view: &View, d: &TransactionDetail, typed: Option<Amount>) ->
 /// What htmx swaps in as a refund amount is typed: the line above and, once the amount
 /// is acceptable, an empty message in place of an earlier refusal (out of band).
 pub fn refund_rest_live(view: &View, d: &TransactionDetail, typed: Option<Amount>) -> Markup {
-    let acceptable = typed.is_some_and(|a| !a.is_zero() && a <= d.tx.amount);
+    let max = refundable(&d.tx, &d.children()).unwrap_or(Amount::ZERO);
+    let acceptable = typed.is_some_and(|a| !a.is_zero() && a <= max);
     html! {
         (refund_rest(view, d, typed))
         @if acceptable { small class="error" id="f-amount-refund-err" hx-swap-oob="true" {} }
@@ -294,9 +307,14 @@ fn outcome_message(lang: Lang, op: Operation, money: &str, id: u64, code: Result
         (Lang::Fr, op) => format!("{} de {money}", op.label(lang)),
         (Lang::En, op) => format!("{} of {money}", op.label(lang)),
     };
-    // In French every operation's name is feminine but the refund's.
-    let masculine = op == Operation::Refund;
+    // In French every operation's name is feminine but the refund's and the chargeback's.
+    let masculine = matches!(op, Operation::Refund | Operation::Chargeback);
     let link = html! { a href={"/transactions/" (id)} { "transaction " (id) } };
+    if op == Operation::Chargeback {
+        // Nobody accepts a chargeback: it is written down.
+        let done = lang.pick(" enregistré : ", " recorded: ");
+        return html! { (what) (done) (link) "." };
+    }
     if code.is_accepted() {
         let done = match (lang, masculine) {
             (Lang::Fr, true) => " accepté : ",
@@ -363,7 +381,7 @@ pub fn confirm_page(
         section class="card confirm" {
             p class="lead" { strong { (what) } }
             @if op == Operation::Refund {
-                div class="callout warn" id="refund-once" { (only_one_refund(view, unrefundable_after(tx, amount), tx.currency)) }
+                div class="callout warn" id="refund-once" { (only_one_refund(view, unrefundable_after(refundable(tx, &d.children()).unwrap_or(amount), amount), tx.currency)) }
             }
             dl class="kv" {
                 dt { (view.t("Transaction d'origine", "Original transaction")) }
@@ -436,6 +454,14 @@ mod tests {
         assert!(
             said(Lang::Fr, Operation::Rebill, funds)
                 .contains("Refacturation de 100,00 MAD refusée : 051")
+        );
+        assert_eq!(
+            said(Lang::Fr, Operation::Chargeback, ok),
+            r#"Impayé (chargeback) de 100,00 MAD enregistré : <a href="/transactions/3001">transaction 3001</a>."#
+        );
+        assert_eq!(
+            said(Lang::En, Operation::Chargeback, ok),
+            r#"Chargeback of 100,00 MAD recorded: <a href="/transactions/3001">transaction 3001</a>."#
         );
     }
 }

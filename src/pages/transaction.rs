@@ -26,6 +26,8 @@ pub struct Notice {
     pub text: Markup,
     /// The operation whose amount field the message belongs to, and the amount as typed.
     pub at: Option<(Operation, String)>,
+    /// A refused chargeback's reason key and date as typed, to show them again.
+    pub dispute: Option<(String, String)>,
 }
 
 impl Notice {
@@ -36,6 +38,7 @@ impl Notice {
             kind: if accepted { "ok" } else { "err" },
             text,
             at: None,
+            dispute: None,
         }
     }
 
@@ -44,6 +47,7 @@ impl Notice {
             kind: "err",
             text: html! { (text) },
             at: None,
+            dispute: None,
         }
     }
 
@@ -52,6 +56,7 @@ impl Notice {
             kind: "info",
             text: html! { (text) },
             at: None,
+            dispute: None,
         }
     }
 
@@ -66,6 +71,16 @@ impl Notice {
             kind: "err",
             text: html! { (text) },
             at: Some((op, typed.chars().take(40).collect())),
+            dispute: None,
+        }
+    }
+
+    /// A refusal of a chargeback, with what was typed (amount, reason key, date).
+    pub fn dispute(typed: [&str; 3], text: String) -> Notice {
+        let keep = |s: &str| s.chars().take(40).collect::<String>();
+        Notice {
+            dispute: Some((keep(typed[1]), keep(typed[2]))),
+            ..Notice::field(Operation::Chargeback, typed[0], text)
         }
     }
 }

@@ -6,8 +6,8 @@ use maud::{Markup, html};
 
 use crate::domain::Lang;
 use crate::domain::detail::{Refunded, TransactionDetail};
-use crate::domain::list_row::{card_short, signed_amount, status_line};
-use crate::domain::money::{Currency, format_amount, format_number};
+use crate::domain::list_row::{card_short, charged_back_amount, signed_amount, status_line};
+use crate::domain::money::{Amount, Currency, format_amount, format_number};
 use crate::domain::operation_rules::operation_allowed;
 use crate::domain::permission::Permission;
 use crate::domain::time::format_datetime;
@@ -40,6 +40,27 @@ pub fn refunded_parts(
             format_amount(a, currency, lang),
         )),
     }
+}
+
+/// "Impayé (chargeback) :" and "100,00 / 250,00 MAD" (what the issuer disputed of
+/// the debit), or `None` when nothing was.
+pub fn charged_back_parts(
+    disputed: Amount,
+    of: Amount,
+    currency: Currency,
+    lang: Lang,
+) -> Option<(&'static str, String)> {
+    (!disputed.is_zero()).then(|| {
+        (
+            lang.pick("Impayé (chargeback) :", "Charged back:"),
+            format!(
+                "{} / {} {}",
+                format_number(disputed, lang),
+                format_number(of, lang),
+                currency.code()
+            ),
+        )
+    })
 }
 
 /// What an accepted authorization is waiting for, in words.
@@ -120,6 +141,9 @@ pub fn summary(view: &View, d: &TransactionDetail) -> Markup {
                 @if let Some((words, amounts)) = refunded_parts(d.refunded(), tx.currency, view.lang) {
                     p class="sum-refunded" { (words) " " span class="nowrap" { (amounts) } }
                 }
+                @if let Some((words, amounts)) = charged_back_parts(charged_back_amount(tx, &d.children()), tx.amount, tx.currency, view.lang) {
+                    p class="sum-refunded sum-disputed" { (words) " " span class="nowrap" { (amounts) } }
+                }
                 @if let Some(line) = authorization_line(view, d) {
                     p class="sum-state" { (line) }
                 }
@@ -154,7 +178,26 @@ pub fn summary(view: &View, d: &TransactionDetail) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::money::Amount;
+
+    #[test]
+    fn the_charged_back_line_reads_part_over_whole_in_both_languages() {
+        let (part, of) = (
+            Amount::from_minor(10_000).unwrap(),
+            Amount::from_minor(25_000).unwrap(),
+        );
+        let line = |d, lang| {
+            charged_back_parts(d, of, Currency::Mad, lang).map(|(w, a)| format!("{w} {a}"))
+        };
+        assert_eq!(
+            line(part, Lang::Fr).unwrap(),
+            "Impayé (chargeback) : 100,00 / 250,00 MAD"
+        );
+        assert_eq!(
+            line(part, Lang::En).unwrap(),
+            "Charged back: 100.00 / 250.00 MAD"
+        );
+        assert_eq!(line(Amount::ZERO, Lang::Fr), None);
+    }
 
     #[test]
     fn the_refunded_line_reads_part_over_whole_in_both_languages() {

@@ -10,6 +10,7 @@ mod architecture;
 mod auth;
 mod browser_flows;
 mod cards;
+mod chargebacks;
 mod design;
 mod email;
 mod exports;

@@ -619,6 +619,50 @@ async fn walk(lang: &'static str) -> Walk {
         &[("amount", "99999")],
     )
     .await;
+    // A chargeback: its form on the admin's Operations tab, its confirmation, a
+    // refusal in place, then recorded (its row, Journal and History, the audit log).
+    let cb = format!("/transactions/{sale}/chargeback");
+    let today = app.clock.now().date().to_string();
+    walk.get(&admin, &format!("/transactions/{sale}?tab=operations"))
+        .await;
+    walk.get(&admin, &format!("{cb}?amount=5&reason=fraud&date={today}"))
+        .await;
+    walk.refused(
+        &admin,
+        &cb,
+        &[("amount", "99999"), ("reason", ""), ("date", "")],
+    )
+    .await;
+    walk.refused(
+        &admin,
+        &cb,
+        &[("amount", "5"), ("reason", ""), ("date", &today)],
+    )
+    .await;
+    let r = admin
+        .post(
+            &cb,
+            &[
+                ("amount", "5"),
+                ("reason", "not-received"),
+                ("date", &today),
+            ],
+        )
+        .await;
+    walk.answer(&admin, "chargeback", r).await;
+    let disputed = app
+        .db
+        .children(Scope::Admin, sale)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.operation == guichet::domain::transaction::Operation::Chargeback)
+        .expect("the chargeback was recorded");
+    for tab in ["journal", "history"] {
+        walk.get(&admin, &format!("/transactions/{}/tab/{tab}", disputed.id))
+            .await;
+    }
+    walk.get(&admin, "/parameters/audit").await;
+    walk.get(&admin, "/transactions?operation=chargeback").await;
     walk
 }
 

@@ -24,6 +24,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/transactions/:id/tab/:tab", "All([View])"),
     ("/transactions/:id/notes", "All([View])"),
     ("/transactions/:id/operations/:op", "All([View, Operate])"),
+    ("/transactions/:id/chargeback", "All([Admin])"),
     ("/terminal", "All([VirtualTerminal])"),
     ("/payment-requests", "Any([View, VirtualTerminal])"),
     ("/payment-requests/:id", "Any([View, VirtualTerminal])"),
@@ -81,6 +82,8 @@ struct Samples {
     request: u64,
     merchant: u64,
     user: u64,
+    /// Today on the app's clock (a chargeback's date).
+    today: String,
 }
 
 impl Samples {
@@ -102,6 +105,9 @@ impl Samples {
         match path {
             "/transactions/export" => filled + "?format=csv&scope=all",
             "/transactions/:id/operations/:op" => filled + "?amount=100",
+            "/transactions/:id/chargeback" => {
+                format!("{filled}?amount=100&reason=fraud&date={}", self.today)
+            }
             _ => filled,
         }
     }
@@ -157,6 +163,7 @@ async fn every_back_office_route_answers_each_role_as_its_declared_access_says()
         request,
         merchant,
         user: target.id,
+        today: guichet::clock::Clock::now(&app.clock).date().to_string(),
     };
     let roles = roles(&app, merchant).await;
     let mut probes = 0;

@@ -523,6 +523,13 @@ async fn the_demo_data_agrees_with_the_brute_force_for_values_taken_from_its_row
     );
     let mut rng = Rng(99);
     let mut set = tokio::task::JoinSet::new();
+    // Values come from rows the list shows by default: a 3-D Secure row's amount and
+    // code may belong to no other row (its sale refused), and so match nothing shown.
+    let shown: Vec<Transaction> = rows
+        .iter()
+        .filter(|t| t.operation != Operation::ThreeDSecure)
+        .cloned()
+        .collect();
     let rows = std::sync::Arc::new(rows);
     for worker in 0..4u64 {
         let rows = rows.clone();
@@ -533,13 +540,13 @@ async fn the_demo_data_agrees_with_the_brute_force_for_values_taken_from_its_row
                 continue;
             }
             for _ in 0..4 {
-                let row = rng.pick(&rows);
+                let row = rng.pick(&shown);
                 if let Some(f) = from_row(kind, row, &mut rng) {
                     cases.push(year(&[f]));
                 }
             }
             let other = KINDS[(i + 5) % KINDS.len()];
-            let row = rng.pick(&rows);
+            let row = rng.pick(&shown);
             if let (Some(a), Some(b)) = (
                 from_row(kind, row, &mut rng),
                 from_row(other, row, &mut rng),

@@ -1,0 +1,114 @@
+//! Chargebacks recorded from the Operations tab by an administrator: the issuer's
+//! dispute of an accepted debit. The check (what is left after refunds and earlier
+//! chargebacks), the new row, its journal, the History lines and the audit entry are
+//! one write transaction, so two chargebacks can never together exceed the debit.
+
+use time::Date;
+
+use super::Gateway;
+use super::OpOutcome;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::tx_log::HistoryEntry;
+use crate::db::{self, Scope, operation_keys, transactions, tx_log};
+use crate::domain::actor::Actor;
+use crate::domain::chargeback::{ChargebackReason, dispute_day};
+use crate::domain::codes::ResultCode;
+use crate::domain::journal::{JournalEntry, Step};
+use crate::domain::money::Amount;
+use crate::domain::operation_rules::check_chargeback;
+use crate::domain::transaction::{Operation, Transaction};
+
+/// What a chargeback form holds once parsed (the reason and the date may be missing:
+/// the rule says so in the reader's words).
+#[derive(Clone, Copy, Debug)]
+pub struct Dispute {
+    pub amount: Amount,
+    pub reason: Option<ChargebackReason>,
+    pub on: Option<Date>,
+}
+
+impl Gateway {
+    /// Records a chargeback of `dispute` on transaction `id` by `actor` (an
+    /// administrator: the caller checks). `key` is the confirmation form's one-time
+    /// key: a second submit answers the row the first one wrote.
+    pub fn chargeback(
+        &self,
+        scope: Scope,
+        id: u64,
+        dispute: Dispute,
+        actor: &Actor,
+        key: &str,
+    ) -> db::Result<OpOutcome> {
+        let now = self.now();
+        let wtx = self.db.begin_write()?;
+        let Some(original) =
+            transactions::get_in(&wtx, id)?.filter(|t| scope.allows(t.merchant_id))
+        else {
+            return Ok(OpOutcome::NotFound);
+        };
+        let op = Operation::Chargeback;
+        let key = (!key.is_empty()).then(|| format!("{id}:{}:{key}", op.key()));
+        if let Some(k) = &key
+            && let Some(done) = operation_keys::find(&wtx, k)?
+                .map(|t| transactions::get_in(&wtx, t))
+                .transpose()?
+                .flatten()
+        {
+            return Ok(OpOutcome::Done(Box::new(done)));
+        }
+        let children = transactions::children_in(&wtx, id)?;
+        let (amount, reason, on) = (dispute.amount, dispute.reason, dispute.on);
+        let (reason, on) = match check_chargeback(&original, &children, amount, reason, on, now) {
+            Ok(checked) => checked,
+            Err(refusal) => return Ok(OpOutcome::Refused(refusal)),
+        };
+        let at = now.unix_timestamp();
+        let code = ResultCode::ACCEPTED;
+        let mut rows = [Transaction {
+            id: 0,
+            at,
+            operation: op,
+            amount,
+            code,
+            parent_id: Some(original.id),
+            initiator: original.initiator.clone().by(actor),
+            ..original.clone()
+        }];
+        transactions::insert_many(&wtx, &mut rows)?;
+        let [row] = rows;
+        let disputed = Step::Disputed {
+            reason,
+            day: dispute_day(on),
+            user: actor.user.clone(),
+        };
+        tx_log::add_journal(&wtx, row.id, &JournalEntry::with_code(at, disputed, code))?;
+        let linked = Step::Linked {
+            operation: op,
+            id: row.id,
+        };
+        tx_log::add_journal(
+            &wtx,
+            original.id,
+            &JournalEntry::with_code(at, linked, code),
+        )?;
+        let detail = HistoryEntry::operation_detail(amount, original.currency, row.id, code);
+        let history = HistoryEntry::by(&actor.at(at), op.key(), detail);
+        for tx_id in [original.id, row.id] {
+            tx_log::add_history(&wtx, tx_id, &history)?;
+        }
+        if let Some(k) = &key {
+            operation_keys::remember(&wtx, k, row.id)?;
+        }
+        let entry = AuditEntry::by(
+            &actor.at(at),
+            "chargeback.record",
+            format!("transaction {}", original.id),
+            Some(original.merchant_id),
+        )
+        .with_detail(format!("tx={} reason={}", row.id, reason.key()));
+        audit::append(&wtx, self.db.audit_key(), &entry)?;
+        wtx.commit()?;
+        tracing::debug!(tx = row.id, parent = original.id, reason = reason.key(), user = %crate::domain::text::log_safe(&actor.user), "chargeback written");
+        Ok(OpOutcome::Done(Box::new(row)))
+    }
+}
