@@ -20,6 +20,7 @@ pub mod payments;
 pub mod query;
 pub mod rebills;
 mod rewrite;
+pub mod rollup_bench;
 #[cfg(test)]
 mod rollup_tests;
 pub mod rollups;

@@ -164,7 +164,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_rollup_read_equals_a_recount_of_the_rows(
+    fn every_rollup_read_and_the_bench_scan_equal_a_recount_of_the_rows(
         specs in proptest::collection::vec(spec(), 0..120),
         cuts in proptest::collection::vec(0usize..120, 0..4),
         queries in proptest::collection::vec(query(), 1..12),
@@ -178,6 +178,10 @@ proptest! {
             if let Some(m) = q.merchant {
                 prop_assert_eq!(db.rollup(Scope::Merchant(m), q).unwrap(), brute_force(&rows, q));
             }
+        }
+        let scanned = db.rollup_by_scan(Scope::Admin, &queries).unwrap();
+        for (q, answer) in queries.iter().zip(scanned) {
+            prop_assert_eq!(answer, brute_force(&rows, q));
         }
         let report = db.check().unwrap();
         prop_assert!(report.is_ok(), "{:?}", report.problems);

@@ -293,7 +293,7 @@ pub struct Group {
 }
 
 /// Why a rollup read was refused.
-fn bad_bounds(bounds: &[i64]) -> Option<String> {
+pub(crate) fn bad_bounds(bounds: &[i64]) -> Option<String> {
     if bounds.len() < 2 {
         return Some(format!(
             "{} period boundaries, at least 2 needed",
