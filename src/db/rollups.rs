@@ -16,13 +16,17 @@
 //! a merchant has ~0.6 rows per quarter hour, so per-bucket counters keyed by
 //! merchant, bucket and dimensions hold about one entry per row, and summing a year
 //! walks ~1M entries (~0.1 µs each: ~100 ms, no better than scanning the column
-//! store). With running totals a year by day is ~366 seeks per series (~1 µs each):
-//! Home all merchants (~40 operation × code × currency series) ≈ 15k seeks, a few ms.
+//! store). With running totals a year by day is ~366 seeks per series (~0.7 µs
+//! each): Home for all merchants (~27 operation × code × currency series) ≈ 10k seeks.
 //! Rows are written in time order (`insert_many` moves a late row to the latest
 //! time), so a new entry only ever appends to its series: the previous running total
 //! is the series' last entry, and a write is one seek and one insert per series.
 //!
 //! Each row touches 10 series (its merchant and all merchants × 5 dimensions).
+//! Measured on the 1M-row bench file (`make bench`, days at UTC+1): a year of Home
+//! for all merchants by day 6.8 ms p50 / 7.8 ms p95 (scanning the rows: 1.46 s);
+//! with the four period splits of Statistics 10.0 / 10.6 ms (1.56 s); 5.1M entries,
+//! 377 MB of pages; 0.034 ms of writes per payment (2 rows).
 //! Operations are keyed by `Operation::index()`: a new operation needs no format change.
 
 use std::collections::BTreeMap;
