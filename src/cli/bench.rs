@@ -17,7 +17,7 @@ struct Line {
     matched: u64,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(super) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }
@@ -223,6 +223,7 @@ pub async fn run(
             line.matched
         );
     }
+    super::bench_rollups::run(&db)?;
     export_bench(db, today).await?;
     payment_bench()
 }
@@ -358,7 +359,7 @@ fn payment_bench() -> Result<(), CliError> {
     Ok(())
 }
 
-fn ms(d: Duration) -> f64 {
+pub(super) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 

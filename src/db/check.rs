@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
-use super::tables::{DAY_ROLLUP, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, TIME_ID, TX_ID_TO_TX};
+use super::rollups::{self, Totals};
+use super::tables::{
+    DAY_ROLLUP, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, ROLLUP, TIME_ID, TX_ID_TO_TX,
+};
 use super::transactions::{RollupKey, rollup_key};
 use super::{Db, Result, codec};
 use crate::domain::transaction::{AUTHORIZATION_HOLD, Operation, Transaction};
@@ -51,6 +54,7 @@ impl Db {
         let mut rows: HashMap<u64, Row> =
             HashMap::with_capacity(usize::try_from(t.len()?).unwrap_or(0));
         let mut rollups: BTreeMap<RollupKey, (u64, i64)> = BTreeMap::new();
+        let mut quarters: BTreeMap<rollups::RollupKey, Totals> = BTreeMap::new();
         let mut with_parent: Vec<(u64, u64)> = Vec::new();
         let mut last_at = i64::MIN;
         for row in t.iter()? {
@@ -69,6 +73,11 @@ impl Db {
             let r = rollups.entry(rollup_key(&tx)).or_default();
             r.0 += 1;
             r.1 += tx.amount.minor();
+            for key in rollups::keys_of(&tx) {
+                let q = quarters.entry(key).or_default();
+                q.count += 1;
+                q.sum = q.sum.wrapping_add(tx.amount.minor());
+            }
             *report.per_operation.entry(tx.operation.key()).or_default() += 1;
             if let Some(p) = tx.parent_id {
                 with_parent.push((p, tx.id));
@@ -100,6 +109,12 @@ impl Db {
                 + stored.keys().filter(|k| !rollups.contains_key(k)).count();
             report.problem(format!("{differing} day rollups differ from the rows"));
         }
+        let differing = quarter_rollups_differing(&rtx, rollups::running(quarters))?;
+        if differing > 0 {
+            report.problem(format!(
+                "{differing} quarter-hour rollup entries differ from a recount of the rows"
+            ));
+        }
         let n = report.transactions;
         for (name, len) in [
             ("time index", rtx.open_table(TIME_ID)?.len()?),
@@ -128,6 +143,47 @@ impl Db {
             ));
         }
         Ok(report)
+    }
+}
+
+/// How many stored quarter-hour running totals are missing, extra or different
+/// from `expected` (both walked in key order, nothing else held in memory).
+fn quarter_rollups_differing(
+    rtx: &redb::ReadTransaction,
+    expected: BTreeMap<rollups::RollupKey, Totals>,
+) -> Result<u64> {
+    let table = rtx.open_table(ROLLUP)?;
+    let mut stored_rows = table.iter()?;
+    let mut next_stored = || -> Result<Option<(rollups::RollupKey, Totals)>> {
+        Ok(stored_rows.next().transpose()?.map(|(k, v)| {
+            let (count, sum) = v.value();
+            (k.value(), Totals { count, sum })
+        }))
+    };
+    let mut expected = expected.into_iter();
+    let (mut s, mut e) = (next_stored()?, expected.next());
+    let mut differing = 0;
+    loop {
+        match (&s, &e) {
+            (None, None) => return Ok(differing),
+            (Some((sk, sv)), Some((ek, ev))) if sk == ek => {
+                differing += u64::from(sv != ev);
+                s = next_stored()?;
+                e = expected.next();
+            }
+            (Some((sk, _)), Some((ek, _))) if sk < ek => {
+                differing += 1;
+                s = next_stored()?;
+            }
+            (Some(_), None) => {
+                differing += 1;
+                s = next_stored()?;
+            }
+            (_, Some(_)) => {
+                differing += 1;
+                e = expected.next();
+            }
+        }
     }
 }
 

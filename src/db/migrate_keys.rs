@@ -125,6 +125,8 @@ pub(crate) fn from_v1(db: &Database, key_file: &Path, now: i64) -> Result<Keys> 
     super::migrate_accounts::v1_to_v2(&wtx, now)?;
     let audit_entries = super::migrate_audit::from_v1(&wtx, &keys.audit_key)?;
     tracing::info!(audit_entries, "schema 1 accounts and audit log migrated");
+    // Schema 3's rollups, in the same transaction (schema-1 files are small).
+    super::migrate_rollups::build_in(&wtx)?;
     {
         let mut meta = wtx.open_table(META)?;
         meta.insert(KEY_CHECKS, keys.checks().as_bytes())?;

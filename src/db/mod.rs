@@ -13,12 +13,17 @@ pub mod merchants;
 mod migrate_accounts;
 mod migrate_audit;
 pub mod migrate_keys;
+mod migrate_rollups;
 pub mod operation_keys;
 pub mod outbox;
 pub mod payments;
 pub mod query;
 pub mod rebills;
 mod rewrite;
+pub mod rollup_bench;
+#[cfg(test)]
+mod rollup_tests;
+pub mod rollups;
 pub mod security;
 pub mod sessions;
 /// Table definitions: for `db` and tests only (everything else goes through `db`).
@@ -48,7 +53,9 @@ pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// a password age, sessions with a stage (`migrate_accounts`); hash-chained audit
 /// entries with outcome and detail (`migrate_audit`). The golden-bytes test
 /// (`golden.rs`) fails when a stored record changes shape without a bump.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: the quarter-hour running totals (`rollups`), built from the rows on open
+/// (`migrate_rollups`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// META entry with the check values of the keys in the key file (`Keys::checks`).
 pub(crate) const KEY_CHECKS: &str = "key_checks";
@@ -67,6 +74,9 @@ pub enum Error {
     Schema { found: u32, expected: u32 },
     #[error("not found")]
     NotFound,
+    /// A rollup read was given periods it cannot answer (see `rollups::RollupQuery`).
+    #[error("bad periods: {0}")]
+    BadRange(String),
     /// A new user's username belongs to another account.
     #[error("the username {0} is taken")]
     UsernameTaken(String),
@@ -365,7 +375,7 @@ fn init(inner: &Database, path: &Path, key_file: &Path) -> Result<Keys> {
             keys
         }
         Some(Some(1)) => migrate_keys::from_v1(inner, key_file, unix_now())?,
-        Some(Some(v)) if v == SCHEMA_VERSION => {
+        Some(Some(v)) if v == SCHEMA_VERSION || v == 2 => {
             let keys = keys::load(key_file)?.ok_or_else(|| {
                 Error::Keys(format!(
                     "the key file {} is missing: the data file {} holds card tokens and forms made with its keys. Give it with --key-file or GUICHET_KEY_FILE (or restore it from its backup); a new key file is never made for an existing data file",
@@ -384,9 +394,13 @@ fn init(inner: &Database, path: &Path, key_file: &Path) -> Result<Keys> {
                     path.display()
                 ))
             })?;
-            let wtx = inner.begin_write()?;
-            tables::create_all(&wtx)?;
-            wtx.commit()?;
+            if v == 2 {
+                migrate_rollups::v2_to_v3(inner)?;
+            } else {
+                let wtx = inner.begin_write()?;
+                tables::create_all(&wtx)?;
+                wtx.commit()?;
+            }
             keys
         }
         Some(v) => {

@@ -42,6 +42,11 @@ pub const FIELD_VALUE_TX_ID: TableDefinition<(u8, &str, u64), ()> =
 /// (merchant, day since epoch, operation, result code) → (count, sum of amounts in minor units).
 pub const DAY_ROLLUP: TableDefinition<(u64, i32, u8, u16), (u64, i64)> =
     TableDefinition::new("rollup_day");
+/// (merchant or 0 for all, dimension, value, operation, result code, currency,
+/// quarter-hour bucket) → running (count, sum of amounts in minor units) up to the
+/// end of that bucket (see `rollups`).
+pub const ROLLUP: TableDefinition<super::rollups::RollupKey, (u64, i64)> =
+    TableDefinition::new("rollup_quarter");
 
 /// (transaction, sequence) → note, history line, journal step.
 pub const TX_NOTES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("tx_notes");
@@ -93,6 +98,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(PARENT_ID_CHILD_ID)?;
     wtx.open_table(FIELD_VALUE_TX_ID)?;
     wtx.open_table(DAY_ROLLUP)?;
+    wtx.open_table(ROLLUP)?;
     wtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
     wtx.open_table(TX_NOTES)?;
     wtx.open_table(TX_HISTORY)?;

@@ -105,7 +105,7 @@ pub fn insert_many(wtx: &Tx, txs: &mut [Transaction]) -> Result<()> {
         let (c0, s0) = table.get(key)?.map(|v| v.value()).unwrap_or((0, 0));
         table.insert(key, (c0 + count, s0 + sum))?;
     }
-    Ok(())
+    super::rollups::add(wtx, txs)
 }
 
 /// Reads a transaction inside a write transaction (for checked operations).

@@ -66,3 +66,66 @@ fn account_maintenance_from_the_cli_is_audited() {
     assert_eq!(entries[1].ip, "local");
     assert_eq!(db.verify_audit_chain().unwrap().first_break, None);
 }
+
+/// A private copy of `v2-demo.redb` (`guichet demo --transactions 3000` by the
+/// schema-2 binary) with its key file.
+fn v2_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let dst = dir.path().join("v2.redb");
+    std::fs::copy(fixtures.join("v2-demo.redb"), &dst).unwrap();
+    std::fs::copy(fixtures.join("v2-demo.keys"), dir.path().join("v2.keys")).unwrap();
+    (dir, dst)
+}
+
+#[test]
+fn a_schema_2_file_gets_its_quarter_hour_rollups_built_on_open() {
+    use guichet::db::rollups::{Dim, RollupQuery};
+    use std::collections::BTreeMap;
+    let (_dir, path) = v2_copy();
+    let db = Db::open(&path).unwrap();
+    let report = db.check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.transactions, 3000);
+    let rows = db.latest_transactions(Scope::Admin, 10_000).unwrap();
+    let merchant = rows[0].merchant_id;
+    // Per UTC+1 day over the file's span, for one merchant, by operation and code.
+    let first = rows.iter().map(|t| t.at).min().unwrap();
+    let start = (first.div_euclid(86_400) - 1) * 86_400 - 3_600;
+    let bounds: Vec<i64> = (0..400).map(|d| start + d * 86_400).collect();
+    let q = RollupQuery {
+        merchant: Some(merchant),
+        dim: Dim::Total,
+        value: None,
+        bounds: bounds.clone(),
+    };
+    let mut from_rollups: BTreeMap<(usize, u8, u16), (u64, i64)> = BTreeMap::new();
+    for (g, t) in db.rollup(Scope::Merchant(merchant), &q).unwrap() {
+        let e = from_rollups.entry((g.period, g.op, g.code)).or_default();
+        e.0 += t.count;
+        e.1 += t.sum;
+    }
+    let mut from_rows: BTreeMap<(usize, u8, u16), (u64, i64)> = BTreeMap::new();
+    for t in rows.iter().filter(|t| t.merchant_id == merchant) {
+        let day = bounds
+            .windows(2)
+            .position(|w| w[0] <= t.at && t.at < w[1])
+            .unwrap();
+        let e = from_rows
+            .entry((day, t.operation.index(), t.code.value()))
+            .or_default();
+        e.0 += 1;
+        e.1 += t.amount.minor();
+    }
+    assert!(from_rows.len() > 20);
+    assert_eq!(from_rollups, from_rows);
+    drop(db);
+    // A second open finds schema 3 and the same rollups.
+    let db = Db::open(&path).unwrap();
+    assert!(db.check().unwrap().is_ok());
+    let again = db.rollup(Scope::Merchant(merchant), &q).unwrap();
+    assert_eq!(
+        again.values().map(|t| t.count).sum::<u64>(),
+        from_rows.values().map(|v| v.0).sum::<u64>()
+    );
+}
