@@ -7,9 +7,9 @@ use time::Date;
 
 use super::Gateway;
 use super::OpOutcome;
+use super::operations::{link_to_original, open_original};
 use crate::db::audit::{self, AuditEntry};
-use crate::db::tx_log::HistoryEntry;
-use crate::db::{self, Scope, operation_keys, transactions, tx_log};
+use crate::db::{self, Scope, transactions, tx_log};
 use crate::domain::actor::Actor;
 use crate::domain::chargeback::{ChargebackReason, dispute_day};
 use crate::domain::codes::ResultCode;
@@ -41,21 +41,11 @@ impl Gateway {
     ) -> db::Result<OpOutcome> {
         let now = self.now();
         let wtx = self.db.begin_write()?;
-        let Some(original) =
-            transactions::get_in(&wtx, id)?.filter(|t| scope.allows(t.merchant_id))
-        else {
-            return Ok(OpOutcome::NotFound);
-        };
         let op = Operation::Chargeback;
-        let key = (!key.is_empty()).then(|| format!("{id}:{}:{key}", op.key()));
-        if let Some(k) = &key
-            && let Some(done) = operation_keys::find(&wtx, k)?
-                .map(|t| transactions::get_in(&wtx, t))
-                .transpose()?
-                .flatten()
-        {
-            return Ok(OpOutcome::Done(Box::new(done)));
-        }
+        let (original, key) = match open_original(&wtx, scope, id, op, key)? {
+            Ok(found) => found,
+            Err(outcome) => return Ok(outcome),
+        };
         let children = transactions::children_in(&wtx, id)?;
         let (amount, reason, on) = (dispute.amount, dispute.reason, dispute.on);
         let (reason, on) = match check_chargeback(&original, &children, amount, reason, on, now) {
@@ -82,23 +72,7 @@ impl Gateway {
             user: actor.user.clone(),
         };
         tx_log::add_journal(&wtx, row.id, &JournalEntry::with_code(at, disputed, code))?;
-        let linked = Step::Linked {
-            operation: op,
-            id: row.id,
-        };
-        tx_log::add_journal(
-            &wtx,
-            original.id,
-            &JournalEntry::with_code(at, linked, code),
-        )?;
-        let detail = HistoryEntry::operation_detail(amount, original.currency, row.id, code);
-        let history = HistoryEntry::by(&actor.at(at), op.key(), detail);
-        for tx_id in [original.id, row.id] {
-            tx_log::add_history(&wtx, tx_id, &history)?;
-        }
-        if let Some(k) = &key {
-            operation_keys::remember(&wtx, k, row.id)?;
-        }
+        link_to_original(&wtx, &original, &row, actor, key.as_deref())?;
         let entry = AuditEntry::by(
             &actor.at(at),
             "chargeback.record",

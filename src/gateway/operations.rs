@@ -38,20 +38,10 @@ impl Gateway {
     ) -> db::Result<OpOutcome> {
         let now = self.now();
         let wtx = self.db.begin_write()?;
-        let Some(original) =
-            transactions::get_in(&wtx, id)?.filter(|t| scope.allows(t.merchant_id))
-        else {
-            return Ok(OpOutcome::NotFound);
+        let (original, key) = match open_original(&wtx, scope, id, op, key)? {
+            Ok(found) => found,
+            Err(outcome) => return Ok(outcome),
         };
-        let key = (!key.is_empty()).then(|| format!("{id}:{}:{key}", op.key()));
-        if let Some(k) = &key
-            && let Some(done) = operation_keys::find(&wtx, k)?
-                .map(|t| transactions::get_in(&wtx, t))
-                .transpose()?
-                .flatten()
-        {
-            return Ok(OpOutcome::Done(Box::new(done)));
-        }
         let children = transactions::children_in(&wtx, id)?;
         // M6: the merchant's rebill policy and the card's rebills today, read in this
         // write transaction so two rebills cannot both pass the daily limit.
@@ -123,26 +113,7 @@ impl Gateway {
         for j in &steps {
             tx_log::add_journal(&wtx, row.id, j)?;
         }
-        tx_log::add_journal(
-            &wtx,
-            original.id,
-            &JournalEntry::with_code(
-                at,
-                Step::Linked {
-                    operation: op,
-                    id: row.id,
-                },
-                code,
-            ),
-        )?;
-        let detail = HistoryEntry::operation_detail(amount, original.currency, row.id, code);
-        let history = HistoryEntry::by(&actor.at(at), op.key(), detail);
-        for tx_id in [original.id, row.id] {
-            tx_log::add_history(&wtx, tx_id, &history)?;
-        }
-        if let Some(k) = &key {
-            operation_keys::remember(&wtx, k, row.id)?;
-        }
+        link_to_original(&wtx, &original, &row, actor, key.as_deref())?;
         let mut receipt = None;
         if op == Operation::Rebill {
             rebills::count_in(&wtx, original.merchant_id, &token, day)?;
@@ -174,4 +145,57 @@ impl Gateway {
         tracing::debug!(tx = row.id, parent = original.id, operation = op.key(), %code, user = %crate::domain::text::log_safe(&actor.user), "operation written");
         Ok(OpOutcome::Done(Box::new(row)))
     }
+}
+
+/// The transaction an operation applies to, seen in `scope`, and the operation's
+/// one-time key; `Err` with the answer to give instead: not found, or the row a
+/// first submit of the same key already wrote (a double click never writes twice).
+pub(super) fn open_original(
+    wtx: &db::Tx,
+    scope: Scope,
+    id: u64,
+    op: Operation,
+    key: &str,
+) -> db::Result<Result<(Transaction, Option<String>), OpOutcome>> {
+    let Some(original) = transactions::get_in(wtx, id)?.filter(|t| scope.allows(t.merchant_id))
+    else {
+        return Ok(Err(OpOutcome::NotFound));
+    };
+    let key = (!key.is_empty()).then(|| format!("{id}:{}:{key}", op.key()));
+    if let Some(k) = &key
+        && let Some(done) = operation_keys::find(wtx, k)?
+            .map(|t| transactions::get_in(wtx, t))
+            .transpose()?
+            .flatten()
+    {
+        return Ok(Err(OpOutcome::Done(Box::new(done))));
+    }
+    Ok(Ok((original, key)))
+}
+
+/// What every operation row writes besides itself, in its write transaction: the
+/// "linked" step on the original's journal, the History line on both rows, and the
+/// one-time key pointing at the new row.
+pub(super) fn link_to_original(
+    wtx: &db::Tx,
+    original: &Transaction,
+    row: &Transaction,
+    actor: &Actor,
+    key: Option<&str>,
+) -> db::Result<()> {
+    let (op, code, at) = (row.operation, row.code, row.at);
+    let linked = Step::Linked {
+        operation: op,
+        id: row.id,
+    };
+    tx_log::add_journal(wtx, original.id, &JournalEntry::with_code(at, linked, code))?;
+    let detail = HistoryEntry::operation_detail(row.amount, original.currency, row.id, code);
+    let history = HistoryEntry::by(&actor.at(at), op.key(), detail);
+    for tx_id in [original.id, row.id] {
+        tx_log::add_history(wtx, tx_id, &history)?;
+    }
+    if let Some(k) = key {
+        operation_keys::remember(wtx, k, row.id)?;
+    }
+    Ok(())
 }
