@@ -100,8 +100,8 @@ fn time_zone_section(view: &View, appliance: &Zone, error: Option<&str>) -> Mark
         None => format!("{id}-hint"),
     };
     let appliance_text = match view.lang {
-        Lang::Fr => format!("Celui de l'appliance : {}", with_offset(appliance.name())),
-        Lang::En => format!("The appliance's: {}", with_offset(appliance.name())),
+        Lang::Fr => format!("Celui du serveur : {}", with_offset(appliance.name())),
+        Lang::En => format!("The server's: {}", with_offset(appliance.name())),
     };
     let shown = match view.lang {
         Lang::Fr => format!(

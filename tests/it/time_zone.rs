@@ -155,7 +155,7 @@ async fn the_profile_saves_a_known_zone_and_refuses_an_unknown_one_with_a_messag
         "{page}"
     );
     assert!(
-        page.contains(r#"<option value="" selected>Celui de l'appliance : UTC (UTC)</option>"#),
+        page.contains(r#"<option value="" selected>Celui du serveur : UTC (UTC)</option>"#),
         "{page}"
     );
     assert!(page.contains(r#"<option value="Asia/Kolkata">Asia/Kolkata (UTC+5:30)</option>"#));
@@ -319,5 +319,5 @@ async fn the_default_test_appliance_reads_in_utc() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let (_, page) = admin.page("/parameters/profile").await;
-    assert!(page.contains("Celui de l'appliance : UTC (UTC)"), "{page}");
+    assert!(page.contains("Celui du serveur : UTC (UTC)"), "{page}");
 }
