@@ -37,6 +37,9 @@ use redb::ReadableTable;
 use super::tables::ROLLUP;
 use super::{Db, Error, Result, Scope, Tx};
 use crate::domain::card::Brand;
+use crate::domain::figures::Cell;
+use crate::domain::money::Currency;
+use crate::domain::transaction::Operation;
 use crate::domain::transaction::Transaction;
 
 /// The bucket width: every real zone offset is a multiple of it.
@@ -396,5 +399,28 @@ impl Db {
             }
         }
         Ok(out)
+    }
+}
+
+impl Db {
+    /// [`Db::rollup`] as the domain's figures take it: one cell per group, with its
+    /// operation and currency (groups of an operation or currency unknown to this
+    /// version are left out; none are written).
+    pub fn figures(&self, scope: Scope, q: &RollupQuery) -> Result<Vec<Cell>> {
+        Ok(self
+            .rollup(scope, q)?
+            .into_iter()
+            .filter_map(|(g, t)| {
+                Some(Cell {
+                    period: g.period,
+                    value: g.value,
+                    op: Operation::from_index(g.op)?,
+                    code: g.code,
+                    currency: *Currency::ALL.get(usize::from(g.currency))?,
+                    count: t.count,
+                    sum: t.sum,
+                })
+            })
+            .collect())
     }
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod buckets;
 pub mod card;
 pub mod card_form;
 pub mod card_text;
@@ -13,6 +14,7 @@ pub mod codes;
 pub mod countries;
 pub mod customer_ref;
 pub mod detail;
+pub mod figures;
 pub mod filter;
 pub mod form;
 #[cfg(test)]
