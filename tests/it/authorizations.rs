@@ -248,3 +248,45 @@ async fn an_authorization_captured_in_full_leaves_the_list() {
     assert!(rows_in(&body).is_empty(), "{body}");
     assert_eq!(count_in(&body), 0);
 }
+
+#[tokio::test]
+async fn on_a_390_px_phone_each_authorization_is_a_card_without_sideways_scroll() {
+    let app = spawn_app().await;
+    let w = week(&app);
+    let boss = app.user("boss", guichet::domain::user::Role::Admin);
+    let secret = app.enrol(boss.id);
+    let Some(b) = crate::support::browser::start().await else {
+        return;
+    };
+    let p = b.page(&app.base);
+    p.sign_in_with_code("boss", &secret, app.clock.now().unix_timestamp())
+        .await;
+    p.c.set_window_size(390, 844).await.unwrap();
+    p.goto("/authorizations").await;
+    p.wait_for("#open-auths tbody tr").await;
+    let inner = p.js("return window.innerWidth;").await.as_f64().unwrap();
+    assert!(inner <= 400.0, "the window is a phone's: {inner}");
+    assert_eq!(
+        p.js("return document.documentElement.scrollWidth <= window.innerWidth;")
+            .await,
+        true,
+        "sideways scroll at 390 px"
+    );
+    let cards = p
+        .js(
+            "return [...document.querySelectorAll('#open-auths tbody tr')].map(tr => {
+               const r = tr.getBoundingClientRect();
+               return [r.left, r.right, getComputedStyle(tr).display];
+             });",
+        )
+        .await;
+    let cards = cards.as_array().unwrap();
+    assert_eq!(cards.len(), w.all.len());
+    for c in cards {
+        let (left, right) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        assert!(left >= 0.0 && right <= inner, "a card overflows: {c}");
+        assert_ne!(c[2], "table-row", "not stacked: {c}");
+    }
+    b.screenshot("target/screenshots/authorizations-390.png")
+        .await;
+}
