@@ -17,8 +17,9 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, audit, auth, chargebacks, emails, export, home, merchants, middleware,
-    operations, pay, payment_requests, profile, second_factor, terminal, transactions, users,
+    AppState, Ctx, audit, auth, authorizations, chargebacks, emails, export, home, merchants,
+    middleware, operations, pay, payment_requests, profile, second_factor, terminal, transactions,
+    users,
 };
 
 #[derive(RustEmbed)]
@@ -41,6 +42,11 @@ pub fn back_office() -> Table {
         .at("/", SIGNED_IN, get(home::home))
         .at("/transactions", VIEW, get(transactions::transactions_list))
         .at("/search", VIEW, get(transactions::global_search))
+        .at(
+            "/authorizations",
+            VIEW,
+            get(authorizations::authorizations_list),
+        )
         .at(
             "/transactions/export",
             EXPORT,

@@ -223,9 +223,47 @@ pub async fn run(
             line.matched
         );
     }
+    open_authorizations_bench(&db)?;
     super::bench_rollups::run(&db)?;
     export_bench(db, today).await?;
     payment_bench()
+}
+
+/// Authorizations to capture as of the newest transaction: the count with the first
+/// 500 rows (the page), for every merchant and for the first one.
+fn open_authorizations_bench(db: &Db) -> Result<(), CliError> {
+    let now = db
+        .latest_transactions(Scope::Admin, 1)?
+        .first()
+        .map_or(0, |t| t.at);
+    let big = db.merchants(Scope::Admin)?.first().map(|m| m.id);
+    println!(
+        "\n{:<40} {:>10} {:>10} {:>12}",
+        "authorizations to capture (first 500)", "p50 ms", "p95 ms", "open"
+    );
+    for (name, merchant) in [
+        ("admin, every merchant", None),
+        ("admin, first merchant", big),
+    ] {
+        let mut samples = Vec::with_capacity(30);
+        let mut open = 0;
+        for _ in 0..30 {
+            let t = Instant::now();
+            open = db
+                .open_authorizations_first(Scope::Admin, merchant, now, 500)?
+                .0;
+            samples.push(t.elapsed());
+        }
+        samples.sort();
+        println!(
+            "{:<40} {:>10.2} {:>10.2} {:>12}",
+            name,
+            ms(percentile(&samples, 0.5)),
+            ms(percentile(&samples, 0.95)),
+            open
+        );
+    }
+    Ok(())
 }
 
 /// Payments and refunds through the gateway on a fresh temporary data file: every one

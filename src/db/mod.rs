@@ -14,6 +14,7 @@ mod migrate_accounts;
 mod migrate_audit;
 pub mod migrate_keys;
 mod migrate_rollups;
+pub mod open_authorizations;
 pub mod operation_keys;
 pub mod outbox;
 pub mod payments;

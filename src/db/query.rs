@@ -11,7 +11,8 @@ use super::tables::{FIELD_VALUE_TX_ID, PARENT_ID_CHILD_ID, TX_ID_TO_TX};
 use super::transactions::Field;
 use super::{Db, Result, Scope, codec};
 use crate::domain::card::Brand;
-use crate::domain::filter::{Filter, PageRequest};
+use crate::domain::codes::ResultCode;
+use crate::domain::filter::{ATTEMPT_OPERATIONS, Filter, PageRequest};
 use crate::domain::list_row::net_sign;
 use crate::domain::money::Currency;
 use crate::domain::search::Totals;
@@ -19,6 +20,9 @@ use crate::domain::transaction::Operation;
 use crate::domain::transaction::{Status, Transaction};
 
 pub use crate::domain::search::SearchPage;
+
+/// The abandoned code as the column store keeps it.
+const ABANDONED: u16 = ResultCode::ABANDONED.value();
 
 /// The column checks of a filter, compiled once.
 struct Matcher {
@@ -36,6 +40,9 @@ struct Matcher {
     last4: Option<u16>,
     /// An operation left out unless asked for (3-D Secure checks, hidden by default).
     hidden_op: Option<u8>,
+    /// Only payment attempts: one bit per operation index that may be one, and the
+    /// abandoned code left out (see `Filter::attempts`).
+    attempt_ops: Option<u8>,
     /// The ranks the caller keeps (a page), when it does not need every match.
     window: Option<(u64, u64)>,
 }
@@ -65,6 +72,11 @@ impl Matcher {
             bin: f.bin.as_ref().and_then(|b| b.parse().ok()),
             last4: f.last4.as_ref().and_then(|l| l.parse().ok()),
             hidden_op: (!f.show_3ds).then_some(Operation::ThreeDSecure.index()),
+            attempt_ops: f.attempts.then(|| {
+                ATTEMPT_OPERATIONS
+                    .iter()
+                    .fold(0u8, |bits, op| bits | (1 << op.index()))
+            }),
             window: None,
         })
     }
@@ -82,6 +94,7 @@ impl Matcher {
             && self.bin.is_none()
             && self.last4.is_none()
             && self.hidden_op.is_none()
+            && self.attempt_ops.is_none()
     }
 
     #[inline]
@@ -102,6 +115,9 @@ impl Matcher {
             && self.bin.is_none_or(|b| c.bin[i] == b)
             && self.last4.is_none_or(|l| c.last4[i] == l)
             && self.hidden_op.is_none_or(|o| c.op[i] != o)
+            && self.attempt_ops.is_none_or(|bits| {
+                c.op[i] < 8 && bits & (1 << c.op[i]) != 0 && c.code[i] != ABANDONED
+            })
     }
 }
 
@@ -109,6 +125,8 @@ impl Matcher {
 struct Tally {
     accepted: u64,
     net: [i128; Currency::ALL.len()],
+    /// The accepted rows' amounts, unsigned.
+    gross: [i128; Currency::ALL.len()],
     seen: [bool; Currency::ALL.len()],
     /// `net_sign` of each operation, by its index.
     signs: [i8; Operation::ALL.len()],
@@ -123,6 +141,7 @@ impl Tally {
         Tally {
             accepted: 0,
             net: [0; Currency::ALL.len()],
+            gross: [0; Currency::ALL.len()],
             seen: [false; Currency::ALL.len()],
             signs,
         }
@@ -142,19 +161,25 @@ impl Tally {
         if let Some(net) = self.net.get_mut(cur) {
             *net += i128::from(sign) * i128::from(c.amount[i]);
         }
+        if let Some(gross) = self.gross.get_mut(cur) {
+            *gross += i128::from(c.amount[i]);
+        }
     }
 
     fn totals(self, count: u64) -> Totals {
-        let net = Currency::ALL
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.seen[*i])
-            .map(|(i, cur)| (*cur, self.net[i]))
-            .collect();
+        let per_currency = |sums: &[i128; Currency::ALL.len()]| {
+            Currency::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| self.seen[*i])
+                .map(|(i, cur)| (*cur, sums[i]))
+                .collect()
+        };
         Totals {
             count,
             accepted: self.accepted,
-            net,
+            net: per_currency(&self.net),
+            gross: per_currency(&self.gross),
         }
     }
 }
@@ -462,6 +487,13 @@ mod tests {
                     (Currency::Eur, 800),
                     (Currency::Usd, 500)
                 ],
+                // The 3-D Secure check and the authorization hold no money, but their
+                // amounts are summed; the refused sale is not.
+                gross: vec![
+                    (Currency::Mad, 8_000),
+                    (Currency::Eur, 1_200),
+                    (Currency::Usd, 500)
+                ],
             }
         );
         // Hidden by default: the 3-D Secure check is neither listed nor counted.
@@ -474,6 +506,51 @@ mod tests {
             (found.total, found.totals.count, found.totals.accepted),
             (5, 5, 4)
         );
+    }
+
+    #[test]
+    fn the_attempts_filter_keeps_sales_authorizations_and_rebills_not_abandoned() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.redb")).unwrap();
+        let at = datetime!(2026-05-10 10:00 UTC);
+        let mut v = rows();
+        v.push(tx(0, Operation::Sale, 300, ResultCode::ABANDONED, at));
+        v.push(tx(0, Operation::Rebill, 400, ResultCode::ACCEPTED, at));
+        v.push(tx(0, Operation::Capture, 700, ResultCode::ACCEPTED, at));
+        db.insert_transactions(&mut v).unwrap();
+        let (f, page) = may();
+        for show_3ds in [true, false] {
+            let attempts = Filter {
+                attempts: true,
+                show_3ds,
+                ..f.clone()
+            };
+            let found = db.search(Scope::Admin, &attempts, page).unwrap();
+            // Three sales (one refused), the authorization and the rebill; not the
+            // 3-D Secure check, the refund, the abandoned sale nor the capture.
+            let mut ops: Vec<_> = found.rows.iter().map(|t| t.operation).collect();
+            ops.sort();
+            assert_eq!(
+                ops,
+                [
+                    Operation::Sale,
+                    Operation::Sale,
+                    Operation::Sale,
+                    Operation::Authorization,
+                    Operation::Rebill
+                ]
+            );
+            assert_eq!((found.totals.count, found.totals.accepted), (5, 4));
+            let ids = db.search_ids(Scope::Admin, &attempts).unwrap();
+            assert_eq!(ids.len(), 5);
+        }
+        // With the other filters: AND.
+        let refused = Filter {
+            attempts: true,
+            status: Some(Status::Refused),
+            ..f
+        };
+        assert_eq!(db.search(Scope::Admin, &refused, page).unwrap().total, 1);
     }
 
     #[test]

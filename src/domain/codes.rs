@@ -41,7 +41,7 @@ impl ResultCode {
     ];
 
     /// The numeric value.
-    pub fn value(self) -> u16 {
+    pub const fn value(self) -> u16 {
         self.0
     }
 

@@ -44,6 +44,8 @@ pub struct RawFilter {
     pub reference: String,
     /// "1" shows the 3-D Secure verification rows (hidden otherwise).
     pub three_ds: String,
+    /// "1" keeps only the payment attempts (see [`Filter::attempts`]).
+    pub attempts: String,
     pub page: String,
     pub per_page: String,
 }
@@ -74,6 +76,7 @@ impl RawFilter {
             ("order", &self.order),
             ("ref", &self.reference),
             ("three_ds", &self.three_ds),
+            ("attempts", &self.attempts),
         ];
         for (k, v) in fields {
             if !v.trim().is_empty() {
@@ -117,6 +120,19 @@ pub struct Filter {
     /// Whether 3-D Secure verification rows are shown (and counted): hidden unless the
     /// toggle is on or the operation filter asks for them.
     pub show_3ds: bool,
+    /// Only the payment attempts: sales, authorizations and rebills whose code is not
+    /// 098 (abandoned). The denominator of the acceptance rate: 3-D Secure checks,
+    /// follow-up operations and abandoned payment pages are not attempts.
+    pub attempts: bool,
+}
+
+/// The operations a payment attempt may be (see [`Filter::attempts`]).
+pub const ATTEMPT_OPERATIONS: [Operation; 3] =
+    [Operation::Sale, Operation::Authorization, Operation::Rebill];
+
+/// Whether a row is a payment attempt (see [`Filter::attempts`]).
+pub fn is_attempt(op: Operation, code: ResultCode) -> bool {
+    ATTEMPT_OPERATIONS.contains(&op) && code != ResultCode::ABANDONED
 }
 
 /// Which page of the result.
@@ -342,15 +358,17 @@ pub fn parse(
             None
         }
     };
-    let show_3ds = match opt(&raw.three_ds) {
+    let mut toggle = |field: &'static str, v: &str| match opt(v) {
         None => false,
         Some("1" | "on" | "true") => true,
         Some("0" | "off" | "false") => false,
         Some(v) => {
-            choice("three_ds", v, false, &mut errors);
+            choice(field, v, false, &mut errors);
             false
         }
-    } || operation == Some(Operation::ThreeDSecure);
+    };
+    let show_3ds = toggle("three_ds", &raw.three_ds) || operation == Some(Operation::ThreeDSecure);
+    let attempts = toggle("attempts", &raw.attempts);
     let bin = digits("bin", &raw.bin, 6, &mut errors);
     let last4 = digits("last4", &raw.last4, 4, &mut errors);
     let text = |v: &str| opt(v).map(fold).filter(|f| !f.is_empty());
@@ -405,6 +423,7 @@ pub fn parse(
         order: text(&raw.order),
         reference,
         show_3ds,
+        attempts,
     };
     Ok((filter, PageRequest { page, per_page }))
 }
@@ -627,6 +646,39 @@ mod tests {
         let e = parse(&raw(&[("three_ds", "maybe")]), TODAY, &Zone::utc()).unwrap_err();
         assert_eq!(e[0].field, "three_ds");
         assert_eq!(raw(&[("three_ds", "1")]).to_query(1, 10), "three_ds=1");
+    }
+
+    #[test]
+    fn the_attempts_toggle_reads_like_the_3ds_one_and_stays_in_links() {
+        let on = |v: &str| parse(&raw(&[("attempts", v)]), TODAY, &Zone::utc());
+        for v in ["1", "on", "true"] {
+            assert!(on(v).unwrap().0.attempts, "{v}");
+        }
+        for v in ["", "0", "off", "false"] {
+            assert!(!on(v).unwrap().0.attempts, "{v}");
+        }
+        let e = on("yes").unwrap_err();
+        assert_eq!(e[0].field, "attempts");
+        assert!(e[0].fr.contains("yes"));
+        assert_eq!(
+            raw(&[("attempts", "1"), ("status", "accepted")]).to_query(1, 10),
+            "status=accepted&attempts=1"
+        );
+    }
+
+    #[test]
+    fn a_payment_attempt_is_a_sale_authorization_or_rebill_not_abandoned() {
+        let ok = ResultCode::ACCEPTED;
+        let refused = ResultCode::INSUFFICIENT_FUNDS;
+        for op in Operation::ALL {
+            let want = matches!(
+                op,
+                Operation::Sale | Operation::Authorization | Operation::Rebill
+            );
+            assert_eq!(is_attempt(op, ok), want, "{op:?}");
+            assert_eq!(is_attempt(op, refused), want, "{op:?}");
+            assert!(!is_attempt(op, ResultCode::ABANDONED), "{op:?}");
+        }
     }
 
     #[test]

@@ -171,6 +171,7 @@ fn raw_filter() -> impl Strategy<Value = RawFilter> {
         filter_value(any_text(20).boxed()),
         filter_value(any_text(20).boxed()),
         filter_value(choice(&["1", "on", "0", "yes"])),
+        filter_value(choice(&["1", "true", "off", "maybe"])),
     );
     (dates, ids, choices, amounts, texts).prop_map(
         |(
@@ -178,7 +179,7 @@ fn raw_filter() -> impl Strategy<Value = RawFilter> {
             (merchant, terminal, account, reference, page, per_page),
             (operation, status, code, brand),
             (amount, amount_min, amount_max, bin, last4),
-            (holder, email, buyer, order, three_ds),
+            (holder, email, buyer, order, three_ds, attempts),
         )| RawFilter {
             from,
             to,
@@ -201,6 +202,7 @@ fn raw_filter() -> impl Strategy<Value = RawFilter> {
             order,
             reference,
             three_ds,
+            attempts,
             page,
             per_page,
         },

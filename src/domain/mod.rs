@@ -26,6 +26,7 @@ pub mod merchant;
 pub mod money;
 pub mod navigation;
 pub mod note;
+pub mod open_authorization;
 pub mod operation_rules;
 pub mod outbox;
 pub mod password;

@@ -44,6 +44,12 @@ pub const NAV: &[NavItem] = &[
         access: Access::All(&[Permission::View]),
     },
     NavItem {
+        path: "/authorizations",
+        label: ("Autorisations à capturer", "Authorizations to capture"),
+        area: Area::Processing,
+        access: Access::All(&[Permission::View]),
+    },
+    NavItem {
         path: "/terminal",
         label: ("Terminal virtuel (MOTO)", "Virtual terminal (MOTO)"),
         area: Area::Processing,

@@ -28,6 +28,9 @@ pub struct Totals {
     pub accepted: u64,
     /// One entry per currency seen among the matching rows, in `Currency::ALL` order.
     pub net: Vec<(Currency, i128)>,
+    /// The amounts of the accepted matching rows, unsigned, whatever their operation
+    /// (what authorizations hold, say); same currencies and order as `net`.
+    pub gross: Vec<(Currency, i128)>,
 }
 
 impl Totals {
@@ -184,6 +187,7 @@ mod tests {
             count: 8,
             accepted: 7,
             net: Vec::new(),
+            gross: Vec::new(),
         };
         assert_eq!(t.acceptance_rate(Lang::Fr).unwrap(), "87,5\u{a0}%");
         assert_eq!(t.acceptance_rate(Lang::En).unwrap(), "87.5%");
@@ -191,6 +195,7 @@ mod tests {
             count: 3,
             accepted: 2,
             net: Vec::new(),
+            gross: Vec::new(),
         };
         assert_eq!(third.acceptance_rate(Lang::En).unwrap(), "66.7%");
         assert_eq!(Totals::default().acceptance_rate(Lang::Fr), None);

@@ -87,7 +87,7 @@ pub fn transactions_table_with(
 /// The buyer (name, else email) and the order id under it; a dash when neither. One
 /// line each cut with an ellipsis on a laptop (the whole in the tooltip), wrapping at
 /// sensible points only in a phone's card.
-fn customer_cell(tx: &Transaction) -> Markup {
+pub fn customer_cell(tx: &Transaction) -> Markup {
     let who = customer(tx);
     let order = tx.sale.order_id.trim();
     let title = [who.unwrap_or(""), order]

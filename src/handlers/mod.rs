@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod authorizations;
 pub mod chargebacks;
 pub mod emails;
 pub mod export;

@@ -4,10 +4,11 @@
 
 use maud::{Markup, html};
 
-use super::transactions::{ListView, TOTALS_ID, show_3ds};
+use super::transactions::{ListView, TOTALS_ID, attempts, show_3ds};
 use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
 use crate::domain::filter::{Filter, RawFilter};
+use crate::domain::list_row::net_sign;
 use crate::domain::merchant::name_of;
 use crate::domain::period::{Shortcut, period_words};
 use crate::domain::search::{Totals, format_total};
@@ -85,7 +86,7 @@ fn active_filters(view: &View, v: &ListView) -> Vec<(&'static [&'static str], St
             ),
         ));
     }
-    let fields: [(&'static [&'static str], &str, &str, &str); 18] = [
+    let fields: [(&'static [&'static str], &str, &str, &str); 19] = [
         (&["merchant"], &r.merchant, "Marchand", "Merchant"),
         (&["terminal"], &r.terminal, "Terminal", "Terminal"),
         (
@@ -119,6 +120,7 @@ fn active_filters(view: &View, v: &ListView) -> Vec<(&'static [&'static str], St
         (&["order"], &r.order, "Commande", "Order"),
         (&["ref"], &r.reference, "Référence", "Reference"),
         (&["three_ds"], &r.three_ds, "", ""),
+        (&["attempts"], &r.attempts, "", ""),
     ];
     for (keys, value, fr, en) in fields {
         let value = value.trim();
@@ -132,6 +134,15 @@ fn active_filters(view: &View, v: &ListView) -> Vec<(&'static [&'static str], St
             view.t(
                 "Vérifications 3-D Secure affichées",
                 "3-D Secure checks shown",
+            )
+            .to_string()
+        } else if keys == ["attempts"] {
+            if !attempts(r) {
+                continue;
+            }
+            view.t(
+                "Tentatives de paiement (hors abandons 098)",
+                "Payment attempts (excluding 098 abandons)",
             )
             .to_string()
         } else {
@@ -173,6 +184,7 @@ fn without(v: &ListView, keys: &[&str]) -> String {
             "order" => raw.order.clear(),
             "ref" => raw.reference.clear(),
             "three_ds" => raw.three_ds.clear(),
+            "attempts" => raw.attempts.clear(),
             _ => {}
         }
     }
@@ -216,16 +228,30 @@ pub(super) fn totals_line(view: &View, v: &ListView, t: &Totals, f: &Filter) -> 
     };
     let toggle_href = format!("/transactions?{}", toggled.to_query(1, v.req.per_page));
     let explicit_3ds = f.operation == Some(Operation::ThreeDSecure);
+    // Authorizations, cancellations and 3-D Secure checks net to zero: their amount
+    // (what was held, released or checked) says more.
+    let moves_no_money = f.operation.is_some_and(|o| net_sign(o) == 0);
     html! {
         section class="totals" id=(TOTALS_ID) aria-label=(view.t("Totaux des résultats", "Totals of the results")) {
             p class="totals-line" {
                 span class="t-count" { strong data-count=(t.count) { (t.count_text(view.lang)) } " " (t.noun(view.lang)) }
-                span class="t-net" {
-                    (view.t("Montant net : ", "Net amount: "))
-                    @if t.net.is_empty() { strong { "—" } }
-                    @for (i, (cur, minor)) in t.net.iter().enumerate() {
-                        @if i > 0 { ", " }
-                        strong class="nowrap" data-currency=(cur.code()) data-minor=(minor) { (format_total(*minor, *cur, view.lang)) }
+                @if moves_no_money {
+                    span class="t-gross" {
+                        (view.t("Montant : ", "Amount: "))
+                        @if t.gross.is_empty() { strong { "—" } }
+                        @for (i, (cur, minor)) in t.gross.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            strong class="nowrap" data-currency=(cur.code()) data-gross=(minor) { (format_total(*minor, *cur, view.lang)) }
+                        }
+                    }
+                } @else {
+                    span class="t-net" {
+                        (view.t("Montant net : ", "Net amount: "))
+                        @if t.net.is_empty() { strong { "—" } }
+                        @for (i, (cur, minor)) in t.net.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            strong class="nowrap" data-currency=(cur.code()) data-minor=(minor) { (format_total(*minor, *cur, view.lang)) }
+                        }
                     }
                 }
                 span class="t-rate" {
@@ -235,7 +261,9 @@ pub(super) fn totals_line(view: &View, v: &ListView, t: &Totals, f: &Filter) -> 
             }
             p class="small muted totals-caption" {
                 span class="t-3ds" {
-                    @if f.show_3ds {
+                    @if f.attempts {
+                        (view.t("Tentatives de paiement uniquement : vérifications 3-D Secure, opérations sur transaction et abandons (098) non comptés.", "Payment attempts only: 3-D Secure checks, operations on transactions and abandons (098) not counted."))
+                    } @else if f.show_3ds {
                         (view.t("Vérifications 3-D Secure : affichées et comptées.", "3-D Secure checks: shown and counted."))
                         @if !explicit_3ds { " " a href=(toggle_href) { (view.t("Les masquer", "Hide them")) } }
                     } @else {
@@ -247,8 +275,8 @@ pub(super) fn totals_line(view: &View, v: &ListView, t: &Totals, f: &Filter) -> 
             details class="small muted totals-how" {
                 summary { (view.t("Comment ces totaux sont comptés", "How these totals are counted")) }
                 p {
-                    (view.t("Sur toutes les pages. Nombre : toutes les lignes qui correspondent aux filtres. Montant net, par devise : ventes, captures et refacturations acceptées, moins les remboursements et impayés (chargebacks) acceptés (autorisations, annulations, vérifications et refus ne déplacent pas d'argent). Taux d'acceptation : lignes acceptées sur lignes comptées.",
-                        "Across all pages. Count: every row matching the filters. Net amount, per currency: accepted sales, captures and rebills, less accepted refunds and chargebacks (authorizations, cancellations, checks and refusals move no money). Acceptance rate: accepted rows over counted rows."))
+                    (view.t("Sur toutes les pages. Nombre : toutes les lignes qui correspondent aux filtres. Montant net, par devise : ventes, captures et refacturations acceptées, moins les remboursements et impayés (chargebacks) acceptés (autorisations, annulations, vérifications et refus ne déplacent pas d'argent). Filtré sur les autorisations, les annulations ou les vérifications 3-D Secure, dont le montant net est toujours nul, le total donne à la place le montant, par devise, des lignes acceptées. Taux d'acceptation : lignes acceptées sur lignes comptées ; avec le filtre « Tentatives de paiement » (ventes, autorisations et refacturations, hors abandons 098), c'est le taux d'acceptation des paiements.",
+                        "Across all pages. Count: every row matching the filters. Net amount, per currency: accepted sales, captures and rebills, less accepted refunds and chargebacks (authorizations, cancellations, checks and refusals move no money). Filtered on authorizations, cancellations or 3-D Secure checks, whose net amount is always zero, the line gives instead the amount, per currency, of the accepted rows. Acceptance rate: accepted rows over counted rows; with the \"Payment attempts\" filter (sales, authorizations and rebills, excluding 098 abandons), it is the payments' acceptance rate."))
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! Full documents: the layout and one function per screen.
 
 pub mod audit;
+pub mod authorizations;
 pub mod chargeback;
 pub mod emails;
 pub mod error;

@@ -186,6 +186,13 @@ fn transaction_fieldset(view: &View, v: &ListView) -> Markup {
                 }
                 small class="hint" id="q-three_ds-hint" { (view.t("Masquées par défaut : elles précèdent une vente et ne déplacent pas d'argent.", "Hidden by default: they come before a sale and move no money.")) }
             }
+            div class="field check" {
+                label for="q-attempts" {
+                    input type="checkbox" id="q-attempts" name="attempts" value="1" checked[attempts(r)] aria-describedby="q-attempts-hint";
+                    " " (view.t("Tentatives de paiement uniquement", "Payment attempts only"))
+                }
+                small class="hint" id="q-attempts-hint" { (view.t("Ventes, autorisations et refacturations, hors abandons (098) : la base du taux d'acceptation.", "Sales, authorizations and rebills, excluding abandons (098): the basis of the acceptance rate.")) }
+            }
             (select(view, v, "status", view.t("Statut", "Status"), &r.status, &statuses))
             (select(view, v, "code", view.t("Code de retour", "Result code"), &r.code, &codes))
             (text_field(view, v, "ref", view.t("Transaction de référence", "Reference transaction ID"), &r.reference))
@@ -196,6 +203,11 @@ fn transaction_fieldset(view: &View, v: &ListView) -> Markup {
 /// Whether the raw toggle asks for the 3-D Secure rows (the parsed filter decides).
 pub(super) fn show_3ds(r: &RawFilter) -> bool {
     matches!(r.three_ds.trim(), "1" | "on" | "true")
+}
+
+/// Whether the raw toggle asks for payment attempts only.
+pub(super) fn attempts(r: &RawFilter) -> bool {
+    matches!(r.attempts.trim(), "1" | "on" | "true")
 }
 
 /// The merchant (admins), terminal and merchant account.

@@ -8,6 +8,7 @@ mod accessibility;
 mod admin;
 mod architecture;
 mod auth;
+mod authorizations;
 mod browser_flows;
 mod cards;
 mod chargebacks;

@@ -19,6 +19,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/", "SignedIn"),
     ("/transactions", "All([View])"),
     ("/search", "All([View])"),
+    ("/authorizations", "All([View])"),
     ("/transactions/export", "All([View, Export])"),
     ("/transactions/:id", "All([View])"),
     ("/transactions/:id/tab/:tab", "All([View])"),

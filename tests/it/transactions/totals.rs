@@ -1,5 +1,6 @@
-//! The totals line (count, net amount per currency, acceptance rate) against an
-//! all-rows export of the same search, and the 3-D Secure rows it hides by default.
+//! The totals line (count, net amount per currency, or the accepted rows' amount for
+//! operations that move no money, acceptance rate) against an all-rows export of the
+//! same search, and the 3-D Secure rows it hides by default.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +25,31 @@ pub(crate) struct Said {
     pub(crate) count: u64,
     pub(crate) accepted: u64,
     pub(crate) net: BTreeMap<String, i128>,
+    /// The accepted rows' amounts, unsigned (shown instead of the net when the
+    /// operation filter moves no money).
+    pub(crate) gross: BTreeMap<String, i128>,
+}
+
+impl Said {
+    /// What the page shows of these totals: the gross amounts when `no_money` (an
+    /// authorization, cancellation or 3-D Secure operation filter), else the net.
+    pub(crate) fn shown(mut self, no_money: bool) -> Said {
+        if no_money {
+            self.net.clear();
+        } else {
+            self.gross.clear();
+        }
+        self
+    }
+}
+
+/// Whether the operation asked for moves no money (the totals line then gives the
+/// accepted rows' amount instead of the net).
+pub(crate) fn moves_no_money(operation: &str) -> bool {
+    matches!(
+        operation.to_ascii_lowercase().as_str(),
+        "authorization" | "cancel" | "3ds"
+    )
 }
 
 /// The value of `attr="…"` right after `at` in `html`.
@@ -46,21 +72,29 @@ pub(crate) fn totals_in(body: &str) -> Said {
     let section = &body[start..start + body[start..].find("</section>").unwrap()];
     let (count, _) = attr_after(section, "data-count").unwrap();
     let (accepted, _) = attr_after(section, "data-accepted").unwrap();
-    let mut net = BTreeMap::new();
+    let (mut net, mut gross) = (BTreeMap::new(), BTreeMap::new());
     let mut rest = section;
     while let Some((code, end)) = attr_after(rest, "data-currency") {
-        let (minor, end2) = attr_after(&rest[end..], "data-minor").unwrap();
+        // The amount's own attribute says which total it is.
+        let tag_end = rest[end..].find('>').unwrap();
+        let (sums, attr) = if rest[end..end + tag_end].contains("data-gross=") {
+            (&mut gross, "data-gross")
+        } else {
+            (&mut net, "data-minor")
+        };
+        let (minor, end2) = attr_after(&rest[end..], attr).unwrap();
         let minor: i128 = minor.parse().unwrap();
         let shown = text_after(&rest[end..], end2);
         let cur = Currency::parse(&code).unwrap();
         assert_eq!(shown, format_total(minor, cur, Lang::Fr), "{code}");
-        net.insert(code, minor);
+        sums.insert(code, minor);
         rest = &rest[end + end2..];
     }
     Said {
         count: count.parse().unwrap(),
         accepted: accepted.parse().unwrap(),
         net,
+        gross,
     }
 }
 
@@ -75,16 +109,18 @@ async fn totals_of_export(c: &Client, pairs: &[(&str, String)]) -> (Said, Vec<St
     };
     let mut ops = Vec::new();
     for r in &rows {
-        // operation key, amount "1250.50", currency, status key (COLUMNS order).
-        let (op, amount, currency, status) = (&r[2], &r[4], &r[5], &r[7]);
-        ops.push(op.clone());
+        // operation key, amount "1250.50", currency, status key, code (COLUMNS order).
+        let (op, amount, currency, status, code) = (&r[2], &r[4], &r[5], &r[7], &r[8]);
+        ops.push(format!("{op} {code}"));
         let entry = said.net.entry(currency.clone()).or_insert(0);
+        let gross = said.gross.entry(currency.clone()).or_insert(0);
         if status != "accepted" {
             continue;
         }
         said.accepted += 1;
         let (units, cents) = amount.split_once('.').unwrap();
         let minor = units.parse::<i128>().unwrap() * 100 + cents.parse::<i128>().unwrap();
+        *gross += minor;
         *entry += match op.as_str() {
             "sale" | "capture" | "rebill" => minor,
             "refund" => -minor,
@@ -127,21 +163,44 @@ async fn the_totals_line_equals_the_sum_of_an_all_rows_export_of_the_same_filter
         vec![("merchant", "1")],
         vec![("holder", "mohamed"), ("three_ds", "1")],
         vec![("amount_min", "500"), ("brand", "visa")],
+        vec![("operation", "authorization")],
+        vec![("operation", "cancel"), ("merchant", "1")],
+        vec![("attempts", "1")],
+        vec![("attempts", "1"), ("status", "refused")],
+        vec![("attempts", "on"), ("merchant", "1"), ("three_ds", "1")],
     ] {
         let pairs = period_pairs(&extra);
         let l = listing(&admin, &pairs).await;
         assert!(l.status.is_success(), "{extra:?}");
         let said = totals_in(&l.body);
         let (summed, ops) = totals_of_export(&admin, &pairs).await;
-        assert_eq!(said, summed, "{extra:?}");
+        let no_money = extra
+            .iter()
+            .any(|(k, v)| *k == "operation" && moves_no_money(v));
+        assert_eq!(said, summed.shown(no_money), "{extra:?}");
+        if no_money {
+            assert!(!said.gross.is_empty(), "{extra:?}: the amount is shown");
+        }
+        if extra.iter().any(|(k, _)| *k == "attempts") {
+            // Payment attempts only: sales, authorizations and rebills, never a 098.
+            for o in &ops {
+                let (op, code) = o.split_once(' ').unwrap();
+                assert!(
+                    matches!(op, "sale" | "authorization" | "rebill") && code != "098",
+                    "{extra:?}: {o}"
+                );
+            }
+            assert!(!ops.is_empty(), "{extra:?}");
+        }
         assert_eq!(
             said.count,
             l.total(),
             "{extra:?}: the count is the list's total"
         );
-        let shows_3ds = extra.iter().any(|(k, v)| *k == "three_ds" || *v == "3ds");
+        let attempts = extra.iter().any(|(k, _)| *k == "attempts");
+        let shows_3ds = !attempts && extra.iter().any(|(k, v)| *k == "three_ds" || *v == "3ds");
         assert_eq!(
-            ops.iter().any(|o| o == "3ds"),
+            ops.iter().any(|o| o.starts_with("3ds ")),
             shows_3ds,
             "{extra:?}: 3-D Secure rows hidden unless asked for"
         );
