@@ -40,6 +40,7 @@ pub fn back_office() -> Table {
     const ADMIN: Access = Access::All(&[Admin]);
     Table::new()
         .at("/", SIGNED_IN, get(home::home))
+        .at("/home", VIEW, get(home::dashboard))
         .at("/transactions", VIEW, get(transactions::transactions_list))
         .at("/search", VIEW, get(transactions::global_search))
         .at(

@@ -120,6 +120,7 @@ pub fn run(db: &Db) -> Result<(), CliError> {
             groups
         );
     }
+    home_as_served(db, latest.at)?;
     let stats = db.rollup_stats()?;
     println!(
         "rollups in the file: {} entries, {:.1} MB of pages ({:.1} MB of keys and values)",
@@ -142,5 +143,70 @@ pub fn run(db: &Db) -> Result<(), CliError> {
         ms(percentile(&samples, 0.5)),
         ms(percentile(&samples, 0.95))
     );
+    Ok(())
+}
+
+/// Home as the page reads it (`Db::home_data`: the rollup cells of its periods and
+/// the authorizations to capture), in Africa/Casablanca, for all merchants, on the
+/// day of the file's latest row: by day (30 days), week (12 weeks) and month (12
+/// months: the year); the year is also recounted by scanning the rows.
+fn home_as_served(db: &Db, latest: i64) -> Result<(), CliError> {
+    use crate::domain::buckets::{Granularity, bounds, last_n};
+    use crate::domain::zone::Zone;
+    let zone = Zone::default();
+    let Some(today) = zone.date_of(latest) else {
+        return Ok(());
+    };
+    println!(
+        "\n{:<44} {:>9} {:>9} {:>9} {:>9} {:>8}",
+        "Home page as served, all merchants (Casablanca)",
+        "p50 ms",
+        "p95 ms",
+        "scan p50",
+        "ratio",
+        "groups"
+    );
+    for (by, n) in [
+        (Granularity::Day, 30),
+        (Granularity::Week, 12),
+        (Granularity::Month, 12),
+    ] {
+        let Some(at) = bounds(&zone, &last_n(by, today, n)) else {
+            continue;
+        };
+        let (p50, p95, groups) = time(30, || {
+            let d = db.home_data(Scope::Admin, None, at.clone(), latest, 5)?;
+            Ok(d.cells.len())
+        })?;
+        let name = format!("by {} ({n} buckets)", by.key());
+        if by == Granularity::Month {
+            let q = query(Dim::Total, at.clone());
+            let (s50, _, scanned) = time(1, || {
+                Ok(db.rollup_by_scan(Scope::Admin, std::slice::from_ref(&q))?[0].len())
+            })?;
+            if scanned != groups {
+                return Err(CliError::Bench("the rollups and the scan disagree"));
+            }
+            println!(
+                "{:<44} {:>9.2} {:>9.2} {:>9.1} {:>7.0}× {:>8}",
+                name,
+                ms(p50),
+                ms(p95),
+                ms(s50),
+                s50.as_secs_f64() / p50.as_secs_f64().max(1e-9),
+                groups
+            );
+        } else {
+            println!(
+                "{:<44} {:>9.2} {:>9.2} {:>9} {:>8} {:>8}",
+                name,
+                ms(p50),
+                ms(p95),
+                "",
+                "",
+                groups
+            );
+        }
+    }
     Ok(())
 }

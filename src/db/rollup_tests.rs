@@ -328,3 +328,113 @@ fn country_and_brand_values_round_trip() {
     }
     assert_eq!(rollups::brand_of(rollups::brand_value(None)), None);
 }
+
+// ---------------------------------------------------------------------------------
+// Home and Statistics figures in several zones (issue 11): rows around local
+// midnights and the clock changes of Africa/Casablanca, periods cut into local days,
+// weeks and months; every figure from the rollups equals the same figure from a
+// brute-force recount of the rows.
+
+mod zones {
+    use proptest::prelude::*;
+    use time::Duration;
+    use time::macros::date;
+
+    use super::{Spec, db, row, spec};
+    use crate::db::Scope;
+    use crate::db::rollups::{Dim, RollupQuery};
+    use crate::domain::buckets::{Granularity, bounds, cover, last_n};
+    use crate::domain::figures::{self, Cell};
+    use crate::domain::transaction::Transaction;
+    use crate::domain::zone::Zone;
+
+    const ZONES: [&str; 4] = ["UTC", "Africa/Casablanca", "Asia/Kolkata", "Asia/Kathmandu"];
+
+    /// The first day rows fall on: before Morocco's Ramadan change (15 Feb 2026)
+    /// and its return (22 Mar 2026).
+    const FIRST: time::Date = date!(2026 - 02 - 08);
+
+    /// A row at `minutes` around the local midnight starting day `day` after
+    /// [`FIRST`] in zone `z`.
+    fn at(day: i64, z: usize, minutes: i64) -> i64 {
+        let zone = Zone::parse(ZONES[z]).unwrap();
+        zone.day_start(FIRST + Duration::days(day)).unwrap() + minutes * 60
+    }
+
+    fn sorted(mut cells: Vec<Cell>) -> Vec<(usize, u32, u8, u16, &'static str, u64, i64)> {
+        let mut out: Vec<_> = cells
+            .drain(..)
+            .map(|c| {
+                (
+                    c.period,
+                    c.value,
+                    c.op.index(),
+                    c.code,
+                    c.currency.code(),
+                    c.count,
+                    c.sum,
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every figure the pages show, from `cells` over `n` periods.
+    fn all_figures(cells: &[Cell], n: usize) -> String {
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            figures::revenue(cells, n),
+            figures::acceptance(cells, n),
+            figures::operations(cells, 0..n),
+            figures::refusals(cells, 0..n),
+            figures::split(cells, 0..n),
+            figures::counts(cells, n),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn home_and_statistics_figures_equal_a_recount_in_every_zone(
+            rows in proptest::collection::vec(
+                (spec(), 0i64..70, 0usize..ZONES.len(), -90i64..90), 1..150),
+            periods in proptest::collection::vec((0usize..3, 0i64..70, 0i64..60), 1..4),
+            merchant in proptest::option::of(1u64..=3),
+        ) {
+            let (_dir, db) = db();
+            let mut txs: Vec<Transaction> = rows
+                .iter()
+                .map(|(s, day, z, minutes): &(Spec, i64, usize, i64)| row(s, at(*day, *z, *minutes)))
+                .collect();
+            txs.sort_by_key(|t| t.at);
+            db.insert_transactions(&mut txs).unwrap();
+            for name in ZONES {
+                let zone = Zone::parse(name).unwrap();
+                for (g, start, len) in &periods {
+                    let g = Granularity::ALL[*g];
+                    let first = FIRST + Duration::days(*start);
+                    let mut cuts = vec![cover(g, first, first + Duration::days(*len))];
+                    // Home: the last buckets up to a "today".
+                    cuts.push(last_n(g, first + Duration::days(*len), 6));
+                    for buckets in cuts {
+                        let at = bounds(&zone, &buckets).unwrap();
+                        for dim in Dim::ALL {
+                            let q = RollupQuery { merchant, dim, value: None, bounds: at.clone() };
+                            let got = db.figures(Scope::Admin, &q).unwrap();
+                            let mine = txs.iter().filter(|t| merchant.is_none_or(|m| t.merchant_id == m));
+                            let want = figures::recount(mine, &at, |t| dim.value_of(t));
+                            prop_assert_eq!(
+                                all_figures(&got, buckets.len()),
+                                all_figures(&want, buckets.len()),
+                                "{} {:?} {:?}", name, g, dim
+                            );
+                            prop_assert_eq!(sorted(got), sorted(want));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

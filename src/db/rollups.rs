@@ -424,3 +424,42 @@ impl Db {
             .collect())
     }
 }
+
+/// What Home reads, in one call (the handler and `guichet bench` share it).
+pub struct HomeData {
+    pub cells: Vec<Cell>,
+    /// Open authorizations: how many, and the soonest to expire.
+    pub open_total: u64,
+    pub open_first: Vec<crate::domain::open_authorization::OpenAuthorization>,
+}
+
+impl Db {
+    /// Home's figures: the rollup cells of `bounds` (all operations, undivided) for
+    /// `merchant` (or all, for an admin), and the authorizations to capture at `now`
+    /// with the first `first` of them.
+    pub fn home_data(
+        &self,
+        scope: Scope,
+        merchant: Option<u64>,
+        bounds: Vec<i64>,
+        now: i64,
+        first: usize,
+    ) -> Result<HomeData> {
+        let cells = self.figures(
+            scope,
+            &RollupQuery {
+                merchant,
+                dim: Dim::Total,
+                value: None,
+                bounds,
+            },
+        )?;
+        let (open_total, open_first) =
+            self.open_authorizations_first(scope, merchant, now, first)?;
+        Ok(HomeData {
+            cells,
+            open_total,
+            open_first,
+        })
+    }
+}

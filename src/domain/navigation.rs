@@ -8,18 +8,27 @@ use super::user::User;
 /// A top-level tab of the back office.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Area {
+    Home,
     Processing,
+    Statistics,
     Parameters,
 }
 
 impl Area {
-    pub const ALL: [Area; 2] = [Area::Processing, Area::Parameters];
+    pub const ALL: [Area; 4] = [
+        Area::Home,
+        Area::Processing,
+        Area::Statistics,
+        Area::Parameters,
+    ];
 
     /// (French, English) label; the reference guide's "Processing" tab reads
     /// "Traitement" in the French interface (one language at a time).
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
+            Area::Home => ("Accueil", "Home"),
             Area::Processing => ("Traitement", "Processing"),
+            Area::Statistics => ("Statistiques", "Statistics"),
             Area::Parameters => ("Paramètres", "Settings"),
         }
     }
@@ -37,6 +46,12 @@ pub struct NavItem {
 
 /// Every screen of the navigation, in display order within each area.
 pub const NAV: &[NavItem] = &[
+    NavItem {
+        path: "/home",
+        label: ("Tableau de bord", "Dashboard"),
+        area: Area::Home,
+        access: Access::All(&[Permission::View]),
+    },
     NavItem {
         path: "/transactions",
         label: ("Transactions", "Transactions"),
@@ -156,7 +171,7 @@ mod tests {
     }
 
     #[test]
-    fn users_land_on_transactions_then_the_terminal_then_their_profile() {
+    fn users_land_on_home_then_the_terminal_then_their_profile() {
         let view = Permissions {
             view: true,
             ..Permissions::default()
@@ -165,8 +180,8 @@ mod tests {
             virtual_terminal: true,
             ..Permissions::default()
         };
-        assert_eq!(landing(&user(Role::Admin)), "/transactions");
-        assert_eq!(landing(&merchant(view)), "/transactions");
+        assert_eq!(landing(&user(Role::Admin)), "/home");
+        assert_eq!(landing(&merchant(view)), "/home");
         assert_eq!(landing(&merchant(terminal)), "/terminal");
         assert_eq!(
             landing(&merchant(Permissions::default())),

@@ -32,12 +32,17 @@ pub enum ValueKind {
     PerMille,
 }
 
+/// A bucket without a value (see [`ChartSeries::values`]).
+pub const GAP: i64 = i64::MIN;
+
 /// One series of values, one value per x label.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChartSeries {
     /// Legend text, e.g. "Ce mois" / "Mois précédent".
     pub name: String,
     /// One per x label; padded with zeros or truncated to the number of labels.
+    /// [`GAP`] marks a bucket without a value (a rate with nothing to divide): a
+    /// line chart breaks its line there; bar charts read it as 0.
     pub values: Vec<i64>,
     /// A CSS modifier: "current", "previous", "accepted", "refused" ... becomes class
     /// "series-<x>".
@@ -88,7 +93,7 @@ const HB_EMPTY_H: i64 = 80;
 
 /// Vertical bars, series side by side per label (current vs previous period, ...).
 pub fn bar_chart(c: &Chart) -> Markup {
-    let data = Data::of(c, c.series.len());
+    let data = Data::of(c, c.series.len(), false);
     if data.is_empty() {
         return frame(c, &c.series, H, empty_body(c.lang, H));
     }
@@ -103,7 +108,7 @@ pub fn bar_chart(c: &Chart) -> Markup {
             @let (start, width) = slot(i, data.n);
             @let pad = width / 8;
             @let bar_w = (width - 2 * pad) / count;
-            (linked(data.link(i), html! {
+            (linked(&data, c, i, true, html! {
                 @for (k, (s, values)) in data.series.iter().enumerate() {
                     @let v = values[i];
                     @let y = scale.y(v);
@@ -125,7 +130,7 @@ pub fn bar_chart(c: &Chart) -> Markup {
 /// The y axis spans the data (not forced to zero); a zero line is drawn when it
 /// crosses zero.
 pub fn line_chart(c: &Chart) -> Markup {
-    let data = Data::of(c, c.series.len());
+    let data = Data::of(c, c.series.len(), true);
     if data.is_empty() {
         return frame(c, &c.series, H, empty_body(c.lang, H));
     }
@@ -142,13 +147,18 @@ pub fn line_chart(c: &Chart) -> Markup {
             line class="zero" x1=(LEFT) x2=(RIGHT) y1=(d(scale.y(0))) y2=(d(scale.y(0))) {}
         }
         @for (s, values) in &data.series {
-            @let points: Vec<String> = values.iter().enumerate()
-                .map(|(i, v)| format!("{},{}", d(x_of(i)), d(scale.y(*v)))).collect();
-            polyline class={ "line series-" (s.style) } points=(points.join(" ")) {}
+            // One polyline per run of buckets with a value.
+            @for run in values.iter().enumerate().collect::<Vec<_>>().split(|(_, v)| **v == GAP) {
+                @if !run.is_empty() {
+                    @let points: Vec<String> = run.iter()
+                        .map(|(i, v)| format!("{},{}", d(x_of(*i)), d(scale.y(**v)))).collect();
+                    polyline class={ "line series-" (s.style) } points=(points.join(" ")) {}
+                }
+            }
         }
         @for i in 0..data.n {
-            (linked(data.link(i), html! {
-                @for (s, values) in &data.series {
+            (linked(&data, c, i, true, html! {
+                @for (s, values) in data.series.iter().filter(|(_, v)| v[i] != GAP) {
                     circle class={ "point series-" (s.style) } cx=(d(x_of(i)))
                         cy=(d(scale.y(values[i]))) r="3.5" {
                         title { (point_title(&c.x_labels[i], &s.name, values[i], c.kind, c.lang)) }
@@ -166,7 +176,7 @@ pub fn line_chart(c: &Chart) -> Markup {
 /// no value is negative. The height grows with the rows (28 units each).
 pub fn hbar_chart(c: &Chart) -> Markup {
     let shown = &c.series[..c.series.len().min(1)];
-    let data = Data::of(c, 1);
+    let data = Data::of(c, 1, false);
     if data.is_empty() {
         return frame(c, shown, HB_EMPTY_H, empty_body(c.lang, HB_EMPTY_H));
     }
@@ -197,7 +207,7 @@ pub fn hbar_chart(c: &Chart) -> Markup {
             @let width = i128::from(*v).abs() * i128::from(HB_BAR_W * 10) / widest.max(1);
             @let width = i64::try_from(width).unwrap_or(0);
             @let text = value_text(*v);
-            (linked(data.link(i), html! {
+            (linked(&data, c, i, false, html! {
                 text class="label" x="0" y=(d(top + 180)) { (shorten(&c.x_labels[i], HB_LABEL_CHARS)) }
                 rect class={ "bar series-" (s.style) @if *v < 0 { " neg" } } x=(HB_BAR_X)
                     y=(d(top + 40)) width=(d(width)) height=(d(ROW * 10 - 80)) {
@@ -355,36 +365,55 @@ fn per_mille_share(v: i64, total: i128) -> i64 {
 /// The series cut or padded to the labels, and the links.
 struct Data<'a> {
     n: usize,
+    zero_is_value: bool,
     series: Vec<(&'a ChartSeries, Vec<i64>)>,
     links: &'a [Option<String>],
 }
 
 impl<'a> Data<'a> {
-    fn of(c: &'a Chart, max_series: usize) -> Data<'a> {
+    /// The chart's values, [`GAP`]s kept when `gaps` (line charts), else read as 0.
+    fn of(c: &'a Chart, max_series: usize, gaps: bool) -> Data<'a> {
         let n = c.x_labels.len();
         let series = c
             .series
             .iter()
             .take(max_series)
             .map(|s| {
-                let mut values: Vec<i64> = s.values.iter().copied().take(n).collect();
+                let mut values: Vec<i64> = s
+                    .values
+                    .iter()
+                    .map(|v| if *v == GAP && !gaps { 0 } else { *v })
+                    .take(n)
+                    .collect();
                 values.resize(n, 0);
                 (s, values)
             })
             .collect();
         Data {
             n,
+            zero_is_value: gaps && c.kind == ValueKind::PerMille,
             series,
             links: &c.links,
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.n == 0 || self.series.iter().all(|(_, v)| v.iter().all(|x| *x == 0))
+        // On a rate's line a 0 is a value (nothing accepted); elsewhere all zeros
+        // is no data.
+        let nothing = if self.zero_is_value { GAP } else { 0 };
+        self.n == 0
+            || self
+                .series
+                .iter()
+                .all(|(_, v)| v.iter().all(|x| *x == nothing || *x == GAP))
     }
 
     fn range(&self) -> (i64, i64) {
-        let all = self.series.iter().flat_map(|(_, v)| v.iter().copied());
+        let all = self
+            .series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .filter(|v| *v != GAP);
         let min = all.clone().min().unwrap_or(0);
         let max = all.max().unwrap_or(0);
         (min, max)
@@ -444,11 +473,32 @@ fn point_title(label: &str, series: &str, v: i64, kind: ValueKind, lang: Lang) -
     format!("{label} — {series}{}{value}", lang.pick(" : ", ": "))
 }
 
-/// Wraps a bucket's marks in its link, if any.
-fn linked(href: Option<&str>, inner: Markup) -> Markup {
+/// Wraps a bucket's marks in its link, if any, named for assistive technologies by
+/// the bucket's label and values when it shows no text of its own (`named`; a
+/// horizontal bar's link holds its label and value as text). A bucket without any
+/// value gets no link.
+fn linked(data: &Data, c: &Chart, i: usize, named: bool, inner: Markup) -> Markup {
+    let values: Vec<String> = data
+        .series
+        .iter()
+        .filter(|(_, v)| v[i] != GAP)
+        .map(|(s, v)| {
+            format!(
+                "{}{}{}",
+                s.name,
+                c.lang.pick(" : ", ": "),
+                format_value(v[i], c.kind, c.lang)
+            )
+        })
+        .collect();
+    let href = data.link(i).filter(|_| !values.is_empty());
     html! {
         @if let Some(href) = href {
-            a class="chart-link" href=(href) { (inner) }
+            @if named {
+                a class="chart-link" href=(href) aria-label={ (c.x_labels[i]) " — " (values.join(", ")) } { (inner) }
+            } @else {
+                a class="chart-link" href=(href) { (inner) }
+            }
         } @else {
             (inner)
         }
@@ -505,7 +555,10 @@ fn frame(c: &Chart, legend: &[ChartSeries], height: i64, body: Markup) -> Markup
                     }
                 }
             }
-            svg role="img" aria-labelledby={ (title_id) " " (desc_id) }
+            // An image, unless it holds links: then a group, so that its links
+            // stay links for assistive technologies.
+            svg role=(if c.links.iter().any(Option::is_some) { "group" } else { "img" })
+                aria-labelledby={ (title_id) " " (desc_id) }
                 viewBox={ "0 0 " (W) " " (height) } preserveAspectRatio="xMidYMid meet" {
                 title id=(title_id) { (c.title) }
                 desc id=(desc_id) { (c.description) }
@@ -528,6 +581,40 @@ fn shorten(label: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_gap_breaks_the_line_and_draws_no_point() {
+        let c = super::Chart {
+            id: "g".into(),
+            title: "t".into(),
+            description: "d".into(),
+            x_labels: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            links: Vec::new(),
+            series: vec![super::ChartSeries {
+                name: "s".into(),
+                values: vec![500, super::GAP, 0, 900],
+                style: "accepted",
+            }],
+            kind: super::ValueKind::PerMille,
+            lang: crate::domain::Lang::En,
+        };
+        let svg = super::line_chart(&c).into_string();
+        assert_eq!(svg.matches("<polyline").count(), 2, "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+        let all_gaps = super::Chart {
+            series: vec![super::ChartSeries {
+                name: "s".into(),
+                values: vec![super::GAP; 4],
+                style: "accepted",
+            }],
+            ..c
+        };
+        assert!(
+            super::line_chart(&all_gaps)
+                .into_string()
+                .contains("No data for the period")
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -5,6 +5,7 @@ pub mod authorizations;
 pub mod chargeback;
 pub mod emails;
 pub mod error;
+pub mod home;
 pub mod layout;
 pub mod list_summary;
 pub mod login;

@@ -222,6 +222,8 @@ async fn axe_core_finds_no_serious_or_critical_violation_on_the_main_screens() {
     }
     sign_in(&p).await;
     for path in [
+        "/home".to_string(),
+        "/home?by=month".to_string(),
         "/transactions".to_string(),
         format!("/transactions/{id}"),
         "/terminal".to_string(),

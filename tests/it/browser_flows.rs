@@ -40,7 +40,7 @@ async fn a_new_admin_signs_in_changes_the_password_switches_to_english_and_signs
     b.screenshot("target/screenshots/recovery-codes.png").await;
     p.click("a.button.primary").await;
     p.wait_for("header.top nav.tabs").await;
-    assert_eq!(p.path().await, "/transactions");
+    assert_eq!(p.path().await, "/home");
     p.goto("/parameters/profile").await;
     assert_eq!(p.text("main h1").await, "Mon profil");
     b.screenshot("target/screenshots/profile-fr.png").await;
@@ -74,6 +74,8 @@ async fn a_filter_swaps_the_results_in_place_back_restores_them_and_detail_tabs_
     let c = p.c;
     p.sign_in_with_code("boss", &secret, app.clock.now().unix_timestamp())
         .await;
+    p.goto("/transactions").await;
+    p.wait_for("#tx-table").await;
     let today_rows = d
         .rows
         .iter()

@@ -17,6 +17,7 @@ use crate::support::{Client, TestApp, spawn_app};
 /// (path, access) as this test expects the route table to declare them.
 const EXPECTED: &[(&str, &str)] = &[
     ("/", "SignedIn"),
+    ("/home", "All([View])"),
     ("/transactions", "All([View])"),
     ("/search", "All([View])"),
     ("/authorizations", "All([View])"),

@@ -211,14 +211,14 @@ impl Page<'_> {
     }
 
     /// Signs `username` in, answering the code step with the code `secret` gives at
-    /// `now`, and waits for the transaction list.
+    /// `now`, and waits for the back office (Home, where users who may view land).
     pub async fn sign_in_with_code(&self, username: &str, secret: &[u8], now: i64) {
         self.submit_password(username).await;
         self.wait_for("#f-code").await;
         let code = guichet::domain::totp::code_at(secret, now);
         self.fill("#f-code", &code).await;
         self.click("button.primary").await;
-        self.wait_for("#tx-table").await;
+        self.wait_for("header.top nav.tabs").await;
     }
 
     async fn submit_password(&self, username: &str) {

@@ -1,0 +1,678 @@
+//! Home (HOME-1 … HOME-4): revenue per day, week or month with the current and the
+//! previous period, the operations and the acceptance rate of the current period, the
+//! breakdown by operation type and the authorizations to capture. Every figure links
+//! to the transaction list filtered to exactly the rows it counts.
+
+use maud::{Markup, html};
+use time::Date;
+
+use super::layout::{Tab, page};
+use crate::domain::buckets::{Bucket, Granularity};
+use crate::domain::figures::{self, COUNTED_OPS, Cell, OpLine, PerCurrency, Rate};
+use crate::domain::form::FieldError;
+use crate::domain::merchant::Merchant;
+use crate::domain::money::Currency;
+use crate::domain::open_authorization::{OpenAuthorization, time_left};
+use crate::domain::search::format_total;
+use crate::domain::time::format_datetime_cell;
+use crate::domain::transaction::Operation;
+use crate::fragments::View;
+use crate::fragments::chart::{
+    Chart, ChartSeries, GAP, ValueKind, bar_chart, hbar_chart, line_chart,
+};
+
+/// The id of the part of the page the day / week / month switch replaces.
+pub const BODY_ID: &str = "home-body";
+
+/// How many authorizations to capture Home lists (the rest are one link away).
+pub const OPEN_SHOWN: usize = 5;
+
+/// What the dashboard shows.
+pub struct HomeView<'a> {
+    pub by: Granularity,
+    /// The chart's buckets, oldest first; the last is the current period.
+    pub buckets: &'a [Bucket],
+    pub cells: &'a [Cell],
+    /// The merchant the figures are for; `None`: all merchants (admins).
+    pub merchant: Option<&'a Merchant>,
+    /// The selector's merchants (admins only; empty for merchant users).
+    pub merchants: &'a [Merchant],
+    pub errors: &'a [FieldError],
+    /// The first open authorizations, soonest expiry first.
+    pub open: &'a [OpenAuthorization],
+    /// How many are open in all.
+    pub open_total: u64,
+    pub now: i64,
+}
+
+impl HomeView<'_> {
+    fn current(&self) -> usize {
+        self.buckets.len().saturating_sub(1)
+    }
+
+    /// The `merchant` parameter links carry: only an admin's choice (a merchant
+    /// user's list is theirs anyway).
+    fn merchant_param(&self) -> Option<u64> {
+        if self.merchants.is_empty() {
+            None
+        } else {
+            self.merchant.map(|m| m.id)
+        }
+    }
+
+    /// The transaction list of the days `first..=last` with `extra` filters.
+    fn list_link(&self, first: Date, last: Date, extra: &[(&str, &str)]) -> String {
+        let mut pairs: Vec<(&str, String)> =
+            vec![("from", first.to_string()), ("to", last.to_string())];
+        if let Some(m) = self.merchant_param() {
+            pairs.push(("merchant", m.to_string()));
+        }
+        pairs.extend(extra.iter().map(|(k, v)| (*k, (*v).to_string())));
+        format!(
+            "/transactions?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    }
+
+    fn bucket_link(&self, b: Bucket, extra: &[(&str, &str)]) -> String {
+        self.list_link(b.first, b.last(), extra)
+    }
+
+    fn home_link(&self, by: Granularity) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![("by", by.key().to_string())];
+        if let Some(m) = self.merchant_param() {
+            pairs.push(("merchant", m.to_string()));
+        }
+        format!(
+            "/home?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    }
+}
+
+/// The whole page.
+pub fn home_page(view: &View, v: &HomeView) -> Markup {
+    page(
+        view,
+        view.t("Accueil", "Home"),
+        Tab::Home,
+        None,
+        home_body(view, v),
+    )
+}
+
+/// The part the switch replaces in place.
+pub fn home_body(view: &View, v: &HomeView) -> Markup {
+    let current = v.current();
+    let revenue = figures::revenue(v.cells, v.buckets.len());
+    let rates = figures::acceptance(v.cells, v.buckets.len());
+    let ops = figures::operations(v.cells, current..current + 1);
+    html! {
+        div id=(BODY_ID) class="home" {
+            div class="page-head" {
+                h1 {
+                    (view.t("Accueil", "Home"))
+                    span class="muted h1-sub" {
+                        " · "
+                        @match v.merchant {
+                            Some(m) => (m.name),
+                            None => (view.t("tous les marchands", "all merchants")),
+                        }
+                    }
+                }
+                (switch(view, v))
+            }
+            @if !v.merchants.is_empty() { (selector(view, v)) }
+            @for e in v.errors {
+                div class="flash err" role="alert" { (e.message(view.lang)) }
+            }
+            @if let Some(b) = v.buckets.last() {
+                p class="small muted" {
+                    (view.t("Période en cours : ", "Current period: ")) strong { (period_name(view, v.by, true)) }
+                    " (" (b.long_label(v.by, view.lang)) ") · "
+                    (view.t("dates en ", "dates in ")) (view.zone.label())
+                }
+            }
+            div class="cards home-cards" {
+                (revenue_card(view, v, &revenue))
+                (acceptance_card(view, v, &rates))
+            }
+            div class="cards home-cards" {
+                (operations_card(view, v, &ops))
+                (breakdown_card(view, v, &ops))
+            }
+            (open_card(view, v))
+        }
+    }
+}
+
+/// "Aujourd'hui" / "Hier", "Cette semaine" / "La semaine dernière", …
+fn period_name(view: &View, by: Granularity, current: bool) -> &'static str {
+    match (by, current) {
+        (Granularity::Day, true) => view.t("aujourd'hui", "today"),
+        (Granularity::Day, false) => view.t("hier", "yesterday"),
+        (Granularity::Week, true) => view.t("cette semaine", "this week"),
+        (Granularity::Week, false) => view.t("la semaine dernière", "last week"),
+        (Granularity::Month, true) => view.t("ce mois-ci", "this month"),
+        (Granularity::Month, false) => view.t("le mois dernier", "last month"),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn switch(view: &View, v: &HomeView) -> Markup {
+    html! {
+        nav class="segmented" aria-label=(view.t("Afficher par", "Show by")) {
+            @for g in Granularity::ALL {
+                @let href = v.home_link(g);
+                a href=(href) hx-get=(href) hx-target={"#" (BODY_ID)} hx-swap="outerHTML" hx-push-url="true"
+                    aria-current=[(g == v.by).then_some("page")] { (g.label(view.lang)) }
+            }
+        }
+    }
+}
+
+fn selector(view: &View, v: &HomeView) -> Markup {
+    let chosen = v.merchant.map(|m| m.id);
+    html! {
+        form class="inline home-merchant" method="get" action="/home" {
+            input type="hidden" name="by" value=(v.by.key());
+            label for="home-merchant" { (view.t("Marchand", "Merchant")) }
+            " "
+            select id="home-merchant" name="merchant" {
+                option value="" selected[chosen.is_none()] { (view.t("Tous les marchands", "All merchants")) }
+                @for m in v.merchants {
+                    option value=(m.id) selected[chosen == Some(m.id)] { (m.name) " (" (m.id) ")" }
+                }
+            }
+            " "
+            button { (view.t("Afficher", "Show")) }
+        }
+    }
+}
+
+/// The currency the chart is drawn in: the one with the most accepted rows over the
+/// chart's periods (the merchant's usual one); MAD when there are none.
+fn main_currency(cells: &[Cell]) -> Currency {
+    Currency::ALL
+        .into_iter()
+        .max_by_key(|cur| {
+            let n: u64 = cells
+                .iter()
+                .filter(|c| c.currency == *cur && c.accepted() && c.op != Operation::ThreeDSecure)
+                .map(|c| c.count)
+                .sum();
+            // Ties go to the first currency of the list.
+            (
+                n,
+                std::cmp::Reverse(Currency::ALL.iter().position(|x| x == cur)),
+            )
+        })
+        .unwrap_or(Currency::Mad)
+}
+
+/// A signed change from `prev` to `cur` in tenths of a percent, rounded half away
+/// from zero; `None` when `prev` is not positive.
+fn change_per_mille(cur: i128, prev: i128) -> Option<i128> {
+    if prev <= 0 {
+        return None;
+    }
+    let diff = (cur - prev) * 1000;
+    let half = prev / 2;
+    Some(if diff >= 0 {
+        (diff + half) / prev
+    } else {
+        (diff - half) / prev
+    })
+}
+
+fn change_text(p: i128, lang: Lang) -> String {
+    let sign = if p > 0 {
+        "+"
+    } else if p < 0 {
+        "\u{2212}"
+    } else {
+        ""
+    };
+    let abs = p.unsigned_abs();
+    match lang {
+        Lang::Fr => format!("{sign}{},{}\u{a0}%", abs / 10, abs % 10),
+        Lang::En => format!("{sign}{}.{}%", abs / 10, abs % 10),
+    }
+}
+
+use crate::domain::Lang;
+
+/// Money per currency as links to the list of the bucket (net amount).
+fn money_links(view: &View, v: &HomeView, b: Bucket, m: &PerCurrency, key: &str) -> Markup {
+    let href = v.bucket_link(b, &[]);
+    html! {
+        @if m.is_empty() {
+            a class="figure" href=(href) data-figure=(key) data-minor="0" { (format_total(0, Currency::Mad, view.lang)) }
+        }
+        @for (cur, minor) in &m.0 {
+            a class="figure" href=(href) data-figure=(key) data-currency=(cur.code()) data-minor=(minor) { (format_total(*minor, *cur, view.lang)) }
+        }
+    }
+}
+
+fn revenue_card(view: &View, v: &HomeView, revenue: &[PerCurrency]) -> Markup {
+    let current = v.current();
+    let Some(cur_b) = v.buckets.get(current).copied() else {
+        return html! {};
+    };
+    let prev_b = current
+        .checked_sub(1)
+        .and_then(|i| v.buckets.get(i))
+        .copied();
+    let empty = PerCurrency::default();
+    let cur = revenue.get(current).unwrap_or(&empty);
+    let prev = current
+        .checked_sub(1)
+        .and_then(|i| revenue.get(i))
+        .unwrap_or(&empty);
+    let currency = main_currency(v.cells);
+    let chart = Chart {
+        id: "home-revenue".into(),
+        title: format!(
+            "{} ({}, {})",
+            view.t("Chiffre d'affaires net", "Net revenue"),
+            currency.code(),
+            match v.by {
+                Granularity::Day => view.t("par jour", "per day"),
+                Granularity::Week => view.t("par semaine", "per week"),
+                Granularity::Month => view.t("par mois", "per month"),
+            }
+        ),
+        description: revenue_description(view, v, revenue, currency),
+        x_labels: v.buckets.iter().map(|b| b.label(v.by, view.lang)).collect(),
+        links: v
+            .buckets
+            .iter()
+            .map(|b| Some(v.bucket_link(*b, &[])))
+            .collect(),
+        series: vec![ChartSeries {
+            name: view.t("Net", "Net").into(),
+            values: revenue
+                .iter()
+                .map(|p| i64::try_from(p.get(currency)).unwrap_or(i64::MAX))
+                .collect(),
+            style: "current",
+        }],
+        kind: ValueKind::Money(currency),
+        lang: view.lang,
+    };
+    html! {
+        section class="card home-revenue" aria-labelledby="home-revenue-h" {
+            h2 id="home-revenue-h" { (view.t("Chiffre d'affaires net", "Net revenue")) }
+            div class="kpis" {
+                div class="kpi" {
+                    div class="kpi-label" { (capitalised(period_name(view, v.by, true))) }
+                    div class="kpi-value" { (money_links(view, v, cur_b, cur, "revenue-current")) }
+                    @for (c, minor) in &cur.0 {
+                        @if let Some(p) = change_per_mille(*minor, prev.get(*c)) {
+                            div class={"kpi-change " (if p < 0 { "down" } else { "up" })} {
+                                (change_text(p, view.lang)) " "
+                                (view.t("par rapport à ", "compared with ")) (period_name(view, v.by, false))
+                                @if cur.0.len() > 1 { " (" (c.code()) ")" }
+                            }
+                        }
+                    }
+                }
+                @if let Some(pb) = prev_b {
+                    div class="kpi previous" {
+                        div class="kpi-label" { (capitalised(period_name(view, v.by, false))) }
+                        div class="kpi-value" { (money_links(view, v, pb, prev, "revenue-previous")) }
+                    }
+                }
+            }
+            p class="small muted rule" {
+                (view.t("Net : ventes, captures et refacturations acceptées, moins les remboursements et impayés (chargebacks) acceptés. Les autorisations ne comptent qu'une fois capturées.",
+                    "Net: accepted sales, captures and rebills, less accepted refunds and chargebacks. Authorizations count only once captured."))
+            }
+            (bar_chart(&chart))
+            (figure_table(view, v, revenue, currency))
+        }
+    }
+}
+
+fn revenue_description(
+    view: &View,
+    v: &HomeView,
+    revenue: &[PerCurrency],
+    currency: Currency,
+) -> String {
+    let total: i128 = revenue.iter().map(|p| p.get(currency)).sum();
+    let best = v
+        .buckets
+        .iter()
+        .zip(revenue)
+        .max_by_key(|(_, p)| p.get(currency));
+    let mut s = match view.lang {
+        Lang::Fr => format!(
+            "{} périodes, {} au total.",
+            v.buckets.len(),
+            format_total(total, currency, view.lang)
+        ),
+        Lang::En => format!(
+            "{} periods, {} in all.",
+            v.buckets.len(),
+            format_total(total, currency, view.lang)
+        ),
+    };
+    if let Some((b, p)) = best.filter(|(_, p)| p.get(currency) > 0) {
+        s.push_str(&match view.lang {
+            Lang::Fr => format!(
+                " Le plus haut : {} ({}).",
+                b.long_label(v.by, view.lang),
+                format_total(p.get(currency), currency, view.lang)
+            ),
+            Lang::En => format!(
+                " Highest: {} ({}).",
+                b.long_label(v.by, view.lang),
+                format_total(p.get(currency), currency, view.lang)
+            ),
+        });
+    }
+    s
+}
+
+/// The chart's figures as a table (accessible and printable), newest first.
+fn figure_table(view: &View, v: &HomeView, revenue: &[PerCurrency], currency: Currency) -> Markup {
+    let others: Vec<Currency> = Currency::ALL
+        .into_iter()
+        .filter(|c| *c != currency && revenue.iter().any(|p| p.get(*c) != 0))
+        .collect();
+    html! {
+        div class="table-wrap chart-table" {
+                table class="grid" {
+                    caption class="small muted" { (view.t("Les chiffres du graphique", "The chart's figures")) }
+                    thead { tr {
+                        th scope="col" { (view.t("Période", "Period")) }
+                        th scope="col" class="num" { (currency.code()) }
+                        @for c in &others { th scope="col" class="num" { (c.code()) } }
+                    } }
+                    tbody {
+                        @for (b, p) in v.buckets.iter().zip(revenue).rev() {
+                            tr {
+                                @let href = v.bucket_link(*b, &[]);
+                                th scope="row" { (b.long_label(v.by, view.lang)) }
+                                @for c in std::iter::once(&currency).chain(&others) {
+                                    td class="num" {
+                                        a href=(href) data-figure="revenue-period" data-currency=(c.code()) data-minor=(p.get(*c)) { (format_total(p.get(*c), *c, view.lang)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+        }
+    }
+}
+
+fn acceptance_card(view: &View, v: &HomeView, rates: &[Rate]) -> Markup {
+    let current = v.current();
+    let Some(b) = v.buckets.get(current).copied() else {
+        return html! {};
+    };
+    let r = rates.get(current).copied().unwrap_or_default();
+    let href = v.bucket_link(b, &[("attempts", "1")]);
+    let chart = Chart {
+        id: "home-acceptance".into(),
+        title: view
+            .t(
+                "Taux d'acceptation par période",
+                "Acceptance rate per period",
+            )
+            .into(),
+        description: match view.lang {
+            Lang::Fr => format!(
+                "{} sur la période en cours, {} tentatives.",
+                r.text(view.lang),
+                r.count
+            ),
+            Lang::En => format!(
+                "{} in the current period, {} attempts.",
+                r.text(view.lang),
+                r.count
+            ),
+        },
+        x_labels: v.buckets.iter().map(|b| b.label(v.by, view.lang)).collect(),
+        links: v
+            .buckets
+            .iter()
+            .map(|b| Some(v.bucket_link(*b, &[("attempts", "1")])))
+            .collect(),
+        series: vec![ChartSeries {
+            name: view.t("Acceptées", "Accepted").into(),
+            values: rates
+                .iter()
+                .map(|r| r.per_mille().map_or(GAP, i64::from))
+                .collect(),
+            style: "accepted",
+        }],
+        kind: ValueKind::PerMille,
+        lang: view.lang,
+    };
+    html! {
+        section class="card home-acceptance" aria-labelledby="home-acceptance-h" {
+            h2 id="home-acceptance-h" { (view.t("Taux d'acceptation", "Acceptance rate")) }
+            div class="kpis" {
+                div class="kpi" {
+                    div class="kpi-label" { (capitalised(period_name(view, v.by, true))) }
+                    div class="kpi-value" {
+                        a class="figure" href=(href) data-figure="acceptance" data-accepted=(r.accepted) data-count=(r.count) { (r.text(view.lang)) }
+                    }
+                    div class="small" {
+                        (figures::count_text(r.accepted, view.lang)) " "
+                        (view.t("acceptées sur", "accepted out of")) " "
+                        a href=(href) data-figure="attempts" data-count=(r.count) { (figures::count_text(r.count, view.lang)) " " (view.t("tentatives", "attempts")) }
+                    }
+                }
+            }
+            p class="small muted rule" {
+                (view.t("Acceptées ÷ tentatives de paiement (ventes, autorisations, refacturations) ; les vérifications 3-D Secure et les abandons (098) ne sont pas des tentatives.",
+                    "Accepted ÷ payment attempts (sales, authorizations, rebills); 3-D Secure checks and abandons (098) are not attempts."))
+            }
+            (line_chart(&chart))
+        }
+    }
+}
+
+fn operations_card(view: &View, v: &HomeView, ops: &[OpLine]) -> Markup {
+    let Some(b) = v.buckets.last().copied() else {
+        return html! {};
+    };
+    html! {
+        section class="card home-ops" aria-labelledby="home-ops-h" {
+            h2 id="home-ops-h" {
+                (view.t("Opérations", "Operations")) " · " (period_name(view, v.by, true))
+            }
+            div class="table-wrap stack-cols" {
+                table class="grid" {
+                    thead { tr {
+                        th scope="col" { (view.t("Opération", "Operation")) }
+                        th scope="col" class="num" { (view.t("Acceptées", "Accepted")) }
+                        th scope="col" class="num" { (view.t("Montant accepté", "Accepted amount")) }
+                        th scope="col" class="num" { (view.t("Refusées", "Refused")) }
+                    } }
+                    tbody {
+                        @for l in ops {
+                            @let key = l.op.key();
+                            tr {
+                                th scope="row" { (l.op.label(view.lang)) }
+                                td class="num" {
+                                    a href=(v.bucket_link(b, &[("operation", key), ("status", "accepted")]))
+                                        data-figure={"op-" (key) "-accepted"} data-count=(l.accepted) { (figures::count_text(l.accepted, view.lang)) }
+                                }
+                                td class="num" {
+                                    @if l.amount.is_empty() { "—" }
+                                    @for (i, (cur, minor)) in l.amount.0.iter().enumerate() {
+                                        @if i > 0 { br; }
+                                        @let shown = if crate::domain::list_row::is_outgoing(l.op) { -*minor } else { *minor };
+                                        a class="nowrap" href=(v.bucket_link(b, &[("operation", key), ("status", "accepted")]))
+                                            data-figure={"op-" (key) "-amount"} data-currency=(cur.code()) data-minor=(shown) { (format_total(shown, *cur, view.lang)) }
+                                    }
+                                }
+                                td class="num" {
+                                    a href=(v.bucket_link(b, &[("operation", key), ("status", "refused")]))
+                                        data-figure={"op-" (key) "-refused"} data-count=(l.refused) { (figures::count_text(l.refused, view.lang)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p class="small muted rule" {
+                (view.t("Remboursements et impayés en négatif : l'argent rendu. Montant des autorisations et annulations : ce qu'elles bloquent ou libèrent.",
+                    "Refunds and chargebacks negative: money given back. Authorization and cancellation amounts: what they hold or release."))
+            }
+        }
+    }
+}
+
+/// The breakdown by operation type (HOME-3): the five operations of the guide.
+fn breakdown_card(view: &View, v: &HomeView, ops: &[OpLine]) -> Markup {
+    let shown = [
+        Operation::Sale,
+        Operation::Authorization,
+        Operation::Capture,
+        Operation::Cancel,
+        Operation::Refund,
+    ];
+    let lines: Vec<&OpLine> = shown
+        .iter()
+        .filter_map(|op| ops.iter().find(|l| l.op == *op))
+        .collect();
+    let total: u64 = lines.iter().map(|l| l.accepted + l.refused).sum();
+    let chart = Chart {
+        id: "home-breakdown".into(),
+        title: view
+            .t(
+                "Répartition par type d'opération",
+                "Breakdown by operation type",
+            )
+            .into(),
+        description: lines
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} : {}",
+                    l.op.label(view.lang),
+                    figures::count_text(l.accepted + l.refused, view.lang)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        x_labels: lines.iter().map(|l| l.op.label(view.lang).into()).collect(),
+        links: v
+            .buckets
+            .last()
+            .map(|b| {
+                lines
+                    .iter()
+                    .map(|l| Some(v.bucket_link(*b, &[("operation", l.op.key())])))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        series: vec![ChartSeries {
+            name: view.t("Opérations", "Operations").into(),
+            values: lines
+                .iter()
+                .map(|l| i64::try_from(l.accepted + l.refused).unwrap_or(i64::MAX))
+                .collect(),
+            style: "current",
+        }],
+        kind: ValueKind::Count,
+        lang: view.lang,
+    };
+    let _ = COUNTED_OPS;
+    html! {
+        section class="card home-breakdown" aria-labelledby="home-breakdown-h" {
+            h2 id="home-breakdown-h" {
+                (view.t("Répartition par type", "Breakdown by type")) " · " (period_name(view, v.by, true))
+            }
+            (hbar_chart(&chart))
+            @if let Some(b) = v.buckets.last() {
+                ul class="shares small" {
+                    @for l in &lines {
+                        @let n = l.accepted + l.refused;
+                        li {
+                            a href=(v.bucket_link(*b, &[("operation", l.op.key())])) data-figure={"type-" (l.op.key())} data-count=(n) {
+                                (l.op.label(view.lang)) " : " (figures::count_text(n, view.lang))
+                            }
+                            " (" (figures::per_mille(n, total).map_or_else(|| "—".into(), |p| figures::per_mille_text(p, view.lang))) ")"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn open_card(view: &View, v: &HomeView) -> Markup {
+    let all_href = match v.merchant_param() {
+        Some(m) => format!("/authorizations?merchant={m}"),
+        None => "/authorizations".into(),
+    };
+    let n = v.open_total;
+    html! {
+        section class="card home-open" aria-labelledby="home-open-h" {
+            h2 id="home-open-h" {
+                (view.t("Autorisations à capturer", "Authorizations to capture")) " "
+                a class="badge info" href=(all_href) data-figure="open-authorizations" data-count=(n) { (figures::count_text(n, view.lang)) }
+            }
+            @if n == 0 {
+                p class="empty" { (view.t("Aucune autorisation en attente de capture.", "No authorization waiting to be captured.")) }
+            } @else {
+                p class="small muted" {
+                    (view.t("Une autorisation non capturée dans les 7 jours expire et libère le montant. Les plus proches de l'échéance d'abord.",
+                        "An authorization not captured within 7 days expires and releases the amount. Soonest first."))
+                }
+                div class="table-wrap stack-cols" {
+                    table class="grid" {
+                        thead { tr {
+                            th scope="col" { (view.t("Date", "Date")) }
+                            th scope="col" class="num" { (view.t("Montant", "Amount")) }
+                            th scope="col" { (view.t("Temps restant", "Time left")) }
+                            th scope="col" { (view.t("Transaction", "Transaction")) }
+                        } }
+                        tbody {
+                            @for o in v.open {
+                                tr class=[o.is_urgent(v.now).then_some("urgent")] {
+                                    td { (format_datetime_cell(o.tx.at, view.lang, view.zone)) }
+                                    td class="num" { (format_total(i128::from(o.tx.amount.minor()), o.tx.currency, view.lang)) }
+                                    td { (time_left(o.left(v.now), view.lang)) }
+                                    td { a href={"/transactions/" (o.tx.id) "?tab=operations"} { "#" (o.tx.id) " · " (view.t("capturer ou annuler", "capture or cancel")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if n > v.open.len() as u64 {
+                    p { a href=(all_href) { (view.t("Voir les ", "See all ")) (figures::count_text(n, view.lang)) } }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_is_rounded_half_away_from_zero_and_needs_a_positive_base() {
+        assert_eq!(change_per_mille(110, 100), Some(100));
+        assert_eq!(change_per_mille(90, 100), Some(-100));
+        assert_eq!(change_per_mille(1, 3), Some(-667));
+        assert_eq!(change_per_mille(5, 0), None);
+        assert_eq!(change_text(-667, Lang::Fr), "\u{2212}66,7\u{a0}%");
+        assert_eq!(change_text(100, Lang::En), "+10.0%");
+    }
+}
