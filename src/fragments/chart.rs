@@ -543,10 +543,11 @@ fn empty_body(lang: Lang, height: i64) -> Markup {
 fn frame(c: &Chart, legend: &[ChartSeries], height: i64, body: Markup) -> Markup {
     let title_id = format!("{}-title", c.id);
     let desc_id = format!("{}-desc", c.id);
+    let caption_id = format!("{}-caption", c.id);
     html! {
         figure class="chart" {
             figcaption {
-                span class="chart-title" { (c.title) }
+                span class="chart-title" id=(caption_id) { (c.title) }
                 @if !legend.is_empty() {
                     ul class="legend" {
                         @for s in legend {
@@ -555,14 +556,19 @@ fn frame(c: &Chart, legend: &[ChartSeries], height: i64, body: Markup) -> Markup
                     }
                 }
             }
-            // An image, unless it holds links: then a group, so that its links
-            // stay links for assistive technologies.
-            svg role=(if c.links.iter().any(Option::is_some) { "group" } else { "img" })
-                aria-labelledby={ (title_id) " " (desc_id) }
-                viewBox={ "0 0 " (W) " " (height) } preserveAspectRatio="xMidYMid meet" {
-                title id=(title_id) { (c.title) }
-                desc id=(desc_id) { (c.description) }
-                (body)
+            // A narrow screen scrolls the chart sideways inside this box (its text
+            // would be too small to read scaled down): keyboard users can focus it
+            // to scroll.
+            div class="chart-scroll" tabindex="0" role="group" aria-labelledby=(caption_id) {
+                // An image, unless it holds links: then a group, so that its links
+                // stay links for assistive technologies.
+                svg role=(if c.links.iter().any(Option::is_some) { "group" } else { "img" })
+                    aria-labelledby={ (title_id) " " (desc_id) }
+                    viewBox={ "0 0 " (W) " " (height) } preserveAspectRatio="xMidYMid meet" {
+                    title id=(title_id) { (c.title) }
+                    desc id=(desc_id) { (c.description) }
+                    (body)
+                }
             }
         }
     }
@@ -933,8 +939,13 @@ mod tests {
             let html = html.into_string();
             assert_eq!(html.matches("<a ").count(), 1, "{html}");
             assert!(
-                html.contains(r#"<a class="chart-link" href="/transactions?day=1&amp;x=&lt;">"#)
+                html.contains(r#"<a class="chart-link" href="/transactions?day=1&amp;x=&lt;""#),
+                "{html}"
             );
+        }
+        // Bars and points carry no text: their link is named by label and value.
+        for html in [bar_chart(&c), line_chart(&c)] {
+            assert!(html.into_string().contains(r#"aria-label="a — s: 3""#));
         }
     }
 

@@ -223,8 +223,10 @@ async fn a_merchant_sends_a_link_the_customer_pays_with_3ds_and_the_merchant_ref
     };
     let p = b.page(&app.base);
     p.sign_in("atlas.manager").await;
+    assert_eq!(p.path().await, "/home");
 
     // The merchant creates the request in the virtual terminal and shows its link.
+    p.goto("/transactions").await;
     p.click(r#"nav.subtabs a[href="/terminal"]"#).await;
     p.wait_for("form.vt").await;
     p.fill("#f-order_id", "VOY-77").await;

@@ -42,6 +42,9 @@ async fn a_merchant_signs_in_on_a_laptop_and_on_a_phone_and_the_top_bar_stays_ti
         s.step("signin-refused").await;
 
         s.p.sign_in(&username).await;
+        s.p.wait_for("#home-body figure.chart").await;
+        s.step("home").await;
+        s.p.goto("/transactions").await;
         s.p.wait_for("#tx-table").await;
         // The top bar: the user name on one line, the tabs and sub-tabs all visible,
         // no scrollbar in them.
