@@ -18,7 +18,8 @@ use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
     AppState, Ctx, audit, auth, chargebacks, emails, export, home, merchants, middleware,
-    operations, pay, payment_requests, profile, second_factor, terminal, transactions, users,
+    operations, pay, payment_requests, profile, second_factor, statistics, terminal, transactions,
+    users,
 };
 
 #[derive(RustEmbed)]
@@ -41,6 +42,12 @@ pub fn back_office() -> Table {
         .at("/", SIGNED_IN, get(home::home))
         .at("/transactions", VIEW, get(transactions::transactions_list))
         .at("/search", VIEW, get(transactions::global_search))
+        .at("/statistics", VIEW, get(statistics::statistics_page))
+        .at(
+            "/statistics/export",
+            EXPORT,
+            get(statistics::statistics_export),
+        )
         .at(
             "/transactions/export",
             EXPORT,

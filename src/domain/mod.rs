@@ -35,6 +35,8 @@ pub mod permission;
 pub mod rebill;
 pub mod request_form;
 pub mod search;
+pub mod stats;
+pub mod stats_tables;
 pub mod security;
 pub mod text;
 pub mod time;

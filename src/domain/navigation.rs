@@ -9,17 +9,19 @@ use super::user::User;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Area {
     Processing,
+    Statistics,
     Parameters,
 }
 
 impl Area {
-    pub const ALL: [Area; 2] = [Area::Processing, Area::Parameters];
+    pub const ALL: [Area; 3] = [Area::Processing, Area::Statistics, Area::Parameters];
 
     /// (French, English) label; the reference guide's "Processing" tab reads
     /// "Traitement" in the French interface (one language at a time).
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
             Area::Processing => ("Traitement", "Processing"),
+            Area::Statistics => ("Statistiques", "Statistics"),
             Area::Parameters => ("Paramètres", "Settings"),
         }
     }
@@ -54,6 +56,12 @@ pub const NAV: &[NavItem] = &[
         label: ("Demandes de paiement", "Payment requests"),
         area: Area::Processing,
         access: Access::Any(&[Permission::View, Permission::VirtualTerminal]),
+    },
+    NavItem {
+        path: "/statistics",
+        label: ("Statistiques", "Statistics"),
+        area: Area::Statistics,
+        access: Access::All(&[Permission::View]),
     },
     NavItem {
         path: "/parameters/profile",

@@ -19,6 +19,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/", "SignedIn"),
     ("/transactions", "All([View])"),
     ("/search", "All([View])"),
+    ("/statistics", "All([View])"),
+    ("/statistics/export", "All([View, Export])"),
     ("/transactions/export", "All([View, Export])"),
     ("/transactions/:id", "All([View])"),
     ("/transactions/:id/tab/:tab", "All([View])"),
