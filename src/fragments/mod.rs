@@ -2,6 +2,7 @@
 //! lists, result tables, and the render-only `View` they all take.
 
 pub mod badges;
+pub mod chart;
 pub mod copy;
 pub mod form;
 pub mod kv;
