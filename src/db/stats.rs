@@ -193,14 +193,9 @@ impl Db {
             (None, None) => rollup(Dim::Total, None, q.bounds.clone())?,
             (Some(t), None) => rollup(Dim::Terminal, Some(t), q.bounds.clone())?,
             (None, Some(b)) => rollup(Dim::Brand, Some(b), q.bounds.clone())?,
-            (Some(_), Some(_)) => self.figures_scan(
-                scope,
-                merchant,
-                &q.bounds,
-                q.terminal,
-                q.brand,
-                Dim::Total,
-            )?,
+            (Some(_), Some(_)) => {
+                self.figures_scan(scope, merchant, &q.bounds, q.terminal, q.brand, Dim::Total)?
+            }
         };
         let whole = q.period_bounds();
         let mut splits = Vec::new();

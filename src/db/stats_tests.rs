@@ -69,9 +69,8 @@ fn a_scan_refuses_another_merchant_bad_periods_and_too_many_rows_for_a_country_s
         .collect();
     write(&db, &specs, &[]);
     let bounds = [BASE - 86_400, BASE + 86_400];
-    let scan = |scope, m, dim, limit| {
-        db.figures_scan_limited(scope, m, &bounds, (None, None), dim, limit)
-    };
+    let scan =
+        |scope, m, dim, limit| db.figures_scan_limited(scope, m, &bounds, (None, None), dim, limit);
     assert!(matches!(
         scan(Scope::Merchant(1), Some(2), Dim::Total, 10),
         Err(Error::NotFound)
@@ -81,7 +80,14 @@ fn a_scan_refuses_another_merchant_bad_periods_and_too_many_rows_for_a_country_s
         Err(Error::NotFound)
     ));
     assert!(matches!(
-        db.figures_scan(Scope::Admin, None, &[BASE, BASE - 900], None, None, Dim::Total),
+        db.figures_scan(
+            Scope::Admin,
+            None,
+            &[BASE, BASE - 900],
+            None,
+            None,
+            Dim::Total
+        ),
         Err(Error::BadRange(_))
     ));
     assert!(matches!(

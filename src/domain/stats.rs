@@ -101,8 +101,14 @@ fn parse_day(field: &'static str, v: &str, errors: &mut Vec<FieldError>) -> Opti
     let Some(d) = formats.iter().find_map(|f| Date::parse(v, f).ok()) else {
         errors.push(err(
             field,
-            format!("« {} » : date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ.", shown(v)),
-            format!("\"{}\": date expected as DD/MM/YYYY or YYYY-MM-DD.", shown(v)),
+            format!(
+                "« {} » : date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ.",
+                shown(v)
+            ),
+            format!(
+                "\"{}\": date expected as DD/MM/YYYY or YYYY-MM-DD.",
+                shown(v)
+            ),
         ));
         return None;
     };
@@ -154,6 +160,13 @@ pub fn parse(raw: &RawStats, today: Date, zone: &Zone) -> Result<StatsQuery, Vec
         (None, Some(b)) => (back(b), b),
         (None, None) => (back(today), today),
     };
+    if errors.is_empty() && zone.day_end(last).is_none() {
+        errors.push(err(
+            "to",
+            "Date trop lointaine.".into(),
+            "Date too far in the future.".into(),
+        ));
+    }
     if first > last && errors.is_empty() {
         errors.push(err(
             "from",
@@ -166,8 +179,14 @@ pub fn parse(raw: &RawStats, today: Date, zone: &Zone) -> Result<StatsQuery, Vec
         if t.is_none() {
             errors.push(err(
                 "terminal",
-                format!("« {} » : numéro de terminal attendu (un nombre entier).", shown(v)),
-                format!("\"{}\": a terminal number is expected (a whole number).", shown(v)),
+                format!(
+                    "« {} » : numéro de terminal attendu (un nombre entier).",
+                    shown(v)
+                ),
+                format!(
+                    "\"{}\": a terminal number is expected (a whole number).",
+                    shown(v)
+                ),
             ));
         }
         t
@@ -327,7 +346,10 @@ mod tests {
             ("from", "0001-01-01"),
             ("to", "99999-01-01"),
         ] {
-            assert!(parse(&raw(&[(k, v)]), TODAY, &Zone::utc()).is_err(), "{k}={v}");
+            assert!(
+                parse(&raw(&[(k, v)]), TODAY, &Zone::utc()).is_err(),
+                "{k}={v}"
+            );
         }
         let e = parse(
             &raw(&[("from", "2026-11-02"), ("to", "2026-11-01")]),

@@ -77,7 +77,10 @@ impl TableKey {
 pub enum Split {
     Cells(Vec<Cell>),
     /// More rows matched than a country split reads one by one.
-    TooMany { rows: u64, limit: u64 },
+    TooMany {
+        rows: u64,
+        limit: u64,
+    },
 }
 
 /// What a split's value stands for (decoded by the storage layer, which owns the
@@ -226,7 +229,8 @@ fn revenue_titles(lang: Lang, cur: &[Currency]) -> Vec<String> {
 fn count_titles(lang: Lang) -> [String; 4] {
     [
         lang.pick("Opérations", "Operations").into(),
-        lang.pick("Tentatives de paiement", "Payment attempts").into(),
+        lang.pick("Tentatives de paiement", "Payment attempts")
+            .into(),
         lang.pick("Acceptées", "Accepted").into(),
         lang.pick("Taux d'acceptation", "Acceptance rate").into(),
     ]
@@ -439,7 +443,11 @@ pub fn period_series(ctx: &Context, cells: &[Cell]) -> PeriodSeries {
     let currency = main_currency(&cells);
     let clamp = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
     PeriodSeries {
-        labels: q.buckets.iter().map(|b: &Bucket| b.label(q.by, ctx.lang)).collect(),
+        labels: q
+            .buckets
+            .iter()
+            .map(|b: &Bucket| b.label(q.by, ctx.lang))
+            .collect(),
         links: q
             .buckets
             .iter()

@@ -68,9 +68,7 @@ fn render(ctx: &Ctx, raw: &RawStats, l: &Loaded, status: StatusCode) -> Response
         tables: &l.tables,
         series: l.series.as_ref(),
     };
-    page(&ctx.view(), &view)
-        .with_status(status)
-        .into_response()
+    page(&ctx.view(), &view).with_status(status).into_response()
 }
 
 #[handler]
@@ -107,7 +105,11 @@ pub async fn statistics_export(ctx: Ctx, Query(raw): Query<RawStats>) -> poem::R
     let (Some(key), Some(q), true) = (key, &l.query, l.errors.is_empty()) else {
         return Ok(render(&ctx, &raw, &l, StatusCode::BAD_REQUEST));
     };
-    let Some(table) = l.tables.iter().find(|t| t.key == key && t.too_many.is_none()) else {
+    let Some(table) = l
+        .tables
+        .iter()
+        .find(|t| t.key == key && t.too_many.is_none())
+    else {
         return Ok(render(&ctx, &raw, &l, StatusCode::UNPROCESSABLE_ENTITY));
     };
     let bytes = crate::export::stats::stats_csv(table).map_err(|e| ctx.internal(&e))?;

@@ -72,7 +72,14 @@ pub fn statistics_page(view: &View, v: &StatsView) -> Markup {
     )
 }
 
-fn text_field(view: &View, v: &StatsView, name: &str, label: &str, value: &str, placeholder: Option<&str>) -> Markup {
+fn text_field(
+    view: &View,
+    v: &StatsView,
+    name: &str,
+    label: &str,
+    value: &str,
+    placeholder: Option<&str>,
+) -> Markup {
     let error = error_for(v.errors, name, view.lang);
     html! {
         div class="field" {
@@ -85,7 +92,15 @@ fn text_field(view: &View, v: &StatsView, name: &str, label: &str, value: &str, 
     }
 }
 
-fn select(view: &View, v: &StatsView, name: &str, label: &str, any: &str, current: &str, options: &[(String, String)]) -> Markup {
+fn select(
+    view: &View,
+    v: &StatsView,
+    name: &str,
+    label: &str,
+    any: &str,
+    current: &str,
+    options: &[(String, String)],
+) -> Markup {
     Select::new(name, label, options, current)
         .id_prefix("s")
         .any(any)

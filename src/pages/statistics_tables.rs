@@ -4,8 +4,12 @@
 
 use maud::{Markup, html};
 
-use crate::domain::stats_tables::{PeriodSeries, Table, TableKey};
+use crate::domain::Lang;
+use crate::domain::stats_tables::{PeriodSeries, Table, TableKey, Value};
 use crate::fragments::View;
+use crate::fragments::chart::{
+    Chart, ChartSeries, ValueKind, bar_chart, format_value, hbar_chart, line_chart,
+};
 
 /// The id of a table's section (`#stat-refusals`).
 pub fn section_id(key: TableKey) -> String {
@@ -115,13 +119,149 @@ pub fn section(view: &View, t: &Table, export_query: &str, charts: Markup) -> Ma
     }
 }
 
-/// The charts of the periods (bars of revenue and count, a line of acceptance);
-/// empty until the chart fragments are merged.
-pub fn period_charts(_view: &View, _s: &PeriodSeries) -> Markup {
-    html! {}
+/// A sentence for a chart's text alternative: the total and the highest bucket.
+fn describe(
+    view: &View,
+    labels: &[String],
+    values: &[i64],
+    kind: ValueKind,
+    total: bool,
+) -> String {
+    let best = values
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, v)| (**v, std::cmp::Reverse(*i)));
+    let sum: i64 = values.iter().fold(0i64, |a, v| a.saturating_add(*v));
+    let fmt = |v: i64| format_value(v, kind, view.lang);
+    let top = best.and_then(|(i, v)| labels.get(i).map(|l| (l, fmt(*v))));
+    match (view.lang, top) {
+        (_, None) => view.t("Aucune donnée.", "No data.").to_string(),
+        (Lang::Fr, Some((l, v))) if total => format!(
+            "Total : {} sur {} périodes ; la plus haute : {l} ({v}).",
+            fmt(sum),
+            values.len()
+        ),
+        (Lang::En, Some((l, v))) if total => format!(
+            "Total: {} over {} periods; the highest: {l} ({v}).",
+            fmt(sum),
+            values.len()
+        ),
+        (Lang::Fr, Some((l, v))) => {
+            format!("{} périodes ; la plus haute : {l} ({v}).", values.len())
+        }
+        (Lang::En, Some((l, v))) => format!("{} periods; the highest: {l} ({v}).", values.len()),
+    }
 }
 
-/// The bar chart of a brand split; empty until the chart fragments are merged.
-pub fn brand_chart(_view: &View, _t: &Table) -> Markup {
-    html! {}
+fn chart(
+    view: &View,
+    id: &str,
+    title: String,
+    s: &PeriodSeries,
+    (name, values, style): (&str, &[i64], &'static str),
+    kind: ValueKind,
+) -> Chart {
+    Chart {
+        id: id.into(),
+        description: describe(view, &s.labels, values, kind, kind != ValueKind::PerMille),
+        title,
+        x_labels: s.labels.clone(),
+        links: s.links.clone(),
+        series: vec![ChartSeries {
+            name: name.into(),
+            values: values.to_vec(),
+            style,
+        }],
+        kind,
+        lang: view.lang,
+    }
+}
+
+/// The charts of the periods: bars of net revenue (main currency) and of counted
+/// operations, a line of the acceptance rate.
+pub fn period_charts(view: &View, s: &PeriodSeries) -> Markup {
+    let cur = s.currency.code();
+    let revenue_name = format!("{} ({cur})", view.t("CA net", "Net revenue"));
+    let revenue = chart(
+        view,
+        "chart-revenue",
+        format!(
+            "{} ({cur}) {}",
+            view.t("CA net", "Net revenue"),
+            view.t("par période", "by period")
+        ),
+        s,
+        (&revenue_name, &s.revenue, "current"),
+        ValueKind::Money(s.currency),
+    );
+    let counts = chart(
+        view,
+        "chart-count",
+        view.t("Opérations par période", "Operations by period")
+            .into(),
+        s,
+        (view.t("Opérations", "Operations"), &s.counts, "current"),
+        ValueKind::Count,
+    );
+    let rate = chart(
+        view,
+        "chart-acceptance",
+        view.t(
+            "Taux d'acceptation par période",
+            "Acceptance rate by period",
+        )
+        .into(),
+        s,
+        (
+            view.t("Taux d'acceptation", "Acceptance rate"),
+            &s.acceptance,
+            "accepted",
+        ),
+        ValueKind::PerMille,
+    );
+    html! {
+        div class="stat-charts" {
+            (bar_chart(&revenue))
+            (bar_chart(&counts))
+            (line_chart(&rate))
+        }
+    }
+}
+
+/// Horizontal bars of the operations per card type.
+pub fn brand_chart(view: &View, t: &Table) -> Markup {
+    let labels: Vec<String> = t
+        .rows
+        .iter()
+        .map(|r| {
+            r.cells
+                .first()
+                .map_or_else(String::new, |v| v.text(view.lang))
+        })
+        .collect();
+    let values: Vec<i64> = t
+        .rows
+        .iter()
+        .map(|r| match r.cells.get(1) {
+            Some(Value::Count(n)) => i64::try_from(*n).unwrap_or(i64::MAX),
+            _ => 0,
+        })
+        .collect();
+    let c = Chart {
+        id: "chart-brands".into(),
+        title: view
+            .t("Opérations par type de carte", "Operations by card type")
+            .into(),
+        description: describe(view, &labels, &values, ValueKind::Count, true),
+        x_labels: labels,
+        links: t.rows.iter().map(|r| r.href.clone()).collect(),
+        series: vec![ChartSeries {
+            name: view.t("Opérations", "Operations").into(),
+            values,
+            style: "current",
+        }],
+        kind: ValueKind::Count,
+        lang: view.lang,
+    };
+    html! { div class="stat-charts" { (hbar_chart(&c)) } }
 }

@@ -106,6 +106,7 @@ impl Samples {
             .replace(":action", "unlock");
         match path {
             "/transactions/export" => filled + "?format=csv&scope=all",
+            "/statistics/export" => filled + "?table=periods",
             "/transactions/:id/operations/:op" => filled + "?amount=100",
             "/transactions/:id/chargeback" => {
                 format!("{filled}?amount=100&reason=fraud&date={}", self.today)
