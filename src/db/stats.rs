@@ -14,7 +14,7 @@ use crate::domain::figures::Cell;
 use crate::domain::money::Currency;
 use crate::domain::stats::StatsQuery;
 use crate::domain::stats_tables::{Split, SplitValue, StatCells, TableKey};
-use crate::domain::transaction::Operation;
+use crate::domain::transaction::{Operation, Transaction};
 
 /// The most rows a country split under a terminal or brand filter reads one by one
 /// (~0.5 s of record reads); past it the split is refused with a message.
@@ -41,8 +41,20 @@ pub fn split_value(key: TableKey, v: u32) -> SplitValue {
 }
 
 type Key = (usize, u32, u8, u16, u8);
+/// Count and sum of amounts per group.
+type Groups = BTreeMap<Key, (u64, i64)>;
 
-fn cells_of(groups: BTreeMap<Key, (u64, i64)>) -> Vec<Cell> {
+fn add(groups: &mut Groups, k: Key, amount: i64) {
+    let e = groups.entry(k).or_default();
+    e.0 += 1;
+    e.1 = e.1.wrapping_add(amount);
+}
+
+fn is_country(d: Dim) -> bool {
+    matches!(d, Dim::CardCountry | Dim::BuyerCountry)
+}
+
+fn cells_of(groups: Groups) -> Vec<Cell> {
     groups
         .into_iter()
         .filter_map(|((period, value, op, code, cur), (count, sum))| {
@@ -91,10 +103,27 @@ impl Db {
         scope: Scope,
         merchant: Option<u64>,
         bounds: &[i64],
-        (terminal, brand): (Option<u32>, Option<Brand>),
+        filter: (Option<u32>, Option<Brand>),
         dim: Dim,
         limit: u64,
     ) -> Result<Vec<Cell>> {
+        self.figures_scan_many(scope, merchant, bounds, filter, &[dim], limit)?
+            .pop()
+            .unwrap_or(Ok(Vec::new()))
+    }
+
+    /// [`Db::figures_scan`] for several dimensions in one walk (and one read of the
+    /// records for the country ones): one answer per dimension, in order, each
+    /// `TooManyRows` on its own.
+    pub(crate) fn figures_scan_many(
+        &self,
+        scope: Scope,
+        merchant: Option<u64>,
+        bounds: &[i64],
+        (terminal, brand): (Option<u32>, Option<Brand>),
+        dims: &[Dim],
+        limit: u64,
+    ) -> Result<Vec<Result<Vec<Cell>>>> {
         if let Some(why) = bad_bounds(bounds) {
             return Err(Error::BadRange(why));
         }
@@ -108,9 +137,13 @@ impl Db {
             .and_then(|b| Brand::ALL.iter().position(|x| *x == b))
             .map(|i| i as u8);
         let (from, to) = (bounds[0], bounds[bounds.len() - 1]);
+        if dims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let countries = dims.iter().any(|d| is_country(*d));
         self.store.sync(&self.inner)?;
-        let mut groups: BTreeMap<Key, (u64, i64)> = BTreeMap::new();
-        // Country splits: (id, key without its value, amount) of each match.
+        let mut groups: Vec<Groups> = vec![BTreeMap::new(); dims.len()];
+        // For the country splits: (id, group without its value, amount) of each match.
         let mut pending: Vec<(u64, Key, i64)> = Vec::new();
         self.store.with(|c| {
             for i in c.time_range(from, to) {
@@ -122,48 +155,70 @@ impl Db {
                 }
                 // bounds[0] <= at < last bound: the partition point is in 1..len.
                 let period = bounds.partition_point(|b| *b <= c.at[i]) - 1;
-                let value = match dim {
-                    Dim::Total => 0,
-                    Dim::Brand if c.brand[i] == NO_BRAND => 0,
-                    Dim::Brand => u32::from(c.brand[i]) + 1,
-                    Dim::Terminal => c.terminal[i],
-                    Dim::CardCountry | Dim::BuyerCountry => {
-                        let k = (period, 0, c.op[i], c.code[i], c.currency[i]);
-                        pending.push((i as u64 + 1, k, c.amount[i]));
-                        continue;
-                    }
-                };
-                let e = groups
-                    .entry((period, value, c.op[i], c.code[i], c.currency[i]))
-                    .or_default();
-                e.0 += 1;
-                e.1 = e.1.wrapping_add(c.amount[i]);
+                let base = (period, 0, c.op[i], c.code[i], c.currency[i]);
+                for (g, dim) in groups.iter_mut().zip(dims) {
+                    let value = match dim {
+                        Dim::Total => 0,
+                        Dim::Brand if c.brand[i] == NO_BRAND => 0,
+                        Dim::Brand => u32::from(c.brand[i]) + 1,
+                        Dim::Terminal => c.terminal[i],
+                        Dim::CardCountry | Dim::BuyerCountry => continue,
+                    };
+                    add(g, (base.0, value, base.2, base.3, base.4), c.amount[i]);
+                }
+                if countries {
+                    pending.push((i as u64 + 1, base, c.amount[i]));
+                }
             }
         })?;
-        if pending.len() as u64 > limit {
-            return Err(Error::TooManyRows {
-                rows: pending.len() as u64,
-                limit,
-            });
+        let too_many = pending.len() as u64 > limit;
+        if countries && !too_many {
+            self.add_countries(dims, pending.as_slice(), &mut groups)?;
         }
-        if !pending.is_empty() {
-            let ids: Vec<u64> = pending.iter().rev().map(|p| p.0).collect();
-            let values: HashMap<u64, u32> = self
-                .fetch_desc(&ids)?
-                .iter()
-                .map(|tx| (tx.id, dim.value_of(tx)))
-                .collect();
-            for (id, mut k, amount) in pending {
-                k.1 = *values.get(&id).ok_or(Error::Corrupt {
-                    table: "transactions",
-                    detail: format!("row {id} of the column store has no transaction"),
-                })?;
-                let e = groups.entry(k).or_default();
-                e.0 += 1;
-                e.1 = e.1.wrapping_add(amount);
+        let rows = pending.len() as u64;
+        Ok(groups
+            .into_iter()
+            .zip(dims)
+            .map(|(g, d)| {
+                if too_many && is_country(*d) {
+                    Err(Error::TooManyRows { rows, limit })
+                } else {
+                    Ok(cells_of(g))
+                }
+            })
+            .collect())
+    }
+
+    /// Adds the rows `pending` (id, group without its value, amount) to the groups of
+    /// the country dimensions among `dims`, reading each row's record once.
+    fn add_countries(
+        &self,
+        dims: &[Dim],
+        pending: &[(u64, Key, i64)],
+        groups: &mut [Groups],
+    ) -> Result<()> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        // Newest first, as `fetch_desc` reads a dense run in one walk.
+        let ids: Vec<u64> = pending.iter().rev().map(|p| p.0).collect();
+        let txs: HashMap<u64, Transaction> = self
+            .fetch_desc(&ids)?
+            .into_iter()
+            .map(|tx| (tx.id, tx))
+            .collect();
+        for (id, k, amount) in pending {
+            let tx = txs.get(id).ok_or(Error::Corrupt {
+                table: "transactions",
+                detail: format!("row {id} of the column store has no transaction"),
+            })?;
+            for (g, dim) in groups.iter_mut().zip(dims) {
+                if is_country(*dim) {
+                    add(g, (k.0, dim.value_of(tx), k.2, k.3, k.4), *amount);
+                }
             }
         }
-        Ok(cells_of(groups))
+        Ok(())
     }
 
     /// Every cell of the Statistics screen for `q` and `merchant` (see
@@ -198,14 +253,34 @@ impl Db {
             }
         };
         let whole = q.period_bounds();
+        // The splits the rollups answer exactly; the others in one scan.
+        let exact = |dim: Dim| match (q.terminal, brand) {
+            (None, None) => Some(None),
+            (Some(t), None) if dim == Dim::Terminal => Some(Some(t)),
+            (None, Some(b)) if dim == Dim::Brand => Some(Some(b)),
+            _ => None,
+        };
+        let scanned: Vec<Dim> = TableKey::SPLITS
+            .into_iter()
+            .map(dim_of)
+            .filter(|d| exact(*d).is_none())
+            .collect();
+        let mut scans = self
+            .figures_scan_many(
+                scope,
+                merchant,
+                &whole,
+                (q.terminal, q.brand),
+                &scanned,
+                COUNTRY_SCAN_LIMIT,
+            )?
+            .into_iter();
         let mut splits = Vec::new();
         for key in TableKey::SPLITS {
             let dim = dim_of(key);
-            let cells = match (q.terminal, brand) {
-                (None, None) => rollup(dim, None, whole.clone()),
-                (Some(t), None) if dim == Dim::Terminal => rollup(dim, Some(t), whole.clone()),
-                (None, Some(b)) if dim == Dim::Brand => rollup(dim, Some(b), whole.clone()),
-                _ => self.figures_scan(scope, merchant, &whole, q.terminal, q.brand, dim),
+            let cells = match exact(dim) {
+                Some(value) => rollup(dim, value, whole.clone()),
+                None => scans.next().unwrap_or(Ok(Vec::new())),
             };
             let split = match cells {
                 Ok(c) => Split::Cells(c),

@@ -48,8 +48,12 @@ proptest! {
             .map(|q| BASE - 86_400 + q * BUCKET_SECONDS)
             .collect();
         let brand = brand.map(|b| Brand::ALL[b]);
-        for dim in Dim::ALL {
+        let together = db
+            .figures_scan_many(Scope::Admin, merchant, &bounds, (terminal, brand), &Dim::ALL, u64::MAX)
+            .unwrap();
+        for (dim, one_walk) in Dim::ALL.into_iter().zip(together) {
             let expected = recount(kept(&rows, merchant, terminal, brand), &bounds, |tx| dim.value_of(tx));
+            prop_assert_eq!(sorted(one_walk.unwrap()), sorted(expected.clone()), "all at once: {:?}", dim);
             let got = db.figures_scan(Scope::Admin, merchant, &bounds, terminal, brand, dim).unwrap();
             prop_assert_eq!(sorted(got), sorted(expected), "{:?}", dim);
             if let Some(m) = merchant {

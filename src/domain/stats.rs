@@ -147,12 +147,10 @@ fn coarser(g: Granularity) -> Option<Granularity> {
     }
 }
 
-/// Parses the query, days local to `zone`; `today` (in `zone`) ends the default
-/// period. All errors are collected.
-pub fn parse(raw: &RawStats, today: Date, zone: &Zone) -> Result<StatsQuery, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let from = opt(&raw.from).and_then(|v| parse_day("from", v, &mut errors));
-    let to = opt(&raw.to).and_then(|v| parse_day("to", v, &mut errors));
+/// The period asked for: first and last day (the last 30 days by default).
+fn period(raw: &RawStats, today: Date, zone: &Zone, errors: &mut Vec<FieldError>) -> (Date, Date) {
+    let from = opt(&raw.from).and_then(|v| parse_day("from", v, errors));
+    let to = opt(&raw.to).and_then(|v| parse_day("to", v, errors));
     let back = |d: Date| d.checked_sub(Duration::days(DEFAULT_DAYS - 1)).unwrap_or(d);
     let (first, last) = match (from, to) {
         (Some(a), Some(b)) => (a, b),
@@ -174,6 +172,18 @@ pub fn parse(raw: &RawStats, today: Date, zone: &Zone) -> Result<StatsQuery, Vec
             "The start date must come before the end date (or be the same day).".into(),
         ));
     }
+    (first, last)
+}
+
+/// The terminal, card type, operation and granularity asked for.
+type Choices = (
+    Option<u32>,
+    Option<Brand>,
+    Option<Operation>,
+    Option<Granularity>,
+);
+
+fn choices(raw: &RawStats, errors: &mut Vec<FieldError>) -> Choices {
     let terminal = opt(&raw.terminal).and_then(|v| {
         let t = v.parse::<u32>().ok();
         if t.is_none() {
@@ -220,54 +230,67 @@ pub fn parse(raw: &RawStats, today: Date, zone: &Zone) -> Result<StatsQuery, Vec
             None
         }
     });
-    let asked = opt(&raw.by).and_then(|v| {
+    let by = opt(&raw.by).and_then(|v| {
         let g = Granularity::parse(v);
         if g.is_none() {
             errors.push(unknown("by", v));
         }
         g
     });
+    (terminal, brand, operation, by)
+}
+
+/// The buckets of `first..=last` by `wanted`, or coarser when it makes too many, and
+/// the instants that bound them in `zone`.
+fn buckets(
+    first: Date,
+    last: Date,
+    wanted: Granularity,
+    zone: &Zone,
+) -> Result<(Granularity, Vec<Bucket>, Vec<i64>), FieldError> {
+    let mut by = wanted;
+    while bucket_count(by, first, last) > Granularity::MAX_BUCKETS {
+        by = coarser(by).ok_or_else(|| {
+            err(
+                "from",
+                format!(
+                    "Période trop longue : {} mois au plus.",
+                    Granularity::MAX_BUCKETS
+                ),
+                format!(
+                    "Period too long: {} months at most.",
+                    Granularity::MAX_BUCKETS
+                ),
+            )
+        })?;
+    }
+    let buckets = cover(by, first, last);
+    match bounds(zone, &buckets) {
+        Some(b) if b.first().is_some_and(|s| *s >= 0) => Ok((by, buckets, b)),
+        Some(_) => Err(err(
+            "from",
+            "Les statistiques commencent en 1970.".into(),
+            "Statistics start in 1970.".into(),
+        )),
+        None => Err(err(
+            "to",
+            "Date trop lointaine.".into(),
+            "Date too far in the future.".into(),
+        )),
+    }
+}
+
+/// Parses the query, days local to `zone`; `today` (in `zone`) ends the default
+/// period. All errors are collected.
+pub fn parse(raw: &RawStats, today: Date, zone: &Zone) -> Result<StatsQuery, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let (first, last) = period(raw, today, zone, &mut errors);
+    let (terminal, brand, operation, asked) = choices(raw, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
     let wanted = asked.unwrap_or_else(|| Granularity::for_span((last - first).whole_days() + 1));
-    let mut by = wanted;
-    while bucket_count(by, first, last) > Granularity::MAX_BUCKETS {
-        match coarser(by) {
-            Some(c) => by = c,
-            None => {
-                return Err(vec![err(
-                    "from",
-                    format!(
-                        "Période trop longue : {} mois au plus.",
-                        Granularity::MAX_BUCKETS
-                    ),
-                    format!(
-                        "Period too long: {} months at most.",
-                        Granularity::MAX_BUCKETS
-                    ),
-                )]);
-            }
-        }
-    }
-    let buckets = cover(by, first, last);
-    let bounds = match bounds(zone, &buckets) {
-        Some(b) if b.first().is_some_and(|s| *s >= 0) => b,
-        Some(_) => {
-            return Err(vec![err(
-                "from",
-                "Les statistiques commencent en 1970.".into(),
-                "Statistics start in 1970.".into(),
-            )]);
-        }
-        None => {
-            return Err(vec![err(
-                "to",
-                "Date trop lointaine.".into(),
-                "Date too far in the future.".into(),
-            )]);
-        }
-    };
+    let (by, buckets, bounds) = buckets(first, last, wanted, zone).map_err(|e| vec![e])?;
     Ok(StatsQuery {
         first,
         last,

@@ -263,5 +263,5 @@ pub fn brand_chart(view: &View, t: &Table) -> Markup {
         kind: ValueKind::Count,
         lang: view.lang,
     };
-    html! { div class="stat-charts" { (hbar_chart(&c)) } }
+    html! { div class="stat-charts hbar" { (hbar_chart(&c)) } }
 }

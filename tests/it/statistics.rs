@@ -116,6 +116,9 @@ fn counted<'a>(
     })
 }
 
+/// A row's key in a split table.
+type KeyOf<'a> = dyn Fn(&Transaction) -> String + 'a;
+
 /// Lines per key.
 fn by_key(
     rows: impl Iterator<Item = impl std::borrow::Borrow<Transaction>>,
@@ -327,7 +330,7 @@ async fn check_page(
             t.initiator.terminal.to_string()
         }
     };
-    let splits: [(&str, &dyn Fn(&Transaction) -> String); 4] = [
+    let splits: [(&str, &KeyOf<'_>); 4] = [
         ("brands", &brand),
         ("card-countries", &card_country),
         ("buyer-countries", &buyer_country),
@@ -570,4 +573,64 @@ async fn three_years_by_day_are_grouped_by_week_with_a_note_saying_so() {
         !body.contains("plutôt que"),
         "3 years are shown by week by default: no note"
     );
+}
+
+#[tokio::test]
+async fn on_a_390_px_phone_the_screen_reads_without_sideways_scroll() {
+    let s = setup().await;
+    let boss = s.app.user("boss", guichet::domain::user::Role::Admin);
+    let secret = s.app.enrol(boss.id);
+    let Some(b) = crate::support::browser::start().await else {
+        return;
+    };
+    let p = b.page(&s.app.base);
+    let now = guichet::clock::Clock::now(&s.app.clock).unix_timestamp();
+    p.sign_in_with_code("boss", &secret, now).await;
+    p.c.set_window_size(390, 844).await.unwrap();
+    p.goto(&format!(
+        "/statistics?from=2026-05-01&to=2026-05-31&merchant={}",
+        s.m1
+    ))
+    .await;
+    p.wait_for("#table-periods tbody tr").await;
+    let inner = p.js("return window.innerWidth;").await.as_f64().unwrap();
+    assert!(inner <= 400.0, "the window is a phone's: {inner}");
+    for section in [
+        "#stat-periods",
+        "#stat-brands",
+        "#stat-terminals",
+        "#stats-period",
+    ] {
+        p.js(&format!(
+            "document.querySelector('{section}').scrollIntoView();"
+        ))
+        .await;
+        assert_eq!(
+            p.js("return document.documentElement.scrollWidth <= window.innerWidth;")
+                .await,
+            true,
+            "sideways scroll at 390 px near {section}"
+        );
+    }
+    // Rows are stacked cards within the screen.
+    let right = p
+        .js("return Math.max(...[...document.querySelectorAll('table.stats tbody tr')].map(tr => tr.getBoundingClientRect().right));")
+        .await
+        .as_f64()
+        .unwrap();
+    assert!(right <= inner, "a card overflows: {right} > {inner}");
+    b.screenshot("target/screenshots/statistics-390.png").await;
+    p.c.set_window_size(1366, 900).await.unwrap();
+    p.goto(&format!(
+        "/statistics?from=2026-05-01&to=2026-05-31&by=week&merchant={}",
+        s.m1
+    ))
+    .await;
+    p.wait_for("#table-periods tbody tr").await;
+    b.screenshot("target/screenshots/statistics-1366.png").await;
+    p.js("document.querySelector('#stat-periods table').scrollIntoView();")
+        .await;
+    b.screenshot("target/screenshots/statistics-1366-tables.png")
+        .await;
+    b.close().await;
 }
