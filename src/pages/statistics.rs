@@ -115,7 +115,12 @@ fn filters(view: &View, v: &StatsView) -> Markup {
     let merchants: Vec<(String, String)> = v
         .merchants
         .iter()
-        .map(|m| (m.id.to_string(), format!("{} (n° {})", m.name, m.id)))
+        .map(|m| {
+            (
+                m.id.to_string(),
+                format!("{} ({} {})", m.name, view.t("n°", "no."), m.id),
+            )
+        })
         .collect();
     let brands: Vec<(String, String)> = Brand::ALL
         .iter()
