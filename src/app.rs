@@ -18,8 +18,8 @@ use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
     AppState, Ctx, audit, auth, authorizations, chargebacks, emails, export, home, merchants,
-    middleware, operations, pay, payment_requests, profile, second_factor, terminal, transactions,
-    users,
+    middleware, operations, pay, payment_requests, profile, second_factor, statistics, terminal,
+    transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -43,6 +43,12 @@ pub fn back_office() -> Table {
         .at("/home", VIEW, get(home::dashboard))
         .at("/transactions", VIEW, get(transactions::transactions_list))
         .at("/search", VIEW, get(transactions::global_search))
+        .at("/statistics", VIEW, get(statistics::statistics_page))
+        .at(
+            "/statistics/export",
+            EXPORT,
+            get(statistics::statistics_export),
+        )
         .at(
             "/authorizations",
             VIEW,

@@ -27,6 +27,9 @@ mod rollup_tests;
 pub mod rollups;
 pub mod security;
 pub mod sessions;
+pub mod stats;
+#[cfg(test)]
+mod stats_tests;
 /// Table definitions: for `db` and tests only (everything else goes through `db`).
 #[doc(hidden)]
 pub mod tables;
@@ -85,6 +88,10 @@ pub enum Error {
     /// id 0, are inserted).
     #[error("{kind} {id} already has an id: only new records are inserted")]
     IdAlreadySet { kind: &'static str, id: u64 },
+    /// A split that reads each row's record met more rows than it reads (see
+    /// `stats::COUNTRY_SCAN_LIMIT`).
+    #[error("{rows} rows match, more than the {limit} a country split reads")]
+    TooManyRows { rows: u64, limit: u64 },
     /// A thread panicked while it held the in-memory column store.
     #[error("the column store is poisoned (a thread panicked while updating it)")]
     Poisoned,

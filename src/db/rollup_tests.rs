@@ -14,9 +14,9 @@ use crate::domain::transaction::tests::tx;
 use crate::domain::transaction::{Operation, Transaction};
 
 /// 2026-03-28 00:00 UTC: a week before Casablanca's spring change of offset.
-const BASE: i64 = 1_774_656_000;
+pub(super) const BASE: i64 = 1_774_656_000;
 
-fn db() -> (tempfile::TempDir, Db) {
+pub(super) fn db() -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&dir.path().join("r.redb")).unwrap();
     (dir, db)
@@ -24,7 +24,7 @@ fn db() -> (tempfile::TempDir, Db) {
 
 /// One generated row: (merchant, op, code, minor, brand, card country, buyer
 /// country, terminal, currency, seconds after the previous row).
-type Spec = (
+pub(super) type Spec = (
     u64,
     usize,
     usize,
@@ -64,7 +64,7 @@ fn row(s: &Spec, at: i64) -> Transaction {
     t
 }
 
-fn spec() -> impl Strategy<Value = Spec> {
+pub(super) fn spec() -> impl Strategy<Value = Spec> {
     (
         1u64..=3,
         // Few operations and codes (and below, currencies and countries) so that
@@ -85,7 +85,7 @@ fn spec() -> impl Strategy<Value = Spec> {
 
 /// Writes the rows in several write transactions (the running totals must carry
 /// over from one to the next); returns them as stored.
-fn write(db: &Db, specs: &[Spec], cuts: &[usize]) -> Vec<Transaction> {
+pub(super) fn write(db: &Db, specs: &[Spec], cuts: &[usize]) -> Vec<Transaction> {
     let mut at = BASE - 86_400;
     let mut rows: Vec<Transaction> = specs
         .iter()

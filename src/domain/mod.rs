@@ -37,6 +37,8 @@ pub mod rebill;
 pub mod request_form;
 pub mod search;
 pub mod security;
+pub mod stats;
+pub mod stats_tables;
 pub mod text;
 pub mod time;
 pub mod totp;

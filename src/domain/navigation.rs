@@ -77,6 +77,12 @@ pub const NAV: &[NavItem] = &[
         access: Access::Any(&[Permission::View, Permission::VirtualTerminal]),
     },
     NavItem {
+        path: "/statistics",
+        label: ("Statistiques", "Statistics"),
+        area: Area::Statistics,
+        access: Access::All(&[Permission::View]),
+    },
+    NavItem {
         path: "/parameters/profile",
         label: ("Mon profil", "My profile"),
         area: Area::Parameters,

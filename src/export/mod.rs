@@ -16,6 +16,7 @@ use crate::domain::zone::Zone;
 
 mod cells;
 pub mod produce;
+pub mod stats;
 mod text;
 mod xlsx;
 

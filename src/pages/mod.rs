@@ -16,6 +16,8 @@ pub mod pay_result;
 pub mod payment_requests;
 pub mod profile;
 pub mod second_factor;
+pub mod statistics;
+pub mod statistics_tables;
 pub mod terminal;
 pub mod transaction;
 pub mod transaction_general;

@@ -34,6 +34,7 @@ mod routes;
 mod second_factor;
 mod security;
 mod signin;
+mod statistics;
 mod support;
 mod time_zone;
 mod transactions;

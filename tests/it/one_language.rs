@@ -529,6 +529,20 @@ async fn back_office(walk: &mut Walk, c: &Client, samples: &[(&str, u64)]) {
         .await;
     walk.get(c, "/transactions?from=01/05/2026&to=30/06/2026&last4=1111")
         .await;
+    // Statistics: its messages, the note of a long period, a split by terminal and
+    // card type together, an unknown table to download.
+    walk.get(
+        c,
+        "/statistics?from=32/13/2026&by=year&terminal=-1&brand=xyz&operation=3ds",
+    )
+    .await;
+    walk.get(c, "/statistics?from=2026-06-02&to=2026-06-01")
+        .await;
+    walk.get(c, "/statistics?from=2023-06-01&to=2026-06-01&by=day")
+        .await;
+    walk.get(c, "/statistics?terminal=21114&brand=visa&by=week")
+        .await;
+    walk.get(c, "/statistics/export?table=nope").await;
 }
 
 async fn walk(lang: &'static str) -> Walk {

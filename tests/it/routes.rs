@@ -21,6 +21,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/transactions", "All([View])"),
     ("/search", "All([View])"),
     ("/authorizations", "All([View])"),
+    ("/statistics", "All([View])"),
+    ("/statistics/export", "All([View, Export])"),
     ("/transactions/export", "All([View, Export])"),
     ("/transactions/:id", "All([View])"),
     ("/transactions/:id/tab/:tab", "All([View])"),
@@ -106,6 +108,7 @@ impl Samples {
             .replace(":action", "unlock");
         match path {
             "/transactions/export" => filled + "?format=csv&scope=all",
+            "/statistics/export" => filled + "?table=periods",
             "/transactions/:id/operations/:op" => filled + "?amount=100",
             "/transactions/:id/chargeback" => {
                 format!("{filled}?amount=100&reason=fraud&date={}", self.today)
