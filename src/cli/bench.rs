@@ -176,6 +176,7 @@ fn rss_kb() -> u64 {
 pub async fn run(
     data: &std::path::Path,
     key_file: Option<&std::path::Path>,
+    reads_only: bool,
 ) -> Result<(), CliError> {
     let db = super::open_data(data, key_file, crate::db::CACHE_BYTES)?;
     let n = db.transaction_count()?;
@@ -225,6 +226,9 @@ pub async fn run(
     }
     open_authorizations_bench(&db)?;
     super::bench_rollups::run(&db)?;
+    if reads_only {
+        return Ok(());
+    }
     export_bench(db, today).await?;
     payment_bench()
 }

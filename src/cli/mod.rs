@@ -101,6 +101,10 @@ pub enum Command {
         /// systemd credential guichet.keys).
         #[arg(long, env = "GUICHET_KEY_FILE")]
         key_file: Option<PathBuf>,
+        /// Only the read figures (searches, authorizations, Home and Statistics):
+        /// no exports, no payments.
+        #[arg(long)]
+        reads_only: bool,
     },
     /// Check a data file: domain rules, links, indexes and rollups.
     Check {
@@ -246,7 +250,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             key_file,
         }) => admin(&data, key_file.as_deref(), action),
         Some(Command::Check { data, key_file }) => check(&data, key_file.as_deref()),
-        Some(Command::Bench { data, key_file }) => bench::run(&data, key_file.as_deref()).await,
+        Some(Command::Bench {
+            data,
+            key_file,
+            reads_only,
+        }) => bench::run(&data, key_file.as_deref(), reads_only).await,
     }
 }
 

@@ -22,7 +22,8 @@ async fn until(p: &Page<'_>, script: &str) -> bool {
 }
 
 #[tokio::test]
-async fn home_shows_its_charts_switches_period_in_place_and_a_figure_opens_its_list() {
+async fn home_shows_its_charts_switches_period_in_place_a_figure_opens_its_list_and_statistics_take_a_period()
+ {
     let app = spawn_app().await;
     crate::fixtures::dataset::seed(&app);
     app.clock.set(datetime!(2026-06-01 12:00 UTC));
@@ -94,6 +95,33 @@ async fn home_shows_its_charts_switches_period_in_place_and_a_figure_opens_its_l
     assert_eq!(got, want);
     b.screenshot("target/screenshots/home-figure-list.png")
         .await;
+
+    // Statistics with a period typed in its form: the charts of the periods and
+    // card types, and the tables; the filters land in the URL.
+    p.goto("/statistics").await;
+    p.wait_for("form.stats-filters").await;
+    p.fill("#s-from", "22/05/2026").await;
+    p.fill("#s-to", "31/05/2026").await;
+    p.click("form.stats-filters button.primary").await;
+    assert!(
+        until(
+            &p,
+            "return location.search.includes('from=22%2F05%2F2026') && !!document.querySelector('figure.chart svg');"
+        )
+        .await
+    );
+    let stats_charts = p
+        .js("return document.querySelectorAll('figure.chart svg').length;")
+        .await;
+    assert!(stats_charts.as_u64().unwrap_or(0) >= 3, "{stats_charts}");
+    let period = p.text("#stats-period").await;
+    assert!(period.contains("22") && period.contains("31"), "{period}");
+    // Ten days, shown by day: ten rows in the table of the periods.
+    let days = p
+        .js("return document.querySelectorAll('#table-periods tbody tr').length;")
+        .await;
+    assert_eq!(days, serde_json::json!(10));
+    b.screenshot("target/screenshots/statistics.png").await;
 
     // On a phone the dashboard fits the width.
     b.viewport(390, 844).await;
