@@ -415,6 +415,35 @@ fn figure_table(view: &View, v: &HomeView, revenue: &[PerCurrency], currency: Cu
     }
 }
 
+/// The acceptance chart's figures as a table, newest first: the rate, and the
+/// accepted and attempts counts, each linked to the attempts of its period.
+fn rate_table(view: &View, v: &HomeView, rates: &[Rate]) -> Markup {
+    html! {
+        div class="table-wrap chart-table" {
+            table class="grid" {
+                caption class="small muted" { (view.t("Les chiffres du graphique", "The chart's figures")) }
+                thead { tr {
+                    th scope="col" { (view.t("Période", "Period")) }
+                    th scope="col" class="num" { (view.t("Taux", "Rate")) }
+                    th scope="col" class="num" { (view.t("Acceptées / tentatives", "Accepted / attempts")) }
+                } }
+                tbody {
+                    @for (b, r) in v.buckets.iter().zip(rates).rev() {
+                        @let href = v.bucket_link(*b, &[("attempts", "1")]);
+                        tr {
+                            th scope="row" { (b.long_label(v.by, view.lang)) }
+                            td class="num" {
+                                a href=(href) data-figure="acceptance-period" data-accepted=(r.accepted) data-count=(r.count) { (r.text(view.lang)) }
+                            }
+                            td class="num" { (figures::count_text(r.accepted, view.lang)) " / " (figures::count_text(r.count, view.lang)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn acceptance_card(view: &View, v: &HomeView, rates: &[Rate]) -> Markup {
     let current = v.current();
     let Some(b) = v.buckets.get(current).copied() else {
@@ -480,6 +509,7 @@ fn acceptance_card(view: &View, v: &HomeView, rates: &[Rate]) -> Markup {
                     "Accepted ÷ payment attempts (sales, authorizations, rebills); 3-D Secure checks and abandons (098) are not attempts."))
             }
             (line_chart(&chart))
+            (rate_table(view, v, rates))
         }
     }
 }
