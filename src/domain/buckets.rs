@@ -117,20 +117,17 @@ impl Bucket {
         self.end.previous_day().unwrap_or(self.first)
     }
 
-    /// A short label for an axis: "3 nov." / "Nov 3", "S45 · 2 nov." / "W45 · Nov 2",
-    /// "nov. 2026" / "Nov 2026".
+    /// A short label for an axis: "3 nov." / "Nov 3" (a day, or a week by its
+    /// Monday), "nov. 2026" / "Nov 2026".
     pub fn label(self, g: Granularity, lang: Lang) -> String {
         let d = self.first;
         let month = month_abbr(d.month(), lang);
         match (g, lang) {
             (Granularity::Day, Lang::Fr) => format!("{} {month}", d.day()),
             (Granularity::Day, Lang::En) => format!("{month} {}", d.day()),
-            (Granularity::Week, Lang::Fr) => {
-                format!("S{} · {} {month}", d.iso_week(), d.day())
-            }
-            (Granularity::Week, Lang::En) => {
-                format!("W{} · {month} {}", d.iso_week(), d.day())
-            }
+            // A week by its Monday: short enough for an axis of 12 weeks.
+            (Granularity::Week, Lang::Fr) => format!("{} {month}", d.day()),
+            (Granularity::Week, Lang::En) => format!("{month} {}", d.day()),
             (Granularity::Month, _) => format!("{month} {}", d.year()),
         }
     }
@@ -322,7 +319,7 @@ mod tests {
         };
         assert_eq!(b.label(Granularity::Day, Lang::Fr), "2 nov.");
         assert_eq!(b.label(Granularity::Day, Lang::En), "Nov 2");
-        assert_eq!(b.label(Granularity::Week, Lang::Fr), "S45 · 2 nov.");
+        assert_eq!(b.label(Granularity::Week, Lang::Fr), "2 nov.");
         assert_eq!(b.label(Granularity::Month, Lang::En), "Nov 2026");
         assert_eq!(b.long_label(Granularity::Month, Lang::Fr), "novembre 2026");
         assert_eq!(

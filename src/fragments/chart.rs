@@ -519,9 +519,19 @@ fn y_axis(ticks: &[i64], scale: &Scale, kind: ValueKind, lang: Lang) -> Markup {
     }
 }
 
-/// Labels under the plot: every k-th, so that at most [`MAX_X_LABELS`] are written.
+/// Labels under the plot: every k-th, so that at most [`MAX_X_LABELS`] are written
+/// and they do not run into each other (about 7 units a character at 12 px).
 fn x_labels(labels: &[String], n: usize) -> Markup {
-    let every = n.div_ceil(MAX_X_LABELS).max(1);
+    let longest = labels
+        .iter()
+        .take(n)
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1);
+    let room = usize::try_from((RIGHT - LEFT) / (i64::try_from(longest).unwrap_or(64) * 7 + 12))
+        .unwrap_or(1)
+        .clamp(2, MAX_X_LABELS);
+    let every = n.div_ceil(room).max(1);
     html! {
         @for (i, label) in labels.iter().enumerate().take(n).step_by(every) {
             @let (start, width) = slot(i, n);

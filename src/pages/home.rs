@@ -499,8 +499,8 @@ fn acceptance_card(view: &View, v: &HomeView, rates: &[Rate]) -> Markup {
                     }
                     div class="small" {
                         (figures::count_text(r.accepted, view.lang)) " "
-                        (view.t("acceptées sur", "accepted out of")) " "
-                        a href=(href) data-figure="attempts" data-count=(r.count) { (figures::count_text(r.count, view.lang)) " " (view.t("tentatives", "attempts")) }
+                        (view.lang.plural(r.accepted, ("acceptée sur", "acceptées sur"), ("accepted out of", "accepted out of"))) " "
+                        a href=(href) data-figure="attempts" data-count=(r.count) { (view.lang.count(r.count, ("tentative", "tentatives"), ("attempt", "attempts"))) }
                     }
                 }
             }
