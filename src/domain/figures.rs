@@ -108,6 +108,22 @@ pub fn revenue(cells: &[Cell], periods: usize) -> Vec<PerCurrency> {
     out
 }
 
+/// The currency most accepted rows are in (MAD when there are none).
+pub fn main_currency(cells: &[Cell]) -> Currency {
+    let mut n = [0u64; Currency::ALL.len()];
+    for c in cells.iter().filter(|c| c.accepted()) {
+        if let Some(i) = Currency::ALL.iter().position(|x| *x == c.currency) {
+            n[i] += c.count;
+        }
+    }
+    let best = (0..n.len()).rev().max_by_key(|i| n[*i]).unwrap_or(0);
+    if n[best] == 0 {
+        Currency::Mad
+    } else {
+        Currency::ALL[best]
+    }
+}
+
 /// A ratio of accepted to counted rows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Rate {

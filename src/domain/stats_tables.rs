@@ -236,22 +236,6 @@ fn count_titles(lang: Lang) -> [String; 4] {
     ]
 }
 
-/// The currency most accepted rows are in (MAD when there are none).
-pub fn main_currency(cells: &[Cell]) -> Currency {
-    let mut n = [0u64; Currency::ALL.len()];
-    for c in cells.iter().filter(|c| c.accepted()) {
-        if let Some(i) = Currency::ALL.iter().position(|x| *x == c.currency) {
-            n[i] += c.count;
-        }
-    }
-    let best = (0..n.len()).rev().max_by_key(|i| n[*i]).unwrap_or(0);
-    if n[best] == 0 {
-        Currency::Mad
-    } else {
-        Currency::ALL[best]
-    }
-}
-
 /// Per bucket: label, counted rows, attempts, accepted, rate, net revenue per currency.
 pub fn periods_table(ctx: &Context, cells: &[Cell]) -> Table {
     let q = ctx.query;
@@ -432,15 +416,15 @@ pub struct PeriodSeries {
     /// Net revenue in the main currency, minor units.
     pub revenue: Vec<i64>,
     pub counts: Vec<i64>,
-    /// Acceptance in tenths of a percent (0 without attempts).
-    pub acceptance: Vec<i64>,
+    /// Acceptance in tenths of a percent (`None` without attempts).
+    pub acceptance: Vec<Option<u32>>,
 }
 
 pub fn period_series(ctx: &Context, cells: &[Cell]) -> PeriodSeries {
     let q = ctx.query;
     let cells = kept(cells, q);
     let n = q.buckets.len();
-    let currency = main_currency(&cells);
+    let currency = figures::main_currency(&cells);
     let clamp = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
     PeriodSeries {
         labels: q
@@ -464,7 +448,7 @@ pub fn period_series(ctx: &Context, cells: &[Cell]) -> PeriodSeries {
             .collect(),
         acceptance: figures::acceptance(&cells, n)
             .into_iter()
-            .map(|r| i64::from(r.per_mille().unwrap_or(0)))
+            .map(|r| r.per_mille())
             .collect(),
     }
 }

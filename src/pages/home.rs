@@ -196,26 +196,6 @@ fn selector(view: &View, v: &HomeView) -> Markup {
     }
 }
 
-/// The currency the chart is drawn in: the one with the most accepted rows over the
-/// chart's periods (the merchant's usual one); MAD when there are none.
-fn main_currency(cells: &[Cell]) -> Currency {
-    Currency::ALL
-        .into_iter()
-        .max_by_key(|cur| {
-            let n: u64 = cells
-                .iter()
-                .filter(|c| c.currency == *cur && c.accepted() && c.op != Operation::ThreeDSecure)
-                .map(|c| c.count)
-                .sum();
-            // Ties go to the first currency of the list.
-            (
-                n,
-                std::cmp::Reverse(Currency::ALL.iter().position(|x| x == cur)),
-            )
-        })
-        .unwrap_or(Currency::Mad)
-}
-
 /// A signed change from `prev` to `cur` in tenths of a percent, rounded half away
 /// from zero; `None` when `prev` is not positive.
 fn change_per_mille(cur: i128, prev: i128) -> Option<i128> {
@@ -276,7 +256,7 @@ fn revenue_card(view: &View, v: &HomeView, revenue: &[PerCurrency]) -> Markup {
         .checked_sub(1)
         .and_then(|i| revenue.get(i))
         .unwrap_or(&empty);
-    let currency = main_currency(v.cells);
+    let currency = figures::main_currency(v.cells);
     let chart = Chart {
         id: "home-revenue".into(),
         title: format!(

@@ -8,7 +8,7 @@ use crate::domain::Lang;
 use crate::domain::stats_tables::{PeriodSeries, Table, TableKey, Value};
 use crate::fragments::View;
 use crate::fragments::chart::{
-    Chart, ChartSeries, ValueKind, bar_chart, format_value, hbar_chart, line_chart,
+    Chart, ChartSeries, GAP, ValueKind, bar_chart, format_value, hbar_chart, line_chart,
 };
 
 /// The id of a table's section (`#stat-refusals`).
@@ -130,6 +130,7 @@ fn describe(
     let best = values
         .iter()
         .enumerate()
+        .filter(|(_, v)| **v != GAP)
         .max_by_key(|(i, v)| (**v, std::cmp::Reverse(*i)));
     let sum: i64 = values.iter().fold(0i64, |a, v| a.saturating_add(*v));
     let fmt = |v: i64| format_value(v, kind, view.lang);
@@ -203,6 +204,12 @@ pub fn period_charts(view: &View, s: &PeriodSeries) -> Markup {
         (view.t("Opérations", "Operations"), &s.counts, "current"),
         ValueKind::Count,
     );
+    // A period without attempts has no rate: a gap in the line, not a 0.
+    let acceptance: Vec<i64> = s
+        .acceptance
+        .iter()
+        .map(|p| p.map_or(GAP, i64::from))
+        .collect();
     let rate = chart(
         view,
         "chart-acceptance",
@@ -214,7 +221,7 @@ pub fn period_charts(view: &View, s: &PeriodSeries) -> Markup {
         s,
         (
             view.t("Taux d'acceptation", "Acceptance rate"),
-            &s.acceptance,
+            &acceptance,
             "accepted",
         ),
         ValueKind::PerMille,
