@@ -124,6 +124,11 @@ impl Matcher {
 /// The totals of the matching rows, added up as the walk meets them.
 struct Tally {
     accepted: u64,
+    /// Payment attempts among the rows, and the accepted ones (the acceptance rate).
+    attempts: u64,
+    attempts_accepted: u64,
+    /// Whether each operation index is one of a payment attempt.
+    attempt_ops: [bool; Operation::ALL.len()],
     net: [i128; Currency::ALL.len()],
     /// The accepted rows' amounts, unsigned.
     gross: [i128; Currency::ALL.len()],
@@ -135,11 +140,16 @@ struct Tally {
 impl Tally {
     fn new() -> Tally {
         let mut signs = [0; Operation::ALL.len()];
+        let mut attempt_ops = [false; Operation::ALL.len()];
         for op in Operation::ALL {
             signs[usize::from(op.index())] = net_sign(op);
+            attempt_ops[usize::from(op.index())] = ATTEMPT_OPERATIONS.contains(&op);
         }
         Tally {
             accepted: 0,
+            attempts: 0,
+            attempts_accepted: 0,
+            attempt_ops,
             net: [0; Currency::ALL.len()],
             gross: [0; Currency::ALL.len()],
             seen: [false; Currency::ALL.len()],
@@ -153,10 +163,18 @@ impl Tally {
         if let Some(seen) = self.seen.get_mut(cur) {
             *seen = true;
         }
+        let attempt = self.attempt_ops.get(usize::from(c.op[i])).copied() == Some(true)
+            && c.code[i] != ResultCode::ABANDONED.value();
+        if attempt {
+            self.attempts += 1;
+        }
         if c.code[i] != 0 {
             return;
         }
         self.accepted += 1;
+        if attempt {
+            self.attempts_accepted += 1;
+        }
         let sign = self.signs.get(usize::from(c.op[i])).copied().unwrap_or(0);
         if let Some(net) = self.net.get_mut(cur) {
             *net += i128::from(sign) * i128::from(c.amount[i]);
@@ -178,6 +196,8 @@ impl Tally {
         Totals {
             count,
             accepted: self.accepted,
+            attempts: self.attempts,
+            attempts_accepted: self.attempts_accepted,
             net: per_currency(&self.net),
             gross: per_currency(&self.gross),
         }
@@ -482,6 +502,9 @@ mod tests {
             Totals {
                 count: 6,
                 accepted: 5,
+                // Two accepted sales, the refused one and the authorization.
+                attempts: 4,
+                attempts_accepted: 3,
                 net: vec![
                     (Currency::Mad, 0),
                     (Currency::Eur, 800),

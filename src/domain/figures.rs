@@ -48,10 +48,7 @@ impl Cell {
 
 /// Whether a row of `op` ending with `code` is a payment attempt.
 pub fn is_attempt(op: Operation, code: u16) -> bool {
-    matches!(
-        op,
-        Operation::Sale | Operation::Authorization | Operation::Rebill
-    ) && code != ResultCode::ABANDONED.value()
+    super::filter::ATTEMPT_OPERATIONS.contains(&op) && code != ResultCode::ABANDONED.value()
 }
 
 /// The operations Home and Statistics count (every one but the 3-D Secure checks,
@@ -427,8 +424,8 @@ mod tests {
             (1, 2000),
         ] {
             let list = crate::domain::search::Totals {
-                count,
-                accepted,
+                attempts: count,
+                attempts_accepted: accepted,
                 ..Default::default()
             };
             assert_eq!(

@@ -18,7 +18,10 @@ pub struct SearchPage {
 }
 
 /// The totals line of a search. `count` is every matching row; `accepted` those with
-/// code 000; `net` per currency is the accepted money-moving rows, sales, captures and
+/// code 000; `attempts` the payment attempts among them (sales, authorizations and
+/// rebills, not abandoned: see [`super::filter::is_attempt`]) and `attempts_accepted`
+/// the accepted ones, whose ratio is the acceptance rate, the same as Home's and
+/// Statistics'; `net` per currency is the accepted money-moving rows, sales, captures and
 /// rebills added, refunds taken off (see [`super::list_row::net_sign`]), in minor units.
 /// Authorizations, cancellations, 3-D Secure checks and refusals move no money: they
 /// are counted, never summed.
@@ -26,6 +29,8 @@ pub struct SearchPage {
 pub struct Totals {
     pub count: u64,
     pub accepted: u64,
+    pub attempts: u64,
+    pub attempts_accepted: u64,
     /// One entry per currency seen among the matching rows, in `Currency::ALL` order.
     pub net: Vec<(Currency, i128)>,
     /// The amounts of the accepted matching rows, unsigned, whatever their operation
@@ -34,19 +39,11 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// "87,5 %" / "87.5%": accepted rows over counted rows, to a tenth, rounded half up;
-    /// `None` when nothing is counted.
+    /// "87,5 %" / "87.5%": accepted payment attempts over payment attempts, to a tenth,
+    /// rounded half up; `None` without any attempt.
     pub fn acceptance_rate(&self, lang: Lang) -> Option<String> {
-        if self.count == 0 {
-            return None;
-        }
-        let tenths = (u128::from(self.accepted) * 1000 + u128::from(self.count) / 2)
-            / u128::from(self.count);
-        let (whole, tenth) = (tenths / 10, tenths % 10);
-        Some(match lang {
-            Lang::Fr => format!("{whole},{tenth}\u{a0}%"),
-            Lang::En => format!("{whole}.{tenth}%"),
-        })
+        super::figures::per_mille(self.attempts_accepted, self.attempts)
+            .map(|p| super::figures::per_mille_text(p, lang))
     }
 
     /// "transaction" or "transactions" after the count (French keeps 0 and 1 singular).
@@ -184,8 +181,10 @@ mod tests {
     #[test]
     fn the_acceptance_rate_is_a_tenth_of_a_percent_rounded_half_up() {
         let t = Totals {
-            count: 8,
+            count: 9,
             accepted: 7,
+            attempts: 8,
+            attempts_accepted: 7,
             net: Vec::new(),
             gross: Vec::new(),
         };
@@ -194,6 +193,8 @@ mod tests {
         let third = Totals {
             count: 3,
             accepted: 2,
+            attempts: 3,
+            attempts_accepted: 2,
             net: Vec::new(),
             gross: Vec::new(),
         };

@@ -34,11 +34,12 @@ pub async fn chosen_merchant(
     let scope = ctx.scope();
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
     let raw = raw.trim();
+    // A merchant user's figures are their merchant's, whatever else is asked.
+    let own = match scope {
+        crate::db::Scope::Merchant(m) => merchants.iter().find(|x| x.id == m).cloned(),
+        crate::db::Scope::Admin => None,
+    };
     if raw.is_empty() {
-        let own = match scope {
-            crate::db::Scope::Merchant(m) => merchants.iter().find(|x| x.id == m).cloned(),
-            crate::db::Scope::Admin => None,
-        };
         return Ok((own, admin_list(ctx, merchants)));
     }
     let Ok(id) = raw.parse::<u64>() else {
@@ -53,7 +54,7 @@ pub async fn chosen_merchant(
                 crate::domain::text::log_safe_max(raw, 40)
             ),
         ));
-        return Ok((None, admin_list(ctx, merchants)));
+        return Ok((own, admin_list(ctx, merchants)));
     };
     // `merchants` holds only what the scope allows: another merchant's id is absent.
     let Some(m) = merchants.iter().find(|m| m.id == id).cloned() else {

@@ -146,7 +146,8 @@ impl Ctx {
         }
     }
 
-    /// Runs blocking storage work off the async executor; storage errors become a 500 page.
+    /// Runs blocking storage work off the async executor; `NotFound` becomes the 404
+    /// page, other storage errors the 500 page.
     pub async fn db<T, F>(&self, f: F) -> poem::Result<T>
     where
         T: Send + 'static,
@@ -155,6 +156,8 @@ impl Ctx {
         let db = self.state.db.clone();
         match tokio::task::spawn_blocking(move || f(&db)).await {
             Ok(Ok(v)) => Ok(v),
+            // Something this user may not see (another merchant's) is simply absent.
+            Ok(Err(db::Error::NotFound)) => Err(self.not_found()),
             Ok(Err(e)) => Err(self.internal(&e)),
             Err(e) => Err(self.internal(&e)),
         }

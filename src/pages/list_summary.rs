@@ -256,7 +256,10 @@ pub(super) fn totals_line(view: &View, v: &ListView, t: &Totals, f: &Filter) -> 
                 }
                 span class="t-rate" {
                     (view.t("Taux d'acceptation : ", "Acceptance rate: "))
-                    strong data-accepted=(t.accepted) { (t.acceptance_rate(view.lang).unwrap_or_else(|| "—".into())) }
+                    strong data-accepted=(t.accepted) data-attempts=(t.attempts) data-attempts-accepted=(t.attempts_accepted)
+                        title=(view.lang.count(t.attempts, ("tentative de paiement", "tentatives de paiement"), ("payment attempt", "payment attempts"))) {
+                        (t.acceptance_rate(view.lang).unwrap_or_else(|| "—".into()))
+                    }
                 }
             }
             p class="small muted totals-caption" {
@@ -275,8 +278,8 @@ pub(super) fn totals_line(view: &View, v: &ListView, t: &Totals, f: &Filter) -> 
             details class="small muted totals-how" {
                 summary { (view.t("Comment ces totaux sont comptés", "How these totals are counted")) }
                 p {
-                    (view.t("Sur toutes les pages. Nombre : toutes les lignes qui correspondent aux filtres. Montant net, par devise : ventes, captures et refacturations acceptées, moins les remboursements et impayés (chargebacks) acceptés (autorisations, annulations, vérifications et refus ne déplacent pas d'argent). Filtré sur les autorisations, les annulations ou les vérifications 3-D Secure, dont le montant net est toujours nul, le total donne à la place le montant, par devise, des lignes acceptées. Taux d'acceptation : lignes acceptées sur lignes comptées ; avec le filtre « Tentatives de paiement » (ventes, autorisations et refacturations, hors abandons 098), c'est le taux d'acceptation des paiements.",
-                        "Across all pages. Count: every row matching the filters. Net amount, per currency: accepted sales, captures and rebills, less accepted refunds and chargebacks (authorizations, cancellations, checks and refusals move no money). Filtered on authorizations, cancellations or 3-D Secure checks, whose net amount is always zero, the line gives instead the amount, per currency, of the accepted rows. Acceptance rate: accepted rows over counted rows; with the \"Payment attempts\" filter (sales, authorizations and rebills, excluding 098 abandons), it is the payments' acceptance rate."))
+                    (view.t("Sur toutes les pages. Nombre : toutes les lignes qui correspondent aux filtres. Montant net, par devise : ventes, captures et refacturations acceptées, moins les remboursements et impayés (chargebacks) acceptés (autorisations, annulations, vérifications et refus ne déplacent pas d'argent). Filtré sur les autorisations, les annulations ou les vérifications 3-D Secure, dont le montant net est toujours nul, le total donne à la place le montant, par devise, des lignes acceptées. Taux d'acceptation : tentatives de paiement acceptées sur tentatives de paiement (ventes, autorisations et refacturations, hors abandons 098) parmi ces lignes, comme sur l'accueil et dans les statistiques.",
+                        "Across all pages. Count: every row matching the filters. Net amount, per currency: accepted sales, captures and rebills, less accepted refunds and chargebacks (authorizations, cancellations, checks and refusals move no money). Filtered on authorizations, cancellations or 3-D Secure checks, whose net amount is always zero, the line gives instead the amount, per currency, of the accepted rows. Acceptance rate: accepted payment attempts over payment attempts (sales, authorizations and rebills, excluding 098 abandons) among these rows, as on Home and in Statistics."))
                 }
             }
         }

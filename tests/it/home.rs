@@ -49,6 +49,8 @@ fn tags_with(page: &str, attr: &str) -> Vec<BTreeMap<String, String>> {
 struct ListTotals {
     count: u64,
     accepted: u64,
+    /// Payment attempts and the accepted ones: the list's acceptance rate.
+    attempts: (u64, u64),
     minor: BTreeMap<String, i128>,
 }
 
@@ -58,9 +60,12 @@ fn list_totals(page: &str) -> ListTotals {
     let count = tags_with(totals, "data-count")[0]["data-count"]
         .parse()
         .unwrap();
-    let accepted = tags_with(totals, "data-accepted")[0]["data-accepted"]
-        .parse()
-        .unwrap();
+    let rate = &tags_with(totals, "data-accepted")[0];
+    let accepted = rate["data-accepted"].parse().unwrap();
+    let attempts = (
+        rate["data-attempts-accepted"].parse().unwrap(),
+        rate["data-attempts"].parse().unwrap(),
+    );
     // The net amount, or for operations that move no money the accepted rows' amount.
     let mut minor: BTreeMap<String, i128> = tags_with(totals, "data-minor")
         .into_iter()
@@ -76,6 +81,7 @@ fn list_totals(page: &str) -> ListTotals {
     ListTotals {
         count,
         accepted,
+        attempts,
         minor,
     }
 }
@@ -104,6 +110,9 @@ async fn every_figure_equals_its_list(c: &Client, home: &str) -> usize {
         }
         if let Some(n) = f.get("data-accepted") {
             assert_eq!(t.accepted.to_string(), *n, "{what} → {href}");
+            // The list's acceptance rate is the figure's.
+            let want = (n.parse().unwrap(), f["data-count"].parse().unwrap());
+            assert_eq!(t.attempts, want, "{what} → {href}");
         }
         if let (Some(cur), Some(minor)) = (f.get("data-currency"), f.get("data-minor")) {
             let minor: i128 = minor.parse().unwrap();
@@ -283,4 +292,43 @@ async fn bad_home_parameters_get_a_clear_400_or_404_never_a_500() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = admin.page("/home?merchant=18446744073709551616").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_list_of_a_period_shows_the_acceptance_rate_home_shows_for_it() {
+    let (app, _) = dashboard().await;
+    let admin = app.admin().await;
+    for by in ["day", "week", "month"] {
+        let (_, home) = admin.page(&format!("/home?by={by}")).await;
+        let rates = tags_with(&home, "data-figure");
+        let rate = rates
+            .iter()
+            .find(|t| t["data-figure"] == "acceptance")
+            .unwrap();
+        let revenue = rates
+            .iter()
+            .find(|t| t["data-figure"] == "revenue-current")
+            .unwrap();
+        let (_, list) = admin.page(&revenue["href"]).await;
+        let t = list_totals(&list);
+        assert_eq!(
+            t.attempts,
+            (
+                rate["data-accepted"].parse().unwrap(),
+                rate["data-count"].parse().unwrap()
+            ),
+            "{by}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_merchant_users_bad_merchant_value_is_a_400_never_a_500() {
+    let (app, _) = dashboard().await;
+    let viewer = app.signed_in("uber.viewer").await;
+    for bad in ["abc", "-1", "99999999999999999999"] {
+        let (status, page) = viewer.page(&format!("/home?merchant={bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {page}");
+        assert!(page.contains("numéro de marchand attendu"), "{bad}");
+    }
 }
