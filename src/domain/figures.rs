@@ -183,7 +183,10 @@ pub fn acceptance(cells: &[Cell], periods: usize) -> Vec<Rate> {
 pub struct OpLine {
     pub op: Operation,
     pub accepted: u64,
+    /// Refused rows, abandons (098) of a payment attempt's operation left out.
     pub refused: u64,
+    /// Sales, authorizations or rebills the customer abandoned (098): not attempts.
+    pub abandoned: u64,
     /// Sum of the accepted rows' amounts, per currency (unsigned).
     pub amount: PerCurrency,
 }
@@ -198,6 +201,7 @@ pub fn operations(cells: &[Cell], periods: std::ops::Range<usize>) -> Vec<OpLine
                 op: *op,
                 accepted: 0,
                 refused: 0,
+                abandoned: 0,
                 amount: PerCurrency::default(),
             };
             for c in cells
@@ -207,6 +211,8 @@ pub fn operations(cells: &[Cell], periods: std::ops::Range<usize>) -> Vec<OpLine
                 if c.accepted() {
                     line.accepted += c.count;
                     line.amount.add(c.currency, i128::from(c.sum));
+                } else if is_attempt(c.op, ResultCode::ACCEPTED.value()) && !c.is_attempt() {
+                    line.abandoned += c.count;
                 } else {
                     line.refused += c.count;
                 }

@@ -158,6 +158,24 @@ fn period_name(view: &View, by: Granularity, current: bool) -> &'static str {
     }
 }
 
+/// "par rapport à hier", "… à la semaine dernière", "… au mois dernier".
+fn compared_with(view: &View, by: Granularity) -> &'static str {
+    match by {
+        Granularity::Day => view.t(
+            "par rapport à hier (journée entière)",
+            "compared with all of yesterday",
+        ),
+        Granularity::Week => view.t(
+            "par rapport à toute la semaine dernière",
+            "compared with all of last week",
+        ),
+        Granularity::Month => view.t(
+            "par rapport à tout le mois dernier",
+            "compared with all of last month",
+        ),
+    }
+}
+
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -292,13 +310,13 @@ fn revenue_card(view: &View, v: &HomeView, revenue: &[PerCurrency]) -> Markup {
             h2 id="home-revenue-h" { (view.t("Chiffre d'affaires net", "Net revenue")) }
             div class="kpis" {
                 div class="kpi" {
-                    div class="kpi-label" { (capitalised(period_name(view, v.by, true))) }
+                    div class="kpi-label" { (capitalised(period_name(view, v.by, true))) " " span class="muted" { (view.t("(en cours)", "(so far)")) } }
                     div class="kpi-value" { (money_links(view, v, cur_b, cur, "revenue-current")) }
                     @for (c, minor) in &cur.0 {
                         @if let Some(p) = change_per_mille(*minor, prev.get(*c)) {
                             div class={"kpi-change " (if p < 0 { "down" } else { "up" })} {
                                 (change_text(p, view.lang)) " "
-                                (view.t("par rapport à ", "compared with ")) (period_name(view, v.by, false))
+                                (compared_with(view, v.by))
                                 @if cur.0.len() > 1 { " (" (c.code()) ")" }
                             }
                         }
@@ -473,7 +491,7 @@ fn acceptance_card(view: &View, v: &HomeView, rates: &[Rate]) -> Markup {
             h2 id="home-acceptance-h" { (view.t("Taux d'acceptation", "Acceptance rate")) }
             div class="kpis" {
                 div class="kpi" {
-                    div class="kpi-label" { (capitalised(period_name(view, v.by, true))) }
+                    div class="kpi-label" { (capitalised(period_name(view, v.by, true))) " " span class="muted" { (view.t("(en cours)", "(so far)")) } }
                     div class="kpi-value" {
                         a class="figure" href=(href) data-figure="acceptance" data-accepted=(r.accepted) data-count=(r.count) { (r.text(view.lang)) }
                     }
@@ -530,13 +548,24 @@ fn operations_card(view: &View, v: &HomeView, ops: &[OpLine]) -> Markup {
                                     }
                                 }
                                 td class="num" {
-                                    a href=(v.bucket_link(b, &[("operation", key), ("status", "refused")]))
-                                        data-figure={"op-" (key) "-refused"} data-count=(l.refused) { (figures::count_text(l.refused, view.lang)) }
+                                    // A payment's abandons (098) are not refusals: the
+                                    // attempts filter leaves them out of the list too.
+                                    @let refused = if figures::is_attempt(l.op, 0) {
+                                        v.bucket_link(b, &[("operation", key), ("status", "refused"), ("attempts", "1")])
+                                    } else {
+                                        v.bucket_link(b, &[("operation", key), ("status", "refused")])
+                                    };
+                                    a href=(refused) data-figure={"op-" (key) "-refused"} data-count=(l.refused) { (figures::count_text(l.refused, view.lang)) }
                                 }
                             }
                         }
                     }
                 }
+            }
+            @let abandoned: u64 = ops.iter().map(|l| l.abandoned).sum();
+            p class="small" {
+                (view.t("Paiements abandonnés par le client (098, ni acceptés ni refusés) : ", "Payments the customer abandoned (098, neither accepted nor refused): "))
+                a href=(v.bucket_link(b, &[("code", "098")])) data-figure="abandoned" data-count=(abandoned) { (figures::count_text(abandoned, view.lang)) }
             }
             p class="small muted rule" {
                 (view.t("Remboursements et impayés en négatif : l'argent rendu. Montant des autorisations et annulations : ce qu'elles bloquent ou libèrent.",
@@ -614,7 +643,7 @@ fn breakdown_card(view: &View, v: &HomeView, ops: &[OpLine]) -> Markup {
                         @let n = l.accepted + l.refused;
                         li {
                             a href=(v.bucket_link(*b, &[("operation", l.op.key())])) data-figure={"type-" (l.op.key())} data-count=(n) {
-                                (l.op.label(view.lang)) " : " (figures::count_text(n, view.lang))
+                                (l.op.label(view.lang)) (view.t(" : ", ": ")) (figures::count_text(n, view.lang))
                             }
                             " (" (figures::per_mille(n, total).map_or_else(|| "—".into(), |p| figures::per_mille_text(p, view.lang))) ")"
                         }
@@ -631,6 +660,8 @@ fn open_card(view: &View, v: &HomeView) -> Markup {
         None => "/authorizations".into(),
     };
     let n = v.open_total;
+    // An admin looking at every merchant needs to know whose each one is.
+    let all_merchants = !v.merchants.is_empty() && v.merchant.is_none();
     html! {
         section class="card home-open" aria-labelledby="home-open-h" {
             h2 id="home-open-h" {
@@ -648,6 +679,7 @@ fn open_card(view: &View, v: &HomeView) -> Markup {
                     table class="grid" {
                         thead { tr {
                             th scope="col" { (view.t("Date", "Date")) }
+                            @if all_merchants { th scope="col" { (view.t("Marchand", "Merchant")) } }
                             th scope="col" class="num" { (view.t("Montant", "Amount")) }
                             th scope="col" { (view.t("Temps restant", "Time left")) }
                             th scope="col" { (view.t("Transaction", "Transaction")) }
@@ -656,6 +688,9 @@ fn open_card(view: &View, v: &HomeView) -> Markup {
                             @for o in v.open {
                                 tr class=[o.is_urgent(v.now).then_some("urgent")] {
                                     td { (format_datetime_cell(o.tx.at, view.lang, view.zone)) }
+                                    @if all_merchants {
+                                        td { (v.merchants.iter().find(|m| m.id == o.tx.merchant_id).map_or(String::new(), |m| m.name.clone())) }
+                                    }
                                     td class="num" { (format_total(i128::from(o.tx.amount.minor()), o.tx.currency, view.lang)) }
                                     td { (time_left(o.left(v.now), view.lang)) }
                                     td { a href={"/transactions/" (o.tx.id) "?tab=operations"} { "#" (o.tx.id) " · " (view.t("capturer ou annuler", "capture or cancel")) } }
