@@ -9,6 +9,7 @@ use time::{Date, Duration};
 use super::buckets::{Bucket, Granularity, bounds, cover};
 use super::card::Brand;
 use super::form::FieldError;
+use super::merchant::Terminal;
 use super::transaction::Operation;
 use super::zone::Zone;
 
@@ -30,7 +31,17 @@ pub struct RawStats {
 impl RawStats {
     /// The query string of the filters (no table), for links; empty fields left out.
     pub fn to_query(&self) -> String {
+        self.query_with(None)
+    }
+
+    /// The link of the CSV download of the table `table` (its key) under these filters.
+    pub fn export_href(&self, table: &str) -> String {
+        format!("/statistics/export?{}", self.query_with(Some(table)))
+    }
+
+    fn query_with(&self, table: Option<&str>) -> String {
         let pairs: Vec<(&str, &str)> = [
+            ("table", table.unwrap_or_default()),
             ("from", &self.from),
             ("to", &self.to),
             ("merchant", &self.merchant),
@@ -240,6 +251,55 @@ fn choices(raw: &RawStats, errors: &mut Vec<FieldError>) -> Choices {
     (terminal, brand, operation, by)
 }
 
+/// A period of more than [`Granularity::MAX_BUCKETS`] months ending on `last`: the
+/// limit in months and years, and the earliest first day that fits.
+fn too_long(last: Date) -> FieldError {
+    let months = Granularity::MAX_BUCKETS;
+    let years = months / 12;
+    let back = i32::try_from(months - 1).unwrap_or(i32::MAX);
+    let index = last.year() * 12 + i32::from(u8::from(last.month())) - 1 - back;
+    let earliest = time::Month::try_from(u8::try_from(index.rem_euclid(12) + 1).unwrap_or(1))
+        .ok()
+        .and_then(|m| Date::from_calendar_date(index.div_euclid(12), m, 1).ok());
+    let (fr_from, en_from) = earliest.map_or_else(Default::default, |d| {
+        let fr = format_description!("[day]/[month]/[year]");
+        (
+            d.format(fr)
+                .map(|s| format!(" : commencez au plus tôt le {s}"))
+                .unwrap_or_default(),
+            format!(": start on {d} at the earliest"),
+        )
+    });
+    err(
+        "from",
+        format!("Période trop longue : au plus {months} mois ({years} ans){fr_from}."),
+        format!("Period too long: {months} months ({years} years) at most{en_from}."),
+    )
+}
+
+/// The error of a terminal the chosen merchant does not have (`None` when it has it,
+/// or when no terminal was asked for), naming the ones it has.
+pub fn unknown_terminal(asked: Option<u32>, terminals: &[Terminal]) -> Option<FieldError> {
+    let t = asked?;
+    if terminals.iter().any(|x| x.number == t) {
+        return None;
+    }
+    let list: Vec<String> = terminals.iter().map(|x| x.number.to_string()).collect();
+    let (fr, en) = if list.is_empty() {
+        ("aucun terminal".to_string(), "no terminal".to_string())
+    } else {
+        (
+            format!("terminaux : {}", list.join(", ")),
+            format!("terminals: {}", list.join(", ")),
+        )
+    };
+    Some(err(
+        "terminal",
+        format!("« {t} » : ce marchand n'a pas de terminal {t} ({fr})."),
+        format!("\"{t}\": this merchant has no terminal {t} ({en})."),
+    ))
+}
+
 /// The buckets of `first..=last` by `wanted`, or coarser when it makes too many, and
 /// the instants that bound them in `zone`.
 fn buckets(
@@ -250,19 +310,7 @@ fn buckets(
 ) -> Result<(Granularity, Vec<Bucket>, Vec<i64>), FieldError> {
     let mut by = wanted;
     while bucket_count(by, first, last) > Granularity::MAX_BUCKETS {
-        by = coarser(by).ok_or_else(|| {
-            err(
-                "from",
-                format!(
-                    "Période trop longue : {} mois au plus.",
-                    Granularity::MAX_BUCKETS
-                ),
-                format!(
-                    "Period too long: {} months at most.",
-                    Granularity::MAX_BUCKETS
-                ),
-            )
-        })?;
+        by = coarser(by).ok_or_else(|| too_long(last))?;
     }
     let buckets = cover(by, first, last);
     match bounds(zone, &buckets) {
@@ -345,7 +393,17 @@ mod tests {
         assert_eq!(q.coarsened_from, None);
         // More than 400 months: nothing coarser, so a message.
         let e = parse(&raw(&[("from", "1970-01-01")]), TODAY, &Zone::utc()).unwrap_err();
-        assert_eq!(e[0].en, "Period too long: 400 months at most.");
+        assert_eq!(
+            e[0].en,
+            "Period too long: 400 months (33 years) at most: start on 1993-08-01 at the earliest."
+        );
+        assert_eq!(
+            e[0].fr,
+            "Période trop longue : au plus 400 mois (33 ans) : commencez au plus tôt le 01/08/1993."
+        );
+        let q = parse(&raw(&[("from", "1993-08-01")]), TODAY, &Zone::utc()).unwrap();
+        assert_eq!(q.buckets.len(), 400);
+        assert!(parse(&raw(&[("from", "1993-07-31")]), TODAY, &Zone::utc()).is_err());
     }
 
     #[test]
@@ -398,6 +456,50 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_terminal_the_merchant_lacks_is_named_with_the_ones_it_has() {
+        let ts = [
+            Terminal {
+                number: 21114,
+                label: "Web".into(),
+            },
+            Terminal {
+                number: 21115,
+                label: String::new(),
+            },
+        ];
+        assert_eq!(unknown_terminal(None, &ts), None);
+        assert_eq!(unknown_terminal(Some(21115), &ts), None);
+        let e = unknown_terminal(Some(99999), &ts).unwrap();
+        assert_eq!(e.field, "terminal");
+        assert_eq!(
+            e.fr,
+            "« 99999 » : ce marchand n'a pas de terminal 99999 (terminaux : 21114, 21115)."
+        );
+        assert_eq!(
+            e.en,
+            "\"99999\": this merchant has no terminal 99999 (terminals: 21114, 21115)."
+        );
+        assert!(
+            unknown_terminal(Some(1), &[])
+                .unwrap()
+                .en
+                .ends_with("(no terminal).")
+        );
+    }
+
+    #[test]
+    fn export_links_name_the_table_first_and_never_end_with_an_ampersand() {
+        let r = RawStats::default();
+        assert_eq!(r.export_href("periods"), "/statistics/export?table=periods");
+        let r = raw(&[("from", "01/05/2026"), ("brand", "visa")]);
+        assert_eq!(
+            r.export_href("brands"),
+            "/statistics/export?table=brands&from=01%2F05%2F2026&brand=visa"
+        );
+        assert_eq!(r.to_query(), "from=01%2F05%2F2026&brand=visa");
     }
 
     #[test]

@@ -60,6 +60,19 @@ impl TableKey {
         TableKey::ALL.into_iter().find(|t| t.key() == s.trim())
     }
 
+    /// The table in a download's file name, in the reader's language
+    /// (`statistiques-types-de-carte-…`).
+    pub fn file_word(self, lang: Lang) -> &'static str {
+        match self {
+            TableKey::Periods => lang.pick("periodes", "periods"),
+            TableKey::Refusals => lang.pick("refus", "refusals"),
+            TableKey::Brands => lang.pick("types-de-carte", "card-types"),
+            TableKey::CardCountries => lang.pick("pays-des-cartes", "card-countries"),
+            TableKey::BuyerCountries => lang.pick("pays-des-acheteurs", "buyer-countries"),
+            TableKey::Terminals => lang.pick("terminaux", "terminals"),
+        }
+    }
+
     pub fn title(self, lang: Lang) -> &'static str {
         match self {
             TableKey::Periods => lang.pick("Par période", "By period"),
@@ -150,12 +163,17 @@ pub struct Row {
     pub cells: Vec<Value>,
     /// The transaction list showing exactly the rows counted here.
     pub href: Option<String>,
+    /// A period's first and last day, which the CSV writes first as ISO dates.
+    pub days: Option<(time::Date, time::Date)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
     pub key: TableKey,
     pub columns: Vec<String>,
+    /// The CSV's header: the page's titles with units (`Part (%)`), and the days of
+    /// a period before its label.
+    pub csv_columns: Vec<String>,
     pub rows: Vec<Row>,
     /// Set when the split could not be computed (too many rows to read).
     pub too_many: Option<(u64, u64)>,
@@ -226,6 +244,26 @@ fn revenue_titles(lang: Lang, cur: &[Currency]) -> Vec<String> {
         .collect()
 }
 
+/// A title with its unit, for a CSV column of bare percentages.
+fn percent(title: &str) -> String {
+    format!("{title} (%)")
+}
+
+/// The CSV header of `columns`: the ones at `rates` get their unit.
+fn csv_titles(columns: &[String], rates: &[usize]) -> Vec<String> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if rates.contains(&i) {
+                percent(c)
+            } else {
+                c.clone()
+            }
+        })
+        .collect()
+}
+
 fn count_titles(lang: Lang) -> [String; 4] {
     [
         lang.pick("Opérations", "Operations").into(),
@@ -248,6 +286,11 @@ pub fn periods_table(ctx: &Context, cells: &[Cell]) -> Table {
     let mut columns = vec![ctx.lang.pick("Période", "Period").to_string()];
     columns.extend(count_titles(ctx.lang));
     columns.extend(revenue_titles(ctx.lang, &cur));
+    let mut csv_columns = vec![
+        ctx.lang.pick("Premier jour", "First day").to_string(),
+        ctx.lang.pick("Dernier jour", "Last day").to_string(),
+    ];
+    csv_columns.extend(csv_titles(&columns, &[4]));
     let rows = q
         .buckets
         .iter()
@@ -264,18 +307,34 @@ pub fn periods_table(ctx: &Context, cells: &[Cell]) -> Table {
             Row {
                 cells: v,
                 href: Some(ctx.link((b.first, b.last()), |_| {})),
+                days: Some((b.first, b.last())),
             }
         })
         .collect();
     Table {
         key: TableKey::Periods,
         columns,
+        csv_columns,
         rows,
         too_many: None,
     }
 }
 
-/// Per result code: code, its meaning, refused rows, share.
+/// What a result code means; an abandon (098) says it is not the bank's refusal.
+fn meaning(code: Option<ResultCode>, lang: Lang) -> String {
+    match code {
+        None => lang.pick("Code inconnu", "Unknown code").into(),
+        Some(ResultCode::ABANDONED) => lang
+            .pick(
+                "Paiement abandonné : un abandon, pas un refus de la banque",
+                "Payment abandoned: an abandon, not a refusal by the bank",
+            )
+            .into(),
+        Some(c) => c.text(lang).into(),
+    }
+}
+
+/// Per result code: code, its meaning, refused rows (abandons included), share.
 pub fn refusals_table(ctx: &Context, cells: &[Cell]) -> Table {
     let q = ctx.query;
     let cells = kept(cells, q);
@@ -293,19 +352,18 @@ pub fn refusals_table(ctx: &Context, cells: &[Cell]) -> Table {
             Row {
                 cells: vec![
                     Value::Text(format!("{:03}", r.code)),
-                    Value::Text(known.map_or_else(
-                        || lang.pick("Code inconnu", "Unknown code").into(),
-                        |c| c.text(lang).into(),
-                    )),
+                    Value::Text(meaning(known, lang)),
                     Value::Count(r.count),
                     Value::PerMille(Some(r.share)),
                 ],
                 href: known.map(|_| ctx.link(ctx.period(), |f| f.code = format!("{:03}", r.code))),
+                days: None,
             }
         })
         .collect();
     Table {
         key: TableKey::Refusals,
+        csv_columns: csv_titles(&columns, &[3]),
         columns,
         rows,
         too_many: None,
@@ -380,11 +438,13 @@ pub fn split_table(
             Row {
                 cells,
                 href: value_link(ctx, &v),
+                days: None,
             }
         })
         .collect();
     Table {
         key,
+        csv_columns: csv_titles(&columns, &[4, columns.len() - 1]),
         columns,
         rows,
         too_many,
@@ -496,6 +556,23 @@ mod tests {
         ];
         let t = periods_table(&ctx, &cells);
         assert_eq!(t.rows.len(), 2);
+        assert_eq!(
+            t.csv_columns,
+            [
+                "First day",
+                "Last day",
+                "Period",
+                "Operations",
+                "Payment attempts",
+                "Accepted",
+                "Acceptance rate (%)",
+                "Net revenue (MAD)"
+            ]
+        );
+        assert_eq!(
+            t.rows[1].days,
+            Some((date!(2026 - 11 - 02), date!(2026 - 11 - 02)))
+        );
         let r = &t.rows[1];
         assert_eq!(
             r.href.as_deref(),
@@ -504,6 +581,7 @@ mod tests {
         let csv: Vec<String> = r.cells.iter().map(Value::csv).collect();
         assert_eq!(csv[1..], ["5", "4", "3", "75.0", "289.50"]);
         let refusals = refusals_table(&ctx, &cells);
+        assert_eq!(refusals.csv_columns[3], "Share (%)");
         assert_eq!(
             refusals.rows[0].href.as_deref(),
             Some("/transactions?from=2026-11-01&to=2026-11-02&merchant=3&terminal=7&code=051")

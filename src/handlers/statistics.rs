@@ -9,7 +9,7 @@ use super::home::chosen_merchant;
 use crate::db::stats::split_value;
 use crate::domain::form::FieldError;
 use crate::domain::merchant::Merchant;
-use crate::domain::stats::{RawStats, StatsQuery, parse};
+use crate::domain::stats::{RawStats, StatsQuery, parse, unknown_terminal};
 use crate::domain::stats_tables::{Context, PeriodSeries, Table, TableKey, period_series, tables};
 use crate::pages::statistics::{StatsView, statistics_page as page};
 
@@ -17,6 +17,8 @@ use crate::pages::statistics::{StatsView, statistics_page as page};
 struct Loaded {
     errors: Vec<FieldError>,
     merchants: Vec<Merchant>,
+    /// The merchant chosen (a merchant user's own, or the admin's pick).
+    merchant: Option<Merchant>,
     query: Option<StatsQuery>,
     tables: Vec<Table>,
     series: Option<PeriodSeries>,
@@ -31,7 +33,11 @@ async fn load(ctx: &Ctx, raw: &RawStats) -> poem::Result<Loaded> {
         return Err(ctx.not_found());
     }
     let query = match parse(raw, ctx.today(), ctx.zone()) {
-        Ok(q) => Some(q),
+        Ok(q) => {
+            let terminals = merchant.as_ref().map(|m| &m.terminals[..]);
+            errors.extend(terminals.and_then(|ts| unknown_terminal(q.terminal, ts)));
+            Some(q)
+        }
         Err(e) => {
             errors.extend(e);
             None
@@ -40,18 +46,20 @@ async fn load(ctx: &Ctx, raw: &RawStats) -> poem::Result<Loaded> {
     let mut out = Loaded {
         errors,
         merchants,
+        merchant,
         query,
         tables: Vec::new(),
         series: None,
     };
     if let (Some(q), true) = (&out.query, out.errors.is_empty()) {
-        let (scope, id, owned) = (ctx.scope(), merchant.as_ref().map(|m| m.id), q.clone());
+        let merchant = out.merchant.as_ref();
+        let (scope, id, owned) = (ctx.scope(), merchant.map(|m| m.id), q.clone());
         let cells = ctx.db(move |db| db.statistics(scope, id, &owned)).await?;
         let tctx = Context {
             lang: ctx.lang,
             query: q,
             merchant: id,
-            terminals: merchant.as_ref().map_or(&[][..], |m| &m.terminals),
+            terminals: merchant.map_or(&[][..], |m| &m.terminals),
         };
         out.tables = tables(&tctx, &cells, split_value);
         out.series = Some(period_series(&tctx, &cells.periods));
@@ -64,6 +72,7 @@ fn render(ctx: &Ctx, raw: &RawStats, l: &Loaded, status: StatusCode) -> Response
         raw,
         errors: &l.errors,
         merchants: &l.merchants,
+        terminals: l.merchant.as_ref().map(|m| &m.terminals[..]),
         query: l.query.as_ref(),
         tables: &l.tables,
         series: l.series.as_ref(),
@@ -113,7 +122,13 @@ pub async fn statistics_export(ctx: Ctx, Query(raw): Query<RawStats>) -> poem::R
         return Ok(render(&ctx, &raw, &l, StatusCode::UNPROCESSABLE_ENTITY));
     };
     let bytes = crate::export::stats::stats_csv(table).map_err(|e| ctx.internal(&e))?;
-    let name = format!("statistiques-{}-{}-{}.csv", key.key(), q.first, q.last);
+    let name = format!(
+        "{}-{}-{}-{}.csv",
+        ctx.lang.pick("statistiques", "statistics"),
+        key.file_word(ctx.lang),
+        q.first,
+        q.last
+    );
     Ok(Response::builder()
         .header("content-type", "text/csv; charset=utf-8")
         .header(

@@ -10,7 +10,7 @@ use crate::domain::buckets::{Bucket, Granularity};
 use crate::domain::card::Brand;
 use crate::domain::figures::COUNTED_OPS;
 use crate::domain::form::FieldError;
-use crate::domain::merchant::Merchant;
+use crate::domain::merchant::{Merchant, Terminal};
 use crate::domain::stats::{RawStats, StatsQuery};
 use crate::domain::stats_tables::{PeriodSeries, Table, TableKey};
 use crate::fragments::View;
@@ -22,6 +22,9 @@ pub struct StatsView<'a> {
     pub errors: &'a [FieldError],
     /// The merchants an admin may choose from (empty for a merchant user).
     pub merchants: &'a [Merchant],
+    /// The chosen merchant's terminals (a drop-down); `None` for all merchants (a
+    /// text field).
+    pub terminals: Option<&'a [Terminal]>,
     pub query: Option<&'a StatsQuery>,
     pub tables: &'a [Table],
     pub series: Option<&'a PeriodSeries>,
@@ -44,7 +47,6 @@ pub fn statistics_page(view: &View, v: &StatsView) -> Markup {
         .iter()
         .filter(|e| !FIELDS.contains(&e.field))
         .collect();
-    let export_query = v.raw.to_query();
     let body = html! {
         div class="page-head" {
             h1 { (view.t("Statistiques", "Statistics")) }
@@ -59,7 +61,7 @@ pub fn statistics_page(view: &View, v: &StatsView) -> Markup {
                     (TableKey::Brands, _) => brand_chart(view, t),
                     _ => html! {},
                 };
-                (section(view, t, &export_query, charts))
+                (section(view, t, &v.raw.export_href(t.key.key()), charts))
             }
         }
     };
@@ -115,12 +117,7 @@ fn filters(view: &View, v: &StatsView) -> Markup {
     let merchants: Vec<(String, String)> = v
         .merchants
         .iter()
-        .map(|m| {
-            (
-                m.id.to_string(),
-                format!("{} ({} {})", m.name, view.t("n°", "no."), m.id),
-            )
-        })
+        .map(|m| (m.id.to_string(), format!("{} ({})", m.name, m.id)))
         .collect();
     let brands: Vec<(String, String)> = Brand::ALL
         .iter()
@@ -143,7 +140,11 @@ fn filters(view: &View, v: &StatsView) -> Markup {
                 @if !v.merchants.is_empty() {
                     (select(view, v, "merchant", view.t("Marchand", "Merchant"), view.t("Tous les marchands", "All merchants"), r.merchant.trim(), &merchants))
                 }
-                (text_field(view, v, "terminal", view.t("Terminal", "Terminal"), &r.terminal, None))
+                @if let Some(ts) = v.terminals {
+                    (select(view, v, "terminal", view.t("Terminal", "Terminal"), view.t("Tous les terminaux", "All terminals"), r.terminal.trim(), &terminal_options(ts)))
+                } @else {
+                    (text_field(view, v, "terminal", view.t("Terminal", "Terminal"), &r.terminal, None))
+                }
                 (select(view, v, "brand", view.t("Type de carte", "Card type"), view.t("Tous", "All"), r.brand.trim(), &brands))
                 (select(view, v, "operation", view.t("Opération", "Operation"), view.t("Toutes", "All"), r.operation.trim(), &ops))
                 (select(view, v, "by", view.t("Regrouper par", "Group by"), view.t("Automatique", "Automatic"), r.by.trim(), &by))
@@ -156,6 +157,20 @@ fn filters(view: &View, v: &StatsView) -> Markup {
             }
         }
     }
+}
+
+/// A merchant's terminals for the drop-down: "21114 · Web", or the number alone.
+fn terminal_options(ts: &[Terminal]) -> Vec<(String, String)> {
+    ts.iter()
+        .map(|t| {
+            let n = t.number.to_string();
+            let label = match t.label.trim() {
+                "" => n.clone(),
+                l => format!("{n} · {l}"),
+            };
+            (n, label)
+        })
+        .collect()
 }
 
 fn hint(view: &View) -> String {
@@ -198,8 +213,8 @@ fn summary(view: &View, q: &StatsQuery) -> Markup {
             (crate::fragments::flash("info", &note))
         }
         p class="hint muted" id="stats-rules" { (view.t(
-            "Opérations : toutes sauf les vérifications 3-D Secure. Tentatives de paiement : ventes, autorisations et refacturations, hors paiements abandonnés (098). CA net : ventes, captures et refacturations acceptées, moins les remboursements et impayés acceptés.",
-            "Operations: all but 3-D Secure checks. Payment attempts: sales, authorizations and rebills, abandoned payments (098) left out. Net revenue: accepted sales, captures and rebills, less accepted refunds and chargebacks.",
+            "Opérations : toutes sauf les vérifications 3-D Secure. Tentatives de paiement : ventes, autorisations et refacturations, hors paiements abandonnés (098) : le taux d'acceptation ne compte pas les abandons. Refus par code de retour : les parts incluent les abandons (098), qui ne sont pas des refus de la banque. CA net : ventes, captures et refacturations acceptées, moins les remboursements et impayés acceptés.",
+            "Operations: all but 3-D Secure checks. Payment attempts: sales, authorizations and rebills, abandoned payments (098) left out: the acceptance rate does not count abandons. Refusals by result code: the shares include abandons (098), which are not refusals by the bank. Net revenue: accepted sales, captures and rebills, less accepted refunds and chargebacks.",
         )) }
     }
 }

@@ -86,10 +86,9 @@ fn too_many_text(view: &View, rows: u64, limit: u64) -> String {
     }
 }
 
-/// One table's section: title, note, charts, download link, rows.
-pub fn section(view: &View, t: &Table, export_query: &str, charts: Markup) -> Markup {
+/// One table's section: title, note, charts, download link (`href`), rows.
+pub fn section(view: &View, t: &Table, href: &str, charts: Markup) -> Markup {
     let id = section_id(t.key);
-    let href = format!("/statistics/export?table={}&{export_query}", t.key.key());
     html! {
         section class="stat-section" id=(id) aria-labelledby={(id) "-title"} {
             div class="section-head" {
@@ -119,38 +118,115 @@ pub fn section(view: &View, t: &Table, export_query: &str, charts: Markup) -> Ma
     }
 }
 
-/// A sentence for a chart's text alternative: the total and the highest bucket.
-fn describe(
-    view: &View,
+/// What a chart shows, for the sentence of its text alternative.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    /// Net revenue per period.
+    Revenue,
+    /// Counted operations per period.
+    Count,
+    /// The acceptance rate per period (periods without attempts are gaps).
+    Acceptance,
+    /// Counted operations per card type.
+    Brands,
+}
+
+/// `n` and its noun, singular or plural as `lang` wants ("1 période", "0 période",
+/// "0 periods").
+fn counted(lang: Lang, n: u64, fr: (&str, &str), en: (&str, &str)) -> String {
+    let n_text = crate::domain::figures::count_text(n, lang);
+    let noun = match lang {
+        Lang::Fr if n <= 1 => fr.0,
+        Lang::Fr => fr.1,
+        Lang::En if n == 1 => en.0,
+        Lang::En => en.1,
+    };
+    format!("{n_text} {noun}")
+}
+
+/// A sentence for a chart's text alternative: the total and the highest bar, or the
+/// highest rate, with the right nouns.
+pub fn describe(
+    lang: Lang,
+    about: About,
     labels: &[String],
     values: &[i64],
     kind: ValueKind,
-    total: bool,
 ) -> String {
-    let best = values
+    let shown: Vec<(usize, i64)> = values
         .iter()
+        .copied()
         .enumerate()
-        .filter(|(_, v)| **v != GAP)
-        .max_by_key(|(i, v)| (**v, std::cmp::Reverse(*i)));
-    let sum: i64 = values.iter().fold(0i64, |a, v| a.saturating_add(*v));
-    let fmt = |v: i64| format_value(v, kind, view.lang);
-    let top = best.and_then(|(i, v)| labels.get(i).map(|l| (l, fmt(*v))));
-    match (view.lang, top) {
-        (_, None) => view.t("Aucune donnée.", "No data.").to_string(),
-        (Lang::Fr, Some((l, v))) if total => format!(
-            "Total : {} sur {} périodes ; la plus haute : {l} ({v}).",
-            fmt(sum),
-            values.len()
-        ),
-        (Lang::En, Some((l, v))) if total => format!(
-            "Total: {} over {} periods; the highest: {l} ({v}).",
-            fmt(sum),
-            values.len()
-        ),
-        (Lang::Fr, Some((l, v))) => {
-            format!("{} périodes ; la plus haute : {l} ({v}).", values.len())
+        .filter(|(_, v)| *v != GAP)
+        .collect();
+    let best = shown
+        .iter()
+        .max_by_key(|(i, v)| (*v, std::cmp::Reverse(*i)))
+        .and_then(|(i, v)| labels.get(*i).map(|l| (l, *v)));
+    let Some((l, best)) = best else {
+        return lang.pick("Aucune donnée.", "No data.").into();
+    };
+    let sum = shown.iter().fold(0i64, |a, (_, v)| a.saturating_add(*v));
+    let fmt = |v: i64| format_value(v, kind, lang);
+    let n = u64::try_from(shown.len()).unwrap_or(u64::MAX);
+    let ops = |v: i64| {
+        let v = u64::try_from(v).unwrap_or(0);
+        counted(
+            lang,
+            v,
+            ("opération", "opérations"),
+            ("operation", "operations"),
+        )
+    };
+    let periods = counted(lang, n, ("période", "périodes"), ("period", "periods"));
+    let (s, b) = (fmt(sum), fmt(best));
+    match (lang, about) {
+        (Lang::Fr, About::Revenue) => {
+            format!("CA net total : {s} sur {periods} ; le plus élevé : {l} ({b}).")
         }
-        (Lang::En, Some((l, v))) => format!("{} periods; the highest: {l} ({v}).", values.len()),
+        (Lang::En, About::Revenue) => {
+            format!("Total net revenue: {s} over {periods}; the highest: {l} ({b}).")
+        }
+        (Lang::Fr, About::Count) => format!(
+            "Total : {} sur {periods} ; la plus chargée : {l} ({b}).",
+            ops(sum)
+        ),
+        (Lang::En, About::Count) => {
+            format!(
+                "Total: {} over {periods}; the busiest: {l} ({b}).",
+                ops(sum)
+            )
+        }
+        (Lang::Fr, About::Acceptance) => {
+            let p = counted(
+                lang,
+                n,
+                (
+                    "période avec des tentatives",
+                    "périodes avec des tentatives",
+                ),
+                ("", ""),
+            );
+            format!("Taux d'acceptation sur {p} ; le plus haut : {l} ({b}).")
+        }
+        (Lang::En, About::Acceptance) => {
+            let p = counted(lang, n, ("", ""), ("period", "periods"));
+            format!("Acceptance rate over {p} with attempts; the highest: {l} ({b}).")
+        }
+        (Lang::Fr, About::Brands) => {
+            let t = counted(lang, n, ("type de carte", "types de carte"), ("", ""));
+            format!(
+                "Total : {} sur {t} ; le plus fréquent : {l} ({b}).",
+                ops(sum)
+            )
+        }
+        (Lang::En, About::Brands) => {
+            let t = counted(lang, n, ("", ""), ("card type", "card types"));
+            format!(
+                "Total: {} over {t}; the most frequent: {l} ({b}).",
+                ops(sum)
+            )
+        }
     }
 }
 
@@ -160,11 +236,11 @@ fn chart(
     title: String,
     s: &PeriodSeries,
     (name, values, style): (&str, &[i64], &'static str),
-    kind: ValueKind,
+    (kind, about): (ValueKind, About),
 ) -> Chart {
     Chart {
         id: id.into(),
-        description: describe(view, &s.labels, values, kind, kind != ValueKind::PerMille),
+        description: describe(view.lang, about, &s.labels, values, kind),
         title,
         x_labels: s.labels.clone(),
         links: s.links.clone(),
@@ -193,7 +269,7 @@ pub fn period_charts(view: &View, s: &PeriodSeries) -> Markup {
         ),
         s,
         (&revenue_name, &s.revenue, "current"),
-        ValueKind::Money(s.currency),
+        (ValueKind::Money(s.currency), About::Revenue),
     );
     let counts = chart(
         view,
@@ -202,7 +278,7 @@ pub fn period_charts(view: &View, s: &PeriodSeries) -> Markup {
             .into(),
         s,
         (view.t("Opérations", "Operations"), &s.counts, "current"),
-        ValueKind::Count,
+        (ValueKind::Count, About::Count),
     );
     // A period without attempts has no rate: a gap in the line, not a 0.
     let acceptance: Vec<i64> = s
@@ -224,7 +300,7 @@ pub fn period_charts(view: &View, s: &PeriodSeries) -> Markup {
             &acceptance,
             "accepted",
         ),
-        ValueKind::PerMille,
+        (ValueKind::PerMille, About::Acceptance),
     );
     html! {
         div class="stat-charts" {
@@ -259,7 +335,7 @@ pub fn brand_chart(view: &View, t: &Table) -> Markup {
         title: view
             .t("Opérations par type de carte", "Operations by card type")
             .into(),
-        description: describe(view, &labels, &values, ValueKind::Count, true),
+        description: describe(view.lang, About::Brands, &labels, &values, ValueKind::Count),
         x_labels: labels,
         links: t.rows.iter().map(|r| r.href.clone()).collect(),
         series: vec![ChartSeries {
@@ -271,4 +347,92 @@ pub fn brand_chart(view: &View, t: &Table) -> Markup {
         lang: view.lang,
     };
     html! { div class="stat-charts hbar" { (hbar_chart(&c)) } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(l: &[&str]) -> Vec<String> {
+        l.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn each_chart_is_described_with_its_own_noun_and_number() {
+        let brands = labels(&["VISA", "MASTERCARD"]);
+        let (fr, en) = (Lang::Fr, Lang::En);
+        let d = |lang, about, l: &[String], v: &[i64], k| describe(lang, about, l, v, k);
+        assert_eq!(
+            d(fr, About::Brands, &brands, &[314, 142], ValueKind::Count),
+            "Total : 456 opérations sur 2 types de carte ; le plus fréquent : VISA (314)."
+        );
+        assert_eq!(
+            d(en, About::Brands, &brands, &[314, 142], ValueKind::Count),
+            "Total: 456 operations over 2 card types; the most frequent: VISA (314)."
+        );
+        let one = labels(&["VISA"]);
+        assert_eq!(
+            d(fr, About::Brands, &one, &[1], ValueKind::Count),
+            "Total : 1 opération sur 1 type de carte ; le plus fréquent : VISA (1)."
+        );
+        assert_eq!(
+            d(en, About::Brands, &one, &[1], ValueKind::Count),
+            "Total: 1 operation over 1 card type; the most frequent: VISA (1)."
+        );
+        let days = labels(&["2 nov.", "3 nov."]);
+        assert_eq!(
+            d(fr, About::Count, &days, &[3, 5], ValueKind::Count),
+            "Total : 8 opérations sur 2 périodes ; la plus chargée : 3 nov. (5)."
+        );
+        assert_eq!(
+            d(
+                en,
+                About::Count,
+                &labels(&["Nov 2"]),
+                &[0],
+                ValueKind::Count
+            ),
+            "Total: 0 operations over 1 period; the busiest: Nov 2 (0)."
+        );
+        assert_eq!(
+            d(
+                fr,
+                About::Acceptance,
+                &days,
+                &[GAP, 923],
+                ValueKind::PerMille
+            ),
+            "Taux d'acceptation sur 1 période avec des tentatives ; le plus haut : 3 nov. (92,3 %)."
+        );
+        assert_eq!(
+            d(
+                en,
+                About::Acceptance,
+                &days,
+                &[900, 923],
+                ValueKind::PerMille
+            ),
+            "Acceptance rate over 2 periods with attempts; the highest: 3 nov. (92.3%)."
+        );
+        assert!(
+            d(
+                fr,
+                About::Revenue,
+                &days,
+                &[100, 250],
+                ValueKind::Money(crate::domain::money::Currency::Mad)
+            )
+            .starts_with("CA net total : 3,50")
+        );
+        assert_eq!(
+            d(
+                fr,
+                About::Acceptance,
+                &days,
+                &[GAP, GAP],
+                ValueKind::PerMille
+            ),
+            "Aucune donnée."
+        );
+    }
 }

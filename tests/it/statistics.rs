@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use guichet::db::merchants;
 use guichet::domain::Lang;
 use guichet::domain::card::Brand;
 use guichet::domain::codes::ResultCode;
 use guichet::domain::countries;
+use guichet::domain::merchant::Terminal;
 use guichet::domain::money::{Amount, Currency};
 use guichet::domain::transaction::{Operation, Transaction};
 use guichet::domain::user::Permissions;
@@ -240,6 +242,17 @@ async fn setup() -> Setup {
     let app = spawn_app().await;
     let m1 = app.merchant("Atlas").id;
     let m2 = app.merchant("Bahia").id;
+    // Both have a second, unnamed terminal.
+    let wtx = app.db.begin_write().unwrap();
+    for id in [m1, m2] {
+        let mut m = merchants::get_in(&wtx, id).unwrap().unwrap();
+        m.terminals.push(Terminal {
+            number: 21115,
+            label: String::new(),
+        });
+        merchants::update(&wtx, &m).unwrap();
+    }
+    wtx.commit().unwrap();
     let rows = write(&app, rows(m1, m2));
     let admin = app.admin().await;
     Setup {
@@ -418,50 +431,253 @@ async fn each_linked_row_leads_to_a_list_with_exactly_its_count() {
     );
 }
 
+/// A CSV download: its file name and its header and rows.
+async fn csv_of(c: &Client, href: &str) -> (String, Vec<String>, Vec<Vec<String>>) {
+    let r = c.get(href).await;
+    assert_eq!(r.status(), StatusCode::OK, "{href}");
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let disposition = r.headers()["content-disposition"].to_str().unwrap();
+    let name = disposition
+        .strip_prefix("attachment; filename=\"")
+        .and_then(|n| n.strip_suffix('"'))
+        .unwrap()
+        .to_string();
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "{href}: BOM");
+    let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[3..]);
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (name, header, rows)
+}
+
+/// The download links of a page, unescaped.
+fn csv_links(body: &str) -> Vec<String> {
+    body.split(r#"href="/statistics/export?"#)
+        .skip(1)
+        .map(|p| {
+            format!(
+                "/statistics/export?{}",
+                unescape(&p[..p.find('"').unwrap()])
+            )
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn the_csv_of_each_table_parses_and_says_what_the_page_says() {
     let s = setup().await;
-    let query = format!("from=2026-05-01&to=2026-05-31&by=week&merchant={}", s.m1);
+    // In the order of the form, as the page's links write it.
+    let query = format!("from=2026-05-01&to=2026-05-31&merchant={}&by=week", s.m1);
     let (_, body) = s.admin.page(&format!("/statistics?{query}")).await;
-    for key in [
+    let links = csv_links(&body);
+    let files = [
+        ("periods", "periodes"),
+        ("refusals", "refus"),
+        ("brands", "types-de-carte"),
+        ("card-countries", "pays-des-cartes"),
+        ("buyer-countries", "pays-des-acheteurs"),
+        ("terminals", "terminaux"),
+    ];
+    assert_eq!(links.len(), files.len(), "{links:?}");
+    for ((key, word), link) in files.into_iter().zip(&links) {
+        assert_eq!(*link, format!("/statistics/export?table={key}&{query}"));
+        let (name, header, rows) = csv_of(&s.admin, link).await;
+        assert_eq!(
+            name,
+            format!("statistiques-{word}-2026-05-01-2026-05-31.csv")
+        );
+        let page = table_in(&body, key);
+        // Rates and shares are bare percentages: the header says so.
+        let mut want: Vec<String> = page
+            .columns
+            .iter()
+            .map(|c| match c.as_str() {
+                "Taux d'acceptation" | "Part" => format!("{c} (%)"),
+                _ => c.clone(),
+            })
+            .collect();
+        let mut page_rows: Vec<Vec<String>> = page.rows.into_iter().map(|(r, _)| r).collect();
+        if key == "periods" {
+            // Each period's first and last day, ISO, before its label (Monday to Sunday,
+            // cut at the period's ends).
+            want.splice(0..0, ["Premier jour".into(), "Dernier jour".into()]);
+            let days = [
+                ("2026-05-01", "2026-05-03"),
+                ("2026-05-04", "2026-05-10"),
+                ("2026-05-11", "2026-05-17"),
+                ("2026-05-18", "2026-05-24"),
+                ("2026-05-25", "2026-05-31"),
+            ];
+            assert_eq!(page_rows.len(), days.len());
+            for (r, (a, b)) in page_rows.iter_mut().zip(days) {
+                r.splice(0..0, [a.to_string(), b.to_string()]);
+            }
+        }
+        assert_eq!(header, want, "{key}");
+        assert_eq!(rows, page_rows, "{key}");
+        assert!(!rows.is_empty(), "{key}");
+        // Money says its currency in the title and uses a decimal point.
+        for (i, title) in header.iter().enumerate() {
+            if title.starts_with("CA net (") {
+                let point = |v: &String| v.split_once('.').is_some_and(|(_, c)| c.len() == 2);
+                assert!(rows.iter().all(|r| point(&r[i])), "{key}: {title}");
+            }
+        }
+    }
+    let (_, header, rows) = csv_of(&s.admin, &links[0]).await;
+    let rate = header
+        .iter()
+        .position(|h| h == "Taux d'acceptation (%)")
+        .unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r[rate].is_empty() || r[rate].parse::<f64>().is_ok())
+    );
+    assert!(header.iter().any(|h| h == "CA net (MAD)"));
+    // In English: English file names and titles.
+    s.admin.post("/lang", &[("lang", "en")]).await;
+    let (_, body) = s.admin.page(&format!("/statistics?{query}")).await;
+    let words = [
         "periods",
         "refusals",
-        "brands",
+        "card-types",
         "card-countries",
         "buyer-countries",
         "terminals",
-    ] {
-        let r = s
-            .admin
-            .get(&format!("/statistics/export?table={key}&{query}"))
-            .await;
-        assert_eq!(r.status(), StatusCode::OK, "{key}");
-        assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
-        assert_eq!(
-            r.headers()["content-disposition"],
-            format!("attachment; filename=\"statistiques-{key}-2026-05-01-2026-05-31.csv\"")
-                .as_str()
-        );
-        let bytes = r.bytes().await.unwrap();
-        assert!(bytes.starts_with("\u{feff}".as_bytes()), "{key}: BOM");
-        let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[3..]);
-        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-        let rows: Vec<Vec<String>> = reader
-            .records()
-            .map(|r| r.unwrap().iter().map(String::from).collect())
-            .collect();
-        let page = table_in(&body, key);
-        assert_eq!(header, page.columns, "{key}");
-        let page_rows: Vec<Vec<String>> = page.rows.into_iter().map(|(r, _)| r).collect();
-        assert_eq!(rows, page_rows, "{key}");
-        assert!(!rows.is_empty(), "{key}");
+    ];
+    for (word, link) in words.into_iter().zip(csv_links(&body)) {
+        let (name, header, _) = csv_of(&s.admin, &link).await;
+        assert_eq!(name, format!("statistics-{word}-2026-05-01-2026-05-31.csv"));
+        if word == "periods" {
+            assert_eq!(header[..3], ["First day", "Last day", "Period"]);
+            assert!(header.contains(&"Acceptance rate (%)".to_string()));
+        }
+        if word == "refusals" {
+            assert_eq!(header[3], "Share (%)");
+        }
     }
+    // Without any filter the links end with the table, not with a stray '&'.
+    let (_, body) = s.admin.page("/statistics").await;
+    let links = csv_links(&body);
+    assert_eq!(links[0], "/statistics/export?table=periods");
+    assert!(links.iter().all(|l| !l.ends_with('&')), "{links:?}");
+    s.admin.post("/lang", &[("lang", "fr")]).await;
     let r = s
         .admin
         .get(&format!("/statistics/export?table=nope&{query}"))
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("tableau inconnu"));
+}
+
+#[tokio::test]
+async fn a_terminal_the_merchant_lacks_is_a_400_and_a_known_merchant_offers_its_terminals() {
+    let s = setup().await;
+    let m1 = s.m1;
+    let (status, body) = s
+        .admin
+        .page(&format!("/statistics?merchant={m1}&terminal=99999"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains(
+            "« 99999 » : ce marchand n&#39;a pas de terminal 99999 (terminaux : 21114, 21115)."
+        ) || body.contains(
+            "« 99999 » : ce marchand n'a pas de terminal 99999 (terminaux : 21114, 21115)."
+        ),
+        "message beside the field"
+    );
+    assert!(body.contains(r#"aria-describedby="s-terminal-err""#));
+    let r = s
+        .admin
+        .get(&format!(
+            "/statistics/export?table=periods&merchant={m1}&terminal=99999"
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // A merchant user typing it in the URL gets the same answer.
+    let perms = Permissions {
+        view: true,
+        ..Permissions::default()
+    };
+    s.app.merchant_user("atlas", m1, perms);
+    let c = s.app.signed_in("atlas").await;
+    let (status, _) = c.page("/statistics?terminal=99999").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // The merchant known: a drop-down of its terminals, blank for all.
+    let (_, body) = c.page("/statistics?terminal=21115").await;
+    let select = &body[body.find(r#"<select id="s-terminal""#).expect("a select")..];
+    let select = &select[..select.find("</select>").unwrap()];
+    assert!(select.contains(r#"<option value="">Tous les terminaux</option>"#));
+    assert!(select.contains(r#"<option value="21114">21114 · Web</option>"#));
+    assert!(select.contains(r#"<option value="21115" selected>21115</option>"#));
+    // All merchants: the free-text field stays.
+    let (_, body) = s.admin.page("/statistics").await;
+    assert!(body.contains(r#"<input id="s-terminal" name="terminal""#));
+    // The merchant selector reads like Home's: "Atlas (1)".
+    assert!(body.contains(&format!(r#"<option value="{m1}">Atlas ({m1})</option>"#)));
+}
+
+#[tokio::test]
+async fn charts_are_described_with_their_own_nouns_and_abandons_are_told_apart() {
+    let s = setup().await;
+    let query = format!("from=2026-05-01&to=2026-05-31&merchant={}", s.m1);
+    let (_, body) = s.admin.page(&format!("/statistics?{query}")).await;
+    let brands = table_in(&body, "brands");
+    let total: u64 = brands
+        .rows
+        .iter()
+        .map(|(r, _)| r[1].parse::<u64>().unwrap())
+        .sum();
+    let (top, n) = brands
+        .rows
+        .iter()
+        .map(|(r, _)| (r[0].clone(), r[1].parse::<u64>().unwrap()))
+        .max_by_key(|(_, n)| *n)
+        .unwrap();
+    let want = format!(
+        "Total : {total} opérations sur {} types de carte ; le plus fréquent : {top} ({n}).",
+        brands.rows.len()
+    );
+    assert!(body.contains(&want), "{want}");
+    assert!(
+        body.contains("Total : ")
+            && body.contains("opérations sur 31 périodes ; la plus chargée : ")
+    );
+    assert!(body.contains("CA net total : "));
+    assert!(
+        body.contains("Taux d&#39;acceptation sur ") || body.contains("Taux d'acceptation sur ")
+    );
+    // 098 stays among the refusals, saying it is an abandon, and the rules say how
+    // abandons are counted.
+    let refusals = table_in(&body, "refusals");
+    let abandon = refusals
+        .rows
+        .iter()
+        .find(|(r, _)| r[0] == "098")
+        .expect("098 row");
+    assert!(
+        abandon.0[1].contains("pas un refus de la banque"),
+        "{:?}",
+        abandon.0
+    );
+    assert!(body.contains("les parts incluent les abandons (098)"));
+    assert!(
+        body.contains("le taux d&#39;acceptation ne compte pas les abandons")
+            || body.contains("le taux d'acceptation ne compte pas les abandons")
+    );
+    s.admin.post("/lang", &[("lang", "en")]).await;
+    let (_, body) = s.admin.page(&format!("/statistics?{query}")).await;
+    let want = format!(
+        "Total: {total} operations over {} card types; the most frequent: {top} ({n}).",
+        brands.rows.len()
+    );
+    assert!(body.contains(&want), "{want}");
+    assert!(body.contains("operations over 31 periods; the busiest: "));
+    assert!(!body.contains("périodes"));
 }
 
 #[tokio::test]
@@ -522,7 +738,7 @@ async fn bad_values_are_a_400_with_their_message_beside_the_field_never_a_500() 
         (
             "from=1970-01-01&to=2026-05-01",
             "from",
-            "Période trop longue",
+            "au plus 400 mois (33 ans) : commencez au plus tôt le 01/02/1993",
         ),
     ] {
         let (status, body) = s.admin.page(&format!("/statistics?{query}")).await;
