@@ -6,6 +6,7 @@ pub mod chargeback;
 pub mod emails;
 pub mod error;
 pub mod home;
+pub mod home_cards;
 pub mod layout;
 pub mod list_summary;
 pub mod login;
