@@ -6,10 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use super::rollups::{self, Totals};
-use super::tables::{
-    DAY_ROLLUP, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, ROLLUP, TIME_ID, TX_ID_TO_TX,
-};
-use super::transactions::{RollupKey, rollup_key};
+use super::tables::{MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, ROLLUP, TIME_ID, TX_ID_TO_TX};
 use super::{Db, Result, codec};
 use crate::domain::transaction::{AUTHORIZATION_HOLD, Operation, Transaction};
 
@@ -53,7 +50,6 @@ impl Db {
         let mut report = Report::default();
         let mut rows: HashMap<u64, Row> =
             HashMap::with_capacity(usize::try_from(t.len()?).unwrap_or(0));
-        let mut rollups: BTreeMap<RollupKey, (u64, i64)> = BTreeMap::new();
         let mut quarters: BTreeMap<rollups::RollupKey, Totals> = BTreeMap::new();
         let mut with_parent: Vec<(u64, u64)> = Vec::new();
         let mut last_at = i64::MIN;
@@ -70,9 +66,6 @@ impl Db {
                 ));
             }
             last_at = tx.at;
-            let r = rollups.entry(rollup_key(&tx)).or_default();
-            r.0 += 1;
-            r.1 += tx.amount.minor();
             for key in rollups::keys_of(&tx) {
                 let q = quarters.entry(key).or_default();
                 q.count += 1;
@@ -96,19 +89,6 @@ impl Db {
         }
         report.transactions = rows.len() as u64;
         check_links(&rows, &with_parent, &mut report);
-        let stored: BTreeMap<RollupKey, (u64, i64)> = rtx
-            .open_table(DAY_ROLLUP)?
-            .iter()?
-            .map(|r| r.map(|(k, v)| (k.value(), v.value())))
-            .collect::<std::result::Result<_, _>>()?;
-        if stored != rollups {
-            let differing = rollups
-                .iter()
-                .filter(|(k, v)| stored.get(k) != Some(v))
-                .count()
-                + stored.keys().filter(|k| !rollups.contains_key(k)).count();
-            report.problem(format!("{differing} day rollups differ from the rows"));
-        }
         let differing = quarter_rollups_differing(&rtx, rollups::running(quarters))?;
         if differing > 0 {
             report.problem(format!(

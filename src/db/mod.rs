@@ -58,8 +58,8 @@ pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// entries with outcome and detail (`migrate_audit`). The golden-bytes test
 /// (`golden.rs`) fails when a stored record changes shape without a bump.
 /// 3: the quarter-hour running totals (`rollups`), built from the rows on open
-/// (`migrate_rollups`).
-pub const SCHEMA_VERSION: u32 = 3;
+/// (`migrate_rollups`). 4: the UTC day rollups they replace are dropped.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// META entry with the check values of the keys in the key file (`Keys::checks`).
 pub(crate) const KEY_CHECKS: &str = "key_checks";
@@ -383,7 +383,7 @@ fn init(inner: &Database, path: &Path, key_file: &Path) -> Result<Keys> {
             keys
         }
         Some(Some(1)) => migrate_keys::from_v1(inner, key_file, unix_now())?,
-        Some(Some(v)) if v == SCHEMA_VERSION || v == 2 => {
+        Some(Some(v)) if v == SCHEMA_VERSION || v == 2 || v == 3 => {
             let keys = keys::load(key_file)?.ok_or_else(|| {
                 Error::Keys(format!(
                     "the key file {} is missing: the data file {} holds card tokens and forms made with its keys. Give it with --key-file or GUICHET_KEY_FILE (or restore it from its backup); a new key file is never made for an existing data file",
@@ -405,9 +405,17 @@ fn init(inner: &Database, path: &Path, key_file: &Path) -> Result<Keys> {
             if v == 2 {
                 migrate_rollups::v2_to_v3(inner)?;
             } else {
+                // Schema 3 → 4 only drops the UTC day rollups (`create_all`).
                 let wtx = inner.begin_write()?;
                 tables::create_all(&wtx)?;
+                wtx.open_table(tables::META)?
+                    .insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
                 wtx.commit()?;
+                if v == 3 {
+                    tracing::info!(
+                        "migrated the data file to schema {SCHEMA_VERSION}: the UTC day rollups are dropped"
+                    );
+                }
             }
             keys
         }

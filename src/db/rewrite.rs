@@ -104,7 +104,6 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         MERCHANT_ID_TX_ID,
         PARENT_ID_CHILD_ID,
         FIELD_VALUE_TX_ID,
-        DAY_ROLLUP,
         ROLLUP,
         TX_NOTES,
         TX_HISTORY,

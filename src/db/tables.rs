@@ -39,8 +39,9 @@ pub const PARENT_ID_CHILD_ID: TableDefinition<(u64, u64), ()> = TableDefinition:
 /// (field, folded value, id) for the rare text filters: order id, email, holder, buyer name, card last 4, BIN.
 pub const FIELD_VALUE_TX_ID: TableDefinition<(u8, &str, u64), ()> =
     TableDefinition::new("idx_field");
-/// (merchant, day since epoch, operation, result code) → (count, sum of amounts in minor units).
-pub const DAY_ROLLUP: TableDefinition<(u64, i32, u8, u16), (u64, i64)> =
+/// Schema 3's UTC day counters, replaced by `ROLLUP` (which serves any zone):
+/// dropped on open (see `create_all`).
+const OLD_DAY_ROLLUP: TableDefinition<(u64, i32, u8, u16), (u64, i64)> =
     TableDefinition::new("rollup_day");
 /// (merchant or 0 for all, dimension, value, operation, result code, currency,
 /// quarter-hour bucket) → running (count, sum of amounts in minor units) up to the
@@ -82,8 +83,10 @@ pub const TOKEN_DAY_TO_REBILLS: TableDefinition<(u64, &str, i32), u32> =
 
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
-/// Opens each table once so read transactions never meet a missing table.
+/// Opens each table once so read transactions never meet a missing table, and
+/// drops the tables of older schemas.
 pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
+    wtx.delete_table(OLD_DAY_ROLLUP)?;
     wtx.open_table(USER_ID_TO_USER)?;
     wtx.open_table(USERNAME_TO_USER_ID)?;
     wtx.open_table(USER_ID_TO_TIME_ZONE)?;
@@ -97,7 +100,6 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(MERCHANT_ID_TX_ID)?;
     wtx.open_table(PARENT_ID_CHILD_ID)?;
     wtx.open_table(FIELD_VALUE_TX_ID)?;
-    wtx.open_table(DAY_ROLLUP)?;
     wtx.open_table(ROLLUP)?;
     wtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
     wtx.open_table(TX_NOTES)?;

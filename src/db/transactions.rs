@@ -1,14 +1,11 @@
-//! Transactions with their indexes and per-day rollups, always written together.
-
-use std::collections::BTreeMap;
+//! Transactions with their indexes and quarter-hour rollups, always written together.
 
 use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::Tx;
 use super::columns::Row;
 use super::tables::{
-    DAY_ROLLUP, FIELD_VALUE_TX_ID, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, TIME_ID, TX_ID_TO_COLS,
-    TX_ID_TO_TX,
+    FIELD_VALUE_TX_ID, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, TIME_ID, TX_ID_TO_COLS, TX_ID_TO_TX,
 };
 use super::{Db, Error, Result, Scope, codec, next_id, peek_id};
 use crate::domain::text::fold;
@@ -43,23 +40,6 @@ impl Field {
     }
 }
 
-/// Day number since 1970-01-01 (UTC) of a unix time.
-pub fn day_of(at: i64) -> i32 {
-    i32::try_from(at.div_euclid(86_400)).unwrap_or(i32::MAX)
-}
-
-/// Rollup key: (merchant, day, operation index, result code).
-pub type RollupKey = (u64, i32, u8, u16);
-
-pub fn rollup_key(tx: &Transaction) -> RollupKey {
-    (
-        tx.merchant_id,
-        day_of(tx.at),
-        tx.operation.index(),
-        tx.code.value(),
-    )
-}
-
 /// Writes transactions whose `id` is 0 with fresh ids (in time order), their index
 /// entries and rollup counters, all in `wtx`. Returns the ids given.
 /// A transaction dated before the latest one is moved to the latest time, so that
@@ -75,7 +55,6 @@ pub fn insert_many(wtx: &Tx, txs: &mut [Transaction]) -> Result<()> {
         .last()?
         .map(|(k, _)| k.value().0)
         .unwrap_or(i64::MIN);
-    let mut rollups: BTreeMap<RollupKey, (u64, i64)> = BTreeMap::new();
     for tx in txs.iter_mut() {
         if tx.id != 0 {
             return Err(Error::IdAlreadySet {
@@ -96,14 +75,6 @@ pub fn insert_many(wtx: &Tx, txs: &mut [Transaction]) -> Result<()> {
         for (field, value) in Field::values(tx) {
             by_field.insert((field as u8, value.as_str(), tx.id), ())?;
         }
-        let r = rollups.entry(rollup_key(tx)).or_default();
-        r.0 += 1;
-        r.1 += tx.amount.minor();
-    }
-    let mut table = wtx.open_table(DAY_ROLLUP)?;
-    for (key, (count, sum)) in rollups {
-        let (c0, s0) = table.get(key)?.map(|v| v.value()).unwrap_or((0, 0));
-        table.insert(key, (c0 + count, s0 + sum))?;
     }
     super::rollups::add(wtx, txs)
 }

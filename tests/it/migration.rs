@@ -129,3 +129,46 @@ fn a_schema_2_file_gets_its_quarter_hour_rollups_built_on_open() {
         from_rows.values().map(|v| v.0).sum::<u64>()
     );
 }
+
+#[test]
+fn a_schema_3_file_drops_its_utc_day_rollups_on_open() {
+    use redb::{ReadableDatabase, TableDefinition, TableHandle};
+    const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+    const DAY: TableDefinition<(u64, i32, u8, u16), (u64, i64)> =
+        TableDefinition::new("rollup_day");
+    let (_dir, path) = v2_copy();
+    drop(Db::open(&path).unwrap());
+    // Back to what schema 3 wrote: its version and its UTC day counters.
+    {
+        let raw = redb::Database::open(&path).unwrap();
+        let wtx = raw.begin_write().unwrap();
+        wtx.open_table(META)
+            .unwrap()
+            .insert("schema_version", 3u32.to_le_bytes().as_slice())
+            .unwrap();
+        wtx.open_table(DAY)
+            .unwrap()
+            .insert((1, 20_000, 1, 0), (1, 100))
+            .unwrap();
+        wtx.commit().unwrap();
+    }
+    let db = Db::open(&path).unwrap();
+    assert!(db.check().unwrap().is_ok());
+    drop(db);
+    let raw = redb::Database::open(&path).unwrap();
+    let rtx = raw.begin_read().unwrap();
+    let tables: Vec<String> = rtx
+        .list_tables()
+        .unwrap()
+        .map(|t| t.name().to_string())
+        .collect();
+    assert!(!tables.iter().any(|t| t == "rollup_day"), "{tables:?}");
+    let version = rtx
+        .open_table(META)
+        .unwrap()
+        .get("schema_version")
+        .unwrap()
+        .map(|v| u32::from_le_bytes(v.value().try_into().unwrap()));
+    assert_eq!(version, Some(guichet::db::SCHEMA_VERSION));
+    assert_eq!(guichet::db::SCHEMA_VERSION, 4);
+}
