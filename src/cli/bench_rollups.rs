@@ -34,12 +34,7 @@ fn home(end: i64) -> Vec<RollupQuery> {
 /// country and terminal (each by operation and code).
 fn statistics(end: i64) -> Vec<RollupQuery> {
     let mut qs = home(end);
-    for dim in [
-        Dim::Brand,
-        Dim::CardCountry,
-        Dim::BuyerCountry,
-        Dim::Terminal,
-    ] {
+    for dim in [Dim::Brand, Dim::CardCountry, Dim::IpCountry, Dim::Terminal] {
         qs.push(query(dim, vec![end - 365 * DAY, end]));
     }
     qs

@@ -1,8 +1,9 @@
-//! Schema 2 → 3: the quarter-hour running totals (`rollups`) are built from the rows
-//! already in the file. The column store lacks the card and buyer countries, so the
+//! Schema 2 or 3 → 4: the quarter-hour running totals (`rollups`) are (re)built from
+//! the rows already in the file (schema 3's buyer-country dimension was the country
+//! typed at payment; schema 4's is the IP address's). The column store lacks the card and buyer countries, so the
 //! rows themselves are read, in id order (time order), in chunks of
-//! [`CHUNK`] rows per write transaction; only the last one, which records schema 3,
-//! is durable. A crash before it leaves schema 2 and the next open starts over
+//! [`CHUNK`] rows per write transaction; only the last one, which records the schema,
+//! is durable. A crash before it leaves the old schema and the next open starts over
 //! from an emptied table.
 
 use redb::{Database, ReadableTable};
@@ -26,8 +27,9 @@ pub(crate) fn build_in(wtx: &Tx) -> Result<u64> {
     Ok(n)
 }
 
-/// Builds the rollups of a schema-2 file and records schema 3. Returns the rows added.
-pub(crate) fn v2_to_v3(db: &Database) -> Result<u64> {
+/// Builds the rollups of a schema-2 or 3 file anew and records the current schema.
+/// Returns the rows added.
+pub(crate) fn rebuild(db: &Database) -> Result<u64> {
     let started = std::time::Instant::now();
     let mut wtx = Tx(db.begin_write()?);
     wtx.set_not_durable()?;

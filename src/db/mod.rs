@@ -58,7 +58,8 @@ pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// entries with outcome and detail (`migrate_audit`). The golden-bytes test
 /// (`golden.rs`) fails when a stored record changes shape without a bump.
 /// 3: the quarter-hour running totals (`rollups`), built from the rows on open
-/// (`migrate_rollups`). 4: the UTC day rollups they replace are dropped.
+/// (`migrate_rollups`). 4: the UTC day rollups they replace are dropped, and the
+/// rollups rebuilt with the buyer's IP country (`domain::geo`) as that dimension.
 pub const SCHEMA_VERSION: u32 = 4;
 
 /// META entry with the check values of the keys in the key file (`Keys::checks`).
@@ -402,20 +403,14 @@ fn init(inner: &Database, path: &Path, key_file: &Path) -> Result<Keys> {
                     path.display()
                 ))
             })?;
-            if v == 2 {
-                migrate_rollups::v2_to_v3(inner)?;
+            if v < SCHEMA_VERSION {
+                // 2 → 4 builds the rollups; 3 → 4 rebuilds them (their buyer
+                // country is now the IP's) and drops the UTC day rollups.
+                migrate_rollups::rebuild(inner)?;
             } else {
-                // Schema 3 → 4 only drops the UTC day rollups (`create_all`).
                 let wtx = inner.begin_write()?;
                 tables::create_all(&wtx)?;
-                wtx.open_table(tables::META)?
-                    .insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
                 wtx.commit()?;
-                if v == 3 {
-                    tracing::info!(
-                        "migrated the data file to schema {SCHEMA_VERSION}: the UTC day rollups are dropped"
-                    );
-                }
             }
             keys
         }

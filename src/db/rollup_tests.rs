@@ -145,7 +145,7 @@ fn query() -> impl Strategy<Value = RollupQuery> {
             let value = match dim {
                 Dim::Terminal => value,
                 Dim::Brand => value.map(|v| v + 1),
-                Dim::CardCountry | Dim::BuyerCountry => {
+                Dim::CardCountry | Dim::IpCountry => {
                     value.map(|v| rollups::country_value(COUNTRIES[v as usize]))
                 }
                 Dim::Total => None,

@@ -4,7 +4,7 @@
 //!
 //! A series is (merchant or [`ALL_MERCHANTS`], dimension, value, operation index,
 //! result code, currency), the dimension being one of [`Dim`]: the total, card brand,
-//! card country, buyer country or terminal. Its entries are keyed by bucket
+//! card country, buyer IP country or terminal. Its entries are keyed by bucket
 //! (quarter-hours since the epoch) and hold the series' running total up to the END
 //! of that bucket, one entry per bucket that had rows. The total over any
 //! `[from, to)` whose ends are on quarter hours (every real zone offset is a whole
@@ -59,8 +59,9 @@ pub enum Dim {
     Brand = 1,
     /// The issuer's country, see [`country_value`].
     CardCountry = 2,
-    /// The buyer's country as entered, see [`country_value`].
-    BuyerCountry = 3,
+    /// The country the buyer's IP address is registered in (`domain::geo`), see
+    /// [`country_value`]; [`NO_VALUE`] for a private or unknown address.
+    IpCountry = 3,
     /// The terminal number.
     Terminal = 4,
 }
@@ -70,7 +71,7 @@ impl Dim {
         Dim::Total,
         Dim::Brand,
         Dim::CardCountry,
-        Dim::BuyerCountry,
+        Dim::IpCountry,
         Dim::Terminal,
     ];
 
@@ -81,7 +82,9 @@ impl Dim {
             Dim::Total => NO_VALUE,
             Dim::Brand => brand_value(card.and_then(|c| c.brand)),
             Dim::CardCountry => card.map_or(NO_VALUE, |c| country_value(&c.country)),
-            Dim::BuyerCountry => country_value(&tx.buyer.country),
+            Dim::IpCountry => {
+                crate::domain::geo::ip_country(&tx.initiator.ip).map_or(NO_VALUE, country_value)
+            }
             Dim::Terminal => tx.initiator.terminal,
         }
     }

@@ -25,7 +25,7 @@ pub fn dim_of(key: TableKey) -> Dim {
     match key {
         TableKey::Brands => Dim::Brand,
         TableKey::CardCountries => Dim::CardCountry,
-        TableKey::BuyerCountries => Dim::BuyerCountry,
+        TableKey::IpCountries => Dim::IpCountry,
         TableKey::Terminals => Dim::Terminal,
         TableKey::Periods | TableKey::Refusals => Dim::Total,
     }
@@ -35,7 +35,7 @@ pub fn dim_of(key: TableKey) -> Dim {
 pub fn split_value(key: TableKey, v: u32) -> SplitValue {
     match dim_of(key) {
         Dim::Brand => SplitValue::Brand(brand_of(v)),
-        Dim::CardCountry | Dim::BuyerCountry => SplitValue::Country(country_of(v)),
+        Dim::CardCountry | Dim::IpCountry => SplitValue::Country(country_of(v)),
         Dim::Terminal | Dim::Total => SplitValue::Terminal(v),
     }
 }
@@ -51,7 +51,7 @@ fn add(groups: &mut Groups, k: Key, amount: i64) {
 }
 
 fn is_country(d: Dim) -> bool {
-    matches!(d, Dim::CardCountry | Dim::BuyerCountry)
+    matches!(d, Dim::CardCountry | Dim::IpCountry)
 }
 
 fn cells_of(groups: Groups) -> Vec<Cell> {
@@ -162,7 +162,7 @@ impl Db {
                         Dim::Brand if c.brand[i] == NO_BRAND => 0,
                         Dim::Brand => u32::from(c.brand[i]) + 1,
                         Dim::Terminal => c.terminal[i],
-                        Dim::CardCountry | Dim::BuyerCountry => continue,
+                        Dim::CardCountry | Dim::IpCountry => continue,
                     };
                     add(g, (base.0, value, base.2, base.3, base.4), c.amount[i]);
                 }

@@ -95,10 +95,10 @@ fn a_scan_refuses_another_merchant_bad_periods_and_too_many_rows_for_a_country_s
         Err(Error::BadRange(_))
     ));
     assert!(matches!(
-        scan(Scope::Admin, Some(1), Dim::BuyerCountry, 9),
+        scan(Scope::Admin, Some(1), Dim::IpCountry, 9),
         Err(Error::TooManyRows { rows: 10, limit: 9 })
     ));
     // The limit holds for the records read, not the column walk.
     assert!(scan(Scope::Admin, Some(1), Dim::Terminal, 9).is_ok());
-    assert!(scan(Scope::Admin, Some(1), Dim::BuyerCountry, 10).is_ok());
+    assert!(scan(Scope::Admin, Some(1), Dim::IpCountry, 10).is_ok());
 }

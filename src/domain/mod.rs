@@ -19,6 +19,7 @@ pub mod filter;
 pub mod form;
 #[cfg(test)]
 mod fuzz;
+pub mod geo;
 pub mod journal;
 pub mod lang;
 pub mod list_row;

@@ -23,7 +23,7 @@ pub enum TableKey {
     Refusals,
     Brands,
     CardCountries,
-    BuyerCountries,
+    IpCountries,
     Terminals,
 }
 
@@ -33,14 +33,14 @@ impl TableKey {
         TableKey::Refusals,
         TableKey::Brands,
         TableKey::CardCountries,
-        TableKey::BuyerCountries,
+        TableKey::IpCountries,
         TableKey::Terminals,
     ];
     /// The tables split on a dimension, each over the whole period.
     pub const SPLITS: [TableKey; 4] = [
         TableKey::Brands,
         TableKey::CardCountries,
-        TableKey::BuyerCountries,
+        TableKey::IpCountries,
         TableKey::Terminals,
     ];
 
@@ -51,7 +51,7 @@ impl TableKey {
             TableKey::Refusals => "refusals",
             TableKey::Brands => "brands",
             TableKey::CardCountries => "card-countries",
-            TableKey::BuyerCountries => "buyer-countries",
+            TableKey::IpCountries => "ip-countries",
             TableKey::Terminals => "terminals",
         }
     }
@@ -68,7 +68,7 @@ impl TableKey {
             TableKey::Refusals => lang.pick("refus", "refusals"),
             TableKey::Brands => lang.pick("types-de-carte", "card-types"),
             TableKey::CardCountries => lang.pick("pays-des-cartes", "card-countries"),
-            TableKey::BuyerCountries => lang.pick("pays-des-acheteurs", "buyer-countries"),
+            TableKey::IpCountries => lang.pick("pays-ip-des-acheteurs", "buyer-ip-countries"),
             TableKey::Terminals => lang.pick("terminaux", "terminals"),
         }
     }
@@ -79,7 +79,10 @@ impl TableKey {
             TableKey::Refusals => lang.pick("Refus par code de retour", "Refusals by result code"),
             TableKey::Brands => lang.pick("Par type de carte", "By card type"),
             TableKey::CardCountries => lang.pick("Par pays de la carte", "By card country"),
-            TableKey::BuyerCountries => lang.pick("Par pays de l'acheteur", "By buyer country"),
+            TableKey::IpCountries => lang.pick(
+                "Par pays de l'adresse IP de l'acheteur",
+                "By buyer IP country",
+            ),
             TableKey::Terminals => lang.pick("Par terminal", "By terminal"),
         }
     }
@@ -410,7 +413,7 @@ pub fn split_table(
     let first = match key {
         TableKey::Brands => lang.pick("Type de carte", "Card type"),
         TableKey::CardCountries => lang.pick("Pays de la carte", "Card country"),
-        TableKey::BuyerCountries => lang.pick("Pays de l'acheteur", "Buyer country"),
+        TableKey::IpCountries => lang.pick("Pays de l'adresse IP", "IP country"),
         _ => lang.pick("Terminal", "Terminal"),
     };
     let (lines, too_many) = match s {

@@ -100,10 +100,10 @@ pub fn section(view: &View, t: &Table, href: &str, charts: Markup) -> Markup {
                     }
                 }
             }
-            @if t.key == TableKey::BuyerCountries {
+            @if t.key == TableKey::IpCountries {
                 p class="hint muted" { (view.t(
-                    "Le pays de l'acheteur est celui saisi lors du paiement : aucune localisation par adresse IP n'est faite.",
-                    "The buyer country is the one entered at payment: there is no location lookup by IP address.",
+                    "Le pays où l'adresse IP de l'acheteur est enregistrée (registres Internet régionaux, base intégrée) : un VPN ou un mobile à l'étranger montre le pays de son fournisseur. Adresses privées ou inconnues : « Pays inconnu ».",
+                    "The country the buyer's IP address is registered in (regional Internet registries, built-in data): a VPN or a phone roaming abroad shows its provider's country. Private or unknown addresses: \"Unknown country\".",
                 )) }
             }
             @if let Some((rows, limit)) = t.too_many {

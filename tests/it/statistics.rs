@@ -335,7 +335,9 @@ async fn check_page(
         None => "Sans carte".into(),
     };
     let card_country = |t: &Transaction| country_label(t.card.as_ref().map_or("", |c| &c.country));
-    let buyer_country = |t: &Transaction| country_label(&t.buyer.country);
+    let buyer_country = |t: &Transaction| {
+        country_label(guichet::domain::geo::ip_country(&t.initiator.ip).unwrap_or(""))
+    };
     let terminal = |t: &Transaction| {
         if t.initiator.terminal == 21114 && one_merchant {
             "21114 · Web".to_string()
@@ -346,7 +348,7 @@ async fn check_page(
     let splits: [(&str, &KeyOf<'_>); 4] = [
         ("brands", &brand),
         ("card-countries", &card_country),
-        ("buyer-countries", &buyer_country),
+        ("ip-countries", &buyer_country),
         ("terminals", &terminal),
     ];
     for (key, f) in splits {
@@ -478,7 +480,7 @@ async fn the_csv_of_each_table_parses_and_says_what_the_page_says() {
         ("refusals", "refus"),
         ("brands", "types-de-carte"),
         ("card-countries", "pays-des-cartes"),
-        ("buyer-countries", "pays-des-acheteurs"),
+        ("ip-countries", "pays-ip-des-acheteurs"),
         ("terminals", "terminaux"),
     ];
     assert_eq!(links.len(), files.len(), "{links:?}");
@@ -545,7 +547,7 @@ async fn the_csv_of_each_table_parses_and_says_what_the_page_says() {
         "refusals",
         "card-types",
         "card-countries",
-        "buyer-countries",
+        "buyer-ip-countries",
         "terminals",
     ];
     for (word, link) in words.into_iter().zip(csv_links(&body)) {
