@@ -324,7 +324,7 @@ mod tests {
     }
 
     fn actor() -> Actor {
-        Actor::new(1_780_000_000, "admin".into(), "127.0.0.1".into())
+        Actor::new(1_780_000_000, "admin", "127.0.0.1")
     }
 
     fn new(kind: Kind, key: &str, merchant_id: Option<u64>) -> NewEntry {

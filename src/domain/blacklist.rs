@@ -297,6 +297,73 @@ pub fn parse_reason(raw: &str) -> Result<String, FieldError> {
     }
 }
 
+/// The add form as typed (the list page's and, without `value`, the tab's).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AddForm {
+    pub kind: String,
+    pub value: String,
+    pub reason: String,
+    /// `global` or a merchant id (admins only; a merchant user adds to their own).
+    pub scope: String,
+    /// `1` on the confirmation's form: without it, the answer is the confirmation.
+    pub confirmed: String,
+}
+
+impl AddForm {
+    pub fn is_confirmed(&self) -> bool {
+        self.confirmed == "1"
+    }
+}
+
+/// The scope typed by an admin (`global` or a merchant id), or the merchant of a
+/// merchant user (`own`), whatever they typed.
+pub fn parse_scope(raw: &str, own: Option<u64>) -> Result<Option<u64>, FieldError> {
+    if let Some(m) = own {
+        return Ok(Some(m));
+    }
+    match raw.trim() {
+        "global" => Ok(None),
+        s => s.parse::<u64>().map(Some).map_err(|_| {
+            FieldError::new(
+                "scope",
+                "Choisissez « tous les marchands » ou un marchand.",
+                "Choose \"all merchants\" or a merchant.",
+            )
+        }),
+    }
+}
+
+/// A typed entry, checked: (kind, key, shown, merchant, reason), or every field's error.
+pub type Parsed = (Kind, String, String, Option<u64>, String);
+
+/// Checks the list page's add form (`own`: the merchant of a merchant user).
+pub fn parse_add(f: &AddForm, own: Option<u64>) -> Result<Parsed, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let kind = Kind::parse(&f.kind);
+    if kind.is_none() {
+        errors.push(FieldError::new(
+            "kind",
+            "Choisissez ce que vous mettez en liste noire.",
+            "Choose what you are blacklisting.",
+        ));
+    }
+    let value = kind.map(|k| parse_value(k, &f.value));
+    let reason = parse_reason(&f.reason);
+    let scope = parse_scope(&f.scope, own);
+    match (kind, value, reason, scope) {
+        (Some(k), Some(Ok((key, shown))), Ok(r), Ok(s)) if errors.is_empty() => {
+            Ok((k, key, shown, s, r))
+        }
+        (_, value, reason, scope) => {
+            errors.extend(value.and_then(Result::err));
+            errors.extend(reason.err());
+            errors.extend(scope.err());
+            Err(errors)
+        }
+    }
+}
+
 /// What a payment (or a transaction) offers to the blacklist.
 #[derive(Clone, Debug, Default)]
 pub struct Candidate<'a> {
@@ -313,7 +380,7 @@ impl Candidate<'_> {
         let key = match kind {
             Kind::Card => self.card_token.unwrap_or_default().to_string(),
             Kind::Email => email_key(self.email),
-            Kind::Ip => self.ip_addr()?.to_string(),
+            Kind::Ip => IpRange::of(self.ip_addr()?, 128).to_string(),
             Kind::Name => fold(self.holder),
         };
         (!key.is_empty()).then_some(key)

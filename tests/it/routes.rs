@@ -27,6 +27,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/transactions/:id", "All([View])"),
     ("/transactions/:id/tab/:tab", "All([View])"),
     ("/transactions/:id/notes", "All([View])"),
+    ("/transactions/:id/blacklist", "All([View, ManageUsers])"),
     ("/transactions/:id/operations/:op", "All([View, Operate])"),
     ("/transactions/:id/chargeback", "All([Admin])"),
     ("/terminal", "All([VirtualTerminal])"),
@@ -49,6 +50,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/users/new", "All([ManageUsers])"),
     ("/parameters/users/:id", "All([ManageUsers])"),
     ("/parameters/users/:id/:action", "All([ManageUsers])"),
+    ("/parameters/blacklist", "Any([View, ManageUsers])"),
+    ("/parameters/blacklist/new", "All([ManageUsers])"),
+    ("/parameters/blacklist/:id/remove", "All([ManageUsers])"),
     ("/parameters/audit", "All([Admin])"),
     ("/parameters/emails", "All([Admin])"),
 ];
