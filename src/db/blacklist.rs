@@ -279,6 +279,47 @@ impl Db {
     }
 }
 
+/// What `guichet check` finds wrong with the blacklist: an entry without its index
+/// row (it would never match), or index rows without their entry.
+pub(super) fn problems(rtx: &redb::ReadTransaction) -> Result<Vec<String>> {
+    let t = rtx.open_table(BLACKLIST)?;
+    let keys = rtx.open_table(BLACKLIST_KEY_ID)?;
+    let ips = rtx.open_table(BLACKLIST_IP_ID)?;
+    let mut out = Vec::new();
+    let (mut by_key, mut by_ip) = (0u64, 0u64);
+    for row in t.iter()? {
+        let (k, v) = row?;
+        let e: Entry = codec::decode(TABLE, v.value())?;
+        let indexed = if e.kind == Kind::Ip {
+            by_ip += 1;
+            match IpRange::parse(&e.key) {
+                Ok(r) => {
+                    let (f, p, n) = ip_key(r);
+                    ips.get((f, p, n, e.id))?.is_some()
+                }
+                Err(_) => false,
+            }
+        } else {
+            by_key += 1;
+            keys.get((e.kind as u8, e.key.as_str(), e.id))?.is_some()
+        };
+        if e.id != k.value() || !indexed {
+            out.push(format!(
+                "blacklist entry {} is not indexed under its value",
+                k.value()
+            ));
+        }
+    }
+    if keys.len()? != by_key || ips.len()? != by_ip {
+        out.push(format!(
+            "blacklist indexes have {} + {} rows for {by_key} + {by_ip} entries",
+            keys.len()?,
+            ips.len()?
+        ));
+    }
+    Ok(out)
+}
+
 /// A merchant user sees and manages only their merchant's entries; an admin all.
 fn visible(scope: Scope, e: &Entry) -> bool {
     match scope {
@@ -432,5 +473,23 @@ mod tests {
             audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
             ["blacklist.remove", "blacklist.add", "blacklist.add"]
         );
+    }
+
+    #[test]
+    fn a_listed_card_follows_its_token_through_a_key_rotation() {
+        let (_dir, db) = db();
+        db.blacklist_add(new(Kind::Card, "1:abc", Some(1)), &actor())
+            .unwrap();
+        let wtx = db.begin_write().unwrap();
+        rekey_cards(&wtx, &|t: &str| t.replace("1:", "2:")).unwrap();
+        wtx.commit().unwrap();
+        let card = |token| Candidate {
+            merchant_id: 1,
+            card_token: Some(token),
+            ..Candidate::default()
+        };
+        assert_eq!(db.blacklist_hits(&card("2:abc")).unwrap().len(), 1);
+        assert!(db.blacklist_hits(&card("1:abc")).unwrap().is_empty());
+        assert!(db.check().unwrap().is_ok());
     }
 }
