@@ -67,7 +67,7 @@ fn scope_text(view: &View, d: &TransactionDetail, e: &Entry) -> String {
 fn listed(view: &View, d: &TransactionDetail, e: &Entry) -> Markup {
     let admin = view.user().is_some_and(|u| u.may(Permission::Admin));
     html! {
-        span class="badge err" { (view.t("Oui", "Yes")) }
+        span class="badge ko" { (view.t("Oui", "Yes")) }
         " " (view.t("entrée n°", "entry no.")) " " (e.id) " · " (scope_text(view, d, e))
         // A global entry's reason and author are the admins' (they may concern
         // another merchant's customer).
@@ -105,7 +105,7 @@ fn add_form(view: &View, d: &TransactionDetail, kind: Kind, st: &TabState) -> Ma
     };
     let admin = view.user().is_some_and(|u| u.may(Permission::Admin));
     html! {
-        form class="inline-form" method="post" action=(action(d)) hx-post=(action(d)) hx-target={"#" (TAB_ID)} hx-swap="outerHTML" {
+        form class="bl-add" method="post" action=(action(d)) hx-post=(action(d)) hx-target={"#" (TAB_ID)} hx-swap="outerHTML" {
             (csrf(view))
             input type="hidden" name="kind" value=(kind.key());
             div class="field" {

@@ -329,3 +329,72 @@ async fn bad_input_is_answered_beside_its_field_and_nothing_is_saved() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(entries(&app).is_empty());
 }
+
+const NO_SIDEWAYS_SCROLL: &str =
+    "return document.documentElement.scrollWidth <= window.innerWidth;";
+
+#[tokio::test]
+async fn on_a_390_px_phone_the_tab_adds_the_card_in_place_and_the_page_does_not_scroll_sideways() {
+    let app = spawn_app().await;
+    let (m, manager) = shop(&app).await;
+    let (_, sale) = paid(&app, &manager, m, "CMD-1").await;
+    let long = [
+        ("kind", "email"),
+        ("value", "un.client.tres.long.nom@exemple-de-domaine.ma"),
+        ("reason", "Impayés répétés sur plusieurs commandes"),
+        ("confirmed", "1"),
+    ];
+    assert_eq!(
+        manager
+            .post("/parameters/blacklist/new", &long)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let boss = app.user("boss", guichet::domain::user::Role::Admin);
+    let secret = app.enrol(boss.id);
+    let Some(b) = crate::support::browser::start().await else {
+        return;
+    };
+    let p = b.page(&app.base);
+    p.sign_in_with_code(
+        "boss",
+        &secret,
+        guichet::clock::Clock::now(&app.clock).unix_timestamp(),
+    )
+    .await;
+    p.c.set_window_size(390, 844).await.unwrap();
+    p.goto(&format!("/transactions/{sale}?tab=blacklist")).await;
+    p.fill("#bl-reason-card", "Carte volée").await;
+    p.click("form:has(#bl-reason-card) button[type=submit]")
+        .await;
+    p.wait_for("section.confirm button.primary").await;
+    assert_eq!(
+        p.js(NO_SIDEWAYS_SCROLL).await,
+        true,
+        "sideways scroll at 390 px (confirmation)"
+    );
+    p.click("section.confirm button.primary").await;
+    p.wait_until(
+        "return [...document.querySelectorAll('nav.tabs-inline a')].some(a => a.textContent.includes('(1)') && a.getAttribute('aria-current') === 'page');",
+        "the tab's count updated in place",
+    )
+    .await;
+    assert_eq!(p.path().await, format!("/transactions/{sale}"));
+    assert_eq!(
+        p.js(NO_SIDEWAYS_SCROLL).await,
+        true,
+        "sideways scroll at 390 px (tab)"
+    );
+    b.screenshot("target/screenshots/blacklist-tab-390.png")
+        .await;
+    p.goto("/parameters/blacklist").await;
+    p.wait_for("table.stack tbody tr").await;
+    assert_eq!(
+        p.js(NO_SIDEWAYS_SCROLL).await,
+        true,
+        "sideways scroll at 390 px (list)"
+    );
+    b.screenshot("target/screenshots/blacklist-390.png").await;
+    assert_eq!(entries(&app).len(), 2);
+}
