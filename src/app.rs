@@ -17,9 +17,9 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, audit, auth, authorizations, chargebacks, emails, export, home, merchants,
-    middleware, operations, pay, payment_requests, profile, second_factor, statistics, terminal,
-    transactions, users,
+    AppState, Ctx, audit, auth, authorizations, blacklist, chargebacks, emails, export, home,
+    merchants, middleware, operations, pay, payment_requests, profile, second_factor, statistics,
+    terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -38,6 +38,8 @@ pub fn back_office() -> Table {
     const REQUESTS: Access = Access::Any(&[View, VirtualTerminal]);
     const MANAGE_USERS: Access = Access::All(&[ManageUsers]);
     const ADMIN: Access = Access::All(&[Admin]);
+    const BLACKLIST: Access = Access::Any(&[View, ManageUsers]);
+    const BLACKLIST_TAB: Access = Access::All(&[View, ManageUsers]);
     Table::new()
         .at("/", SIGNED_IN, get(home::home))
         .at("/home", VIEW, get(home::dashboard))
@@ -73,6 +75,11 @@ pub fn back_office() -> Table {
             "/transactions/:id/notes",
             VIEW,
             post(transactions::note_create),
+        )
+        .at(
+            "/transactions/:id/blacklist",
+            BLACKLIST_TAB,
+            post(blacklist::transaction_blacklist_add),
         )
         .at(
             "/transactions/:id/operations/:op",
@@ -171,6 +178,21 @@ pub fn back_office() -> Table {
             "/parameters/users/:id/:action",
             MANAGE_USERS,
             post(users::user_action),
+        )
+        .at(
+            "/parameters/blacklist",
+            BLACKLIST,
+            get(blacklist::blacklist_list),
+        )
+        .at(
+            "/parameters/blacklist/new",
+            MANAGE_USERS,
+            post(blacklist::blacklist_add),
+        )
+        .at(
+            "/parameters/blacklist/:id/remove",
+            MANAGE_USERS,
+            get(blacklist::blacklist_remove_confirm).post(blacklist::blacklist_remove),
         )
         .at("/parameters/audit", ADMIN, get(audit::audit_list))
         .at("/parameters/emails", ADMIN, get(emails::outbox))

@@ -20,7 +20,9 @@ impl Db {
         }
         associated.extend(self.children(scope, id)?);
         associated.sort_by_key(|t| std::cmp::Reverse(t.id));
+        let blacklist = self.blacklist_hits(&crate::domain::blacklist::candidate_of(&tx))?;
         Ok(Some(TransactionDetail {
+            blacklist,
             merchant: self.merchant(scope, tx.merchant_id)?,
             merchants: self.merchants(scope)?,
             notes: self.notes(id)?,

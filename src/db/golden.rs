@@ -293,6 +293,19 @@ fn encoded() -> Vec<(String, String)> {
         ),
         ("Mail".into(), codec::encode(&mail())),
         (
+            "Blacklist entry".into(),
+            codec::encode(&crate::domain::blacklist::Entry {
+                id: 5,
+                kind: crate::domain::blacklist::Kind::Ip,
+                key: "10.0.0.0/8".into(),
+                shown: "10.0.0.0/8".into(),
+                merchant_id: Some(2),
+                added_by: "omar".into(),
+                added_at: 95,
+                reason: "fraud".into(),
+            }),
+        ),
+        (
             "NoteEntry".into(),
             codec::encode(&NoteEntry {
                 at: 90,
@@ -402,6 +415,11 @@ const GOLDEN: &[(&str, &str)] = &[
     ("JournalEntry 12", "01a4010906090100"),
     // Appended with chargebacks: the steps above keep their bytes.
     ("JournalEntry 13", "01a6010a01e0b6ac02046f6d617200"),
+    // The blacklist's own table (FRAUD-4).
+    (
+        "Blacklist entry",
+        "0105020a31302e302e302e302f380a31302e302e302e302f380102046f6d6172be01056672617564",
+    ),
 ];
 
 #[test]
@@ -459,6 +477,10 @@ fn stored_enums_keep_their_discriminants_in_their_order() {
     {
         assert_eq!(*k as usize, i);
         assert_eq!(codec::encode(k).unwrap(), [1, i as u8]);
+    }
+    for (i, k) in crate::domain::blacklist::Kind::ALL.iter().enumerate() {
+        assert_eq!(*k as usize, i, "{k:?}");
+        assert_eq!(codec::encode(k).unwrap(), [1, i as u8], "{k:?}");
     }
     let states = [MailState::Pending, MailState::Sent, MailState::Failed];
     for (i, s) in states.iter().enumerate() {

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod blacklist;
 pub mod check;
 mod codec;
 pub mod columns;

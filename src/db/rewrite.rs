@@ -117,6 +117,9 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         SECOND_FACTOR_MERCHANT_IDS,
         MERCHANT_ID_TO_REBILL_POLICY,
         TOKEN_DAY_TO_REBILLS,
+        BLACKLIST,
+        BLACKLIST_KEY_ID,
+        BLACKLIST_IP_ID,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

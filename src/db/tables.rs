@@ -83,6 +83,15 @@ pub const TOKEN_DAY_TO_REBILLS: TableDefinition<(u64, &str, i32), u32> =
 
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
+/// Blacklist entries (FRAUD-4) by id.
+pub const BLACKLIST: TableDefinition<u64, &[u8]> = TableDefinition::new("blacklist");
+/// (kind, key, entry id) of card, email and name entries.
+pub const BLACKLIST_KEY_ID: TableDefinition<(u8, &str, u64), ()> =
+    TableDefinition::new("idx_blacklist_key");
+/// (IPv6?, prefix length, network, entry id) of IP entries.
+pub const BLACKLIST_IP_ID: TableDefinition<(u8, u8, u128, u64), ()> =
+    TableDefinition::new("idx_blacklist_ip");
+
 /// Opens each table once so read transactions never meet a missing table, and
 /// drops the tables of older schemas.
 pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
@@ -114,5 +123,8 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(SECOND_FACTOR_MERCHANT_IDS)?;
     wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?;
     wtx.open_table(TOKEN_DAY_TO_REBILLS)?;
+    wtx.open_table(BLACKLIST)?;
+    wtx.open_table(BLACKLIST_KEY_ID)?;
+    wtx.open_table(BLACKLIST_IP_ID)?;
     Ok(())
 }

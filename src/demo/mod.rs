@@ -10,6 +10,7 @@
 //! Deterministic for a seed. A second thread makes the rows while this one writes
 //! them, 50 000 per write transaction, only the last one durable.
 
+mod blacklist;
 mod generator;
 mod people;
 mod pools;
@@ -133,7 +134,9 @@ pub fn generate(
         .cloned()
         .ok_or_else(|| Error::Keys("the key file has no active card key".into()))?;
     let mut generator = Generator::new(opts, shops, key);
+    let first_id = db.next_transaction_id()?;
     let transactions = write_all(db, &mut generator, opts.transactions, progress)?;
+    blacklist::list_some(db, first_id, transactions, opts.now.unix_timestamp())?;
     Ok(DemoSummary {
         merchants,
         transactions,

@@ -1,6 +1,7 @@
 //! Everything the transaction detail (PROC-5) shows, loaded in one go by
 //! `Db::transaction_detail`, and what its summary says about refunds.
 
+use crate::domain::blacklist::Entry;
 use crate::domain::journal::JournalEntry;
 use crate::domain::money::Amount;
 use crate::domain::transaction::{Operation, Status, Transaction};
@@ -18,6 +19,8 @@ pub struct TransactionDetail {
     pub notes: Vec<NoteEntry>,
     pub history: Vec<HistoryEntry>,
     pub journal: Vec<JournalEntry>,
+    /// The blacklist entries its card, email, IP or holder name match (FRAUD-4).
+    pub blacklist: Vec<Entry>,
 }
 
 impl TransactionDetail {

@@ -23,6 +23,12 @@ pub enum Rule {
     /// Too many attempts of any outcome (abandons, silent banks included) on one
     /// payment request (L9). Last, so older journals keep decoding.
     TooManyTotalAttempts { limit: u32 } = 3,
+    /// The card, email, IP or holder name is on the blacklist (FRAUD-4): which kind
+    /// and which entry (never the listed value itself).
+    Blacklisted {
+        kind: super::blacklist::Kind,
+        entry: u64,
+    } = 4,
 }
 
 impl Rule {
@@ -47,6 +53,12 @@ impl Rule {
             }
             (Rule::TooManyTotalAttempts { limit }, Lang::En) => {
                 format!("too many attempts ({limit}) on this payment request")
+            }
+            (Rule::Blacklisted { kind, entry }, Lang::Fr) => {
+                format!("liste noire : {} (entrée n° {entry})", kind.noun(lang))
+            }
+            (Rule::Blacklisted { kind, entry }, Lang::En) => {
+                format!("blacklist: {} (entry no. {entry})", kind.noun(lang))
             }
         }
     }

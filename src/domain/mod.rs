@@ -5,6 +5,7 @@ pub mod account;
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod blacklist;
 pub mod buckets;
 pub mod card;
 pub mod card_form;

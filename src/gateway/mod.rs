@@ -3,6 +3,7 @@
 //! money step is checked and written in one write transaction. Blocking: call
 //! from `spawn_blocking`.
 
+mod blacklist;
 mod chargebacks;
 mod operations;
 mod pay;

@@ -8,6 +8,7 @@ use crate::db::tx_log::HistoryEntry;
 use crate::db::{self, Scope, operation_keys, outbox, payments, rebills, transactions, tx_log};
 use crate::domain::Lang;
 use crate::domain::actor::Actor;
+use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Step};
 use crate::domain::money::Amount;
 use crate::domain::operation_rules::{OpRefusal, RebillLimits, check_operation, rebill_day};
@@ -61,7 +62,13 @@ impl Gateway {
             Err(refusal) => return Ok(OpOutcome::Refused(refusal)),
         };
         let requested_at = now.unix_timestamp();
+        let listed = if op == Operation::Rebill {
+            super::blacklist::listed_in(&wtx, &original)?
+        } else {
+            None
+        };
         let code = match op {
+            _ if listed.is_some() => ResultCode::TOO_MANY_ATTEMPTS,
             Operation::Refund => self.acquirer.refund(&original, amount),
             Operation::Capture => self.acquirer.capture(&original, amount),
             Operation::Cancel => self.acquirer.cancel(&original),
@@ -91,25 +98,33 @@ impl Gateway {
         let mut rows = [row];
         transactions::insert_many(&wtx, &mut rows)?;
         let [row] = rows;
-        let steps = [
-            JournalEntry::new(
-                requested_at,
-                Step::Requested {
-                    operation: op,
-                    user: actor.user.clone(),
-                    amount,
-                    currency: original.currency,
-                },
-            ),
-            JournalEntry::new(
-                requested_at,
-                Step::Sent {
-                    acquirer: self.acquirer.name().to_string(),
-                    operation: op,
-                },
-            ),
-            JournalEntry::with_code(at, Step::Answer, code),
-        ];
+        let requested = JournalEntry::new(
+            requested_at,
+            Step::Requested {
+                operation: op,
+                user: actor.user.clone(),
+                amount,
+                currency: original.currency,
+            },
+        );
+        let steps = match listed {
+            // Refused before the acquirer: the Journal says by which entry.
+            Some(rule) => vec![
+                requested,
+                JournalEntry::with_code(at, Step::RefusedByRule(rule), code),
+            ],
+            None => vec![
+                requested,
+                JournalEntry::new(
+                    requested_at,
+                    Step::Sent {
+                        acquirer: self.acquirer.name().to_string(),
+                        operation: op,
+                    },
+                ),
+                JournalEntry::with_code(at, Step::Answer, code),
+            ],
+        };
         for j in &steps {
             tx_log::add_journal(&wtx, row.id, j)?;
         }

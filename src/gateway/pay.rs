@@ -175,6 +175,9 @@ impl Gateway {
         ip: &str,
         desk: &mut Desk,
     ) -> db::Result<Answer> {
+        if let Some(id) = self.refuse_if_blacklisted(req, &card, ip)? {
+            return Ok(Answer::Result(id));
+        }
         let now = self.now().unix_timestamp();
         let info = self.acquirer.enrolment(&card.pan);
         let received = JournalEntry::new(now, Step::CardReceived { request: req.id });

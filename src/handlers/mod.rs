@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authorizations;
+pub mod blacklist;
 pub mod chargebacks;
 pub mod emails;
 pub mod export;

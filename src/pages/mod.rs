@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod authorizations;
+pub mod blacklist;
+pub mod blacklist_tab;
 pub mod chargeback;
 pub mod emails;
 pub mod error;

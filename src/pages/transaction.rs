@@ -92,15 +92,17 @@ pub enum DetailTab {
     Journal,
     Operations,
     Notes,
+    Blacklist,
     History,
 }
 
 impl DetailTab {
-    const ALL: [DetailTab; 6] = [
+    const ALL: [DetailTab; 7] = [
         DetailTab::General,
         DetailTab::Associated,
         DetailTab::Journal,
         DetailTab::Operations,
+        DetailTab::Blacklist,
         DetailTab::Notes,
         DetailTab::History,
     ];
@@ -121,6 +123,7 @@ impl DetailTab {
             DetailTab::Journal => "journal",
             DetailTab::Operations => "operations",
             DetailTab::Notes => "notes",
+            DetailTab::Blacklist => "blacklist",
             DetailTab::History => "history",
         }
     }
@@ -142,6 +145,11 @@ impl DetailTab {
             ),
             DetailTab::Operations => view.t("Opérations", "Operations").into(),
             DetailTab::Notes => format!("{} ({})", view.t("Notes", "Notes"), d.notes.len()),
+            DetailTab::Blacklist => format!(
+                "{} ({})",
+                view.t("Liste noire", "Blacklist"),
+                d.blacklist.len()
+            ),
             DetailTab::History => view.t("Historique", "History").into(),
         }
     }
@@ -166,13 +174,28 @@ pub fn detail_page(
     tab: DetailTab,
     notice: Option<&Notice>,
 ) -> Markup {
+    detail_page_with(view, d, tab_fragment(view, d, tab, notice))
+}
+
+/// The detail page around a tab fragment built elsewhere (the Blacklist tab's steps).
+pub fn detail_page_with(view: &View, d: &TransactionDetail, fragment: Markup) -> Markup {
     let title = format!("{} {}", view.t("Transaction", "Transaction"), d.tx.id);
     let body = html! {
         p class="small" { a href="/transactions" { "‹ " (view.t("Transactions", "Transactions")) } }
         (summary(view, d))
-        (tab_fragment(view, d, tab, notice))
+        (fragment)
     };
     processing_page(view, &title, "/transactions", body)
+}
+
+/// The tab bar with `content` as the tab `tab`: what htmx swaps.
+pub fn tab_shell(view: &View, d: &TransactionDetail, tab: DetailTab, content: Markup) -> Markup {
+    html! {
+        div id=(TAB_ID) {
+            (tab_bar(view, d, tab))
+            (content)
+        }
+    }
 }
 
 /// The tab bar and one tab's content: what htmx swaps.
@@ -182,9 +205,7 @@ pub fn tab_fragment(
     tab: DetailTab,
     notice: Option<&Notice>,
 ) -> Markup {
-    html! {
-        div id=(TAB_ID) {
-            (tab_bar(view, d, tab))
+    let content = html! {
             @match tab {
                 DetailTab::General => {
                     @if let Some(n) = notice { (n.banner()) }
@@ -194,10 +215,11 @@ pub fn tab_fragment(
                 DetailTab::Journal => (journal(view, d)),
                 DetailTab::Operations => (super::operations::operations_tab(view, d, notice)),
                 DetailTab::Notes => (notes_body(view, d, notice)),
+                DetailTab::Blacklist => (super::blacklist_tab::tab(view, d, &super::blacklist_tab::TabState::default())),
                 DetailTab::History => (history(view, d)),
             }
-        }
-    }
+    };
+    tab_shell(view, d, tab, content)
 }
 
 /// The stored processing steps as (time, text, code), or the outcome recorded on

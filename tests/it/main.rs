@@ -9,6 +9,7 @@ mod admin;
 mod architecture;
 mod auth;
 mod authorizations;
+mod blacklist;
 mod browser_flows;
 mod cards;
 mod chargebacks;

@@ -515,6 +515,7 @@ async fn back_office(walk: &mut Walk, c: &Client, samples: &[(&str, u64)]) {
                 "journal",
                 "operations",
                 "notes",
+                "blacklist",
                 "history",
             ] {
                 walk.get(c, &filled.replace(":tab", tab)).await;
@@ -543,6 +544,41 @@ async fn back_office(walk: &mut Walk, c: &Client, samples: &[(&str, u64)]) {
     walk.get(c, "/statistics?terminal=21114&brand=visa&by=week")
         .await;
     walk.get(c, "/statistics/export?table=nope").await;
+}
+
+/// The blacklist page's and tab's states: refusals beside their fields, the
+/// confirmations, an entry added from a transaction.
+async fn blacklist_pages(walk: &mut Walk, admin: &Client, manager: &Client, sale: u64) {
+    walk.refused(
+        admin,
+        "/parameters/blacklist/new",
+        &[("kind", "ip"), ("value", "10.0.0.0/33"), ("reason", "")],
+    )
+    .await;
+    let add = [
+        ("kind", "email"),
+        ("value", "a@b.ma"),
+        ("reason", "x"),
+        ("scope", "global"),
+    ];
+    let r = admin.post("/parameters/blacklist/new", &add).await;
+    walk.answer(admin, "blacklist confirmation", r).await;
+    let tab = format!("/transactions/{sale}/blacklist");
+    walk.refused(manager, &tab, &[("kind", "email"), ("reason", "")])
+        .await;
+    let r = manager
+        .post(&tab, &[("kind", "email"), ("reason", "x")])
+        .await;
+    walk.answer(manager, "blacklist tab confirmation", r).await;
+    let r = manager
+        .post(
+            &tab,
+            &[("kind", "email"), ("reason", "x"), ("confirmed", "1")],
+        )
+        .await;
+    walk.answer(manager, "blacklist tab added", r).await;
+    walk.get(admin, "/parameters/blacklist?q=zzz&kind=card")
+        .await;
 }
 
 async fn walk(lang: &'static str) -> Walk {
@@ -583,7 +619,25 @@ async fn walk(lang: &'static str) -> Walk {
     sign_in_pages(&mut walk, &app).await;
     stopped_payments(&mut walk, &app, &manager, m.id).await;
 
+    let entry = match app
+        .db
+        .blacklist_add(
+            guichet::db::blacklist::NewEntry {
+                kind: guichet::domain::blacklist::Kind::Ip,
+                key: "10.0.0.0/8".into(),
+                shown: "10.0.0.0/8".into(),
+                merchant_id: Some(m.id),
+                reason: "robots".into(),
+            },
+            &guichet::domain::actor::Actor::new(0, "admin", "local"),
+        )
+        .unwrap()
+    {
+        guichet::db::blacklist::Added::Added(e) | guichet::db::blacklist::Added::Already(e) => e.id,
+    };
+    blacklist_pages(&mut walk, &admin, &manager, sale).await;
     let samples = [
+        ("/parameters/blacklist", entry),
         ("/transactions/", sale),
         ("/payment-requests/", request),
         ("/parameters/merchants", m.id),

@@ -27,6 +27,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/transactions/:id", "All([View])"),
     ("/transactions/:id/tab/:tab", "All([View])"),
     ("/transactions/:id/notes", "All([View])"),
+    ("/transactions/:id/blacklist", "All([View, ManageUsers])"),
     ("/transactions/:id/operations/:op", "All([View, Operate])"),
     ("/transactions/:id/chargeback", "All([Admin])"),
     ("/terminal", "All([VirtualTerminal])"),
@@ -49,6 +50,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/users/new", "All([ManageUsers])"),
     ("/parameters/users/:id", "All([ManageUsers])"),
     ("/parameters/users/:id/:action", "All([ManageUsers])"),
+    ("/parameters/blacklist", "Any([View, ManageUsers])"),
+    ("/parameters/blacklist/new", "All([ManageUsers])"),
+    ("/parameters/blacklist/:id/remove", "All([ManageUsers])"),
     ("/parameters/audit", "All([Admin])"),
     ("/parameters/emails", "All([Admin])"),
 ];
@@ -86,6 +90,8 @@ struct Samples {
     request: u64,
     merchant: u64,
     user: u64,
+    /// A blacklist entry of the merchant.
+    entry: u64,
     /// Today on the app's clock (a chargeback's date).
     today: String,
 }
@@ -98,6 +104,8 @@ impl Samples {
             self.request
         } else if path.starts_with("/parameters/merchants/") {
             self.merchant
+        } else if path.starts_with("/parameters/blacklist/") {
+            self.entry
         } else {
             self.user
         };
@@ -163,7 +171,24 @@ async fn every_back_office_route_answers_each_role_as_its_declared_access_says()
         .expect("the request is paid");
     // A user every manager may manage: no permission at all.
     let target = app.merchant_user("atlas.target", merchant, Permissions::default());
+    let entry = match app
+        .db
+        .blacklist_add(
+            guichet::db::blacklist::NewEntry {
+                kind: guichet::domain::blacklist::Kind::Email,
+                key: "fraud@example.ma".into(),
+                shown: "fraud@example.ma".into(),
+                merchant_id: Some(merchant),
+                reason: "test".into(),
+            },
+            &guichet::domain::actor::Actor::new(0, "admin", "local"),
+        )
+        .unwrap()
+    {
+        guichet::db::blacklist::Added::Added(e) | guichet::db::blacklist::Added::Already(e) => e.id,
+    };
     let samples = Samples {
+        entry,
         transaction,
         request,
         merchant,
