@@ -273,13 +273,15 @@ pub(crate) fn finish_rotation(
     // The data file forgets the old keys first, then the key file drops them. The
     // rebill counts per token (M6) follow their tokens.
     let wtx = Tx(db.begin_write()?);
-    super::rebills::rekey_counts(&wtx, &|t: &str| {
+    let rekey = |t: &str| {
         if token_key_id(t) == active.id {
             t.to_string()
         } else {
             rekey_token(t, active.id, &active.key)
         }
-    })?;
+    };
+    super::rebills::rekey_counts(&wtx, &rekey)?;
+    super::velocity::rekey_cards(&wtx, &rekey)?;
     wtx.open_table(META)?
         .insert(KEY_CHECKS, keys.checks().as_bytes())?;
     wtx.commit()?;

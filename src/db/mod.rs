@@ -36,6 +36,7 @@ pub mod tables;
 pub mod transactions;
 pub mod tx_log;
 pub mod users;
+pub mod velocity;
 #[cfg(test)]
 mod write_tests;
 

@@ -118,6 +118,9 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         SECOND_FACTOR_MERCHANT_IDS,
         MERCHANT_ID_TO_REBILL_POLICY,
         TOKEN_DAY_TO_REBILLS,
+        MERCHANT_ID_TO_FRAUD_RULES,
+        VELOCITY_EVENTS,
+        VELOCITY_BY_TIME,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

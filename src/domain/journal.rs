@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Lang;
 use super::chargeback::{ChargebackReason, dispute_date};
 use super::codes::ResultCode;
+use super::fraud::Fired;
 use super::money::{Amount, Currency, format_amount};
 use super::transaction::Operation;
 
@@ -23,6 +24,8 @@ pub enum Rule {
     /// Too many attempts of any outcome (abandons, silent banks included) on one
     /// payment request (L9). Last, so older journals keep decoding.
     TooManyTotalAttempts { limit: u32 } = 3,
+    /// A merchant's velocity limit (FRAUD-1): which key, which count, which window.
+    Velocity(Fired) = 4,
 }
 
 impl Rule {
@@ -48,6 +51,7 @@ impl Rule {
             (Rule::TooManyTotalAttempts { limit }, Lang::En) => {
                 format!("too many attempts ({limit}) on this payment request")
             }
+            (Rule::Velocity(fired), lang) => fired.text(lang),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod detail;
 pub mod figures;
 pub mod filter;
 pub mod form;
+pub mod fraud;
 #[cfg(test)]
 mod fuzz;
 pub mod journal;

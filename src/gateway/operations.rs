@@ -5,7 +5,10 @@
 
 use super::Gateway;
 use crate::db::tx_log::HistoryEntry;
-use crate::db::{self, Scope, operation_keys, outbox, payments, rebills, transactions, tx_log};
+use crate::db::{
+    self, Scope, operation_keys, outbox, payments, rebills, transactions, tx_log, velocity,
+};
+use crate::domain::codes::ResultCode;
 use crate::domain::Lang;
 use crate::domain::actor::Actor;
 use crate::domain::journal::{JournalEntry, Step};
@@ -61,7 +64,12 @@ impl Gateway {
             Err(refusal) => return Ok(OpOutcome::Refused(refusal)),
         };
         let requested_at = now.unix_timestamp();
+        let rule = match op {
+            Operation::Rebill => self.rebill_velocity(&wtx, &original, requested_at)?,
+            _ => None,
+        };
         let code = match op {
+            _ if rule.is_some() => ResultCode::TOO_MANY_ATTEMPTS,
             Operation::Refund => self.acquirer.refund(&original, amount),
             Operation::Capture => self.acquirer.capture(&original, amount),
             Operation::Cancel => self.acquirer.cancel(&original),
@@ -90,32 +98,40 @@ impl Gateway {
         }
         let mut rows = [row];
         transactions::insert_many(&wtx, &mut rows)?;
+        velocity::add_in(&wtx, &self.db.velocity_key(), &rows)?;
         let [row] = rows;
-        let steps = [
-            JournalEntry::new(
-                requested_at,
-                Step::Requested {
-                    operation: op,
-                    user: actor.user.clone(),
-                    amount,
-                    currency: original.currency,
-                },
-            ),
-            JournalEntry::new(
-                requested_at,
-                Step::Sent {
-                    acquirer: self.acquirer.name().to_string(),
-                    operation: op,
-                },
-            ),
-            JournalEntry::with_code(at, Step::Answer, code),
-        ];
+        let requested = JournalEntry::new(
+            requested_at,
+            Step::Requested {
+                operation: op,
+                user: actor.user.clone(),
+                amount,
+                currency: original.currency,
+            },
+        );
+        let steps = match rule {
+            Some(rule) => vec![
+                requested,
+                JournalEntry::with_code(at, Step::RefusedByRule(rule), code),
+            ],
+            None => vec![
+                requested,
+                JournalEntry::new(
+                    requested_at,
+                    Step::Sent {
+                        acquirer: self.acquirer.name().to_string(),
+                        operation: op,
+                    },
+                ),
+                JournalEntry::with_code(at, Step::Answer, code),
+            ],
+        };
         for j in &steps {
             tx_log::add_journal(&wtx, row.id, j)?;
         }
         link_to_original(&wtx, &original, &row, actor, key.as_deref())?;
         let mut receipt = None;
-        if op == Operation::Rebill {
+        if op == Operation::Rebill && rule.is_none() {
             rebills::count_in(&wtx, original.merchant_id, &token, day)?;
             // The cardholder hears of every rebill charged, when an address is known.
             if code.is_accepted() && !row.buyer.email.is_empty() {
