@@ -17,7 +17,7 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, audit, auth, authorizations, chargebacks, emails, export, home, merchants,
+    AppState, Ctx, audit, auth, authorizations, chargebacks, emails, export, home, merchants, restrictions,
     middleware, operations, pay, payment_requests, profile, second_factor, statistics, terminal,
     transactions, users,
 };
@@ -155,6 +155,16 @@ pub fn back_office() -> Table {
             "/parameters/merchants/:id/rebill",
             ADMIN,
             get(merchants::rebill_policy_edit).post(merchants::rebill_policy_update),
+        )
+        .at(
+            "/parameters/merchants/:id/restrictions",
+            ADMIN,
+            get(restrictions::restrictions_edit).post(restrictions::restrictions_update),
+        )
+        .at(
+            "/parameters/restrictions",
+            MANAGE_USERS,
+            get(restrictions::restrictions_view),
         )
         .at("/parameters/users", MANAGE_USERS, get(users::users_list))
         .at(

@@ -101,6 +101,12 @@ pub const NAV: &[NavItem] = &[
         access: Access::All(&[Permission::ManageUsers]),
     },
     NavItem {
+        path: "/parameters/restrictions",
+        label: ("Restrictions anti-fraude", "Fraud restrictions"),
+        area: Area::Parameters,
+        access: Access::All(&[Permission::ManageUsers]),
+    },
+    NavItem {
         path: "/parameters/emails",
         label: ("Emails", "Emails"),
         area: Area::Parameters,
@@ -208,9 +214,13 @@ mod tests {
         );
         assert_eq!(
             paths(&terminal, Area::Parameters),
-            ["/parameters/profile", "/parameters/users"]
+            [
+                "/parameters/profile",
+                "/parameters/users",
+                "/parameters/restrictions"
+            ]
         );
-        assert_eq!(paths(&user(Role::Admin), Area::Parameters).len(), 6);
+        assert_eq!(paths(&user(Role::Admin), Area::Parameters).len(), 7);
         let nothing = merchant(Permissions::default());
         assert!(paths(&nothing, Area::Processing).is_empty());
         assert_eq!(area_home(&nothing, Area::Processing), None);
