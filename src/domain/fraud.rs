@@ -50,6 +50,16 @@ impl KeyKind {
         }
     }
 
+    /// "carte" / "card" (within a sentence).
+    pub fn noun(self, lang: Lang) -> &'static str {
+        match self {
+            KeyKind::Holder => lang.pick("nom du porteur", "holder name"),
+            KeyKind::Card => lang.pick("carte", "card"),
+            KeyKind::Email => lang.pick("e-mail", "email"),
+            KeyKind::Ip => lang.pick("adresse IP", "IP address"),
+        }
+    }
+
     /// "pour cette carte" / "for this card".
     fn this(self, lang: Lang) -> &'static str {
         match self {
@@ -141,6 +151,73 @@ pub struct VelocityLimit {
     pub max_accepted: Option<u32>,
     pub max_refused: Option<u32>,
     pub window: Window,
+}
+
+impl VelocityLimit {
+    /// "10 acceptés, 3 refusés en 24 h" / "10 accepted, 3 refused in 24 h" / "no limit".
+    pub fn text(&self, lang: Lang) -> String {
+        let mut parts = Vec::new();
+        if let Some(a) = self.max_accepted {
+            parts.push(format!("{a} {}", lang.pick("acceptés", "accepted")));
+        }
+        if let Some(r) = self.max_refused {
+            parts.push(format!("{r} {}", lang.pick("refusés", "refused")));
+        }
+        if parts.is_empty() {
+            return lang.pick("pas de limite", "no limit").into();
+        }
+        format!(
+            "{} {} {}",
+            parts.join(", "),
+            lang.pick("en", "in"),
+            self.window.text(lang)
+        )
+    }
+}
+
+/// One `key=value` of a [`MerchantRules::summary`] in words, for the audit log:
+/// "carte : 10 acceptés, 3 refusés en 24 h". `None` when it is not one.
+pub fn summary_words(key: &str, value: &str, lang: Lang) -> Option<String> {
+    if key == "international_3ds" {
+        return Some(
+            match value {
+                "on" => lang.pick(
+                    "cartes internationales : 3-D Secure exigé",
+                    "international cards: 3-D Secure required",
+                ),
+                _ => lang.pick(
+                    "cartes internationales : 3-D Secure non exigé",
+                    "international cards: 3-D Secure not required",
+                ),
+            }
+            .into(),
+        );
+    }
+    let kind = KeyKind::ALL.into_iter().find(|k| k.key() == key)?;
+    let mut it = value.split('/');
+    let n = |s: &str| -> Option<Option<u32>> {
+        if s == "-" {
+            Some(None)
+        } else {
+            s.parse().ok().map(Some)
+        }
+    };
+    let max_accepted = n(it.next()?)?;
+    let max_refused = n(it.next()?)?;
+    let w = it.next()?;
+    let digits = w.find(|c: char| !c.is_ascii_digit())?;
+    let unit = Unit::ALL.into_iter().find(|u| u.key() == &w[digits..])?;
+    let l = VelocityLimit {
+        max_accepted,
+        max_refused,
+        window: Window::new(w[..digits].parse().ok()?, unit),
+    };
+    Some(format!(
+        "{}{}{}",
+        kind.noun(lang),
+        lang.pick(" : ", ": "),
+        l.text(lang)
+    ))
 }
 
 /// A merchant's restrictions (FRAUD-1, FRAUD-3), set by an admin; a merchant never
@@ -276,10 +353,17 @@ impl Subject {
 }
 
 /// Whether a row counts for velocity limits: a payment attempt (sale, authorization
-/// or rebill, not abandoned) that a rule did not stop first (585): a refused
-/// fraudster retrying does not push their own window further.
+/// or rebill, not abandoned) that a rule did not stop first (585: a refused
+/// fraudster retrying does not push their own window further), and that a bank
+/// answered (a silent bank is not the cardholder's fault).
 pub fn counts_for_velocity(op: Operation, code: ResultCode) -> bool {
-    is_attempt(op, code) && code != ResultCode::TOO_MANY_ATTEMPTS
+    is_attempt(op, code)
+        && ![
+            ResultCode::TOO_MANY_ATTEMPTS,
+            ResultCode::ACQUIRER_DOWN,
+            ResultCode::UNKNOWN_ERROR,
+        ]
+        .contains(&code)
 }
 
 /// Accepted and refused payments counted for one key over one window.
@@ -660,6 +744,51 @@ mod tests {
         );
         assert_eq!(ev.eval(&rules, &[(KeyKind::Holder, "x")], T), None);
         assert_eq!(ev.eval(&rules, &[], T), None);
+    }
+
+    #[test]
+    fn the_audit_summary_reads_back_in_words() {
+        let r = MerchantRules::default();
+        let s = r.summary();
+        assert_eq!(
+            s,
+            "card=10/3/24hours email=-/5/24hours ip=-/10/1hours holder=-/-/24hours international_3ds=on"
+        );
+        let words: Vec<String> = s
+            .split(' ')
+            .filter_map(|p| p.split_once('='))
+            .filter_map(|(k, v)| summary_words(k, v, Lang::Fr))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                "carte : 10 acceptés, 3 refusés en 24 h",
+                "e-mail : 5 refusés en 24 h",
+                "adresse IP : 10 refusés en 1 h",
+                "nom du porteur : pas de limite",
+                "cartes internationales : 3-D Secure exigé"
+            ]
+        );
+        assert_eq!(
+            summary_words("card", "-/3/7days", Lang::En).as_deref(),
+            Some("card: 3 refused in 7 days")
+        );
+    }
+
+    #[test]
+    fn a_subject_folds_names_and_lowercases_emails() {
+        let a = Subject {
+            holder: "Hélène  Noël".into(),
+            email: " Salma@Example.MA".into(),
+            ..Subject::default()
+        };
+        let b = Subject {
+            holder: "HELENE NOEL".into(),
+            email: "salma@example.ma".into(),
+            ..Subject::default()
+        };
+        assert_eq!(a.keys(), b.keys());
+        assert_eq!(a.keys().len(), 2, "no card, no IP: not counted");
     }
 
     fn values(f: impl Fn(&mut RulesValues)) -> RulesValues {

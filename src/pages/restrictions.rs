@@ -5,7 +5,7 @@
 use maud::{Markup, html};
 
 use super::layout::parameters_page;
-use crate::domain::fraud::{KeyKind, MerchantRules, RulesValues, Unit, VelocityLimit, field};
+use crate::domain::fraud::{KeyKind, MerchantRules, RulesValues, Unit, field};
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
 use crate::fragments::flash;
@@ -28,24 +28,6 @@ fn intro(view: &View) -> Markup {
     }
 }
 
-/// One limit in words: "10 acceptés, 3 refusés en 24 h" / "no limit".
-fn limit_text(view: &View, l: &VelocityLimit) -> String {
-    let w = l.window.text(view.lang);
-    match (l.max_accepted, l.max_refused) {
-        (None, None) => view.t("pas de limite", "no limit").to_string(),
-        (a, r) => {
-            let mut parts = Vec::new();
-            if let Some(a) = a {
-                parts.push(format!("{a} {}", view.t("acceptés", "accepted")));
-            }
-            if let Some(r) = r {
-                parts.push(format!("{r} {}", view.t("refusés", "refused")));
-            }
-            format!("{} {} {w}", parts.join(", "), view.t("en", "in"))
-        }
-    }
-}
-
 /// The defaults a new merchant gets, in one line.
 fn defaults(view: &View) -> Markup {
     let d = MerchantRules::default();
@@ -54,7 +36,7 @@ fn defaults(view: &View) -> Markup {
             (view.t("Valeurs par défaut d'un nouveau marchand : ", "Defaults for a new merchant: "))
             @for (i, k) in KeyKind::ALL.iter().enumerate() {
                 @if i > 0 { " ; " }
-                (k.label(view.lang)) " " (limit_text(view, d.limit(*k)))
+                (k.label(view.lang)) " " (d.limit(*k).text(view.lang))
             }
             " ; " (view.t("cartes internationales : 3-D Secure exigé.", "international cards: 3-D Secure required."))
         }
@@ -166,7 +148,7 @@ pub fn overview(view: &View, merchants: &[(Merchant, MerchantRules)]) -> Markup 
                 @for (m, r) in merchants {
                     li {
                         a href=(path(m.id)) { (m.name) }
-                        " — " (view.t("carte : ", "card: ")) (limit_text(view, &r.card))
+                        " — " (view.t("carte : ", "card: ")) (r.card.text(view.lang))
                         @if !r.international_requires_3ds {
                             " — " strong { (view.t("cartes internationales sans 3-D Secure acceptées", "international cards without 3-D Secure accepted")) }
                         }

@@ -691,6 +691,12 @@ async fn refusals(walk: &mut Walk, admin: &Client, manager: &Client, m: u64, vie
         .await;
     walk.refused(
         admin,
+        &format!("{m_path}/restrictions"),
+        &[("card_refused", "-1"), ("email_window", "")],
+    )
+    .await;
+    walk.refused(
+        admin,
         "/parameters/users/new",
         &[("username", "x"), ("email", "jean@")],
     )
