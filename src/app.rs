@@ -17,9 +17,9 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, audit, auth, authorizations, chargebacks, emails, export, home, merchants, restrictions,
-    middleware, operations, pay, payment_requests, profile, second_factor, statistics, terminal,
-    transactions, users,
+    AppState, Ctx, audit, auth, authorizations, chargebacks, emails, export, home, merchants,
+    middleware, operations, pay, payment_requests, profile, restrictions, second_factor,
+    statistics, terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]

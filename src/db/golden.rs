@@ -13,9 +13,9 @@ use crate::domain::Lang;
 use crate::domain::card::Brand;
 use crate::domain::chargeback::ChargebackReason;
 use crate::domain::codes::ResultCode;
+use crate::domain::fraud::MerchantRules;
 use crate::domain::journal::{JournalEntry, Rule, Step};
 use crate::domain::money::{Amount, Currency};
-use crate::domain::fraud::MerchantRules;
 use crate::domain::operation_rules::RebillPolicy;
 use crate::domain::payment::PaymentRequest;
 use crate::domain::totp::SecondFactor;
@@ -395,7 +395,10 @@ const GOLDEN: &[(&str, &str)] = &[
         "01b601046f6d61720831302e302e302e3506726566756e640164",
     ),
     ("RebillPolicy", "0101920c05"),
-    ("MerchantRules", "0100001801010a01031801000105180100010a010100"),
+    (
+        "MerchantRules",
+        "0100001801010a01031801000105180100010a010100",
+    ),
     ("JournalEntry 0", "018c0100040100"),
     ("JournalEntry 1", "018e0101010000"),
     ("JournalEntry 2", "019001020100"),

@@ -81,7 +81,9 @@ fn count_from(
 ) -> Result<Counts> {
     let mut c = Counts::default();
     let k = kind as u8;
-    for row in t.range((merchant_id, k, key, since, 0)..=(merchant_id, k, key, i64::MAX, u64::MAX))? {
+    for row in
+        t.range((merchant_id, k, key, since, 0)..=(merchant_id, k, key, i64::MAX, u64::MAX))?
+    {
         if row?.1.value() == 1 {
             c.accepted = c.accepted.saturating_add(1);
         } else {
@@ -140,7 +142,10 @@ pub fn add_in(wtx: &Tx, hash_key: &[u8; 32], rows: &[Transaction]) -> Result<()>
     }
     let cutoff = latest.saturating_sub(MAX_WINDOW_SECONDS);
     let mut old = Vec::new();
-    for row in by_time.range(..(cutoff, 0, 0, 0, ""))?.take(PRUNE_PER_WRITE) {
+    for row in by_time
+        .range(..(cutoff, 0, 0, 0, ""))?
+        .take(PRUNE_PER_WRITE)
+    {
         let (k, _) = row?;
         let (at, id, merchant, kind, key) = k.value();
         old.push((at, id, merchant, kind, key.to_string()));

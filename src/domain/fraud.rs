@@ -668,8 +668,14 @@ mod tests {
                 .collect(),
         );
         let keys = [(KeyKind::Card, "tok")];
-        assert_eq!(ev.eval(&rules, &keys, T - 1), None, "2 refusals: a 3rd may try");
-        let fired = ev.eval(&rules, &keys, T).expect("3 refusals: the 4th is refused");
+        assert_eq!(
+            ev.eval(&rules, &keys, T - 1),
+            None,
+            "2 refusals: a 3rd may try"
+        );
+        let fired = ev
+            .eval(&rules, &keys, T)
+            .expect("3 refusals: the 4th is refused");
         assert_eq!((fired.count, fired.limit, fired.refused), (3, 3, true));
         assert_eq!(
             fired.text(Lang::En),
@@ -706,7 +712,9 @@ mod tests {
         let keys = [(KeyKind::Email, "a")];
         assert_eq!(ev.eval(&rules, &keys, T), None);
         ev.0.push((KeyKind::Email, "a".into(), T - 1, true));
-        let fired = ev.eval(&rules, &keys, T).expect("2 accepted reach the limit");
+        let fired = ev
+            .eval(&rules, &keys, T)
+            .expect("2 accepted reach the limit");
         assert!(!fired.refused);
         assert_eq!(
             fired.text(Lang::En),

@@ -8,9 +8,9 @@ use crate::db::tx_log::HistoryEntry;
 use crate::db::{
     self, Scope, operation_keys, outbox, payments, rebills, transactions, tx_log, velocity,
 };
-use crate::domain::codes::ResultCode;
 use crate::domain::Lang;
 use crate::domain::actor::Actor;
+use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Step};
 use crate::domain::money::Amount;
 use crate::domain::operation_rules::{OpRefusal, RebillLimits, check_operation, rebill_day};

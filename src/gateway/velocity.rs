@@ -83,7 +83,11 @@ impl Gateway {
         stripes.dedup();
         let guards = stripes
             .into_iter()
-            .map(|i| self.key_locks.0[i].lock().unwrap_or_else(|e| e.into_inner()))
+            .map(|i| {
+                self.key_locks.0[i]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+            })
             .collect();
         let now = self.now().unix_timestamp();
         let (rules, fired) = self.db.velocity_check(req.merchant_id, &subject, now)?;

@@ -52,10 +52,30 @@ impl RestrictionsForm {
         RulesValues {
             // In `KeyKind::ALL` order: card, email, IP, holder.
             limits: [
-                l(self.card_accepted, self.card_refused, self.card_window, self.card_unit),
-                l(self.email_accepted, self.email_refused, self.email_window, self.email_unit),
-                l(self.ip_accepted, self.ip_refused, self.ip_window, self.ip_unit),
-                l(self.holder_accepted, self.holder_refused, self.holder_window, self.holder_unit),
+                l(
+                    self.card_accepted,
+                    self.card_refused,
+                    self.card_window,
+                    self.card_unit,
+                ),
+                l(
+                    self.email_accepted,
+                    self.email_refused,
+                    self.email_window,
+                    self.email_unit,
+                ),
+                l(
+                    self.ip_accepted,
+                    self.ip_refused,
+                    self.ip_window,
+                    self.ip_unit,
+                ),
+                l(
+                    self.holder_accepted,
+                    self.holder_refused,
+                    self.holder_window,
+                    self.holder_unit,
+                ),
             ],
             international_requires_3ds: self.international_3ds.is_some(),
         }

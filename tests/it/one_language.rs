@@ -488,6 +488,7 @@ async fn stopped_payments(walk: &mut Walk, app: &TestApp, manager: &Client, m: u
     walk.get(&customer, &format!("/payment/{token}?lang={lang}"))
         .await;
     walk.get(manager, "/payment-requests").await;
+    walk.get(manager, "/parameters/restrictions").await;
 }
 
 /// Every back-office page of the route table as `c` (who may open them all).

@@ -56,7 +56,9 @@ async fn a_card_refused_three_times_on_three_links_is_refused_on_a_fourth_withou
         "{:?}",
         journal_text(&app, sale.id)
     );
-    let (_, page) = c.page(&format!("/transactions/{}?tab=journal", sale.id)).await;
+    let (_, page) = c
+        .page(&format!("/transactions/{}?tab=journal", sale.id))
+        .await;
     assert!(
         page.contains("3 paiements refusés pour cette carte en 24 h, limite 3"),
         "the merchant's Journal names the rule"
@@ -94,7 +96,12 @@ async fn twenty_parallel_payments_of_one_card_with_one_accepted_per_day_make_exa
         let order = format!("CMD-{i}");
         let (id, token) = new_request(&c, m, &[("order_id", &order)]).await;
         let (_, page) = customer.page(&format!("/payment/{token}")).await;
-        forms.push((id, token, field_in(&page, "csrf"), field_in(&page, "attempt")));
+        forms.push((
+            id,
+            token,
+            field_in(&page, "csrf"),
+            field_in(&page, "attempt"),
+        ));
     }
     let mut tasks = Vec::new();
     for (_, token, csrf, attempt) in forms.clone() {
@@ -129,11 +136,16 @@ async fn twenty_parallel_payments_of_one_card_with_one_accepted_per_day_make_exa
         let sale = last_attempt(&app, *id).1;
         if request(&app, *id).paid_tx.is_none() {
             assert_eq!(sale.code, ResultCode::TOO_MANY_ATTEMPTS);
-            assert!(journal_text(&app, sale.id).iter().any(|t| t
-                == "Refused by a rule: 1 accepted payment for this card in 1 day, limit 1"));
+            assert!(
+                journal_text(&app, sale.id).iter().any(|t| t
+                    == "Refused by a rule: 1 accepted payment for this card in 1 day, limit 1")
+            );
         }
     }
-    assert!(app.db.check().unwrap().is_ok(), "velocity events agree with the rows");
+    assert!(
+        app.db.check().unwrap().is_ok(),
+        "velocity events agree with the rows"
+    );
 }
 
 #[tokio::test]
@@ -174,7 +186,11 @@ async fn a_rebill_over_the_cards_accepted_limit_is_refused_with_585_and_its_rule
             &[("amount", "10,00")],
         )
         .await;
-    assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
+    assert!(
+        r.status().is_redirection() || r.status().is_success(),
+        "{}",
+        r.status()
+    );
     let rebill = app
         .db
         .children(Scope::Admin, sale)
@@ -199,8 +215,14 @@ async fn an_admin_saves_a_merchants_restrictions_with_an_audit_line() {
     let path = format!("/parameters/merchants/{m}/restrictions");
     let (status, page) = admin.page(&path).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Valeurs par défaut d'un nouveau marchand"), "{page}");
-    assert!(page.contains(r#"name="card_refused" type="text" value="3""#), "{page}");
+    assert!(
+        page.contains("Valeurs par défaut d'un nouveau marchand"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"name="card_refused" type="text" value="3""#),
+        "{page}"
+    );
     let (_, merchant_page) = admin.page(&format!("/parameters/merchants/{m}")).await;
     assert!(merchant_page.contains(&path), "linked from the merchant");
     let mut fields = form_fields(&MerchantRules::default());
@@ -209,7 +231,10 @@ async fn an_admin_saves_a_merchants_restrictions_with_an_audit_line() {
     set(&mut fields, "holder_window", "30");
     set(&mut fields, "holder_unit", "minutes");
     fields.retain(|(k, _)| k != "international_3ds");
-    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let r = admin.post(&path, &borrowed).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()["location"].to_str().unwrap().to_string();
@@ -228,7 +253,10 @@ async fn an_admin_saves_a_merchants_restrictions_with_an_audit_line() {
     assert!(line.detail.contains("card=10/5/24hours"), "{}", line.detail);
     let (_, audit) = admin.page("/parameters/audit").await;
     assert!(audit.contains("Restrictions anti-fraude modifiées"));
-    assert!(audit.contains("carte : 10 acceptés, 5 refusés en 24 h"), "{audit}");
+    assert!(
+        audit.contains("carte : 10 acceptés, 5 refusés en 24 h"),
+        "{audit}"
+    );
 }
 
 #[tokio::test]
@@ -245,7 +273,10 @@ async fn bad_limits_are_refused_beside_their_field_and_nothing_is_saved() {
     set(&mut fields, "holder_window", "91");
     set(&mut fields, "holder_unit", "days");
     fields.retain(|(k, _)| k != "international_3ds");
-    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let r = admin.post(&path, &borrowed).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();
@@ -254,14 +285,26 @@ async fn bad_limits_are_refused_beside_their_field_and_nothing_is_saved() {
         ("card_accepted", "« 10001 » : au plus 10000"),
         ("email_window", "Indiquez la durée de la période"),
         ("ip_accepted", "« beaucoup » n'est pas un nombre entier"),
-        ("holder_window", "« 91 » : une période de 1 minute à 90 jours"),
+        (
+            "holder_window",
+            "« 91 » : une période de 1 minute à 90 jours",
+        ),
     ] {
         let err = format!(r#"id="f-{field}-err">"#);
         let at = page.find(&err).unwrap_or_else(|| panic!("{field}: {page}"));
-        assert!(page[at..].starts_with(&format!("{err}{words}")) || page[at..at + 200].contains(words), "{field}");
+        assert!(
+            page[at..].starts_with(&format!("{err}{words}")) || page[at..at + 200].contains(words),
+            "{field}"
+        );
     }
-    assert!(page.contains(r#"value="beaucoup""#), "the values typed are kept");
-    assert!(!page.contains(r#"value="1" checked"#), "the unticked box stays unticked");
+    assert!(
+        page.contains(r#"value="beaucoup""#),
+        "the values typed are kept"
+    );
+    assert!(
+        !page.contains(r#"value="1" checked"#),
+        "the unticked box stays unticked"
+    );
     assert_eq!(app.db.fraud_rules(m).unwrap(), MerchantRules::default());
     assert!(
         !app.db
@@ -282,7 +325,10 @@ async fn merchant_users_read_their_own_restrictions_and_never_edit_any() {
     let (m, manager) = shop(&app).await;
     let other = app.merchant("Riad Fès");
     let path = format!("/parameters/merchants/{m}/restrictions");
-    for p in [path.clone(), format!("/parameters/merchants/{}/restrictions", other.id)] {
+    for p in [
+        path.clone(),
+        format!("/parameters/merchants/{}/restrictions", other.id),
+    ] {
         let (status, _) = manager.page(&p).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{p}");
         let r = manager.post(&p, &[("card_refused", "1")]).await;
@@ -294,7 +340,10 @@ async fn merchant_users_read_their_own_restrictions_and_never_edit_any() {
     set_rules(&app, other.id, &rules);
     let (status, page) = manager.page("/parameters/restrictions").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Atlas Voyages") && !page.contains("Riad"), "{page}");
+    assert!(
+        page.contains("Atlas Voyages") && !page.contains("Riad"),
+        "{page}"
+    );
     assert!(!page.contains(r#"method="post" action="/parameters/merchants"#));
     assert!(!page.contains(">7<"), "not the other merchant's rules");
     // A user without "manage users" does not see them at all.
@@ -307,7 +356,10 @@ async fn merchant_users_read_their_own_restrictions_and_never_edit_any() {
         },
     );
     let viewer = app.signed_in("atlas.viewer").await;
-    assert_eq!(viewer.page("/parameters/restrictions").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        viewer.page("/parameters/restrictions").await.0,
+        StatusCode::NOT_FOUND
+    );
     // The admin gets every merchant, each linked to its page.
     let (status, page) = app.admin().await.page("/parameters/restrictions").await;
     assert_eq!(status, StatusCode::OK);
