@@ -15,9 +15,12 @@ use super::tables::{MERCHANT_ID_TO_FRAUD_RULES, VELOCITY_BY_TIME, VELOCITY_EVENT
 use super::{Db, Result, codec};
 use crate::domain::actor::Actor;
 use crate::domain::fraud::{
-    Counts, Fired, KeyKind, MAX_WINDOW_SECONDS, MerchantRules, Subject, counts_for_velocity,
-    evaluate,
+    self, Counts, Fired, KeyKind, MAX_WINDOW_SECONDS, MerchantRules, PastPayment, Subject,
+    counts_for_velocity, evaluate,
 };
+
+/// The period a backtest replays (issue 12: "the last 30 days").
+pub const BACKTEST_SECONDS: i64 = 30 * 86_400;
 use crate::domain::transaction::Transaction;
 
 /// Old events removed per write at most (each write adds at most 4).
@@ -249,6 +252,53 @@ impl Db {
         audit::append(&wtx, self.audit_key(), &entry)?;
         wtx.commit()?;
         Ok(Some(()))
+    }
+
+    /// The merchant's payments of the 30 days before `now` that `rules` would have
+    /// refused (ids, oldest first), and how many payments those days had, replayed
+    /// from the velocity events (see [`fraud::backtest`]): one range read per key
+    /// kind over the merchant's last 120 days at most, never the transactions.
+    pub fn backtest(
+        &self,
+        merchant_id: u64,
+        rules: &MerchantRules,
+        now: i64,
+    ) -> Result<fraud::Backtest> {
+        use std::collections::BTreeMap;
+        let from = now - BACKTEST_SECONDS;
+        let reach = KeyKind::ALL
+            .iter()
+            .map(|k| rules.limit(*k).window.seconds())
+            .max()
+            .unwrap_or(0);
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(VELOCITY_EVENTS)?;
+        let mut past: BTreeMap<(i64, u64), PastPayment> = BTreeMap::new();
+        for kind in KeyKind::ALL {
+            let k = kind as u8;
+            let range = (merchant_id, k, "", i64::MIN, 0)..(merchant_id, k + 1, "", i64::MIN, 0);
+            for row in t.range(range)? {
+                let (key, v) = row?;
+                let (_, _, value, at, id) = key.value();
+                if at < from - reach || at > now {
+                    continue;
+                }
+                past.entry((at, id))
+                    .or_insert_with(|| PastPayment {
+                        at,
+                        id,
+                        accepted: v.value() == 1,
+                        keys: Vec::new(),
+                    })
+                    .keys
+                    .push((kind, value.to_string()));
+            }
+        }
+        let past: Vec<PastPayment> = past.into_values().collect();
+        Ok(fraud::Backtest {
+            payments: past.iter().filter(|p| p.at >= from).count() as u64,
+            refused: fraud::backtest(rules, &past, from),
+        })
     }
 
     /// Every velocity event (for `guichet check`), and how many the time index holds.

@@ -42,7 +42,10 @@ fn twenty_thousand_rows_pass_the_consistency_check() {
     assert!(report.is_ok(), "{:#?}", report.problems);
     assert_eq!(report.transactions, 20_000);
     let (events, by_time) = db.velocity_events().unwrap();
-    assert!(!events.is_empty(), "the last 90 days feed the velocity counters");
+    assert!(
+        !events.is_empty(),
+        "the last 90 days feed the velocity counters"
+    );
     assert_eq!(events.len() as u64, by_time);
     for op in Operation::ALL {
         assert!(

@@ -402,3 +402,63 @@ pub fn evaluate<E>(
     }
     Ok(None)
 }
+
+/// One past payment as a backtest replays it: when, its id, accepted or not, and its
+/// keys (as stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PastPayment {
+    pub at: i64,
+    pub id: u64,
+    pub accepted: bool,
+    pub keys: Vec<(KeyKind, String)>,
+}
+
+/// The payments dated from `from` that `rules` would have refused (ids, oldest
+/// first), replaying `past` (sorted by time, including the payments before `from`
+/// that the windows reach). A payment the rules refuse no longer counts for the
+/// ones after it, as in the payment flow.
+pub fn backtest(rules: &MerchantRules, past: &[PastPayment], from: i64) -> Vec<u64> {
+    use std::collections::HashMap;
+    let mut seen: HashMap<(KeyKind, &str), Vec<(i64, bool)>> = HashMap::new();
+    let mut refused = Vec::new();
+    for p in past {
+        if p.at >= from {
+            let fired = evaluate(rules, p.at, |kind, since| {
+                let mut c = Counts::default();
+                let key = p.keys.iter().find(|(k, _)| *k == kind);
+                for (at, ok) in key
+                    .and_then(|(k, v)| seen.get(&(*k, v.as_str())))
+                    .into_iter()
+                    .flatten()
+                {
+                    if *at >= since {
+                        if *ok {
+                            c.accepted += 1;
+                        } else {
+                            c.refused += 1;
+                        }
+                    }
+                }
+                Ok::<_, ()>(c)
+            });
+            if matches!(fired, Ok(Some(_))) {
+                refused.push(p.id);
+                continue;
+            }
+        }
+        for (k, v) in &p.keys {
+            seen.entry((*k, v.as_str()))
+                .or_default()
+                .push((p.at, p.accepted));
+        }
+    }
+    refused
+}
+
+/// What a backtest found: the payments of the period the rules would have refused
+/// (ids, oldest first) among `payments`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Backtest {
+    pub refused: Vec<u64>,
+    pub payments: u64,
+}

@@ -172,3 +172,39 @@ fn a_subject_folds_names_and_lowercases_emails() {
     assert_eq!(a.keys(), b.keys());
     assert_eq!(a.keys().len(), 2, "no card, no IP: not counted");
 }
+
+#[test]
+fn a_backtest_refuses_what_the_rules_would_have_and_stops_counting_it() {
+    let rules = only(
+        KeyKind::Card,
+        VelocityLimit {
+            max_accepted: None,
+            max_refused: Some(2),
+            window: Window::new(1, Unit::Hours),
+        },
+    );
+    let p = |id: u64, at: i64, accepted: bool, card: &str| PastPayment {
+        at,
+        id,
+        accepted,
+        keys: vec![(KeyKind::Card, card.to_string())],
+    };
+    let past = [
+        p(1, T - 7200, false, "a"),
+        p(2, T - 10, false, "a"),
+        p(3, T - 5, false, "a"),
+        p(4, T, false, "a"),
+        p(5, T + 1, true, "a"),
+        p(6, T + 2, false, "b"),
+        p(7, T + 3600 - 9, true, "a"),
+    ];
+    // Before `from`: history only. 4 and 5 meet 2 refusals within the hour; 7 comes
+    // after the first two left the window (4 and 5, refused, never counted).
+    assert_eq!(backtest(&rules, &past, T - 5), vec![4, 5]);
+    assert_eq!(backtest(&rules, &past, T - 3600 * 3), vec![4, 5]);
+    assert_eq!(
+        backtest(&rules, &past, T + 2),
+        vec![7],
+        "before `from`, 4 is history: with 3 it makes two refusals within 7's hour"
+    );
+}

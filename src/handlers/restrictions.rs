@@ -39,6 +39,8 @@ pub struct RestrictionsForm {
     ip_window: String,
     ip_unit: String,
     international_3ds: Option<String>,
+    /// `backtest`: replay the rules typed over the last 30 days without saving.
+    action: String,
 }
 
 impl RestrictionsForm {
@@ -96,12 +98,18 @@ pub async fn restrictions_edit(
     Query(q): Query<DoneQuery>,
 ) -> poem::Result<Response> {
     let m = merchant_for_admin(&ctx, &id).await?;
-    let mid = m.id;
-    let rules = ctx.db(move |db| db.fraud_rules(mid)).await?;
+    let (mid, now) = (m.id, ctx.now().unix_timestamp());
+    let (rules, tested) = ctx
+        .db(move |db| {
+            let rules = db.fraud_rules(mid)?;
+            Ok((rules, db.backtest(mid, &rules, now)?))
+        })
+        .await?;
     let done = q
         .done
         .map(|_| ctx.t("Restrictions enregistrées.", "Restrictions saved."));
-    Ok(edit(&ctx.view(), &m, &RulesValues::of(&rules), &[], done).into_response())
+    let values = RulesValues::of(&rules);
+    Ok(edit(&ctx.view(), &m, (&values, &[]), done, Some(&tested)).into_response())
 }
 
 #[handler]
@@ -111,15 +119,22 @@ pub async fn restrictions_update(
     Form(f): Form<RestrictionsForm>,
 ) -> poem::Result<Response> {
     let m = merchant_for_admin(&ctx, &id).await?;
+    let only_test = f.action == "backtest";
     let values = f.values();
     let rules = match values.parse() {
         Ok(r) => r,
         Err(errors) => {
-            return Ok(edit(&ctx.view(), &m, &values, &errors, None)
+            return Ok(edit(&ctx.view(), &m, (&values, &errors), None, None)
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response());
         }
     };
+    if only_test {
+        // The rules as typed, replayed; nothing saved.
+        let (mid, now) = (m.id, ctx.now().unix_timestamp());
+        let tested = ctx.db(move |db| db.backtest(mid, &rules, now)).await?;
+        return Ok(edit(&ctx.view(), &m, (&values, &[]), None, Some(&tested)).into_response());
+    }
     let (mid, actor) = (m.id, ctx.actor());
     ctx.db(move |db| db.set_fraud_rules(mid, &rules, &actor))
         .await?

@@ -5,7 +5,7 @@
 use maud::{Markup, html};
 
 use super::layout::parameters_page;
-use crate::domain::fraud::{KeyKind, MerchantRules, RulesValues, Unit, field};
+use crate::domain::fraud::{Backtest, KeyKind, MerchantRules, RulesValues, Unit, field};
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
 use crate::fragments::flash;
@@ -44,12 +44,42 @@ fn defaults(view: &View) -> Markup {
 }
 
 /// The admin's form (errors beside their fields, the values as typed).
+/// The transactions a backtest lists at most.
+const BACKTEST_SHOWN: usize = 50;
+
+/// What the rules would have refused over the last 30 days, each linked.
+fn backtest(view: &View, b: &Backtest) -> Markup {
+    let n = b.refused.len();
+    html! {
+        section class="card" aria-labelledby="backtest-title" {
+            h2 id="backtest-title" { (view.t("Simulation sur les 30 derniers jours", "Backtest over the last 30 days")) }
+            p { (match view.lang {
+                crate::domain::Lang::Fr => format!("Avec ces règles, {n} des {} paiements des 30 derniers jours auraient été refusés.", b.payments),
+                crate::domain::Lang::En => format!("With these rules, {n} of the {} payments of the last 30 days would have been refused.", b.payments),
+            }) }
+            @if n > 0 {
+                ul class="tags" {
+                    @for id in b.refused.iter().rev().take(BACKTEST_SHOWN) {
+                        li { a href={"/transactions/" (id)} { (view.t("Transaction n° ", "Transaction no. ")) (id) } }
+                    }
+                }
+                @if n > BACKTEST_SHOWN {
+                    p class="hint" { (match view.lang {
+                        crate::domain::Lang::Fr => format!("Les {BACKTEST_SHOWN} plus récentes sont listées."),
+                        crate::domain::Lang::En => format!("The {BACKTEST_SHOWN} most recent are listed."),
+                    }) }
+                }
+            }
+        }
+    }
+}
+
 pub fn edit(
     view: &View,
     m: &Merchant,
-    v: &RulesValues,
-    errors: &[FieldError],
+    (v, errors): (&RulesValues, &[FieldError]),
     done: Option<&str>,
+    tested: Option<&Backtest>,
 ) -> Markup {
     let err = |f| error_for(errors, f, view.lang);
     let units: Vec<(String, String)> = Unit::ALL
@@ -87,9 +117,11 @@ pub fn edit(
             }
             div class="actions" {
                 button class="primary" type="submit" { (view.t("Enregistrer", "Save")) }
+                button type="submit" name="action" value="backtest" { (view.t("Simuler sans enregistrer", "Test without saving")) }
                 a href={"/parameters/merchants/" (m.id)} { (view.t("Retour au marchand", "Back to the merchant")) }
             }
         }
+        @if let Some(b) = tested { (backtest(view, b)) }
     };
     parameters_page(view, title(view), "/parameters/merchants", body)
 }

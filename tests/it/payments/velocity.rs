@@ -389,3 +389,51 @@ fn set(fields: &mut [(String, String)], name: &str, value: &str) {
         }
     }
 }
+
+#[tokio::test]
+async fn a_backtest_shows_which_recent_payments_the_rules_typed_would_have_refused() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let mut sales = Vec::new();
+    for _ in 0..2 {
+        let (id, token) = new_request(&c, m, &[]).await;
+        pay(&app.client(), &token, "4000000000000002", "").await;
+        sales.push(last_attempt(&app, id).1.id);
+    }
+    let admin = app.admin().await;
+    let path = format!("/parameters/merchants/{m}/restrictions");
+    let (_, page) = admin.page(&path).await;
+    assert!(
+        page.contains(
+            "Avec ces règles, 0 des 2 paiements des 30 derniers jours auraient été refusés."
+        ),
+        "{page}"
+    );
+    let mut fields = form_fields(&MerchantRules::default());
+    set(&mut fields, "card_refused", "1");
+    fields.push(("action".into(), "backtest".into()));
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = admin.post(&path, &borrowed).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(
+            "Avec ces règles, 1 des 2 paiements des 30 derniers jours auraient été refusés."
+        ),
+        "{page}"
+    );
+    assert!(page.contains(&format!(r#"href="/transactions/{}""#, sales[1])));
+    assert!(!page.contains(&format!(r#"href="/transactions/{}""#, sales[0])));
+    assert!(
+        page.contains(r#"name="card_refused" type="text" value="1""#),
+        "typed values kept"
+    );
+    assert_eq!(
+        app.db.fraud_rules(m).unwrap(),
+        MerchantRules::default(),
+        "nothing saved"
+    );
+}
