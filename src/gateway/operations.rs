@@ -39,6 +39,11 @@ impl Gateway {
         actor: &Actor,
         key: &str,
     ) -> db::Result<OpOutcome> {
+        // Locks before the write transaction, as payments take them (see `velocity`).
+        let _held = match op {
+            Operation::Rebill => self.lock_rebill(scope, id)?,
+            _ => Vec::new(),
+        };
         let now = self.now();
         let wtx = self.db.begin_write()?;
         let (original, key) = match open_original(&wtx, scope, id, op, key)? {

@@ -6,7 +6,9 @@
 //! Race-free: the payment holds a lock on each of its keys (striped) from the check
 //! to the write of its rows, so twenty payments of one card at once are checked one
 //! after the other, each seeing the ones before it. Locks are taken in one order
-//! (after the request's desk), so two payments never wait on each other.
+//! (after the request's desk, before any write transaction), so two payments cannot
+//! deadlock. A rebill takes the same locks, then checks its card's limits
+//! inside its own write transaction.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -74,21 +76,7 @@ impl Gateway {
             email: req.holder.email.clone(),
             ip: ip.to_string(),
         };
-        let keys = velocity::subject_keys(&self.db.velocity_key(), &subject);
-        let mut stripes: Vec<usize> = keys
-            .iter()
-            .map(|(_, k)| stripe(req.merchant_id, k))
-            .collect();
-        stripes.sort_unstable();
-        stripes.dedup();
-        let guards = stripes
-            .into_iter()
-            .map(|i| {
-                self.key_locks.0[i]
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-            })
-            .collect();
+        let guards = self.lock_keys(req.merchant_id, &subject);
         let now = self.now().unix_timestamp();
         let (rules, fired) = self.db.velocity_check(req.merchant_id, &subject, now)?;
         let Some(fired) = fired else {
@@ -118,6 +106,43 @@ impl Gateway {
             },
         )?;
         Ok(Checked::Refused(id))
+    }
+
+    /// Locks the velocity keys of `subject` for `merchant_id`, in stripe order. Taken
+    /// after a request's desk and before any write transaction, never the other way.
+    fn lock_keys(&self, merchant_id: u64, subject: &Subject) -> Vec<MutexGuard<'_, ()>> {
+        let keys = velocity::subject_keys(&self.db.velocity_key(), subject);
+        let mut stripes: Vec<usize> = keys.iter().map(|(_, k)| stripe(merchant_id, k)).collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        stripes
+            .into_iter()
+            .map(|i| {
+                self.key_locks.0[i]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+            })
+            .collect()
+    }
+
+    /// The locks a rebill of transaction `id` holds until it is written, so that a
+    /// payment of the same card checking its limits meanwhile sees it (none when the
+    /// row is not found: the rebill then writes nothing).
+    pub(super) fn lock_rebill(
+        &self,
+        scope: db::Scope,
+        id: u64,
+    ) -> db::Result<Vec<MutexGuard<'_, ()>>> {
+        Ok(match self.db.transaction(scope, id)? {
+            Some(original) => {
+                let subject = Subject {
+                    ip: String::new(),
+                    ..Subject::of(&original)
+                };
+                self.lock_keys(original.merchant_id, &subject)
+            }
+            None => Vec::new(),
+        })
     }
 
     /// The rule a rebill of `original` breaks, if any, read in the rebill's write
