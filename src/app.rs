@@ -18,8 +18,8 @@ use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
     AppState, Ctx, audit, auth, authorizations, blacklist, chargebacks, emails, export, home,
-    merchants, middleware, operations, pay, payment_requests, profile, second_factor, statistics,
-    terminal, transactions, users,
+    merchants, middleware, operations, pay, payment_requests, profile, restrictions, second_factor,
+    statistics, terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -162,6 +162,16 @@ pub fn back_office() -> Table {
             "/parameters/merchants/:id/rebill",
             ADMIN,
             get(merchants::rebill_policy_edit).post(merchants::rebill_policy_update),
+        )
+        .at(
+            "/parameters/merchants/:id/restrictions",
+            ADMIN,
+            get(restrictions::restrictions_edit).post(restrictions::restrictions_update),
+        )
+        .at(
+            "/parameters/restrictions",
+            MANAGE_USERS,
+            get(restrictions::restrictions_view),
         )
         .at("/parameters/users", MANAGE_USERS, get(users::users_list))
         .at(

@@ -117,6 +117,9 @@ impl Db {
         for p in super::blacklist::problems(&rtx)? {
             report.problem(p);
         }
+        for p in super::velocity::problems(&rtx, &self.velocity_key())? {
+            report.problem(p);
+        }
         drop(rtx);
         report.audit = self.verify_audit_chain()?;
         if let Some(b) = &report.audit.first_break {

@@ -13,6 +13,7 @@ use crate::domain::Lang;
 use crate::domain::card::Brand;
 use crate::domain::chargeback::ChargebackReason;
 use crate::domain::codes::ResultCode;
+use crate::domain::fraud::MerchantRules;
 use crate::domain::journal::{JournalEntry, Rule, Step};
 use crate::domain::money::{Amount, Currency};
 use crate::domain::operation_rules::RebillPolicy;
@@ -331,6 +332,13 @@ fn encoded() -> Vec<(String, String)> {
                 max_per_day: 5,
             }),
         ),
+        (
+            "MerchantRules".into(),
+            codec::encode(&MerchantRules {
+                international_requires_3ds: false,
+                ..MerchantRules::default()
+            }),
+        ),
     ];
     for (i, j) in journal().iter().enumerate() {
         out.push((format!("JournalEntry {i}"), codec::encode(j)));
@@ -400,6 +408,10 @@ const GOLDEN: &[(&str, &str)] = &[
         "01b601046f6d61720831302e302e302e3506726566756e640164",
     ),
     ("RebillPolicy", "0101920c05"),
+    (
+        "MerchantRules",
+        "0100001801010a01031801000105180100010a010100",
+    ),
     ("JournalEntry 0", "018c0100040100"),
     ("JournalEntry 1", "018e0101010000"),
     ("JournalEntry 2", "019001020100"),
@@ -481,6 +493,16 @@ fn stored_enums_keep_their_discriminants_in_their_order() {
     for (i, k) in crate::domain::blacklist::Kind::ALL.iter().enumerate() {
         assert_eq!(*k as usize, i, "{k:?}");
         assert_eq!(codec::encode(k).unwrap(), [1, i as u8], "{k:?}");
+    }
+    use crate::domain::fraud::{KeyKind, Unit};
+    let kinds = [KeyKind::Holder, KeyKind::Card, KeyKind::Email, KeyKind::Ip];
+    for (i, k) in kinds.iter().enumerate() {
+        assert_eq!(*k as usize, i);
+        assert_eq!(codec::encode(k).unwrap(), [1, i as u8]);
+    }
+    for (i, u) in Unit::ALL.iter().enumerate() {
+        assert_eq!(*u as usize, i);
+        assert_eq!(codec::encode(u).unwrap(), [1, i as u8]);
     }
     let states = [MailState::Pending, MailState::Sent, MailState::Failed];
     for (i, s) in states.iter().enumerate() {

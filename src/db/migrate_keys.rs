@@ -283,6 +283,7 @@ pub(crate) fn finish_rotation(
     super::rebills::rekey_counts(&wtx, &rekey)?;
     // Listed cards (FRAUD-4) too, or a rotation would free them.
     super::blacklist::rekey_cards(&wtx, &rekey)?;
+    super::velocity::rekey_cards(&wtx, &rekey)?;
     wtx.open_table(META)?
         .insert(KEY_CHECKS, keys.checks().as_bytes())?;
     wtx.commit()?;

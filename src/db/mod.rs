@@ -37,6 +37,7 @@ pub mod tables;
 pub mod transactions;
 pub mod tx_log;
 pub mod users;
+pub mod velocity;
 #[cfg(test)]
 mod write_tests;
 

@@ -120,6 +120,9 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         BLACKLIST,
         BLACKLIST_KEY_ID,
         BLACKLIST_IP_ID,
+        MERCHANT_ID_TO_FRAUD_RULES,
+        VELOCITY_EVENTS,
+        VELOCITY_BY_TIME,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

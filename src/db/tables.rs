@@ -81,6 +81,20 @@ pub const MERCHANT_ID_TO_REBILL_POLICY: TableDefinition<u64, &[u8]> =
 pub const TOKEN_DAY_TO_REBILLS: TableDefinition<(u64, &str, i32), u32> =
     TableDefinition::new("rebills_per_day");
 
+/// A merchant's fraud restrictions (FRAUD-1, FRAUD-3: `fraud::MerchantRules`), set
+/// by an admin; none = the defaults.
+pub const MERCHANT_ID_TO_FRAUD_RULES: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("fraud_rules");
+/// (merchant, key kind, keyed hash of the value or card token, unix seconds, tx id)
+/// → 1 accepted / 0 refused: the payment attempts velocity limits count (see
+/// `velocity`), written with the payment's rows.
+pub const VELOCITY_EVENTS: TableDefinition<(u64, u8, &str, i64, u64), u8> =
+    TableDefinition::new("velocity_events");
+/// (unix seconds, tx id, merchant, key kind, keyed hash): the same events by time,
+/// so the oldest are pruned a few at a time.
+pub const VELOCITY_BY_TIME: TableDefinition<(i64, u64, u64, u8, &str), ()> =
+    TableDefinition::new("velocity_by_time");
+
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 /// Blacklist entries (FRAUD-4) by id.
@@ -126,5 +140,8 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(BLACKLIST)?;
     wtx.open_table(BLACKLIST_KEY_ID)?;
     wtx.open_table(BLACKLIST_IP_ID)?;
+    wtx.open_table(MERCHANT_ID_TO_FRAUD_RULES)?;
+    wtx.open_table(VELOCITY_EVENTS)?;
+    wtx.open_table(VELOCITY_BY_TIME)?;
     Ok(())
 }

@@ -134,8 +134,10 @@ pub fn generate(
         .cloned()
         .ok_or_else(|| Error::Keys("the key file has no active card key".into()))?;
     let mut generator = Generator::new(opts, shops, key);
+    // The velocity counters hold the last 90 days (see `db::velocity`).
+    let since = opts.now.unix_timestamp() - crate::domain::fraud::MAX_WINDOW_SECONDS;
     let first_id = db.next_transaction_id()?;
-    let transactions = write_all(db, &mut generator, opts.transactions, progress)?;
+    let transactions = write_all(db, &mut generator, (opts.transactions, since), progress)?;
     blacklist::list_some(db, first_id, transactions, opts.now.unix_timestamp())?;
     Ok(DemoSummary {
         merchants,
@@ -322,7 +324,7 @@ type Heap = BinaryHeap<Reverse<Scheduled>>;
 fn write_all(
     db: &Db,
     generator: &mut Generator,
-    n: u64,
+    (n, since): (u64, i64),
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, DemoError> {
     let first_id = db.next_transaction_id()?;
@@ -335,23 +337,24 @@ fn write_all(
             next_id += batch.len() as u64;
             durable = written >= n;
             // On error the receiver is dropped, which stops the generator.
-            flush(db, &mut batch, durable, next_id)?;
+            flush(db, &mut batch, (durable, since), next_id)?;
             progress(written);
         }
         if !durable {
             // Fewer rows than asked (or none): still make the earlier batches durable.
-            flush(db, &mut Vec::new(), true, next_id)?;
+            flush(db, &mut Vec::new(), (true, since), next_id)?;
         }
         Ok(written)
     })
 }
 
-/// Writes one batch (durably with `durable`, else made durable by a later batch);
-/// checks that the ids given are the ones the follow-ups point to.
+/// Writes one batch (durably with `durable`, else made durable by a later batch),
+/// with the velocity events of its rows dated from `since`; checks that the ids
+/// given are the ones the follow-ups point to.
 fn flush(
     db: &Db,
     batch: &mut Vec<Transaction>,
-    durable: bool,
+    (durable, since): (bool, i64),
     next_id: u64,
 ) -> Result<(), DemoError> {
     let mut wtx = db.begin_write()?;
@@ -361,6 +364,8 @@ fn flush(
         wtx.set_not_durable()?;
     }
     transactions::insert_many(&wtx, batch)?;
+    let recent = batch.partition_point(|t| t.at < since);
+    crate::db::velocity::add_in(&wtx, &db.velocity_key(), &batch[recent..])?;
     if let Some(last) = batch.last()
         && last.id + 1 != next_id
     {

@@ -41,6 +41,12 @@ fn twenty_thousand_rows_pass_the_consistency_check() {
     let report = db.check().unwrap();
     assert!(report.is_ok(), "{:#?}", report.problems);
     assert_eq!(report.transactions, 20_000);
+    let (events, by_time) = db.velocity_events().unwrap();
+    assert!(
+        !events.is_empty(),
+        "the last 90 days feed the velocity counters"
+    );
+    assert_eq!(events.len() as u64, by_time);
     for op in Operation::ALL {
         assert!(
             report.per_operation.get(op.key()).is_some_and(|n| *n > 0),

@@ -171,6 +171,10 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
         "export" => ("Exportation des transactions", "Transactions exported"),
         "merchant.create" => ("Création d'un marchand", "Merchant created"),
         "merchant.update" => ("Modification d'un marchand", "Merchant changed"),
+        "merchant.fraud_rules" => (
+            "Restrictions anti-fraude modifiées",
+            "Fraud restrictions changed",
+        ),
         "merchant.rebill_policy" => (
             "Limites de refacturation modifiées",
             "Rebill limits changed",
@@ -281,6 +285,9 @@ fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
             ),
             lang.pick("par carte et par jour", "per card per day")
         ),
+        (k @ ("card" | "email" | "ip" | "holder" | "international_3ds"), v) => {
+            super::fraud::summary_words(k, v, lang)?
+        }
         ("password_max_age_days", _) if n().is_some() => format!(
             "{}{}",
             lang.pick("âge maximal des mots de passe : ", "password maximum age: "),

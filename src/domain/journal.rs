@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Lang;
 use super::chargeback::{ChargebackReason, dispute_date};
 use super::codes::ResultCode;
+use super::fraud::Fired;
 use super::money::{Amount, Currency, format_amount};
 use super::transaction::Operation;
 
@@ -23,12 +24,14 @@ pub enum Rule {
     /// Too many attempts of any outcome (abandons, silent banks included) on one
     /// payment request (L9). Last, so older journals keep decoding.
     TooManyTotalAttempts { limit: u32 } = 3,
+    /// A merchant's velocity limit (FRAUD-1): which key, which count, which window.
+    Velocity(Fired) = 4,
     /// The card, email, IP or holder name is on the blacklist (FRAUD-4): which kind
     /// and which entry (never the listed value itself).
     Blacklisted {
         kind: super::blacklist::Kind,
         entry: u64,
-    } = 4,
+    } = 5,
 }
 
 impl Rule {
@@ -54,6 +57,7 @@ impl Rule {
             (Rule::TooManyTotalAttempts { limit }, Lang::En) => {
                 format!("too many attempts ({limit}) on this payment request")
             }
+            (Rule::Velocity(fired), lang) => fired.text(lang),
             (Rule::Blacklisted { kind, entry }, Lang::Fr) => {
                 format!("liste noire : {} (entrée n° {entry})", kind.noun(lang))
             }

@@ -18,6 +18,10 @@ pub mod detail;
 pub mod figures;
 pub mod filter;
 pub mod form;
+pub mod fraud;
+pub mod fraud_form;
+#[cfg(test)]
+mod fraud_tests;
 #[cfg(test)]
 mod fuzz;
 pub mod geo;

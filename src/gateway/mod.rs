@@ -10,6 +10,7 @@ mod pay;
 mod record;
 mod requests;
 pub mod sweeper;
+mod velocity;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -41,6 +42,8 @@ pub struct Gateway {
     /// The active card key (id, key), from the key file.
     card_key: (u32, [u8; 32]),
     desks: Mutex<HashMap<u64, Arc<Mutex<pay::Desk>>>>,
+    /// Held by a payment on its velocity keys from the check to the write.
+    key_locks: velocity::KeyLocks,
 }
 
 impl Gateway {
@@ -68,6 +71,7 @@ impl Gateway {
             time_zone: crate::domain::zone::Zone::default(),
             card_key,
             desks: Mutex::new(HashMap::new()),
+            key_locks: velocity::KeyLocks::default(),
         })
     }
 

@@ -5,7 +5,9 @@
 
 use super::Gateway;
 use crate::db::tx_log::HistoryEntry;
-use crate::db::{self, Scope, operation_keys, outbox, payments, rebills, transactions, tx_log};
+use crate::db::{
+    self, Scope, operation_keys, outbox, payments, rebills, transactions, tx_log, velocity,
+};
 use crate::domain::Lang;
 use crate::domain::actor::Actor;
 use crate::domain::codes::ResultCode;
@@ -37,6 +39,11 @@ impl Gateway {
         actor: &Actor,
         key: &str,
     ) -> db::Result<OpOutcome> {
+        // Locks before the write transaction, as payments take them (see `velocity`).
+        let _held = match op {
+            Operation::Rebill => self.lock_rebill(scope, id)?,
+            _ => Vec::new(),
+        };
         let now = self.now();
         let wtx = self.db.begin_write()?;
         let (original, key) = match open_original(&wtx, scope, id, op, key)? {
@@ -62,13 +69,17 @@ impl Gateway {
             Err(refusal) => return Ok(OpOutcome::Refused(refusal)),
         };
         let requested_at = now.unix_timestamp();
-        let listed = if op == Operation::Rebill {
-            super::blacklist::listed_in(&wtx, &original)?
-        } else {
-            None
+        // A rebill is refused before the acquirer when its card, email, IP or holder
+        // is blacklisted, or when it would pass one of the merchant's velocity limits.
+        let rule = match op {
+            Operation::Rebill => match super::blacklist::listed_in(&wtx, &original)? {
+                Some(listed) => Some(listed),
+                None => self.rebill_velocity(&wtx, &original, requested_at)?,
+            },
+            _ => None,
         };
         let code = match op {
-            _ if listed.is_some() => ResultCode::TOO_MANY_ATTEMPTS,
+            _ if rule.is_some() => ResultCode::TOO_MANY_ATTEMPTS,
             Operation::Refund => self.acquirer.refund(&original, amount),
             Operation::Capture => self.acquirer.capture(&original, amount),
             Operation::Cancel => self.acquirer.cancel(&original),
@@ -97,6 +108,7 @@ impl Gateway {
         }
         let mut rows = [row];
         transactions::insert_many(&wtx, &mut rows)?;
+        velocity::add_in(&wtx, &self.db.velocity_key(), &rows)?;
         let [row] = rows;
         let requested = JournalEntry::new(
             requested_at,
@@ -107,8 +119,8 @@ impl Gateway {
                 currency: original.currency,
             },
         );
-        let steps = match listed {
-            // Refused before the acquirer: the Journal says by which entry.
+        let steps = match rule {
+            // Refused before the acquirer: the Journal says by which rule or entry.
             Some(rule) => vec![
                 requested,
                 JournalEntry::with_code(at, Step::RefusedByRule(rule), code),
@@ -130,7 +142,7 @@ impl Gateway {
         }
         link_to_original(&wtx, &original, &row, actor, key.as_deref())?;
         let mut receipt = None;
-        if op == Operation::Rebill {
+        if op == Operation::Rebill && rule.is_none() {
             rebills::count_in(&wtx, original.merchant_id, &token, day)?;
             // The cardholder hears of every rebill charged, when an address is known.
             if code.is_accepted() && !row.buyer.email.is_empty() {

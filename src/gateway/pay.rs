@@ -11,6 +11,7 @@ use time::Duration;
 
 use super::Gateway;
 use super::record::Attempt;
+use super::velocity::Checked;
 use crate::acquirer::{CardInfo, CardPayment, ThreeDsDecision, three_ds_decision};
 use crate::db::{self, Scope};
 use crate::domain::card::Brand;
@@ -180,6 +181,11 @@ impl Gateway {
         }
         let now = self.now().unix_timestamp();
         let info = self.acquirer.enrolment(&card.pan);
+        // Held until the attempt is written (see `velocity`).
+        let held = match self.check_velocity(req, &card, info, ip, desk)? {
+            Checked::Refused(id) => return Ok(Answer::Result(id)),
+            Checked::Pass(held) => held,
+        };
         let received = JournalEntry::new(now, Step::CardReceived { request: req.id });
         let enrolment = JournalEntry::new(
             now,
@@ -188,8 +194,19 @@ impl Gateway {
                 challenge: info.enrolment == crate::acquirer::Enrolment::Challenge,
             },
         );
-        match three_ds_decision(info) {
+        let decision = match three_ds_decision(info) {
+            // FRAUD-3 is the merchant's setting: off, the acquirer decides.
+            ThreeDsDecision::Refuse(_)
+                if info.brand != Brand::Amex && !held.rules.international_requires_3ds =>
+            {
+                ThreeDsDecision::PassWithout
+            }
+            d => d,
+        };
+        match decision {
             ThreeDsDecision::Challenge => {
+                // Checked again when the code is answered, before the acquirer.
+                drop(held);
                 let id = crate::db::payments::new_link_token();
                 desk.challenge = Some(Challenge {
                     id: id.clone(),
@@ -351,7 +368,10 @@ impl Gateway {
             JournalEntry::with_code(now, Step::ChallengeAnswered { passed }, verdict),
         ];
         let id = if passed {
-            self.send(&req, &c.card, c.info, true, &c.ip, steps)?
+            match self.check_velocity(&req, &c.card, c.info, &c.ip, &desk)? {
+                Checked::Refused(id) => id,
+                Checked::Pass(_held) => self.send(&req, &c.card, c.info, true, &c.ip, steps)?,
+            }
         } else {
             let last = steps.last().cloned().into_iter().collect();
             self.record(

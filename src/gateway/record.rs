@@ -3,7 +3,7 @@
 
 use super::Gateway;
 use crate::acquirer::CardInfo;
-use crate::db::{self, Scope, outbox, payments, transactions, tx_log};
+use crate::db::{self, Scope, outbox, payments, transactions, tx_log, velocity};
 use crate::domain::card_form::CardDetails;
 use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Step};
@@ -59,6 +59,7 @@ impl Gateway {
         transactions::insert_many(&wtx, &mut rows[..1])?;
         rows[1].parent_id = Some(rows[0].id);
         transactions::insert_many(&wtx, &mut rows[1..])?;
+        velocity::add_in(&wtx, &self.db.velocity_key(), &rows)?;
         let [three_ds, sale] = &rows;
         let mut three_ds_steps = a.three_ds_steps;
         three_ds_steps.push(JournalEntry::new(

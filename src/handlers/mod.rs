@@ -16,6 +16,7 @@ pub mod operations;
 pub mod pay;
 pub mod payment_requests;
 pub mod profile;
+pub mod restrictions;
 pub mod second_factor;
 pub mod statistics;
 pub mod terminal;

@@ -103,6 +103,7 @@ pub fn form(
                 a href="/parameters/merchants" { (view.t("Retour à la liste", "Back to the list")) }
                 @if let Some(id) = id {
                     a href={"/parameters/merchants/" (id) "/rebill"} { (view.t("Limites des nouvelles facturations", "Rebill limits")) }
+                    a href={"/parameters/merchants/" (id) "/restrictions"} { (view.t("Restrictions anti-fraude", "Fraud restrictions")) }
                 }
             }
         }

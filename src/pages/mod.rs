@@ -18,6 +18,7 @@ pub mod pay;
 pub mod pay_result;
 pub mod payment_requests;
 pub mod profile;
+pub mod restrictions;
 pub mod second_factor;
 pub mod statistics;
 pub mod statistics_tables;

@@ -102,6 +102,18 @@ async fn no_card_number_or_security_code_reaches_the_data_file_the_logs_or_the_e
     let data = dir.path().join("g.redb");
     let log = dir.path().join("guichet.log");
     let merchant = seed_data_file(&data);
+    {
+        // Every test card from one address: more refusals than the default limits let through.
+        let db = guichet::db::Db::open(&data).unwrap();
+        let actor = guichet::domain::actor::Actor::new(0, "admin", "127.0.0.1");
+        db.set_fraud_rules(
+            merchant,
+            &crate::fixtures::payments::no_velocity_limits(),
+            &actor,
+        )
+        .unwrap()
+        .unwrap();
+    }
     let (smtp_port, port) = (free_port(), free_port());
     let smtp = Smtp::start(smtp_port, &dir.path().join("maildir")).await;
     let mut g = Guichet::start(&data, port, smtp_port, &log).await;

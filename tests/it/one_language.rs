@@ -488,6 +488,7 @@ async fn stopped_payments(walk: &mut Walk, app: &TestApp, manager: &Client, m: u
     walk.get(&customer, &format!("/payment/{token}?lang={lang}"))
         .await;
     walk.get(manager, "/payment-requests").await;
+    walk.get(manager, "/parameters/restrictions").await;
 }
 
 /// Every back-office page of the route table as `c` (who may open them all).
@@ -743,6 +744,12 @@ async fn refusals(walk: &mut Walk, admin: &Client, manager: &Client, m: u64, vie
     walk.refused(admin, &m_path, &[("name", "")]).await;
     walk.refused(admin, &format!("{m_path}/rebill"), &[("max_amount", "abc")])
         .await;
+    walk.refused(
+        admin,
+        &format!("{m_path}/restrictions"),
+        &[("card_refused", "-1"), ("email_window", "")],
+    )
+    .await;
     walk.refused(
         admin,
         "/parameters/users/new",

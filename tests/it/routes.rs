@@ -46,6 +46,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/merchants/new", "All([Admin])"),
     ("/parameters/merchants/:id", "All([Admin])"),
     ("/parameters/merchants/:id/rebill", "All([Admin])"),
+    ("/parameters/merchants/:id/restrictions", "All([Admin])"),
+    ("/parameters/restrictions", "All([ManageUsers])"),
     ("/parameters/users", "All([ManageUsers])"),
     ("/parameters/users/new", "All([ManageUsers])"),
     ("/parameters/users/:id", "All([ManageUsers])"),

@@ -3,3 +3,4 @@
 
 mod paying;
 mod requests;
+mod velocity;

@@ -8,7 +8,9 @@ use guichet::domain::transaction::Operation;
 use reqwest::StatusCode;
 use time::Duration;
 
-use crate::fixtures::payments::{last_attempt, new_request, pay, request, shop, submit_card};
+use crate::fixtures::payments::{
+    last_attempt, new_request, pay, request, shop, submit_card, without_velocity_limits,
+};
 use crate::support::html::field_in;
 use crate::support::{spawn_app, spawn_app_with};
 
@@ -16,6 +18,8 @@ use crate::support::{spawn_app, spawn_app_with};
 async fn every_test_card_gives_its_code_and_its_two_linked_rows() {
     let app = spawn_app().await;
     let (m, c) = shop(&app).await;
+    // One email and one address for every test card: more refusals than the defaults allow.
+    without_velocity_limits(&app, m);
     for card in TEST_CARDS {
         let (id, token) = new_request(&c, m, &[]).await;
         let customer = app.client();

@@ -1,0 +1,194 @@
+//! Paramètres › Marchands › *merchant* › Restrictions (FRAUD-1, FRAUD-3): the
+//! velocity limits per key and the 3-D Secure setting; admins edit, a merchant's
+//! user managers read them.
+
+use maud::{Markup, html};
+
+use super::layout::parameters_page;
+use crate::domain::fraud::{Backtest, KeyKind, MerchantRules, RulesValues, Unit, field};
+use crate::domain::user::{FieldError, Merchant};
+use crate::fragments::View;
+use crate::fragments::flash;
+use crate::fragments::form::{Input, Select, csrf, error_for};
+
+/// The page's path for merchant `id`.
+pub fn path(id: u64) -> String {
+    format!("/parameters/merchants/{id}/restrictions")
+}
+
+fn title(view: &View) -> &'static str {
+    view.t("Restrictions anti-fraude", "Fraud restrictions")
+}
+
+fn intro(view: &View) -> Markup {
+    html! {
+        p class="muted" { (view.t(
+            "Au-delà d'une limite, le paiement est refusé (code 585) avant l'envoi à l'acquéreur ; le Journal de la transaction nomme la règle, le client voit un refus sans explication. Vide : pas de limite.",
+            "Over a limit the payment is refused (code 585) before it reaches the acquirer; the transaction's Journal names the rule, the customer sees a plain refusal. Empty: no limit.")) }
+    }
+}
+
+/// The defaults a new merchant gets, in one line.
+fn defaults(view: &View) -> Markup {
+    let d = MerchantRules::default();
+    html! {
+        p class="hint" {
+            (view.t("Valeurs par défaut d'un nouveau marchand : ", "Defaults for a new merchant: "))
+            @for (i, k) in KeyKind::ALL.iter().enumerate() {
+                @if i > 0 { " ; " }
+                (k.label(view.lang)) " " (d.limit(*k).text(view.lang))
+            }
+            " ; " (view.t("cartes internationales : 3-D Secure exigé.", "international cards: 3-D Secure required."))
+        }
+    }
+}
+
+/// The admin's form (errors beside their fields, the values as typed).
+/// The transactions a backtest lists at most.
+const BACKTEST_SHOWN: usize = 50;
+
+/// What the rules would have refused over the last 30 days, each linked.
+fn backtest(view: &View, b: &Backtest) -> Markup {
+    let n = b.refused.len();
+    html! {
+        section class="card" aria-labelledby="backtest-title" {
+            h2 id="backtest-title" { (view.t("Simulation sur les 30 derniers jours", "Backtest over the last 30 days")) }
+            p { (match view.lang {
+                crate::domain::Lang::Fr => format!("Avec ces règles, {n} des {} paiements des 30 derniers jours auraient été refusés.", b.payments),
+                crate::domain::Lang::En => format!("With these rules, {n} of the {} payments of the last 30 days would have been refused.", b.payments),
+            }) }
+            @if n > 0 {
+                ul class="tags" {
+                    @for id in b.refused.iter().rev().take(BACKTEST_SHOWN) {
+                        li { a href={"/transactions/" (id)} { (view.t("Transaction n° ", "Transaction no. ")) (id) } }
+                    }
+                }
+                @if n > BACKTEST_SHOWN {
+                    p class="hint" { (match view.lang {
+                        crate::domain::Lang::Fr => format!("Les {BACKTEST_SHOWN} plus récentes sont listées."),
+                        crate::domain::Lang::En => format!("The {BACKTEST_SHOWN} most recent are listed."),
+                    }) }
+                }
+            }
+        }
+    }
+}
+
+pub fn edit(
+    view: &View,
+    m: &Merchant,
+    (v, errors): (&RulesValues, &[FieldError]),
+    done: Option<&str>,
+    tested: Option<&Backtest>,
+) -> Markup {
+    let err = |f| error_for(errors, f, view.lang);
+    let units: Vec<(String, String)> = Unit::ALL
+        .iter()
+        .map(|u| (u.key().to_string(), u.label(view.lang).to_string()))
+        .collect();
+    let body = html! {
+        h1 { (title(view)) " — " (m.name) }
+        @if let Some(d) = done { (flash("ok", d)) }
+        @if !errors.is_empty() { (flash("err", view.t("Corrigez les champs signalés : rien n'a été enregistré.", "Please correct the fields shown: nothing was saved."))) }
+        (intro(view))
+        (defaults(view))
+        form class="form card" method="post" action=(path(m.id)) {
+            (csrf(view))
+            @for (kind, l) in KeyKind::ALL.iter().zip(&v.limits) {
+                fieldset {
+                    legend { (kind.label(view.lang)) }
+                    div class="grid2" {
+                        (Input::new(field(*kind, "accepted"), view.t("Paiements acceptés au plus", "Most accepted payments"), &l.max_accepted).inputmode("numeric").error(err(field(*kind, "accepted"))).render())
+                        (Input::new(field(*kind, "refused"), view.t("Paiements refusés au plus", "Most refused payments"), &l.max_refused).inputmode("numeric").error(err(field(*kind, "refused"))).render())
+                        (Input::new(field(*kind, "window"), view.t("Sur une période de", "Over a window of"), &l.window).inputmode("numeric").required().error(err(field(*kind, "window"))).hint(view.t("De 1 minute à 90 jours.", "From 1 minute to 90 days.")).render())
+                        (Select::new(field(*kind, "unit"), view.t("Unité", "Unit"), &units, &l.unit).required(true).error(err(field(*kind, "unit"))).render())
+                    }
+                }
+            }
+            fieldset {
+                legend { (view.t("Cartes internationales", "International cards")) }
+                label class="check" {
+                    input type="checkbox" name="international_3ds" value="1" checked[v.international_requires_3ds] aria-describedby="f-international_3ds-hint";
+                    (view.t("N'accepter les cartes internationales qu'avec 3-D Secure", "Accept international cards only with 3-D Secure"))
+                }
+                small class="hint" id="f-international_3ds-hint" { (view.t(
+                    "Attention : décoché, une carte internationale non enrôlée 3-D Secure est envoyée à l'acquéreur sans authentification du porteur ; en cas de fraude, l'impayé est à la charge du marchand.",
+                    "Warning: unticked, an international card not enrolled in 3-D Secure goes to the acquirer without the cardholder being authenticated; if it is fraud, the chargeback is the merchant's loss.")) }
+            }
+            div class="actions" {
+                button class="primary" type="submit" { (view.t("Enregistrer", "Save")) }
+                button type="submit" name="action" value="backtest" { (view.t("Simuler sans enregistrer", "Test without saving")) }
+                a href={"/parameters/merchants/" (m.id)} { (view.t("Retour au marchand", "Back to the merchant")) }
+            }
+        }
+        @if let Some(b) = tested { (backtest(view, b)) }
+    };
+    parameters_page(view, title(view), "/parameters/merchants", body)
+}
+
+/// The rules as a table, for a merchant's user managers (read-only).
+pub fn read_only(view: &View, m: &Merchant, rules: &MerchantRules) -> Markup {
+    let body = html! {
+        h1 { (title(view)) " — " (m.name) }
+        (intro(view))
+        p class="muted" { (view.t(
+            "Ces règles sont fixées par l'administrateur de la plateforme : demandez-lui de les modifier.",
+            "These rules are set by the platform's administrator: ask them for a change.")) }
+        div class="table-wrap" {
+            table class="grid" {
+                thead { tr {
+                    th { (view.t("Clé", "Key")) }
+                    th class="num" { (view.t("Acceptés au plus", "Most accepted")) }
+                    th class="num" { (view.t("Refusés au plus", "Most refused")) }
+                    th { (view.t("Période", "Window")) }
+                } }
+                tbody {
+                    @for k in KeyKind::ALL {
+                        @let l = rules.limit(k);
+                        tr {
+                            td { (k.label(view.lang)) }
+                            td class="num" { (l.max_accepted.map_or("—".to_string(), |n| n.to_string())) }
+                            td class="num" { (l.max_refused.map_or("—".to_string(), |n| n.to_string())) }
+                            td { (l.window.text(view.lang)) }
+                        }
+                    }
+                }
+            }
+        }
+        p {
+            (view.t("Cartes internationales : ", "International cards: "))
+            @if rules.international_requires_3ds {
+                (view.t("acceptées seulement avec 3-D Secure.", "accepted only with 3-D Secure."))
+            } @else {
+                (view.t("acceptées même sans 3-D Secure.", "accepted even without 3-D Secure."))
+            }
+        }
+        (defaults(view))
+    };
+    parameters_page(view, title(view), "/parameters/restrictions", body)
+}
+
+/// For an admin: every merchant with its rules in one line and a link to edit them.
+pub fn overview(view: &View, merchants: &[(Merchant, MerchantRules)]) -> Markup {
+    let body = html! {
+        h1 { (title(view)) }
+        (intro(view))
+        @if merchants.is_empty() {
+            p class="empty" { (view.t("Aucun marchand pour l'instant.", "No merchant yet.")) }
+        } @else {
+            ul class="plain" {
+                @for (m, r) in merchants {
+                    li {
+                        a href=(path(m.id)) { (m.name) }
+                        " — " (view.t("carte : ", "card: ")) (r.card.text(view.lang))
+                        @if !r.international_requires_3ds {
+                            " — " strong { (view.t("cartes internationales sans 3-D Secure acceptées", "international cards without 3-D Secure accepted")) }
+                        }
+                    }
+                }
+            }
+        }
+        (defaults(view))
+    };
+    parameters_page(view, title(view), "/parameters/restrictions", body)
+}
