@@ -1,6 +1,7 @@
 //! A few blacklist entries (FRAUD-4) so its page and the transactions' tab are not
-//! empty: the card and the email of two refused demo payments, each listed by its
-//! merchant, and two global entries by the demo admin.
+//! empty for anyone: per merchant, the card of one refused demo payment and the
+//! email of another, listed by that merchant; and two global entries by the demo
+//! admin.
 
 use crate::db::blacklist::{NewEntry, add_in};
 use crate::db::{Db, Scope};
@@ -15,17 +16,17 @@ const LOOK_AT: u64 = 5_000;
 
 /// Lists two refused demo sales' card and email, and two global values.
 pub(super) fn list_some(db: &Db, first_id: u64, written: u64, now: i64) -> Result<(), DemoError> {
-    let mut picked = Vec::new();
+    // Up to two refused sales per merchant, in id order.
+    let mut picked: std::collections::BTreeMap<u64, Vec<crate::domain::transaction::Transaction>> =
+        std::collections::BTreeMap::new();
     for id in first_id..first_id + written.min(LOOK_AT) {
         let Some(tx) = db.transaction(Scope::Admin, id)? else {
             continue;
         };
         let refused = tx.operation == Operation::Sale && !tx.code.is_accepted();
-        if refused && tx.card.is_some() && !tx.buyer.email.is_empty() {
-            picked.push(tx);
-            if picked.len() == 2 {
-                break;
-            }
+        let mine = picked.entry(tx.merchant_id).or_default();
+        if refused && tx.card.is_some() && !tx.buyer.email.is_empty() && mine.len() < 2 {
+            mine.push(tx);
         }
     }
     let admin = Actor::new(now, "demo.admin", "local");
@@ -45,25 +46,27 @@ pub(super) fn list_some(db: &Db, first_id: u64, written: u64, now: i64) -> Resul
             reason: "Adresse signalée par la banque acquéreuse".into(),
         },
     ];
-    if let Some(tx) = picked.first()
-        && let Some(card) = &tx.card
-    {
-        entries.push(NewEntry {
-            kind: Kind::Card,
-            key: card.token.clone(),
-            shown: card.masked(),
-            merchant_id: Some(tx.merchant_id),
-            reason: "Carte déclarée volée par le porteur".into(),
-        });
-    }
-    if let Some(tx) = picked.get(1) {
-        entries.push(NewEntry {
-            kind: Kind::Email,
-            key: email_key(&tx.buyer.email),
-            shown: tx.buyer.email.clone(),
-            merchant_id: Some(tx.merchant_id),
-            reason: "Impayés répétés".into(),
-        });
+    for txs in picked.values() {
+        if let Some(tx) = txs.first()
+            && let Some(card) = &tx.card
+        {
+            entries.push(NewEntry {
+                kind: Kind::Card,
+                key: card.token.clone(),
+                shown: card.masked(),
+                merchant_id: Some(tx.merchant_id),
+                reason: "Carte déclarée volée par le porteur".into(),
+            });
+        }
+        if let Some(tx) = txs.get(1) {
+            entries.push(NewEntry {
+                kind: Kind::Email,
+                key: email_key(&tx.buyer.email),
+                shown: tx.buyer.email.clone(),
+                merchant_id: Some(tx.merchant_id),
+                reason: "Impayés répétés".into(),
+            });
+        }
     }
     let wtx = db.begin_write()?;
     for e in entries {

@@ -180,11 +180,14 @@ fn demo_users_sign_in_with_the_shared_password_and_a_full_database_is_refused() 
     );
     assert!(generate(&db, &options(10, 1), &mut |_| {}).is_err());
     assert_eq!(db.transaction_count().unwrap(), 500);
-    // FRAUD-4: a listed card and email of refused demo payments, and two global values.
-    let listed = db.blacklist(Scope::Admin, None, "", 10).unwrap().entries;
+    // FRAUD-4: per merchant with refused sales, a listed card and email of refused
+    // demo payments; and two global values.
+    let listed = db.blacklist(Scope::Admin, None, "", 100).unwrap().entries;
     let kinds: BTreeSet<_> = listed.iter().map(|e| e.kind.key()).collect();
     assert_eq!(kinds, BTreeSet::from(["card", "email", "ip"]));
-    assert_eq!(listed.len(), 4);
+    let merchants: BTreeSet<_> = listed.iter().filter_map(|e| e.merchant_id).collect();
+    assert!(merchants.len() > 3, "{merchants:?}");
+    assert_eq!(listed.iter().filter(|e| e.merchant_id.is_none()).count(), 2);
 }
 
 #[test]
