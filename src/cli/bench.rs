@@ -226,6 +226,7 @@ pub async fn run(
     }
     open_authorizations_bench(&db)?;
     super::bench_rollups::run(&db)?;
+    super::bench_fraud::run(&db)?;
     if reads_only {
         return Ok(());
     }

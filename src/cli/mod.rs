@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 
 mod bench;
+mod bench_fraud;
 mod bench_rollups;
 
 use crate::app::App;
