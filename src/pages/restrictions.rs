@@ -134,7 +134,7 @@ pub fn read_only(view: &View, m: &Merchant, rules: &MerchantRules) -> Markup {
         p class="muted" { (view.t(
             "Ces règles sont fixées par l'administrateur de la plateforme : demandez-lui de les modifier.",
             "These rules are set by the platform's administrator: ask them for a change.")) }
-        div class="table-wrap" {
+        div class="table-wrap stack-cols" {
             table class="grid" {
                 thead { tr {
                     th { (view.t("Clé", "Key")) }
