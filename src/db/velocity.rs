@@ -294,6 +294,45 @@ impl Db {
         })
     }
 
+    /// Fills empty velocity counters from the rows of the longest window before `now`
+    /// (a data file written before the counters existed, such as an old bench file),
+    /// 50,000 rows per write, the last one durable. Returns the rows read: 0 when the
+    /// counters already hold events.
+    pub fn fill_velocity_events(&self, now: i64) -> Result<u64> {
+        if !self.begin_read()?.open_table(VELOCITY_EVENTS)?.is_empty()? {
+            return Ok(0);
+        }
+        self.store.sync(&self.inner)?;
+        // Ids are dense and in time order: row `i` is id `i + 1`.
+        let (first, last) = self.store.with(|c| {
+            let r = c.time_range(now - MAX_WINDOW_SECONDS, i64::MAX);
+            (r.start as u64 + 1, r.end as u64)
+        })?;
+        let key = self.velocity_key();
+        let mut read = 0;
+        let mut id = first;
+        while id <= last {
+            let to = last.min(id + 49_999);
+            let rows = self.fetch(&(id..=to).collect::<Vec<u64>>())?;
+            let mut wtx = self.begin_write()?;
+            if to == last {
+                wtx.set_durable()?;
+            } else {
+                wtx.set_not_durable()?;
+            }
+            add_in(&wtx, &key, &rows)?;
+            wtx.commit()?;
+            read += rows.len() as u64;
+            id = to + 1;
+        }
+        Ok(read)
+    }
+
+    /// How many velocity events are kept.
+    pub fn velocity_event_count(&self) -> Result<u64> {
+        Ok(self.begin_read()?.open_table(VELOCITY_EVENTS)?.len()?)
+    }
+
     /// Every velocity event (for `guichet check`), and how many the time index holds.
     pub fn velocity_events(&self) -> Result<(Vec<Event>, u64)> {
         let rtx = self.begin_read()?;
