@@ -10,6 +10,7 @@ pub mod columns;
 pub mod detail;
 #[cfg(test)]
 mod golden;
+pub mod location;
 pub mod merchants;
 mod migrate_accounts;
 mod migrate_audit;

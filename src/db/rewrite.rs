@@ -121,6 +121,7 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         BLACKLIST_KEY_ID,
         BLACKLIST_IP_ID,
         MERCHANT_ID_TO_FRAUD_RULES,
+        MERCHANT_ID_TO_LOCATION_RULES,
         VELOCITY_EVENTS,
         VELOCITY_BY_TIME,
         AUDIT_SEQ_TO_ENTRY,

@@ -85,6 +85,10 @@ pub const TOKEN_DAY_TO_REBILLS: TableDefinition<(u64, &str, i32), u32> =
 /// by an admin; none = the defaults.
 pub const MERCHANT_ID_TO_FRAUD_RULES: TableDefinition<u64, &[u8]> =
     TableDefinition::new("fraud_rules");
+/// A merchant's buyer location rules (FRAUD-2: `location::LocationRules`), set by an
+/// admin with its fraud restrictions; none = no restriction.
+pub const MERCHANT_ID_TO_LOCATION_RULES: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("location_rules");
 /// (merchant, key kind, keyed hash of the value or card token, unix seconds, tx id)
 /// → 1 accepted / 0 refused: the payment attempts velocity limits count (see
 /// `velocity`), written with the payment's rows.
@@ -141,6 +145,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(BLACKLIST_KEY_ID)?;
     wtx.open_table(BLACKLIST_IP_ID)?;
     wtx.open_table(MERCHANT_ID_TO_FRAUD_RULES)?;
+    wtx.open_table(MERCHANT_ID_TO_LOCATION_RULES)?;
     wtx.open_table(VELOCITY_EVENTS)?;
     wtx.open_table(VELOCITY_BY_TIME)?;
     Ok(())

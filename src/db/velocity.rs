@@ -10,7 +10,6 @@ use redb::{ReadableTable, ReadableTableMetadata};
 use sha2::Sha256;
 
 use super::Tx;
-use super::audit::{self, AuditEntry};
 use super::tables::{MERCHANT_ID_TO_FRAUD_RULES, VELOCITY_BY_TIME, VELOCITY_EVENTS};
 use super::{Db, Result, codec};
 use crate::domain::actor::Actor;
@@ -18,6 +17,7 @@ use crate::domain::fraud::{
     self, Counts, Fired, KeyKind, MAX_WINDOW_SECONDS, MerchantRules, PastPayment, Subject,
     counts_for_velocity, evaluate,
 };
+use crate::domain::location::LocationRules;
 
 /// The period a backtest replays (issue 12: "the last 30 days").
 pub const BACKTEST_SECONDS: i64 = 30 * 86_400;
@@ -227,45 +227,34 @@ impl Db {
         Ok((rules, fired))
     }
 
-    /// Sets the fraud restrictions of merchant `merchant_id`, audited as
-    /// `merchant.fraud_rules` with the new values, in one transaction. `None` when
-    /// there is no such merchant (nothing written).
+    /// Sets the velocity limits of merchant `merchant_id`, its location rules kept
+    /// (see [`Db::set_restrictions`]). `None` when there is no such merchant.
     pub fn set_fraud_rules(
         &self,
         merchant_id: u64,
         rules: &MerchantRules,
         actor: &Actor,
     ) -> Result<Option<()>> {
-        let wtx = self.begin_write()?;
-        let Some(m) = super::merchants::get_in(&wtx, merchant_id)? else {
-            return Ok(None);
-        };
-        wtx.open_table(MERCHANT_ID_TO_FRAUD_RULES)?
-            .insert(merchant_id, codec::encode(rules)?.as_slice())?;
-        let entry = AuditEntry::by(
-            actor,
-            "merchant.fraud_rules",
-            format!("merchant {}", m.name),
-            Some(merchant_id),
-        )
-        .with_detail(rules.summary());
-        audit::append(&wtx, self.audit_key(), &entry)?;
-        wtx.commit()?;
-        Ok(Some(()))
+        let location = self.location_rules(merchant_id)?;
+        self.set_restrictions(merchant_id, rules, &location, actor)
     }
 
-    /// The merchant's payments of the 30 days before `now` that `rules` would have
-    /// refused (ids, oldest first), and how many payments those days had, replayed
-    /// from the velocity events (see [`fraud::backtest`]): one range read per key
-    /// kind over the merchant's last 120 days at most, never the transactions.
+    /// The merchant's payments of the 30 days before `now` that `rules` and
+    /// `location` would have refused (ids, oldest first), and how many payments those
+    /// days had. Location rules first, from the period's rows (see
+    /// [`Db::location_refused`]; none read when no list is in use); then velocity
+    /// limits replayed from the velocity events (see [`fraud::backtest`]): one range
+    /// read per key kind over the merchant's last 120 days at most.
     pub fn backtest(
         &self,
         merchant_id: u64,
         rules: &MerchantRules,
+        location: &LocationRules,
         now: i64,
     ) -> Result<fraud::Backtest> {
         use std::collections::BTreeMap;
         let from = now - BACKTEST_SECONDS;
+        let by_location = self.location_refused(merchant_id, location, from, now + 1)?;
         let reach = KeyKind::ALL
             .iter()
             .map(|k| rules.limit(*k).window.seconds())
@@ -295,9 +284,13 @@ impl Db {
             }
         }
         let past: Vec<PastPayment> = past.into_values().collect();
+        let mut refused = fraud::backtest(rules, &past, from, &by_location);
+        refused.extend(by_location);
+        // Ids are given in time order.
+        refused.sort_unstable();
         Ok(fraud::Backtest {
             payments: past.iter().filter(|p| p.at >= from).count() as u64,
-            refused: fraud::backtest(rules, &past, from),
+            refused,
         })
     }
 

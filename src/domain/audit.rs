@@ -288,6 +288,7 @@ fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
         (k @ ("card" | "email" | "ip" | "holder" | "international_3ds"), v) => {
             super::fraud::summary_words(k, v, lang)?
         }
+        (k @ ("card_country" | "ip_country"), v) => super::location::summary_words(k, v, lang)?,
         ("password_max_age_days", _) if n().is_some() => format!(
             "{}{}",
             lang.pick("âge maximal des mots de passe : ", "password maximum age: "),

@@ -19,13 +19,16 @@ impl ResultCode {
     pub const WRONG_CVV: ResultCode = ResultCode(55);
     pub const ABANDONED: ResultCode = ResultCode(98);
     pub const TOO_MANY_ATTEMPTS: ResultCode = ResultCode(585);
+    /// The card's or the buyer's IP address country is refused by the merchant's
+    /// location rules (FRAUD-2).
+    pub const COUNTRY_REFUSED: ResultCode = ResultCode(586);
     pub const THREE_DS_FAILED: ResultCode = ResultCode(656);
     pub const INTERNAL_REFUSAL: ResultCode = ResultCode(906);
     pub const ACQUIRER_DOWN: ResultCode = ResultCode(910);
     pub const UNKNOWN_ERROR: ResultCode = ResultCode(999);
 
     /// Every code the gateway answers, in numeric order.
-    pub const ALL: [ResultCode; 12] = [
+    pub const ALL: [ResultCode; 13] = [
         ResultCode::ACCEPTED,
         ResultCode::INVALID_CARD,
         ResultCode::ISSUER_REFUSED,
@@ -34,6 +37,7 @@ impl ResultCode {
         ResultCode::WRONG_CVV,
         ResultCode::ABANDONED,
         ResultCode::TOO_MANY_ATTEMPTS,
+        ResultCode::COUNTRY_REFUSED,
         ResultCode::THREE_DS_FAILED,
         ResultCode::INTERNAL_REFUSAL,
         ResultCode::ACQUIRER_DOWN,
@@ -89,6 +93,10 @@ impl ResultCode {
                 "Trop de tentatives : bloquée par une règle anti-fraude",
                 "Too many attempts: blocked by a fraud rule",
             ),
+            586 => (
+                "Pays refusé : carte ou adresse IP d'un pays que le marchand n'accepte pas",
+                "Country refused: card or IP address from a country the merchant does not accept",
+            ),
             656 => (
                 "Code 3-D Secure absent ou erroné",
                 "3-D Secure code missing or wrong",
@@ -119,6 +127,7 @@ impl ResultCode {
             55 => ("Cryptogramme incorrect", "Wrong security code"),
             98 => ("Paiement abandonné", "Payment abandoned"),
             585 => ("Trop de tentatives", "Too many attempts"),
+            586 => ("Pays refusé", "Country refused"),
             656 => ("3-D Secure absent ou erroné", "3-D Secure missing or wrong"),
             906 => ("Refus interne", "Internal refusal"),
             910 => ("Banque indisponible", "Bank unavailable"),

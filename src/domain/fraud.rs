@@ -308,13 +308,14 @@ impl Subject {
 }
 
 /// Whether a row counts for velocity limits: a payment attempt (sale, authorization
-/// or rebill, not abandoned) that a rule did not stop first (585: a refused
+/// or rebill, not abandoned) that a rule did not stop first (585, 586: a refused
 /// fraudster retrying does not push their own window further), and that a bank
 /// answered (a silent bank is not the cardholder's fault).
 pub fn counts_for_velocity(op: Operation, code: ResultCode) -> bool {
     is_attempt(op, code)
         && ![
             ResultCode::TOO_MANY_ATTEMPTS,
+            ResultCode::COUNTRY_REFUSED,
             ResultCode::ACQUIRER_DOWN,
             ResultCode::UNKNOWN_ERROR,
         ]
@@ -416,12 +417,21 @@ pub struct PastPayment {
 /// The payments dated from `from` that `rules` would have refused (ids, oldest
 /// first), replaying `past` (sorted by time, including the payments before `from`
 /// that the windows reach). A payment the rules refuse no longer counts for the
-/// ones after it, as in the payment flow.
-pub fn backtest(rules: &MerchantRules, past: &[PastPayment], from: i64) -> Vec<u64> {
+/// ones after it, as in the payment flow; nor does one of `refused_first` (sorted
+/// ids another rule refuses before velocity limits are checked, not returned).
+pub fn backtest(
+    rules: &MerchantRules,
+    past: &[PastPayment],
+    from: i64,
+    refused_first: &[u64],
+) -> Vec<u64> {
     use std::collections::HashMap;
     let mut seen: HashMap<(KeyKind, &str), Vec<(i64, bool)>> = HashMap::new();
     let mut refused = Vec::new();
     for p in past {
+        if refused_first.binary_search(&p.id).is_ok() {
+            continue;
+        }
         if p.at >= from {
             let fired = evaluate(rules, p.at, |kind, since| {
                 let mut c = Counts::default();

@@ -200,11 +200,14 @@ fn a_backtest_refuses_what_the_rules_would_have_and_stops_counting_it() {
     ];
     // Before `from`: history only. 4 and 5 meet 2 refusals within the hour; 7 comes
     // after the first two left the window (4 and 5, refused, never counted).
-    assert_eq!(backtest(&rules, &past, T - 5), vec![4, 5]);
-    assert_eq!(backtest(&rules, &past, T - 3600 * 3), vec![4, 5]);
+    assert_eq!(backtest(&rules, &past, T - 5, &[]), vec![4, 5]);
+    assert_eq!(backtest(&rules, &past, T - 3600 * 3, &[]), vec![4, 5]);
     assert_eq!(
-        backtest(&rules, &past, T + 2),
+        backtest(&rules, &past, T + 2, &[]),
         vec![7],
         "before `from`, 4 is history: with 3 it makes two refusals within 7's hour"
     );
+    // 3 refused by another rule first (a country list): not counted, not returned;
+    // 4 then meets one refusal only and passes, 5 meets 2 and 4.
+    assert_eq!(backtest(&rules, &past, T - 5, &[3]), vec![5]);
 }

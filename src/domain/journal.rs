@@ -32,6 +32,9 @@ pub enum Rule {
         kind: super::blacklist::Kind,
         entry: u64,
     } = 5,
+    /// The card's or the buyer's IP address country is refused by the merchant's
+    /// location rules (FRAUD-2): which list, which country.
+    Location(super::location::LocationFired) = 6,
 }
 
 impl Rule {
@@ -58,6 +61,7 @@ impl Rule {
                 format!("too many attempts ({limit}) on this payment request")
             }
             (Rule::Velocity(fired), lang) => fired.text(lang),
+            (Rule::Location(fired), lang) => fired.text(lang),
             (Rule::Blacklisted { kind, entry }, Lang::Fr) => {
                 format!("liste noire : {} (entrée n° {entry})", kind.noun(lang))
             }

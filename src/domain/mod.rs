@@ -28,6 +28,7 @@ pub mod geo;
 pub mod journal;
 pub mod lang;
 pub mod list_row;
+pub mod location;
 pub mod merchant;
 pub mod money;
 pub mod navigation;

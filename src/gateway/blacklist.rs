@@ -3,12 +3,12 @@
 //! before 3-D Secure and the acquirer, and its Journal names the entry that fired.
 
 use super::Gateway;
-use super::record::Attempt;
+use super::record::Refused;
 use crate::db::{self, Tx, blacklist};
 use crate::domain::blacklist::{Candidate, candidate_of};
 use crate::domain::card_form::CardDetails;
 use crate::domain::codes::ResultCode;
-use crate::domain::journal::{JournalEntry, Rule, Step};
+use crate::domain::journal::Rule;
 use crate::domain::payment::PaymentRequest;
 use crate::domain::transaction::Transaction;
 
@@ -32,30 +32,18 @@ impl Gateway {
         let Some(hit) = self.db.blacklist_hits(&c)?.into_iter().next() else {
             return Ok(None);
         };
-        let now = self.now().unix_timestamp();
-        let code = ResultCode::TOO_MANY_ATTEMPTS;
         let rule = Rule::Blacklisted {
             kind: hit.kind,
             entry: hit.id,
         };
-        let steps = vec![
-            JournalEntry::new(now, Step::CardReceived { request: req.id }),
-            JournalEntry::with_code(now, Step::RefusedByRule(rule), code),
-        ];
-        let id = self.record(
+        // The card's scheme and country for the rows; the acquirer is not asked.
+        let info = self.acquirer.enrolment(&card.pan);
+        let id = self.refuse(
             req,
-            Attempt {
-                card,
-                // The card's scheme and country for the rows; the acquirer is not asked.
-                info: self.acquirer.enrolment(&card.pan),
-                authenticated: false,
-                ip,
-                three_ds: code,
-                code,
-                sale_steps: steps.clone(),
-                three_ds_steps: steps,
-                counts: true,
-            },
+            Refused { card, info, ip },
+            rule,
+            ResultCode::TOO_MANY_ATTEMPTS,
+            true,
         )?;
         Ok(Some(id))
     }

@@ -5,6 +5,7 @@
 
 mod blacklist;
 mod chargebacks;
+mod location;
 mod operations;
 mod pay;
 mod record;

@@ -11,7 +11,7 @@ use crate::db::{
 use crate::domain::Lang;
 use crate::domain::actor::Actor;
 use crate::domain::codes::ResultCode;
-use crate::domain::journal::{JournalEntry, Step};
+use crate::domain::journal::{JournalEntry, Rule, Step};
 use crate::domain::money::Amount;
 use crate::domain::operation_rules::{OpRefusal, RebillLimits, check_operation, rebill_day};
 use crate::domain::transaction::{Operation, Transaction};
@@ -70,15 +70,20 @@ impl Gateway {
         };
         let requested_at = now.unix_timestamp();
         // A rebill is refused before the acquirer when its card, email, IP or holder
-        // is blacklisted, or when it would pass one of the merchant's velocity limits.
+        // is blacklisted, its card country refused, or when it would pass one of the
+        // merchant's velocity limits.
         let rule = match op {
             Operation::Rebill => match super::blacklist::listed_in(&wtx, &original)? {
                 Some(listed) => Some(listed),
-                None => self.rebill_velocity(&wtx, &original, requested_at)?,
+                None => match super::location::rebill_refused_in(&wtx, &original)? {
+                    Some(refused) => Some(refused),
+                    None => self.rebill_velocity(&wtx, &original, requested_at)?,
+                },
             },
             _ => None,
         };
         let code = match op {
+            _ if matches!(rule, Some(Rule::Location(_))) => ResultCode::COUNTRY_REFUSED,
             _ if rule.is_some() => ResultCode::TOO_MANY_ATTEMPTS,
             Operation::Refund => self.acquirer.refund(&original, amount),
             Operation::Capture => self.acquirer.capture(&original, amount),

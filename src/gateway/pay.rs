@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use time::Duration;
 
 use super::Gateway;
-use super::record::Attempt;
+use super::record::{Attempt, Refused};
 use super::velocity::Checked;
 use crate::acquirer::{CardInfo, CardPayment, ThreeDsDecision, three_ds_decision};
 use crate::db::{self, Scope};
@@ -136,24 +136,16 @@ impl Gateway {
                         limit: u32::try_from(MAX_TOTAL_ATTEMPTS).unwrap_or(u32::MAX),
                     }
                 };
-                let code = ResultCode::TOO_MANY_ATTEMPTS;
-                let steps = vec![
-                    JournalEntry::new(now, Step::CardReceived { request: req.id }),
-                    JournalEntry::with_code(now, Step::RefusedByRule(rule), code),
-                ];
-                let id = self.record(
+                let id = self.refuse(
                     &req,
-                    Attempt {
+                    Refused {
                         card: &card,
                         info,
-                        authenticated: false,
                         ip,
-                        three_ds: code,
-                        code,
-                        sale_steps: steps.clone(),
-                        three_ds_steps: steps,
-                        counts: false,
                     },
+                    rule,
+                    ResultCode::TOO_MANY_ATTEMPTS,
+                    false,
                 )?;
                 Answer::Result(id)
             }
@@ -181,6 +173,9 @@ impl Gateway {
         }
         let now = self.now().unix_timestamp();
         let info = self.acquirer.enrolment(&card.pan);
+        if let Some(id) = self.refuse_if_location(req, &card, info, ip)? {
+            return Ok(Answer::Result(id));
+        }
         // Held until the attempt is written (see `velocity`).
         let held = match self.check_velocity(req, &card, info, ip, desk)? {
             Checked::Refused(id) => return Ok(Answer::Result(id)),

@@ -6,7 +6,7 @@ use crate::acquirer::CardInfo;
 use crate::db::{self, Scope, outbox, payments, transactions, tx_log, velocity};
 use crate::domain::card_form::CardDetails;
 use crate::domain::codes::ResultCode;
-use crate::domain::journal::{JournalEntry, Step};
+use crate::domain::journal::{JournalEntry, Rule, Step};
 use crate::domain::payment::{AttemptContext, PaymentRequest, attempt_rows};
 use crate::domain::transaction::Transaction;
 
@@ -24,7 +24,47 @@ pub(super) struct Attempt<'a> {
     pub(super) counts: bool,
 }
 
+/// The card, its scheme and country, and the buyer's IP address of a payment a rule
+/// refuses.
+pub(super) struct Refused<'a> {
+    pub(super) card: &'a CardDetails,
+    pub(super) info: CardInfo,
+    pub(super) ip: &'a str,
+}
+
 impl Gateway {
+    /// Writes the 3-D Secure and sale rows of a payment `rule` refused with `code`
+    /// before 3-D Secure and the acquirer, both journals naming the rule; returns
+    /// the sale's id. `counts`: see [`Attempt::counts`].
+    pub(super) fn refuse(
+        &self,
+        req: &PaymentRequest,
+        r: Refused,
+        rule: Rule,
+        code: ResultCode,
+        counts: bool,
+    ) -> db::Result<u64> {
+        let now = self.now().unix_timestamp();
+        let steps = vec![
+            JournalEntry::new(now, Step::CardReceived { request: req.id }),
+            JournalEntry::with_code(now, Step::RefusedByRule(rule), code),
+        ];
+        self.record(
+            req,
+            Attempt {
+                card: r.card,
+                info: r.info,
+                authenticated: false,
+                ip: r.ip,
+                three_ds: code,
+                code,
+                sale_steps: steps.clone(),
+                three_ds_steps: steps,
+                counts,
+            },
+        )
+    }
+
     /// Writes the two rows of an attempt, their journals, the request's new state and,
     /// when accepted, the customer's receipt — in one write transaction.
     pub(super) fn record(&self, req: &PaymentRequest, a: Attempt) -> db::Result<u64> {

@@ -14,13 +14,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::Gateway;
 use super::pay::Desk;
-use super::record::Attempt;
+use super::record::Refused;
 use crate::acquirer::CardInfo;
 use crate::db::{self, Tx, velocity};
 use crate::domain::card_form::CardDetails;
 use crate::domain::codes::ResultCode;
 use crate::domain::fraud::{MerchantRules, Subject};
-use crate::domain::journal::{JournalEntry, Rule, Step};
+use crate::domain::journal::Rule;
 use crate::domain::payment::PaymentRequest;
 use crate::domain::transaction::Transaction;
 
@@ -85,25 +85,13 @@ impl Gateway {
                 rules,
             }));
         };
-        let code = ResultCode::TOO_MANY_ATTEMPTS;
-        let steps = vec![
-            JournalEntry::new(now, Step::CardReceived { request: req.id }),
-            JournalEntry::with_code(now, Step::RefusedByRule(Rule::Velocity(fired)), code),
-        ];
         tracing::info!(request = req.id, merchant = req.merchant_id, rule = %fired.text(crate::domain::Lang::En), "payment refused by a velocity limit");
-        let id = self.record(
+        let id = self.refuse(
             req,
-            Attempt {
-                card,
-                info,
-                authenticated: false,
-                ip,
-                three_ds: code,
-                code,
-                sale_steps: steps.clone(),
-                three_ds_steps: steps,
-                counts: true,
-            },
+            Refused { card, info, ip },
+            Rule::Velocity(fired),
+            ResultCode::TOO_MANY_ATTEMPTS,
+            true,
         )?;
         Ok(Checked::Refused(id))
     }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::{Ctx, see_other};
 use crate::db::Scope;
 use crate::domain::fraud::{LimitValues, RulesValues};
+use crate::domain::location::LocationValues;
 use crate::domain::user::Merchant;
 use crate::pages::restrictions::{edit, overview, path, read_only};
 
@@ -39,11 +40,30 @@ pub struct RestrictionsForm {
     ip_window: String,
     ip_unit: String,
     international_3ds: Option<String>,
+    card_country_mode: String,
+    card_country_list: String,
+    ip_country_mode: String,
+    ip_country_list: String,
     /// `backtest`: replay the rules typed over the last 30 days without saving.
     action: String,
 }
 
 impl RestrictionsForm {
+    /// The location fields as typed (taken out first).
+    fn location(&mut self) -> LocationValues {
+        LocationValues {
+            // In `Source::ALL` order: card, IP.
+            modes: [
+                std::mem::take(&mut self.card_country_mode),
+                std::mem::take(&mut self.ip_country_mode),
+            ],
+            countries: [
+                std::mem::take(&mut self.card_country_list),
+                std::mem::take(&mut self.ip_country_list),
+            ],
+        }
+    }
+
     fn values(self) -> RulesValues {
         let l = |max_accepted, max_refused, window, unit| LimitValues {
             max_accepted,
@@ -99,16 +119,18 @@ pub async fn restrictions_edit(
 ) -> poem::Result<Response> {
     let m = merchant_for_admin(&ctx, &id).await?;
     let (mid, now) = (m.id, ctx.now().unix_timestamp());
-    let (rules, tested) = ctx
+    let (rules, location, tested) = ctx
         .db(move |db| {
             let rules = db.fraud_rules(mid)?;
-            Ok((rules, db.backtest(mid, &rules, now)?))
+            let location = db.location_rules(mid)?;
+            let tested = db.backtest(mid, &rules, &location, now)?;
+            Ok((rules, location, tested))
         })
         .await?;
     let done = q
         .done
         .map(|_| ctx.t("Restrictions enregistrées.", "Restrictions saved."));
-    let values = RulesValues::of(&rules);
+    let values = (RulesValues::of(&rules), LocationValues::of(&location));
     Ok(edit(&ctx.view(), &m, (&values, &[]), done, Some(&tested)).into_response())
 }
 
@@ -116,13 +138,22 @@ pub async fn restrictions_edit(
 pub async fn restrictions_update(
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(f): Form<RestrictionsForm>,
+    Form(mut f): Form<RestrictionsForm>,
 ) -> poem::Result<Response> {
     let m = merchant_for_admin(&ctx, &id).await?;
     let only_test = f.action == "backtest";
-    let values = f.values();
-    let rules = match values.parse() {
-        Ok(r) => r,
+    let location = f.location();
+    let values = (f.values(), location);
+    let parsed = match (values.0.parse(), values.1.parse()) {
+        (Ok(r), Ok(l)) => Ok((r, l)),
+        (r, l) => Err([r.err(), l.err()]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect::<Vec<_>>()),
+    };
+    let (rules, location) = match parsed {
+        Ok(p) => p,
         Err(errors) => {
             return Ok(edit(&ctx.view(), &m, (&values, &errors), None, None)
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
@@ -132,11 +163,13 @@ pub async fn restrictions_update(
     if only_test {
         // The rules as typed, replayed; nothing saved.
         let (mid, now) = (m.id, ctx.now().unix_timestamp());
-        let tested = ctx.db(move |db| db.backtest(mid, &rules, now)).await?;
+        let tested = ctx
+            .db(move |db| db.backtest(mid, &rules, &location, now))
+            .await?;
         return Ok(edit(&ctx.view(), &m, (&values, &[]), None, Some(&tested)).into_response());
     }
     let (mid, actor) = (m.id, ctx.actor());
-    ctx.db(move |db| db.set_fraud_rules(mid, &rules, &actor))
+    ctx.db(move |db| db.set_restrictions(mid, &rules, &location, &actor))
         .await?
         .ok_or_else(|| ctx.not_found())?;
     Ok(see_other(&ctx, &format!("{}?done=1", path(mid))))
@@ -152,23 +185,27 @@ pub async fn restrictions_view(ctx: Ctx) -> poem::Result<Response> {
                 .db(|db| {
                     db.merchants(Scope::Admin)?
                         .into_iter()
-                        .map(|m| db.fraud_rules(m.id).map(|r| (m, r)))
+                        .map(|m| {
+                            let r = db.fraud_rules(m.id)?;
+                            let l = db.location_rules(m.id)?;
+                            Ok((m, r, l))
+                        })
                         .collect::<crate::db::Result<Vec<_>>>()
                 })
                 .await?;
             Ok(overview(&ctx.view(), &all).into_response())
         }
         Scope::Merchant(mid) => {
-            let (m, rules) = ctx
+            let (m, rules, location) = ctx
                 .db(move |db| {
                     Ok(match db.merchant(Scope::Merchant(mid), mid)? {
-                        Some(m) => Some((m, db.fraud_rules(mid)?)),
+                        Some(m) => Some((m, db.fraud_rules(mid)?, db.location_rules(mid)?)),
                         None => None,
                     })
                 })
                 .await?
                 .ok_or_else(|| ctx.not_found())?;
-            Ok(read_only(&ctx.view(), &m, &rules).into_response())
+            Ok(read_only(&ctx.view(), &m, &rules, &location).into_response())
         }
     }
 }

@@ -1,12 +1,13 @@
-//! Paramètres › Marchands › *merchant* › Restrictions (FRAUD-1, FRAUD-3): the
-//! velocity limits per key and the 3-D Secure setting; admins edit, a merchant's
-//! user managers read them.
+//! Paramètres › Marchands › *merchant* › Restrictions (FRAUD-1, FRAUD-2, FRAUD-3):
+//! the velocity limits per key, the buyer location lists and the 3-D Secure
+//! setting; admins edit, a merchant's user managers read them.
 
 use maud::{Markup, html};
 
 use super::layout::parameters_page;
 use crate::domain::filter::MAX_IDS;
 use crate::domain::fraud::{Backtest, KeyKind, MerchantRules, RulesValues, Unit, field};
+use crate::domain::location::{ListMode, LocationRules, LocationValues, Source, fields};
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
 use crate::fragments::flash;
@@ -24,8 +25,8 @@ fn title(view: &View) -> &'static str {
 fn intro(view: &View) -> Markup {
     html! {
         p class="muted" { (view.t(
-            "Au-delà d'une limite, le paiement est refusé (code 585) avant l'envoi à l'acquéreur ; le Journal de la transaction nomme la règle, le client voit un refus sans explication. Vide : pas de limite.",
-            "Over a limit the payment is refused (code 585) before it reaches the acquirer; the transaction's Journal names the rule, the customer sees a plain refusal. Empty: no limit.")) }
+            "Au-delà d'une limite, le paiement est refusé (code 585) avant l'envoi à l'acquéreur ; un pays refusé donne le code 586. Le Journal de la transaction nomme la règle, le client voit un refus sans explication. Vide : pas de limite.",
+            "Over a limit the payment is refused (code 585) before it reaches the acquirer; a refused country gives code 586. The transaction's Journal names the rule, the customer sees a plain refusal. Empty: no limit.")) }
     }
 }
 
@@ -39,6 +40,7 @@ fn defaults(view: &View) -> Markup {
                 @if i > 0 { " ; " }
                 (k.label(view.lang)) " " (d.limit(*k).text(view.lang))
             }
+            " ; " (view.t("pays de la carte et de l'adresse IP : aucune restriction", "card and IP address country: no restriction"))
             " ; " (view.t("cartes internationales : 3-D Secure exigé.", "international cards: 3-D Secure required."))
         }
     }
@@ -88,11 +90,46 @@ fn backtest(view: &View, merchant: u64, b: &Backtest) -> Markup {
     }
 }
 
+/// The buyer location fields: for the card's and the IP address's country, how the
+/// list is used and the list.
+fn location_fields(view: &View, lv: &LocationValues, errors: &[FieldError]) -> Markup {
+    let err = |f| error_for(errors, f, view.lang);
+    let modes: Vec<(String, String)> = ListMode::ALL
+        .iter()
+        .map(|m| (m.key().to_string(), m.label(view.lang).to_string()))
+        .collect();
+    html! {
+        fieldset {
+            legend { (view.t("Localisation de l'acheteur", "Buyer location")) }
+            p class="hint" { (view.t(
+                "Le pays de la carte vient de son BIN (6 premiers chiffres) ; celui de l'adresse IP, de la base des registres Internet (RIR) livrée avec Guichet. Un pays inconnu (adresse privée, BIN sans pays) est refusé par une liste autorisée et accepté par une liste refusée. Une refacturation n'est contrôlée que sur le pays de la carte.",
+                "The card's country comes from its BIN (first 6 digits); the IP address's, from the Internet registries' (RIR) data shipped with Guichet. An unknown country (private address, BIN without a country) is refused by an allow-list and accepted by a deny-list. A rebill is checked on the card's country only.")) }
+            @for (i, source) in Source::ALL.iter().enumerate() {
+                @let (mode_f, list_f) = fields(*source);
+                div class="grid2" {
+                    (Select::new(mode_f, source.label(view.lang), &modes, &lv.modes[i]).required(true).error(err(mode_f)).render())
+                    (Input::new(list_f, view.t("Pays (codes ISO)", "Countries (ISO codes)"), &lv.countries[i]).placeholder("MA, FR, BE").autocomplete("off").error(err(list_f)).hint(view.t("Codes à 2 lettres séparés par des virgules, ex. MA, FR, BE.", "2-letter codes separated by commas, e.g. MA, FR, BE.")).render())
+                }
+            }
+        }
+    }
+}
+
+/// The location rules in words, for the read-only page and the overview.
+fn location_text(view: &View, l: &LocationRules) -> Markup {
+    html! {
+        @for (i, s) in Source::ALL.iter().enumerate() {
+            @if i > 0 { " ; " }
+            (s.label(view.lang)) (view.t(" : ", ": ")) (l.rule(*s).text(view.lang))
+        }
+    }
+}
+
 /// The admin's form (errors beside their fields, the values as typed).
 pub fn edit(
     view: &View,
     m: &Merchant,
-    (v, errors): (&RulesValues, &[FieldError]),
+    ((v, lv), errors): (&(RulesValues, LocationValues), &[FieldError]),
     done: Option<&str>,
     tested: Option<&Backtest>,
 ) -> Markup {
@@ -120,6 +157,7 @@ pub fn edit(
                     }
                 }
             }
+            (location_fields(view, lv, errors))
             fieldset {
                 legend { (view.t("Cartes internationales", "International cards")) }
                 label class="check" {
@@ -142,7 +180,12 @@ pub fn edit(
 }
 
 /// The rules as a table, for a merchant's user managers (read-only).
-pub fn read_only(view: &View, m: &Merchant, rules: &MerchantRules) -> Markup {
+pub fn read_only(
+    view: &View,
+    m: &Merchant,
+    rules: &MerchantRules,
+    location: &LocationRules,
+) -> Markup {
     let body = html! {
         h1 { (title(view)) " — " (m.name) }
         (intro(view))
@@ -170,6 +213,7 @@ pub fn read_only(view: &View, m: &Merchant, rules: &MerchantRules) -> Markup {
                 }
             }
         }
+        p { (view.t("Localisation de l'acheteur — ", "Buyer location — ")) (location_text(view, location)) "." }
         p {
             (view.t("Cartes internationales : ", "International cards: "))
             @if rules.international_requires_3ds {
@@ -184,7 +228,7 @@ pub fn read_only(view: &View, m: &Merchant, rules: &MerchantRules) -> Markup {
 }
 
 /// For an admin: every merchant with its rules in one line and a link to edit them.
-pub fn overview(view: &View, merchants: &[(Merchant, MerchantRules)]) -> Markup {
+pub fn overview(view: &View, merchants: &[(Merchant, MerchantRules, LocationRules)]) -> Markup {
     let body = html! {
         h1 { (title(view)) }
         (intro(view))
@@ -192,10 +236,11 @@ pub fn overview(view: &View, merchants: &[(Merchant, MerchantRules)]) -> Markup 
             p class="empty" { (view.t("Aucun marchand pour l'instant.", "No merchant yet.")) }
         } @else {
             ul class="plain" {
-                @for (m, r) in merchants {
+                @for (m, r, l) in merchants {
                     li {
                         a href=(path(m.id)) { (m.name) }
                         " — " (view.t("carte : ", "card: ")) (r.card.text(view.lang))
+                        @if l.is_on() { " — " (location_text(view, l)) }
                         @if !r.international_requires_3ds {
                             " — " strong { (view.t("cartes internationales sans 3-D Secure acceptées", "international cards without 3-D Secure accepted")) }
                         }

@@ -17,7 +17,7 @@ use crate::support::html::{field_in, ids_in};
 use crate::support::{TestApp, spawn_app};
 
 /// The Journal of a sale, in English.
-fn journal_text(app: &TestApp, sale: u64) -> Vec<String> {
+pub(crate) fn journal_text(app: &TestApp, sale: u64) -> Vec<String> {
     app.db
         .journal(sale)
         .unwrap()
@@ -367,7 +367,7 @@ async fn merchant_users_read_their_own_restrictions_and_never_edit_any() {
 }
 
 /// The form's fields showing `rules`.
-fn form_fields(rules: &MerchantRules) -> Vec<(String, String)> {
+pub(crate) fn form_fields(rules: &MerchantRules) -> Vec<(String, String)> {
     let v = guichet::domain::fraud::RulesValues::of(rules);
     let mut out = Vec::new();
     for (k, l) in KeyKind::ALL.iter().zip(&v.limits) {
@@ -390,7 +390,7 @@ fn link_in(page: &str, id: &str) -> String {
     tag[start..start + tag[start..].find('"').unwrap()].replace("&amp;", "&")
 }
 
-fn set(fields: &mut [(String, String)], name: &str, value: &str) {
+pub(crate) fn set(fields: &mut [(String, String)], name: &str, value: &str) {
     for (k, v) in fields.iter_mut() {
         if k == name {
             *v = value.to_string();

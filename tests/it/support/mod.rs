@@ -75,6 +75,26 @@ impl TestApp {
         Client::new(&self.base)
     }
 
+    /// A client whose requests say they are forwarded for `ip` (believed when the
+    /// app trusts 127.0.0.1 as its proxy).
+    pub fn client_from(&self, ip: &str) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_str(ip).unwrap(),
+        );
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+            csrf: Arc::default(),
+        }
+    }
+
     /// A merchant written straight into the data file.
     pub fn merchant(&self, name: &str) -> Merchant {
         let wtx = self.db.begin_write().unwrap();
