@@ -1,8 +1,9 @@
 //! The transaction search: candidates from an index when a rare filter is given
-//! (order id, email, holder, buyer, merchant account, last 4, reference), otherwise
-//! the period's range of rows; then the column store checks the other filters,
-//! counting every match for an exact total and its totals line (accepted rows, net
-//! amount per currency) and keeping only the page asked for.
+//! (order id, email, holder, buyer, merchant account, last 4, reference) or from a
+//! selection of ids, otherwise the period's range of rows; then the column store
+//! checks the other filters (the scope among them), counting every match for an exact
+//! total and its totals line (accepted rows, net amount per currency) and keeping only
+//! the page asked for.
 
 use redb::ReadableDatabase;
 
@@ -238,7 +239,9 @@ fn walk(
     match candidates {
         Some(ids) => {
             for &id in ids.iter().rev() {
-                let i = (id - 1) as usize;
+                let Some(i) = id.checked_sub(1).map(|i| i as usize) else {
+                    continue;
+                };
                 if i < c.len() && m.matches(c, i) {
                     if let Some(t) = tally.as_deref_mut() {
                         t.add(c, i);
@@ -375,8 +378,8 @@ impl Db {
         Ok(out)
     }
 
-    /// Sorted candidate ids from the indexes of the rare filters; `None` when no such
-    /// filter is set (the period's rows are scanned instead).
+    /// Sorted candidate ids from the indexes of the rare filters and the selection of
+    /// ids; `None` when no such filter is set (the period's rows are scanned instead).
     fn candidates(&self, f: &Filter) -> Result<Option<Vec<u64>>> {
         let rtx = self.inner.begin_read()?;
         let idx = rtx.open_table(FIELD_VALUE_TX_ID)?;
@@ -408,6 +411,11 @@ impl Db {
             ids.sort_unstable();
             ids.dedup();
             sets.push(ids);
+        }
+        if let Some(ids) = &f.ids {
+            // Transaction ids are the column store's row numbers + 1: the walk checks
+            // scope and the other filters on them like any candidate.
+            sets.push(ids.clone());
         }
         if let Some(r) = f.reference {
             let parents = rtx.open_table(PARENT_ID_CHILD_ID)?;
@@ -617,5 +625,42 @@ mod tests {
         db.insert_transactions(&mut more).unwrap();
         let found = db.search(Scope::Admin, &f, page).unwrap();
         assert_eq!(found.totals.net[2], (Currency::Usd, 550));
+    }
+
+    #[test]
+    fn the_ids_filter_keeps_only_the_listed_transactions_in_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.redb")).unwrap();
+        let mut v = rows();
+        v[4].merchant_id = 2;
+        db.insert_transactions(&mut v).unwrap();
+        let (f, page) = may();
+        // 0 and ids past the last row are simply not found.
+        let listed = Filter {
+            ids: Some(vec![0, 2, 4, 5, 99]),
+            ..f
+        };
+        let found = db.search(Scope::Admin, &listed, page).unwrap();
+        let ids: Vec<u64> = found.rows.iter().map(|t| t.id).collect();
+        assert_eq!(ids, [5, 4, 2]);
+        assert_eq!((found.totals.count, found.totals.accepted), (3, 2));
+        assert_eq!(db.search_ids(Scope::Admin, &listed).unwrap(), [5, 4, 2]);
+        // Scope still applies: merchant 1 does not see merchant 2's row 5.
+        let mine = db.search(Scope::Merchant(1), &listed, page).unwrap();
+        assert_eq!(mine.rows.iter().map(|t| t.id).collect::<Vec<_>>(), [4, 2]);
+        let theirs = Filter {
+            ids: Some(vec![2, 4]),
+            ..listed.clone()
+        };
+        assert_eq!(
+            db.search(Scope::Merchant(2), &theirs, page).unwrap().total,
+            0
+        );
+        // With the other filters: AND.
+        let refunds = Filter {
+            operation: Some(Operation::Refund),
+            ..listed
+        };
+        assert_eq!(db.search(Scope::Admin, &refunds, page).unwrap().total, 1);
     }
 }

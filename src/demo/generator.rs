@@ -21,6 +21,10 @@ pub(super) struct Generator {
     /// The key file's card key: demo tokens are real keyed tokens of card numbers
     /// that exist only while a customer is drawn.
     pub(super) card_key: crate::keys::CardKey,
+    /// The card-testing bursts still to start: (time, shop), the next one last.
+    pub(super) bursts: Vec<(i64, usize)>,
+    /// The Journal lines of the rows made since the last batch was sent.
+    pub(super) journals: Vec<(u64, crate::domain::journal::JournalEntry)>,
 }
 
 impl Generator {
@@ -30,6 +34,7 @@ impl Generator {
         card_key: crate::keys::CardKey,
     ) -> Generator {
         let end = opts.now.unix_timestamp();
+        let bursts = velocity::bursts(shops.len(), end);
         let mut generator = Generator {
             rng: SmallRng::seed_from_u64(opts.seed),
             seed: opts.seed,
@@ -41,6 +46,8 @@ impl Generator {
             last_start: (end - 120) as f64,
             seq: 0,
             card_key,
+            bursts,
+            journals: Vec::new(),
         };
         generator.advance(opts.transactions);
         generator
@@ -49,7 +56,7 @@ impl Generator {
     /// Makes `n` rows in time order and sends them in batches. The first row will get
     /// id `first_id` and the others the following ones: insert_many gives ids in
     /// insertion order, so follow-ups know their parent's id when they are created.
-    pub(super) fn run(&mut self, n: u64, first_id: u64, out: &SyncSender<Vec<Transaction>>) {
+    pub(super) fn run(&mut self, n: u64, first_id: u64, out: &SyncSender<Batch>) {
         let capacity = usize::try_from(n).unwrap_or(BATCH).min(BATCH);
         let mut heap = Heap::new();
         let mut batch = Vec::with_capacity(capacity);
@@ -60,11 +67,15 @@ impl Generator {
                 break;
             };
             self.follow_ups(&item, next_id, &mut heap);
+            self.journal(&item, next_id);
             batch.push(item.tx);
             next_id += 1;
             made += 1;
             if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(capacity));
+                let full = Batch {
+                    rows: std::mem::replace(&mut batch, Vec::with_capacity(capacity)),
+                    journals: std::mem::take(&mut self.journals),
+                };
                 if out.send(full).is_err() {
                     return; // the writer failed and stopped
                 }
@@ -72,7 +83,10 @@ impl Generator {
         }
         if !batch.is_empty() {
             // An error here means the writer already failed; it reports it.
-            let _ = out.send(batch);
+            let _ = out.send(Batch {
+                rows: batch,
+                journals: std::mem::take(&mut self.journals),
+            });
         }
     }
 
@@ -87,6 +101,9 @@ impl Generator {
             let at = self.clock as i64;
             if heap.peek().is_some_and(|Reverse(s)| s.at <= at) {
                 return;
+            }
+            if self.start_burst(heap, at) {
+                continue;
             }
             let (tx, mode) = self.payment(at);
             self.push(heap, tx, mode);
@@ -107,12 +124,23 @@ impl Generator {
     }
 
     pub(super) fn push(&mut self, heap: &mut Heap, tx: Transaction, next: Operation) {
+        self.push_planned(heap, tx, next, Plan::Normal);
+    }
+
+    pub(super) fn push_planned(
+        &mut self,
+        heap: &mut Heap,
+        tx: Transaction,
+        next: Operation,
+        plan: Plan,
+    ) {
         self.seq += 1;
         heap.push(Reverse(Scheduled {
             at: tx.at,
             seq: self.seq,
             tx,
             next,
+            plan,
         }));
     }
 
@@ -280,11 +308,21 @@ impl Generator {
     /// Schedules what follows a row that has just been given `id`.
     pub(super) fn follow_ups(&mut self, item: &Scheduled, id: u64, heap: &mut Heap) {
         let tx = &item.tx;
+        if let (Plan::Velocity(fired), Operation::ThreeDSecure) = (item.plan, tx.operation) {
+            self.refused_by_rule(tx, id, item.next, heap, fired);
+            return;
+        }
         if !tx.code.is_accepted() {
             return;
         }
         match tx.operation {
-            Operation::ThreeDSecure => self.payment_row(tx, id, item.next, heap),
+            Operation::ThreeDSecure => {
+                let forced = match item.plan {
+                    Plan::Refuse(code) => Some(code),
+                    _ => None,
+                };
+                self.payment_row(tx, id, item.next, forced, heap);
+            }
             Operation::Authorization => self.settle(tx, id, heap),
             Operation::Sale => {
                 // A disputed sale is not refunded as well.
@@ -298,16 +336,20 @@ impl Generator {
         }
     }
 
-    /// The sale or authorization a few seconds after its 3-D Secure row (FLOW-1).
+    /// The sale or authorization a few seconds after its 3-D Secure row (FLOW-1), with
+    /// the `forced` code or one from the mix.
     pub(super) fn payment_row(
         &mut self,
         tds: &Transaction,
         id: u64,
         op: Operation,
+        forced: Option<ResultCode>,
         heap: &mut Heap,
     ) {
         // 10.4 % of the rows past 3-D Secure are refused: 12 % of payments with the 656s.
-        let code = if self.per_mille(104) {
+        let code = if let Some(code) = forced {
+            code
+        } else if self.per_mille(104) {
             weighted(&mut self.rng, &REFUSALS, |c| c.1).map_or(ResultCode::UNKNOWN_ERROR, |c| c.0)
         } else {
             ResultCode::ACCEPTED

@@ -17,6 +17,7 @@ mod pools;
 mod shops;
 #[cfg(test)]
 mod tests;
+mod velocity;
 
 use generator::*;
 use people::*;
@@ -25,6 +26,7 @@ use shops::*;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::sync::mpsc::{self, SyncSender};
+use velocity::Plan;
 
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
@@ -295,6 +297,15 @@ struct Scheduled {
     tx: Transaction,
     /// For a 3-D Secure row: the operation of the payment that follows it.
     next: Operation,
+    /// What the row brings with it (a forced refusal, a velocity rule's Journal).
+    plan: Plan,
+}
+
+/// Rows in id order, and the Journal lines of some of them (by id).
+#[derive(Default)]
+struct Batch {
+    rows: Vec<Transaction>,
+    journals: Vec<(u64, crate::domain::journal::JournalEntry)>,
 }
 
 impl PartialEq for Scheduled {
@@ -328,13 +339,13 @@ fn write_all(
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, DemoError> {
     let first_id = db.next_transaction_id()?;
-    let (sender, receiver) = mpsc::sync_channel::<Vec<Transaction>>(1);
+    let (sender, receiver) = mpsc::sync_channel::<Batch>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || generator.run(n, first_id, &sender));
         let (mut written, mut next_id, mut durable) = (0u64, first_id, false);
         for mut batch in receiver {
-            written += batch.len() as u64;
-            next_id += batch.len() as u64;
+            written += batch.rows.len() as u64;
+            next_id += batch.rows.len() as u64;
             durable = written >= n;
             // On error the receiver is dropped, which stops the generator.
             flush(db, &mut batch, (durable, since), next_id)?;
@@ -342,18 +353,21 @@ fn write_all(
         }
         if !durable {
             // Fewer rows than asked (or none): still make the earlier batches durable.
-            flush(db, &mut Vec::new(), (true, since), next_id)?;
+            flush(db, &mut Batch::default(), (true, since), next_id)?;
         }
         Ok(written)
     })
 }
 
 /// Writes one batch (durably with `durable`, else made durable by a later batch),
-/// with the velocity events of its rows dated from `since`; checks that the ids
-/// given are the ones the follow-ups point to.
+/// with its Journal lines and the velocity events of its rows dated from `since`;
+/// checks that the ids given are the ones the follow-ups point to.
 fn flush(
     db: &Db,
-    batch: &mut Vec<Transaction>,
+    Batch {
+        rows: batch,
+        journals,
+    }: &mut Batch,
     (durable, since): (bool, i64),
     next_id: u64,
 ) -> Result<(), DemoError> {
@@ -366,6 +380,9 @@ fn flush(
     transactions::insert_many(&wtx, batch)?;
     let recent = batch.partition_point(|t| t.at < since);
     crate::db::velocity::add_in(&wtx, &db.velocity_key(), &batch[recent..])?;
+    for (id, entry) in journals.iter() {
+        crate::db::tx_log::add_journal(&wtx, *id, entry)?;
+    }
     if let Some(last) = batch.last()
         && last.id + 1 != next_id
     {
@@ -376,5 +393,6 @@ fn flush(
     }
     wtx.commit()?;
     batch.clear();
+    journals.clear();
     Ok(())
 }

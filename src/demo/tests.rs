@@ -227,3 +227,69 @@ fn one_million_rows_timing() {
     );
     assert!(report.is_ok());
 }
+
+#[test]
+fn every_merchant_has_payments_refused_with_585_by_a_velocity_rule_named_in_their_journal() {
+    use crate::domain::fraud::KeyKind;
+    use crate::domain::journal::{Rule, Step};
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir);
+    generate(&db, &options(5_000, 5), &mut |_| {}).unwrap();
+    let report = db.check().unwrap();
+    assert!(report.is_ok(), "{:#?}", report.problems);
+    let rows = all_rows(&db);
+    let since = NOW.unix_timestamp() - crate::domain::fraud::MAX_WINDOW_SECONDS;
+    for m in db.merchants(Scope::Admin).unwrap() {
+        let mut found = 0;
+        for t in rows.iter().filter(|t| {
+            t.merchant_id == m.id
+                && t.operation == Operation::Sale
+                && t.code == ResultCode::TOO_MANY_ATTEMPTS
+        }) {
+            let journal = db.journal(t.id).unwrap();
+            let Some(fired) = journal.iter().find_map(|j| match j.step {
+                Step::RefusedByRule(Rule::Velocity(f)) => Some(f),
+                _ => None,
+            }) else {
+                continue;
+            };
+            found += 1;
+            assert!(t.at >= since, "within the velocity counters' 90 days");
+            assert_eq!((fired.kind, fired.refused), (KeyKind::Card, true));
+            assert_eq!(
+                Step::RefusedByRule(Rule::Velocity(fired)).text(Lang::Fr),
+                "Refusée par une règle : 3 paiements refusés pour cette carte en 24 h, limite 3"
+            );
+            // True to the rows: 3 refused payments of that card in the 24 h before.
+            let token = &t.card.as_ref().unwrap().token;
+            let refused_before = rows
+                .iter()
+                .filter(|r| r.card.as_ref().is_some_and(|c| &c.token == token))
+                .filter(|r| r.at < t.at && r.at > t.at - DAY)
+                .filter(|r| crate::domain::fraud::counts_for_velocity(r.operation, r.code))
+                .filter(|r| !r.code.is_accepted())
+                .count();
+            assert_eq!(refused_before, 3, "{}", m.name);
+            // Its 3-D Secure row is refused the same way and links to it.
+            let tds = rows.iter().find(|r| Some(r.id) == t.parent_id).unwrap();
+            assert_eq!(tds.code, ResultCode::TOO_MANY_ATTEMPTS);
+            let steps: Vec<Step> = db
+                .journal(tds.id)
+                .unwrap()
+                .into_iter()
+                .map(|j| j.step)
+                .collect();
+            assert_eq!(
+                steps,
+                [
+                    Step::RefusedByRule(Rule::Velocity(fired)),
+                    Step::Linked {
+                        operation: Operation::Sale,
+                        id: t.id
+                    }
+                ]
+            );
+        }
+        assert!(found >= 1, "{}: no 585 named by a velocity rule", m.name);
+    }
+}

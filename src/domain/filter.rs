@@ -46,6 +46,8 @@ pub struct RawFilter {
     pub three_ds: String,
     /// "1" keeps only the payment attempts (see [`Filter::attempts`]).
     pub attempts: String,
+    /// A selection of transactions: ids separated by commas (see [`Filter::ids`]).
+    pub ids: String,
     pub page: String,
     pub per_page: String,
 }
@@ -77,6 +79,7 @@ impl RawFilter {
             ("ref", &self.reference),
             ("three_ds", &self.three_ds),
             ("attempts", &self.attempts),
+            ("ids", &self.ids),
         ];
         for (k, v) in fields {
             if !v.trim().is_empty() {
@@ -124,7 +127,13 @@ pub struct Filter {
     /// 098 (abandoned). The denominator of the acceptance rate: 3-D Secure checks,
     /// follow-up operations and abandoned payment pages are not attempts.
     pub attempts: bool,
+    /// Only these transactions (ids sorted, no duplicates): a selection linked from
+    /// another screen, such as the payments a fraud backtest would have refused.
+    pub ids: Option<Vec<u64>>,
 }
+
+/// The most transaction ids a selection (`ids=`) may hold.
+pub const MAX_IDS: usize = 500;
 
 /// The operations a payment attempt may be (see [`Filter::attempts`]).
 pub const ATTEMPT_OPERATIONS: [Operation; 3] =
@@ -199,6 +208,43 @@ fn parse_instant(s: &str, zone: &Zone) -> Result<(i64, i64), InstantError> {
 fn opt(s: &str) -> Option<&str> {
     let t = s.trim();
     (!t.is_empty()).then_some(t)
+}
+
+/// A selection of transaction ids (`12,34,56`; spaces also separate them), sorted
+/// and without duplicates; `None` when empty. At most [`MAX_IDS`].
+fn parse_ids(v: &str) -> Result<Option<Vec<u64>>, FieldError> {
+    let mut ids = Vec::new();
+    for piece in v.split(|c: char| c == ',' || c.is_whitespace()) {
+        if piece.is_empty() {
+            continue;
+        }
+        match piece.parse::<u64>() {
+            Ok(id) if id >= 1 => ids.push(id),
+            _ => {
+                let shown: String = piece.chars().take(40).collect();
+                return Err(err(
+                    "ids",
+                    format!(
+                        "« {shown} » : numéro de transaction attendu (nombres entiers séparés par des virgules)."
+                    ),
+                    format!(
+                        "\"{shown}\": a transaction number is expected (whole numbers separated by commas)."
+                    ),
+                ));
+            }
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > MAX_IDS {
+        let n = ids.len();
+        return Err(err(
+            "ids",
+            format!("{n} transactions sélectionnées : {MAX_IDS} au plus."),
+            format!("{n} transactions selected: {MAX_IDS} at most."),
+        ));
+    }
+    Ok((!ids.is_empty()).then_some(ids))
 }
 
 /// Parses the query, dates local to `zone`; `today` (in `zone`) is the default
@@ -369,6 +415,18 @@ pub fn parse(
     };
     let show_3ds = toggle("three_ds", &raw.three_ds) || operation == Some(Operation::ThreeDSecure);
     let attempts = toggle("attempts", &raw.attempts);
+    let ids = parse_ids(&raw.ids).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    // A selection names its rows: without dates, it is not cut to today.
+    if ids.is_some()
+        && [&raw.from, &raw.to, &raw.period]
+            .iter()
+            .all(|v| opt(v).is_none())
+    {
+        from = 0;
+    }
     let bin = digits("bin", &raw.bin, 6, &mut errors);
     let last4 = digits("last4", &raw.last4, 4, &mut errors);
     let text = |v: &str| opt(v).map(fold).filter(|f| !f.is_empty());
@@ -424,6 +482,7 @@ pub fn parse(
         reference,
         show_3ds,
         attempts,
+        ids,
     };
     Ok((filter, PageRequest { page, per_page }))
 }
@@ -732,5 +791,70 @@ mod tests {
             r.to_query(3, 20),
             "from=2026-03-01&holder=omar+b&page=3&per_page=20"
         );
+    }
+
+    #[test]
+    fn the_ids_filter_reads_a_comma_separated_list_sorted_without_duplicates() {
+        let (f, _) = parse(
+            &raw(&[("ids", " 56,12, 34,,12 "), ("period", "all")]),
+            TODAY,
+            &Zone::utc(),
+        )
+        .unwrap();
+        assert_eq!(f.ids, Some(vec![12, 34, 56]));
+        let (f, _) = parse(&raw(&[("ids", "  ")]), TODAY, &Zone::utc()).unwrap();
+        assert_eq!(f.ids, None);
+        assert_eq!(
+            raw(&[("ids", "12,34"), ("period", "all")]).to_query(2, 10),
+            "period=all&ids=12%2C34&page=2"
+        );
+    }
+
+    #[test]
+    fn a_selection_without_dates_covers_every_date_and_explicit_dates_still_apply() {
+        let (f, _) = parse(&raw(&[("ids", "7")]), TODAY, &Zone::utc()).unwrap();
+        assert_eq!(f.from, 0);
+        let (f, _) = parse(
+            &raw(&[("ids", "7"), ("from", "2026-03-01")]),
+            TODAY,
+            &Zone::utc(),
+        )
+        .unwrap();
+        assert!(f.from > 0);
+    }
+
+    #[test]
+    fn more_than_500_ids_are_refused_with_a_clear_message() {
+        let list = |n: u64| (1..=n).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let (f, _) = parse(&raw(&[("ids", &list(500))]), TODAY, &Zone::utc()).unwrap();
+        assert_eq!(f.ids.map(|v| v.len()), Some(500));
+        let e = parse(&raw(&[("ids", &list(501))]), TODAY, &Zone::utc()).unwrap_err();
+        assert_eq!(e[0].field, "ids");
+        assert!(
+            e[0].fr
+                .contains("501 transactions sélectionnées : 500 au plus"),
+            "{}",
+            e[0].fr
+        );
+        assert!(
+            e[0].en.contains("501 transactions selected: 500 at most"),
+            "{}",
+            e[0].en
+        );
+    }
+
+    #[test]
+    fn an_id_that_is_not_a_transaction_number_is_named_in_the_error() {
+        for bad in ["12,abc,34", "12;34", "-5", "0", "18446744073709551616"] {
+            let e = parse(&raw(&[("ids", bad)]), TODAY, &Zone::utc()).unwrap_err();
+            assert_eq!(e[0].field, "ids", "{bad}");
+            assert!(
+                e[0].en.contains("a transaction number is expected"),
+                "{bad}"
+            );
+        }
+        let e = parse(&raw(&[("ids", "12,abc,34")]), TODAY, &Zone::utc()).unwrap_err();
+        assert!(e[0].fr.contains("« abc »"), "{}", e[0].fr);
+        assert!(e[0].en.contains("\"abc\""), "{}", e[0].en);
     }
 }

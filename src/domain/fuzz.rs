@@ -48,6 +48,9 @@ static CARD_ALPHABET: [&str; 13] = [
 static AMOUNT_ALPHABET: [&str; 15] = [
     "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", " ", ",", ".", "'", "-",
 ];
+static IDS_ALPHABET: [&str; 13] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ",", " ", "-",
+];
 static EXPIRY_ALPHABET: [&str; 13] = [
     "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "/", "-", " ",
 ];
@@ -172,6 +175,7 @@ fn raw_filter() -> impl Strategy<Value = RawFilter> {
         filter_value(any_text(20).boxed()),
         filter_value(choice(&["1", "on", "0", "yes"])),
         filter_value(choice(&["1", "true", "off", "maybe"])),
+        filter_value(prop_oneof![near(&IDS_ALPHABET, 40).boxed(), number_like()].boxed()),
     );
     (dates, ids, choices, amounts, texts).prop_map(
         |(
@@ -179,7 +183,7 @@ fn raw_filter() -> impl Strategy<Value = RawFilter> {
             (merchant, terminal, account, reference, page, per_page),
             (operation, status, code, brand),
             (amount, amount_min, amount_max, bin, last4),
-            (holder, email, buyer, order, three_ds, attempts),
+            (holder, email, buyer, order, three_ds, attempts, ids),
         )| RawFilter {
             from,
             to,
@@ -203,6 +207,7 @@ fn raw_filter() -> impl Strategy<Value = RawFilter> {
             reference,
             three_ds,
             attempts,
+            ids,
             page,
             per_page,
         },

@@ -86,7 +86,7 @@ fn active_filters(view: &View, v: &ListView) -> Vec<(&'static [&'static str], St
             ),
         ));
     }
-    let fields: [(&'static [&'static str], &str, &str, &str); 19] = [
+    let fields: [(&'static [&'static str], &str, &str, &str); 20] = [
         (&["merchant"], &r.merchant, "Marchand", "Merchant"),
         (&["terminal"], &r.terminal, "Terminal", "Terminal"),
         (
@@ -121,6 +121,7 @@ fn active_filters(view: &View, v: &ListView) -> Vec<(&'static [&'static str], St
         (&["ref"], &r.reference, "Référence", "Reference"),
         (&["three_ds"], &r.three_ds, "", ""),
         (&["attempts"], &r.attempts, "", ""),
+        (&["ids"], &r.ids, "", ""),
     ];
     for (keys, value, fr, en) in fields {
         let value = value.trim();
@@ -145,6 +146,22 @@ fn active_filters(view: &View, v: &ListView) -> Vec<(&'static [&'static str], St
                 "Payment attempts (excluding 098 abandons)",
             )
             .to_string()
+        } else if keys == ["ids"] {
+            // The parsed selection's size (duplicates counted once); the raw count
+            // when the value is invalid (its error says why).
+            let n = v.filter.and_then(|f| f.ids.as_ref()).map_or_else(
+                || value.split(',').filter(|p| !p.trim().is_empty()).count(),
+                Vec::len,
+            ) as u64;
+            format!(
+                "{}{}",
+                view.t("Sélection : ", "Selection: "),
+                view.lang.count(
+                    n,
+                    ("transaction", "transactions"),
+                    ("transaction", "transactions")
+                )
+            )
         } else {
             format!(
                 "{}{}{}",
@@ -185,6 +202,7 @@ fn without(v: &ListView, keys: &[&str]) -> String {
             "ref" => raw.reference.clear(),
             "three_ds" => raw.three_ds.clear(),
             "attempts" => raw.attempts.clear(),
+            "ids" => raw.ids.clear(),
             _ => {}
         }
     }

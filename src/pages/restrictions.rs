@@ -5,6 +5,7 @@
 use maud::{Markup, html};
 
 use super::layout::parameters_page;
+use crate::domain::filter::MAX_IDS;
 use crate::domain::fraud::{Backtest, KeyKind, MerchantRules, RulesValues, Unit, field};
 use crate::domain::location::{ListMode, LocationRules, LocationValues, Source, fields};
 use crate::domain::user::{FieldError, Merchant};
@@ -45,13 +46,23 @@ fn defaults(view: &View) -> Markup {
     }
 }
 
-/// The admin's form (errors beside their fields, the values as typed).
-/// The transactions a backtest lists at most.
-const BACKTEST_SHOWN: usize = 50;
+/// The list of the transactions a backtest would have refused: the most recent
+/// [`MAX_IDS`] (the list's limit) of merchant `merchant`, every date.
+fn backtest_list_href(merchant: u64, refused: &[u64]) -> String {
+    let mut ids: Vec<u64> = refused.iter().rev().take(MAX_IDS).copied().collect();
+    ids.sort_unstable();
+    let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+    format!(
+        "/transactions?merchant={merchant}&period=all&ids={}",
+        ids.join(",")
+    )
+}
 
-/// What the rules would have refused over the last 30 days, each linked.
-fn backtest(view: &View, b: &Backtest) -> Markup {
+/// What the rules would have refused over the last 30 days, with a link to those
+/// transactions in the list.
+fn backtest(view: &View, merchant: u64, b: &Backtest) -> Markup {
     let n = b.refused.len();
+    let shown = n.min(MAX_IDS);
     html! {
         section class="card" aria-labelledby="backtest-title" {
             h2 id="backtest-title" { (view.t("Simulation sur les 30 derniers jours", "Backtest over the last 30 days")) }
@@ -60,15 +71,18 @@ fn backtest(view: &View, b: &Backtest) -> Markup {
                 crate::domain::Lang::En => format!("With these rules, {n} of the {} payments of the last 30 days would have been refused.", b.payments),
             }) }
             @if n > 0 {
-                ul class="tags" {
-                    @for id in b.refused.iter().rev().take(BACKTEST_SHOWN) {
-                        li { a href={"/transactions/" (id)} { (view.t("Transaction n° ", "Transaction no. ")) (id) } }
-                    }
+                p {
+                    a href=(backtest_list_href(merchant, &b.refused)) id="backtest-list" { (match (view.lang, shown) {
+                        (crate::domain::Lang::Fr, 1) => "Voir cette transaction dans la liste".to_string(),
+                        (crate::domain::Lang::Fr, _) => format!("Voir ces {shown} transactions dans la liste"),
+                        (crate::domain::Lang::En, 1) => "See this transaction in the list".to_string(),
+                        (crate::domain::Lang::En, _) => format!("See these {shown} transactions in the list"),
+                    }) }
                 }
-                @if n > BACKTEST_SHOWN {
+                @if n > MAX_IDS {
                     p class="hint" { (match view.lang {
-                        crate::domain::Lang::Fr => format!("Les {BACKTEST_SHOWN} plus récentes sont listées."),
-                        crate::domain::Lang::En => format!("The {BACKTEST_SHOWN} most recent are listed."),
+                        crate::domain::Lang::Fr => format!("La liste montre les {MAX_IDS} plus récentes des {n}."),
+                        crate::domain::Lang::En => format!("The list shows the {MAX_IDS} most recent of the {n}."),
                     }) }
                 }
             }
@@ -111,6 +125,7 @@ fn location_text(view: &View, l: &LocationRules) -> Markup {
     }
 }
 
+/// The admin's form (errors beside their fields, the values as typed).
 pub fn edit(
     view: &View,
     m: &Merchant,
@@ -159,7 +174,7 @@ pub fn edit(
                 a href={"/parameters/merchants/" (m.id)} { (view.t("Retour au marchand", "Back to the merchant")) }
             }
         }
-        @if let Some(b) = tested { (backtest(view, b)) }
+        @if let Some(b) = tested { (backtest(view, m.id, b)) }
     };
     parameters_page(view, title(view), "/parameters/merchants", body)
 }
@@ -236,4 +251,33 @@ pub fn overview(view: &View, merchants: &[(Merchant, MerchantRules, LocationRule
         (defaults(view))
     };
     parameters_page(view, title(view), "/parameters/restrictions", body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backtest_list_link_names_every_refused_payment_of_all_dates() {
+        assert_eq!(
+            backtest_list_href(7, &[30, 12, 45]),
+            "/transactions?merchant=7&period=all&ids=12,30,45"
+        );
+    }
+
+    #[test]
+    fn past_500_refusals_the_backtest_list_link_keeps_the_most_recent() {
+        // Oldest first, as a backtest gives them.
+        let refused: Vec<u64> = (1..=620).collect();
+        let href = backtest_list_href(3, &refused);
+        let ids: Vec<u64> = href
+            .split("ids=")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert_eq!(ids.len(), MAX_IDS);
+        assert_eq!((ids[0], ids[MAX_IDS - 1]), (121, 620));
+    }
 }

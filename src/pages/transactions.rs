@@ -196,6 +196,30 @@ fn transaction_fieldset(view: &View, v: &ListView) -> Markup {
             (select(view, v, "status", view.t("Statut", "Status"), &r.status, &statuses))
             (select(view, v, "code", view.t("Code de retour", "Result code"), &r.code, &codes))
             (text_field(view, v, "ref", view.t("Transaction de référence", "Reference transaction ID"), &r.reference))
+            (ids_field(view, v))
+        }
+    }
+}
+
+/// The selection of transactions (`ids`), shown only when a link brought one (such as
+/// a fraud backtest's): kept by the form so paging and other filters keep it.
+fn ids_field(view: &View, v: &ListView) -> Markup {
+    let r = v.raw;
+    if r.ids.trim().is_empty() {
+        return html! {};
+    }
+    let error = error_for(v.errors, "ids", view.lang);
+    let described = if error.is_some() {
+        "q-ids-hint q-ids-err"
+    } else {
+        "q-ids-hint"
+    };
+    html! {
+        div class="field" {
+            label for="q-ids" { (view.t("Sélection (numéros de transaction)", "Selection (transaction numbers)")) }
+            input id="q-ids" name="ids" value=(r.ids.trim()) aria-invalid=[error.map(|_| "true")] aria-describedby=(described);
+            small class="hint" id="q-ids-hint" { (view.t("Numéros séparés par des virgules, 500 au plus. Videz le champ pour retirer la sélection.", "Numbers separated by commas, 500 at most. Empty the field to remove the selection.")) }
+            @if let Some(e) = error { small class="error" id="q-ids-err" { (e) } }
         }
     }
 }

@@ -13,7 +13,7 @@ use time::Duration;
 use crate::fixtures::payments::{
     last_attempt, new_request, no_velocity_limits, pay, request, set_rules, shop,
 };
-use crate::support::html::field_in;
+use crate::support::html::{field_in, ids_in};
 use crate::support::{TestApp, spawn_app};
 
 /// The Journal of a sale, in English.
@@ -382,6 +382,14 @@ pub(crate) fn form_fields(rules: &MerchantRules) -> Vec<(String, String)> {
     out
 }
 
+/// The `href` of the link whose id is `id`, unescaped.
+fn link_in(page: &str, id: &str) -> String {
+    let at = page.find(&format!(r#"id="{id}""#)).expect("the link");
+    let tag = &page[page[..at].rfind("<a ").unwrap()..];
+    let start = tag.find(r#"href=""#).unwrap() + 6;
+    tag[start..start + tag[start..].find('"').unwrap()].replace("&amp;", "&")
+}
+
 pub(crate) fn set(fields: &mut [(String, String)], name: &str, value: &str) {
     for (k, v) in fields.iter_mut() {
         if k == name {
@@ -425,8 +433,18 @@ async fn a_backtest_shows_which_recent_payments_the_rules_typed_would_have_refus
         ),
         "{page}"
     );
-    assert!(page.contains(&format!(r#"href="/transactions/{}""#, sales[1])));
-    assert!(!page.contains(&format!(r#"href="/transactions/{}""#, sales[0])));
+    // A link to the refused payment in the list, every date.
+    let list = format!(
+        r#"href="/transactions?merchant={m}&amp;period=all&amp;ids={}""#,
+        sales[1]
+    );
+    assert!(page.contains(&list), "{page}");
+    assert!(page.contains("Voir cette transaction dans la liste"));
+    let href = link_in(&page, "backtest-list");
+    let (status, list) = admin.page(&href).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids_in(&list), [sales[1]], "exactly the refused payment");
+    assert!(list.contains("Sélection : 1 transaction"));
     assert!(
         page.contains(r#"name="card_refused" type="text" value="1""#),
         "typed values kept"

@@ -12,5 +12,6 @@ mod paging;
 mod refund;
 mod scoping;
 mod search;
+mod selection;
 mod summary;
 mod totals;

@@ -42,6 +42,8 @@ pub(crate) enum F {
     Show3ds,
     /// Payment attempts only: sales, authorizations and rebills not abandoned (098).
     Attempts,
+    /// A selection of transaction ids (`ids=1,2,3`).
+    Ids(Vec<u64>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +127,7 @@ impl F {
                     Operation::Sale | Operation::Authorization | Operation::Rebill
                 ) && t.code.value() != 98
             }
+            F::Ids(ids) => ids.contains(&t.id),
         }
     }
 
@@ -160,6 +163,10 @@ impl F {
             F::Order(s) => one("order", s),
             F::Show3ds => one("three_ds", "1"),
             F::Attempts => one("attempts", "1"),
+            F::Ids(ids) => {
+                let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+                one("ids", &ids.join(","))
+            }
         }
     }
 }
