@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod acquirer;
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;
