@@ -254,7 +254,25 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at("/payment/:token/result/:tx", poem::get(pay::result))
         .nest("/static", EmbeddedFilesEndpoint::<Static>::new())
         .nest("/", back_office);
-    guarded(app, state)
+    let api = Arc::new(crate::api::endpoint(state.clone()));
+    guarded(app, state).around(move |site, req| {
+        let api = api.clone();
+        async move { dispatch(api, site, req).await }
+    })
+}
+
+/// Merchant API calls to the API's endpoint (no session, no CSRF: HTTP Basic),
+/// everything else to the site.
+async fn dispatch<A: Endpoint, S: Endpoint>(
+    api: Arc<A>,
+    site: Arc<S>,
+    req: Request,
+) -> poem::Result<Response> {
+    if crate::api::is_api(&req) {
+        api.call(req).await.map(IntoResponse::into_response)
+    } else {
+        site.call(req).await.map(IntoResponse::into_response)
+    }
 }
 
 /// What the panic safety net found: the panic's message, made safe for the log.

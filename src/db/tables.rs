@@ -99,6 +99,12 @@ pub const VELOCITY_EVENTS: TableDefinition<(u64, u8, &str, i64, u64), u8> =
 pub const VELOCITY_BY_TIME: TableDefinition<(i64, u64, u64, u8, &str), ()> =
     TableDefinition::new("velocity_by_time");
 
+/// Payment request id → what the merchant API keeps beside it (`c2p::ApiPayment`).
+pub const API_PAYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("api_payments");
+/// SHA-256 (hex) of an API payment's merchant token → its payment request id.
+pub const API_TOKEN_TO_REQUEST: TableDefinition<&str, u64> =
+    TableDefinition::new("api_token_to_request");
+
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 /// Blacklist entries (FRAUD-4) by id.
@@ -148,5 +154,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(MERCHANT_ID_TO_LOCATION_RULES)?;
     wtx.open_table(VELOCITY_EVENTS)?;
     wtx.open_table(VELOCITY_BY_TIME)?;
+    wtx.open_table(API_PAYMENTS)?;
+    wtx.open_table(API_TOKEN_TO_REQUEST)?;
     Ok(())
 }

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod auth;
 pub mod blacklist;
 pub mod buckets;
+pub mod c2p;
+pub mod c2p_status;
 pub mod card;
 pub mod card_form;
 pub mod card_text;
