@@ -10,6 +10,7 @@ pub mod columns;
 pub mod detail;
 #[cfg(test)]
 mod golden;
+pub mod idempotency;
 pub mod location;
 pub mod merchants;
 mod migrate_accounts;

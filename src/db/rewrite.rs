@@ -124,6 +124,8 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         MERCHANT_ID_TO_LOCATION_RULES,
         VELOCITY_EVENTS,
         VELOCITY_BY_TIME,
+        IDEMPOTENCY,
+        IDEMPOTENCY_BY_TIME,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

@@ -99,6 +99,18 @@ pub const VELOCITY_EVENTS: TableDefinition<(u64, u8, &str, i64, u64), u8> =
 pub const VELOCITY_BY_TIME: TableDefinition<(i64, u64, u64, u8, &str), ()> =
     TableDefinition::new("velocity_by_time");
 
+/// (originator, Idempotency-Key) → (unix seconds, SHA-256 of the request, HTTP
+/// status, content type, body): the first answer of the merchant API to a key,
+/// replayed for 24 h (API-3, see `idempotency`).
+pub const IDEMPOTENCY: TableDefinition<(&str, &str), IdempotencyRow> =
+    TableDefinition::new("idempotency");
+/// The value of `IDEMPOTENCY`.
+pub type IdempotencyRow<'a> = (i64, [u8; 32], u16, &'a str, &'a [u8]);
+/// (unix seconds, originator, key): the same by time, so expired ones are pruned a few
+/// at a time.
+pub const IDEMPOTENCY_BY_TIME: TableDefinition<(i64, &str, &str), ()> =
+    TableDefinition::new("idempotency_by_time");
+
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 /// Blacklist entries (FRAUD-4) by id.
@@ -148,5 +160,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(MERCHANT_ID_TO_LOCATION_RULES)?;
     wtx.open_table(VELOCITY_EVENTS)?;
     wtx.open_table(VELOCITY_BY_TIME)?;
+    wtx.open_table(IDEMPOTENCY)?;
+    wtx.open_table(IDEMPOTENCY_BY_TIME)?;
     Ok(())
 }
