@@ -295,6 +295,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn an_attempt_reads_the_method_path_query_and_raw_key_of_the_request() {
+        let req = poem::Request::builder()
+            .method(poem::http::Method::POST)
+            .uri(poem::http::Uri::from_static("/payment/create?x=1"))
+            .header(HEADER, "abc-123")
+            .finish();
+        let a = Attempt::of(&req, "102030", b"{}");
+        assert_eq!(
+            (a.method, a.path, a.originator),
+            ("POST", "/payment/create?x=1", "102030")
+        );
+        assert_eq!(a.key, Some(&b"abc-123"[..]));
+        let bare = poem::Request::builder().uri_str("/payment/create").finish();
+        assert_eq!(Attempt::of(&bare, "1", b"").key, None);
+    }
+
     const T0: i64 = 1_780_000_000;
 
     fn attempt<'a>(key: &'a str, body: &'a [u8]) -> Attempt<'a> {
