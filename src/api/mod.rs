@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod idempotency;
 pub mod payments;
 pub mod transactions;
 

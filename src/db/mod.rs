@@ -11,6 +11,7 @@ pub mod columns;
 pub mod detail;
 #[cfg(test)]
 mod golden;
+pub mod idempotency;
 pub mod location;
 pub mod merchants;
 mod migrate_accounts;

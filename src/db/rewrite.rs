@@ -126,6 +126,8 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         VELOCITY_BY_TIME,
         API_PAYMENTS,
         API_TOKEN_TO_REQUEST,
+        IDEMPOTENCY,
+        IDEMPOTENCY_BY_TIME,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

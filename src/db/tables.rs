@@ -104,6 +104,17 @@ pub const API_PAYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("api_
 /// SHA-256 (hex) of an API payment's merchant token → its payment request id.
 pub const API_TOKEN_TO_REQUEST: TableDefinition<&str, u64> =
     TableDefinition::new("api_token_to_request");
+/// (originator, Idempotency-Key) → (unix seconds, SHA-256 of the request, HTTP
+/// status, content type, body): the first answer of the merchant API to a key,
+/// replayed for 24 h (API-3, see `idempotency`).
+pub const IDEMPOTENCY: TableDefinition<(&str, &str), IdempotencyRow> =
+    TableDefinition::new("idempotency");
+/// The value of `IDEMPOTENCY`.
+pub type IdempotencyRow<'a> = (i64, [u8; 32], u16, &'a str, &'a [u8]);
+/// (unix seconds, originator, key): the same by time, so expired ones are pruned a few
+/// at a time.
+pub const IDEMPOTENCY_BY_TIME: TableDefinition<(i64, &str, &str), ()> =
+    TableDefinition::new("idempotency_by_time");
 
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
@@ -156,5 +167,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(VELOCITY_BY_TIME)?;
     wtx.open_table(API_PAYMENTS)?;
     wtx.open_table(API_TOKEN_TO_REQUEST)?;
+    wtx.open_table(IDEMPOTENCY)?;
+    wtx.open_table(IDEMPOTENCY_BY_TIME)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod blacklist;
 pub mod buckets;
 pub mod c2p;
 pub mod c2p_status;
+pub mod c2p_crypto;
 pub mod card;
 pub mod card_form;
 pub mod card_text;
