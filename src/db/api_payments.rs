@@ -4,7 +4,6 @@
 //! the data file alone cannot decrypt a shop's redirect data), and found again by
 //! its SHA-256.
 
-use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use redb::ReadableTable;
 use sha2::{Digest, Sha256};
@@ -12,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::tables::{API_PAYMENTS, API_TOKEN_TO_REQUEST};
 use super::{Db, Result, Tx, codec};
 use crate::domain::c2p::ApiPayment;
+use crate::domain::c2p_crypto::{TOKEN_BYTES, merchant_token_from};
 
 /// SHA-256 (hex) of a merchant token: what the index keeps.
 pub fn token_hash(token: &str) -> String {
@@ -27,7 +27,9 @@ pub fn merchant_token(key: &[u8; 32], request_id: u64) -> String {
     };
     mac.update(b"merchant token");
     mac.update(&request_id.to_be_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
+    let mut bytes = [0u8; TOKEN_BYTES];
+    bytes.copy_from_slice(&mac.finalize().into_bytes()[..TOKEN_BYTES]);
+    merchant_token_from(&bytes)
 }
 
 /// Writes the API record of a request just inserted, with its token's index entry.

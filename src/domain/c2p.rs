@@ -89,6 +89,28 @@ pub struct ApiPayment {
     pub secure3d: bool,
 }
 
+/// The way back to the shop once an API payment has ended (spec §6): a form the
+/// customer's browser posts to `url` with `data` (the encrypted status) and
+/// `customer` (the customer token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShopReturn {
+    pub url: String,
+    pub data: String,
+    pub customer: String,
+}
+
+impl ShopReturn {
+    /// The origin the form posts to (`https://shop.example:8443`), for the page's
+    /// Content-Security-Policy `form-action`.
+    pub fn origin(&self) -> &str {
+        let scheme_end = self.url.find("://").map_or(0, |i| i + 3);
+        let end = self.url[scheme_end..]
+            .find(['/', '?', '#'])
+            .map_or(self.url.len(), |i| scheme_end + i);
+        &self.url[..end]
+    }
+}
+
 /// A prepare request, read: the payment request to create and its API record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prepare {
@@ -358,6 +380,24 @@ pub fn check_url(u: &str) -> Result<(), &'static str> {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.is_empty() || authority.contains('@') {
         return Err("the URL needs a host and no user name");
+    }
+    // A plain host name or address, and a port: nothing else can slip into the
+    // pages and headers the URL is written in.
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, _)) if !h.ends_with(']') && h.contains(':') => (authority, ""),
+        Some((h, p)) => (h, p),
+        None => (authority, ""),
+    };
+    let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        !v6.is_empty() && v6.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+    } else {
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    };
+    if !host_ok || !port.chars().all(|c| c.is_ascii_digit()) || port.len() > 5 {
+        return Err("the URL's host is not a plain name or address");
     }
     if u.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("the URL has spaces or control characters");

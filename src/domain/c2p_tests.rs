@@ -116,7 +116,12 @@ fn bodies_that_are_not_a_json_object_are_json_errors() {
 
 #[test]
 fn urls_must_be_absolute_http_or_https_with_a_host() {
-    for ok in ["https://a.example/x?y=1", "http://127.0.0.1:8080/cb"] {
+    for ok in [
+        "https://a.example/x?y=1",
+        "http://127.0.0.1:8080/cb",
+        "https://[::1]:8443/r",
+        "https://shop-1.example.ma",
+    ] {
         assert_eq!(check_url(ok), Ok(()), "{ok}");
     }
     for bad in [
@@ -126,6 +131,10 @@ fn urls_must_be_absolute_http_or_https_with_a_host() {
         "https://user:pw@a.example/",
         "//a.example/x",
         "https://a.example/ x",
+        "https://a.example;script-src */x",
+        "https://a.exa'mple/",
+        "https://a.example:80a/",
+        "https://[::1/",
     ] {
         assert!(check_url(bad).is_err(), "{bad}");
     }

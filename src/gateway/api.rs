@@ -7,9 +7,10 @@ use serde_json::Value;
 
 use super::Gateway;
 use crate::db::{self, Scope, Tx, api_payments, payments, transactions};
-use crate::domain::c2p::{ApiPayment, Prepare};
+use crate::domain::c2p::{ApiPayment, Prepare, ShopReturn};
+use crate::domain::c2p_crypto::encrypt_redirect_data;
 use crate::domain::c2p_status::{PaymentRef, status_json};
-use crate::domain::payment::PaymentRequest;
+use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::domain::transaction::Transaction;
 
 /// A payment just prepared: its request (with the link's secret, the customer
@@ -92,22 +93,64 @@ impl Gateway {
         let Some(id) = self.db.request_of_merchant_token(merchant_token)? else {
             return Ok(None);
         };
-        let scope = Scope::Merchant(merchant_id);
-        let Some(req) = self.db.payment_request(scope, id)? else {
+        let Some(req) = self.db.payment_request(Scope::Merchant(merchant_id), id)? else {
             return Ok(None);
         };
         let api = self.db.api_payment(id)?;
+        Ok(Some(self.status_of(&req, api.as_ref(), merchant_token)?))
+    }
+
+    fn status_of(
+        &self,
+        req: &PaymentRequest,
+        api: Option<&ApiPayment>,
+        merchant_token: &str,
+    ) -> db::Result<Value> {
+        let scope = Scope::Merchant(req.merchant_id);
         let rows = payment_rows(
-            &req,
+            req,
             |id| self.db.transaction(scope, id),
             |id| self.db.children(scope, id),
         )?;
         let p = PaymentRef {
-            request: &req,
-            api: api.as_ref(),
+            request: req,
+            api,
             merchant_token,
         };
-        Ok(Some(status_json(&p, &rows, self.now().unix_timestamp())))
+        Ok(status_json(&p, &rows, self.now().unix_timestamp()))
+    }
+
+    /// Where the customer of an API payment goes back to once it has ended (paid,
+    /// or blocked after too many refusals): the shop's `ctrlRedirectURL` with the
+    /// encrypted status (`data`) and the customer token (spec §6). `None` for a
+    /// payment that has not ended, or without a return URL. `req.token` must hold
+    /// the link's secret (the customer token).
+    pub fn shop_return(&self, req: &PaymentRequest) -> db::Result<Option<ShopReturn>> {
+        let at = time::OffsetDateTime::from_unix_timestamp(self.now().unix_timestamp())
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let ended = matches!(
+            req.status(at),
+            RequestStatus::Paid | RequestStatus::Blocked
+        );
+        if !ended || req.token.is_empty() {
+            return Ok(None);
+        }
+        let Some(api) = self.db.api_payment(req.id)? else {
+            return Ok(None);
+        };
+        if api.redirect_url.is_empty() {
+            return Ok(None);
+        }
+        let token = self.db.merchant_token(req.id);
+        let status = self.status_of(req, Some(&api), &token)?;
+        let Some(data) = encrypt_redirect_data(&token, &status.to_string()) else {
+            return Ok(None);
+        };
+        Ok(Some(ShopReturn {
+            url: api.redirect_url,
+            data,
+            customer: req.token.clone(),
+        }))
     }
 
     /// Transactions of `merchant_id` as TransactionAttempts (spec §5.2), with the
