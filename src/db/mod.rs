@@ -2,6 +2,7 @@
 //! Blocking: call from `spawn_blocking`, never directly on the async executor.
 
 pub mod accounts;
+pub mod api_credentials;
 pub mod audit;
 pub mod blacklist;
 pub mod check;

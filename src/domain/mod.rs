@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod actor;
+pub mod api_credentials;
 pub mod audit;
 pub mod auth;
 pub mod blacklist;
