@@ -88,11 +88,17 @@ pub enum Command {
     Admin {
         #[command(subcommand)]
         action: AdminAction,
-        #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
+        /// The data file (before or after the action: `admin api-credentials 3 --data F`).
+        #[arg(
+            long,
+            env = "GUICHET_DATA",
+            default_value = "data/guichet.redb",
+            global = true
+        )]
         data: PathBuf,
         /// The key file (default: the data file with the extension .keys, or the
         /// systemd credential guichet.keys).
-        #[arg(long, env = "GUICHET_KEY_FILE")]
+        #[arg(long, env = "GUICHET_KEY_FILE", global = true)]
         key_file: Option<PathBuf>,
     },
     /// Time searches and exports on a data file (see `make bench`).
