@@ -72,8 +72,8 @@ fn how_to_call(view: &View, base_url: &str, originator: &str) -> Markup {
             p { (view.t("Par exemple :", "For example:")) }
             pre { code { (example) } }
             p class="small muted" { (view.t(
-                "Des identifiants erronés reçoivent HTTP 403 {\"code\":\"403\",\"message\":\"Authentication failed\"} ; après 10 échecs en une minute, une adresse est refusée quelques secondes sans vérification.",
-                "Wrong credentials get HTTP 403 {\"code\":\"403\",\"message\":\"Authentication failed\"}; after 10 failures in a minute, an address is refused for a few seconds without any check.")) }
+                "Des identifiants erronés, absents ou révoqués reçoivent la réponse d'erreur du protocole : HTTP 403, code « 403 », en JSON. Après 10 échecs en une minute, une adresse est refusée quelques secondes sans vérification.",
+                "Wrong, missing or revoked credentials get the protocol's error answer: HTTP 403, code \"403\", in JSON. After 10 failures in a minute, an address is refused for a few seconds without any check.")) }
         }
     }
 }
