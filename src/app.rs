@@ -17,9 +17,9 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, audit, auth, authorizations, blacklist, chargebacks, emails, export, home,
-    merchants, middleware, operations, pay, payment_requests, profile, restrictions, second_factor,
-    statistics, terminal, transactions, users,
+    AppState, Ctx, api_credentials, audit, auth, authorizations, blacklist, chargebacks, emails,
+    export, home, merchants, middleware, operations, pay, payment_requests, profile, restrictions,
+    second_factor, statistics, terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -167,6 +167,17 @@ pub fn back_office() -> Table {
             "/parameters/merchants/:id/restrictions",
             ADMIN,
             get(restrictions::restrictions_edit).post(restrictions::restrictions_update),
+        )
+        .at(
+            "/parameters/merchants/:id/api",
+            MANAGE_USERS,
+            get(api_credentials::api_credentials_list).post(api_credentials::api_credential_create),
+        )
+        .at(
+            "/parameters/merchants/:id/api/:credential/revoke",
+            MANAGE_USERS,
+            get(api_credentials::api_credential_revoke_confirm)
+                .post(api_credentials::api_credential_revoke),
         )
         .at(
             "/parameters/restrictions",
@@ -385,6 +396,7 @@ impl App {
                 csrf_key,
                 gateway: Arc::new(gateway),
                 door,
+                api_door: Arc::default(),
                 exports,
                 once_links: Arc::default(),
                 connections: Arc::default(),

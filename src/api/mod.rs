@@ -107,22 +107,6 @@ pub async fn read_body(req: &Request, body: poem::Body) -> Result<bytes::Bytes, 
         .map_err(|_| too_large())
 }
 
-/// The client's address, as the back office computes it (proxies believed only
-/// when trusted).
-pub fn client_ip(req: &Request, state: &AppState) -> String {
-    match req.remote_addr().as_socket_addr() {
-        Some(a) => {
-            let forwarded = req
-                .headers()
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok());
-            state.config.client_ip(a.ip(), forwarded).to_string()
-        }
-        None => String::new(),
-    }
-}
-
 /// The API's endpoint: its routes, JSON for unknown paths and methods, and a panic
 /// answered `500` in JSON (logged), never a dropped connection.
 pub fn endpoint(state: AppState) -> impl Endpoint {

@@ -7,7 +7,7 @@ use poem::web::{Data, Path};
 use poem::{Body, Request, Response, handler};
 use serde_json::{Value, json};
 
-use super::{blocking, client_ip, error, not_found, read_body, reply};
+use super::{blocking, error, not_found, read_body, reply};
 use crate::db::Scope;
 use crate::domain::actor::Actor;
 use crate::domain::c2p::{ApiError, DEFAULT_API_VERSION, amount};
@@ -149,7 +149,7 @@ pub async fn operate(
     let actor = Actor::new(
         state.clock.now().unix_timestamp(),
         format!("API {}", caller.originator),
-        client_ip(req, &state),
+        super::auth::client_ip(req, &state).to_string(),
     );
     let gateway = state.gateway.clone();
     let outcome = blocking(move || {

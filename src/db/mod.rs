@@ -2,6 +2,7 @@
 //! Blocking: call from `spawn_blocking`, never directly on the async executor.
 
 pub mod accounts;
+pub mod api_credentials;
 pub mod api_payments;
 pub mod audit;
 pub mod blacklist;

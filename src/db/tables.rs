@@ -127,6 +127,17 @@ pub const BLACKLIST_KEY_ID: TableDefinition<(u8, &str, u64), ()> =
 pub const BLACKLIST_IP_ID: TableDefinition<(u8, u8, u128, u64), ()> =
     TableDefinition::new("idx_blacklist_ip");
 
+/// API credentials (issue 13: `domain::api_credentials::ApiCredential`) by id.
+pub const API_CREDENTIAL_ID_TO_CREDENTIAL: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("api_credentials");
+/// Originator → credential id; originators are never reused, revoked ones included.
+pub const API_ORIGINATOR_TO_CREDENTIAL_ID: TableDefinition<&str, u64> =
+    TableDefinition::new("api_originators");
+/// Credential id → unix seconds of its last accepted call (written at most once a
+/// minute, beside the record so the record never changes on use).
+pub const API_CREDENTIAL_ID_TO_LAST_USED: TableDefinition<u64, i64> =
+    TableDefinition::new("api_last_used");
+
 /// Opens each table once so read transactions never meet a missing table, and
 /// drops the tables of older schemas.
 pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
@@ -169,5 +180,8 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(API_TOKEN_TO_REQUEST)?;
     wtx.open_table(IDEMPOTENCY)?;
     wtx.open_table(IDEMPOTENCY_BY_TIME)?;
+    wtx.open_table(API_CREDENTIAL_ID_TO_CREDENTIAL)?;
+    wtx.open_table(API_ORIGINATOR_TO_CREDENTIAL_ID)?;
+    wtx.open_table(API_CREDENTIAL_ID_TO_LAST_USED)?;
     Ok(())
 }

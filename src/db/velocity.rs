@@ -259,12 +259,10 @@ impl Db {
             let by_location =
                 scope.spawn(|| self.location_refused(merchant_id, location, from, now + 1));
             let past = self.past_payments(merchant_id, rules, from, now)?;
-            let by_location = by_location
-                .join()
-                .map_err(|_| super::Error::Corrupt {
-                    table: "velocity_events",
-                    detail: "the backtest's location thread panicked".into(),
-                })??;
+            let by_location = by_location.join().map_err(|_| super::Error::Corrupt {
+                table: "velocity_events",
+                detail: "the backtest's location thread panicked".into(),
+            })??;
             let mut refused = fraud::backtest(rules, &past, from, &by_location);
             refused.extend(by_location);
             // Ids are given in time order.

@@ -389,7 +389,10 @@ pub fn check_url(u: &str) -> Result<(), &'static str> {
         None => (authority, ""),
     };
     let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        !v6.is_empty() && v6.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        !v6.is_empty()
+            && v6
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
     } else {
         !host.is_empty()
             && host

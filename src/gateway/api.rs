@@ -128,10 +128,7 @@ impl Gateway {
     pub fn shop_return(&self, req: &PaymentRequest) -> db::Result<Option<ShopReturn>> {
         let at = time::OffsetDateTime::from_unix_timestamp(self.now().unix_timestamp())
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let ended = matches!(
-            req.status(at),
-            RequestStatus::Paid | RequestStatus::Blocked
-        );
+        let ended = matches!(req.status(at), RequestStatus::Paid | RequestStatus::Blocked);
         if !ended || req.token.is_empty() {
             return Ok(None);
         }

@@ -6,6 +6,7 @@
 
 mod accessibility;
 mod admin;
+mod api_credentials;
 mod architecture;
 mod auth;
 mod authorizations;
