@@ -7,6 +7,7 @@ use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 use serde_json::json;
 
+use super::idempotency::{Attempt, once};
 use super::{blocking, error, not_found, read_body, reply};
 use crate::domain::c2p::{ApiError, parse_prepare};
 use crate::handlers::AppState;
@@ -22,33 +23,39 @@ pub async fn prepare(req: &Request, raw: poem::Body, state: Data<&AppState>) -> 
         Ok(b) => b,
         Err(r) => return r,
     };
-    let p = match parse_prepare(&bytes, &caller.originator) {
-        Ok(p) => p,
-        Err(e) => return error(&e),
-    };
-    let api_version = p.api.api_version.clone();
+    let attempt = Attempt::of(req, &caller.originator, &bytes);
+    let now = state.clock.now().unix_timestamp();
     let gateway = state.gateway.clone();
-    let merchant = caller.merchant_id;
-    match blocking(move || gateway.prepare(p, merchant)).await {
-        Ok(done) => {
-            tracing::info!(
-                request = done.request.id,
-                merchant,
-                "payment prepared through the API"
-            );
-            reply(
-                StatusCode::OK,
-                &json!({
-                    "apiVersion": api_version,
-                    "code": "200",
-                    "message": "Request processed successfully",
-                    "merchantToken": done.merchant_token,
-                    "customerToken": done.request.token,
-                }),
-            )
+    let (originator, merchant) = (caller.originator.clone(), caller.merchant_id);
+    let body = bytes.clone();
+    once(&state.db, now, attempt, move || async move {
+        let p = match parse_prepare(&body, &originator) {
+            Ok(p) => p,
+            Err(e) => return error(&e),
+        };
+        let api_version = p.api.api_version.clone();
+        match blocking(move || gateway.prepare(p, merchant)).await {
+            Ok(done) => {
+                tracing::info!(
+                    request = done.request.id,
+                    merchant,
+                    "payment prepared through the API"
+                );
+                reply(
+                    StatusCode::OK,
+                    &json!({
+                        "apiVersion": api_version,
+                        "code": "200",
+                        "message": "Request processed successfully",
+                        "merchantToken": done.merchant_token,
+                        "customerToken": done.request.token,
+                    }),
+                )
+            }
+            Err(r) => r,
         }
-        Err(r) => r,
-    }
+    })
+    .await
 }
 
 /// `GET /payment/{merchantToken}/status` and `/transaction/{merchantToken}/status`.

@@ -7,6 +7,7 @@ use poem::web::{Data, Path};
 use poem::{Body, Request, Response, handler};
 use serde_json::{Value, json};
 
+use super::idempotency::{Attempt, once};
 use super::{blocking, error, not_found, read_body, reply};
 use crate::db::Scope;
 use crate::domain::actor::Actor;
@@ -152,10 +153,26 @@ pub async fn operate(
         super::auth::client_ip(req, &state).to_string(),
     );
     let gateway = state.gateway.clone();
-    let outcome = blocking(move || {
-        gateway.operate(Scope::Merchant(merchant), id, operation, amount, &actor, "")
+    let attempt = Attempt::of(req, &caller.originator, &bytes);
+    let now = state.clock.now().unix_timestamp();
+    let currency = original.currency;
+    once(&state.db, now, attempt, move || async move {
+        let outcome = blocking(move || {
+            gateway.operate(Scope::Merchant(merchant), id, operation, amount, &actor, "")
+        })
+        .await;
+        operation_answer(outcome, operation, currency)
     })
-    .await;
+    .await
+}
+
+/// The protocol's answer to an operation (spec §9.2): `code` `000` and the new
+/// transaction, the acquirer's refusal code, or `501` with the rule that refused it.
+fn operation_answer(
+    outcome: Result<OpOutcome, Response>,
+    operation: Operation,
+    currency: crate::domain::money::Currency,
+) -> Response {
     let name = operation_name(operation);
     match outcome {
         Ok(OpOutcome::Done(tx)) => {
@@ -175,7 +192,7 @@ pub async fn operate(
             )
         }
         Ok(OpOutcome::Refused(why)) => {
-            let message = why.message(crate::domain::Lang::En, original.currency);
+            let message = why.message(crate::domain::Lang::En, currency);
             reply(
                 StatusCode::OK,
                 &json!({

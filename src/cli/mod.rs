@@ -113,6 +113,10 @@ pub enum Command {
         /// no exports, no payments.
         #[arg(long)]
         reads_only: bool,
+        /// One part only: `fraud` (rule checks and the backtest), `payments`
+        /// (durable payment throughput, rules off and on).
+        #[arg(long, value_parser = ["fraud", "payments"])]
+        only: Option<String>,
     },
     /// Check a data file: domain rules, links, indexes and rollups.
     Check {
@@ -265,7 +269,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             data,
             key_file,
             reads_only,
-        }) => bench::run(&data, key_file.as_deref(), reads_only).await,
+            only,
+        }) => bench::run(&data, key_file.as_deref(), reads_only, only.as_deref()).await,
     }
 }
 

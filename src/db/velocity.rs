@@ -255,15 +255,28 @@ impl Db {
         let from = now - BACKTEST_SECONDS;
         // The rows the country lists need are read on a thread of their own while
         // the velocity events are read here.
+        let started = std::time::Instant::now();
         std::thread::scope(|scope| {
-            let by_location =
-                scope.spawn(|| self.location_refused(merchant_id, location, from, now + 1));
+            let by_location = scope.spawn(|| {
+                let r = self.location_refused(merchant_id, location, from, now + 1);
+                tracing::debug!(
+                    ms = started.elapsed().as_millis(),
+                    "backtest: location rows read"
+                );
+                r
+            });
             let past = self.past_payments(merchant_id, rules, from, now)?;
+            tracing::debug!(
+                ms = started.elapsed().as_millis(),
+                payments = past.len(),
+                "backtest: velocity events read"
+            );
             let by_location = by_location.join().map_err(|_| super::Error::Corrupt {
                 table: "velocity_events",
                 detail: "the backtest's location thread panicked".into(),
             })??;
             let mut refused = fraud::backtest(rules, &past, from, &by_location);
+            tracing::debug!(ms = started.elapsed().as_millis(), "backtest: replayed");
             refused.extend(by_location);
             // Ids are given in time order.
             refused.sort_unstable();

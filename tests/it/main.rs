@@ -26,6 +26,7 @@ mod input;
 mod journeys;
 mod list_fields;
 mod list_phone;
+mod merchant_api;
 mod migration;
 mod no_full_card_number;
 mod one_language;
