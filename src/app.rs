@@ -169,6 +169,11 @@ pub fn back_office() -> Table {
             get(restrictions::restrictions_edit).post(restrictions::restrictions_update),
         )
         .at(
+            "/parameters/api",
+            MANAGE_USERS,
+            get(api_credentials::api_home),
+        )
+        .at(
             "/parameters/merchants/:id/api",
             MANAGE_USERS,
             get(api_credentials::api_credentials_list).post(api_credentials::api_credential_create),

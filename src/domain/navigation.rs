@@ -101,6 +101,12 @@ pub const NAV: &[NavItem] = &[
         access: Access::All(&[Permission::ManageUsers]),
     },
     NavItem {
+        path: "/parameters/api",
+        label: ("API marchand", "Merchant API"),
+        area: Area::Parameters,
+        access: Access::All(&[Permission::ManageUsers]),
+    },
+    NavItem {
         path: "/parameters/restrictions",
         label: ("Restrictions anti-fraude", "Fraud restrictions"),
         area: Area::Parameters,
@@ -223,11 +229,12 @@ mod tests {
             [
                 "/parameters/profile",
                 "/parameters/users",
+                "/parameters/api",
                 "/parameters/restrictions",
                 "/parameters/blacklist"
             ]
         );
-        assert_eq!(paths(&user(Role::Admin), Area::Parameters).len(), 8);
+        assert_eq!(paths(&user(Role::Admin), Area::Parameters).len(), 9);
         let nothing = merchant(Permissions::default());
         assert!(paths(&nothing, Area::Processing).is_empty());
         assert_eq!(area_home(&nothing, Area::Processing), None);

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{Ctx, see_other};
 use crate::domain::user::Merchant;
-use crate::pages::api_credentials::{confirm_revoke, created, list, path};
+use crate::pages::api_credentials::{confirm_revoke, created, list, overview, path};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -22,6 +22,39 @@ pub struct DoneQuery {
 #[serde(default)]
 pub struct ConfirmForm {
     confirmed: String,
+}
+
+/// Paramètres › API marchand: a merchant's user manager gets their merchant's
+/// credentials; an admin gets every merchant with its active credentials.
+#[handler]
+pub async fn api_home(ctx: Ctx) -> poem::Result<Response> {
+    match ctx.scope() {
+        crate::db::Scope::Merchant(mid) => {
+            let m = merchant(&ctx, &mid.to_string()).await?;
+            let rows = ctx.db(move |db| db.api_credentials(mid)).await?;
+            let base = &ctx.state.config.base_url;
+            Ok(list(&ctx.view(), &m, &rows, base, None)
+                .with_header("Cache-Control", "no-store")
+                .into_response())
+        }
+        crate::db::Scope::Admin => {
+            let all = ctx
+                .db(|db| {
+                    let mut out = Vec::new();
+                    for m in db.merchants(crate::db::Scope::Admin)? {
+                        let active = db
+                            .api_credentials(m.id)?
+                            .iter()
+                            .filter(|c| c.credential.revoked.is_none())
+                            .count();
+                        out.push((m, active));
+                    }
+                    Ok(out)
+                })
+                .await?;
+            Ok(overview(&ctx.view(), &all).into_response())
+        }
+    }
 }
 
 /// Merchant `id` if this user may manage its credentials: admins any, a merchant

@@ -20,16 +20,20 @@ pub async fn requests_list(ctx: Ctx, Query(q): Query<BeforeQuery>) -> poem::Resu
     let before = q.cursor();
     let scope = ctx.scope();
     const PAGE: usize = 50;
-    let (list, merchants) = ctx
+    let (list, merchants, from_api) = ctx
         .db(move |db| {
-            Ok((
-                db.payment_requests(scope, before, PAGE + 1)?,
-                db.merchants(scope)?,
-            ))
+            let list = db.payment_requests(scope, before, PAGE + 1)?;
+            let mut from_api = Vec::new();
+            for r in &list {
+                if db.api_payment(r.id)?.is_some() {
+                    from_api.push(r.id);
+                }
+            }
+            Ok((list, db.merchants(scope)?, from_api))
         })
         .await?;
     let (list, older) = keyset_page(list, PAGE, |r| r.id);
-    Ok(requests_page(&ctx.view(), &list, &merchants, older).into_response())
+    Ok(requests_page(&ctx.view(), (&list, &from_api), &merchants, older).into_response())
 }
 
 /// The request `id` with what its page shows; 404 when it is not visible.
@@ -55,6 +59,7 @@ async fn load(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
             }
             Ok(Some(RequestView {
                 merchant: db.merchant(scope, request.merchant_id)?,
+                api: db.api_payment(request.id)?,
                 // The link's secret is not kept: shown only when just made.
                 link: request.link(&base),
                 request,

@@ -23,14 +23,49 @@ fn title(view: &View) -> &'static str {
     view.t("Identifiants API", "API credentials")
 }
 
-/// The sub-tab lit: Merchants for an admin (the page is under it), Users for a
+/// The sub-tab lit: Merchants for an admin (the page is under it), API for a
 /// merchant's user manager (who has no Merchants tab).
 fn current(view: &View) -> &'static str {
     if view.user().is_some_and(|u| u.may(Permission::Admin)) {
         "/parameters/merchants"
     } else {
-        "/parameters/users"
+        "/parameters/api"
     }
+}
+
+/// For an admin (Paramètres › API marchand): every merchant with its active
+/// credentials and a link to manage them.
+pub fn overview(view: &View, merchants: &[(Merchant, usize)]) -> Markup {
+    let body = html! {
+        h1 { (view.t("API marchand", "Merchant API")) }
+        p class="muted" { (view.t(
+            "Les boutiques en ligne appellent l'API Connect2Pay de Guichet avec un identifiant (originator) et un mot de passe propres à chaque marchand.",
+            "Web shops call Guichet's Connect2Pay API with an originator and a password of their merchant's own.")) }
+        @if merchants.is_empty() {
+            p class="empty" { (view.t("Aucun marchand pour l'instant.", "No merchant yet.")) }
+        } @else {
+            ul class="plain" {
+                @for (m, active) in merchants {
+                    li {
+                        a href=(path(m.id)) { (m.name) } " — "
+                        (match (view.lang, *active) {
+                            (_, 0) => view.t("aucun identifiant actif", "no active credential").to_string(),
+                            (crate::domain::Lang::Fr, 1) => "1 identifiant actif".to_string(),
+                            (crate::domain::Lang::Fr, n) => format!("{n} identifiants actifs"),
+                            (crate::domain::Lang::En, 1) => "1 active credential".to_string(),
+                            (crate::domain::Lang::En, n) => format!("{n} active credentials"),
+                        })
+                    }
+                }
+            }
+        }
+    };
+    parameters_page(
+        view,
+        view.t("API marchand", "Merchant API"),
+        "/parameters/api",
+        body,
+    )
 }
 
 fn back(view: &View, m: &Merchant) -> Markup {

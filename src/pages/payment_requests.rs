@@ -4,6 +4,7 @@
 use maud::{Markup, PreEscaped, html};
 
 use super::layout::processing_page;
+use crate::domain::c2p::ApiPayment;
 use crate::domain::countries;
 use crate::domain::list_row::card_short;
 use crate::domain::merchant::name_of;
@@ -26,7 +27,7 @@ use crate::fragments::tables::mail_kind;
 /// The list of payment requests, newest first.
 pub fn requests_page(
     view: &View,
-    list: &[PaymentRequest],
+    (list, from_api): (&[PaymentRequest], &[u64]),
     merchants: &[Merchant],
     older: Option<u64>,
 ) -> Markup {
@@ -65,9 +66,14 @@ pub fn requests_page(
                 tbody { @for r in list {
                     @let status = r.status(now);
                     tr {
-                        td class="lead" { a href={"/payment-requests/" (r.id)} {
-                            span class="stack-only" { (view.t("Demande n° ", "Request no. ")) } (r.id)
-                        } }
+                        td class="lead" {
+                            a href={"/payment-requests/" (r.id)} {
+                                span class="stack-only" { (view.t("Demande n° ", "Request no. ")) } (r.id)
+                            }
+                            @if from_api.contains(&r.id) {
+                                " " span class="badge info" title=(view.t("Créée par la boutique en ligne du marchand (API)", "Created by the merchant's web shop (API)")) { "API" }
+                            }
+                        }
                         td class="nowrap" data-label=(h_created) { (format_datetime(r.created_at, view.lang, view.zone)) }
                         @if admin { td data-label=(h_merchant) { (name_of(merchants, r.merchant_id)) } }
                         td class="clip" data-label=(h_order) title=(r.order_id) { (breakable(&r.order_id)) }
@@ -106,6 +112,9 @@ pub struct RequestView {
     pub link: Option<String>,
     /// Whether a mail server is configured (else queued emails only wait).
     pub smtp: bool,
+    /// What the merchant API keeps of a request a shop prepared (none: made in the
+    /// virtual terminal).
+    pub api: Option<ApiPayment>,
 }
 
 /// The link as an inline SVG QR code, drawn by the `qrcode` crate from modules only
@@ -204,6 +213,43 @@ fn request_rows(view: &View, v: &RequestView) -> Vec<(&'static str, String)> {
                 .unwrap_or_default(),
         ),
         ("Terminal", r.terminal.to_string()),
+        (
+            view.t("Origine", "Origin"),
+            match &v.api {
+                Some(a) => match view.lang {
+                    crate::domain::Lang::Fr => format!(
+                        "API marchand (identifiant {}, version {})",
+                        a.originator, a.api_version
+                    ),
+                    crate::domain::Lang::En => format!(
+                        "Merchant API (originator {}, version {})",
+                        a.originator, a.api_version
+                    ),
+                },
+                None => view.t("Terminal virtuel", "Virtual terminal").into(),
+            },
+        ),
+        (
+            view.t("Données du marchand", "Merchant's custom data"),
+            v.api
+                .as_ref()
+                .map(|a| a.custom_data.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            view.t("Adresse de retour du client", "Customer return URL"),
+            v.api
+                .as_ref()
+                .map(|a| a.redirect_url.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            view.t("Adresse de notification", "Notification (callback) URL"),
+            v.api
+                .as_ref()
+                .map(|a| a.callback_url.clone())
+                .unwrap_or_default(),
+        ),
         (
             view.t("Opération", "Operation"),
             r.operation.label(view.lang).into(),

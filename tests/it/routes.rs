@@ -47,6 +47,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/merchants/:id", "All([Admin])"),
     ("/parameters/merchants/:id/rebill", "All([Admin])"),
     ("/parameters/merchants/:id/restrictions", "All([Admin])"),
+    ("/parameters/api", "All([ManageUsers])"),
     ("/parameters/merchants/:id/api", "All([ManageUsers])"),
     (
         "/parameters/merchants/:id/api/:credential/revoke",

@@ -234,3 +234,40 @@ async fn the_old_payzone_client_prepares_with_flat_fields_and_its_customer_uses_
     assert_eq!(st["orderID"], "PZ-7");
     assert_eq!(st["shopperName"], "Omar");
 }
+
+#[tokio::test]
+async fn a_prepared_payment_shows_in_processing_with_its_origin_order_and_custom_data() {
+    let app = spawn_app().await;
+    let s = shop(&app, "Atlas");
+    app.merchant_user(
+        "atlas.manager",
+        s.merchant,
+        guichet::domain::user::Permissions::ALL,
+    );
+    s.prepare(
+        &app,
+        7_700,
+        r#","ctrlCustomData":"panier 5512","ctrlCallbackURL":"https://shop.example/cb""#,
+    )
+    .await;
+    let c = app.signed_in("atlas.manager").await;
+    let (status, list) = c.page("/payment-requests").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("WEB-1001"), "{list}");
+    assert!(list.contains(r#"class="badge info""#), "the API badge");
+    let id = app
+        .db
+        .payment_requests(guichet::db::Scope::Admin, None, 1)
+        .unwrap()[0]
+        .id;
+    let (_, page) = c.page(&format!("/payment-requests/{id}")).await;
+    assert!(
+        page.contains(&format!(
+            "API marchand (identifiant {}, version 002.73)",
+            s.originator
+        )),
+        "{page}"
+    );
+    assert!(page.contains("panier 5512"));
+    assert!(page.contains("https://shop.example/cb"));
+}
