@@ -398,6 +398,18 @@ impl App {
             self.state.config.clone(),
             stopping(),
         ));
+        // Callbacks to the shops: queued with the payments, sent and retried here.
+        let callbacks = match crate::callbacks::Worker::new(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            &self.state.config,
+        ) {
+            Ok(w) => Some(tokio::spawn(crate::callbacks::run(w, stopping()))),
+            Err(e) => {
+                tracing::error!("callbacks cannot be sent: {e}");
+                None
+            }
+        };
         // Abandoned challenges every 30 s; dead sessions and ran-out locks every 5 min.
         let sweeper = tokio::spawn(crate::gateway::sweeper::run(
             self.state.gateway.clone(),
@@ -422,6 +434,9 @@ impl App {
             .await;
         let _ = stop.send(true);
         let _ = worker.await;
+        if let Some(c) = callbacks {
+            let _ = c.await;
+        }
         let _ = sweeper.await;
         let _ = sweep_door.await;
         served

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod blacklist;
+pub mod callbacks;
 pub mod check;
 mod codec;
 pub mod columns;

@@ -124,6 +124,11 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         MERCHANT_ID_TO_LOCATION_RULES,
         VELOCITY_EVENTS,
         VELOCITY_BY_TIME,
+        CALLBACK_ID_TO_CALLBACK,
+        CALLBACK_DUE_AT_ID,
+        REQUEST_ID_CALLBACK_ID,
+        MERCHANT_ID_CALLBACK_ID,
+        MERCHANT_ID_TO_CALLBACK_SECRET,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod blacklist;
 pub mod buckets;
+pub mod callback;
 pub mod card;
 pub mod card_form;
 pub mod card_text;
