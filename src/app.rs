@@ -17,7 +17,7 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, audit, auth, authorizations, blacklist, chargebacks, emails, export, home,
+    AppState, Ctx, audit, auth, authorizations, blacklist, callbacks, chargebacks, emails, export, home,
     merchants, middleware, operations, pay, payment_requests, profile, restrictions, second_factor,
     statistics, terminal, transactions, users,
 };
@@ -162,6 +162,11 @@ pub fn back_office() -> Table {
             "/parameters/merchants/:id/rebill",
             ADMIN,
             get(merchants::rebill_policy_edit).post(merchants::rebill_policy_update),
+        )
+        .at(
+            "/parameters/merchants/:id/callbacks",
+            MANAGE_USERS,
+            get(callbacks::callbacks_page).post(callbacks::callbacks_rotate),
         )
         .at(
             "/parameters/merchants/:id/restrictions",
