@@ -17,9 +17,9 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, audit, auth, authorizations, blacklist, callbacks, chargebacks, emails, export, home,
-    merchants, middleware, operations, pay, payment_requests, profile, restrictions, second_factor,
-    statistics, terminal, transactions, users,
+    AppState, Ctx, audit, auth, authorizations, blacklist, callbacks, chargebacks, emails, export,
+    home, merchants, middleware, operations, pay, payment_requests, profile, restrictions,
+    second_factor, statistics, terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -347,6 +347,7 @@ impl App {
 
     /// The application on an already open data file.
     pub fn with_db(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<App, crate::db::Error> {
+        crate::callbacks::client::use_ring_provider();
         let csrf_key = db.keys().csrf_key;
         let acquirer: Arc<dyn crate::acquirer::Acquirer> =
             Arc::new(crate::acquirer::Simulator::default());

@@ -37,9 +37,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let host = name.as_str().to_string();
         let allowed = self.allowed.clone();
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if host_allowed(&host, &allowed) {
                 return Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs);
             }
@@ -77,6 +76,16 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
+/// Makes ring (the provider mail-send already uses) the process's rustls crypto
+/// provider, unless one is set. reqwest is built without a provider of its own (no
+/// aws-lc-rs), so every reqwest client of the process, not only the callbacks',
+/// needs this before it is built. Idempotent.
+pub fn use_ring_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// The callback client (cheap to clone).
 #[derive(Clone)]
 pub struct Sender {
@@ -90,6 +99,7 @@ impl Sender {
     /// `timeout` per delivery.
     pub fn new(allowed: Vec<String>, timeout: Duration) -> Result<Sender, String> {
         use rustls_platform_verifier::BuilderVerifierExt;
+        use_ring_provider();
         let allowed = Arc::new(allowed);
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -135,7 +145,9 @@ impl Sender {
             return None;
         }
         forbidden_address(ip).map(|why| {
-            format!("refused: {ip} is a {why} (an admin may allow the host with --callback-allow-host)")
+            format!(
+                "refused: {ip} is a {why} (an admin may allow the host with --callback-allow-host)"
+            )
         })
     }
 
@@ -196,7 +208,10 @@ impl Sender {
                 Err(e) => {
                     return Outcome {
                         http_status: Some(status),
-                        error: Some(format!("HTTP {status}, then {}", describe(&e, self.timeout))),
+                        error: Some(format!(
+                            "HTTP {status}, then {}",
+                            describe(&e, self.timeout)
+                        )),
                         millis: millis(),
                     };
                 }

@@ -96,7 +96,9 @@ pub async fn deliver_due(worker: &Worker) -> usize {
     }
     let mut attempts = Vec::with_capacity(tried);
     while let Some(done) = running.join_next().await {
-        let Ok((callback, at, o)) = done else { continue };
+        let Ok((callback, at, o)) = done else {
+            continue;
+        };
         match &o.error {
             None => tracing::info!(
                 callback_id = callback.id,
@@ -240,8 +242,7 @@ pub async fn bench(n: usize) -> Result<BenchFigures, String> {
         .map_err(|e| err(&e))?
         .first()
         .map(|c| c.state);
-    if left > 0 || (n > 0 && delivered != Some(crate::domain::callback::CallbackState::Delivered))
-    {
+    if left > 0 || (n > 0 && delivered != Some(crate::domain::callback::CallbackState::Delivered)) {
         return Err(format!("callbacks bench: {left} callbacks not delivered"));
     }
     let figures = BenchFigures {
@@ -254,4 +255,18 @@ pub async fn bench(n: usize) -> Result<BenchFigures, String> {
         figures.per_second
     );
     Ok(figures)
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_bench_drains_every_callback_it_queues() {
+        let n: usize = std::env::var("GUICHET_CALLBACK_BENCH_N")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(300);
+        let figures = super::bench(n).await.unwrap();
+        assert_eq!(figures.callbacks, n);
+        assert!(figures.per_second > 0.0);
+    }
 }

@@ -206,7 +206,9 @@ pub fn run(db: &Db, reads_only: bool) -> Result<(), CliError> {
             holder: &s.holder,
         };
         let t = Instant::now();
-        found += scratch.blacklist_hits(&candidate(&listed_ip, 1 + k % 12))?.len();
+        found += scratch
+            .blacklist_hits(&candidate(&listed_ip, 1 + k % 12))?
+            .len();
         hits.push(t.elapsed());
         let start = Instant::now();
         if !scratch.blacklist_hits(&candidate(&s.ip, m))?.is_empty() {
@@ -231,7 +233,10 @@ pub fn run(db: &Db, reads_only: bool) -> Result<(), CliError> {
     }
     line("blacklist lookup, no match", &mut misses);
     line("blacklist lookup, IP in a listed range", &mut hits);
-    line("location lists (rules read, IP country looked up)", &mut places);
+    line(
+        "location lists (rules read, IP country looked up)",
+        &mut places,
+    );
     line("velocity check (4 keys, 1M events)", &mut counts);
     line("all rules: blacklist + location + velocity", &mut all);
     backtest(db, &latest, reads_only)

@@ -80,7 +80,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Start the server (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Fill an empty data file with demo merchants, users and transactions.
     Demo(DemoArgs),
     /// Account maintenance from the shell.
@@ -258,7 +258,7 @@ pub enum AdminAction {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Demo(args)) => demo(args),
         Some(Command::Admin {
             action,

@@ -258,7 +258,11 @@ impl Db {
     /// Gives the merchant a new signing secret (the old one stops signing at once;
     /// callbacks still queued are signed with the new one when sent), audited.
     /// Returns the secret, to show once; `None` for an unknown merchant.
-    pub fn rotate_callback_secret(&self, merchant_id: u64, actor: &Actor) -> Result<Option<String>> {
+    pub fn rotate_callback_secret(
+        &self,
+        merchant_id: u64,
+        actor: &Actor,
+    ) -> Result<Option<String>> {
         let wtx = self.begin_write()?;
         let Some(m) = super::merchants::get_in(&wtx, merchant_id)? else {
             return Ok(None);
@@ -297,14 +301,21 @@ pub(crate) fn problems(rtx: &redb::ReadTransaction) -> Result<Vec<String>> {
         let (k, v) = row?;
         let cb: Callback = codec::decode("callbacks", v.value())?;
         if cb.id != k.value() {
-            out.push(format!("callback row {} holds callback {}", k.value(), cb.id));
+            out.push(format!(
+                "callback row {} holds callback {}",
+                k.value(),
+                cb.id
+            ));
         }
         let is_due = due.get((cb.next_at, cb.id))?.is_some();
         match cb.state {
             CallbackState::Pending => {
                 pending += 1;
                 if !is_due {
-                    out.push(format!("pending callback {} is not in the due index", cb.id));
+                    out.push(format!(
+                        "pending callback {} is not in the due index",
+                        cb.id
+                    ));
                 }
             }
             _ if is_due => out.push(format!(
@@ -322,10 +333,16 @@ pub(crate) fn problems(rtx: &redb::ReadTransaction) -> Result<Vec<String>> {
             ));
         }
         if by_request.get((cb.request_id, cb.id))?.is_none() {
-            out.push(format!("callback {} is missing from its request's index", cb.id));
+            out.push(format!(
+                "callback {} is missing from its request's index",
+                cb.id
+            ));
         }
         if by_merchant.get((cb.merchant_id, cb.id))?.is_none() {
-            out.push(format!("callback {} is missing from its merchant's index", cb.id));
+            out.push(format!(
+                "callback {} is missing from its merchant's index",
+                cb.id
+            ));
         }
     }
     let n = t.len()?;
@@ -450,7 +467,11 @@ mod tests {
         assert_eq!(cb[0].attempts.len(), 3);
         assert_eq!(db.pending_callback_count().unwrap(), 0);
         // A late result for a delivered callback changes nothing.
-        assert!(db.record_callback_attempts(vec![(id, ok)]).unwrap().is_empty());
+        assert!(
+            db.record_callback_attempts(vec![(id, ok)])
+                .unwrap()
+                .is_empty()
+        );
         assert!(check(&db).is_empty());
 
         let id = queue(&db, 1, 2, 0);

@@ -117,25 +117,27 @@ fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
 
 fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
     let first = ip.segments()[0];
-    Some(if ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
-        "cloud metadata address"
-    } else if ip.is_loopback() {
-        "loopback address"
-    } else if ip.is_unspecified() {
-        "unspecified address"
-    } else if first & 0xfe00 == 0xfc00 {
-        "private address"
-    } else if first & 0xffc0 == 0xfe80 || first & 0xffc0 == 0xfec0 {
-        "link-local address"
-    } else if ip.is_multicast() {
-        "multicast address"
-    } else if first == 0x0064 && ip.segments()[1] == 0xff9b {
-        // NAT64 (64:ff9b::/96) reaches whatever IPv4 address it embeds.
-        let o = ip.octets();
-        return forbidden_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
-    } else {
-        return None;
-    })
+    Some(
+        if ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
+            "cloud metadata address"
+        } else if ip.is_loopback() {
+            "loopback address"
+        } else if ip.is_unspecified() {
+            "unspecified address"
+        } else if first & 0xfe00 == 0xfc00 {
+            "private address"
+        } else if first & 0xffc0 == 0xfe80 || first & 0xffc0 == 0xfec0 {
+            "link-local address"
+        } else if ip.is_multicast() {
+            "multicast address"
+        } else if first == 0x0064 && ip.segments()[1] == 0xff9b {
+            // NAT64 (64:ff9b::/96) reaches whatever IPv4 address it embeds.
+            let o = ip.octets();
+            return forbidden_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
+        } else {
+            return None;
+        },
+    )
 }
 
 /// The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d) or IPv4-compatible
@@ -402,14 +404,20 @@ mod tests {
 
     #[test]
     fn a_json_ok_acknowledges_a_ko_fails_and_a_non_json_2xx_acknowledges() {
-        assert_eq!(acknowledged(200, br#"{"status":"OK","message":"ok"}"#), Ok(()));
+        assert_eq!(
+            acknowledged(200, br#"{"status":"OK","message":"ok"}"#),
+            Ok(())
+        );
         let ko = acknowledged(200, br#"{"status":"KO","message":"db down"}"#).unwrap_err();
         assert_eq!(ko, "the shop answered status KO: db down");
         assert!(acknowledged(200, br#"{"status":"Pending"}"#).is_err());
         assert!(acknowledged(200, br#"{"status":1}"#).is_err());
         // The PHP example answers two objects back to back.
         assert_eq!(
-            acknowledged(200, br#"{"status":"OK","message":"a"}{"status":"KO","message":"b"}"#),
+            acknowledged(
+                200,
+                br#"{"status":"OK","message":"a"}{"status":"KO","message":"b"}"#
+            ),
             Ok(())
         );
         assert!(acknowledged(200, br#"{"status":"KO"}{"status":"OK"}"#).is_err());
@@ -417,7 +425,10 @@ mod tests {
         assert_eq!(acknowledged(204, b""), Ok(()));
         assert_eq!(acknowledged(200, b"[1,2]"), Ok(()));
         assert_eq!(acknowledged(200, br#"{"ok":true}"#), Ok(()));
-        assert_eq!(acknowledged(500, br#"{"status":"OK"}"#), Err("HTTP 500".into()));
+        assert_eq!(
+            acknowledged(500, br#"{"status":"OK"}"#),
+            Err("HTTP 500".into())
+        );
         assert_eq!(acknowledged(302, b""), Err("HTTP 302".into()));
     }
 

@@ -5,7 +5,9 @@
 use maud::{Markup, html};
 
 use super::layout::parameters_page;
-use crate::domain::callback::{Callback, CallbackState, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::domain::callback::{
+    Callback, CallbackState, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+};
 use crate::domain::time::format_datetime;
 use crate::domain::user::Merchant;
 use crate::fragments::View;
