@@ -224,6 +224,63 @@ pub fn acknowledged(http_status: u16, body: &[u8]) -> Result<(), String> {
     }
 }
 
+/// An attempt's error (stored in English, as the worker wrote it) in the reader's
+/// language: the known shapes are translated, anything else is shown as written.
+pub fn error_words(error: &str, lang: crate::domain::Lang) -> String {
+    use crate::domain::Lang;
+    if lang == Lang::En {
+        return error.to_string();
+    }
+    const ALLOW: &str = " (an admin may allow the host with --callback-allow-host)";
+    let why_fr = |why: &str| -> String {
+        match why {
+            "cloud metadata address" => "adresse de métadonnées cloud",
+            "loopback address" => "adresse de bouclage (loopback)",
+            "private address" => "adresse privée",
+            "link-local address" => "adresse lien-local",
+            "unspecified address" => "adresse non spécifiée",
+            "multicast, broadcast or reserved address" => {
+                "adresse multicast, de diffusion ou réservée"
+            }
+            "multicast address" => "adresse multicast",
+            "shared (CGNAT) address" => "adresse partagée (CGNAT)",
+            "IETF protocol assignment address" => "adresse réservée à l'IETF",
+            "benchmarking address" => "adresse réservée aux tests de performance",
+            other => return other.to_string(),
+        }
+        .to_string()
+    };
+    let allow_fr = " (un administrateur peut autoriser cet hôte avec --callback-allow-host)";
+    if let Some(rest) = error.strip_prefix("refused: ") {
+        let core = rest.strip_suffix(ALLOW);
+        let tail = if core.is_some() { allow_fr } else { "" };
+        let core = core.unwrap_or(rest);
+        if let Some((host, after)) = core.split_once(" resolves to ")
+            && let Some((ip, why)) = after.split_once(", a ")
+        {
+            return format!("refusée : {host} désigne {ip}, {}{tail}", why_fr(why));
+        }
+        if let Some((ip, why)) = core.split_once(" is a ") {
+            return format!("refusée : {ip} est une {}{tail}", why_fr(why));
+        }
+        return format!("refusée : {core}{tail}");
+    }
+    if let Some(rest) = error.strip_prefix("the shop answered status ") {
+        return format!("la boutique a répondu {}", rest.replacen(": ", " : ", 1));
+    }
+    if let Some(rest) = error.strip_prefix("no answer within ") {
+        let secs = rest.split(' ').next().unwrap_or(rest);
+        return format!("pas de réponse en {secs} s");
+    }
+    if let Some(rest) = error.strip_prefix("cannot connect: ") {
+        return format!("connexion impossible : {rest}");
+    }
+    if let Some(rest) = error.strip_prefix("the request failed: ") {
+        return format!("échec de l'envoi : {rest}");
+    }
+    error.to_string()
+}
+
 /// The header with the signing time (unix seconds).
 pub const TIMESTAMP_HEADER: &str = "X-Guichet-Timestamp";
 /// The header with the signature: `v1=` and the hex HMAC-SHA256.
@@ -430,6 +487,34 @@ mod tests {
             Err("HTTP 500".into())
         );
         assert_eq!(acknowledged(302, b""), Err("HTTP 302".into()));
+    }
+
+    #[test]
+    fn attempt_errors_read_in_french() {
+        use crate::domain::Lang;
+        let fr = |e: &str| error_words(e, Lang::Fr);
+        assert_eq!(
+            fr(
+                "refused: localhost resolves to 127.0.0.1, a loopback address (an admin may allow the host with --callback-allow-host)"
+            ),
+            "refusée : localhost désigne 127.0.0.1, adresse de bouclage (loopback) (un administrateur peut autoriser cet hôte avec --callback-allow-host)"
+        );
+        assert_eq!(
+            fr(
+                "refused: 10.0.0.1 is a private address (an admin may allow the host with --callback-allow-host)"
+            ),
+            "refusée : 10.0.0.1 est une adresse privée (un administrateur peut autoriser cet hôte avec --callback-allow-host)"
+        );
+        assert_eq!(
+            fr("the shop answered status KO: unknown order"),
+            "la boutique a répondu KO : unknown order"
+        );
+        assert_eq!(
+            fr("no answer within 10 s: operation timed out"),
+            "pas de réponse en 10 s"
+        );
+        assert_eq!(fr("HTTP 500"), "HTTP 500");
+        assert_eq!(error_words("HTTP 500", Lang::En), "HTTP 500");
     }
 
     #[test]

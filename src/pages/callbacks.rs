@@ -6,7 +6,7 @@ use maud::{Markup, html};
 
 use super::layout::parameters_page;
 use crate::domain::callback::{
-    Callback, CallbackState, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    Callback, CallbackState, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, error_words,
 };
 use crate::domain::time::format_datetime;
 use crate::domain::user::Merchant;
@@ -38,7 +38,7 @@ pub fn page(
         h1 { (title) " — " (m.name) }
         @if let Some(r) = secret.refusal { (flash("err", r)) }
         p class="muted" { (view.t(
-            "Quand un paiement se termine, Guichet envoie son statut en POST (JSON) à l'URL ctrlCallbackURL donnée par la boutique, et recommence après 10 s, 30 s, 2 min, 10 min, 30 min, 1 h puis toutes les heures tant que la boutique ne répond pas {\"status\":\"OK\"} (ou un 2xx qui n'est pas du JSON), pendant 3 jours au plus.",
+            "Quand un paiement se termine, Guichet envoie son état en POST (JSON) à l'URL ctrlCallbackURL donnée par la boutique, et recommence après 10 s, 30 s, 2 min, 10 min, 30 min, 1 h puis toutes les heures tant que la boutique ne l'acquitte pas (réponse JSON « OK », ou réponse 2xx qui n'est pas du JSON), pendant 3 jours au plus.",
             "When a payment ends, Guichet POSTs its status (JSON) to the ctrlCallbackURL the shop gave, and tries again after 10 s, 30 s, 2 min, 10 min, 30 min, 1 h and then every hour until the shop answers {\"status\":\"OK\"} (or a 2xx that is not JSON), for 3 days at most.")) }
         section class="card" {
             h2 { (view.t("Secret de signature", "Signing secret")) }
@@ -115,7 +115,7 @@ pub fn deliveries(view: &View, items: &[Callback]) -> Markup {
                                         @if let Some(s) = a.http_status { "HTTP " (s) " · " }
                                         @match &a.error {
                                             None => (view.t("acquittée", "acknowledged")),
-                                            Some(e) => span class="error" { (e) },
+                                            Some(e) => span class="error" { (error_words(e, view.lang)) },
                                         }
                                         " · " (a.millis) " ms"
                                     }

@@ -395,6 +395,8 @@ async fn the_callbacks_page_shows_each_attempt_and_a_new_secret_once_to_the_merc
     let at = app.clock.now().unix_timestamp();
     let id = queue(&app.db, atlas.id, 42, &receiver.url(), at);
     wait_for(&app.db, id, "first attempt", |c| c.attempts.len() == 1).await;
+    let refused = queue(&app.db, atlas.id, 43, "http://10.0.0.1/cb", at);
+    wait_for(&app.db, refused, "refused", |c| c.attempts.len() == 1).await;
 
     let admin = app.admin().await;
     let path = format!("/parameters/merchants/{}/callbacks", atlas.id);
@@ -408,6 +410,10 @@ async fn the_callbacks_page_shows_each_attempt_and_a_new_secret_once_to_the_merc
         "{page}"
     );
     assert!(page.contains("X-Guichet-Signature"), "{page}");
+    assert!(
+        page.contains("refusée : 10.0.0.1 est une adresse privée"),
+        "{page}"
+    );
     let (_, edit) = admin
         .page(&format!("/parameters/merchants/{}", atlas.id))
         .await;
