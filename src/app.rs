@@ -17,9 +17,9 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, audit, auth, authorizations, blacklist, callbacks, chargebacks, emails, export,
-    home, merchants, middleware, operations, pay, payment_requests, profile, restrictions,
-    second_factor, statistics, terminal, transactions, users,
+    AppState, Ctx, api_credentials, audit, auth, authorizations, blacklist, callbacks, chargebacks,
+    emails, export, home, merchants, middleware, operations, pay, payment_requests, profile,
+    restrictions, second_factor, statistics, terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -174,6 +174,17 @@ pub fn back_office() -> Table {
             get(restrictions::restrictions_edit).post(restrictions::restrictions_update),
         )
         .at(
+            "/parameters/merchants/:id/api",
+            MANAGE_USERS,
+            get(api_credentials::api_credentials_list).post(api_credentials::api_credential_create),
+        )
+        .at(
+            "/parameters/merchants/:id/api/:credential/revoke",
+            MANAGE_USERS,
+            get(api_credentials::api_credential_revoke_confirm)
+                .post(api_credentials::api_credential_revoke),
+        )
+        .at(
             "/parameters/restrictions",
             MANAGE_USERS,
             get(restrictions::restrictions_view),
@@ -259,7 +270,25 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at("/payment/:token/result/:tx", poem::get(pay::result))
         .nest("/static", EmbeddedFilesEndpoint::<Static>::new())
         .nest("/", back_office);
-    guarded(app, state)
+    let api = Arc::new(crate::api::endpoint(state.clone()));
+    guarded(app, state).around(move |site, req| {
+        let api = api.clone();
+        async move { dispatch(api, site, req).await }
+    })
+}
+
+/// Merchant API calls to the API's endpoint (no session, no CSRF: HTTP Basic),
+/// everything else to the site.
+async fn dispatch<A: Endpoint, S: Endpoint>(
+    api: Arc<A>,
+    site: Arc<S>,
+    req: Request,
+) -> poem::Result<Response> {
+    if crate::api::is_api(&req) {
+        api.call(req).await.map(IntoResponse::into_response)
+    } else {
+        site.call(req).await.map(IntoResponse::into_response)
+    }
 }
 
 /// What the panic safety net found: the panic's message, made safe for the log.
@@ -373,6 +402,7 @@ impl App {
                 csrf_key,
                 gateway: Arc::new(gateway),
                 door,
+                api_door: Arc::default(),
                 exports,
                 once_links: Arc::default(),
                 connections: Arc::default(),

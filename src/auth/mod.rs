@@ -1,5 +1,6 @@
 //! Accounts: hashing, sign-in, password changes, one-time passwords, bootstrap.
 
+pub mod api_door;
 pub mod bootstrap;
 pub mod hashing;
 pub mod login;

@@ -177,8 +177,15 @@ pub async fn run(
     data: &std::path::Path,
     key_file: Option<&std::path::Path>,
     reads_only: bool,
+    only: Option<&str>,
 ) -> Result<(), CliError> {
+    if only == Some("payments") {
+        return payment_bench();
+    }
     let db = super::open_data(data, key_file, crate::db::CACHE_BYTES)?;
+    if only == Some("fraud") {
+        return super::bench_fraud::run(&db, reads_only);
+    }
     let n = db.transaction_count()?;
     let t = Instant::now();
     let today = db

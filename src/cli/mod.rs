@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
+mod api_credentials;
 mod bench;
 mod bench_fraud;
 mod bench_rollups;
@@ -87,11 +88,17 @@ pub enum Command {
     Admin {
         #[command(subcommand)]
         action: AdminAction,
-        #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
+        /// The data file (before or after the action: `admin api-credentials 3 --data F`).
+        #[arg(
+            long,
+            env = "GUICHET_DATA",
+            default_value = "data/guichet.redb",
+            global = true
+        )]
         data: PathBuf,
         /// The key file (default: the data file with the extension .keys, or the
         /// systemd credential guichet.keys).
-        #[arg(long, env = "GUICHET_KEY_FILE")]
+        #[arg(long, env = "GUICHET_KEY_FILE", global = true)]
         key_file: Option<PathBuf>,
     },
     /// Time searches and exports on a data file (see `make bench`).
@@ -106,6 +113,10 @@ pub enum Command {
         /// no exports, no payments.
         #[arg(long)]
         reads_only: bool,
+        /// One part only: `fraud` (rule checks and the backtest), `payments`
+        /// (durable payment throughput, rules off and on).
+        #[arg(long, value_parser = ["fraud", "payments"])]
+        only: Option<String>,
     },
     /// Check a data file: domain rules, links, indexes and rollups.
     Check {
@@ -252,6 +263,9 @@ pub enum AdminAction {
     /// Add a new card storage-token key, re-key every stored token with it and drop
     /// the old key from the key file. Run with the server stopped.
     RotateCardKey,
+    /// Create an API credential for a merchant (HTTP Basic of the merchant API);
+    /// prints its originator ID and password, shown only this once.
+    ApiCredentials { merchant_id: u64 },
 }
 
 /// Runs the parsed command. Errors are printed by `main`.
@@ -270,7 +284,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             data,
             key_file,
             reads_only,
-        }) => bench::run(&data, key_file.as_deref(), reads_only).await,
+            only,
+        }) => bench::run(&data, key_file.as_deref(), reads_only, only.as_deref()).await,
     }
 }
 
@@ -389,6 +404,9 @@ fn admin(
             let e = entry("user.second_factor_reset", &user.username);
             crate::auth::second_factor::admin_reset(&db, user.id, &e)?;
             println!("{}: second factor removed", user.username);
+        }
+        AdminAction::ApiCredentials { merchant_id } => {
+            api_credentials::issue(&db, merchant_id, &actor)?;
         }
         AdminAction::RotateCardKey => {
             rotate_card_key(&db, now)?;

@@ -2,6 +2,8 @@
 //! Blocking: call from `spawn_blocking`, never directly on the async executor.
 
 pub mod accounts;
+pub mod api_credentials;
+pub mod api_payments;
 pub mod audit;
 pub mod blacklist;
 pub mod callbacks;
@@ -11,6 +13,7 @@ pub mod columns;
 pub mod detail;
 #[cfg(test)]
 mod golden;
+pub mod idempotency;
 pub mod location;
 pub mod merchants;
 mod migrate_accounts;

@@ -129,6 +129,13 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         REQUEST_ID_CALLBACK_ID,
         MERCHANT_ID_CALLBACK_ID,
         MERCHANT_ID_TO_CALLBACK_SECRET,
+        API_PAYMENTS,
+        API_TOKEN_TO_REQUEST,
+        IDEMPOTENCY,
+        IDEMPOTENCY_BY_TIME,
+        API_CREDENTIAL_ID_TO_CREDENTIAL,
+        API_ORIGINATOR_TO_CREDENTIAL_ID,
+        API_CREDENTIAL_ID_TO_LAST_USED,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

@@ -113,6 +113,22 @@ pub const MERCHANT_ID_CALLBACK_ID: TableDefinition<(u64, u64), ()> =
 /// A merchant's callback signing secret (`callbacks::SigningSecret`).
 pub const MERCHANT_ID_TO_CALLBACK_SECRET: TableDefinition<u64, &[u8]> =
     TableDefinition::new("callback_secrets");
+/// Payment request id → what the merchant API keeps beside it (`c2p::ApiPayment`).
+pub const API_PAYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("api_payments");
+/// SHA-256 (hex) of an API payment's merchant token → its payment request id.
+pub const API_TOKEN_TO_REQUEST: TableDefinition<&str, u64> =
+    TableDefinition::new("api_token_to_request");
+/// (originator, Idempotency-Key) → (unix seconds, SHA-256 of the request, HTTP
+/// status, content type, body): the first answer of the merchant API to a key,
+/// replayed for 24 h (API-3, see `idempotency`).
+pub const IDEMPOTENCY: TableDefinition<(&str, &str), IdempotencyRow> =
+    TableDefinition::new("idempotency");
+/// The value of `IDEMPOTENCY`.
+pub type IdempotencyRow<'a> = (i64, [u8; 32], u16, &'a str, &'a [u8]);
+/// (unix seconds, originator, key): the same by time, so expired ones are pruned a few
+/// at a time.
+pub const IDEMPOTENCY_BY_TIME: TableDefinition<(i64, &str, &str), ()> =
+    TableDefinition::new("idempotency_by_time");
 
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
@@ -124,6 +140,17 @@ pub const BLACKLIST_KEY_ID: TableDefinition<(u8, &str, u64), ()> =
 /// (IPv6?, prefix length, network, entry id) of IP entries.
 pub const BLACKLIST_IP_ID: TableDefinition<(u8, u8, u128, u64), ()> =
     TableDefinition::new("idx_blacklist_ip");
+
+/// API credentials (issue 13: `domain::api_credentials::ApiCredential`) by id.
+pub const API_CREDENTIAL_ID_TO_CREDENTIAL: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("api_credentials");
+/// Originator → credential id; originators are never reused, revoked ones included.
+pub const API_ORIGINATOR_TO_CREDENTIAL_ID: TableDefinition<&str, u64> =
+    TableDefinition::new("api_originators");
+/// Credential id → unix seconds of its last accepted call (written at most once a
+/// minute, beside the record so the record never changes on use).
+pub const API_CREDENTIAL_ID_TO_LAST_USED: TableDefinition<u64, i64> =
+    TableDefinition::new("api_last_used");
 
 /// Opens each table once so read transactions never meet a missing table, and
 /// drops the tables of older schemas.
@@ -168,5 +195,12 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(REQUEST_ID_CALLBACK_ID)?;
     wtx.open_table(MERCHANT_ID_CALLBACK_ID)?;
     wtx.open_table(MERCHANT_ID_TO_CALLBACK_SECRET)?;
+    wtx.open_table(API_PAYMENTS)?;
+    wtx.open_table(API_TOKEN_TO_REQUEST)?;
+    wtx.open_table(IDEMPOTENCY)?;
+    wtx.open_table(IDEMPOTENCY_BY_TIME)?;
+    wtx.open_table(API_CREDENTIAL_ID_TO_CREDENTIAL)?;
+    wtx.open_table(API_ORIGINATOR_TO_CREDENTIAL_ID)?;
+    wtx.open_table(API_CREDENTIAL_ID_TO_LAST_USED)?;
     Ok(())
 }

@@ -101,6 +101,7 @@ impl AuditEntry {
             ("user ", "utilisateur ", "user "),
             ("merchant ", "marchand ", "merchant "),
             ("card key ", "clé des cartes ", "card key "),
+            ("api credential ", "identifiant API ", "API credential "),
         ];
         for (code, fr, en) in kinds {
             if let Some(name) = t.strip_prefix(code) {
@@ -186,6 +187,12 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
         "settings.security" => ("Réglages de sécurité modifiés", "Security settings changed"),
         "card_key.rotate" => ("Rotation de la clé des cartes", "Card key rotated"),
         "chargeback.record" => ("Impayé (chargeback) enregistré", "Chargeback recorded"),
+        "api_credential.create" => ("Création d'un identifiant API", "API credential created"),
+        "api_credential.revoke" => ("Révocation d'un identifiant API", "API credential revoked"),
+        "api.auth_failed" => (
+            "Appel de l'API refusé : identifiants",
+            "API call refused: credentials",
+        ),
         _ => return None,
     })
 }
@@ -330,6 +337,29 @@ fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
             Some(r) => format!("{}{}", lang.pick("motif : ", "reason: "), r.label(lang)),
             None => format!("reason={v}"),
         },
+        ("failure", v) => match super::api_credentials::Failure::parse(v) {
+            Some(f) => lang.pick(f.words().0, f.words().1).into(),
+            None => format!("failure={v}"),
+        },
+        ("unwritten", _) if n().is_some() => format!(
+            "{} {}",
+            lang.count(
+                n()?,
+                ("autre échec", "autres échecs"),
+                ("other failure", "other failures")
+            ),
+            lang.plural(
+                n()?,
+                (
+                    "depuis cette adresse dans la minute précédente, non inscrit",
+                    "depuis cette adresse dans la minute précédente, non inscrits"
+                ),
+                (
+                    "from this address in the minute before, not written",
+                    "from this address in the minute before, not written"
+                )
+            )
+        ),
         ("migrated_from", v) => match lang {
             Lang::Fr => format!("écrite par le schéma {v}, scellée à la migration"),
             Lang::En => format!("written by schema {v}, sealed at migration"),

@@ -132,6 +132,36 @@ pub struct Filter {
     pub ids: Option<Vec<u64>>,
 }
 
+impl Filter {
+    /// Every transaction dated in `[from, to)`, no other condition (3-D Secure
+    /// checks hidden, as in the list).
+    pub fn period(from: i64, to: i64) -> Filter {
+        Filter {
+            from,
+            to,
+            merchant: None,
+            terminal: None,
+            account: None,
+            operation: None,
+            status: None,
+            code: None,
+            amount_min: None,
+            amount_max: None,
+            brand: None,
+            bin: None,
+            last4: None,
+            holder: None,
+            email: None,
+            buyer: None,
+            order: None,
+            reference: None,
+            show_3ds: false,
+            attempts: false,
+            ids: None,
+        }
+    }
+}
+
 /// The most transaction ids a selection (`ids=`) may hold.
 pub const MAX_IDS: usize = 500;
 

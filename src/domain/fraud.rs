@@ -405,13 +405,13 @@ pub fn evaluate<E>(
 }
 
 /// One past payment as a backtest replays it: when, its id, accepted or not, and its
-/// keys (as stored).
+/// keys (each stored key given a number by the caller).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PastPayment {
     pub at: i64,
     pub id: u64,
     pub accepted: bool,
-    pub keys: Vec<(KeyKind, String)>,
+    pub keys: Vec<(KeyKind, u32)>,
 }
 
 /// The payments dated from `from` that `rules` would have refused (ids, oldest
@@ -419,14 +419,21 @@ pub struct PastPayment {
 /// that the windows reach). A payment the rules refuse no longer counts for the
 /// ones after it, as in the payment flow; nor does one of `refused_first` (sorted
 /// ids another rule refuses before velocity limits are checked, not returned).
+/// Each key keeps the events of its window only, so a replay costs one step per
+/// event whatever the number of payments per key.
 pub fn backtest(
     rules: &MerchantRules,
     past: &[PastPayment],
     from: i64,
     refused_first: &[u64],
 ) -> Vec<u64> {
-    use std::collections::HashMap;
-    let mut seen: HashMap<(KeyKind, &str), Vec<(i64, bool)>> = HashMap::new();
+    use std::collections::{HashMap, VecDeque};
+    #[derive(Default)]
+    struct Window {
+        events: VecDeque<(i64, bool)>,
+        counts: Counts,
+    }
+    let mut seen: HashMap<(KeyKind, u32), Window> = HashMap::new();
     let mut refused = Vec::new();
     for p in past {
         if refused_first.binary_search(&p.id).is_ok() {
@@ -434,22 +441,23 @@ pub fn backtest(
         }
         if p.at >= from {
             let fired = evaluate(rules, p.at, |kind, since| {
-                let mut c = Counts::default();
                 let key = p.keys.iter().find(|(k, _)| *k == kind);
-                for (at, ok) in key
-                    .and_then(|(k, v)| seen.get(&(*k, v.as_str())))
-                    .into_iter()
-                    .flatten()
-                {
-                    if *at >= since {
-                        if *ok {
-                            c.accepted += 1;
-                        } else {
-                            c.refused += 1;
-                        }
+                let Some(w) = key.and_then(|(k, v)| seen.get_mut(&(*k, *v))) else {
+                    return Ok::<_, ()>(Counts::default());
+                };
+                // Payments come in time order: what leaves a key's window never returns.
+                while let Some(&(at, ok)) = w.events.front() {
+                    if at >= since {
+                        break;
+                    }
+                    w.events.pop_front();
+                    if ok {
+                        w.counts.accepted -= 1;
+                    } else {
+                        w.counts.refused -= 1;
                     }
                 }
-                Ok::<_, ()>(c)
+                Ok(w.counts)
             });
             if matches!(fired, Ok(Some(_))) {
                 refused.push(p.id);
@@ -457,9 +465,13 @@ pub fn backtest(
             }
         }
         for (k, v) in &p.keys {
-            seen.entry((*k, v.as_str()))
-                .or_default()
-                .push((p.at, p.accepted));
+            let w = seen.entry((*k, *v)).or_default();
+            w.events.push_back((p.at, p.accepted));
+            if p.accepted {
+                w.counts.accepted += 1;
+            } else {
+                w.counts.refused += 1;
+            }
         }
     }
     refused

@@ -187,7 +187,7 @@ fn a_backtest_refuses_what_the_rules_would_have_and_stops_counting_it() {
         at,
         id,
         accepted,
-        keys: vec![(KeyKind::Card, card.to_string())],
+        keys: vec![(KeyKind::Card, u32::from(card.as_bytes()[0]))],
     };
     let past = [
         p(1, T - 7200, false, "a"),

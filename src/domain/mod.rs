@@ -3,10 +3,14 @@
 
 pub mod account;
 pub mod actor;
+pub mod api_credentials;
 pub mod audit;
 pub mod auth;
 pub mod blacklist;
 pub mod buckets;
+pub mod c2p;
+pub mod c2p_crypto;
+pub mod c2p_status;
 pub mod callback;
 pub mod card;
 pub mod card_form;

@@ -3,6 +3,7 @@
 //! money step is checked and written in one write transaction. Blocking: call
 //! from `spawn_blocking`.
 
+mod api;
 mod blacklist;
 mod chargebacks;
 mod location;
@@ -22,6 +23,7 @@ use crate::acquirer::Acquirer;
 use crate::clock::Clock;
 use crate::db::Db;
 
+pub use api::Prepared;
 pub use chargebacks::Dispute;
 pub use operations::OpOutcome;
 pub use pay::{Answer, ChallengeView, Start};

@@ -301,7 +301,10 @@ pub fn with_security_headers(mut resp: Response, hsts: bool) -> Response {
         ),
     ];
     for (k, v) in pairs {
-        h.insert(k, header::HeaderValue::from_static(v));
+        // A page may widen its own policy (the payment result posting to a shop).
+        if !h.contains_key(k) {
+            h.insert(k, header::HeaderValue::from_static(v));
+        }
     }
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(

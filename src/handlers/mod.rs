@@ -1,5 +1,6 @@
 //! Thin poem handlers, the request context they share, and the middleware around them.
 
+pub mod api_credentials;
 pub mod audit;
 pub mod auth;
 pub mod authorizations;
@@ -51,6 +52,9 @@ pub struct AppState {
     pub door: Arc<crate::auth::throttle::Door>,
     /// Places for exports running at once.
     pub exports: Arc<export::ExportSlots>,
+    /// Failure limits, audit pacing and last-use pacing of the merchant API's
+    /// credential check (`api::auth`).
+    pub api_door: Arc<crate::auth::api_door::ApiDoor>,
     /// Payment links just made, waiting to be shown once.
     pub once_links: Arc<terminal::OnceLinks>,
     /// The open connections, which a failed download cuts.

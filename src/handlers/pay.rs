@@ -286,7 +286,27 @@ pub async fn result(
     let lang = lang_of(&q.lang, Some(&req), &ctx);
     let c = customer(&ctx, lang, merchant);
     let status = req.status(ctx.now());
-    Ok(result_page(&c, &req, &tx, status, attempts_left(&ctx, &req)).into_response())
+    let r = req.clone();
+    let back = ctx.gateway(move |g| g.shop_return(&r)).await?;
+    let page = result_page(
+        &c,
+        &req,
+        &tx,
+        (status, attempts_left(&ctx, &req)),
+        back.as_ref(),
+    );
+    let mut resp = page.into_response();
+    if let Some(b) = &back {
+        // The form goes to the shop: the one origin besides ours it may post to.
+        let csp = format!(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            b.origin()
+        );
+        if let Ok(v) = poem::http::HeaderValue::from_str(&csp) {
+            resp.headers_mut().insert("content-security-policy", v);
+        }
+    }
+    Ok(resp)
 }
 
 #[handler]

@@ -1,5 +1,6 @@
 //! Full documents: the layout and one function per screen.
 
+pub mod api_credentials;
 pub mod audit;
 pub mod authorizations;
 pub mod blacklist;

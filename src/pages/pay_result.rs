@@ -5,6 +5,7 @@
 use maud::{Markup, html};
 
 use super::pay::{PayView, attempts_text, frame};
+use crate::domain::c2p::ShopReturn;
 use crate::domain::customer_ref::customer_reference;
 use crate::domain::list_row::card_short;
 use crate::domain::money::format_amount;
@@ -138,8 +139,8 @@ pub fn result_page(
     c: &PayView,
     req: &PaymentRequest,
     tx: &Transaction,
-    status: RequestStatus,
-    attempts_left: u32,
+    (status, attempts_left): (RequestStatus, u32),
+    back: Option<&ShopReturn>,
 ) -> Markup {
     let accepted = tx.code.is_accepted();
     let title = if accepted {
@@ -187,7 +188,22 @@ pub fn result_page(
                     }
                 }
             }
+            @if let Some(r) = back { (shop_return(c, r)) }
         }
     };
     frame(c, title, body)
+}
+
+/// The way back to the shop of an API payment that has ended: a form posting the
+/// encrypted status, sent by itself after a few seconds (`return.js`), or by hand.
+fn shop_return(c: &PayView, r: &ShopReturn) -> Markup {
+    html! {
+        form class="shop-return no-print" method="post" action=(r.url) data-autosubmit="3" {
+            input type="hidden" name="data" value=(r.data);
+            input type="hidden" name="customer" value=(r.customer);
+            p class="small muted" data-autosubmit-note { (c.t("Vous allez être renvoyé sur le site du marchand.", "You will be taken back to the merchant's site.")) }
+            button class="primary" type="submit" { (c.t("Retourner sur le site du marchand", "Back to the merchant's site")) }
+        }
+        script src="/static/return.js" defer {}
+    }
 }

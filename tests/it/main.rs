@@ -6,6 +6,7 @@
 
 mod accessibility;
 mod admin;
+mod api_credentials;
 mod architecture;
 mod auth;
 mod authorizations;
@@ -26,6 +27,7 @@ mod input;
 mod journeys;
 mod list_fields;
 mod list_phone;
+mod merchant_api;
 mod migration;
 mod no_full_card_number;
 mod one_language;

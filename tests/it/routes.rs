@@ -48,6 +48,11 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/merchants/:id/rebill", "All([Admin])"),
     ("/parameters/merchants/:id/callbacks", "All([ManageUsers])"),
     ("/parameters/merchants/:id/restrictions", "All([Admin])"),
+    ("/parameters/merchants/:id/api", "All([ManageUsers])"),
+    (
+        "/parameters/merchants/:id/api/:credential/revoke",
+        "All([ManageUsers])",
+    ),
     ("/parameters/restrictions", "All([ManageUsers])"),
     ("/parameters/users", "All([ManageUsers])"),
     ("/parameters/users/new", "All([ManageUsers])"),
@@ -95,6 +100,8 @@ struct Samples {
     user: u64,
     /// A blacklist entry of the merchant.
     entry: u64,
+    /// An API credential of the merchant.
+    credential: u64,
     /// Today on the app's clock (a chargeback's date).
     today: String,
 }
@@ -116,7 +123,8 @@ impl Samples {
             .replace(":id", &id.to_string())
             .replace(":tab", "general")
             .replace(":op", "refund")
-            .replace(":action", "unlock");
+            .replace(":action", "unlock")
+            .replace(":credential", &self.credential.to_string());
         match path {
             "/transactions/export" => filled + "?format=csv&scope=all",
             "/statistics/export" => filled + "?table=periods",
@@ -190,8 +198,19 @@ async fn every_back_office_route_answers_each_role_as_its_declared_access_says()
     {
         guichet::db::blacklist::Added::Added(e) | guichet::db::blacklist::Added::Already(e) => e.id,
     };
+    let credential = app
+        .db
+        .api_credential_create(
+            merchant,
+            &guichet::domain::actor::Actor::new(0, "admin", "local"),
+        )
+        .unwrap()
+        .unwrap()
+        .credential
+        .id;
     let samples = Samples {
         entry,
+        credential,
         transaction,
         request,
         merchant,

@@ -1,0 +1,58 @@
+//! `GET /account` (spec §11.1): the merchant's payment-page settings as the shop's
+//! client reads them.
+
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::{Request, Response, handler};
+use serde_json::json;
+
+use super::{blocking, not_found, query_version, reply};
+use crate::db::Scope;
+use crate::domain::c2p::DEFAULT_API_VERSION;
+use crate::domain::money::Currency;
+use crate::handlers::AppState;
+
+#[handler]
+pub async fn account(req: &Request, state: Data<&AppState>) -> Response {
+    let caller = match super::auth::authenticate(req, &state).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let db = state.db.clone();
+    let id = caller.merchant_id;
+    let merchant = match blocking(move || db.merchant(Scope::Merchant(id), id)).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return not_found("Merchant"),
+        Err(r) => return r,
+    };
+    let version = match query_version(req) {
+        v if v.is_empty() => DEFAULT_API_VERSION.to_string(),
+        v => v,
+    };
+    let currencies: Vec<&str> = Currency::ALL.iter().map(|c| c.code()).collect();
+    reply(
+        StatusCode::OK,
+        &json!({
+            "apiVersion": version,
+            "name": merchant.name,
+            "displayTerms": false,
+            "termsUrl": "",
+            "supportUrl": "",
+            "maxAttempts": state.config.max_attempts,
+            "notificationSenderName": merchant.name,
+            "notificationSenderEmail": state.config.mail_from,
+            // The customer gets a receipt of an accepted payment when an email is known.
+            "notificationOnSuccess": true,
+            "notificationOnFailure": false,
+            "merchantNotification": false,
+            "merchantNotificationTo": "",
+            "merchantNotificationLang": "fr",
+            "paymentMethods": [{
+                "paymentMethod": "CreditCard",
+                "currencies": currencies,
+                "defaultOperation": "sale",
+            }],
+            "themes": [],
+        }),
+    )
+}
