@@ -17,9 +17,9 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, api_credentials, audit, auth, authorizations, blacklist, chargebacks, emails,
-    export, home, merchants, middleware, operations, pay, payment_requests, profile, restrictions,
-    second_factor, statistics, terminal, transactions, users,
+    AppState, Ctx, api_credentials, audit, auth, authorizations, blacklist, callbacks, chargebacks,
+    emails, export, home, merchants, middleware, operations, pay, payment_requests, profile,
+    restrictions, second_factor, statistics, terminal, transactions, users,
 };
 
 #[derive(RustEmbed)]
@@ -162,6 +162,11 @@ pub fn back_office() -> Table {
             "/parameters/merchants/:id/rebill",
             ADMIN,
             get(merchants::rebill_policy_edit).post(merchants::rebill_policy_update),
+        )
+        .at(
+            "/parameters/merchants/:id/callbacks",
+            MANAGE_USERS,
+            get(callbacks::callbacks_page).post(callbacks::callbacks_rotate),
         )
         .at(
             "/parameters/merchants/:id/restrictions",
@@ -376,6 +381,7 @@ impl App {
 
     /// The application on an already open data file.
     pub fn with_db(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<App, crate::db::Error> {
+        crate::callbacks::client::use_ring_provider();
         let csrf_key = db.keys().csrf_key;
         let acquirer: Arc<dyn crate::acquirer::Acquirer> =
             Arc::new(crate::acquirer::Simulator::default());
@@ -433,6 +439,18 @@ impl App {
             self.state.config.clone(),
             stopping(),
         ));
+        // Callbacks to the shops: queued with the payments, sent and retried here.
+        let callbacks = match crate::callbacks::Worker::new(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            &self.state.config,
+        ) {
+            Ok(w) => Some(tokio::spawn(crate::callbacks::run(w, stopping()))),
+            Err(e) => {
+                tracing::error!("callbacks cannot be sent: {e}");
+                None
+            }
+        };
         // Abandoned challenges every 30 s; dead sessions and ran-out locks every 5 min.
         let sweeper = tokio::spawn(crate::gateway::sweeper::run(
             self.state.gateway.clone(),
@@ -457,6 +475,9 @@ impl App {
             .await;
         let _ = stop.send(true);
         let _ = worker.await;
+        if let Some(c) = callbacks {
+            let _ = c.await;
+        }
         let _ = sweeper.await;
         let _ = sweep_door.await;
         served

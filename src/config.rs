@@ -51,6 +51,9 @@ pub struct Config {
     /// The appliance's time zone (`--time-zone`): dates on customers' pages, in
     /// emails, and for every user who has not chosen their own.
     pub time_zone: crate::domain::zone::Zone,
+    /// Hosts callbacks may reach even on a loopback, private or link-local address
+    /// (`--callback-allow-host`), as `domain::callback::normalize_host` writes them.
+    pub callback_allow_hosts: Vec<String>,
 }
 
 impl Config {
@@ -83,6 +86,7 @@ impl Config {
             exports_total: 4,
             trusted_proxies: Vec::new(),
             time_zone: crate::domain::zone::Zone::default(),
+            callback_allow_hosts: Vec::new(),
         })
     }
 

@@ -81,7 +81,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Start the server (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Fill an empty data file with demo merchants, users and transactions.
     Demo(DemoArgs),
     /// Account maintenance from the shell.
@@ -185,6 +185,15 @@ pub struct ServeArgs {
     /// chosen their own in their profile. The zone rules are compiled into the binary.
     #[arg(long, env = "GUICHET_TIME_ZONE", default_value = crate::domain::zone::DEFAULT, value_parser = parse_zone)]
     pub time_zone: String,
+    /// A host that callbacks to the shops may reach even on a loopback, private or
+    /// link-local address (repeat for several; e.g. a shop on the appliance's own
+    /// network). Others are refused.
+    #[arg(
+        long = "callback-allow-host",
+        env = "GUICHET_CALLBACK_ALLOW_HOSTS",
+        value_delimiter = ','
+    )]
+    pub callback_allow_hosts: Vec<String>,
 }
 
 /// `--time-zone`: an unknown name stops the server before it starts, saying why; a
@@ -216,6 +225,12 @@ impl ServeArgs {
         config.max_attempts = self.max_attempts;
         config.trusted_proxies = self.trusted_proxies.clone();
         config.key_file = self.key_file.clone();
+        config.callback_allow_hosts = self
+            .callback_allow_hosts
+            .iter()
+            .map(|h| crate::domain::callback::normalize_host(h))
+            .filter(|h| !h.is_empty())
+            .collect();
         config.time_zone = Zone::parse(&self.time_zone).map_err(|e| format!("--time-zone: {e}"))?;
         Ok(config)
     }
@@ -257,7 +272,7 @@ pub enum AdminAction {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Demo(args)) => demo(args),
         Some(Command::Admin {
             action,

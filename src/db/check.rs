@@ -120,6 +120,9 @@ impl Db {
         for p in super::velocity::problems(&rtx, &self.velocity_key())? {
             report.problem(p);
         }
+        for p in super::callbacks::problems(&rtx)? {
+            report.problem(p);
+        }
         drop(rtx);
         report.audit = self.verify_audit_chain()?;
         if let Some(b) = &report.audit.first_break {

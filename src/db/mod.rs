@@ -6,6 +6,7 @@ pub mod api_credentials;
 pub mod api_payments;
 pub mod audit;
 pub mod blacklist;
+pub mod callbacks;
 pub mod check;
 mod codec;
 pub mod columns;

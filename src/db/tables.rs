@@ -99,6 +99,20 @@ pub const VELOCITY_EVENTS: TableDefinition<(u64, u8, &str, i64, u64), u8> =
 pub const VELOCITY_BY_TIME: TableDefinition<(i64, u64, u64, u8, &str), ()> =
     TableDefinition::new("velocity_by_time");
 
+/// Callbacks to the shops (issue 13, `domain::callback::Callback`) by id, and the
+/// (next attempt time, id) of those pending.
+pub const CALLBACK_ID_TO_CALLBACK: TableDefinition<u64, &[u8]> = TableDefinition::new("callbacks");
+pub const CALLBACK_DUE_AT_ID: TableDefinition<(i64, u64), ()> =
+    TableDefinition::new("callbacks_due");
+/// (payment request, callback id) and (merchant, callback id): the callbacks of a
+/// payment and of a merchant, newest last.
+pub const REQUEST_ID_CALLBACK_ID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("idx_request_callbacks");
+pub const MERCHANT_ID_CALLBACK_ID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("idx_merchant_callbacks");
+/// A merchant's callback signing secret (`callbacks::SigningSecret`).
+pub const MERCHANT_ID_TO_CALLBACK_SECRET: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("callback_secrets");
 /// Payment request id → what the merchant API keeps beside it (`c2p::ApiPayment`).
 pub const API_PAYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("api_payments");
 /// SHA-256 (hex) of an API payment's merchant token → its payment request id.
@@ -176,6 +190,11 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(MERCHANT_ID_TO_LOCATION_RULES)?;
     wtx.open_table(VELOCITY_EVENTS)?;
     wtx.open_table(VELOCITY_BY_TIME)?;
+    wtx.open_table(CALLBACK_ID_TO_CALLBACK)?;
+    wtx.open_table(CALLBACK_DUE_AT_ID)?;
+    wtx.open_table(REQUEST_ID_CALLBACK_ID)?;
+    wtx.open_table(MERCHANT_ID_CALLBACK_ID)?;
+    wtx.open_table(MERCHANT_ID_TO_CALLBACK_SECRET)?;
     wtx.open_table(API_PAYMENTS)?;
     wtx.open_table(API_TOKEN_TO_REQUEST)?;
     wtx.open_table(IDEMPOTENCY)?;

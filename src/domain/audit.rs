@@ -176,6 +176,10 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
             "Restrictions anti-fraude modifiées",
             "Fraud restrictions changed",
         ),
+        "merchant.callback_secret" => (
+            "Nouveau secret de signature des notifications",
+            "New callback signing secret",
+        ),
         "merchant.rebill_policy" => (
             "Limites de refacturation modifiées",
             "Rebill limits changed",
@@ -296,6 +300,9 @@ fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
             super::fraud::summary_words(k, v, lang)?
         }
         (k @ ("card_country" | "ip_country"), v) => super::location::summary_words(k, v, lang)?,
+        ("first", "1") => lang
+            .pick("premier secret du marchand", "the merchant's first secret")
+            .into(),
         ("password_max_age_days", _) if n().is_some() => format!(
             "{}{}",
             lang.pick("âge maximal des mots de passe : ", "password maximum age: "),

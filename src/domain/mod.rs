@@ -11,6 +11,7 @@ pub mod buckets;
 pub mod c2p;
 pub mod c2p_crypto;
 pub mod c2p_status;
+pub mod callback;
 pub mod card;
 pub mod card_form;
 pub mod card_text;

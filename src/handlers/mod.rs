@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod authorizations;
 pub mod blacklist;
+pub mod callbacks;
 pub mod chargebacks;
 pub mod emails;
 pub mod export;

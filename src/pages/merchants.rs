@@ -104,6 +104,7 @@ pub fn form(
                 @if let Some(id) = id {
                     a href={"/parameters/merchants/" (id) "/rebill"} { (view.t("Limites des nouvelles facturations", "Rebill limits")) }
                     a href={"/parameters/merchants/" (id) "/restrictions"} { (view.t("Restrictions anti-fraude", "Fraud restrictions")) }
+                    a href={"/parameters/merchants/" (id) "/callbacks"} { (view.t("Notifications à la boutique", "Callbacks to the shop")) }
                     a href={"/parameters/merchants/" (id) "/api"} { "API" }
                 }
             }

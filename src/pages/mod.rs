@@ -5,6 +5,7 @@ pub mod audit;
 pub mod authorizations;
 pub mod blacklist;
 pub mod blacklist_tab;
+pub mod callbacks;
 pub mod chargeback;
 pub mod emails;
 pub mod error;

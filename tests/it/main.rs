@@ -12,6 +12,7 @@ mod auth;
 mod authorizations;
 mod blacklist;
 mod browser_flows;
+mod callbacks;
 mod cards;
 mod chargebacks;
 mod dashboard_browser;

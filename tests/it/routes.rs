@@ -46,6 +46,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/merchants/new", "All([Admin])"),
     ("/parameters/merchants/:id", "All([Admin])"),
     ("/parameters/merchants/:id/rebill", "All([Admin])"),
+    ("/parameters/merchants/:id/callbacks", "All([ManageUsers])"),
     ("/parameters/merchants/:id/restrictions", "All([Admin])"),
     ("/parameters/api", "All([ManageUsers])"),
     ("/parameters/merchants/:id/api", "All([ManageUsers])"),

@@ -78,6 +78,7 @@ impl TestApp {
     /// A client whose requests say they are forwarded for `ip` (believed when the
     /// app trusts 127.0.0.1 as its proxy).
     pub fn client_from(&self, ip: &str) -> Client {
+        guichet::callbacks::client::use_ring_provider();
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             "x-forwarded-for",
@@ -270,6 +271,7 @@ pub struct Client {
 impl Client {
     /// A client of the server at `base` (`http://127.0.0.1:port`) with an empty jar.
     pub fn new(base: &str) -> Client {
+        guichet::callbacks::client::use_ring_provider();
         Client {
             http: reqwest::Client::builder()
                 .cookie_store(true)
