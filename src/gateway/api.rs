@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::Gateway;
+use crate::db::callbacks::{self, NewCallback};
 use crate::db::{self, Scope, Tx, api_payments, payments, transactions};
 use crate::domain::c2p::{ApiPayment, Prepare, ShopReturn};
 use crate::domain::c2p_crypto::encrypt_redirect_data;
@@ -202,16 +203,17 @@ impl Gateway {
         Ok(out)
     }
 
-    /// The API record and merchant token of request `request_id`, with its status
-    /// object as it stands in `wtx` (the payment's own write transaction).
-    pub(super) fn api_status_in(
-        &self,
-        wtx: &Tx,
-        req: &PaymentRequest,
-    ) -> db::Result<Option<(ApiPayment, Value)>> {
+    /// Queues the notification of the shop (its `ctrlCallbackURL`) with the
+    /// payment's status as it stands in `wtx`, the payment's own write transaction,
+    /// when `req` came from the API with a callback URL. Returns whether one was
+    /// queued (then call `callbacks::notify` after the commit).
+    pub(super) fn queue_callback_in(&self, wtx: &Tx, req: &PaymentRequest) -> db::Result<bool> {
         let Some(api) = api_payments::get_in(wtx, req.id)? else {
-            return Ok(None);
+            return Ok(false);
         };
+        if api.callback_url.is_empty() {
+            return Ok(false);
+        }
         let token = self.db.merchant_token(req.id);
         let rows = payment_rows(
             req,
@@ -223,7 +225,18 @@ impl Gateway {
             api: Some(&api),
             merchant_token: &token,
         };
-        let status = status_json(&p, &rows, self.now().unix_timestamp());
-        Ok(Some((api, status)))
+        let now = self.now().unix_timestamp();
+        let body = status_json(&p, &rows, now).to_string();
+        callbacks::enqueue_in(
+            wtx,
+            NewCallback {
+                merchant_id: req.merchant_id,
+                request_id: req.id,
+                url: api.callback_url,
+                body,
+                at: now,
+            },
+        )?;
+        Ok(true)
     }
 }

@@ -142,10 +142,16 @@ impl Gateway {
                 )?;
             }
         }
+        // An API payment that has ended (paid, or blocked) tells its shop, from a
+        // queue written with the payment.
+        let notify = (a.code.is_accepted() || req.blocked) && self.queue_callback_in(&wtx, &req)?;
         payments::update(&wtx, &req)?;
         wtx.commit()?;
         if a.code.is_accepted() {
             self.mail_queued(req.emails.last().copied().unwrap_or(0), &req.holder.email);
+        }
+        if notify {
+            crate::callbacks::notify();
         }
         Ok(sale.id)
     }

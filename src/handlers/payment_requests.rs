@@ -60,6 +60,8 @@ async fn load(ctx: &Ctx, id: &str) -> poem::Result<RequestView> {
             Ok(Some(RequestView {
                 merchant: db.merchant(scope, request.merchant_id)?,
                 api: db.api_payment(request.id)?,
+                // The request is visible in this scope: so are its notifications.
+                callbacks: db.callbacks_of_request(request.id)?,
                 // The link's secret is not kept: shown only when just made.
                 link: request.link(&base),
                 request,

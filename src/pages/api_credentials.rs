@@ -172,6 +172,13 @@ pub fn list(
             } }
         }
         (how_to_call(view, base_url, example))
+        section class="card" {
+            h2 { (view.t("Notifications de la boutique (callbacks)", "Shop notifications (callbacks)")) }
+            p { (view.t(
+                "Quand un paiement se termine, Guichet appelle l'adresse ctrlCallbackURL de la boutique, avec une signature HMAC-SHA256 vérifiable grâce au secret de signature.",
+                "When a payment ends, Guichet calls the shop's ctrlCallbackURL, signed with HMAC-SHA256 under the signing secret.")) }
+            p { a href={"/parameters/merchants/" (m.id) "/callbacks"} { (view.t("Secret de signature et derniers envois ›", "Signing secret and latest deliveries ›")) } }
+        }
     };
     parameters_page(view, title(view), current(view), body)
 }

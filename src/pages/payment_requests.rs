@@ -5,6 +5,7 @@ use maud::{Markup, PreEscaped, html};
 
 use super::layout::processing_page;
 use crate::domain::c2p::ApiPayment;
+use crate::domain::callback::Callback;
 use crate::domain::countries;
 use crate::domain::list_row::card_short;
 use crate::domain::merchant::name_of;
@@ -115,6 +116,8 @@ pub struct RequestView {
     /// What the merchant API keeps of a request a shop prepared (none: made in the
     /// virtual terminal).
     pub api: Option<ApiPayment>,
+    /// The notifications of the shop about it, oldest first.
+    pub callbacks: Vec<Callback>,
 }
 
 /// The link as an inline SVG QR code, drawn by the `qrcode` crate from modules only
@@ -415,6 +418,13 @@ pub fn request_page(view: &View, v: &RequestView, notice: Option<Markup>) -> Mar
             p class="muted" { (view.t("Aucun email pour cette demande (lien affiché seulement).", "No email for this request (link shown only).")) }
         } @else {
             (request_mails(view, &v.mails, v.smtp))
+        }
+        @if v.api.as_ref().is_some_and(|a| !a.callback_url.is_empty()) {
+            h2 { (view.t("Notifications de la boutique", "Shop notifications")) }
+            p class="small muted" { (view.t(
+                "Envoyées à l'adresse de notification quand le paiement se termine, signées, renvoyées jusqu'à ce que la boutique réponde OK.",
+                "Sent to the notification URL when the payment ends, signed, sent again until the shop answers OK.")) }
+            (super::callbacks::deliveries(view, &v.callbacks))
         }
     };
     processing_page(

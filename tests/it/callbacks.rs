@@ -25,7 +25,7 @@ use crate::support::{spawn_app, spawn_app_with};
 
 /// What the receiver answers to one request.
 #[derive(Clone, Copy)]
-enum Reply {
+pub(crate) enum Reply {
     Http(u16, &'static str),
     /// Reads the request, then closes the connection without a word.
     Close,
@@ -35,19 +35,19 @@ const OK: Reply = Reply::Http(200, r#"{"status":"OK","message":"Status recorded.
 
 /// One request the receiver got.
 #[derive(Clone, Debug)]
-struct Got {
-    headers: HashMap<String, String>,
-    body: String,
+pub(crate) struct Got {
+    pub(crate) headers: HashMap<String, String>,
+    pub(crate) body: String,
 }
 
 /// A tiny HTTP/1.1 shop on 127.0.0.1: answers its script in order, then OK.
-struct Receiver {
+pub(crate) struct Receiver {
     addr: SocketAddr,
     got: Arc<Mutex<Vec<Got>>>,
 }
 
 impl Receiver {
-    async fn start(script: &[Reply]) -> Receiver {
+    pub(crate) async fn start(script: &[Reply]) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let got: Arc<Mutex<Vec<Got>>> = Arc::default();
@@ -79,11 +79,11 @@ impl Receiver {
         Receiver { addr, got }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}/shop/callback?order=42", self.addr)
     }
 
-    fn got(&self) -> Vec<Got> {
+    pub(crate) fn got(&self) -> Vec<Got> {
         self.got.lock().unwrap().clone()
     }
 }
@@ -152,7 +152,12 @@ fn queue(db: &Db, merchant_id: u64, request_id: u64, url: &str, at: i64) -> u64 
 }
 
 /// Waits (20 s at most) until callback `id` satisfies `done`.
-async fn wait_for(db: &Db, id: u64, what: &str, done: impl Fn(&Callback) -> bool) -> Callback {
+pub(crate) async fn wait_for(
+    db: &Db,
+    id: u64,
+    what: &str,
+    done: impl Fn(&Callback) -> bool,
+) -> Callback {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let cb = db.callback(id).unwrap().unwrap();

@@ -271,3 +271,53 @@ async fn a_prepared_payment_shows_in_processing_with_its_origin_order_and_custom
     assert!(page.contains("panier 5512"));
     assert!(page.contains("https://shop.example/cb"));
 }
+
+#[tokio::test]
+async fn a_paid_api_payment_notifies_its_shop_with_the_signed_status() {
+    use crate::callbacks::Receiver;
+    let app = crate::support::spawn_app_with(|c| {
+        c.callback_allow_hosts = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let s = shop(&app, "Atlas");
+    let shop_server = Receiver::start(&[]).await;
+    let (mt, ct) = s
+        .prepare(
+            &app,
+            12_300,
+            &format!(
+                r#","ctrlCallbackURL":"{}","ctrlCustomData":"c-9""#,
+                shop_server.url()
+            ),
+        )
+        .await;
+    // A refusal the customer may retry says nothing yet; the payment does.
+    pay(&app.client(), &ct, "4000000000000002", "").await;
+    pay(&app.client(), &ct, "4111111111111111", "").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while shop_server.got().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no callback came");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let got = shop_server.got();
+    assert_eq!(got.len(), 1, "one notification, when the payment ended");
+    let body: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(body["status"], "Authorized");
+    assert_eq!(body["merchantToken"], mt);
+    assert_eq!(body["ctrlCustomData"], "c-9");
+    assert_eq!(body["transactions"].as_array().unwrap().len(), 2);
+    assert!(got[0].headers["x-guichet-signature"].starts_with("v1="));
+    // The request's page lists the delivery.
+    let id = app
+        .db
+        .payment_requests(guichet::db::Scope::Admin, None, 1)
+        .unwrap()[0]
+        .id;
+    let admin = app.admin().await;
+    let (_, page) = admin.page(&format!("/payment-requests/{id}")).await;
+    assert!(page.contains("Notifications de la boutique"), "{page}");
+    assert!(
+        page.contains(&shop_server.url().replace('&', "&amp;")),
+        "{page}"
+    );
+}
