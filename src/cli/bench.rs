@@ -182,6 +182,9 @@ pub async fn run(
     if only == Some("payments") {
         return payment_bench();
     }
+    if only == Some("api") {
+        return super::bench_api::run().await;
+    }
     let db = super::open_data(data, key_file, crate::db::CACHE_BYTES)?;
     if only == Some("fraud") {
         return super::bench_fraud::run(&db, reads_only);
@@ -238,7 +241,8 @@ pub async fn run(
         return Ok(());
     }
     export_bench(db, today).await?;
-    payment_bench()
+    payment_bench()?;
+    super::bench_api::run().await
 }
 
 /// Authorizations to capture as of the newest transaction: the count with the first

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod api_credentials;
 mod bench;
+mod bench_api;
 mod bench_fraud;
 mod bench_rollups;
 
@@ -114,8 +115,9 @@ pub enum Command {
         #[arg(long)]
         reads_only: bool,
         /// One part only: `fraud` (rule checks and the backtest), `payments`
-        /// (durable payment throughput, rules off and on).
-        #[arg(long, value_parser = ["fraud", "payments"])]
+        /// (durable payment throughput, rules off and on), `api` (the merchant API
+        /// over HTTP and the callback queue).
+        #[arg(long, value_parser = ["fraud", "payments", "api"])]
         only: Option<String>,
     },
     /// Check a data file: domain rules, links, indexes and rollups.
