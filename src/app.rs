@@ -394,6 +394,14 @@ impl App {
             config.smtp.is_some(),
         )?
         .with_time_zone(config.time_zone.clone());
+        // Operations a stop left with the acquirer are written before any request.
+        let settled = gateway.settle_pending()?;
+        if settled > 0 {
+            tracing::warn!(
+                settled,
+                "operations interrupted by the last stop were settled"
+            );
+        }
         let door = Arc::new(crate::auth::throttle::Door::new(config.sign_in));
         let exports = Arc::new(crate::handlers::export::ExportSlots::new(
             config.exports_per_user,

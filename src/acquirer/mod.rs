@@ -54,13 +54,25 @@ pub trait Acquirer: Send + Sync + 'static {
     fn sale(&self, payment: &CardPayment) -> ResultCode;
     /// Holds the amount (FLOW-3).
     fn authorize(&self, payment: &CardPayment) -> ResultCode;
-    fn capture(&self, authorization: &Transaction, amount: Amount) -> ResultCode;
-    fn cancel(&self, authorization: &Transaction) -> ResultCode;
-    fn refund(&self, debit: &Transaction, amount: Amount) -> ResultCode;
+    /// The operations below carry the gateway's `reference`: sent again with the
+    /// same reference (after a stop between the call and the write), the acquirer
+    /// answers what it answered the first time and moves no money again.
+    fn capture(&self, reference: &str, authorization: &Transaction, amount: Amount) -> ResultCode;
+    fn cancel(&self, reference: &str, authorization: &Transaction) -> ResultCode;
+    fn refund(&self, reference: &str, debit: &Transaction, amount: Amount) -> ResultCode;
     /// A new charge on a stored card token (OPS-4).
-    fn rebill(&self, card: &StoredCard, amount: Amount, currency: Currency) -> ResultCode;
+    fn rebill(
+        &self,
+        reference: &str,
+        card: &StoredCard,
+        amount: Amount,
+        currency: Currency,
+    ) -> ResultCode;
     /// How many sales and authorizations were sent since start (monitoring).
     fn payments_sent(&self) -> u64;
+    /// Operations (capture, cancel, refund, rebill) done since start: each
+    /// reference counted once, however many times it was sent.
+    fn operations_done(&self) -> u64;
 }
 
 /// One documented test card of the simulator.
@@ -266,9 +278,18 @@ pub fn three_ds_decision(info: CardInfo) -> ThreeDsDecision {
 #[derive(Default)]
 pub struct Simulator {
     payments: AtomicU64,
+    /// The answer given to each operation reference.
+    ledger: std::sync::Mutex<std::collections::HashMap<String, ResultCode>>,
 }
 
 impl Simulator {
+    /// The answer to operation `reference`: the first time `answer()`, afterwards
+    /// the same answer again, nothing done twice.
+    fn once(&self, reference: &str, answer: impl FnOnce() -> ResultCode) -> ResultCode {
+        let mut ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        *ledger.entry(reference.to_string()).or_insert_with(answer)
+    }
+
     fn answer(&self, payment: &CardPayment) -> ResultCode {
         self.payments.fetch_add(1, Ordering::Relaxed);
         let digits = payment.pan.expose_digits();
@@ -324,30 +345,47 @@ impl Acquirer for Simulator {
         self.answer(payment)
     }
 
-    fn capture(&self, _authorization: &Transaction, _amount: Amount) -> ResultCode {
-        ResultCode::ACCEPTED
+    fn capture(
+        &self,
+        reference: &str,
+        _authorization: &Transaction,
+        _amount: Amount,
+    ) -> ResultCode {
+        self.once(reference, || ResultCode::ACCEPTED)
     }
 
-    fn cancel(&self, _authorization: &Transaction) -> ResultCode {
-        ResultCode::ACCEPTED
+    fn cancel(&self, reference: &str, _authorization: &Transaction) -> ResultCode {
+        self.once(reference, || ResultCode::ACCEPTED)
     }
 
-    fn refund(&self, _debit: &Transaction, _amount: Amount) -> ResultCode {
-        ResultCode::ACCEPTED
+    fn refund(&self, reference: &str, _debit: &Transaction, _amount: Amount) -> ResultCode {
+        self.once(reference, || ResultCode::ACCEPTED)
     }
 
-    fn rebill(&self, card: &StoredCard, _amount: Amount, _currency: Currency) -> ResultCode {
-        self.payments.fetch_add(1, Ordering::Relaxed);
-        match test_card_of(card) {
-            Some(c) if c.brand == Brand::Amex => ResultCode::INTERNAL_REFUSAL,
-            Some(c) => c.outcome,
-            None if card.brand == Some(Brand::Amex) => ResultCode::INTERNAL_REFUSAL,
-            None => ResultCode::ACCEPTED,
-        }
+    fn rebill(
+        &self,
+        reference: &str,
+        card: &StoredCard,
+        _amount: Amount,
+        _currency: Currency,
+    ) -> ResultCode {
+        self.once(reference, || {
+            self.payments.fetch_add(1, Ordering::Relaxed);
+            match test_card_of(card) {
+                Some(c) if c.brand == Brand::Amex => ResultCode::INTERNAL_REFUSAL,
+                Some(c) => c.outcome,
+                None if card.brand == Some(Brand::Amex) => ResultCode::INTERNAL_REFUSAL,
+                None => ResultCode::ACCEPTED,
+            }
+        })
     }
 
     fn payments_sent(&self) -> u64 {
         self.payments.load(Ordering::Relaxed)
+    }
+
+    fn operations_done(&self) -> u64 {
+        self.ledger.lock().map_or(0, |l| l.len() as u64)
     }
 }
 
@@ -445,13 +483,31 @@ mod tests {
         };
         let a = Amount::from_minor(500).unwrap();
         assert_eq!(
-            sim.rebill(&stored("4000000000009995"), a, Currency::Mad),
+            sim.rebill("r1", &stored("4000000000009995"), a, Currency::Mad),
             ResultCode::INSUFFICIENT_FUNDS
         );
         assert_eq!(
-            sim.rebill(&stored("4111111111111111"), a, Currency::Mad),
+            sim.rebill("r2", &stored("4111111111111111"), a, Currency::Mad),
             ResultCode::ACCEPTED
         );
+    }
+
+    #[test]
+    fn an_operation_sent_again_under_its_reference_gets_its_first_answer_and_moves_nothing() {
+        let sim = Simulator::default();
+        let a = Amount::from_minor(500).unwrap();
+        let card = StoredCard {
+            bin: "400000".into(),
+            last4: "9995".into(),
+            pan_len: 16,
+            ..StoredCard::default()
+        };
+        let first = sim.rebill("ref-1", &card, a, Currency::Mad);
+        assert_eq!(sim.rebill("ref-1", &card, a, Currency::Mad), first);
+        assert_eq!(sim.payments_sent(), 1);
+        assert_eq!(sim.operations_done(), 1);
+        sim.rebill("ref-2", &card, a, Currency::Mad);
+        assert_eq!(sim.operations_done(), 2);
     }
 
     #[test]

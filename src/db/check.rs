@@ -123,6 +123,9 @@ impl Db {
         for p in super::callbacks::problems(&rtx)? {
             report.problem(p);
         }
+        for p in super::pending::problems(&rtx)? {
+            report.problem(p);
+        }
         drop(rtx);
         report.audit = self.verify_audit_chain()?;
         if let Some(b) = &report.audit.first_break {

@@ -24,6 +24,7 @@ pub mod open_authorizations;
 pub mod operation_keys;
 pub mod outbox;
 pub mod payments;
+pub mod pending;
 pub mod query;
 pub mod rebills;
 mod rewrite;

@@ -130,6 +130,9 @@ pub type IdempotencyRow<'a> = (i64, [u8; 32], u16, &'a str, &'a [u8]);
 pub const IDEMPOTENCY_BY_TIME: TableDefinition<(i64, &str, &str), ()> =
     TableDefinition::new("idempotency_by_time");
 
+/// Operations sent to the acquirer and not yet written (`pending::PendingOp`), by id.
+pub const PENDING_OPS: TableDefinition<u64, &[u8]> = TableDefinition::new("pending_ops");
+
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 /// Blacklist entries (FRAUD-4) by id.
@@ -196,6 +199,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(MERCHANT_ID_CALLBACK_ID)?;
     wtx.open_table(MERCHANT_ID_TO_CALLBACK_SECRET)?;
     wtx.open_table(API_PAYMENTS)?;
+    wtx.open_table(PENDING_OPS)?;
     wtx.open_table(API_TOKEN_TO_REQUEST)?;
     wtx.open_table(IDEMPOTENCY)?;
     wtx.open_table(IDEMPOTENCY_BY_TIME)?;

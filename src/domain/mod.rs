@@ -43,6 +43,7 @@ pub mod operation_rules;
 pub mod outbox;
 pub mod password;
 pub mod payment;
+pub mod pending;
 pub mod period;
 pub mod permission;
 pub mod rebill;

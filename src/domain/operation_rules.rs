@@ -45,6 +45,9 @@ pub enum OpRefusal {
     DisputeDateTooEarly {
         day: time::Date,
     },
+    /// Another operation on this transaction is with the acquirer right now (or was
+    /// when the appliance stopped: it is settled at the next start).
+    InProgress,
 }
 
 impl OpRefusal {
@@ -74,6 +77,7 @@ impl OpRefusal {
                 Lang::Fr => format!("Cette carte a déjà été refacturée {limit} fois aujourd'hui : réessayez demain."),
                 Lang::En => format!("This card has already been rebilled {limit} times today: try again tomorrow."),
             },
+            OpRefusal::InProgress => lang.pick("Une autre opération sur cette transaction est en cours auprès de la banque : réessayez dans un instant.", "Another operation on this transaction is with the bank right now: try again in a moment.").into(),
             OpRefusal::NothingLeft => lang.pick("Tout le montant a déjà été remboursé ou contesté (impayé) : il ne reste rien.", "The whole amount has already been refunded or charged back: nothing is left.").into(),
             OpRefusal::NoReason => lang.pick("Choisissez le motif de l'impayé dans la liste.", "Choose the reason of the chargeback from the list.").into(),
             OpRefusal::NoDisputeDate => lang.pick("Saisissez la date de l'impayé (AAAA-MM-JJ).", "Enter the date of the chargeback (YYYY-MM-DD).").into(),

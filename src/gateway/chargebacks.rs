@@ -39,6 +39,8 @@ impl Gateway {
         actor: &Actor,
         key: &str,
     ) -> db::Result<OpOutcome> {
+        // An operation with the acquirer on this transaction finishes first.
+        let _original = self.lock_original(id);
         let now = self.now();
         let wtx = self.db.begin_write()?;
         let op = Operation::Chargeback;

@@ -47,6 +47,9 @@ pub struct Gateway {
     desks: Mutex<HashMap<u64, Arc<Mutex<pay::Desk>>>>,
     /// Held by a payment on its velocity keys from the check to the write.
     key_locks: velocity::KeyLocks,
+    /// Held by an operation on its original from the check to the write of the
+    /// acquirer's answer (striped by transaction id).
+    original_locks: velocity::KeyLocks,
 }
 
 impl Gateway {
@@ -75,6 +78,7 @@ impl Gateway {
             card_key,
             desks: Mutex::new(HashMap::new()),
             key_locks: velocity::KeyLocks::default(),
+            original_locks: velocity::KeyLocks::default(),
         })
     }
 

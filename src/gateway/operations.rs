@@ -1,12 +1,17 @@
-//! Operations from the Operations tab (OPS-1 … OPS-5): refund, capture, cancel,
-//! rebill. The check, the acquirer's answer, the new row, its journal and the
-//! history lines are one write transaction, so two concurrent refunds of one sale
-//! cannot both pass (the data file runs write transactions one at a time).
+//! Operations from the Operations tab and the merchant API (OPS-1 … OPS-5):
+//! refund, capture, cancel, rebill. The check and a pending record are one write
+//! transaction; the acquirer is called outside any write transaction (other writes
+//! go on meanwhile); its answer, the new row, its journal and the History lines
+//! are a second one that removes the pending record. A lock on the original spans
+//! the three steps and a pending record refuses any other operation on it, so two
+//! concurrent refunds of one sale cannot both pass; a stop between the call and
+//! the write leaves the record, settled at the next start under the same acquirer
+//! reference (the acquirer answers again, no money moves twice).
 
 use super::Gateway;
 use crate::db::tx_log::HistoryEntry;
 use crate::db::{
-    self, Scope, operation_keys, outbox, payments, rebills, transactions, tx_log, velocity,
+    self, Scope, operation_keys, outbox, payments, pending, rebills, transactions, tx_log, velocity,
 };
 use crate::domain::Lang;
 use crate::domain::actor::Actor;
@@ -14,6 +19,7 @@ use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Rule, Step};
 use crate::domain::money::Amount;
 use crate::domain::operation_rules::{OpRefusal, RebillLimits, check_operation, rebill_day};
+use crate::domain::pending::PendingOp;
 use crate::domain::transaction::{Operation, Transaction};
 
 /// What an operation led to.
@@ -39,17 +45,23 @@ impl Gateway {
         actor: &Actor,
         key: &str,
     ) -> db::Result<OpOutcome> {
-        // Locks before the write transaction, as payments take them (see `velocity`).
+        // Locks before the write transaction, as payments take them (see `velocity`),
+        // and on the original from the check to the write of the acquirer's answer:
+        // a second operation on it waits, then sees the first one's row.
         let _held = match op {
             Operation::Rebill => self.lock_rebill(scope, id)?,
             _ => Vec::new(),
         };
+        let _original = self.lock_original(id);
         let now = self.now();
         let wtx = self.db.begin_write()?;
         let (original, key) = match open_original(&wtx, scope, id, op, key)? {
             Ok(found) => found,
             Err(outcome) => return Ok(outcome),
         };
+        if pending::of_original_in(&wtx, original.id)?.is_some() {
+            return Ok(OpOutcome::Refused(OpRefusal::InProgress));
+        }
         let children = transactions::children_in(&wtx, id)?;
         // M6: the merchant's rebill policy and the card's rebills today, read in this
         // write transaction so two rebills cannot both pass the daily limit.
@@ -69,9 +81,19 @@ impl Gateway {
             Err(refusal) => return Ok(OpOutcome::Refused(refusal)),
         };
         let requested_at = now.unix_timestamp();
+        let mut pending = PendingOp {
+            id: 0,
+            original: original.id,
+            operation: op,
+            amount,
+            requested_at,
+            actor: (actor.at, actor.user.clone(), actor.ip.clone()),
+            key,
+            reference: payments::new_link_token(),
+        };
         // A rebill is refused before the acquirer when its card, email, IP or holder
         // is blacklisted, its card country refused, or when it would pass one of the
-        // merchant's velocity limits.
+        // merchant's velocity limits: its row is written at once.
         let rule = match op {
             Operation::Rebill => match super::blacklist::listed_in(&wtx, &original)? {
                 Some(listed) => Some(listed),
@@ -82,18 +104,74 @@ impl Gateway {
             },
             _ => None,
         };
-        let code = match op {
-            _ if matches!(rule, Some(Rule::Location(_))) => ResultCode::COUNTRY_REFUSED,
-            _ if rule.is_some() => ResultCode::TOO_MANY_ATTEMPTS,
-            Operation::Refund => self.acquirer.refund(&original, amount),
-            Operation::Capture => self.acquirer.capture(&original, amount),
-            Operation::Cancel => self.acquirer.cancel(&original),
+        if let Some(rule) = rule {
+            let code = match rule {
+                Rule::Location(_) => ResultCode::COUNTRY_REFUSED,
+                _ => ResultCode::TOO_MANY_ATTEMPTS,
+            };
+            return self.settle_in(wtx, &original, &pending, code, Some(rule));
+        }
+        // Recorded durably before the acquirer hears of it: a stop during the call
+        // leaves this record, which the next start settles (`settle_pending`).
+        pending::insert_in(&wtx, &mut pending)?;
+        wtx.commit()?;
+        let code = self.send_operation(&pending, &original)?;
+        let wtx = self.db.begin_write()?;
+        self.settle_in(wtx, &original, &pending, code, None)
+    }
+
+    /// Asks the acquirer for `p` on `original`, under the operation's reference.
+    fn send_operation(&self, p: &PendingOp, original: &Transaction) -> db::Result<ResultCode> {
+        let r = p.reference.as_str();
+        Ok(match p.operation {
+            Operation::Refund => self.acquirer.refund(r, original, p.amount),
+            Operation::Capture => self.acquirer.capture(r, original, p.amount),
+            Operation::Cancel => self.acquirer.cancel(r, original),
             _ => self.acquirer.rebill(
+                r,
                 original.card.as_ref().ok_or(db::Error::NotFound)?,
-                amount,
+                p.amount,
                 original.currency,
             ),
-        };
+        })
+    }
+
+    /// Operations a stop left with the acquirer: each is sent again under its
+    /// reference (the acquirer answers as the first time, no money moves twice) and
+    /// its row written. Run at start, before any request. Returns how many.
+    pub fn settle_pending(&self) -> db::Result<usize> {
+        let pending = self.db.pending_ops()?;
+        for p in &pending {
+            let _original = self.lock_original(p.original);
+            let Some(original) = self.db.transaction(Scope::Admin, p.original)? else {
+                continue;
+            };
+            let code = self.send_operation(p, &original)?;
+            let wtx = self.db.begin_write()?;
+            self.settle_in(wtx, &original, p, code, None)?;
+            tracing::warn!(
+                original = p.original,
+                operation = p.operation.key(),
+                %code,
+                "an operation interrupted by a stop was settled with the acquirer"
+            );
+        }
+        Ok(pending.len())
+    }
+
+    /// Writes the row of operation `p` on `original` with the acquirer's `code` (or
+    /// the `rule` that refused it before the acquirer), its journal, History lines,
+    /// the rebill count and receipt, and removes its pending record — in `wtx`.
+    fn settle_in(
+        &self,
+        wtx: db::Tx,
+        original: &Transaction,
+        p: &PendingOp,
+        code: ResultCode,
+        rule: Option<Rule>,
+    ) -> db::Result<OpOutcome> {
+        let (op, amount, requested_at) = (p.operation, p.amount, p.requested_at);
+        let actor = p.actor();
         let at = self.now().unix_timestamp();
         let mut row = Transaction {
             id: 0,
@@ -103,7 +181,7 @@ impl Gateway {
             code,
             parent_id: Some(original.id),
             test: original.test || self.acquirer.is_test(),
-            initiator: original.initiator.clone().by(actor),
+            initiator: original.initiator.clone().by(&actor),
             ..original.clone()
         };
         if let Some(card) = row.card.as_mut()
@@ -145,9 +223,18 @@ impl Gateway {
         for j in &steps {
             tx_log::add_journal(&wtx, row.id, j)?;
         }
-        link_to_original(&wtx, &original, &row, actor, key.as_deref())?;
+        link_to_original(&wtx, original, &row, &actor, p.key.as_deref())?;
         let mut receipt = None;
         if op == Operation::Rebill && rule.is_none() {
+            let token = original
+                .card
+                .as_ref()
+                .map(|c| c.token.clone())
+                .unwrap_or_default();
+            let day = rebill_day(
+                time::OffsetDateTime::from_unix_timestamp(requested_at)
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            );
             rebills::count_in(&wtx, original.merchant_id, &token, day)?;
             // The cardholder hears of every rebill charged, when an address is known.
             if code.is_accepted() && !row.buyer.email.is_empty() {
@@ -169,6 +256,9 @@ impl Gateway {
                 );
                 receipt = Some((outbox::enqueue(&wtx, &mut mail)?, mail.to));
             }
+        }
+        if p.id != 0 {
+            pending::remove_in(&wtx, p.id)?;
         }
         wtx.commit()?;
         if let Some((mail_id, to)) = receipt {

@@ -113,6 +113,15 @@ impl Gateway {
             .collect()
     }
 
+    /// The lock an operation on transaction `id` holds from its check to the write
+    /// of the acquirer's answer. Taken after any velocity key lock, never before.
+    pub(super) fn lock_original(&self, id: u64) -> MutexGuard<'_, ()> {
+        let i = usize::try_from(id % STRIPES as u64).unwrap_or(0);
+        self.original_locks.0[i]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The locks a rebill of transaction `id` holds until it is written, so that a
     /// payment of the same card checking its limits meanwhile sees it (none when the
     /// row is not found: the rebill then writes nothing).

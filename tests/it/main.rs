@@ -34,6 +34,7 @@ mod one_language;
 mod operations;
 mod pay_page;
 mod payments;
+mod pending_operations;
 mod routes;
 mod second_factor;
 mod security;

@@ -1,0 +1,34 @@
+//! An operation sent to the acquirer and not yet written (issue 13): recorded
+//! before the acquirer is called, removed in the transaction that writes its row.
+//! One left behind by a stop is settled at the next start: sent again under the
+//! same reference, which the acquirer answers without moving money twice.
+
+use serde::{Deserialize, Serialize};
+
+use super::actor::Actor;
+use super::money::Amount;
+use super::transaction::Operation;
+
+/// Stored: never reorder or remove fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingOp {
+    pub id: u64,
+    /// The transaction the operation applies to.
+    pub original: u64,
+    pub operation: Operation,
+    pub amount: Amount,
+    /// Unix seconds when it was asked.
+    pub requested_at: i64,
+    /// Who asked it: (time, user, IP), as its History line will say.
+    pub actor: (i64, String, String),
+    /// The confirmation form's one-time key, if any.
+    pub key: Option<String>,
+    /// The reference the acquirer knows it by (random, 128 bits, hex).
+    pub reference: String,
+}
+
+impl PendingOp {
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.actor.0, self.actor.1.clone(), self.actor.2.clone())
+    }
+}
