@@ -394,8 +394,9 @@ impl App {
             config.smtp.is_some(),
         )?
         .with_time_zone(config.time_zone.clone());
-        // Operations a stop left with the acquirer are written before any request.
-        let settled = gateway.settle_pending()?;
+        // Payments and operations a stop left with the acquirer are written before
+        // any request.
+        let settled = gateway.settle_pending_payments()? + gateway.settle_pending()?;
         if settled > 0 {
             tracing::warn!(
                 settled,

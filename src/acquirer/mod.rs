@@ -38,6 +38,9 @@ pub struct CardPayment<'a> {
     pub cvv: &'a str,
     pub amount: Amount,
     pub currency: Currency,
+    /// The gateway's reference of this attempt (see [`Acquirer::payment_result`]);
+    /// empty: none.
+    pub reference: &'a str,
 }
 
 /// The bank side. Calls are blocking: run them off the async executor.
@@ -68,6 +71,10 @@ pub trait Acquirer: Send + Sync + 'static {
         amount: Amount,
         currency: Currency,
     ) -> ResultCode;
+    /// The answer given to the sale or authorization sent under `reference`, if
+    /// the acquirer got it: how a payment interrupted by a stop is settled without
+    /// sending the card again (its number is never kept).
+    fn payment_result(&self, reference: &str) -> Option<ResultCode>;
     /// How many sales and authorizations were sent since start (monitoring).
     fn payments_sent(&self) -> u64;
     /// Operations (capture, cancel, refund, rebill) done since start: each
@@ -280,6 +287,8 @@ pub struct Simulator {
     payments: AtomicU64,
     /// The answer given to each operation reference.
     ledger: std::sync::Mutex<std::collections::HashMap<String, ResultCode>>,
+    /// The answer given to each payment reference.
+    paid: std::sync::Mutex<std::collections::HashMap<String, ResultCode>>,
 }
 
 impl Simulator {
@@ -291,6 +300,16 @@ impl Simulator {
     }
 
     fn answer(&self, payment: &CardPayment) -> ResultCode {
+        if payment.reference.is_empty() {
+            return self.decide(payment);
+        }
+        let mut paid = self.paid.lock().unwrap_or_else(|e| e.into_inner());
+        *paid
+            .entry(payment.reference.to_string())
+            .or_insert_with(|| self.decide(payment))
+    }
+
+    fn decide(&self, payment: &CardPayment) -> ResultCode {
         self.payments.fetch_add(1, Ordering::Relaxed);
         let digits = payment.pan.expose_digits();
         if !payment.pan.is_luhn_valid() {
@@ -380,6 +399,10 @@ impl Acquirer for Simulator {
         })
     }
 
+    fn payment_result(&self, reference: &str) -> Option<ResultCode> {
+        self.paid.lock().ok()?.get(reference).copied()
+    }
+
     fn payments_sent(&self) -> u64 {
         self.payments.load(Ordering::Relaxed)
     }
@@ -404,6 +427,7 @@ mod tests {
             cvv: "123",
             amount: Amount::from_minor(1000).unwrap(),
             currency: Currency::Mad,
+            reference: "",
         })
     }
 

@@ -3,9 +3,9 @@
 
 use redb::{ReadableTable, ReadableTableMetadata};
 
-use super::tables::PENDING_OPS;
+use super::tables::{PENDING_OPS, PENDING_PAYMENTS};
 use super::{Db, Result, Tx, codec};
-use crate::domain::pending::PendingOp;
+use crate::domain::pending::{PendingOp, PendingPayment};
 
 /// Records `p` (its id set here) in `wtx`.
 pub fn insert_in(wtx: &Tx, p: &mut PendingOp) -> Result<()> {
@@ -35,7 +35,37 @@ pub fn of_original_in(wtx: &Tx, original: u64) -> Result<Option<PendingOp>> {
     Ok(None)
 }
 
+/// Records payment `p` (its id set here), durably, in a transaction of its own.
+pub fn insert_payment(db: &Db, p: &mut PendingPayment) -> Result<()> {
+    let mut wtx = db.begin_write()?;
+    wtx.set_durable()?;
+    {
+        let mut t = wtx.open_table(PENDING_PAYMENTS)?;
+        let next = t.last()?.map_or(1, |(k, _)| k.value() + 1);
+        p.id = next;
+        t.insert(next, codec::encode(p)?.as_slice())?;
+    }
+    wtx.commit()
+}
+
+/// Removes pending payment `id` (its rows are being written in `wtx`).
+pub fn remove_payment_in(wtx: &Tx, id: u64) -> Result<()> {
+    wtx.open_table(PENDING_PAYMENTS)?.remove(id)?;
+    Ok(())
+}
+
 impl Db {
+    /// Every pending payment, oldest first.
+    pub fn pending_payments(&self) -> Result<Vec<PendingPayment>> {
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(PENDING_PAYMENTS)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            out.push(codec::decode("pending_payments", row?.1.value())?);
+        }
+        Ok(out)
+    }
+
     /// Every pending operation, oldest first.
     pub fn pending_ops(&self) -> Result<Vec<PendingOp>> {
         let rtx = self.begin_read()?;
@@ -60,6 +90,13 @@ pub(super) fn problems(rtx: &redb::ReadTransaction) -> Result<Vec<String>> {
             p.operation.key(),
             p.original,
             p.requested_at
+        ));
+    }
+    for row in rtx.open_table(PENDING_PAYMENTS)?.iter()? {
+        let p: PendingPayment = codec::decode("pending_payments", row?.1.value())?;
+        out.push(format!(
+            "a payment of request {} (sent at {}) reached the acquirer and was not written: the next start settles it",
+            p.request_id, p.sent_at
         ));
     }
     Ok(out)

@@ -131,6 +131,7 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         MERCHANT_ID_TO_CALLBACK_SECRET,
         API_PAYMENTS,
         PENDING_OPS,
+        PENDING_PAYMENTS,
         API_TOKEN_TO_REQUEST,
         IDEMPOTENCY,
         IDEMPOTENCY_BY_TIME,

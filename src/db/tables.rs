@@ -132,6 +132,9 @@ pub const IDEMPOTENCY_BY_TIME: TableDefinition<(i64, &str, &str), ()> =
 
 /// Operations sent to the acquirer and not yet written (`pending::PendingOp`), by id.
 pub const PENDING_OPS: TableDefinition<u64, &[u8]> = TableDefinition::new("pending_ops");
+/// Sales and authorizations sent to the acquirer and not yet written
+/// (`pending::PendingPayment`), by id.
+pub const PENDING_PAYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("pending_payments");
 
 pub const AUDIT_SEQ_TO_ENTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
@@ -200,6 +203,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(MERCHANT_ID_TO_CALLBACK_SECRET)?;
     wtx.open_table(API_PAYMENTS)?;
     wtx.open_table(PENDING_OPS)?;
+    wtx.open_table(PENDING_PAYMENTS)?;
     wtx.open_table(API_TOKEN_TO_REQUEST)?;
     wtx.open_table(IDEMPOTENCY)?;
     wtx.open_table(IDEMPOTENCY_BY_TIME)?;

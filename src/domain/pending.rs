@@ -32,3 +32,20 @@ impl PendingOp {
         Actor::new(self.actor.0, self.actor.1.clone(), self.actor.2.clone())
     }
 }
+
+/// A sale or authorization sent to the acquirer and not yet written: what its rows
+/// need (the stored card: never its number or code) to be written at the next
+/// start from the acquirer's answer to its reference. Stored: never reorder or
+/// remove fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingPayment {
+    pub id: u64,
+    pub request_id: u64,
+    pub reference: String,
+    pub card: super::transaction::StoredCard,
+    pub ip: String,
+    /// Unix seconds when it was sent.
+    pub sent_at: i64,
+    /// The 3-D Secure row's journal so far.
+    pub three_ds_steps: Vec<super::journal::JournalEntry>,
+}

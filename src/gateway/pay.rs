@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use time::Duration;
 
 use super::Gateway;
-use super::record::{Attempt, Refused};
+use super::record::{Attempt, AttemptCard, Refused};
 use super::velocity::Checked;
 use crate::acquirer::{CardInfo, CardPayment, ThreeDsDecision, three_ds_decision};
 use crate::db::{self, Scope};
@@ -19,6 +19,7 @@ use crate::domain::card_form::CardDetails;
 use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Rule, Step};
 use crate::domain::payment::{MAX_TOTAL_ATTEMPTS, PaymentRequest, RequestStatus};
+use crate::domain::pending::PendingPayment;
 use crate::domain::transaction::Operation;
 
 /// How long the issuer's page waits for the code before the payment is abandoned (098).
@@ -222,7 +223,7 @@ impl Gateway {
                 let id = self.record(
                     req,
                     Attempt {
-                        card: &card,
+                        card: AttemptCard::Typed(&card),
                         info,
                         authenticated: false,
                         ip,
@@ -231,6 +232,7 @@ impl Gateway {
                         three_ds_steps: vec![received, enrolment, refused.clone()],
                         sale_steps: vec![refused],
                         counts: true,
+                        pending: 0,
                     },
                 )?;
                 Ok(Answer::Result(id))
@@ -260,23 +262,54 @@ impl Gateway {
         ip: &str,
         three_ds_steps: Vec<JournalEntry>,
     ) -> db::Result<u64> {
+        // Recorded durably before the acquirer hears of it (the stored card only):
+        // a stop during the call leaves this record, which the next start settles
+        // from the acquirer's answer to its reference.
+        let stored = card.stored(
+            self.card_key.0,
+            &self.card_key.1,
+            info.country,
+            authenticated,
+        );
+        let mut pending = PendingPayment {
+            id: 0,
+            request_id: req.id,
+            reference: crate::db::payments::new_link_token(),
+            card: stored.clone(),
+            ip: ip.to_string(),
+            sent_at: self.now().unix_timestamp(),
+            three_ds_steps: three_ds_steps.clone(),
+        };
+        crate::db::pending::insert_payment(&self.db, &mut pending)?;
         let payment = CardPayment {
             pan: &card.pan,
             expiry: card.expiry,
             cvv: &card.cvv,
             amount: req.amount,
             currency: req.currency,
+            reference: &pending.reference,
         };
-        let sent_at = self.now().unix_timestamp();
         let code = if req.operation == Operation::Authorization {
             self.acquirer.authorize(&payment)
         } else {
             self.acquirer.sale(&payment)
         };
+        self.write_answer(req, pending, code, info)
+    }
+
+    /// Writes the attempt of `pending` with the acquirer's `code`, removing the
+    /// pending record with its rows.
+    fn write_answer(
+        &self,
+        req: &PaymentRequest,
+        pending: PendingPayment,
+        code: ResultCode,
+        info: CardInfo,
+    ) -> db::Result<u64> {
         let at = self.now().unix_timestamp();
         let sale_steps = vec![
             JournalEntry::new(
-                sent_at,
+                pending.sent_at,
                 Step::Sent {
                     acquirer: self.acquirer.name().to_string(),
                     operation: req.operation,
@@ -287,18 +320,46 @@ impl Gateway {
         self.record(
             req,
             Attempt {
-                card,
+                card: AttemptCard::Stored(pending.card),
                 info,
-                authenticated,
-                ip,
+                authenticated: false,
+                ip: &pending.ip,
                 three_ds: ResultCode::ACCEPTED,
                 code,
-                three_ds_steps,
+                three_ds_steps: pending.three_ds_steps,
                 sale_steps,
                 // A bank that does not answer is not the cardholder's fault.
                 counts: code != ResultCode::ACQUIRER_DOWN && code != ResultCode::UNKNOWN_ERROR,
+                pending: pending.id,
             },
         )
+    }
+
+    /// Payments a stop left with the acquirer: each is written with the answer the
+    /// acquirer gave its reference (never sent again: the card's number is not
+    /// kept); one the acquirer never got is written as unanswered (910), no money
+    /// moved. Run at start, before any request. Returns how many.
+    pub fn settle_pending_payments(&self) -> db::Result<usize> {
+        let pending = self.db.pending_payments()?;
+        for p in &pending {
+            let Some(req) = self.db.payment_request(Scope::Admin, p.request_id)? else {
+                continue;
+            };
+            let code = self
+                .acquirer
+                .payment_result(&p.reference)
+                .unwrap_or(ResultCode::ACQUIRER_DOWN);
+            let info = CardInfo {
+                brand: p.card.brand.unwrap_or(Brand::Unknown),
+                country: "",
+                enrolment: crate::acquirer::Enrolment::Frictionless,
+            };
+            let desk = self.desk(req.id);
+            let _desk = lock(&desk);
+            self.write_answer(&req, p.clone(), code, info)?;
+            tracing::warn!(request = p.request_id, %code, "a payment interrupted by a stop was settled with the acquirer's answer");
+        }
+        Ok(pending.len())
     }
 
     /// The challenge `challenge_id` of the request of `token`, if it is pending.
@@ -372,7 +433,7 @@ impl Gateway {
             self.record(
                 &req,
                 Attempt {
-                    card: &c.card,
+                    card: AttemptCard::Typed(&c.card),
                     info: c.info,
                     authenticated: false,
                     ip: &c.ip,
@@ -381,6 +442,7 @@ impl Gateway {
                     three_ds_steps: steps,
                     sale_steps: last,
                     counts: true,
+                    pending: 0,
                 },
             )?
         };
@@ -411,7 +473,7 @@ impl Gateway {
         self.record(
             req,
             Attempt {
-                card: &c.card,
+                card: AttemptCard::Typed(&c.card),
                 info: c.info,
                 authenticated: false,
                 ip: &c.ip,
@@ -424,6 +486,7 @@ impl Gateway {
                 ],
                 sale_steps: vec![abandoned],
                 counts: false,
+                pending: 0,
             },
         )
     }

@@ -8,11 +8,18 @@ use crate::domain::card_form::CardDetails;
 use crate::domain::codes::ResultCode;
 use crate::domain::journal::{JournalEntry, Rule, Step};
 use crate::domain::payment::{AttemptContext, PaymentRequest, attempt_rows};
-use crate::domain::transaction::Transaction;
+use crate::domain::transaction::{StoredCard, Transaction};
+
+/// The card of an attempt: as typed (its stored form is made from it), or already
+/// in its stored form (a payment settled after a stop: its number was never kept).
+pub(super) enum AttemptCard<'a> {
+    Typed(&'a CardDetails),
+    Stored(StoredCard),
+}
 
 /// One attempt ready to be written.
 pub(super) struct Attempt<'a> {
-    pub(super) card: &'a CardDetails,
+    pub(super) card: AttemptCard<'a>,
     pub(super) info: CardInfo,
     pub(super) authenticated: bool,
     pub(super) ip: &'a str,
@@ -22,6 +29,8 @@ pub(super) struct Attempt<'a> {
     pub(super) sale_steps: Vec<JournalEntry>,
     /// Counts towards the refused attempts that block a request.
     pub(super) counts: bool,
+    /// The pending payment this attempt settles (removed with its rows); 0: none.
+    pub(super) pending: u64,
 }
 
 /// The card, its scheme and country, and the buyer's IP address of a payment a rule
@@ -52,7 +61,7 @@ impl Gateway {
         self.record(
             req,
             Attempt {
-                card: r.card,
+                card: AttemptCard::Typed(r.card),
                 info: r.info,
                 authenticated: false,
                 ip: r.ip,
@@ -61,6 +70,7 @@ impl Gateway {
                 sale_steps: steps.clone(),
                 three_ds_steps: steps,
                 counts,
+                pending: 0,
             },
         )
     }
@@ -70,12 +80,15 @@ impl Gateway {
     pub(super) fn record(&self, req: &PaymentRequest, a: Attempt) -> db::Result<u64> {
         let merchant = self.db.merchant(Scope::Admin, req.merchant_id)?;
         let now = self.now().unix_timestamp();
-        let stored = a.card.stored(
-            self.card_key.0,
-            &self.card_key.1,
-            a.info.country,
-            a.authenticated,
-        );
+        let stored = match a.card {
+            AttemptCard::Typed(card) => card.stored(
+                self.card_key.0,
+                &self.card_key.1,
+                a.info.country,
+                a.authenticated,
+            ),
+            AttemptCard::Stored(card) => card,
+        };
         let cx = AttemptContext {
             request: req,
             card: stored,
@@ -146,6 +159,9 @@ impl Gateway {
         // queue written with the payment.
         let notify = (a.code.is_accepted() || req.blocked) && self.queue_callback_in(&wtx, &req)?;
         payments::update(&wtx, &req)?;
+        if a.pending != 0 {
+            crate::db::pending::remove_payment_in(&wtx, a.pending)?;
+        }
         wtx.commit()?;
         if a.code.is_accepted() {
             self.mail_queued(req.emails.last().copied().unwrap_or(0), &req.holder.email);

@@ -54,6 +54,9 @@ impl Acquirer for StopsAfterRefund {
     fn rebill(&self, r: &str, c: &StoredCard, a: Amount, cur: Currency) -> ResultCode {
         self.0.rebill(r, c, a, cur)
     }
+    fn payment_result(&self, r: &str) -> Option<ResultCode> {
+        self.0.payment_result(r)
+    }
     fn payments_sent(&self) -> u64 {
         self.0.payments_sent()
     }
@@ -145,4 +148,100 @@ async fn a_refund_interrupted_after_the_acquirer_is_reported_then_settled_once_a
         OpOutcome::Refused(OpRefusal::AlreadyRefunded) => {}
         o => panic!("{o:?}"),
     }
+}
+
+/// The simulator, but the process stops right after the acquirer answered a sale.
+struct StopsAfterSale(Arc<Simulator>);
+
+impl Acquirer for StopsAfterSale {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn is_test(&self) -> bool {
+        true
+    }
+    fn enrolment(&self, pan: &Pan) -> CardInfo {
+        self.0.enrolment(pan)
+    }
+    fn verify_challenge(&self, pan: &Pan, code: &str) -> ResultCode {
+        self.0.verify_challenge(pan, code)
+    }
+    fn sale(&self, p: &CardPayment) -> ResultCode {
+        self.0.sale(p);
+        panic!("the appliance stopped between the acquirer's answer and the write");
+    }
+    fn authorize(&self, p: &CardPayment) -> ResultCode {
+        self.0.authorize(p)
+    }
+    fn capture(&self, r: &str, t: &Transaction, a: Amount) -> ResultCode {
+        self.0.capture(r, t, a)
+    }
+    fn cancel(&self, r: &str, t: &Transaction) -> ResultCode {
+        self.0.cancel(r, t)
+    }
+    fn refund(&self, r: &str, t: &Transaction, a: Amount) -> ResultCode {
+        self.0.refund(r, t, a)
+    }
+    fn rebill(&self, r: &str, c: &StoredCard, a: Amount, cur: Currency) -> ResultCode {
+        self.0.rebill(r, c, a, cur)
+    }
+    fn payment_result(&self, r: &str) -> Option<ResultCode> {
+        self.0.payment_result(r)
+    }
+    fn payments_sent(&self) -> u64 {
+        self.0.payments_sent()
+    }
+    fn operations_done(&self) -> u64 {
+        self.0.operations_done()
+    }
+}
+
+#[tokio::test]
+async fn a_payment_interrupted_after_the_acquirer_is_written_at_the_next_start_from_its_answer() {
+    let app = spawn_app().await;
+    let (m, c) = shop(&app).await;
+    let (id, token) = new_request(&c, m, &[]).await;
+    let bank = Arc::new(Simulator::default());
+    let stopping = gateway(&app, Arc::new(StopsAfterSale(bank.clone())));
+    let card = guichet::domain::card_form::CardForm {
+        holder: "Salma Idrissi".into(),
+        number: "4111111111111111".into(),
+        expiry: "12/39".into(),
+        cvv: "123".into(),
+        ..Default::default()
+    }
+    .parse(time::macros::date!(2026 - 01 - 01))
+    .unwrap();
+    let t = token.clone();
+    let crashed = std::thread::spawn(move || stopping.pay(&t, card, "", "203.0.113.9")).join();
+    assert!(crashed.is_err(), "the stop happened");
+    assert_eq!(bank.payments_sent(), 1, "the acquirer took the payment");
+    assert!(request(&app, id).attempts.is_empty(), "nothing written yet");
+    let report = app.db.check().unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains(&format!("a payment of request {id}"))),
+        "{:?}",
+        report.problems
+    );
+    let restarted = gateway(&app, bank.clone());
+    assert_eq!(restarted.settle_pending_payments().unwrap(), 1);
+    let req = request(&app, id);
+    let sale = app
+        .db
+        .transaction(Scope::Admin, req.paid_tx.expect("paid"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(sale.code, ResultCode::ACCEPTED);
+    assert_eq!(sale.initiator.ip, "203.0.113.9");
+    assert_eq!(sale.card.as_ref().unwrap().last4, "1111");
+    assert_eq!(bank.payments_sent(), 1, "never sent twice");
+    assert_eq!(restarted.settle_pending_payments().unwrap(), 0);
+    assert!(
+        app.db.check().unwrap().is_ok(),
+        "{:?}",
+        app.db.check().unwrap().problems
+    );
 }
