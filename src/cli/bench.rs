@@ -364,14 +364,24 @@ fn payment_run(rules_on: bool) -> Result<(f64, f64), CliError> {
         ..CardForm::default()
     };
     let merchant_id = m.id;
+    // Each payment from its own customer (email, holder, address), as in a shop;
+    // the one accepted test card pays them all, so its key counts every payment:
+    // the velocity check's worst case.
+    let customer = std::sync::atomic::AtomicU64::new(0);
     let one = move |g: &crate::gateway::Gateway| -> Result<(Duration, u64), CliError> {
+        let n = customer.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut form = form.clone();
+        form.email = format!("client{n}@example.ma");
         let input = form.parse(today).map_err(|_| CliError::Bench("form"))?;
         let req = g
             .create_request(input, merchant_id, 0, "bench", false)?
             .request;
+        let mut card = card.clone();
+        card.holder = format!("Client {n}");
         let details = card.parse(today).map_err(|_| CliError::Bench("card"))?;
+        let ip = format!("196.200.{}.{}", (n / 250) % 250, 1 + n % 250);
         let t = Instant::now();
-        let start = g.pay(&req.token, details, "", "127.0.0.1")?;
+        let start = g.pay(&req.token, details, "", &ip)?;
         let crate::gateway::Start::Answer(crate::gateway::Answer::Result(tx)) = start else {
             return Err(CliError::Bench("payment not written"));
         };
