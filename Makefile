@@ -21,8 +21,13 @@ demo:
 	python3 -m venv .venv-smtp
 	.venv-smtp/bin/pip install -q aiosmtpd==1.4.6
 
+# The merchant API is driven by a real public client in the tests: PyPI's `payzone`.
+.venv-smtp/.payzone-0.1.1: .venv-smtp/bin/aiosmtpd
+	.venv-smtp/bin/pip install -q payzone==0.1.1
+	touch $@
+
 # pipefail (above) makes the recipe fail when cargo test fails, even if output is piped.
-test: .venv-smtp/bin/aiosmtpd
+test: .venv-smtp/bin/aiosmtpd .venv-smtp/.payzone-0.1.1
 	$(CARGO) test --all-targets 2>&1
 
 # The parser property tests (src/domain/fuzz.rs, names `fuzz_…`) with a million cases

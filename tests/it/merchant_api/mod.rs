@@ -2,6 +2,7 @@
 //! as a web shop's Connect2Pay client would: HTTP Basic, JSON bodies whatever the
 //! Content-Type, codes as strings.
 
+mod clients;
 mod errors;
 mod flow;
 
