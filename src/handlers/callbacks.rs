@@ -27,7 +27,7 @@ async fn merchant_for(ctx: &Ctx, id: &str) -> poem::Result<Merchant> {
 fn tab(ctx: &Ctx) -> &'static str {
     match ctx.scope() {
         Scope::Admin => "/parameters/merchants",
-        Scope::Merchant(_) => "/parameters/users",
+        Scope::Merchant(_) => "/parameters/api",
     }
 }
 

@@ -88,24 +88,31 @@ pub fn deliveries(view: &View, items: &[Callback]) -> Markup {
         @if items.is_empty() {
             p class="empty" { (view.t("Aucune notification.", "No callback.")) }
         } @else {
-            div class="table-wrap" { table class="grid callbacks" {
+            @let (h_created, h_request, h_state, h_attempts, h_next) = (
+                view.t("Créée le", "Created"),
+                view.t("Demande", "Request"),
+                view.t("État", "State"),
+                view.t("Essais", "Attempts"),
+                view.t("Prochain essai", "Next try"),
+            );
+            div class="table-wrap stack-wrap" { table class="grid stack callbacks" {
                 thead { tr {
                     th { (view.t("N°", "No.")) }
-                    th { (view.t("Créée le", "Created")) }
-                    th { (view.t("Demande", "Request")) }
+                    th { (h_created) }
+                    th { (h_request) }
                     th { "URL" }
-                    th { (view.t("État", "State")) }
-                    th { (view.t("Essais", "Attempts")) }
-                    th { (view.t("Prochain essai", "Next try")) }
+                    th { (h_state) }
+                    th { (h_attempts) }
+                    th { (h_next) }
                 } }
                 tbody { @for c in items {
                     tr {
-                        td { (c.id) }
-                        td class="nowrap" { (format_datetime(c.created_at, view.lang, view.zone)) }
-                        td { a href={"/payment-requests/" (c.request_id)} { (c.request_id) } }
-                        td class="break" { code { (c.url) } }
-                        td { (state_label(view, c)) }
-                        td {
+                        td class="lead" { span class="stack-only" { (view.t("Notification n° ", "Callback no. ")) } (c.id) }
+                        td class="nowrap" data-label=(h_created) { (format_datetime(c.created_at, view.lang, view.zone)) }
+                        td data-label=(h_request) { a href={"/payment-requests/" (c.request_id)} { (c.request_id) } }
+                        td class="break" data-label="URL" { code { (c.url) } }
+                        td data-label=(h_state) { (state_label(view, c)) }
+                        td data-label=(h_attempts) {
                             @if c.attempts.is_empty() {
                                 (view.t("pas encore essayée", "not tried yet"))
                             } @else {
@@ -122,7 +129,7 @@ pub fn deliveries(view: &View, items: &[Callback]) -> Markup {
                                 } }
                             }
                         }
-                        td class="nowrap" { @if c.state == CallbackState::Pending {
+                        td class="nowrap" data-label=(h_next) { @if c.state == CallbackState::Pending {
                             (format_datetime(c.next_at, view.lang, view.zone))
                         } @else { "—" } }
                     }
