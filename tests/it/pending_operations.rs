@@ -18,11 +18,19 @@ use guichet::gateway::{Gateway, OpOutcome};
 use crate::fixtures::payments::{new_request, pay, request, shop};
 use crate::support::spawn_app;
 
-/// The simulator, but the process "stops" (panics) right after the acquirer
-/// answered a refund, before the gateway could write it.
-struct StopsAfterRefund(Arc<Simulator>);
+/// Where the process "stops" (panics): right after the acquirer answered, before
+/// the gateway could write the answer.
+#[derive(PartialEq)]
+enum After {
+    Sale,
+    Refund,
+}
 
-impl Acquirer for StopsAfterRefund {
+/// The simulator, but the process stops after the acquirer's answer to a sale or a
+/// refund.
+struct Stops(Arc<Simulator>, After);
+
+impl Acquirer for Stops {
     fn name(&self) -> &'static str {
         self.0.name()
     }
@@ -36,7 +44,11 @@ impl Acquirer for StopsAfterRefund {
         self.0.verify_challenge(pan, code)
     }
     fn sale(&self, p: &CardPayment) -> ResultCode {
-        self.0.sale(p)
+        let code = self.0.sale(p);
+        if self.1 == After::Sale {
+            panic!("the appliance stopped between the acquirer's answer and the write");
+        }
+        code
     }
     fn authorize(&self, p: &CardPayment) -> ResultCode {
         self.0.authorize(p)
@@ -48,8 +60,11 @@ impl Acquirer for StopsAfterRefund {
         self.0.cancel(r, t)
     }
     fn refund(&self, r: &str, t: &Transaction, a: Amount) -> ResultCode {
-        self.0.refund(r, t, a);
-        panic!("the appliance stopped between the acquirer's answer and the write");
+        let code = self.0.refund(r, t, a);
+        if self.1 == After::Refund {
+            panic!("the appliance stopped between the acquirer's answer and the write");
+        }
+        code
     }
     fn rebill(&self, r: &str, c: &StoredCard, a: Amount, cur: Currency) -> ResultCode {
         self.0.rebill(r, c, a, cur)
@@ -88,7 +103,7 @@ async fn a_refund_interrupted_after_the_acquirer_is_reported_then_settled_once_a
     let actor = Actor::new(0, "atlas.manager", "127.0.0.1");
     let amount = Amount::from_minor(5_000).unwrap();
     // The stop: the acquirer refunded, nothing was written after it.
-    let stopping = gateway(&app, Arc::new(StopsAfterRefund(bank.clone())));
+    let stopping = gateway(&app, Arc::new(Stops(bank.clone(), After::Refund)));
     let (db, a2) = (app.db.clone(), actor.clone());
     let crashed = std::thread::spawn(move || {
         let _ = db;
@@ -150,59 +165,13 @@ async fn a_refund_interrupted_after_the_acquirer_is_reported_then_settled_once_a
     }
 }
 
-/// The simulator, but the process stops right after the acquirer answered a sale.
-struct StopsAfterSale(Arc<Simulator>);
-
-impl Acquirer for StopsAfterSale {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-    fn is_test(&self) -> bool {
-        true
-    }
-    fn enrolment(&self, pan: &Pan) -> CardInfo {
-        self.0.enrolment(pan)
-    }
-    fn verify_challenge(&self, pan: &Pan, code: &str) -> ResultCode {
-        self.0.verify_challenge(pan, code)
-    }
-    fn sale(&self, p: &CardPayment) -> ResultCode {
-        self.0.sale(p);
-        panic!("the appliance stopped between the acquirer's answer and the write");
-    }
-    fn authorize(&self, p: &CardPayment) -> ResultCode {
-        self.0.authorize(p)
-    }
-    fn capture(&self, r: &str, t: &Transaction, a: Amount) -> ResultCode {
-        self.0.capture(r, t, a)
-    }
-    fn cancel(&self, r: &str, t: &Transaction) -> ResultCode {
-        self.0.cancel(r, t)
-    }
-    fn refund(&self, r: &str, t: &Transaction, a: Amount) -> ResultCode {
-        self.0.refund(r, t, a)
-    }
-    fn rebill(&self, r: &str, c: &StoredCard, a: Amount, cur: Currency) -> ResultCode {
-        self.0.rebill(r, c, a, cur)
-    }
-    fn payment_result(&self, r: &str) -> Option<ResultCode> {
-        self.0.payment_result(r)
-    }
-    fn payments_sent(&self) -> u64 {
-        self.0.payments_sent()
-    }
-    fn operations_done(&self) -> u64 {
-        self.0.operations_done()
-    }
-}
-
 #[tokio::test]
 async fn a_payment_interrupted_after_the_acquirer_is_written_at_the_next_start_from_its_answer() {
     let app = spawn_app().await;
     let (m, c) = shop(&app).await;
     let (id, token) = new_request(&c, m, &[]).await;
     let bank = Arc::new(Simulator::default());
-    let stopping = gateway(&app, Arc::new(StopsAfterSale(bank.clone())));
+    let stopping = gateway(&app, Arc::new(Stops(bank.clone(), After::Sale)));
     let card = guichet::domain::card_form::CardForm {
         holder: "Salma Idrissi".into(),
         number: "4111111111111111".into(),
