@@ -33,11 +33,12 @@ pub fn is_api(req: &Request) -> bool {
         ["payment", "prepare"] => true,
         ["payment", _, "status"] => true,
         ["payment", _, "process", ..] => true,
-        // The back office's export is this path too: the API's carries Basic auth.
-        ["transactions", "export"] => req
+        // The back office never uses HTTP Basic: a call that does is the API's
+        // (its export shares a path with the back office's; an unknown path gets
+        // the API's JSON 404, not the sign-in page).
+        _ => req
             .header(header::AUTHORIZATION)
             .is_some_and(|a| a.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("basic "))),
-        _ => false,
     }
 }
 
@@ -157,9 +158,11 @@ async fn shape<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> 
     };
     Ok(match resp.status() {
         StatusCode::NOT_FOUND if !is_json(&resp) => not_found("Route"),
+        // The clients know 200, 403 and 404 only: a method a route does not take is
+        // a route that does not exist.
         StatusCode::METHOD_NOT_ALLOWED => reply(
-            StatusCode::METHOD_NOT_ALLOWED,
-            &json!({"code": "400", "message": format!("Method {method} not allowed here")}),
+            StatusCode::NOT_FOUND,
+            &json!({"code": "404", "message": format!("Route not found for {method}")}),
         ),
         _ => resp,
     })

@@ -147,6 +147,26 @@ pub async fn operate(
             Err(e) => return error(&e),
         },
     };
+    // A rebill may carry its own order id (002.62+); nothing else is kept of it.
+    let order_id = match value.get("orderId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 100 => {
+            Some(s.trim().to_string())
+        }
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(_) => return error(&ApiError::bad("orderId: a text of 1 to 100 characters")),
+    };
+    if order_id.is_some() && operation != Operation::Rebill {
+        return error(&ApiError::bad("orderId is read on a rebill only"));
+    }
+    if value
+        .get("merchantIdentifier")
+        .is_some_and(|v| !v.is_null())
+    {
+        return error(&ApiError::bad(
+            "merchantIdentifier is not supported: leave it out",
+        ));
+    }
     let actor = Actor::new(
         state.clock.now().unix_timestamp(),
         format!("API {}", caller.originator),
@@ -158,7 +178,14 @@ pub async fn operate(
     let currency = original.currency;
     once(&state.db, now, attempt, move || async move {
         let outcome = blocking(move || {
-            gateway.operate(Scope::Merchant(merchant), id, operation, amount, &actor, "")
+            gateway.operate_with(
+                Scope::Merchant(merchant),
+                id,
+                (operation, amount),
+                &actor,
+                "",
+                order_id,
+            )
         })
         .await;
         operation_answer(outcome, operation, currency)

@@ -225,9 +225,12 @@ pub fn parse_prepare(body: &[u8], originator: &str) -> Result<Prepare, ApiError>
             v
         }
     };
-    let order_id = pick(order, "id", "orderID", 100);
+    let order_id = pick(order, "id", "orderID", 101);
     if order_id.is_empty() {
         return Err(ApiError::missing("order.id"));
+    }
+    if order_id.chars().count() > 100 {
+        return Err(ApiError::bad("order.id: at most 100 characters"));
     }
     let description = pick(order, "description", "orderDescription", 500);
     let first = pick(shopper, "firstName", "shopperFirstName", 35);
@@ -333,6 +336,18 @@ pub fn parse_prepare(body: &[u8], originator: &str) -> Result<Prepare, ApiError>
 pub fn amount(v: Option<&Value>, name: &str) -> Result<Amount, ApiError> {
     let n = match v {
         None | Some(Value::Null) => return Err(ApiError::missing(name)),
+        // A whole number beyond 64 bits still says "too large", not "not a number".
+        Some(Value::Number(n)) if n.as_i64().is_none() && n.as_u64().is_some() => Some(i64::MAX),
+        // Beyond 64 bits the parser keeps an exponent form (`1e23`): still a whole
+        // number, too large; a fraction keeps its point (`12.5`).
+        Some(Value::Number(n))
+            if n.is_f64() && {
+                let t = n.to_string();
+                !t.contains('.') && !t.starts_with('-')
+            } =>
+        {
+            Some(i64::MAX)
+        }
         Some(Value::Number(n)) => n.as_i64(),
         Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
             s.parse().ok()

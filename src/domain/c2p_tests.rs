@@ -71,7 +71,12 @@ fn bad_amounts_are_refused_with_a_clear_code_and_message() {
             .contains("whole number")
     );
     assert!(with("1000000000").unwrap_err().message.contains("at most"));
-    assert!(with("99999999999999999999999").is_err());
+    assert!(
+        with("99999999999999999999999")
+            .unwrap_err()
+            .message
+            .contains("at most")
+    );
     assert_eq!(
         prepare(r#"{"currency":"MAD","order":{"id":"A"}}"#).unwrap_err(),
         ApiError::missing("amount")
@@ -105,6 +110,23 @@ fn missing_fields_unknown_currencies_and_unsupported_means_are_named() {
     let e =
         prepare(r#"{"amount":100,"currency":"MAD","order":{"id":"A"},"offerID":3}"#).unwrap_err();
     assert!(e.message.contains("offerID is not supported"), "{e:?}");
+}
+
+#[test]
+fn an_order_id_over_100_characters_is_refused_not_cut() {
+    let long = "x".repeat(101);
+    let e = prepare(&format!(
+        r#"{{"amount":100,"currency":"MAD","order":{{"id":"{long}"}}}}"#
+    ))
+    .unwrap_err();
+    assert_eq!(e.message, "order.id: at most 100 characters");
+    let ok = "y".repeat(100);
+    assert!(
+        prepare(&format!(
+            r#"{{"amount":100,"currency":"MAD","order":{{"id":"{ok}"}}}}"#
+        ))
+        .is_ok()
+    );
 }
 
 #[test]

@@ -273,7 +273,25 @@ pub fn error_words(error: &str, lang: crate::domain::Lang) -> String {
         return format!("pas de réponse en {secs} s");
     }
     if let Some(rest) = error.strip_prefix("cannot connect: ") {
-        return format!("connexion impossible : {rest}");
+        let lower = rest.to_ascii_lowercase();
+        let known = if lower.contains("connection refused") {
+            Some("la boutique refuse la connexion")
+        } else if lower.contains("failed to lookup address")
+            || lower.contains("name or service not known")
+            || lower.contains("no address")
+        {
+            Some("nom d'hôte introuvable")
+        } else if lower.contains("timed out") {
+            Some("délai dépassé")
+        } else if lower.contains("certificate") {
+            Some("certificat HTTPS refusé")
+        } else {
+            None
+        };
+        return match known {
+            Some(k) => format!("connexion impossible : {k}"),
+            None => format!("connexion impossible : {rest}"),
+        };
     }
     if let Some(rest) = error.strip_prefix("the request failed: ") {
         return format!("échec de l'envoi : {rest}");

@@ -25,6 +25,8 @@ pub struct PendingOp {
     pub key: Option<String>,
     /// The reference the acquirer knows it by (random, 128 bits, hex).
     pub reference: String,
+    /// A rebill's own order id (the merchant API's `orderId`); none: the original's.
+    pub order_id: Option<String>,
 }
 
 impl PendingOp {

@@ -45,6 +45,20 @@ impl Gateway {
         actor: &Actor,
         key: &str,
     ) -> db::Result<OpOutcome> {
+        self.operate_with(scope, id, (op, amount), actor, key, None)
+    }
+
+    /// [`Gateway::operate`], a rebill with its own `order_id` (the merchant API's
+    /// `orderId`; none: the original's).
+    pub fn operate_with(
+        &self,
+        scope: Scope,
+        id: u64,
+        (op, amount): (Operation, Amount),
+        actor: &Actor,
+        key: &str,
+        order_id: Option<String>,
+    ) -> db::Result<OpOutcome> {
         // Locks before the write transaction, as payments take them (see `velocity`),
         // and on the original from the check to the write of the acquirer's answer:
         // a second operation on it waits, then sees the first one's row.
@@ -90,6 +104,7 @@ impl Gateway {
             actor: (actor.at, actor.user.clone(), actor.ip.clone()),
             key,
             reference: payments::new_link_token(),
+            order_id: order_id.filter(|_| op == Operation::Rebill),
         };
         // A rebill is refused before the acquirer when its card, email, IP or holder
         // is blacklisted, its card country refused, or when it would pass one of the
@@ -188,6 +203,9 @@ impl Gateway {
             && op == Operation::Rebill
         {
             card.three_ds = false;
+        }
+        if let Some(order) = &p.order_id {
+            row.sale.order_id = order.clone();
         }
         let mut rows = [row];
         transactions::insert_many(&wtx, &mut rows)?;

@@ -37,11 +37,11 @@ fn defaults(view: &View) -> Markup {
         p class="hint" {
             (view.t("Valeurs par défaut d'un nouveau marchand : ", "Defaults for a new merchant: "))
             @for (i, k) in KeyKind::ALL.iter().enumerate() {
-                @if i > 0 { " ; " }
+                @if i > 0 { (view.t(" ; ", "; ")) }
                 (k.label(view.lang)) " " (d.limit(*k).text(view.lang))
             }
-            " ; " (view.t("pays de la carte et de l'adresse IP : aucune restriction", "card and IP address country: no restriction"))
-            " ; " (view.t("cartes internationales : 3-D Secure exigé.", "international cards: 3-D Secure required."))
+            (view.t(" ; ", "; ")) (view.t("pays de la carte et de l'adresse IP : aucune restriction", "card and IP address country: no restriction"))
+            (view.t(" ; ", "; ")) (view.t("cartes internationales : 3-D Secure exigé.", "international cards: 3-D Secure required."))
         }
     }
 }
@@ -119,7 +119,7 @@ fn location_fields(view: &View, lv: &LocationValues, errors: &[FieldError]) -> M
 fn location_text(view: &View, l: &LocationRules) -> Markup {
     html! {
         @for (i, s) in Source::ALL.iter().enumerate() {
-            @if i > 0 { " ; " }
+            @if i > 0 { (view.t(" ; ", "; ")) }
             (s.label(view.lang)) (view.t(" : ", ": ")) (l.rule(*s).text(view.lang))
         }
     }
@@ -150,8 +150,8 @@ pub fn edit(
                 fieldset {
                     legend { (kind.label(view.lang)) }
                     div class="grid2" {
-                        (Input::new(field(*kind, "accepted"), view.t("Paiements acceptés au plus", "Most accepted payments"), &l.max_accepted).inputmode("numeric").error(err(field(*kind, "accepted"))).render())
-                        (Input::new(field(*kind, "refused"), view.t("Paiements refusés au plus", "Most refused payments"), &l.max_refused).inputmode("numeric").error(err(field(*kind, "refused"))).render())
+                        (Input::new(field(*kind, "accepted"), view.t("Paiements acceptés au plus", "Max. accepted payments"), &l.max_accepted).inputmode("numeric").error(err(field(*kind, "accepted"))).render())
+                        (Input::new(field(*kind, "refused"), view.t("Paiements refusés au plus", "Max. refused payments"), &l.max_refused).inputmode("numeric").error(err(field(*kind, "refused"))).render())
                         (Input::new(field(*kind, "window"), view.t("Sur une période de", "Over a window of"), &l.window).inputmode("numeric").required().error(err(field(*kind, "window"))).hint(view.t("De 1 minute à 90 jours.", "From 1 minute to 90 days.")).render())
                         (Select::new(field(*kind, "unit"), view.t("Unité", "Unit"), &units, &l.unit).required(true).error(err(field(*kind, "unit"))).render())
                     }
@@ -196,8 +196,8 @@ pub fn read_only(
             table class="grid" {
                 thead { tr {
                     th { (view.t("Clé", "Key")) }
-                    th class="num" { (view.t("Acceptés au plus", "Most accepted")) }
-                    th class="num" { (view.t("Refusés au plus", "Most refused")) }
+                    th class="num" { (view.t("Acceptés au plus", "Max. accepted")) }
+                    th class="num" { (view.t("Refusés au plus", "Max. refused")) }
                     th { (view.t("Période", "Window")) }
                 } }
                 tbody {

@@ -171,7 +171,13 @@ async fn bad_operation_and_export_requests_are_named() {
         .post(&app, "/payment/abc/process/wechat/direct", "{}")
         .await;
     assert_eq!(v["code"], "400");
-    let (status, v) = s.get(&app, "/transaction/1/nothing-here/at-all").await;
+    for path in ["/transaction/1/nothing-here/at-all", "/payment/a/b/c", "/transactions"] {
+        let (status, v) = s.get(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(v["code"], "404", "{path}");
+    }
+    // A method a route does not take: the 404 the clients know, not a 405.
+    let (status, v) = s.post(&app, "/transaction/1/info", "{}").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(v["code"], "404");
 }

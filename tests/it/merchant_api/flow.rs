@@ -207,6 +207,10 @@ async fn an_authorization_is_captured_and_another_cancelled_through_the_api() {
         .await;
     assert_eq!(r["code"], "000", "{r}");
     assert_eq!(r["operation"], "rebill");
+    let rebill = r["transactionID"].as_str().unwrap().to_string();
+    let (_, info) = s.get(&app, &format!("/transaction/{rebill}/info")).await;
+    assert_eq!(info["orderID"], "R-2", "the rebill's own order id");
+    assert_eq!(info["refTransactionID"], ids[1].as_str());
 }
 
 #[tokio::test]
