@@ -159,6 +159,11 @@ pub fn back_office() -> Table {
             get(merchants::merchant_edit).post(merchants::merchant_update),
         )
         .at(
+            "/parameters/merchants/:id/settings",
+            ADMIN,
+            get(merchants::settings_edit).post(merchants::settings_update),
+        )
+        .at(
             "/parameters/merchants/:id/rebill",
             ADMIN,
             get(merchants::rebill_policy_edit).post(merchants::rebill_policy_update),

@@ -34,6 +34,19 @@ pub async fn prepare(req: &Request, raw: poem::Body, state: Data<&AppState>) -> 
             Err(e) => return error(&e),
         };
         let api_version = p.api.api_version.clone();
+        // Only a currency the merchant accepts (its settings; MAD alone by default).
+        let g = gateway.clone();
+        let settings = match blocking(move || g.db.merchant_settings(merchant)).await {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
+        if !settings.accepts(p.input.currency) {
+            return error(&ApiError::bad(format!(
+                "currency: {} is not accepted by this merchant (accepted: {})",
+                p.input.currency.code(),
+                settings.accepted_codes()
+            )));
+        }
         match blocking(move || gateway.prepare(p, merchant)).await {
             Ok(done) => {
                 tracing::info!(

@@ -15,6 +15,7 @@ pub mod detail;
 mod golden;
 pub mod idempotency;
 pub mod location;
+pub mod merchant_settings;
 pub mod merchants;
 mod migrate_accounts;
 mod migrate_audit;

@@ -158,6 +158,11 @@ pub const API_ORIGINATOR_TO_CREDENTIAL_ID: TableDefinition<&str, u64> =
 pub const API_CREDENTIAL_ID_TO_LAST_USED: TableDefinition<u64, i64> =
     TableDefinition::new("api_last_used");
 
+/// A merchant's settings seen by its customers (`merchant_settings::MerchantSettings`:
+/// currencies, display name, logo text, data-protection notice); none = the defaults.
+pub const MERCHANT_ID_TO_SETTINGS: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("merchant_settings");
+
 /// Opens each table once so read transactions never meet a missing table, and
 /// drops the tables of older schemas.
 pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
@@ -210,5 +215,6 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(API_CREDENTIAL_ID_TO_CREDENTIAL)?;
     wtx.open_table(API_ORIGINATOR_TO_CREDENTIAL_ID)?;
     wtx.open_table(API_CREDENTIAL_ID_TO_LAST_USED)?;
+    wtx.open_table(MERCHANT_ID_TO_SETTINGS)?;
     Ok(())
 }

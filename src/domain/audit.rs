@@ -180,6 +180,7 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
             "Nouveau secret de signature des notifications",
             "New callback signing secret",
         ),
+        "merchant.settings" => ("Réglages du marchand modifiés", "Merchant settings changed"),
         "merchant.rebill_policy" => (
             "Limites de refacturation modifiées",
             "Rebill limits changed",

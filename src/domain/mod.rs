@@ -35,6 +35,7 @@ pub mod lang;
 pub mod list_row;
 pub mod location;
 pub mod merchant;
+pub mod merchant_settings;
 pub mod money;
 pub mod navigation;
 pub mod note;

@@ -265,7 +265,7 @@ impl Gateway {
                     .transpose()?
                     .flatten()
                     .map_or(Lang::Fr, |r| r.lang);
-                let merchant = self.db.merchant(Scope::Admin, row.merchant_id)?;
+                let merchant = self.db.merchant_as_shown(row.merchant_id)?;
                 let mut mail = crate::mail::rebill_receipt(
                     &row,
                     merchant.as_ref(),

@@ -8,9 +8,10 @@ use serde::Deserialize;
 use super::{Ctx, see_other};
 use crate::db::Scope;
 use crate::domain::merchant::{Merchant, MerchantForm};
+use crate::domain::merchant_settings::SettingsForm;
 use crate::domain::money::Amount;
 use crate::domain::operation_rules::RebillPolicy;
-use crate::pages::merchants::{RebillValues, form, list, rebill_form};
+use crate::pages::merchants::{RebillValues, form, list, rebill_form, settings_form};
 
 #[derive(Deserialize)]
 pub struct DoneQuery {
@@ -146,5 +147,48 @@ pub async fn rebill_policy_update(
     Ok(see_other(
         &ctx,
         &format!("/parameters/merchants/{mid}/rebill?done=1"),
+    ))
+}
+
+/// The merchant's settings seen by its customers (currencies, names, notice):
+/// admins only, like the rest of Merchants.
+#[handler]
+pub async fn settings_edit(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> poem::Result<Response> {
+    let m = merchant_for_admin(&ctx, &id).await?;
+    let mid = m.id;
+    let s = ctx.db(move |db| db.merchant_settings(mid)).await?;
+    let done = q
+        .done
+        .map(|_| ctx.t("Réglages enregistrés.", "Settings saved."));
+    Ok(settings_form(&ctx.view(), &m, &s.to_form(), &[], done).into_response())
+}
+
+#[handler]
+pub async fn settings_update(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> poem::Result<Response> {
+    let m = merchant_for_admin(&ctx, &id).await?;
+    let f = SettingsForm::from_pairs(&pairs);
+    let settings = match f.parse() {
+        Ok(s) => s,
+        Err(errors) => {
+            return Ok(settings_form(&ctx.view(), &m, &f, &errors, None)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response());
+        }
+    };
+    let (mid, actor) = (m.id, ctx.actor());
+    ctx.db(move |db| db.set_merchant_settings(mid, &settings, &actor))
+        .await?
+        .ok_or_else(|| ctx.not_found())?;
+    Ok(see_other(
+        &ctx,
+        &format!("/parameters/merchants/{mid}/settings?done=1"),
     ))
 }

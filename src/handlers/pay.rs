@@ -10,6 +10,7 @@ use crate::acquirer::{CHALLENGE_CODE, TEST_CARDS};
 use crate::db::Scope;
 use crate::domain::Lang;
 use crate::domain::card_form::CardForm;
+use crate::domain::merchant_settings::MerchantSettings;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::fragments::View;
 use crate::gateway::{Answer, Start};
@@ -25,32 +26,62 @@ pub struct LangQuery {
     lang: String,
 }
 
-/// The request of `token` with its merchant's display name.
-async fn load(ctx: &Ctx, token: &str) -> poem::Result<Option<(PaymentRequest, String)>> {
+/// Who the customer pays, as the merchant's settings show it.
+struct Shop {
+    /// The name (display name, else company, else name).
+    name: String,
+    /// The top of the page: the logo text, else the name.
+    header: String,
+    /// `None` on pages of no merchant (the test cards, an unknown link).
+    settings: Option<MerchantSettings>,
+}
+
+impl Shop {
+    fn plain(name: &str) -> Shop {
+        Shop {
+            name: name.into(),
+            header: name.into(),
+            settings: None,
+        }
+    }
+}
+
+/// The request of `token` with its merchant as its customers see it.
+async fn load(ctx: &Ctx, token: &str) -> poem::Result<Option<(PaymentRequest, Shop)>> {
     let token = token.to_string();
     ctx.db(move |db| {
         let Some(req) = db.payment_request_by_token(&token)? else {
             return Ok(None);
         };
-        let name = db
-            .merchant(Scope::Admin, req.merchant_id)?
-            .map(|m| m.display_name().to_string())
-            .unwrap_or_default();
-        Ok(Some((req, name)))
+        let settings = db.merchant_settings(req.merchant_id)?;
+        let shop = match db.merchant(Scope::Admin, req.merchant_id)? {
+            Some(m) => Shop {
+                name: settings.shown_name(&m),
+                header: settings.header(&m),
+                settings: Some(settings),
+            },
+            None => Shop {
+                settings: Some(settings),
+                ..Shop::plain("")
+            },
+        };
+        Ok(Some((req, shop)))
     })
     .await
 }
 
 /// A customer's page: dates in the appliance's zone, whoever else is signed in
 /// in the same browser.
-fn customer<'a>(ctx: &'a Ctx, lang: Lang, merchant: String) -> PayView<'a> {
+fn customer(ctx: &Ctx, lang: Lang, shop: Shop) -> PayView<'_> {
     PayView {
         view: View {
             zone: &ctx.state.config.time_zone,
             ..ctx.view()
         },
         lang,
-        merchant,
+        merchant: shop.name,
+        header: shop.header,
+        notice: shop.settings.map(|s| s.notice(lang).to_string()),
         test: ctx.state.gateway.acquirer.is_test(),
         https: ctx.state.config.base_url.starts_with("https://"),
         max_attempts: ctx.state.gateway.max_attempts,
@@ -65,7 +96,7 @@ fn lang_of(chosen: &str, req: Option<&PaymentRequest>, ctx: &Ctx) -> Lang {
 }
 
 fn unknown(ctx: &Ctx, lang: Lang) -> Response {
-    let c = customer(ctx, lang, "Guichet".into());
+    let c = customer(ctx, lang, Shop::plain("Guichet"));
     closed_page(&c, None, None, None)
         .with_status(StatusCode::NOT_FOUND)
         .into_response()
@@ -89,7 +120,7 @@ fn attempts_left(ctx: &Ctx, req: &PaymentRequest) -> u32 {
 async fn render(
     ctx: &Ctx,
     req: PaymentRequest,
-    merchant: String,
+    merchant: Shop,
     lang: Lang,
     values: &CardValues,
     errors: &[crate::domain::user::FieldError],
@@ -312,7 +343,7 @@ pub async fn result(
 #[handler]
 pub async fn test_cards(ctx: Ctx, Query(q): Query<LangQuery>) -> Response {
     let lang = Lang::parse(&q.lang).unwrap_or(ctx.lang);
-    let c = customer(&ctx, lang, "Guichet".into());
+    let c = customer(&ctx, lang, Shop::plain("Guichet"));
     let cards: Vec<TestCardLine> = TEST_CARDS
         .iter()
         .map(|card| TestCardLine {

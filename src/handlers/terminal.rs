@@ -6,21 +6,31 @@ use poem::web::Form;
 use poem::{IntoResponse, Response, handler};
 
 use super::{Ctx, see_other};
+use crate::domain::merchant_settings::MerchantSettings;
+use crate::domain::money::Currency;
 use crate::domain::payment::RequestForm;
 use crate::domain::user::FieldError;
-use crate::pages::terminal::{TerminalChoice, TerminalExtras, terminal_page};
+use crate::pages::terminal::{TerminalChoice, TerminalExtras, offered_currencies, terminal_page};
 
 /// Every (merchant, terminal) the user may create a request on.
 async fn choices(ctx: &Ctx) -> poem::Result<Vec<TerminalChoice>> {
     let scope = ctx.scope();
-    let merchants = ctx.db(move |db| db.merchants(scope)).await?;
+    let merchants = ctx
+        .db(move |db| {
+            db.merchants(scope)?
+                .into_iter()
+                .map(|m| Ok((db.merchant_settings(m.id)?.currencies, m)))
+                .collect::<crate::db::Result<Vec<_>>>()
+        })
+        .await?;
     let mut out = Vec::new();
-    for m in merchants {
+    for (currencies, m) in merchants {
         if m.terminals.is_empty() {
             out.push(TerminalChoice {
                 label: ctx.t("sans terminal", "no terminal").into(),
                 terminal: 0,
                 merchant: m,
+                currencies,
             });
         } else {
             for t in m.terminals.clone() {
@@ -28,6 +38,7 @@ async fn choices(ctx: &Ctx) -> poem::Result<Vec<TerminalChoice>> {
                     label: format!("{} {}", t.number, t.label).trim().to_string(),
                     terminal: t.number,
                     merchant: m.clone(),
+                    currencies: currencies.clone(),
                 });
             }
         }
@@ -38,8 +49,13 @@ async fn choices(ctx: &Ctx) -> poem::Result<Vec<TerminalChoice>> {
 #[handler]
 pub async fn terminal_form(ctx: Ctx) -> poem::Result<Response> {
     let choices = choices(&ctx).await?;
+    // MAD first when offered, else the first currency offered.
+    let currency = offered_currencies(&choices)
+        .first()
+        .map_or("MAD", |c| c.code())
+        .to_string();
     let form = RequestForm {
-        currency: "MAD".into(),
+        currency,
         lang: ctx.lang.code().into(),
         ..RequestForm::default()
     };
@@ -85,10 +101,20 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
     let choices = choices(&ctx).await?;
     let chosen = choices.iter().find(|c| c.key() == form.terminal.trim());
     let parsed = form.parse(ctx.today());
-    let (input, choice) = match (parsed, chosen) {
-        (Ok(input), Some(choice)) => (input, choice),
-        (parsed, chosen) => {
+    // Only a currency the merchant accepts, even when posted by hand.
+    let refused_currency = chosen.and_then(|c| {
+        let currency = Currency::parse(&form.currency)?;
+        let accepted = MerchantSettings {
+            currencies: c.currencies.clone(),
+            ..MerchantSettings::default()
+        };
+        (!accepted.accepts(currency)).then(|| accepted.currency_error("currency", currency))
+    });
+    let (input, choice) = match (parsed, chosen, refused_currency) {
+        (Ok(input), Some(choice), None) => (input, choice),
+        (parsed, chosen, refused_currency) => {
             let mut errors = parsed.err().unwrap_or_default();
+            errors.extend(refused_currency);
             if chosen.is_none() {
                 errors.insert(0, no_terminal_chosen());
             }
@@ -103,9 +129,11 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
         let mut req =
             input.into_request(choice.merchant.id, choice.terminal, &user, "…".into(), now);
         req.token = "…".into();
+        let mid = choice.merchant.id;
+        let shown = ctx.db(move |db| db.merchant_as_shown(mid)).await?;
         let mail = crate::mail::payment_link(
             &req,
-            Some(&choice.merchant),
+            shown.as_ref().or(Some(&choice.merchant)),
             &ctx.state.config.base_url,
             now.unix_timestamp(),
             // The customer reads it in the appliance's zone, as it will be sent.

@@ -3,6 +3,8 @@
 use maud::{Markup, html};
 
 use super::layout::parameters_page;
+use crate::domain::merchant_settings::{DEFAULT_NOTICE_EN, DEFAULT_NOTICE_FR, SettingsForm};
+use crate::domain::money::Currency;
 use crate::domain::user::{FieldError, Merchant};
 use crate::fragments::View;
 use crate::fragments::flash;
@@ -102,6 +104,7 @@ pub fn form(
                 button class="primary" type="submit" { (view.t("Enregistrer", "Save")) }
                 a href="/parameters/merchants" { (view.t("Retour à la liste", "Back to the list")) }
                 @if let Some(id) = id {
+                    a href={"/parameters/merchants/" (id) "/settings"} { (view.t("Devises et page de paiement", "Currencies and payment page")) }
                     a href={"/parameters/merchants/" (id) "/rebill"} { (view.t("Limites des nouvelles facturations", "Rebill limits")) }
                     a href={"/parameters/merchants/" (id) "/restrictions"} { (view.t("Restrictions anti-fraude", "Fraud restrictions")) }
                     a href={"/parameters/merchants/" (id) "/callbacks"} { (view.t("Notifications à la boutique", "Callbacks to the shop")) }
@@ -142,6 +145,56 @@ pub fn rebill_form(
             div class="grid2" {
                 (Input::new("max_amount", view.t("Plafond relevé", "Raised ceiling"), &v.max_amount).error(err("max_amount")).hint(view.t("Vide : le montant d'origine.", "Empty: the original amount.")).render())
                 (Input::new("max_per_day", view.t("Nouvelles facturations par carte et par jour", "Rebills per card and per day"), &v.max_per_day).required().error(err("max_per_day")).render())
+            }
+            div class="actions" {
+                button class="primary" type="submit" { (view.t("Enregistrer", "Save")) }
+                a href={"/parameters/merchants/" (m.id)} { (view.t("Retour au marchand", "Back to the merchant")) }
+            }
+        }
+    };
+    parameters_page(view, title, "/parameters/merchants", body)
+}
+
+/// Parameters › Merchants › currencies and payment page (issue 14): what the
+/// merchant's customers see, admins only.
+pub fn settings_form(
+    view: &View,
+    m: &Merchant,
+    v: &SettingsForm,
+    errors: &[FieldError],
+    done: Option<&str>,
+) -> Markup {
+    let title = view.t("Devises et page de paiement", "Currencies and payment page");
+    let err = |f| error_for(errors, f, view.lang);
+    let currencies_err = err("currencies");
+    let body = html! {
+        h1 { (title) " — " (m.name) }
+        @if let Some(d) = done { (flash("ok", d)) }
+        @if !errors.is_empty() { (flash("err", view.t("Corrigez les champs signalés.", "Please correct the fields shown."))) }
+        form class="form card" method="post" action={"/parameters/merchants/" (m.id) "/settings"} {
+            (csrf(view))
+            fieldset class="field" aria-invalid=[currencies_err.map(|_| "true")] aria-describedby=[currencies_err.map(|_| "f-currencies-err")] {
+                legend { (view.t("Devises acceptées", "Accepted currencies")) }
+                p class="small muted" { (view.t(
+                    "Le terminal virtuel ne propose que celles-ci ; l'API refuse les autres.",
+                    "The virtual terminal offers only these; the API refuses the others.")) }
+                @for c in Currency::ALL {
+                    label class="check" {
+                        input type="checkbox" name="currency" value=(c.code()) checked[v.ticked(c)];
+                        (c.code())
+                    }
+                }
+                @if let Some(e) = currencies_err { small class="error" id="f-currencies-err" { (e) } }
+            }
+            div class="grid2" {
+                (Input::new("display_name", view.t("Nom affiché aux clients", "Name shown to customers"), &v.display_name).error(err("display_name")).hint(view.t("Sur la page de paiement et dans les e-mails. Vide : la société, sinon le nom.", "On the payment page and in the emails. Empty: the company, else the name.")).render())
+                (Input::new("logo_text", view.t("Texte du logo", "Logo text"), &v.logo_text).error(err("logo_text")).hint(view.t("En tête de la page de paiement. Vide : le nom affiché.", "At the top of the payment page. Empty: the name shown.")).render())
+            }
+            (textarea("privacy_notice", view.t("Mention de protection des données", "Data-protection notice"), &v.privacy_notice, err("privacy_notice"), Some(view.t("En bas de la page de paiement. Vide : le texte par défaut ci-dessous (loi 09-08, CNDP).", "At the bottom of the payment page. Empty: the default text below (law 09-08, CNDP)."))))
+            details {
+                summary { (view.t("Texte par défaut", "Default text")) }
+                p class="small" lang="fr" { (DEFAULT_NOTICE_FR) }
+                p class="small" lang="en" { (DEFAULT_NOTICE_EN) }
             }
             div class="actions" {
                 button class="primary" type="submit" { (view.t("Enregistrer", "Save")) }

@@ -25,7 +25,13 @@ use crate::fragments::kv::{kv, kv_markup};
 pub struct PayView<'a> {
     pub view: View<'a>,
     pub lang: Lang,
+    /// The merchant's name as its customers see it (its settings' display name).
     pub merchant: String,
+    /// The top of the page: the merchant's logo text, else its name.
+    pub header: String,
+    /// The merchant's data-protection notice (law 09-08, CNDP), at the bottom of
+    /// its pages; `None` on pages of no merchant.
+    pub notice: Option<String>,
     /// Test mode: the simulator answers (a banner and the test-card link).
     pub test: bool,
     /// The site is served over HTTPS (the privacy notice says so).
@@ -67,7 +73,7 @@ pub fn frame(c: &PayView, title: &str, body: Markup) -> Markup {
             }
             body class="pay" {
                 header class="pay-top" {
-                    span class="pay-merchant" { (c.merchant) }
+                    span class="pay-merchant" { (c.header) }
                     nav class="langs" aria-label=(c.t("Langue", "Language")) {
                         @for l in Lang::ALL {
                             a href={(path) "?lang=" (l.code())} lang=(l.code()) aria-current=[(l == c.lang).then_some("true")] { (l.native_name()) }
@@ -84,7 +90,14 @@ pub fn frame(c: &PayView, title: &str, body: Markup) -> Markup {
                     }
                 }
                 main class="pay" { (body) }
-                footer class="pay-foot small muted no-print" { "Guichet" }
+                footer class="pay-foot small muted no-print" {
+                    @if let Some(n) = &c.notice {
+                        @for line in n.lines().filter(|l| !l.trim().is_empty()) {
+                            p class="privacy-notice" { (line) }
+                        }
+                    }
+                    "Guichet"
+                }
             }
         }
     }

@@ -17,12 +17,22 @@ pub struct TerminalChoice {
     pub merchant: Merchant,
     pub terminal: u32,
     pub label: String,
+    /// The currencies the merchant accepts (its settings), never empty.
+    pub currencies: Vec<Currency>,
 }
 
 impl TerminalChoice {
     pub fn key(&self) -> String {
         format!("{}:{}", self.merchant.id, self.terminal)
     }
+}
+
+/// The currencies any of `choices` accepts, in the usual order: the only ones offered.
+pub fn offered_currencies(choices: &[TerminalChoice]) -> Vec<Currency> {
+    Currency::ALL
+        .into_iter()
+        .filter(|c| choices.iter().any(|t| t.currencies.contains(c)))
+        .collect()
 }
 
 fn select(
@@ -71,12 +81,17 @@ fn operation_fieldset(
 }
 
 /// The order: number, amount, currency, description.
-fn order_fieldset(view: &View, form: &RequestForm, errors: &[FieldError]) -> Markup {
+fn order_fieldset(
+    view: &View,
+    form: &RequestForm,
+    errors: &[FieldError],
+    choices: &[TerminalChoice],
+) -> Markup {
     let e = |f: &str| error_for(errors, f, view.lang);
     let choose = view.t("Veuillez choisir", "Please choose").to_string();
     let mut currencies = vec![(String::new(), choose)];
     currencies.extend(
-        Currency::ALL
+        offered_currencies(choices)
             .iter()
             .map(|c| (c.code().to_string(), c.code().to_string())),
     );
@@ -226,7 +241,7 @@ pub fn terminal_page(
         form class="form vt" method="post" action="/terminal" novalidate {
             (csrf(view))
             (operation_fieldset(view, form, errors, choices))
-            (order_fieldset(view, form, errors))
+            (order_fieldset(view, form, errors, choices))
             (email_fieldset(view, form, errors))
             (holder_fieldset(view, form, errors))
             (actions(view, smtp))

@@ -28,6 +28,7 @@ mod journeys;
 mod list_fields;
 mod list_phone;
 mod merchant_api;
+mod merchant_settings;
 mod migration;
 mod no_full_card_number;
 mod one_language;

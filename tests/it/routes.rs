@@ -45,6 +45,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/merchants", "All([Admin])"),
     ("/parameters/merchants/new", "All([Admin])"),
     ("/parameters/merchants/:id", "All([Admin])"),
+    ("/parameters/merchants/:id/settings", "All([Admin])"),
     ("/parameters/merchants/:id/rebill", "All([Admin])"),
     ("/parameters/merchants/:id/callbacks", "All([ManageUsers])"),
     ("/parameters/merchants/:id/restrictions", "All([Admin])"),

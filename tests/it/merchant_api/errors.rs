@@ -171,7 +171,11 @@ async fn bad_operation_and_export_requests_are_named() {
         .post(&app, "/payment/abc/process/wechat/direct", "{}")
         .await;
     assert_eq!(v["code"], "400");
-    for path in ["/transaction/1/nothing-here/at-all", "/payment/a/b/c", "/transactions"] {
+    for path in [
+        "/transaction/1/nothing-here/at-all",
+        "/payment/a/b/c",
+        "/transactions",
+    ] {
         let (status, v) = s.get(&app, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(v["code"], "404", "{path}");

@@ -3,6 +3,7 @@
 //! Content-Type, codes as strings.
 
 mod clients;
+mod currencies;
 mod errors;
 mod flow;
 
