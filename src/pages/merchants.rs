@@ -192,9 +192,8 @@ pub fn settings_form(
             }
             (textarea("privacy_notice", view.t("Mention de protection des données", "Data-protection notice"), &v.privacy_notice, err("privacy_notice"), Some(view.t("En bas de la page de paiement. Vide : le texte par défaut ci-dessous (loi 09-08, CNDP).", "At the bottom of the payment page. Empty: the default text below (law 09-08, CNDP)."))))
             details {
-                summary { (view.t("Texte par défaut", "Default text")) }
-                p class="small" lang="fr" { (DEFAULT_NOTICE_FR) }
-                p class="small" lang="en" { (DEFAULT_NOTICE_EN) }
+                summary { (view.t("Texte par défaut (en français ou en anglais, selon la langue du client)", "Default text (in French or English, in the customer's language)")) }
+                p class="small" { (view.t(DEFAULT_NOTICE_FR, DEFAULT_NOTICE_EN)) }
             }
             div class="actions" {
                 button class="primary" type="submit" { (view.t("Enregistrer", "Save")) }

@@ -83,7 +83,10 @@ async fn the_settings_form_refuses_bad_input_beside_the_field_and_saves_audited(
     let admin = app.admin().await;
     let (status, page) = admin.page(&path).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("09-08") && page.contains("CNDP"), "{page}");
+    assert!(
+        page.contains("loi n° 09-08") && page.contains("CNDP"),
+        "{page}"
+    );
     assert!(
         page.contains(r#"name="currency" value="MAD" checked"#),
         "{page}"
