@@ -19,7 +19,7 @@ use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
     AppState, Ctx, api_credentials, audit, auth, authorizations, blacklist, callbacks, chargebacks,
     emails, export, home, merchants, middleware, operations, pay, payment_requests, profile,
-    restrictions, second_factor, statistics, terminal, transactions, users,
+    restrictions, second_factor, statistics, terminal, transactions, users, welcome,
 };
 
 #[derive(RustEmbed)]
@@ -247,6 +247,10 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at(
             "/password",
             poem::get(auth::password_page).post(auth::password_submit),
+        )
+        .at(
+            "/welcome/:token",
+            poem::get(welcome::welcome_page).post(welcome::welcome_submit),
         )
         .at(
             "/login/code",

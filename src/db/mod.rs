@@ -44,6 +44,7 @@ pub mod transactions;
 pub mod tx_log;
 pub mod users;
 pub mod velocity;
+pub mod welcome;
 #[cfg(test)]
 mod write_tests;
 

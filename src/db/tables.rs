@@ -158,6 +158,10 @@ pub const API_ORIGINATOR_TO_CREDENTIAL_ID: TableDefinition<&str, u64> =
 pub const API_CREDENTIAL_ID_TO_LAST_USED: TableDefinition<u64, i64> =
     TableDefinition::new("api_last_used");
 
+/// Welcome links (issue 14): SHA-256 of the secret → `domain::welcome::WelcomeLink`.
+pub const WELCOME_HASH_TO_LINK: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("welcome_links");
+
 /// Opens each table once so read transactions never meet a missing table, and
 /// drops the tables of older schemas.
 pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
@@ -210,5 +214,6 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(API_CREDENTIAL_ID_TO_CREDENTIAL)?;
     wtx.open_table(API_ORIGINATOR_TO_CREDENTIAL_ID)?;
     wtx.open_table(API_CREDENTIAL_ID_TO_LAST_USED)?;
+    wtx.open_table(WELCOME_HASH_TO_LINK)?;
     Ok(())
 }

@@ -164,6 +164,14 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
             "Two-factor authentication turned off",
         ),
         "password.change" => ("Mot de passe changé", "Password changed"),
+        "password.welcome" => (
+            "Premier mot de passe choisi par le lien de bienvenue",
+            "First password chosen through the welcome link",
+        ),
+        "user.welcome_link" => (
+            "Lien de connexion envoyé par email",
+            "Sign-in link sent by email",
+        ),
         "password.change_forced" => (
             "Mot de passe changé (obligatoire)",
             "Password changed (required)",

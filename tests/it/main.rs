@@ -43,3 +43,4 @@ mod statistics;
 mod support;
 mod time_zone;
 mod transactions;
+mod welcome;
