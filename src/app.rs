@@ -134,6 +134,16 @@ pub fn back_office() -> Table {
             post(profile::profile_time_zone),
         )
         .at(
+            "/parameters/profile/email",
+            SIGNED_IN,
+            post(profile::profile_email),
+        )
+        .at(
+            "/parameters/profile/sessions/end-others",
+            SIGNED_IN,
+            post(profile::profile_end_other_sessions),
+        )
+        .at(
             "/parameters/profile/second-factor/disable",
             SIGNED_IN,
             post(second_factor::profile_disable),

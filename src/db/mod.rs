@@ -25,6 +25,7 @@ pub mod operation_keys;
 pub mod outbox;
 pub mod payments;
 pub mod pending;
+pub mod profile;
 pub mod query;
 pub mod rebills;
 mod rewrite;

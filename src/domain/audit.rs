@@ -168,6 +168,11 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
             "Premier mot de passe choisi par le lien de bienvenue",
             "First password chosen through the welcome link",
         ),
+        "auth.sign_out_others" => (
+            "Déconnexion de toutes les autres sessions",
+            "Signed out of every other session",
+        ),
+        "user.email" => ("Adresse email modifiée", "Email address changed"),
         "user.welcome_link" => (
             "Lien de connexion envoyé par email",
             "Sign-in link sent by email",

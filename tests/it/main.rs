@@ -32,6 +32,7 @@ mod migration;
 mod no_full_card_number;
 mod one_language;
 mod operations;
+mod own_profile;
 mod pay_page;
 mod payments;
 mod pending_operations;
