@@ -19,7 +19,7 @@ use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
     AppState, Ctx, api_credentials, audit, auth, authorizations, blacklist, callbacks, chargebacks,
     emails, export, home, merchants, middleware, operations, pay, payment_requests, profile,
-    restrictions, second_factor, statistics, terminal, transactions, users,
+    restrictions, second_factor, statistics, terminal, transactions, users, welcome,
 };
 
 #[derive(RustEmbed)]
@@ -132,6 +132,16 @@ pub fn back_office() -> Table {
             "/parameters/profile/time-zone",
             SIGNED_IN,
             post(profile::profile_time_zone),
+        )
+        .at(
+            "/parameters/profile/email",
+            SIGNED_IN,
+            post(profile::profile_email),
+        )
+        .at(
+            "/parameters/profile/sessions/end-others",
+            SIGNED_IN,
+            post(profile::profile_end_other_sessions),
         )
         .at(
             "/parameters/profile/second-factor/disable",
@@ -252,6 +262,10 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at(
             "/password",
             poem::get(auth::password_page).post(auth::password_submit),
+        )
+        .at(
+            "/welcome/:token",
+            poem::get(welcome::welcome_page).post(welcome::welcome_submit),
         )
         .at(
             "/login/code",

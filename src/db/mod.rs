@@ -26,6 +26,7 @@ pub mod operation_keys;
 pub mod outbox;
 pub mod payments;
 pub mod pending;
+pub mod profile;
 pub mod query;
 pub mod rebills;
 mod rewrite;
@@ -45,6 +46,7 @@ pub mod transactions;
 pub mod tx_log;
 pub mod users;
 pub mod velocity;
+pub mod welcome;
 #[cfg(test)]
 mod write_tests;
 

@@ -143,6 +143,11 @@ impl Db {
                         mail.text = redact_payment_links(&mail.text);
                         mail.html = redact_payment_links(&mail.html);
                     }
+                    if mail.state != MailState::Pending && mail.kind == MailKind::Welcome {
+                        use crate::domain::welcome::redact_welcome_links;
+                        mail.text = redact_welcome_links(&mail.text);
+                        mail.html = redact_welcome_links(&mail.html);
+                    }
                     t.insert(mail.id, codec::encode(&mail)?.as_slice())?;
                     Some(mail)
                 }

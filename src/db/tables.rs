@@ -162,6 +162,9 @@ pub const API_CREDENTIAL_ID_TO_LAST_USED: TableDefinition<u64, i64> =
 /// currencies, display name, logo text, data-protection notice); none = the defaults.
 pub const MERCHANT_ID_TO_SETTINGS: TableDefinition<u64, &[u8]> =
     TableDefinition::new("merchant_settings");
+/// Welcome links (issue 14): SHA-256 of the secret → `domain::welcome::WelcomeLink`.
+pub const WELCOME_HASH_TO_LINK: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("welcome_links");
 
 /// Opens each table once so read transactions never meet a missing table, and
 /// drops the tables of older schemas.
@@ -216,5 +219,6 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(API_ORIGINATOR_TO_CREDENTIAL_ID)?;
     wtx.open_table(API_CREDENTIAL_ID_TO_LAST_USED)?;
     wtx.open_table(MERCHANT_ID_TO_SETTINGS)?;
+    wtx.open_table(WELCOME_HASH_TO_LINK)?;
     Ok(())
 }

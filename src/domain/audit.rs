@@ -164,6 +164,19 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
             "Two-factor authentication turned off",
         ),
         "password.change" => ("Mot de passe changé", "Password changed"),
+        "password.welcome" => (
+            "Premier mot de passe choisi par le lien de bienvenue",
+            "First password chosen through the welcome link",
+        ),
+        "auth.sign_out_others" => (
+            "Déconnexion de toutes les autres sessions",
+            "Signed out of every other session",
+        ),
+        "user.email" => ("Adresse email modifiée", "Email address changed"),
+        "user.welcome_link" => (
+            "Lien de connexion envoyé par email",
+            "Sign-in link sent by email",
+        ),
         "password.change_forced" => (
             "Mot de passe changé (obligatoire)",
             "Password changed (required)",

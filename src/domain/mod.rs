@@ -59,6 +59,7 @@ pub mod totp;
 pub mod transaction;
 pub mod tx_log;
 pub mod user;
+pub mod welcome;
 pub mod zone;
 
 pub use lang::Lang;

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub enum MailKind {
     PaymentLink = 0,
     Receipt = 1,
+    /// A new user's one-time sign-in link (issue 14).
+    Welcome = 2,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -59,6 +59,7 @@ pub fn log_safe_path(path: &str) -> String {
             let tail = rest.find('/').map_or("", |i| &rest[i..]);
             format!("/payment/…{tail}")
         }
+        None if path.starts_with("/welcome/") => "/welcome/…".to_string(),
         None => path.to_string(),
     };
     log_safe_max(&redacted, 200)

@@ -141,6 +141,7 @@ pub fn mail_kind(view: &View, k: MailKind) -> &'static str {
     match k {
         MailKind::PaymentLink => view.t("Lien de paiement", "Payment link"),
         MailKind::Receipt => view.t("Reçu", "Receipt"),
+        MailKind::Welcome => view.t("Lien de bienvenue", "Welcome link"),
     }
 }
 

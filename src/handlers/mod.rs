@@ -24,6 +24,7 @@ pub mod statistics;
 pub mod terminal;
 pub mod transactions;
 pub mod users;
+pub mod welcome;
 
 use std::sync::Arc;
 

@@ -261,6 +261,7 @@ pub async fn profile_disable(ctx: Ctx, Form(f): Form<DisableForm>) -> poem::Resu
         &state,
         (Some(message), None),
         &ctx.state.config.time_zone,
+        &super::profile::own_state(&ctx, None).await?,
     )
     .with_status(StatusCode::UNPROCESSABLE_ENTITY)
     .into_response())

@@ -106,6 +106,8 @@ fn text_errors(v: &UserFormValues) -> Vec<FieldError> {
     [
         free_text_error("full_name", &v.full_name, false),
         free_text_error("email", &v.email, false),
+        (!v.email.is_empty() && !crate::domain::request_form::valid_email(&v.email))
+            .then(|| FieldError::new("email", "Adresse email invalide.", "Invalid email address.")),
     ]
     .into_iter()
     .flatten()
@@ -166,7 +168,31 @@ pub async fn user_create(
         );
         return Ok(refused(new_form(&ctx.view(), &echo(&v), &merchants, &[e])));
     };
+    if ctx.state.gateway.smtp_configured && !user.email.is_empty() {
+        send_welcome_link(&ctx, &user).await?;
+        return Ok(see_other(
+            &ctx,
+            &format!("/parameters/users/{}?done=link_sent", user.id),
+        ));
+    }
     Ok(crate::pages::users::one_time_password(&ctx.view(), &user, &otp).into_response())
+}
+
+/// Queues the welcome email of `user` with a new one-time sign-in link (its secret
+/// stored only as a hash), in the language of the manager's page.
+async fn send_welcome_link(ctx: &Ctx, user: &User) -> poem::Result<()> {
+    use crate::domain::welcome::{WelcomeLink, welcome_link};
+    let token = crate::db::sessions::new_token();
+    let hash = crate::domain::payment::link_hash(&token);
+    let now = ctx.now().unix_timestamp();
+    let link = welcome_link(&ctx.state.gateway.base_url, &token);
+    let mut mail = crate::mail::welcome(user, &link, ctx.lang, now);
+    let record = WelcomeLink::new(user.id, now);
+    let (user, actor) = (user.clone(), ctx.actor());
+    ctx.db(move |db| db.issue_welcome_link(&hash, &record, &user, &mut mail, &actor))
+        .await?;
+    ctx.state.gateway.mail_ready.notify_one();
+    Ok(())
 }
 
 /// A form shown again with its messages: 422.
@@ -206,6 +232,10 @@ pub async fn user_detail(
     let merchants = ctx.db(move |db| db.merchants(scope)).await?;
     let done = q.done.as_deref().map(|d| match UserAction::parse(d) {
         Some(a) => a.done(ctx.lang),
+        None if d == "link_sent" => ctx.t(
+            "Utilisateur créé : un email contenant un lien de connexion (valable 24 heures, une seule fois) lui a été envoyé.",
+            "User created: an email with a sign-in link (valid 24 hours, once) was sent to them.",
+        ),
         None => ctx.t("Utilisateur enregistré.", "User saved."),
     });
     let view = DetailView {

@@ -13,7 +13,7 @@ use crate::domain::money::format_amount;
 use crate::domain::payment::PaymentRequest;
 use crate::domain::time::format_datetime;
 use crate::domain::transaction::{Operation, Transaction};
-use crate::domain::user::Merchant;
+use crate::domain::user::{Merchant, User};
 use crate::domain::zone::Zone;
 
 fn merchant_name(m: Option<&Merchant>) -> String {
@@ -281,6 +281,66 @@ pub fn rebill_receipt(
         merchant_id: tx.merchant_id,
         request_id: 0,
         to: tx.buyer.email.clone(),
+        subject: subject.clone(),
+        text,
+        html: frame(lang, &subject, body).into_string(),
+        state: MailState::Pending,
+        next_at: now,
+        attempts: Vec::new(),
+    }
+}
+
+/// A new user's welcome email (issue 14): their username and a one-time sign-in link
+/// to choose their password, valid 24 hours; never a password.
+pub fn welcome(user: &User, link: &str, lang: Lang, now: i64) -> Mail {
+    let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
+    let subject = t("Vos identifiants Guichet", "Your Guichet sign-in details");
+    let hello = if user.full_name.is_empty() {
+        t("Bonjour,", "Hello,")
+    } else {
+        match lang {
+            Lang::Fr => format!("Bonjour {},", user.full_name),
+            Lang::En => format!("Hello {},", user.full_name),
+        }
+    };
+    let intro = t(
+        "Un compte vient d'être créé pour vous sur le back-office Guichet.",
+        "An account was just created for you on the Guichet back office.",
+    );
+    let name_label = t("Nom d'utilisateur", "Username");
+    let colon = lang.pick(" : ", ": ");
+    let choose = t("Choisir mon mot de passe", "Choose my password");
+    let valid = t(
+        "Ce lien sert une seule fois et expire dans 24 heures. S'il a expiré, demandez-en un nouveau à votre administrateur.",
+        "This link works once and expires in 24 hours. If it has expired, ask your administrator for a new one.",
+    );
+    let ignore = t(
+        "Si vous n'attendiez pas ce message, ignorez-le.",
+        "If you did not expect this message, ignore it.",
+    );
+    let text = format!(
+        "{hello}\n\n{intro}\n\n{name_label}{colon}{}\n\n{choose}{colon}{link}\n\n{valid}\n\n{ignore}\n\n— Guichet\n",
+        user.username
+    );
+    let body = html! {
+        p { (hello) }
+        p { (intro) }
+        p { (name_label) (colon) strong { (user.username) } }
+        p style="margin:28px 0;text-align:center" {
+            a href=(link) style="background:#1f5fbf;color:#fff;text-decoration:none;padding:12px 22px;border-radius:4px;font-weight:bold" { (choose) }
+        }
+        p style="font-size:13px;color:#555" { (valid) }
+        p style="font-size:13px;color:#555" { (t("Lien :", "Link:")) " " a href=(link) { (link) } }
+        p style="font-size:13px;color:#555" { (ignore) }
+        p { "— Guichet" }
+    };
+    Mail {
+        id: 0,
+        created_at: now,
+        kind: MailKind::Welcome,
+        merchant_id: user.merchant_id().unwrap_or(0),
+        request_id: 0,
+        to: user.email.clone(),
         subject: subject.clone(),
         text,
         html: frame(lang, &subject, body).into_string(),

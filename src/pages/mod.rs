@@ -30,3 +30,4 @@ pub mod transaction_general;
 pub mod transaction_summary;
 pub mod transactions;
 pub mod users;
+pub mod welcome;

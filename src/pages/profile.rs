@@ -6,10 +6,29 @@ use super::layout::{lang_switch, parameters_page};
 use super::login::{PasswordErrors, password_form};
 use super::second_factor::{FactorState, profile_section};
 use crate::domain::Lang;
+use crate::domain::time::format_datetime;
 use crate::domain::zone::{REGIONS, Zone, label};
 use crate::fragments::View;
 use crate::fragments::flash;
-use crate::fragments::form::csrf;
+use crate::fragments::form::{Input, csrf};
+
+/// One of the user's live sessions, as the profile lists it.
+pub struct SessionRow {
+    pub created_at: i64,
+    pub last_seen: i64,
+    pub ip: String,
+    /// The session of this very request.
+    pub current: bool,
+}
+
+/// The email address and sessions part of the profile (issue 14, point 6).
+#[derive(Default)]
+pub struct Own {
+    pub sessions: Vec<SessionRow>,
+    /// The address shown in the field: the stored one, or the refused one typed.
+    pub email: String,
+    pub email_error: Option<String>,
+}
 
 /// The profile page. `factor_error` goes with the second factor, `zone_error` with
 /// the time zone.
@@ -20,6 +39,7 @@ pub fn profile(
     factor: &FactorState,
     (factor_error, zone_error): (Option<&str>, Option<&str>),
     appliance_zone: &Zone,
+    own: &Own,
 ) -> Markup {
     let Some(user) = view.user() else {
         return html! {};
@@ -42,12 +62,14 @@ pub fn profile(
                 }
                 p class="small muted" { (view.t("La langue choisie est mémorisée sur votre compte.", "The language you choose is remembered on your account.")) }
             }
+            (email_section(view, own))
             (time_zone_section(view, appliance_zone, zone_error))
             section class="card" {
                 h2 { (view.t("Changer mon mot de passe", "Change my password")) }
                 (password_form(view, "/parameters/profile/password", errors))
             }
             (profile_section(view, factor, factor_error))
+            (sessions_section(view, &own.sessions))
         }
     };
     parameters_page(
@@ -56,6 +78,58 @@ pub fn profile(
         "/parameters/profile",
         body,
     )
+}
+
+/// The user's own email address, where the gateway writes to them.
+fn email_section(view: &View, own: &Own) -> Markup {
+    html! {
+        section class="card" id="email" {
+            h2 { (view.t("Adresse email", "Email address")) }
+            form class="form" method="post" action="/parameters/profile/email" {
+                (csrf(view))
+                (Input::new("email", view.t("Mon adresse email", "My email address"), &own.email).kind("email").autocomplete("email")
+                    .hint(view.t("Pour les notifications et les liens de connexion. Laissez vide pour n'en recevoir aucun.", "For notifications and sign-in links. Leave empty to receive none."))
+                    .error(own.email_error.as_deref()).render())
+                div class="actions" { button class="primary" type="submit" { (view.t("Enregistrer l'adresse", "Save the address")) } }
+            }
+        }
+    }
+}
+
+/// The user's live sessions, this one first, with "sign out everywhere else".
+fn sessions_section(view: &View, sessions: &[SessionRow]) -> Markup {
+    let others = sessions.iter().filter(|s| !s.current).count();
+    html! {
+        section class="card" id="sessions" {
+            h2 { (view.t("Mes sessions actives", "My active sessions")) }
+            div class="table-wrap" { table class="grid" {
+                thead { tr {
+                    th scope="col" { (view.t("Ouverte le", "Started")) }
+                    th scope="col" { (view.t("Dernière activité", "Last seen")) }
+                    th scope="col" { (view.t("Adresse IP", "IP address")) }
+                    th scope="col" { }
+                } }
+                tbody {
+                    @for s in sessions {
+                        tr {
+                            td { (format_datetime(s.created_at, view.lang, view.zone)) }
+                            td { (format_datetime(s.last_seen, view.lang, view.zone)) }
+                            td { (s.ip) }
+                            td { @if s.current { strong { (view.t("Cette session", "This session")) } } }
+                        }
+                    }
+                }
+            } }
+            @if others > 0 {
+                form class="form" method="post" action="/parameters/profile/sessions/end-others" {
+                    (csrf(view))
+                    div class="actions" { button type="submit" { (view.t("Se déconnecter partout ailleurs", "Sign out everywhere else")) } }
+                }
+            } @else {
+                p class="small muted" { (view.t("Aucune autre session ouverte.", "No other session open.")) }
+            }
+        }
+    }
 }
 
 /// A region's name for people.

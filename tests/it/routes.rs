@@ -40,6 +40,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/profile", "SignedIn"),
     ("/parameters/profile/password", "SignedIn"),
     ("/parameters/profile/time-zone", "SignedIn"),
+    ("/parameters/profile/email", "SignedIn"),
+    ("/parameters/profile/sessions/end-others", "SignedIn"),
     ("/parameters/profile/second-factor/disable", "SignedIn"),
     ("/parameters/security", "All([Admin])"),
     ("/parameters/merchants", "All([Admin])"),
