@@ -90,7 +90,8 @@ pub struct RebillForm {
     max_per_day: String,
 }
 
-async fn merchant_for_admin(ctx: &Ctx, id: &str) -> poem::Result<Merchant> {
+/// Merchant `id` for an admin's page (a 404 when there is none).
+pub(super) async fn merchant_for_admin(ctx: &Ctx, id: &str) -> poem::Result<Merchant> {
     let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
     ctx.db(move |db| db.merchant(Scope::Admin, id))
         .await?

@@ -6,11 +6,11 @@ use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
+use super::merchants::merchant_for_admin;
 use super::{Ctx, see_other};
 use crate::db::Scope;
 use crate::domain::fraud::{LimitValues, RulesValues};
 use crate::domain::location::LocationValues;
-use crate::domain::user::Merchant;
 use crate::pages::restrictions::{edit, overview, path, read_only};
 
 #[derive(Deserialize)]
@@ -102,13 +102,6 @@ impl RestrictionsForm {
             international_requires_3ds: self.international_3ds.is_some(),
         }
     }
-}
-
-async fn merchant_for_admin(ctx: &Ctx, id: &str) -> poem::Result<Merchant> {
-    let id: u64 = id.parse().map_err(|_| ctx.not_found())?;
-    ctx.db(move |db| db.merchant(Scope::Admin, id))
-        .await?
-        .ok_or_else(|| ctx.not_found())
 }
 
 #[handler]
