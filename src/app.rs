@@ -19,7 +19,8 @@ use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
     AppState, Ctx, api_credentials, audit, auth, authorizations, blacklist, callbacks, chargebacks,
     emails, export, home, merchants, middleware, operations, pay, payment_requests, profile,
-    restrictions, second_factor, statistics, terminal, transactions, users, welcome,
+    restrictions, second_factor, statistics, support_contacts, terminal, transactions, users,
+    welcome,
 };
 
 #[derive(RustEmbed)]
@@ -242,6 +243,11 @@ pub fn back_office() -> Table {
         )
         .at("/parameters/audit", ADMIN, get(audit::audit_list))
         .at("/parameters/emails", ADMIN, get(emails::outbox))
+        .at(
+            "/parameters/support",
+            ADMIN,
+            get(support_contacts::contacts_edit).post(support_contacts::contacts_update),
+        )
 }
 
 /// What the route table declares, for the route × role test.

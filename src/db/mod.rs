@@ -41,6 +41,7 @@ pub mod stats;
 mod stats_tests;
 /// Table definitions: for `db` and tests only (everything else goes through `db`).
 #[doc(hidden)]
+pub mod support_contacts;
 pub mod tables;
 pub mod transactions;
 pub mod tx_log;

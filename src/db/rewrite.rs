@@ -140,6 +140,7 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         API_CREDENTIAL_ID_TO_LAST_USED,
         MERCHANT_ID_TO_SETTINGS,
         WELCOME_HASH_TO_LINK,
+        SUPPORT_CONTACTS,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

@@ -165,6 +165,9 @@ pub const MERCHANT_ID_TO_SETTINGS: TableDefinition<u64, &[u8]> =
 /// Welcome links (issue 14): SHA-256 of the secret → `domain::welcome::WelcomeLink`.
 pub const WELCOME_HASH_TO_LINK: TableDefinition<&str, &[u8]> =
     TableDefinition::new("welcome_links");
+/// The gateway's support contacts (issue 14): one row, key 0 →
+/// `domain::support_contacts::SupportContacts`; none = not set.
+pub const SUPPORT_CONTACTS: TableDefinition<u8, &[u8]> = TableDefinition::new("support_contacts");
 
 /// Opens each table once so read transactions never meet a missing table, and
 /// drops the tables of older schemas.
@@ -220,5 +223,6 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(API_CREDENTIAL_ID_TO_LAST_USED)?;
     wtx.open_table(MERCHANT_ID_TO_SETTINGS)?;
     wtx.open_table(WELCOME_HASH_TO_LINK)?;
+    wtx.open_table(SUPPORT_CONTACTS)?;
     Ok(())
 }

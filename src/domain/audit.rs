@@ -199,6 +199,7 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
             "Rebill limits changed",
         ),
         "settings.security" => ("Réglages de sécurité modifiés", "Security settings changed"),
+        "support.contacts" => ("Contacts du support modifiés", "Support contacts changed"),
         "card_key.rotate" => ("Rotation de la clé des cartes", "Card key rotated"),
         "chargeback.record" => ("Impayé (chargeback) enregistré", "Chargeback recorded"),
         "api_credential.create" => ("Création d'un identifiant API", "API credential created"),

@@ -8,6 +8,7 @@ pub mod form;
 pub mod kv;
 pub mod pager;
 pub mod subtabs;
+pub mod support;
 pub mod tables;
 pub mod view;
 

@@ -12,6 +12,7 @@ use super::{Ctx, see_other};
 use crate::auth::login::{ChangeError, change_password, entry, sign_in};
 use crate::db::sessions::SessionStage;
 use crate::domain::Lang;
+use crate::domain::support_contacts::SupportContacts;
 use crate::pages::login::{PasswordErrors, forced_change, login};
 
 #[derive(Deserialize)]
@@ -31,7 +32,28 @@ pub async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
             "Your session has expired: please sign in again.",
         )
     });
-    login(&ctx.view(), "", &safe_next(q.next.as_deref()), None, notice).into_response()
+    let support = support_contacts(&ctx).await;
+    login(
+        &ctx.view(),
+        "",
+        &safe_next(q.next.as_deref()),
+        None,
+        notice,
+        &support,
+    )
+    .into_response()
+}
+
+/// The support contacts for the sign-in page's help line: none (the generic line)
+/// when they cannot be read, so that signing in never depends on them.
+async fn support_contacts(ctx: &Ctx) -> SupportContacts {
+    match ctx.db(|db| db.support_contacts()).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "support contacts unreadable");
+            SupportContacts::default()
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -93,9 +115,17 @@ pub async fn login_submit(
         },
     };
     tracing::info!(username = %crate::domain::text::log_safe(&f.username), ip = %ctx.ip, "sign-in refused");
-    Ok(login(&ctx.view(), &f.username, &next, Some(message), None)
-        .with_status(StatusCode::UNAUTHORIZED)
-        .into_response())
+    let support = support_contacts(&ctx).await;
+    Ok(login(
+        &ctx.view(),
+        &f.username,
+        &next,
+        Some(message),
+        None,
+        &support,
+    )
+    .with_status(StatusCode::UNAUTHORIZED)
+    .into_response())
 }
 
 #[handler]

@@ -21,6 +21,7 @@ pub mod profile;
 pub mod restrictions;
 pub mod second_factor;
 pub mod statistics;
+pub mod support_contacts;
 pub mod terminal;
 pub mod transactions;
 pub mod users;

@@ -12,6 +12,7 @@ use crate::domain::Lang;
 use crate::domain::card_form::CardForm;
 use crate::domain::merchant_settings::MerchantSettings;
 use crate::domain::payment::{PaymentRequest, RequestStatus};
+use crate::domain::support_contacts::SupportContacts;
 use crate::fragments::View;
 use crate::gateway::{Answer, Start};
 use crate::pages::pay::{
@@ -34,6 +35,8 @@ struct Shop {
     header: String,
     /// `None` on pages of no merchant (the test cards, an unknown link).
     settings: Option<MerchantSettings>,
+    /// The gateway's support contacts (on the refusal pages).
+    support: SupportContacts,
 }
 
 impl Shop {
@@ -42,6 +45,7 @@ impl Shop {
             name: name.into(),
             header: name.into(),
             settings: None,
+            support: SupportContacts::default(),
         }
     }
 }
@@ -54,14 +58,17 @@ async fn load(ctx: &Ctx, token: &str) -> poem::Result<Option<(PaymentRequest, Sh
             return Ok(None);
         };
         let settings = db.merchant_settings(req.merchant_id)?;
+        let support = db.support_contacts()?;
         let shop = match db.merchant(Scope::Admin, req.merchant_id)? {
             Some(m) => Shop {
                 name: settings.shown_name(&m),
                 header: settings.header(&m),
                 settings: Some(settings),
+                support,
             },
             None => Shop {
                 settings: Some(settings),
+                support,
                 ..Shop::plain("")
             },
         };
@@ -82,6 +89,7 @@ fn customer(ctx: &Ctx, lang: Lang, shop: Shop) -> PayView<'_> {
         merchant: shop.name,
         header: shop.header,
         notice: shop.settings.map(|s| s.notice(lang).to_string()),
+        support: shop.support,
         test: ctx.state.gateway.acquirer.is_test(),
         https: ctx.state.config.base_url.starts_with("https://"),
         max_attempts: ctx.state.gateway.max_attempts,

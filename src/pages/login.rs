@@ -3,6 +3,8 @@
 use maud::{Markup, html};
 
 use super::layout::{bare, lang_switch};
+use super::support_contacts::help_line;
+use crate::domain::support_contacts::SupportContacts;
 use crate::fragments::View;
 use crate::fragments::flash;
 use crate::fragments::form::{Input, csrf};
@@ -13,6 +15,7 @@ pub fn login(
     next: &str,
     error: Option<&str>,
     notice: Option<&str>,
+    support: &SupportContacts,
 ) -> Markup {
     let body = html! {
         form class="form card" method="post" action="/login" {
@@ -26,9 +29,7 @@ pub fn login(
             div class="actions" {
                 button class="primary" type="submit" { (view.t("Se connecter", "Sign in")) " »" }
             }
-            p class="hint" {
-                (view.t("Mot de passe oublié ou pas encore de compte ? Contactez le support de votre passerelle.", "Forgot your password or no account yet? Please get in touch with your gateway's support."))
-            }
+            p class="hint" { (help_line(view, support)) }
         }
         nav class="langs" { (lang_switch(view)) }
     };

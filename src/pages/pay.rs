@@ -12,6 +12,7 @@ use crate::domain::countries;
 use crate::domain::list_row::brand_word;
 use crate::domain::money::format_amount;
 use crate::domain::payment::PaymentRequest;
+use crate::domain::support_contacts::SupportContacts;
 use crate::domain::time::format_long_date;
 use crate::domain::transaction::Operation;
 use crate::domain::user::FieldError;
@@ -32,6 +33,8 @@ pub struct PayView<'a> {
     /// The merchant's data-protection notice (law 09-08, CNDP), at the bottom of
     /// its pages; `None` on pages of no merchant.
     pub notice: Option<String>,
+    /// The gateway's support contacts, on the refusal pages (may be empty).
+    pub support: SupportContacts,
     /// Test mode: the simulator answers (a banner and the test-card link).
     pub test: bool,
     /// The site is served over HTTPS (the privacy notice says so).

@@ -13,6 +13,7 @@ use crate::domain::payment::{PaymentRequest, RequestStatus};
 use crate::domain::time::format_datetime;
 use crate::domain::transaction::{Operation, Transaction};
 use crate::fragments::kv::kv;
+use crate::fragments::support::contact_line;
 
 /// A link that can no longer be paid (paid, expired, blocked, cancelled) or is unknown.
 pub fn closed_page(
@@ -84,6 +85,12 @@ fn contact(c: &PayView, req: &PaymentRequest) -> Markup {
                 (c.t(" là où vous avez passé commande (site, boutique, email reçu), en citant la commande ", " where you placed your order (website, shop, email you received), quoting order "))
                 strong { (req.order_id) }
                 "."
+            }
+            @if !c.support.is_empty() {
+                p class="small" {
+                    (c.t("Un problème technique avec cette page de paiement ? Le support de la passerelle : ", "A technical problem with this payment page? The gateway's support: "))
+                    (contact_line(c.lang, &c.support))
+                }
             }
         }
     }

@@ -67,6 +67,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/blacklist/:id/remove", "All([ManageUsers])"),
     ("/parameters/audit", "All([Admin])"),
     ("/parameters/emails", "All([Admin])"),
+    ("/parameters/support", "All([Admin])"),
 ];
 
 /// GET routes that answer with a redirect (to the landing page) rather than a page.
