@@ -114,6 +114,10 @@ pub enum Error {
     /// The keys do not fit the data file (missing, foreign, no active card key).
     #[error("{0}")]
     Keys(String),
+    /// A payment request in a currency its merchant does not accept (checked again
+    /// inside the write, whatever the form said).
+    #[error("the merchant does not accept {0:?}")]
+    CurrencyNotAccepted(crate::domain::money::Currency),
     /// The key file cannot be read or written.
     #[error(transparent)]
     KeyFile(#[from] keys::KeyError),

@@ -28,6 +28,11 @@ impl Gateway {
         let mut req =
             input.into_request(merchant_id, terminal, user, payments::new_link_token(), now);
         let wtx = self.db.begin_write()?;
+        // The accepted currencies as they are now, in this write: a form checked
+        // against older settings (or crafted by hand) cannot slip another one in.
+        if !crate::db::merchant_settings::settings_in(&wtx, merchant_id)?.accepts(req.currency) {
+            return Err(db::Error::CurrencyNotAccepted(req.currency));
+        }
         payments::insert(&wtx, &mut req)?;
         if send {
             let mut mail = crate::mail::payment_link(

@@ -151,9 +151,21 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
     let send = form.action != "show";
     let (merchant_id, terminal) = (choice.merchant.id, choice.terminal);
     let user = ctx.require_user()?.username.clone();
-    let created = ctx
-        .gateway(move |g| g.create_request(input, merchant_id, terminal, &user, send))
-        .await?;
+    let currency = input.currency;
+    let created = match ctx
+        .gateway(move |g| Ok(g.create_request(input, merchant_id, terminal, &user, send)))
+        .await?
+    {
+        Ok(created) => created,
+        // The settings changed since the form was checked: refused the same way.
+        Err(crate::db::Error::CurrencyNotAccepted(_)) => {
+            let mid = merchant_id;
+            let settings = ctx.db(move |db| db.merchant_settings(mid)).await?;
+            let errors = [settings.currency_error("currency", currency)];
+            return Ok(refused_form(&ctx, &form, &errors, &choices));
+        }
+        Err(e) => return Err(ctx.internal(&e)),
+    };
     if created.emailed {
         return Ok(see_other(
             &ctx,

@@ -180,3 +180,49 @@ async fn the_payment_page_and_the_email_show_the_display_name_logo_text_and_noti
     assert!(mail.text.contains("Atlas Voyages Maroc"));
     assert!(!mail.text.contains("Atlas Voyages SARL"));
 }
+
+#[tokio::test]
+async fn the_gateway_itself_refuses_a_request_in_a_currency_the_merchant_does_not_accept() {
+    use guichet::domain::money::Amount;
+    use guichet::domain::request_form::RequestInput;
+    use guichet::domain::transaction::{Operation, Party};
+    let app = spawn_app().await;
+    let (m, _) = shop(&app).await;
+    let input = |currency| RequestInput {
+        operation: Operation::Sale,
+        order_id: "CMD-GW-1".into(),
+        amount: Amount::from_minor(10_000).unwrap(),
+        currency,
+        description: String::new(),
+        lang: guichet::domain::Lang::Fr,
+        validity_days: 7,
+        holder: Party {
+            name: "Salma Idrissi".into(),
+            email: "salma@example.ma".into(),
+            ..Party::default()
+        },
+    };
+    let refused = app
+        .gateway
+        .create_request(input(Currency::Eur), m, 0, "tester", true);
+    assert!(
+        matches!(
+            refused,
+            Err(guichet::db::Error::CurrencyNotAccepted(Currency::Eur))
+        ),
+        "{:?}",
+        refused.err()
+    );
+    assert!(
+        app.db
+            .payment_requests(Scope::Admin, None, 10)
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+    let created = app
+        .gateway
+        .create_request(input(Currency::Mad), m, 0, "tester", false)
+        .unwrap();
+    assert_eq!(created.request.currency, Currency::Mad);
+}
