@@ -195,6 +195,28 @@ async fn send_welcome_link(ctx: &Ctx, user: &User) -> poem::Result<()> {
     Ok(())
 }
 
+/// The key of the "send a new sign-in link" action in its URL.
+pub const SEND_LINK: &str = "send_link";
+
+/// Emails `user` a new one-time sign-in link (a forgotten password, a welcome email
+/// lost or expired): allowed where a password reset is, offered only with an SMTP
+/// server and an email address. Their current password keeps working until the
+/// link is used.
+async fn send_new_link(ctx: &Ctx, user: &User) -> poem::Result<Response> {
+    let me = ctx.require_user()?.clone();
+    UserAction::Reset
+        .allowed_on(&me, user)
+        .map_err(|r| refusal(ctx, r))?;
+    if !ctx.state.gateway.smtp_configured || user.email.is_empty() || user.disabled {
+        return Err(ctx.not_found());
+    }
+    send_welcome_link(ctx, user).await?;
+    Ok(see_other(
+        ctx,
+        &format!("/parameters/users/{}?done=link_resent", user.id),
+    ))
+}
+
 /// A form shown again with its messages: 422.
 fn refused(form: maud::Markup) -> Response {
     form.with_status(StatusCode::UNPROCESSABLE_ENTITY)
@@ -236,6 +258,10 @@ pub async fn user_detail(
             "Utilisateur créé : un email contenant un lien de connexion (valable 24 heures, une seule fois) lui a été envoyé.",
             "User created: an email with a sign-in link (valid 24 hours, once) was sent to them.",
         ),
+        None if d == "link_resent" => ctx.t(
+            "Un nouveau lien de connexion (valable 24 heures, une seule fois) lui a été envoyé par email.",
+            "A new sign-in link (valid 24 hours, once) was emailed to them.",
+        ),
         None => ctx.t("Utilisateur enregistré.", "User saved."),
     });
     let view = DetailView {
@@ -245,6 +271,7 @@ pub async fn user_detail(
         merchants: &merchants,
         errors: &[],
         done,
+        email_links: ctx.state.gateway.smtp_configured,
     };
     Ok(detail(&ctx.view(), &view).into_response())
 }
@@ -274,6 +301,7 @@ pub async fn user_update(
                 merchants: &merchants,
                 errors: &errors,
                 done: None,
+                email_links: ctx.state.gateway.smtp_configured,
             };
             return Ok(refused(detail(&ctx.view(), &view)));
         }
@@ -300,6 +328,9 @@ pub async fn user_action(
     Path((id, action)): Path<(String, String)>,
 ) -> poem::Result<Response> {
     let (user, _) = visible_user(&ctx, &id).await?;
+    if action == SEND_LINK {
+        return send_new_link(&ctx, &user).await;
+    }
     let action = UserAction::parse(&action).ok_or_else(|| ctx.not_found())?;
     let me = ctx.require_user()?.clone();
     // Checked here before any password is hashed, and again inside the write.

@@ -225,6 +225,8 @@ pub struct DetailView<'a> {
     pub merchants: &'a [Merchant],
     pub errors: &'a [FieldError],
     pub done: Option<&'a str>,
+    /// An SMTP server is configured: sign-in links can be emailed.
+    pub email_links: bool,
 }
 
 pub fn detail(view: &View, d: &DetailView) -> Markup {
@@ -258,12 +260,18 @@ pub fn detail(view: &View, d: &DetailView) -> Markup {
                             @let (label, class) = action_label(view, a);
                             (action_button(view, &action(a.key()), label, class))
                         }
+                        @if d.email_links && !own && !u.email.is_empty() && !u.disabled {
+                            (action_button(view, &action("send_link"), view.t("Envoyer un nouveau lien de connexion", "Send a new sign-in link"), ""))
+                        }
                         @if !own && u.disabled && u.disabled_by_admin && !me.is_admin() {
                             p class="small muted" { (view.t("Désactivé par l'administrateur de la plateforme : lui seul peut le réactiver.", "Disabled by the platform administrator: only they can enable it again.")) }
                         }
                     }
                 }
                 p class="small muted" { (view.t("Désactiver ou réinitialiser met fin aux sessions ouvertes de l'utilisateur.", "Disabling or resetting ends the user's open sessions.")) }
+                @if d.email_links && !own && !u.email.is_empty() && !u.disabled {
+                    p class="small muted" { (view.t("Le lien de connexion est envoyé à ", "The sign-in link goes to ")) (u.email) (view.t(" : valable 24 heures, une seule fois, il mène au choix d'un nouveau mot de passe ; l'actuel reste valable jusque-là.", ": valid 24 hours, once, it leads to choosing a new password; the current one keeps working until then.")) }
+                }
             } }
         }
         p { a href="/parameters/users" { (view.t("Retour à la liste", "Back to the list")) } }

@@ -202,3 +202,70 @@ async fn without_smtp_or_without_email_the_password_is_shown_once_as_before() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("Adresse email invalide"));
 }
+
+#[tokio::test]
+async fn a_manager_sends_a_new_sign_in_link_that_works_while_the_old_password_still_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, &dir.path().join("maildir")).await;
+    let app = app_with_smtp(port).await;
+    let admin = app.admin().await;
+    let r = create_user(&admin, "nadia", "nadia@example.ma").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let first = welcome_path(&parse(&smtp.wait_for(1).await[0]).body_text(0).unwrap());
+    let c = app.client();
+    assert_eq!(
+        choose(&c, &first, "Nadia-welcome-2026").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let user = app.db.user_by_username("nadia").unwrap().unwrap();
+    let page_path = format!("/parameters/users/{}", user.id);
+    let (_, page) = admin.page(&page_path).await;
+    assert!(
+        page.contains("Envoyer un nouveau lien de connexion"),
+        "{page}"
+    );
+    let r = admin.post(&format!("{page_path}/send_link"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.page(r.headers()["location"].to_str().unwrap()).await;
+    assert!(page.contains("Un nouveau lien de connexion"), "{page}");
+    let second = welcome_path(&parse(&smtp.wait_for(2).await[1]).body_text(0).unwrap());
+    assert_ne!(first, second);
+    // The old password still works until the link is used; then the new one does.
+    assert_eq!(
+        app.client()
+            .login("nadia", "Nadia-welcome-2026")
+            .await
+            .headers()["location"],
+        "/"
+    );
+    let other = app.client();
+    assert_eq!(
+        choose(&other, &second, "Nadia-second-2026").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(other.page(&second).await.0, StatusCode::GONE);
+    // Not on one's own account, nor without an email address.
+    let me = app.db.user_by_username("admin").unwrap().unwrap();
+    let r = admin
+        .post(&format!("/parameters/users/{}/send_link", me.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = admin
+        .post(
+            "/parameters/users/new",
+            &[
+                ("username", "omar"),
+                ("full_name", "Omar"),
+                ("email", ""),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "the show-once password page");
+    let omar = app.db.user_by_username("omar").unwrap().unwrap();
+    let r = admin
+        .post(&format!("/parameters/users/{}/send_link", omar.id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
