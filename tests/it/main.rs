@@ -43,6 +43,7 @@ mod security;
 mod signin;
 mod statistics;
 mod support;
+mod support_tickets;
 mod time_zone;
 mod transactions;
 mod welcome;
