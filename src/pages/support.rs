@@ -143,12 +143,15 @@ fn filters(view: &View, v: &ListView) -> Markup {
     }
 }
 
-/// The tickets as a table: unread ones in bold with a "new" mark.
+/// The tickets as a table: unread ones in bold with a "new" mark; the merchant
+/// column when `merchants` are given (admins), the transaction column when
+/// `with_transaction` (not on a transaction's own tab).
 pub fn tickets_table(
     view: &View,
     tickets: &[Ticket],
     unread: &BTreeSet<u64>,
     merchants: Option<&[Merchant]>,
+    with_transaction: bool,
 ) -> Markup {
     let h = |fr, en| view.t(fr, en);
     let when = date_header(view.lang, view.zone);
@@ -160,7 +163,7 @@ pub fn tickets_table(
                 @if merchants.is_some() { th { (h("Marchand", "Merchant")) } }
                 th { (h("Catégorie", "Category")) }
                 th { (h("État", "State")) }
-                th { (h("Transaction", "Transaction")) }
+                @if with_transaction { th { (h("Transaction", "Transaction")) } }
                 th { (h("Dernier message", "Last message")) " · " (when) }
             } }
             tbody { @for t in tickets {
@@ -174,7 +177,7 @@ pub fn tickets_table(
                     @if let Some(ms) = merchants { td data-label=(h("Marchand", "Merchant")) { (merchant_name(ms, t.merchant_id)) } }
                     td data-label=(h("Catégorie", "Category")) { (t.category.label(view.lang)) }
                     td data-label=(h("État", "State")) { (state_badge(view, t.state)) }
-                    td data-label=(h("Transaction", "Transaction")) { (transaction_ref(view, t.transaction_id)) }
+                    @if with_transaction { td data-label=(h("Transaction", "Transaction")) { (transaction_ref(view, t.transaction_id)) } }
                     td data-label=(h("Dernier message", "Last message")) {
                         span class="nowrap" { (format_datetime_cell(t.updated_at, view.lang, view.zone)) }
                         " · " (t.last_author) " (" (t.last_side.label(view.lang)) ")"
@@ -228,7 +231,7 @@ pub fn list_page(view: &View, v: &ListView) -> Markup {
         @if v.tickets.is_empty() {
             p class="empty" { (view.t("Aucun ticket ne correspond.", "No ticket matches.")) }
         } @else {
-            (tickets_table(view, v.tickets, v.unread, admin.then_some(v.merchants)))
+            (tickets_table(view, v.tickets, v.unread, admin.then_some(v.merchants), true))
         }
         @if v.older.is_some() || v.paged {
             nav class="pager" aria-label=(view.t("Pages", "Pages")) {
@@ -479,7 +482,7 @@ pub fn transaction_tab(view: &View, tx: u64, tickets: &[Ticket]) -> Markup {
         @if tickets.is_empty() {
             p class="empty" { (view.t("Aucun ticket sur cette transaction.", "No ticket about this transaction.")) }
         } @else {
-            (tickets_table(view, tickets, &BTreeSet::new(), None))
+            (tickets_table(view, tickets, &BTreeSet::new(), None, false))
         }
     }
 }

@@ -430,3 +430,126 @@ async fn the_admin_list_filters_by_state_merchant_category_and_age() {
     let (_, own) = a.page(&format!("/support?{by_riad}")).await;
     assert_eq!(rows(&own), ["Sujet ancien"]);
 }
+
+/// The manager's and the admin's Support pages in Chromium, on a laptop and on a
+/// phone: screenshots (`target/screenshots/journey-support-*`), no serious axe-core
+/// finding, no sideways scroll, and the top tabs (with the unread count) in sight.
+#[tokio::test]
+async fn the_support_pages_read_well_on_a_laptop_and_on_a_phone() {
+    use crate::support::journey::{WIDTHS, assert_none, browser_at};
+    use guichet::domain::support::{Reply, TicketState};
+    use guichet::domain::user::Role;
+
+    let app = spawn_app().await;
+    let m = app.merchant("Atlas Voyages");
+    app.merchant_user("atlas.manager", m.id, Permissions::ALL);
+    let boss = app.user("boss", Role::Admin);
+    let secret = app.enrol(boss.id);
+    let now = guichet::clock::Clock::now(&app.clock);
+    let tx = write(&app, vec![sale(m.id, now, 125_050, "Salma Idrissi")])[0].id;
+    seed_ticket(
+        &app,
+        "atlas.manager",
+        "Accès aux exports",
+        Category::Account,
+        3,
+    );
+    let manager = app.db.user_by_username("atlas.manager").unwrap().unwrap();
+    let new = NewTicket {
+        subject: "Remboursement non reçu par le client".into(),
+        category: Category::Refund,
+        message: "Bonjour,\nle client attend toujours son remboursement de la commande CMD-1001."
+            .into(),
+        transaction_id: Some(tx),
+    };
+    let actor = |user: &str| Actor::new(now.unix_timestamp(), user, "10.0.0.1");
+    let t = app
+        .db
+        .open_ticket(new, &manager, &actor("atlas.manager"), &|_, _, _| {
+            panic!("nobody has an email")
+        })
+        .unwrap();
+    let reply = Reply {
+        body: "Nous vérifions avec la banque et revenons vers vous.".into(),
+        state: Some(TicketState::WaitingMerchant),
+    };
+    app.db
+        .post_ticket_message(
+            guichet::db::Scope::Admin,
+            t.id,
+            &boss,
+            reply,
+            &actor("boss"),
+            &|_, _, _| panic!("nobody has an email"),
+        )
+        .unwrap()
+        .unwrap();
+    let tabs_in_sight = "return [...document.querySelectorAll('nav.tabs')].every(n => \
+        n.scrollWidth <= n.clientWidth && [...n.querySelectorAll('a')].every(a => { \
+        const r = a.getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth; }));";
+    for (w, h) in WIDTHS {
+        let Some(b) = browser_at(w, h).await else {
+            return;
+        };
+        // A new answer at each width: one unread ticket for the manager.
+        let reply = Reply {
+            body: format!("Point à {w} px."),
+            state: None,
+        };
+        app.db
+            .post_ticket_message(
+                guichet::db::Scope::Admin,
+                t.id,
+                &boss,
+                reply,
+                &actor("boss"),
+                &|_, _, _| panic!("nobody has an email"),
+            )
+            .unwrap()
+            .unwrap();
+        let mut s = crate::support::journey::Steps::new(&b, &app.base, w);
+        s.p.sign_in("atlas.manager").await;
+        s.p.goto("/support").await;
+        s.p.wait_for("table.tickets").await;
+        s.check(tabs_in_sight, "a top tab is out of sight").await;
+        s.check(
+            "return document.querySelector('nav.tabs .tab-count')?.textContent === '1';",
+            "the Support tab does not count the unread ticket",
+        )
+        .await;
+        s.step("support-list").await;
+        s.p.goto(&format!("/support/{}", t.id)).await;
+        s.p.wait_for("ol.thread").await;
+        s.step("support-thread").await;
+        s.p.goto(&format!("/transactions/{tx}?tab=tickets")).await;
+        s.p.wait_for("table.tickets").await;
+        s.step("support-tx-tab").await;
+        s.p.goto(&format!("/support/new?tx={tx}")).await;
+        s.p.fill("#f-subject", "Carte refusée").await;
+        s.p.find("#f-category")
+            .await
+            .select_by_value("payment")
+            .await
+            .unwrap();
+        s.p.fill("#f-message", "Carte 4111 1111 1111 1111").await;
+        s.p.click("form.card button.primary").await;
+        s.p.wait_for("small.error").await;
+        s.step("support-new-refused").await;
+
+        // The admin: the list with its merchant column, the thread with both forms.
+        s.p.c.delete_all_cookies().await.unwrap();
+        app.clock.advance(time::Duration::seconds(30));
+        let at = guichet::clock::Clock::now(&app.clock).unix_timestamp();
+        s.p.sign_in_with_code("boss", &secret, at).await;
+        s.p.goto("/support").await;
+        s.p.wait_for("table.tickets").await;
+        s.check(tabs_in_sight, "a top tab is out of sight").await;
+        s.step("support-admin-list").await;
+        s.p.goto(&format!("/support/{}", t.id)).await;
+        s.p.wait_for("form.state-change").await;
+        s.step("support-admin-thread").await;
+        let found = s.problems();
+        b.close().await;
+        assert_none(found);
+    }
+}
