@@ -19,8 +19,8 @@ use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
     AppState, Ctx, api_credentials, audit, auth, authorizations, blacklist, callbacks, chargebacks,
     emails, export, home, merchants, middleware, operations, pay, payment_requests, profile,
-    restrictions, second_factor, statistics, support_contacts, terminal, transactions, users,
-    welcome,
+    restrictions, second_factor, statistics, support, support_contacts, terminal, transactions,
+    users, welcome,
 };
 
 #[derive(RustEmbed)]
@@ -122,6 +122,18 @@ pub fn back_office() -> Table {
             TERMINAL,
             get(payment_requests::request_cancel_confirm).post(payment_requests::request_cancel),
         )
+        .at("/support", SIGNED_IN, get(support::support_list))
+        .at(
+            "/support/new",
+            SIGNED_IN,
+            get(support::ticket_new).post(support::ticket_create),
+        )
+        .at(
+            "/support/:id",
+            SIGNED_IN,
+            get(support::ticket_thread).post(support::ticket_answer),
+        )
+        .at("/support/:id/state", ADMIN, post(support::ticket_state))
         .at("/parameters", SIGNED_IN, get(profile::parameters_home))
         .at("/parameters/profile", SIGNED_IN, get(profile::profile_page))
         .at(

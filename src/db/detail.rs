@@ -28,6 +28,7 @@ impl Db {
             notes: self.notes(id)?,
             history: self.history(id)?,
             journal: self.journal(id)?,
+            tickets: self.transaction_tickets(tx.merchant_id, id)?,
             associated,
             tx,
         }))

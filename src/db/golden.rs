@@ -18,6 +18,7 @@ use crate::domain::journal::{JournalEntry, Rule, Step};
 use crate::domain::money::{Amount, Currency};
 use crate::domain::operation_rules::RebillPolicy;
 use crate::domain::payment::PaymentRequest;
+use crate::domain::support::{Category, Side, Ticket, TicketMessage, TicketState};
 use crate::domain::totp::SecondFactor;
 use crate::domain::transaction::{
     Affiliation, Initiator, Operation, Party, SaleDetails, StoredCard, Transaction,
@@ -215,6 +216,24 @@ fn mail() -> Mail {
     }
 }
 
+fn ticket() -> Ticket {
+    Ticket {
+        id: 12,
+        merchant_id: 2,
+        transaction_id: Some(7),
+        opened_by: 3,
+        opened_by_name: "omar".into(),
+        subject: "s".into(),
+        category: Category::Refund,
+        state: TicketState::Resolved,
+        created_at: 100,
+        updated_at: 110,
+        last_seq: 3,
+        last_side: Side::Merchant,
+        last_author: "omar".into(),
+    }
+}
+
 /// One journal entry per step, so that every variant index is pinned.
 fn journal() -> Vec<JournalEntry> {
     let op = Operation::Rebill;
@@ -339,6 +358,20 @@ fn encoded() -> Vec<(String, String)> {
                 ..MerchantRules::default()
             }),
         ),
+        ("Ticket".into(), codec::encode(&ticket())),
+        (
+            "TicketMessage".into(),
+            codec::encode(&TicketMessage {
+                ticket_id: 12,
+                seq: 2,
+                author_id: 1,
+                author: "admin".into(),
+                side: Side::Support,
+                body: "b".into(),
+                at: 120,
+                state: Some(TicketState::WaitingMerchant),
+            }),
+        ),
     ];
     for (i, j) in journal().iter().enumerate() {
         out.push((format!("JournalEntry {i}"), codec::encode(j)));
@@ -431,7 +464,12 @@ const GOLDEN: &[(&str, &str)] = &[
     (
         "Blacklist entry",
         "0105020a31302e302e302e302f380a31302e302e302e302f380102046f6d6172be01056672617564",
+    ), // Support tickets and their threads (issue 14, SUP-1).
+    (
+        "Ticket",
+        "010c02010703046f6d617201730102c801dc010300046f6d6172",
     ),
+    ("TicketMessage", "010c02010561646d696e010162f0010101"),
 ];
 
 #[test]
@@ -483,10 +521,13 @@ fn stored_enums_keep_their_discriminants_in_their_order() {
         assert_eq!(*s as usize, i);
         assert_eq!(codec::encode(s).unwrap(), [1, i as u8]);
     }
-    for (i, k) in [MailKind::PaymentLink, MailKind::Receipt]
-        .iter()
-        .enumerate()
-    {
+    let mail_kinds = [
+        MailKind::PaymentLink,
+        MailKind::Receipt,
+        MailKind::Welcome,
+        MailKind::Ticket,
+    ];
+    for (i, k) in mail_kinds.iter().enumerate() {
         assert_eq!(*k as usize, i);
         assert_eq!(codec::encode(k).unwrap(), [1, i as u8]);
     }
@@ -503,6 +544,18 @@ fn stored_enums_keep_their_discriminants_in_their_order() {
     for (i, u) in Unit::ALL.iter().enumerate() {
         assert_eq!(*u as usize, i);
         assert_eq!(codec::encode(u).unwrap(), [1, i as u8]);
+    }
+    for (i, c) in Category::ALL.iter().enumerate() {
+        assert_eq!(*c as usize, i, "{c:?}");
+        assert_eq!(codec::encode(c).unwrap(), [1, i as u8], "{c:?}");
+    }
+    for (i, s) in TicketState::ALL.iter().enumerate() {
+        assert_eq!(*s as usize, i, "{s:?}");
+        assert_eq!(codec::encode(s).unwrap(), [1, i as u8], "{s:?}");
+    }
+    for (i, s) in [Side::Merchant, Side::Support].iter().enumerate() {
+        assert_eq!(*s as usize, i);
+        assert_eq!(codec::encode(s).unwrap(), [1, i as u8]);
     }
     let states = [MailState::Pending, MailState::Sent, MailState::Failed];
     for (i, s) in states.iter().enumerate() {

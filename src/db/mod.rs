@@ -39,6 +39,7 @@ pub mod sessions;
 pub mod stats;
 #[cfg(test)]
 mod stats_tests;
+pub mod support;
 /// Table definitions: for `db` and tests only (everything else goes through `db`).
 #[doc(hidden)]
 pub mod support_contacts;

@@ -141,6 +141,11 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         MERCHANT_ID_TO_SETTINGS,
         WELCOME_HASH_TO_LINK,
         SUPPORT_CONTACTS,
+        TICKET_ID_TO_TICKET,
+        TICKET_MESSAGES,
+        MERCHANT_ID_TICKET_ID,
+        MERCHANT_TX_TICKET_ID,
+        USER_ID_UNREAD_TICKET_ID,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

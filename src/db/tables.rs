@@ -169,6 +169,22 @@ pub const WELCOME_HASH_TO_LINK: TableDefinition<&str, &[u8]> =
 /// `domain::support_contacts::SupportContacts`; none = not set.
 pub const SUPPORT_CONTACTS: TableDefinition<u8, &[u8]> = TableDefinition::new("support_contacts");
 
+/// Support tickets (issue 14, SUP-1: `domain::support::Ticket`) by id.
+pub const TICKET_ID_TO_TICKET: TableDefinition<u64, &[u8]> = TableDefinition::new("tickets");
+/// (ticket, sequence) → an entry of its thread (`domain::support::TicketMessage`).
+pub const TICKET_MESSAGES: TableDefinition<(u64, u32), &[u8]> =
+    TableDefinition::new("ticket_messages");
+/// (merchant, ticket id): a merchant's tickets, newest last.
+pub const MERCHANT_ID_TICKET_ID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("idx_merchant_tickets");
+/// (merchant, transaction, ticket id): the tickets about a transaction.
+pub const MERCHANT_TX_TICKET_ID: TableDefinition<(u64, u64, u64), ()> =
+    TableDefinition::new("idx_transaction_tickets");
+/// (user, ticket id): the tickets with a message that user has not read yet; the
+/// Support tab's count is a range count of the user's rows.
+pub const USER_ID_UNREAD_TICKET_ID: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("unread_tickets");
+
 /// Opens each table once so read transactions never meet a missing table, and
 /// drops the tables of older schemas.
 pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
@@ -224,5 +240,10 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(MERCHANT_ID_TO_SETTINGS)?;
     wtx.open_table(WELCOME_HASH_TO_LINK)?;
     wtx.open_table(SUPPORT_CONTACTS)?;
+    wtx.open_table(TICKET_ID_TO_TICKET)?;
+    wtx.open_table(TICKET_MESSAGES)?;
+    wtx.open_table(MERCHANT_ID_TICKET_ID)?;
+    wtx.open_table(MERCHANT_TX_TICKET_ID)?;
+    wtx.open_table(USER_ID_UNREAD_TICKET_ID)?;
     Ok(())
 }

@@ -102,6 +102,7 @@ impl AuditEntry {
             ("merchant ", "marchand ", "merchant "),
             ("card key ", "clé des cartes ", "card key "),
             ("api credential ", "identifiant API ", "API credential "),
+            ("ticket ", "ticket n° ", "ticket no. "),
         ];
         for (code, fr, en) in kinds {
             if let Some(name) = t.strip_prefix(code) {
@@ -204,6 +205,15 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
         "chargeback.record" => ("Impayé (chargeback) enregistré", "Chargeback recorded"),
         "api_credential.create" => ("Création d'un identifiant API", "API credential created"),
         "api_credential.revoke" => ("Révocation d'un identifiant API", "API credential revoked"),
+        "ticket.open" => ("Ticket de support ouvert", "Support ticket opened"),
+        "ticket.message" => (
+            "Message sur un ticket de support",
+            "Message on a support ticket",
+        ),
+        "ticket.state" => (
+            "État d'un ticket de support modifié",
+            "Support ticket state changed",
+        ),
         "api.auth_failed" => (
             "Appel de l'API refusé : identifiants",
             "API call refused: credentials",
@@ -375,6 +385,25 @@ fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
                 )
             )
         ),
+        ("state", v) => {
+            let words = |k: &str| {
+                super::support::TicketState::parse(k)
+                    .map_or(k.to_string(), |s| s.label(lang).to_string())
+            };
+            let change = match v.split_once('→') {
+                Some((a, b)) => format!("{} → {}", words(a), words(b)),
+                None => words(v),
+            };
+            format!("{}{change}", lang.pick("état : ", "state: "))
+        }
+        ("category", v) => format!(
+            "{}{}",
+            lang.pick("catégorie : ", "category: "),
+            super::support::Category::parse(v).map_or(v, |c| c.label(lang))
+        ),
+        ("transaction", _) if n().is_some() => {
+            format!("{}{value}", lang.pick("transaction ", "transaction "))
+        }
         ("migrated_from", v) => match lang {
             Lang::Fr => format!("écrite par le schéma {v}, scellée à la migration"),
             Lang::En => format!("written by schema {v}, sealed at migration"),
@@ -566,5 +595,22 @@ mod tests {
         assert_eq!(ops.actor_text(Lang::En), "command line (ops)");
         assert_eq!(by("cli", "").actor_text(Lang::Fr), "ligne de commande");
         assert_eq!(by("omar.b", "10.0.0.1").actor_text(Lang::Fr), "omar.b");
+    }
+
+    #[test]
+    fn ticket_lines_name_the_ticket_its_category_and_its_state_change() {
+        let e = entry("ticket.state", "ticket 12", "state=open→waiting");
+        assert_eq!(e.action_text(Lang::En), "Support ticket state changed");
+        assert_eq!(e.target_text(Lang::Fr), "ticket n° 12");
+        assert_eq!(
+            e.detail_text(Lang::Fr),
+            "état : Ouvert → En attente du marchand"
+        );
+        let o = entry("ticket.open", "ticket 12", "category=refund transaction=42");
+        assert_eq!(o.detail_text(Lang::En), "category: Refund, transaction 42");
+        assert_eq!(
+            entry("ticket.message", "ticket 1", "").detail_text(Lang::Fr),
+            ""
+        );
     }
 }

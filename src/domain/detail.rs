@@ -4,6 +4,7 @@
 use crate::domain::blacklist::Entry;
 use crate::domain::journal::JournalEntry;
 use crate::domain::money::Amount;
+use crate::domain::support::Ticket;
 use crate::domain::transaction::{Operation, Status, Transaction};
 use crate::domain::tx_log::{HistoryEntry, NoteEntry};
 use crate::domain::user::Merchant;
@@ -21,6 +22,8 @@ pub struct TransactionDetail {
     pub journal: Vec<JournalEntry>,
     /// The blacklist entries its card, email, IP or holder name match (FRAUD-4).
     pub blacklist: Vec<Entry>,
+    /// The support tickets about it (issue 14, SUP-1), newest first.
+    pub tickets: Vec<Ticket>,
 }
 
 impl TransactionDetail {

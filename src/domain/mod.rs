@@ -53,6 +53,7 @@ pub mod search;
 pub mod security;
 pub mod stats;
 pub mod stats_tables;
+pub mod support;
 pub mod support_contacts;
 pub mod text;
 pub mod time;

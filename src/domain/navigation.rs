@@ -11,14 +11,17 @@ pub enum Area {
     Home,
     Processing,
     Statistics,
+    /// Support tickets (issue 14, SUP-1): every signed-in user.
+    Support,
     Parameters,
 }
 
 impl Area {
-    pub const ALL: [Area; 4] = [
+    pub const ALL: [Area; 5] = [
         Area::Home,
         Area::Processing,
         Area::Statistics,
+        Area::Support,
         Area::Parameters,
     ];
 
@@ -29,6 +32,7 @@ impl Area {
             Area::Home => ("Accueil", "Home"),
             Area::Processing => ("Traitement", "Processing"),
             Area::Statistics => ("Statistiques", "Statistics"),
+            Area::Support => ("Support", "Support"),
             Area::Parameters => ("Paramètres", "Settings"),
         }
     }
@@ -81,6 +85,12 @@ pub const NAV: &[NavItem] = &[
         label: ("Statistiques", "Statistics"),
         area: Area::Statistics,
         access: Access::All(&[Permission::View]),
+    },
+    NavItem {
+        path: "/support",
+        label: ("Support", "Support"),
+        area: Area::Support,
+        access: Access::SignedIn,
     },
     NavItem {
         path: "/parameters/profile",
@@ -155,10 +165,13 @@ pub fn area_home(user: &User, area: Area) -> Option<&'static str> {
     items(user, area).next().map(|i| i.path)
 }
 
-/// The page a user lands on after signing in: the first screen they may open.
+/// The page a user lands on after signing in: the first screen they may open
+/// (Support, open to everyone, is never where one lands: a user without any
+/// permission lands on their profile).
 pub fn landing(user: &User) -> &'static str {
     Area::ALL
         .into_iter()
+        .filter(|a| *a != Area::Support)
         .find_map(|a| area_home(user, a))
         .unwrap_or("/parameters/profile")
 }
@@ -244,5 +257,13 @@ mod tests {
         let nothing = merchant(Permissions::default());
         assert!(paths(&nothing, Area::Processing).is_empty());
         assert_eq!(area_home(&nothing, Area::Processing), None);
+    }
+
+    #[test]
+    fn every_signed_in_user_has_the_support_tab() {
+        for u in [user(Role::Admin), merchant(Permissions::default())] {
+            assert_eq!(paths(&u, Area::Support), ["/support"]);
+            assert_eq!(area_home(&u, Area::Support), Some("/support"));
+        }
     }
 }

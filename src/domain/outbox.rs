@@ -12,6 +12,9 @@ pub enum MailKind {
     Receipt = 1,
     /// A new user's one-time sign-in link (issue 14).
     Welcome = 2,
+    /// A new message on a support ticket (issue 14, SUP-1); `request_id` holds the
+    /// ticket's id.
+    Ticket = 3,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

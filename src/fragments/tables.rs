@@ -142,6 +142,16 @@ pub fn mail_kind(view: &View, k: MailKind) -> &'static str {
         MailKind::PaymentLink => view.t("Lien de paiement", "Payment link"),
         MailKind::Receipt => view.t("Reçu", "Receipt"),
         MailKind::Welcome => view.t("Lien de bienvenue", "Welcome link"),
+        MailKind::Ticket => view.t("Ticket de support", "Support ticket"),
+    }
+}
+
+/// The page an email is about: its payment request, its support ticket.
+pub fn mail_link(m: &Mail) -> Option<String> {
+    match (m.kind, m.request_id) {
+        (_, 0) | (MailKind::Welcome, _) => None,
+        (MailKind::Ticket, id) => Some(format!("/support/{id}")),
+        (MailKind::PaymentLink | MailKind::Receipt, id) => Some(format!("/payment-requests/{id}")),
     }
 }
 
@@ -156,7 +166,7 @@ pub fn mails_table(view: &View, mails: &[Mail]) -> Markup {
                     td class="nowrap" { (format_datetime(m.created_at, view.lang, view.zone)) }
                     td { (mail_kind(view, m.kind)) }
                     td { (m.to) }
-                    td { @if m.request_id == 0 { (m.subject) } @else { a href={"/payment-requests/" (m.request_id)} { (m.subject) } } }
+                    td { @if let Some(href) = mail_link(m) { a href=(href) { (m.subject) } } @else { (m.subject) } }
                     td { (mail_state(view, m)) }
                     td class="num" { (m.attempts.len()) }
                     td { @if let Some(a) = m.attempts.last() {

@@ -22,6 +22,9 @@ pub struct View<'a> {
     /// The zone every date is shown in: the signed-in user's own, else the
     /// appliance's (customers' pages and emails always use the appliance's).
     pub zone: &'a Zone,
+    /// How many support tickets the signed-in user has not read (the Support tab's
+    /// count, up to `db::support::UNREAD_CAP`).
+    pub support_unread: u64,
 }
 
 impl<'a> View<'a> {

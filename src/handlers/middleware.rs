@@ -242,10 +242,16 @@ fn signed_in(
             tracing::error!(error = %e, "cannot read whether a second factor is required");
             true
         });
+    let unread_tickets = db.unread_ticket_count(user.id).unwrap_or_else(|e| {
+        // Only the Support tab's count is lost.
+        tracing::error!(error = %e, "cannot count the unread support tickets");
+        0
+    });
     Ok(Some(Session {
         user,
         token,
         must_enrol,
+        unread_tickets,
     }))
 }
 

@@ -21,6 +21,7 @@ pub mod profile;
 pub mod restrictions;
 pub mod second_factor;
 pub mod statistics;
+pub mod support;
 pub mod support_contacts;
 pub mod terminal;
 pub mod transactions;
@@ -70,6 +71,8 @@ pub struct Session {
     pub token: String,
     /// A second factor is required and not enrolled yet: only enrolment is open.
     pub must_enrol: bool,
+    /// Support tickets the user has not read (the Support tab's count).
+    pub unread_tickets: u64,
 }
 
 /// The request context, built by the middleware and extracted by handlers.
@@ -111,6 +114,7 @@ impl Ctx {
             user: self.user(),
             now: self.now(),
             zone: self.zone(),
+            support_unread: self.signed.as_ref().map_or(0, |s| s.unread_tickets),
         }
     }
 

@@ -2,6 +2,7 @@
 //! a text and an HTML part in the request's language, queued in the outbox and sent
 //! by the worker over SMTP.
 
+pub mod ticket;
 pub mod worker;
 
 use maud::{DOCTYPE, Markup, html};
@@ -44,7 +45,8 @@ fn mail(
     }
 }
 
-fn frame(lang: Lang, title: &str, body: Markup) -> Markup {
+/// The look every email shares: a white card on a light grey page.
+pub(crate) fn frame(lang: Lang, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {

@@ -5,10 +5,11 @@ use maud::{Markup, html};
 
 use super::layout::parameters_page;
 use crate::domain::outbox::Mail;
+use crate::domain::outbox::MailKind;
 use crate::domain::time::format_datetime;
 use crate::fragments::View;
 use crate::fragments::flash;
-use crate::fragments::tables::mails_table;
+use crate::fragments::tables::{mail_link, mails_table};
 
 /// Parameters › Emails (admins): the outbox with every attempt.
 pub fn outbox_page(
@@ -31,7 +32,11 @@ pub fn outbox_page(
             @if mails.iter().any(|m| !m.attempts.is_empty()) { details class="small" {
                 summary { (view.t("Détail des essais", "Attempt details")) }
                 @for m in mails { @if !m.attempts.is_empty() {
-                    p { strong { "N° " (m.id) } @if m.request_id != 0 { " · " a href={"/payment-requests/" (m.request_id)} { (view.t("demande", "request")) " " (m.request_id) } } }
+                    p { strong { "N° " (m.id) } @match (m.kind, mail_link(m)) {
+                        (MailKind::Ticket, Some(href)) => { " · " a href=(href) { (view.t("ticket", "ticket")) " " (m.request_id) } }
+                        (_, Some(href)) => { " · " a href=(href) { (view.t("demande", "request")) " " (m.request_id) } }
+                        (_, None) => {}
+                    } }
                     ul { @for a in &m.attempts {
                         li { (format_datetime(a.at, view.lang, view.zone)) " · " @match &a.error { None => (view.t("accepté par le serveur", "accepted by the server")), Some(e) => (e) } }
                     } }

@@ -3,10 +3,10 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::domain::navigation::area_home;
+use crate::domain::support::unread_badge;
 use crate::fragments::View;
 use crate::fragments::form::csrf;
 use crate::fragments::subtabs::{parameters_subtabs, processing_subtabs};
-use crate::fragments::tabs_named;
 
 pub use crate::domain::navigation::Area as Tab;
 
@@ -69,15 +69,25 @@ fn chrome(
     subtabs: Option<Markup>,
     body: Markup,
 ) -> Markup {
-    // The top tabs: each area the user may open, leading to its first screen.
-    let top: Vec<(String, String)> = view
+    // The top tabs: each area the user may open, leading to its first screen; the
+    // Support tab with the count of unread tickets.
+    let top: Vec<TopTab> = view
         .user()
         .map(|u| {
             Tab::ALL
                 .into_iter()
                 .filter_map(|area| {
                     let (fr, en) = area.label();
-                    area_home(u, area).map(|home| (home.to_string(), view.t(fr, en).to_string()))
+                    let count = if area == Tab::Support {
+                        view.support_unread
+                    } else {
+                        0
+                    };
+                    area_home(u, area).map(|home| TopTab {
+                        href: home,
+                        label: view.t(fr, en),
+                        count,
+                    })
                 })
                 .collect()
         })
@@ -96,7 +106,7 @@ fn chrome(
                 (skip_link(view))
                 header class="top" {
                     a class="brand" href="/" { "Guichet" }
-                    (tabs_named("tabs", Some(view.t("Menu principal", "Main menu")), &top, current))
+                    (top_tabs(view, &top, current))
                     @if view.user().is_some_and(|u| u.may(crate::domain::permission::Permission::View)) {
                         (top_search(view))
                     }
@@ -114,6 +124,32 @@ fn chrome(
                 }
                 @if let Some(s) = subtabs { (s) }
                 main class="page" id=(MAIN_ID) tabindex="-1" { (body) }
+            }
+        }
+    }
+}
+
+/// A top tab: where it leads, its words, and a count to show beside them (0: none).
+struct TopTab {
+    href: &'static str,
+    label: &'static str,
+    count: u64,
+}
+
+/// The top tab bar; a tab with a count shows it as a small pill (its words for
+/// screen readers: "2 unread tickets").
+fn top_tabs(view: &View, tabs: &[TopTab], current: &str) -> Markup {
+    html! {
+        nav class="tabs" aria-label=(view.t("Menu principal", "Main menu")) {
+            @for t in tabs {
+                a href=(t.href) aria-current=[(t.href == current).then_some("page")] {
+                    (t.label)
+                    @if t.count > 0 {
+                        " "
+                        span class="tab-count" aria-hidden="true" { (unread_badge(t.count)) }
+                        span class="sr-only" { (view.lang.count(t.count, ("ticket non lu", "tickets non lus"), ("unread ticket", "unread tickets"))) }
+                    }
+                }
             }
         }
     }

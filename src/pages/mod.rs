@@ -24,6 +24,7 @@ pub mod restrictions;
 pub mod second_factor;
 pub mod statistics;
 pub mod statistics_tables;
+pub mod support;
 pub mod support_contacts;
 pub mod terminal;
 pub mod transaction;

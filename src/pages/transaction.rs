@@ -93,16 +93,19 @@ pub enum DetailTab {
     Operations,
     Notes,
     Blacklist,
+    /// The support tickets about it (issue 14, SUP-1).
+    Tickets,
     History,
 }
 
 impl DetailTab {
-    const ALL: [DetailTab; 7] = [
+    const ALL: [DetailTab; 8] = [
         DetailTab::General,
         DetailTab::Associated,
         DetailTab::Journal,
         DetailTab::Operations,
         DetailTab::Blacklist,
+        DetailTab::Tickets,
         DetailTab::Notes,
         DetailTab::History,
     ];
@@ -124,6 +127,7 @@ impl DetailTab {
             DetailTab::Operations => "operations",
             DetailTab::Notes => "notes",
             DetailTab::Blacklist => "blacklist",
+            DetailTab::Tickets => "tickets",
             DetailTab::History => "history",
         }
     }
@@ -150,6 +154,7 @@ impl DetailTab {
                 view.t("Liste noire", "Blacklist"),
                 d.blacklist.len()
             ),
+            DetailTab::Tickets => format!("{} ({})", view.t("Tickets", "Tickets"), d.tickets.len()),
             DetailTab::History => view.t("Historique", "History").into(),
         }
     }
@@ -216,6 +221,7 @@ pub fn tab_fragment(
                 DetailTab::Operations => (super::operations::operations_tab(view, d, notice)),
                 DetailTab::Notes => (notes_body(view, d, notice)),
                 DetailTab::Blacklist => (super::blacklist_tab::tab(view, d, &super::blacklist_tab::TabState::default())),
+                DetailTab::Tickets => (super::support::transaction_tab(view, d.tx.id, &d.tickets)),
                 DetailTab::History => (history(view, d)),
             }
     };

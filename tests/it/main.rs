@@ -44,6 +44,7 @@ mod signin;
 mod statistics;
 mod support;
 mod support_contacts;
+mod support_tickets;
 mod time_zone;
 mod transactions;
 mod welcome;

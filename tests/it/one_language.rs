@@ -517,6 +517,7 @@ async fn back_office(walk: &mut Walk, c: &Client, samples: &[(&str, u64)]) {
                 "operations",
                 "notes",
                 "blacklist",
+                "tickets",
                 "history",
             ] {
                 walk.get(c, &filled.replace(":tab", tab)).await;
@@ -582,6 +583,61 @@ async fn blacklist_pages(walk: &mut Walk, admin: &Client, manager: &Client, sale
         .await;
 }
 
+/// Support tickets: a refused new ticket, one opened about the sale, the admin's
+/// answer, refusals in place, a closed ticket. Returns an open ticket's id.
+async fn support_pages(walk: &mut Walk, admin: &Client, manager: &Client, sale: u64) -> u64 {
+    walk.get(manager, &format!("/support/new?tx={sale}")).await;
+    walk.refused(
+        manager,
+        "/support/new",
+        &[("subject", ""), ("category", ""), ("message", "")],
+    )
+    .await;
+    let tx = sale.to_string();
+    let fields = [
+        ("subject", "Question"),
+        ("category", "refund"),
+        ("message", "Question ?"),
+        ("tx", tx.as_str()),
+    ];
+    let r = manager.post("/support/new", &fields).await;
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let id: u64 = to["/support/".len()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    walk.get(manager, &to).await;
+    let thread = format!("/support/{id}");
+    let r = admin
+        .post(&thread, &[("message", "OK ?"), ("state", "waiting")])
+        .await;
+    walk.answer(admin, "ticket answered", r).await;
+    walk.get(manager, "/support").await;
+    walk.get(manager, &thread).await;
+    walk.refused(admin, &thread, &[("message", "")]).await;
+    walk.refused(admin, &format!("{thread}/state"), &[("state", "")])
+        .await;
+    walk.get(admin, "/support?state=waiting&category=refund&age=2")
+        .await;
+    // A second ticket, closed: the closed page and the refusal of a message.
+    let r = manager.post("/support/new", &fields).await;
+    let closed = r.headers()["location"].to_str().unwrap()["/support/".len()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = admin
+        .post(&format!("/support/{closed}/state"), &[("state", "closed")])
+        .await;
+    walk.answer(admin, "ticket closed", r).await;
+    walk.refused(manager, &format!("/support/{closed}"), &[("message", "?")])
+        .await;
+    walk.get(admin, "/parameters/emails").await;
+    id
+}
+
 async fn walk(lang: &'static str) -> Walk {
     let mut walk = Walk::new(lang);
     let app = spawn_app().await;
@@ -637,7 +693,9 @@ async fn walk(lang: &'static str) -> Walk {
         guichet::db::blacklist::Added::Added(e) | guichet::db::blacklist::Added::Already(e) => e.id,
     };
     blacklist_pages(&mut walk, &admin, &manager, sale).await;
+    let ticket = support_pages(&mut walk, &admin, &manager, sale).await;
     let samples = [
+        ("/support/", ticket),
         ("/parameters/blacklist", entry),
         ("/transactions/", sale),
         ("/payment-requests/", request),

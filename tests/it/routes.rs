@@ -36,6 +36,10 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/payment-requests/:id/resend", "All([VirtualTerminal])"),
     ("/payment-requests/:id/new-link", "All([VirtualTerminal])"),
     ("/payment-requests/:id/cancel", "All([VirtualTerminal])"),
+    ("/support", "SignedIn"),
+    ("/support/new", "SignedIn"),
+    ("/support/:id", "SignedIn"),
+    ("/support/:id/state", "All([Admin])"),
     ("/parameters", "SignedIn"),
     ("/parameters/profile", "SignedIn"),
     ("/parameters/profile/password", "SignedIn"),
@@ -107,6 +111,8 @@ struct Samples {
     entry: u64,
     /// An API credential of the merchant.
     credential: u64,
+    /// A support ticket of the merchant.
+    ticket: u64,
     /// Today on the app's clock (a chargeback's date).
     today: String,
 }
@@ -121,6 +127,8 @@ impl Samples {
             self.merchant
         } else if path.starts_with("/parameters/blacklist/") {
             self.entry
+        } else if path.starts_with("/support/") {
+            self.ticket
         } else {
             self.user
         };
@@ -213,7 +221,27 @@ async fn every_back_office_route_answers_each_role_as_its_declared_access_says()
         .unwrap()
         .credential
         .id;
+    // A ticket the manager opened about the sale.
+    let r = manager
+        .post(
+            "/support/new",
+            &[
+                ("subject", "Question"),
+                ("category", "payment"),
+                ("message", "Question"),
+                ("tx", &transaction.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let ticket = r.headers()["location"].to_str().unwrap()["/support/".len()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let samples = Samples {
+        ticket,
         entry,
         credential,
         transaction,

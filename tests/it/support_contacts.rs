@@ -1,6 +1,6 @@
 //! Support contacts (issue 14, point 2): the admin sets the support email, phone and
-//! hours; they appear on the sign-in page's help line and on the customer's
-//! payment-refused page, in the reader's language; bad input is refused beside the
+//! hours; they appear on the Support tab, the sign-in page's help line and on the
+//! customer's payment-refused page, in the reader's language; bad input is refused beside the
 //! field; merchant users never reach the form.
 
 use guichet::db::Scope;
@@ -24,6 +24,8 @@ async fn the_admin_sets_the_contacts_and_they_reach_the_sign_in_and_refused_page
     );
     let (status, _) = merchant_user.page(PATH).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, support) = merchant_user.page("/support").await;
+    assert!(!support.contains("Contacter le support"), "{support}");
     let admin = app.admin().await;
     let r = admin
         .post(
@@ -45,6 +47,20 @@ async fn the_admin_sets_the_contacts_and_they_reach_the_sign_in_and_refused_page
             .unwrap()
             .iter()
             .any(|e| e.action == "support.contacts")
+    );
+
+    // The Support tab: merchants see the contacts, the admin what merchants see.
+    let (_, support) = merchant_user.page("/support").await;
+    assert!(support.contains("Contacter le support"), "{support}");
+    assert!(
+        support.contains(r#"href="mailto:support@guichet.ma""#),
+        "{support}"
+    );
+    assert!(support.contains("du lundi au vendredi de 9 h à 17 h"));
+    let (_, support) = admin.page("/support").await;
+    assert!(
+        support.contains("Les marchands voient ces contacts"),
+        "{support}"
     );
 
     let visitor = app.client();
