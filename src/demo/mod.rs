@@ -17,6 +17,7 @@ mod pools;
 mod shops;
 #[cfg(test)]
 mod tests;
+mod tickets;
 mod velocity;
 
 use generator::*;
@@ -90,6 +91,9 @@ pub enum DemoError {
     Hash(#[from] HashError),
     #[error(transparent)]
     Storage(#[from] Error),
+    /// A demo ticket's answer was refused (a bug in the demo's script).
+    #[error("a demo ticket was refused: {0}")]
+    Ticket(String),
 }
 
 /// What to generate.
@@ -141,6 +145,17 @@ pub fn generate(
     let first_id = db.next_transaction_id()?;
     let transactions = write_all(db, &mut generator, (opts.transactions, since), progress)?;
     blacklist::list_some(db, first_id, transactions, opts.now.unix_timestamp())?;
+    let slugs: Vec<(u64, &str)> = generator
+        .shops
+        .iter()
+        .map(|s| (s.id, s.spec.slug))
+        .collect();
+    tickets::open_some(
+        db,
+        &slugs,
+        (first_id, first_id + transactions),
+        opts.now.unix_timestamp(),
+    )?;
     Ok(DemoSummary {
         merchants,
         transactions,

@@ -293,3 +293,41 @@ fn every_merchant_has_payments_refused_with_585_by_a_velocity_rule_named_in_thei
         assert!(found >= 1, "{}: no 585 named by a velocity rule", m.name);
     }
 }
+
+#[test]
+fn the_demo_has_support_tickets_one_about_a_refund_waiting_unread_for_its_merchant() {
+    use crate::domain::support::{Category, TicketFilter, TicketState};
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(&dir);
+    generate(&db, &options(3_000, 3), &mut |_| {}).unwrap();
+    let now = NOW.unix_timestamp();
+    let all = db
+        .tickets(Scope::Admin, &TicketFilter::default(), now, None, 10)
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    let refund = all
+        .iter()
+        .find(|t| t.category == Category::Refund)
+        .expect("the refund ticket");
+    assert_eq!(refund.state, TicketState::WaitingMerchant);
+    let tx = db
+        .transaction(Scope::Admin, refund.transaction_id.expect("about a refund"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(tx.operation, Operation::Refund);
+    assert_eq!(tx.merchant_id, refund.merchant_id);
+    let shop = &SPECS[0];
+    let manager = db
+        .user_by_username(&format!("{}.manager", shop.slug))
+        .unwrap()
+        .unwrap();
+    assert_eq!(db.unread_ticket_count(manager.id).unwrap(), 1);
+    let admin = db.user_by_username("demo.admin").unwrap().unwrap();
+    assert_eq!(
+        db.unread_ticket_count(admin.id).unwrap(),
+        1,
+        "the unanswered one"
+    );
+    // Nothing to send: the demo's addresses are not real ones.
+    assert_eq!(db.pending_mail_count().unwrap(), 0);
+}

@@ -32,7 +32,7 @@ const PAGE: usize = 50;
 fn composer(
     base_url: String,
     author: String,
-) -> impl Fn(&Ticket, &TicketMessage, &User) -> Mail + Send + 'static {
+) -> impl Fn(&Ticket, &TicketMessage, &User) -> Option<Mail> + Send + 'static {
     move |t, m, r| {
         let name = if r.full_name.trim().is_empty() {
             &r.username
@@ -40,7 +40,7 @@ fn composer(
             &r.full_name
         };
         let link = ticket_link(&base_url, t.id);
-        ticket_message(
+        Some(ticket_message(
             &TicketMail {
                 to: &r.email,
                 recipient_name: name,
@@ -54,7 +54,7 @@ fn composer(
                 state: t.state.label(r.lang),
             },
             m.at,
-        )
+        ))
     }
 }
 
