@@ -140,6 +140,8 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         API_CREDENTIAL_ID_TO_LAST_USED,
         MERCHANT_ID_TO_SETTINGS,
         WELCOME_HASH_TO_LINK,
+        EMAIL_TEMPLATES,
+        MERCHANT_ID_TO_EMAIL_BRANDING,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

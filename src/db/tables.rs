@@ -165,6 +165,14 @@ pub const MERCHANT_ID_TO_SETTINGS: TableDefinition<u64, &[u8]> =
 /// Welcome links (issue 14): SHA-256 of the secret → `domain::welcome::WelcomeLink`.
 pub const WELCOME_HASH_TO_LINK: TableDefinition<&str, &[u8]> =
     TableDefinition::new("welcome_links");
+/// Email templates an admin rewrote (issue 14, LINK-3): (`TemplateKind` code, `Lang`
+/// code) → `email_template::StoredTemplate`; none = the built-in template.
+pub const EMAIL_TEMPLATES: TableDefinition<(u8, u8), &[u8]> =
+    TableDefinition::new("email_templates");
+/// A merchant's sender name and footer in its customers' emails
+/// (`email_template::EmailBranding`); none = its name shown, no footer.
+pub const MERCHANT_ID_TO_EMAIL_BRANDING: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("merchant_email_branding");
 
 /// Opens each table once so read transactions never meet a missing table, and
 /// drops the tables of older schemas.
@@ -220,5 +228,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(API_CREDENTIAL_ID_TO_LAST_USED)?;
     wtx.open_table(MERCHANT_ID_TO_SETTINGS)?;
     wtx.open_table(WELCOME_HASH_TO_LINK)?;
+    wtx.open_table(EMAIL_TEMPLATES)?;
+    wtx.open_table(MERCHANT_ID_TO_EMAIL_BRANDING)?;
     Ok(())
 }

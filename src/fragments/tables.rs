@@ -142,6 +142,7 @@ pub fn mail_kind(view: &View, k: MailKind) -> &'static str {
         MailKind::PaymentLink => view.t("Lien de paiement", "Payment link"),
         MailKind::Receipt => view.t("Reçu", "Receipt"),
         MailKind::Welcome => view.t("Lien de bienvenue", "Welcome link"),
+        MailKind::TemplateTest => view.t("Test de modèle", "Template test"),
     }
 }
 
