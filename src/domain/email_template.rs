@@ -584,8 +584,11 @@ pub struct Rendered {
 /// enough that a loop cannot hold a thread.
 const FUEL: u64 = 50_000;
 
+/// Bounds of each part, in characters: the three fit in one form post (the
+/// back office reads at most 64 KiB of a body).
 pub const MAX_SUBJECT: usize = 300;
-pub const MAX_BODY: usize = 30_000;
+pub const MAX_TEXT: usize = 8_000;
+pub const MAX_HTML: usize = 12_000;
 
 /// `& < > " '` as entities (not `/`: links stay readable, and the outbox's link
 /// redaction finds them).
@@ -875,10 +878,10 @@ pub fn validate(id: TemplateId, form: &TemplateSource) -> Result<TemplateSource,
         html: form.html.clone(),
     };
     for (field, value, _) in parts(&cleaned) {
-        let max = if field == "subject" {
-            MAX_SUBJECT
-        } else {
-            MAX_BODY
+        let max = match field {
+            "subject" => MAX_SUBJECT,
+            "text" => MAX_TEXT,
+            _ => MAX_HTML,
         };
         if value.trim().is_empty() {
             errors.push(super::form::required(field));
@@ -1047,7 +1050,7 @@ mod tests {
         let t = id(TemplateKind::Welcome, Lang::Fr);
         let mut form = TemplateSource::default_of(t);
         form.subject = "  ".into();
-        form.text = "x".repeat(MAX_BODY + 1);
+        form.text = "x".repeat(MAX_TEXT + 1);
         form.html = "<p>4111 1111 1111 1111</p>".into();
         let errors = validate(t, &form).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
