@@ -221,7 +221,7 @@ pub fn template_editor(
                 (code_area("html", view.t("Corps HTML", "HTML body"), &form.html, err("html"), 18, id.lang))
                 div class="actions" {
                     button class="primary" type="submit" { (view.t("Enregistrer", "Save")) }
-                    button type="submit" formaction={(path) "/preview"} { (view.t("Aperçu", "Preview")) }
+                    button type="submit" formaction={(path) "/preview#preview"} { (view.t("Aperçu", "Preview")) }
                     button type="submit" formaction={(path) "/test"} { (view.t("M'envoyer un test", "Send me a test")) }
                     @if custom.is_some() {
                         a class="button" href={(path) "/reset"} { (view.t("Revenir au modèle par défaut", "Reset to default")) }

@@ -365,3 +365,88 @@ async fn only_admins_see_or_change_the_templates_and_the_email_branding() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn in_chromium_the_admin_edits_the_payment_link_template_and_the_customer_gets_the_edited_text()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = Smtp::start(port, &dir.path().join("maildir")).await;
+    let app = app_with_smtp(port).await;
+    app.merchant("Atlas Voyages");
+    let boss = app.user("boss", guichet::domain::user::Role::Admin);
+    let secret = app.enrol(boss.id);
+    let Some(b) = crate::support::browser::start().await else {
+        return;
+    };
+    let p = b.page(&app.base);
+    p.sign_in_with_code(
+        "boss",
+        &secret,
+        guichet::clock::Clock::now(&app.clock).unix_timestamp(),
+    )
+    .await;
+
+    // Parameters › Emails › Templates › Payment link — French.
+    p.goto("/parameters/emails").await;
+    p.click(r#"nav.tabs-inline a[href="/parameters/emails/templates"]"#)
+        .await;
+    p.click(r#"a[href="/parameters/emails/templates/payment-link-fr"]"#)
+        .await;
+    p.wait_for("#f-text").await;
+    p.type_in(
+        "#f-text",
+        "\nPS : -10 % sur votre prochain séjour (modifié dans le navigateur).\n",
+    )
+    .await;
+    p.type_in(
+        "#f-html",
+        "\n<p>PS : -10 % sur votre prochain séjour (modifié dans le navigateur).</p>\n",
+    )
+    .await;
+    // The preview first: the example email in its sandboxed frame.
+    p.click(r#"button[formaction*="/preview"]"#).await;
+    p.wait_for("iframe.mail-frame").await;
+    assert!(
+        p.text("pre.mail-body")
+            .await
+            .contains("PS : -10 % sur votre prochain séjour")
+    );
+    b.screenshot("target/screenshots/email-template-preview.png")
+        .await;
+    p.click("div.template-editor button.primary").await;
+    p.wait_for(".flash.ok").await;
+    assert_eq!(p.text(".flash.ok").await, "Modèle enregistré.");
+
+    // The virtual terminal emails a link to a French-speaking customer.
+    p.goto("/terminal").await;
+    p.wait_for("form.vt").await;
+    p.fill("#f-order_id", "VOY-88").await;
+    p.fill("#f-amount", "250,00").await;
+    p.fill("#f-name", "Salma Idrissi").await;
+    p.fill("#f-email", "salma@example.ma").await;
+    p.click(r#"button[value="send"]"#).await;
+    p.wait_until(
+        "return location.pathname.startsWith('/payment-requests/');",
+        "the request page",
+    )
+    .await;
+
+    let msg = parse(&smtp.wait_for(1).await[0]).into_owned();
+    assert_eq!(
+        msg.to().unwrap().first().unwrap().address(),
+        Some("salma@example.ma")
+    );
+    let text = msg.body_text(0).unwrap().to_string();
+    assert!(text.starts_with("Bonjour Salma Idrissi,"), "{text}");
+    assert!(
+        text.contains("PS : -10 % sur votre prochain séjour (modifié dans le navigateur)."),
+        "{text}"
+    );
+    assert!(
+        msg.body_html(0)
+            .unwrap()
+            .contains("<p>PS : -10 % sur votre prochain séjour (modifié dans le navigateur).</p>")
+    );
+    b.close().await;
+}
