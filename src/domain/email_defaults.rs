@@ -47,12 +47,12 @@ pub fn source(kind: TemplateKind, lang: Lang) -> (&'static str, &'static str, &'
             WELCOME_HTML_EN,
         ),
         (TemplateKind::Ticket, Lang::Fr) => (
-            "Ticket n° {{ ticket_number }} – {{ ticket_subject }}",
+            "[Ticket n° {{ ticket_number }}] {{ ticket_subject }}",
             TICKET_TEXT_FR,
             TICKET_HTML_FR,
         ),
         (TemplateKind::Ticket, Lang::En) => (
-            "Ticket no. {{ ticket_number }} – {{ ticket_subject }}",
+            "[Ticket no. {{ ticket_number }}] {{ ticket_subject }}",
             TICKET_TEXT_EN,
             TICKET_HTML_EN,
         ),
@@ -324,46 +324,62 @@ const WELCOME_HTML_EN: &str = r#"<p>Hello{% if user_name %} {{ user_name }}{% en
 
 const TICKET_TEXT_FR: &str = "Bonjour {{ recipient_name }},
 
-{{ author }} a écrit sur le ticket n° {{ ticket_number }} « {{ ticket_subject }} » ({{ merchant_name }}) :
+{{ author }} a écrit sur le ticket n° {{ ticket_number }} « {{ ticket_subject }} » :
+{% if message %}
 
 {{ message }}
+{% endif %}
 
 État du ticket : {{ state }}
 
-Répondre ou suivre le ticket : {{ ticket_link }}
+Ouvrir le ticket : {{ ticket_link }}
+
+Répondez depuis le back-office Guichet (pas en répondant à cet email).
 
 — Guichet
 ";
 
 const TICKET_TEXT_EN: &str = "Hello {{ recipient_name }},
 
-{{ author }} wrote on ticket no. {{ ticket_number }} “{{ ticket_subject }}” ({{ merchant_name }}):
+{{ author }} wrote on ticket no. {{ ticket_number }} \"{{ ticket_subject }}\":
+{% if message %}
 
 {{ message }}
+{% endif %}
 
 Ticket state: {{ state }}
 
-Reply or follow the ticket: {{ ticket_link }}
+Open the ticket: {{ ticket_link }}
+
+Answer from the Guichet back office (not by replying to this email).
 
 — Guichet
 ";
 
 const TICKET_HTML_FR: &str = r#"<p>Bonjour {{ recipient_name }},</p>
-<p>{{ author }} a écrit sur le ticket n° {{ ticket_number }} « {{ ticket_subject }} » ({{ merchant_name }}) :</p>
-<blockquote style="margin:16px 0;padding:8px 16px;border-left:3px solid #dde1e7;color:#333;white-space:pre-line">{{ message }}</blockquote>
+<p>{{ author }} a écrit sur le ticket n° {{ ticket_number }} « {{ ticket_subject }} » :</p>
+{% if message %}
+<blockquote style="margin:16px 0;padding:8px 14px;border-left:3px solid #0b5a6e;background:#f4f5f7;white-space:pre-wrap">{{ message }}</blockquote>
+{% endif %}
 <p>État du ticket : <strong>{{ state }}</strong></p>
 <p style="margin:28px 0;text-align:center">
-  <a href="{{ ticket_link }}" style="background:#1f5fbf;color:#fff;text-decoration:none;padding:12px 22px;border-radius:4px;font-weight:bold">Voir le ticket</a>
+  <a href="{{ ticket_link }}" style="background:#1f5fbf;color:#fff;text-decoration:none;padding:12px 22px;border-radius:4px;font-weight:bold">Ouvrir le ticket</a>
 </p>
+<p style="font-size:13px;color:#555">Répondez depuis le back-office Guichet (pas en répondant à cet email).</p>
+<p style="font-size:13px;color:#555">Lien : <a href="{{ ticket_link }}">{{ ticket_link }}</a></p>
 <p>— Guichet</p>
 "#;
 
 const TICKET_HTML_EN: &str = r#"<p>Hello {{ recipient_name }},</p>
-<p>{{ author }} wrote on ticket no. {{ ticket_number }} “{{ ticket_subject }}” ({{ merchant_name }}):</p>
-<blockquote style="margin:16px 0;padding:8px 16px;border-left:3px solid #dde1e7;color:#333;white-space:pre-line">{{ message }}</blockquote>
+<p>{{ author }} wrote on ticket no. {{ ticket_number }} "{{ ticket_subject }}":</p>
+{% if message %}
+<blockquote style="margin:16px 0;padding:8px 14px;border-left:3px solid #0b5a6e;background:#f4f5f7;white-space:pre-wrap">{{ message }}</blockquote>
+{% endif %}
 <p>Ticket state: <strong>{{ state }}</strong></p>
 <p style="margin:28px 0;text-align:center">
-  <a href="{{ ticket_link }}" style="background:#1f5fbf;color:#fff;text-decoration:none;padding:12px 22px;border-radius:4px;font-weight:bold">See the ticket</a>
+  <a href="{{ ticket_link }}" style="background:#1f5fbf;color:#fff;text-decoration:none;padding:12px 22px;border-radius:4px;font-weight:bold">Open the ticket</a>
 </p>
+<p style="font-size:13px;color:#555">Answer from the Guichet back office (not by replying to this email).</p>
+<p style="font-size:13px;color:#555">Link: <a href="{{ ticket_link }}">{{ ticket_link }}</a></p>
 <p>— Guichet</p>
 "#;

@@ -212,3 +212,40 @@ pub fn template_test(to: &str, rendered: Rendered, now: i64) -> Mail {
     };
     queued(MailKind::TemplateTest, 0, 0, to, r, now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(message: &str) -> TicketVars {
+        TicketVars {
+            recipient_name: "Nadia".into(),
+            ticket_number: "12".into(),
+            ticket_subject: "Refund <late>".into(),
+            author: "omar (Riad Atlas)".into(),
+            message: message.into(),
+            ticket_link: "https://g.example/support/12".into(),
+            state: "Ouvert".into(),
+            merchant_name: "Riad Atlas".into(),
+        }
+    }
+
+    #[test]
+    fn the_ticket_notification_renders_from_the_templates_in_force() {
+        let r = ticket(&Templates::default(), Lang::Fr, &vars("Line 1\nLine 2"));
+        assert_eq!(r.subject, "[Ticket n° 12] Refund <late>");
+        assert!(r.text.starts_with("Bonjour Nadia,\n\nomar (Riad Atlas) a écrit sur le ticket n° 12 « Refund <late> » :\n\nLine 1\nLine 2\n\nÉtat du ticket : Ouvert\n"), "{}", r.text);
+        assert!(r.text.contains("https://g.example/support/12"));
+        assert!(r.html.contains("Refund &lt;late&gt;"), "{}", r.html);
+        // A state change without a message: no empty quote.
+        let r = ticket(&Templates::default(), Lang::En, &vars(""));
+        assert_eq!(r.subject, "[Ticket no. 12] Refund <late>");
+        assert!(
+            r.text
+                .contains("wrote on ticket no. 12 \"Refund <late>\":\n\nTicket state: Ouvert"),
+            "{}",
+            r.text
+        );
+        assert!(!r.html.contains("<blockquote"));
+    }
+}
