@@ -18,9 +18,9 @@ use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
     AppState, Ctx, api_credentials, audit, auth, authorizations, blacklist, callbacks, chargebacks,
-    emails, export, home, merchants, middleware, operations, pay, payment_requests, profile,
-    restrictions, second_factor, statistics, support, support_contacts, terminal, transactions,
-    users, welcome,
+    email_templates, emails, export, home, merchants, middleware, operations, pay,
+    payment_requests, profile, restrictions, second_factor, statistics, support, support_contacts,
+    terminal, transactions, users, welcome,
 };
 
 #[derive(RustEmbed)]
@@ -187,6 +187,11 @@ pub fn back_office() -> Table {
             get(merchants::settings_edit).post(merchants::settings_update),
         )
         .at(
+            "/parameters/merchants/:id/settings/emails",
+            ADMIN,
+            post(merchants::email_branding_update),
+        )
+        .at(
             "/parameters/merchants/:id/rebill",
             ADMIN,
             get(merchants::rebill_policy_edit).post(merchants::rebill_policy_update),
@@ -259,6 +264,31 @@ pub fn back_office() -> Table {
             "/parameters/support",
             ADMIN,
             get(support_contacts::contacts_edit).post(support_contacts::contacts_update),
+        )
+        .at(
+            "/parameters/emails/templates",
+            ADMIN,
+            get(email_templates::templates_page),
+        )
+        .at(
+            "/parameters/emails/templates/:template",
+            ADMIN,
+            get(email_templates::template_edit).post(email_templates::template_save),
+        )
+        .at(
+            "/parameters/emails/templates/:template/preview",
+            ADMIN,
+            post(email_templates::template_preview),
+        )
+        .at(
+            "/parameters/emails/templates/:template/test",
+            ADMIN,
+            post(email_templates::template_test),
+        )
+        .at(
+            "/parameters/emails/templates/:template/reset",
+            ADMIN,
+            get(email_templates::template_reset_confirm).post(email_templates::template_reset),
         )
 }
 

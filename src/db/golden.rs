@@ -372,6 +372,23 @@ fn encoded() -> Vec<(String, String)> {
                 state: Some(TicketState::WaitingMerchant),
             }),
         ),
+        (
+            "StoredTemplate".into(),
+            codec::encode(&crate::domain::email_template::StoredTemplate {
+                subject: "s".into(),
+                text: "t".into(),
+                html: "h".into(),
+                updated_at: 96,
+                updated_by: "omar".into(),
+            }),
+        ),
+        (
+            "EmailBranding".into(),
+            codec::encode(&crate::domain::email_template::EmailBranding {
+                sender_name: "n".into(),
+                footer: "f".into(),
+            }),
+        ),
     ];
     for (i, j) in journal().iter().enumerate() {
         out.push((format!("JournalEntry {i}"), codec::encode(j)));
@@ -460,6 +477,9 @@ const GOLDEN: &[(&str, &str)] = &[
     ("JournalEntry 12", "01a4010906090100"),
     // Appended with chargebacks: the steps above keep their bytes.
     ("JournalEntry 13", "01a6010a01e0b6ac02046f6d617200"),
+    // Email templates and merchants' email branding (issue 14, LINK-3).
+    ("StoredTemplate", "01017301740168c001046f6d6172"),
+    ("EmailBranding", "01016e0166"),
     // The blacklist's own table (FRAUD-4).
     (
         "Blacklist entry",
@@ -526,6 +546,7 @@ fn stored_enums_keep_their_discriminants_in_their_order() {
         MailKind::Receipt,
         MailKind::Welcome,
         MailKind::Ticket,
+        MailKind::TemplateTest,
     ];
     for (i, k) in mail_kinds.iter().enumerate() {
         assert_eq!(*k as usize, i);

@@ -11,6 +11,7 @@ pub mod check;
 mod codec;
 pub mod columns;
 pub mod detail;
+pub mod email_templates;
 #[cfg(test)]
 mod golden;
 pub mod idempotency;

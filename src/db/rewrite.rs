@@ -146,6 +146,8 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
         MERCHANT_ID_TICKET_ID,
         MERCHANT_TX_TICKET_ID,
         USER_ID_UNREAD_TICKET_ID,
+        EMAIL_TEMPLATES,
+        MERCHANT_ID_TO_EMAIL_BRANDING,
         AUDIT_SEQ_TO_ENTRY,
     );
     for t in rtx.list_tables()? {

@@ -184,6 +184,14 @@ pub const MERCHANT_TX_TICKET_ID: TableDefinition<(u64, u64, u64), ()> =
 /// Support tab's count is a range count of the user's rows.
 pub const USER_ID_UNREAD_TICKET_ID: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("unread_tickets");
+/// Email templates an admin rewrote (issue 14, LINK-3): (`TemplateKind` code, `Lang`
+/// code) → `email_template::StoredTemplate`; none = the built-in template.
+pub const EMAIL_TEMPLATES: TableDefinition<(u8, u8), &[u8]> =
+    TableDefinition::new("email_templates");
+/// A merchant's sender name and footer in its customers' emails
+/// (`email_template::EmailBranding`); none = its name shown, no footer.
+pub const MERCHANT_ID_TO_EMAIL_BRANDING: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("merchant_email_branding");
 
 /// Opens each table once so read transactions never meet a missing table, and
 /// drops the tables of older schemas.
@@ -245,5 +253,7 @@ pub(crate) fn create_all(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(MERCHANT_ID_TICKET_ID)?;
     wtx.open_table(MERCHANT_TX_TICKET_ID)?;
     wtx.open_table(USER_ID_UNREAD_TICKET_ID)?;
+    wtx.open_table(EMAIL_TEMPLATES)?;
+    wtx.open_table(MERCHANT_ID_TO_EMAIL_BRANDING)?;
     Ok(())
 }

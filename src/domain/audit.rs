@@ -97,6 +97,21 @@ impl AuditEntry {
         if let Some((fr, en)) = fixed {
             return lang.pick(fr, en).into();
         }
+        if let Some(id) = t
+            .strip_prefix("email template ")
+            .and_then(super::email_template::TemplateId::parse)
+        {
+            let (fr, en) = id.kind.name();
+            let language = match id.lang {
+                Lang::Fr => lang.pick("français", "French"),
+                Lang::En => lang.pick("anglais", "English"),
+            };
+            return format!(
+                "{}{} ({language})",
+                lang.pick("modèle d'email ", "email template "),
+                lang.pick(fr, en)
+            );
+        }
         let kinds = [
             ("user ", "utilisateur ", "user "),
             ("merchant ", "marchand ", "merchant "),
@@ -195,6 +210,15 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
             "New callback signing secret",
         ),
         "merchant.settings" => ("Réglages du marchand modifiés", "Merchant settings changed"),
+        "merchant.email_branding" => (
+            "Expéditeur et pied de page des emails du marchand modifiés",
+            "Merchant's email sender and footer changed",
+        ),
+        "email_template.save" => ("Modèle d'email modifié", "Email template changed"),
+        "email_template.reset" => (
+            "Modèle d'email remis par défaut",
+            "Email template reset to default",
+        ),
         "merchant.rebill_policy" => (
             "Limites de refacturation modifiées",
             "Rebill limits changed",
@@ -404,6 +428,14 @@ fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
         ("transaction", _) if n().is_some() => {
             format!("{}{value}", lang.pick("transaction ", "transaction "))
         }
+        ("sender_name", "set") => lang
+            .pick("nom d'expéditeur défini", "sender name set")
+            .into(),
+        ("sender_name", "empty") => lang
+            .pick("expéditeur : le nom affiché", "sender: the name shown")
+            .into(),
+        ("footer", "set") => lang.pick("pied de page défini", "footer set").into(),
+        ("footer", "empty") => lang.pick("sans pied de page", "no footer").into(),
         ("migrated_from", v) => match lang {
             Lang::Fr => format!("écrite par le schéma {v}, scellée à la migration"),
             Lang::En => format!("written by schema {v}, sealed at migration"),
@@ -497,6 +529,30 @@ mod tests {
             detail: detail.into(),
             ..AuditEntry::default()
         }
+    }
+
+    #[test]
+    fn email_template_and_branding_lines_read_in_the_readers_words() {
+        let e = entry("email_template.save", "email template payment-link-fr", "");
+        assert_eq!(e.action_text(Lang::Fr), "Modèle d'email modifié");
+        assert_eq!(
+            e.target_text(Lang::Fr),
+            "modèle d'email Lien de paiement (français)"
+        );
+        assert_eq!(
+            e.target_text(Lang::En),
+            "email template Payment link (French)"
+        );
+        let b = entry(
+            "merchant.email_branding",
+            "merchant atlas",
+            "sender_name=set footer=empty",
+        );
+        assert_eq!(
+            b.detail_text(Lang::Fr),
+            "nom d'expéditeur défini, sans pied de page"
+        );
+        assert_eq!(b.detail_text(Lang::En), "sender name set, no footer");
     }
 
     #[test]

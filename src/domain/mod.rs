@@ -20,6 +20,8 @@ pub mod codes;
 pub mod countries;
 pub mod customer_ref;
 pub mod detail;
+pub mod email_defaults;
+pub mod email_template;
 pub mod figures;
 pub mod filter;
 pub mod form;

@@ -15,6 +15,19 @@ pub enum MailKind {
     /// A new message on a support ticket (issue 14, SUP-1); `request_id` holds the
     /// ticket's id.
     Ticket = 3,
+    // 3 is `Ticket` (support tickets, issue 14 point 1), added on its own branch:
+    // merged in front of `TemplateTest` so that postcard's variant index (the
+    // declaration position, not the discriminant) is 4 for it.
+    /// An email template's test, sent to the admin who asked (issue 14, LINK-3).
+    TemplateTest = 4,
+}
+
+impl MailKind {
+    /// Emails a merchant sends its customers (the payment link, the receipts): the
+    /// merchant's name is the sender's display name.
+    pub fn from_merchant(self) -> bool {
+        matches!(self, MailKind::PaymentLink | MailKind::Receipt)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

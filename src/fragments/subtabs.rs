@@ -33,3 +33,23 @@ pub fn processing_subtabs(view: &View, current: &str) -> Markup {
 pub fn parameters_subtabs(view: &View, current: &str) -> Markup {
     subtabs(view, Area::Parameters, current)
 }
+
+/// The tabs of Parameters › Emails: the messages sent (the outbox) and the templates.
+pub fn emails_tabs(view: &View, current: &str) -> Markup {
+    let items = [
+        (
+            "/parameters/emails".to_string(),
+            view.t("Envois", "Sent").to_string(),
+        ),
+        (
+            "/parameters/emails/templates".to_string(),
+            view.t("Modèles", "Templates").to_string(),
+        ),
+    ];
+    tabs_named(
+        "tabs-inline",
+        Some(view.t("Sections des emails", "Email sections")),
+        &items,
+        current,
+    )
+}

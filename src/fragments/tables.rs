@@ -143,13 +143,14 @@ pub fn mail_kind(view: &View, k: MailKind) -> &'static str {
         MailKind::Receipt => view.t("Reçu", "Receipt"),
         MailKind::Welcome => view.t("Lien de bienvenue", "Welcome link"),
         MailKind::Ticket => view.t("Ticket de support", "Support ticket"),
+        MailKind::TemplateTest => view.t("Test de modèle", "Template test"),
     }
 }
 
 /// The page an email is about: its payment request, its support ticket.
 pub fn mail_link(m: &Mail) -> Option<String> {
     match (m.kind, m.request_id) {
-        (_, 0) | (MailKind::Welcome, _) => None,
+        (_, 0) | (MailKind::Welcome | MailKind::TemplateTest, _) => None,
         (MailKind::Ticket, id) => Some(format!("/support/{id}")),
         (MailKind::PaymentLink | MailKind::Receipt, id) => Some(format!("/payment-requests/{id}")),
     }

@@ -265,13 +265,9 @@ impl Gateway {
                     .transpose()?
                     .flatten()
                     .map_or(Lang::Fr, |r| r.lang);
-                let merchant = self.db.merchant_as_shown(row.merchant_id)?;
-                let mut mail = crate::mail::rebill_receipt(
-                    &row,
-                    merchant.as_ref(),
-                    (lang, &self.time_zone),
-                    at,
-                );
+                let look = self.db.mail_look(row.merchant_id)?;
+                let mut mail =
+                    crate::mail::rebill_receipt(&row, &look, (lang, &self.time_zone), at);
                 receipt = Some((outbox::enqueue(&wtx, &mut mail)?, mail.to));
             }
         }

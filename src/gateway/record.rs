@@ -80,7 +80,7 @@ impl Gateway {
     pub(super) fn record(&self, req: &PaymentRequest, a: Attempt) -> db::Result<u64> {
         let merchant = self.db.merchant(Scope::Admin, req.merchant_id)?;
         // The receipt names the merchant as its customers see it.
-        let shown = self.db.merchant_as_shown(req.merchant_id)?;
+        let look = self.db.mail_look(req.merchant_id)?;
         let now = self.now().unix_timestamp();
         let stored = match a.card {
             AttemptCard::Typed(card) => card.stored(
@@ -143,7 +143,7 @@ impl Gateway {
             req.paid_tx = Some(sale.id);
             // Link emails still waiting would invite to pay a paid request.
             outbox::withdraw_links(&wtx, &req.emails, now, "not sent: the request was paid")?;
-            let mut mail = crate::mail::receipt(&req, sale, shown.as_ref(), now, &self.time_zone);
+            let mut mail = crate::mail::receipt(&req, sale, &look, now, &self.time_zone);
             req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
         } else {
             req.record_unpaid(a.counts, self.max_attempts);

@@ -23,7 +23,7 @@ impl Gateway {
         user: &str,
         send: bool,
     ) -> db::Result<Created> {
-        let merchant = self.db.merchant_as_shown(merchant_id)?;
+        let look = self.db.mail_look(merchant_id)?;
         let now = self.now();
         let mut req =
             input.into_request(merchant_id, terminal, user, payments::new_link_token(), now);
@@ -37,7 +37,7 @@ impl Gateway {
         if send {
             let mut mail = crate::mail::payment_link(
                 &req,
-                merchant.as_ref(),
+                &look,
                 &self.base_url,
                 now.unix_timestamp(),
                 &self.time_zone,
@@ -84,7 +84,7 @@ impl Gateway {
         let Some(req) = self.db.payment_request(scope, id)? else {
             return Ok(None);
         };
-        let merchant = self.db.merchant_as_shown(req.merchant_id)?;
+        let look = self.db.mail_look(req.merchant_id)?;
         // Like a cancel: no payment on the old link is half-way while it changes.
         let desk = self.desk(req.id);
         let _held = lock_desk(&desk);
@@ -109,7 +109,7 @@ impl Gateway {
         if send {
             let mut mail = crate::mail::payment_link(
                 &req,
-                merchant.as_ref(),
+                &look,
                 &self.base_url,
                 now.unix_timestamp(),
                 &self.time_zone,

@@ -161,11 +161,56 @@ pub async fn settings_edit(
 ) -> poem::Result<Response> {
     let m = merchant_for_admin(&ctx, &id).await?;
     let mid = m.id;
-    let s = ctx.db(move |db| db.merchant_settings(mid)).await?;
+    let (s, b) = ctx
+        .db(move |db| Ok((db.merchant_settings(mid)?, db.email_branding(mid)?)))
+        .await?;
     let done = q
         .done
         .map(|_| ctx.t("Réglages enregistrés.", "Settings saved."));
-    Ok(settings_form(&ctx.view(), &m, &s.to_form(), &[], done).into_response())
+    Ok(settings_form(&ctx.view(), &m, &s.to_form(), &[], done, (&b, &[])).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BrandingForm {
+    sender_name: String,
+    footer: String,
+}
+
+/// The merchant's sender name and footer in its customers' emails (a section of the
+/// settings page).
+#[handler]
+pub async fn email_branding_update(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<BrandingForm>,
+) -> poem::Result<Response> {
+    use crate::domain::email_template::EmailBranding;
+    let m = merchant_for_admin(&ctx, &id).await?;
+    let mid = m.id;
+    let branding = match EmailBranding::parse(&f.sender_name, &f.footer) {
+        Ok(b) => b,
+        Err(errors) => {
+            let s = ctx.db(move |db| db.merchant_settings(mid)).await?;
+            let typed = EmailBranding {
+                sender_name: f.sender_name,
+                footer: f.footer,
+            };
+            return Ok(
+                settings_form(&ctx.view(), &m, &s.to_form(), &[], None, (&typed, &errors))
+                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                    .into_response(),
+            );
+        }
+    };
+    let actor = ctx.actor();
+    ctx.db(move |db| db.set_email_branding(mid, &branding, &actor))
+        .await?
+        .ok_or_else(|| ctx.not_found())?;
+    Ok(see_other(
+        &ctx,
+        &format!("/parameters/merchants/{mid}/settings?done=1#email-branding"),
+    ))
 }
 
 #[handler]
@@ -179,7 +224,9 @@ pub async fn settings_update(
     let settings = match f.parse() {
         Ok(s) => s,
         Err(errors) => {
-            return Ok(settings_form(&ctx.view(), &m, &f, &errors, None)
+            let mid = m.id;
+            let b = ctx.db(move |db| db.email_branding(mid)).await?;
+            return Ok(settings_form(&ctx.view(), &m, &f, &errors, None, (&b, &[]))
                 .with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response());
         }

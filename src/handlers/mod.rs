@@ -7,6 +7,7 @@ pub mod authorizations;
 pub mod blacklist;
 pub mod callbacks;
 pub mod chargebacks;
+pub mod email_templates;
 pub mod emails;
 pub mod export;
 pub mod guard;

@@ -12,12 +12,13 @@ use super::{Ctx, see_other};
 use crate::db::Scope;
 use crate::db::outbox::Mail;
 use crate::domain::card_text::contains_pan_like;
+use crate::domain::email_template::Templates;
 use crate::domain::support::MESSAGE_MAX;
 use crate::domain::support::{
     NewTicketForm, RawTicketFilter, Reply, Side, Ticket, TicketMessage, TicketState, parse_message,
     ticket_link,
 };
-use crate::domain::user::{FieldError, User};
+use crate::domain::user::{FieldError, Merchant, User};
 use crate::mail::ticket::{TicketMail, ticket_message};
 use crate::pages::support::{
     AnswerTyped, ListView, NewView, ThreadView, list_page, new_page, thread_page,
@@ -32,8 +33,13 @@ const PAGE: usize = 50;
 fn composer(
     base_url: String,
     author: String,
+    (templates, merchants): (Templates, Vec<Merchant>),
 ) -> impl Fn(&Ticket, &TicketMessage, &User) -> Option<Mail> + Send + 'static {
     move |t, m, r| {
+        let merchant_name = merchants
+            .iter()
+            .find(|x| x.id == t.merchant_id)
+            .map_or("", |x| x.display_name());
         let name = if r.full_name.trim().is_empty() {
             &r.username
         } else {
@@ -52,10 +58,19 @@ fn composer(
                 body: &m.body,
                 link: &link,
                 state: t.state.label(r.lang),
+                merchant_name,
             },
+            &templates,
             m.at,
         ))
     }
+}
+
+/// What the notifications are written with: the email templates in force and the
+/// merchants' names (read before the write that queues them).
+async fn mail_context(ctx: &Ctx) -> poem::Result<(Templates, Vec<Merchant>)> {
+    ctx.db(|db| Ok((db.email_templates()?, db.merchants(Scope::Admin)?)))
+        .await
 }
 
 /// How the other side reads the author's name: `omar (Riad Atlas)` for a merchant's
@@ -185,6 +200,7 @@ pub async fn ticket_create(ctx: Ctx, Form(f): Form<NewTicketForm>) -> poem::Resu
     let compose = composer(
         ctx.state.gateway.base_url.clone(),
         author_display(&ctx, &user).await?,
+        mail_context(&ctx).await?,
     );
     let actor = ctx.actor();
     let t = ctx
@@ -327,6 +343,7 @@ pub async fn ticket_answer(
     let compose = composer(
         ctx.state.gateway.base_url.clone(),
         author_display(&ctx, &user).await?,
+        mail_context(&ctx).await?,
     );
     let actor = ctx.actor();
     let posted = ctx

@@ -130,10 +130,10 @@ pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::R
             input.into_request(choice.merchant.id, choice.terminal, &user, "…".into(), now);
         req.token = "…".into();
         let mid = choice.merchant.id;
-        let shown = ctx.db(move |db| db.merchant_as_shown(mid)).await?;
+        let look = ctx.db(move |db| db.mail_look(mid)).await?;
         let mail = crate::mail::payment_link(
             &req,
-            shown.as_ref().or(Some(&choice.merchant)),
+            &look,
             &ctx.state.config.base_url,
             now.unix_timestamp(),
             // The customer reads it in the appliance's zone, as it will be sent.

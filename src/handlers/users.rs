@@ -186,7 +186,8 @@ async fn send_welcome_link(ctx: &Ctx, user: &User) -> poem::Result<()> {
     let hash = crate::domain::payment::link_hash(&token);
     let now = ctx.now().unix_timestamp();
     let link = welcome_link(&ctx.state.gateway.base_url, &token);
-    let mut mail = crate::mail::welcome(user, &link, ctx.lang, now);
+    let templates = ctx.db(|db| db.email_templates()).await?;
+    let mut mail = crate::mail::welcome(user, &link, ctx.lang, now, &templates);
     let record = WelcomeLink::new(user.id, now);
     let (user, actor) = (user.clone(), ctx.actor());
     ctx.db(move |db| db.issue_welcome_link(&hash, &record, &user, &mut mail, &actor))

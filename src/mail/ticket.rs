@@ -2,11 +2,9 @@
 //! side: who wrote, the message, the ticket's state and a link to its thread, in the
 //! recipient's language.
 
-use maud::html;
-
-use super::frame;
 use crate::db::outbox::{Mail, MailKind, MailState};
 use crate::domain::Lang;
+use crate::domain::email_template::{Templates, TicketVars};
 
 /// What the notification of a ticket message says, to one recipient.
 pub struct TicketMail<'a> {
@@ -27,54 +25,25 @@ pub struct TicketMail<'a> {
     pub link: &'a str,
     /// The ticket's state after the message, in the recipient's language.
     pub state: &'a str,
+    /// The ticket's merchant, as the back office names it.
+    pub merchant_name: &'a str,
 }
 
-/// The notification of a new message on a ticket, queued in the outbox as a
-/// `MailKind::Ticket` with the ticket's id as `request_id`.
-pub fn ticket_message(t: &TicketMail<'_>, now: i64) -> Mail {
-    let lang = t.lang;
-    let tr = |fr: &str, en: &str| lang.pick(fr, en).to_string();
-    let colon = lang.pick(" : ", ": ");
-    let subject = match lang {
-        Lang::Fr => format!("[Ticket n° {}] {}", t.ticket_id, t.subject),
-        Lang::En => format!("[Ticket no. {}] {}", t.ticket_id, t.subject),
+/// The notification of a new message on a ticket, rendered from the ticket
+/// template in force (Parameters › Emails › Templates) in the recipient's language,
+/// queued in the outbox as a `MailKind::Ticket` with the ticket's id as `request_id`.
+pub fn ticket_message(t: &TicketMail<'_>, templates: &Templates, now: i64) -> Mail {
+    let vars = TicketVars {
+        recipient_name: t.recipient_name.to_string(),
+        ticket_number: t.ticket_id.to_string(),
+        ticket_subject: t.subject.to_string(),
+        author: t.author.to_string(),
+        message: t.body.to_string(),
+        ticket_link: t.link.to_string(),
+        state: t.state.to_string(),
+        merchant_name: t.merchant_name.to_string(),
     };
-    let hello = match lang {
-        Lang::Fr => format!("Bonjour {},", t.recipient_name),
-        Lang::En => format!("Hello {},", t.recipient_name),
-    };
-    let wrote = match lang {
-        Lang::Fr => format!(
-            "{} a écrit sur le ticket n° {} « {} » :",
-            t.author, t.ticket_id, t.subject
-        ),
-        Lang::En => format!(
-            "{} wrote on ticket no. {} \"{}\":",
-            t.author, t.ticket_id, t.subject
-        ),
-    };
-    let state_label = tr("État du ticket", "Ticket state");
-    let open = tr("Ouvrir le ticket", "Open the ticket");
-    let answer = tr(
-        "Répondez depuis le back-office Guichet (pas en répondant à cet email).",
-        "Answer from the Guichet back office (not by replying to this email).",
-    );
-    let text = format!(
-        "{hello}\n\n{wrote}\n\n{}\n\n{state_label}{colon}{}\n\n{open}{colon}{}\n\n{answer}\n\n— Guichet\n",
-        t.body, t.state, t.link
-    );
-    let body = html! {
-        p { (hello) }
-        p { (wrote) }
-        blockquote style="margin:16px 0;padding:8px 14px;border-left:3px solid #0b5a6e;background:#f4f5f7;white-space:pre-wrap" { (t.body) }
-        p { (state_label) (colon) strong { (t.state) } }
-        p style="margin:28px 0;text-align:center" {
-            a href=(t.link) style="background:#1f5fbf;color:#fff;text-decoration:none;padding:12px 22px;border-radius:4px;font-weight:bold" { (open) }
-        }
-        p style="font-size:13px;color:#555" { (answer) }
-        p style="font-size:13px;color:#555" { (tr("Lien :", "Link:")) " " a href=(t.link) { (t.link) } }
-        p { "— Guichet" }
-    };
+    let r = super::ticket(templates, t.lang, &vars);
     Mail {
         id: 0,
         created_at: now,
@@ -82,9 +51,9 @@ pub fn ticket_message(t: &TicketMail<'_>, now: i64) -> Mail {
         merchant_id: t.merchant_id,
         request_id: t.ticket_id,
         to: t.to.to_string(),
-        subject: subject.clone(),
-        text,
-        html: frame(lang, &subject, body).into_string(),
+        subject: r.subject,
+        text: r.text,
+        html: r.html,
         state: MailState::Pending,
         next_at: now,
         attempts: Vec::new(),
@@ -108,7 +77,9 @@ mod tests {
                 body: "Line 1\nLine 2",
                 link: "https://g.example/support/12",
                 state: lang.pick("Ouvert", "Open"),
+                merchant_name: "Riad Atlas",
             },
+            &Templates::default(),
             100,
         )
     }

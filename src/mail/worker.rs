@@ -45,10 +45,19 @@ fn classify(e: mail_send::Error) -> SendError {
     }
 }
 
-async fn send(smtp: &SmtpConfig, from: &str, mail: &Mail) -> Result<(), SendError> {
+async fn send(
+    smtp: &SmtpConfig,
+    from: &str,
+    sender_name: Option<&str>,
+    mail: &Mail,
+) -> Result<(), SendError> {
     let host = from.rsplit('@').next().unwrap_or("localhost").to_string();
-    let message = MessageBuilder::new()
-        .from(from)
+    let builder = match sender_name {
+        // "Boutique Atlas <boutique@…>": the merchant's name, the appliance's address.
+        Some(name) => MessageBuilder::new().from((name, from)),
+        None => MessageBuilder::new().from(from),
+    };
+    let message = builder
         .to(mail.to.as_str())
         .subject(mail.subject.as_str())
         .message_id(format!("guichet-{}-{}@{host}", mail.id, mail.created_at))
@@ -77,6 +86,26 @@ async fn send(smtp: &SmtpConfig, from: &str, mail: &Mail) -> Result<(), SendErro
         }
     }
     Ok(())
+}
+
+/// The messages due, each with the display name of its sender: the merchant's
+/// (`Letterhead::merchant_name`) for the emails a merchant sends its customers, none
+/// (the bare address) for the others.
+fn with_sender_names(db: &Db, due_at: i64) -> crate::db::Result<Vec<(Mail, Option<String>)>> {
+    let mut names = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for mail in db.due_mails(due_at, 50)? {
+        let name = if mail.kind.from_merchant() && mail.merchant_id != 0 {
+            if let std::collections::hash_map::Entry::Vacant(e) = names.entry(mail.merchant_id) {
+                e.insert(db.letterhead(mail.merchant_id)?.merchant_name);
+            }
+            names.get(&mail.merchant_id).cloned()
+        } else {
+            None
+        };
+        out.push((mail, name));
+    }
+    Ok(out)
 }
 
 /// What the worker reads and writes: the outbox in the data file, the clock, and the
@@ -108,7 +137,7 @@ pub async fn deliver(outbox: &Outbox, config: &Config, everything: bool) -> usiz
         Ok(Err(e)) => tracing::error!("outbox: cannot withdraw stale link emails: {e}"),
     }
     let db = outbox.db.clone();
-    let due = match tokio::task::spawn_blocking(move || db.due_mails(due_at, 50)).await {
+    let due = match tokio::task::spawn_blocking(move || with_sender_names(&db, due_at)).await {
         Ok(Ok(d)) => d,
         Ok(Err(e)) => {
             tracing::error!("outbox: cannot read: {e}");
@@ -117,8 +146,8 @@ pub async fn deliver(outbox: &Outbox, config: &Config, everything: bool) -> usiz
         Err(_) => return 0,
     };
     let mut sent = 0;
-    for mail in due {
-        let result = send(smtp, &config.mail_from, &mail).await;
+    for (mail, sender_name) in due {
+        let result = send(smtp, &config.mail_from, sender_name.as_deref(), &mail).await;
         let at = outbox.clock.now().unix_timestamp();
         let (attempt, retry_at) = match result {
             Ok(()) => {

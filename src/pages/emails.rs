@@ -9,6 +9,7 @@ use crate::domain::outbox::MailKind;
 use crate::domain::time::format_datetime;
 use crate::fragments::View;
 use crate::fragments::flash;
+use crate::fragments::subtabs::emails_tabs;
 use crate::fragments::tables::{mail_link, mails_table};
 
 /// Parameters › Emails (admins): the outbox with every attempt.
@@ -20,7 +21,8 @@ pub fn outbox_page(
     older: Option<u64>,
 ) -> Markup {
     let body = html! {
-        h1 { (view.t("Emails (file d'envoi)", "Emails (outbox)")) }
+        h1 { (view.t("Emails", "Emails")) }
+        (emails_tabs(view, "/parameters/emails"))
         @match &smtp {
             Some(server) => p class="muted" { (view.t("Serveur SMTP :", "SMTP server:")) " " code { (server) } " · " (view.lang.count(pending, ("email en attente", "emails en attente"), ("email waiting", "emails waiting"))) }
             None => (flash("info", &format!("{} {}.", view.t("Aucun serveur SMTP configuré (GUICHET_SMTP_HOST) : les emails restent ici, en attente, et partiront dès qu'un serveur sera configuré.", "No SMTP server configured (GUICHET_SMTP_HOST): emails stay here, waiting, and leave once a server is configured."), view.lang.count(pending, ("email en attente", "emails en attente"), ("email waiting", "emails waiting")))))

@@ -3,6 +3,7 @@
 use maud::{Markup, html};
 
 use super::layout::parameters_page;
+use crate::domain::email_template::EmailBranding;
 use crate::domain::merchant_settings::{DEFAULT_NOTICE_EN, DEFAULT_NOTICE_FR, SettingsForm};
 use crate::domain::money::Currency;
 use crate::domain::user::{FieldError, Merchant};
@@ -163,6 +164,7 @@ pub fn settings_form(
     v: &SettingsForm,
     errors: &[FieldError],
     done: Option<&str>,
+    branding: (&EmailBranding, &[FieldError]),
 ) -> Markup {
     let title = view.t("Devises et page de paiement", "Currencies and payment page");
     let err = |f| error_for(errors, f, view.lang);
@@ -188,7 +190,7 @@ pub fn settings_form(
             }
             div class="grid2" {
                 (Input::new("display_name", view.t("Nom affiché aux clients", "Name shown to customers"), &v.display_name).error(err("display_name")).hint(view.t("Sur la page de paiement et dans les e-mails. Vide : la société, sinon le nom.", "On the payment page and in the emails. Empty: the company, else the name.")).render())
-                (Input::new("logo_text", view.t("Texte du logo", "Logo text"), &v.logo_text).error(err("logo_text")).hint(view.t("En tête de la page de paiement. Vide : le nom affiché.", "At the top of the payment page. Empty: the name shown.")).render())
+                (Input::new("logo_text", view.t("Texte du logo", "Logo text"), &v.logo_text).error(err("logo_text")).hint(view.t("En tête de la page de paiement et des emails aux clients. Vide : le nom affiché.", "At the top of the payment page and of the customer emails. Empty: the name shown.")).render())
             }
             (textarea("privacy_notice", view.t("Mention de protection des données", "Data-protection notice"), &v.privacy_notice, err("privacy_notice"), Some(view.t("En bas de la page de paiement. Vide : le texte par défaut ci-dessous (loi 09-08, CNDP).", "At the bottom of the payment page. Empty: the default text below (law 09-08, CNDP)."))))
             details {
@@ -200,6 +202,33 @@ pub fn settings_form(
                 a href={"/parameters/merchants/" (m.id)} { (view.t("Retour au marchand", "Back to the merchant")) }
             }
         }
+        (email_branding_form(view, m, branding.0, branding.1))
     };
     parameters_page(view, title, "/parameters/merchants", body)
+}
+
+/// The merchant's sender name and footer in its customers' emails (issue 14, LINK-3).
+fn email_branding_form(
+    view: &View,
+    m: &Merchant,
+    b: &EmailBranding,
+    errors: &[FieldError],
+) -> Markup {
+    let err = |f| error_for(errors, f, view.lang);
+    html! {
+        form class="form card" id="email-branding" method="post" action={"/parameters/merchants/" (m.id) "/settings/emails"} {
+            (csrf(view))
+            h2 { (view.t("Emails aux clients", "Customer emails")) }
+            p class="small muted" { (view.t(
+                "Pour le lien de paiement et les reçus de ce marchand. Le texte des emails se modifie dans ",
+                "For this merchant's payment link and receipts. The emails' wording is edited in "))
+                a href="/parameters/emails/templates" { (view.t("Paramètres › Emails › Modèles", "Parameters › Emails › Templates")) } "." }
+            @if !errors.is_empty() { (flash("err", view.t("Corrigez les champs signalés.", "Please correct the fields shown."))) }
+            (Input::new("sender_name", view.t("Nom de l'expéditeur", "Sender name"), &b.sender_name).error(err("sender_name")).hint(view.t("Nom affiché comme expéditeur et dans les emails. Vide : le nom affiché aux clients.", "Name shown as the sender and in the emails. Empty: the name shown to customers.")).render())
+            (textarea("footer", view.t("Pied de page", "Footer"), &b.footer, err("footer"), Some(view.t("Sous chaque email, en texte et en HTML (adresse, mentions légales…). Vide : aucun.", "Under each email, in text and HTML (address, legal notice…). Empty: none."))))
+            div class="actions" {
+                button class="primary" type="submit" { (view.t("Enregistrer", "Save")) }
+            }
+        }
+    }
 }

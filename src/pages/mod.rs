@@ -7,6 +7,7 @@ pub mod blacklist;
 pub mod blacklist_tab;
 pub mod callbacks;
 pub mod chargeback;
+pub mod email_templates;
 pub mod emails;
 pub mod error;
 pub mod home;

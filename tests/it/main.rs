@@ -18,6 +18,7 @@ mod chargebacks;
 mod dashboard_browser;
 mod design;
 mod email;
+mod email_templates;
 mod exports;
 mod fixtures;
 mod hardening;

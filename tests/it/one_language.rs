@@ -5,6 +5,7 @@
 //! the customer's payment, 3-D Secure, receipt and refusal pages, and the sign-in
 //! pages; it reads only what a person sees or hears (text, placeholders, titles,
 //! aria-labels, button values) and looks for whole words of the other language.
+//! Code and email template content marked `translate="no"` are not interface words.
 
 use guichet::clock::Clock;
 use guichet::db::Scope;
@@ -124,7 +125,12 @@ pub(crate) fn visible_text(html: &str) -> String {
             .take_while(|c| c.is_ascii_alphanumeric())
             .collect::<String>()
             .to_ascii_lowercase();
-        if name == "script" || name == "style" {
+        // Code and the content of an email template (`translate="no"`) are not the
+        // interface's words: `{{ amount }}` is a placeholder, not English.
+        let untranslated = !tag.starts_with('/')
+            && attribute(tag, "translate").as_deref() == Some("no")
+            && matches!(name.as_str(), "code" | "textarea" | "pre" | "span");
+        if name == "script" || name == "style" || untranslated {
             let end = format!("</{name}");
             match rest.to_ascii_lowercase().find(&end) {
                 Some(i) => rest = &rest[i..],
@@ -505,10 +511,13 @@ async fn back_office(walk: &mut Walk, c: &Client, samples: &[(&str, u64)]) {
         {
             continue;
         }
+        // An email template in the walk's language: its text is the reader's.
+        let template = format!("payment-link-{}", walk.lang);
         let filled = spec
             .path
             .replace(":id", &id(spec.path).to_string())
-            .replace(":op", "refund?amount=5");
+            .replace(":op", "refund?amount=5")
+            .replace(":template", &template);
         if spec.path.contains(":tab") {
             for tab in [
                 "general",
@@ -829,6 +838,25 @@ async fn refusals(walk: &mut Walk, admin: &Client, manager: &Client, m: u64, vie
     .await;
     walk.refused(manager, "/terminal", &[("amount", "abc")])
         .await;
+    // An email template with an unknown placeholder and one with broken syntax; a
+    // merchant's email footer with a control character.
+    let template = format!("/parameters/emails/templates/payment-link-{}", walk.lang);
+    walk.refused(
+        admin,
+        &template,
+        &[
+            ("subject", "{{ custmer_name }}"),
+            ("text", "{{ amount }}"),
+            ("html", ""),
+        ],
+    )
+    .await;
+    walk.refused(
+        admin,
+        &format!("{m_path}/settings/emails"),
+        &[("sender_name", "a\u{7}b"), ("footer", "")],
+    )
+    .await;
     // A body the form reader cannot read at all.
     let token = manager.csrf().await;
     for path in ["/terminal", "/parameters/profile/password"] {
@@ -910,6 +938,34 @@ async fn successes(walk: &mut Walk, admin: &Client, manager: &Client, m: u64, vi
     fields.push(("action", "show"));
     let r = manager.post("/terminal", &fields).await;
     walk.answer(manager, "link shown", r).await;
+    // An email template previewed, sent as a test, saved, then reset; a merchant's
+    // email sender and footer saved.
+    let template = format!("/parameters/emails/templates/payment-link-{}", walk.lang);
+    let parts = [
+        ("subject", "{{ order_id }}"),
+        ("text", "{{ amount }} {{ pay_link }}"),
+        ("html", "<p>{{ customer_name }}</p>"),
+    ];
+    for (what, path) in [
+        ("template preview", format!("{template}/preview")),
+        ("template test", format!("{template}/test")),
+        ("template saved", template.clone()),
+    ] {
+        let r = admin.post(&path, &parts).await;
+        walk.answer(admin, what, r).await;
+    }
+    walk.get(admin, &format!("{template}/reset")).await;
+    let r = admin
+        .post(&format!("{template}/reset"), &[("confirmed", "1")])
+        .await;
+    walk.answer(admin, "template reset", r).await;
+    let r = admin
+        .post(
+            &format!("/parameters/merchants/{m}/settings/emails"),
+            &[("sender_name", "Atlas"), ("footer", "Casablanca")],
+        )
+        .await;
+    walk.answer(admin, "email branding", r).await;
 }
 
 fn report(walk: &Walk) {

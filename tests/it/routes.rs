@@ -52,6 +52,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/merchants/new", "All([Admin])"),
     ("/parameters/merchants/:id", "All([Admin])"),
     ("/parameters/merchants/:id/settings", "All([Admin])"),
+    ("/parameters/merchants/:id/settings/emails", "All([Admin])"),
     ("/parameters/merchants/:id/rebill", "All([Admin])"),
     ("/parameters/merchants/:id/callbacks", "All([ManageUsers])"),
     ("/parameters/merchants/:id/restrictions", "All([Admin])"),
@@ -72,6 +73,20 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/audit", "All([Admin])"),
     ("/parameters/emails", "All([Admin])"),
     ("/parameters/support", "All([Admin])"),
+    ("/parameters/emails/templates", "All([Admin])"),
+    ("/parameters/emails/templates/:template", "All([Admin])"),
+    (
+        "/parameters/emails/templates/:template/preview",
+        "All([Admin])",
+    ),
+    (
+        "/parameters/emails/templates/:template/test",
+        "All([Admin])",
+    ),
+    (
+        "/parameters/emails/templates/:template/reset",
+        "All([Admin])",
+    ),
 ];
 
 /// GET routes that answer with a redirect (to the landing page) rather than a page.
@@ -137,6 +152,7 @@ impl Samples {
             .replace(":tab", "general")
             .replace(":op", "refund")
             .replace(":action", "unlock")
+            .replace(":template", "payment-link-fr")
             .replace(":credential", &self.credential.to_string());
         match path {
             "/transactions/export" => filled + "?format=csv&scope=all",
