@@ -270,7 +270,7 @@ const REBILL_HTML_EN: &str = concat!(
 
 const WELCOME_TEXT_FR: &str = "Bonjour{% if user_name %} {{ user_name }}{% endif %},
 
-Un compte vient d'être créé pour vous sur le back-office Guichet.
+{% if new_account %}Un compte vient d'être créé pour vous sur le back-office Guichet.{% else %}Voici, à la demande de votre gestionnaire, un nouveau lien pour choisir votre mot de passe du back-office Guichet.{% endif %}
 
 Nom d'utilisateur : {{ username }}
 
@@ -285,7 +285,7 @@ Si vous n'attendiez pas ce message, ignorez-le.
 
 const WELCOME_TEXT_EN: &str = "Hello{% if user_name %} {{ user_name }}{% endif %},
 
-An account was just created for you on the Guichet back office.
+{% if new_account %}An account was just created for you on the Guichet back office.{% else %}At your manager's request, here is a new link to choose your password for the Guichet back office.{% endif %}
 
 Username: {{ username }}
 
@@ -299,7 +299,7 @@ If you did not expect this message, ignore it.
 ";
 
 const WELCOME_HTML_FR: &str = r#"<p>Bonjour{% if user_name %} {{ user_name }}{% endif %},</p>
-<p>Un compte vient d'être créé pour vous sur le back-office Guichet.</p>
+<p>{% if new_account %}Un compte vient d'être créé pour vous sur le back-office Guichet.{% else %}Voici, à la demande de votre gestionnaire, un nouveau lien pour choisir votre mot de passe du back-office Guichet.{% endif %}</p>
 <p>Nom d'utilisateur : <strong>{{ username }}</strong></p>
 <p style="margin:28px 0;text-align:center">
   <a href="{{ sign_in_link }}" style="background:#1f5fbf;color:#fff;text-decoration:none;padding:12px 22px;border-radius:4px;font-weight:bold">Choisir mon mot de passe</a>
@@ -311,7 +311,7 @@ const WELCOME_HTML_FR: &str = r#"<p>Bonjour{% if user_name %} {{ user_name }}{% 
 "#;
 
 const WELCOME_HTML_EN: &str = r#"<p>Hello{% if user_name %} {{ user_name }}{% endif %},</p>
-<p>An account was just created for you on the Guichet back office.</p>
+<p>{% if new_account %}An account was just created for you on the Guichet back office.{% else %}At your manager's request, here is a new link to choose your password for the Guichet back office.{% endif %}</p>
 <p>Username: <strong>{{ username }}</strong></p>
 <p style="margin:28px 0;text-align:center">
   <a href="{{ sign_in_link }}" style="background:#1f5fbf;color:#fff;text-decoration:none;padding:12px 22px;border-radius:4px;font-weight:bold">Choose my password</a>

@@ -126,6 +126,12 @@ const USER_NAME: Placeholder = text(
     "The new user's full name (may be empty)",
 );
 const USERNAME: Placeholder = text("username", "Nom d'utilisateur", "Username");
+const NEW_ACCOUNT: Placeholder = Placeholder {
+    name: "new_account",
+    fr: "Vrai pour un compte qui vient d'être créé, faux pour un nouveau lien envoyé depuis la page de l'utilisateur",
+    en: "True for an account just created, false for a new link sent from the user's page",
+    flag: true,
+};
 const SIGN_IN_LINK: Placeholder = text(
     "sign_in_link",
     "Lien de connexion à usage unique (24 heures)",
@@ -264,7 +270,7 @@ impl TemplateKind {
                 CARD,
                 REFERENCE,
             ],
-            TemplateKind::Welcome => &[USER_NAME, USERNAME, SIGN_IN_LINK],
+            TemplateKind::Welcome => &[USER_NAME, USERNAME, SIGN_IN_LINK, NEW_ACCOUNT],
             TemplateKind::Ticket => &[
                 RECIPIENT_NAME,
                 TICKET_NUMBER,
@@ -812,6 +818,7 @@ pub fn sample_vars(kind: TemplateKind, lang: Lang, base_url: &str) -> Vars {
             }
         }
         TemplateKind::Welcome => Vars::new()
+            .flag("new_account", true)
             .text("user_name", "Nadia Alaoui")
             .text("username", "nadia.alaoui")
             .text("sign_in_link", format!("{base}/welcome/{SAMPLE_SECRET}")),

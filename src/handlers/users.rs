@@ -169,7 +169,7 @@ pub async fn user_create(
         return Ok(refused(new_form(&ctx.view(), &echo(&v), &merchants, &[e])));
     };
     if ctx.state.gateway.smtp_configured && !user.email.is_empty() {
-        send_welcome_link(&ctx, &user).await?;
+        send_welcome_link(&ctx, &user, true).await?;
         return Ok(see_other(
             &ctx,
             &format!("/parameters/users/{}?done=link_sent", user.id),
@@ -179,15 +179,16 @@ pub async fn user_create(
 }
 
 /// Queues the welcome email of `user` with a new one-time sign-in link (its secret
-/// stored only as a hash), in the language of the manager's page.
-async fn send_welcome_link(ctx: &Ctx, user: &User) -> poem::Result<()> {
+/// stored only as a hash), in the language of the manager's page; `new_account`
+/// says whether the account was just created or a manager sent a new link.
+async fn send_welcome_link(ctx: &Ctx, user: &User, new_account: bool) -> poem::Result<()> {
     use crate::domain::welcome::{WelcomeLink, welcome_link};
     let token = crate::db::sessions::new_token();
     let hash = crate::domain::payment::link_hash(&token);
     let now = ctx.now().unix_timestamp();
     let link = welcome_link(&ctx.state.gateway.base_url, &token);
     let templates = ctx.db(|db| db.email_templates()).await?;
-    let mut mail = crate::mail::welcome(user, &link, ctx.lang, now, &templates);
+    let mut mail = crate::mail::welcome(user, &link, (ctx.lang, new_account), now, &templates);
     let record = WelcomeLink::new(user.id, now);
     let (user, actor) = (user.clone(), ctx.actor());
     ctx.db(move |db| db.issue_welcome_link(&hash, &record, &user, &mut mail, &actor))
@@ -211,7 +212,7 @@ async fn send_new_link(ctx: &Ctx, user: &User) -> poem::Result<Response> {
     if !ctx.state.gateway.smtp_configured || user.email.is_empty() || user.disabled {
         return Err(ctx.not_found());
     }
-    send_welcome_link(ctx, user).await?;
+    send_welcome_link(ctx, user, false).await?;
     Ok(see_other(
         ctx,
         &format!("/parameters/users/{}?done=link_resent", user.id),

@@ -182,8 +182,15 @@ pub fn rebill_receipt(
 /// A new user's welcome email (issue 14): their username and a one-time sign-in link
 /// to choose their password, valid 24 hours; never a password. In `lang`, the
 /// caller's choice (the language of the manager's page).
-pub fn welcome(user: &User, link: &str, lang: Lang, now: i64, templates: &Templates) -> Mail {
+pub fn welcome(
+    user: &User,
+    link: &str,
+    (lang, new_account): (Lang, bool),
+    now: i64,
+    templates: &Templates,
+) -> Mail {
     let vars = Vars::new()
+        .flag("new_account", new_account)
         .text("user_name", user.full_name.clone())
         .text("username", user.username.clone())
         .text("sign_in_link", link);

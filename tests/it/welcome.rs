@@ -229,7 +229,14 @@ async fn a_manager_sends_a_new_sign_in_link_that_works_while_the_old_password_st
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = admin.page(r.headers()["location"].to_str().unwrap()).await;
     assert!(page.contains("Un nouveau lien de connexion"), "{page}");
-    let second = welcome_path(&parse(&smtp.wait_for(2).await[1]).body_text(0).unwrap());
+    let resent = smtp.wait_for(2).await[1].clone();
+    let resent_text = parse(&resent).body_text(0).unwrap().to_string();
+    assert!(
+        resent_text.contains("un nouveau lien pour choisir votre mot de passe")
+            && !resent_text.contains("Un compte vient d'être créé"),
+        "{resent_text}"
+    );
+    let second = welcome_path(&resent_text);
     assert_ne!(first, second);
     // The old password still works until the link is used; then the new one does.
     assert_eq!(
