@@ -68,6 +68,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("/parameters/audit", "All([Admin])"),
     ("/parameters/emails", "All([Admin])"),
     ("/parameters/support", "All([Admin])"),
+    ("/parameters/backups", "All([Admin])"),
 ];
 
 /// GET routes that answer with a redirect (to the landing page) rather than a page.
