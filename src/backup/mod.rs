@@ -248,8 +248,10 @@ pub fn make(
     };
     let made = (|| -> Result<BackupReport, BackupError> {
         let rows = db.copy_to(&plain)?;
+        let copy_ms = started.elapsed().as_millis() as u64;
         let data_size = std::fs::metadata(&plain).map_err(io_err("the copy"))?.len();
         let verified = db::backup::verify_copy(&plain, db.keys())?;
+        let check_ms = started.elapsed().as_millis() as u64 - copy_ms;
         let rows_match = verified.rows == rows;
         if !rows_match {
             return Err(BackupError::Invalid(format!(
@@ -265,6 +267,8 @@ pub fn make(
                 .into_owned(),
             at,
             duration_ms: 0,
+            copy_ms,
+            check_ms,
             size: 0,
             data_size,
             encryption: encryption.kind(),

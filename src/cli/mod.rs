@@ -10,6 +10,7 @@ mod api_credentials;
 mod backup;
 mod bench;
 mod bench_api;
+mod bench_backup;
 mod bench_fraud;
 mod bench_rollups;
 

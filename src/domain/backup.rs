@@ -219,6 +219,11 @@ pub struct BackupReport {
     /// When it started (unix seconds).
     pub at: i64,
     pub duration_ms: u64,
+    /// Of which the copy from the read transaction, and the checks on it.
+    #[serde(default)]
+    pub copy_ms: u64,
+    #[serde(default)]
+    pub check_ms: u64,
     /// Bytes of the backup file (0 in the copy inside an encrypted backup).
     pub size: u64,
     /// Bytes of the copied data file.
