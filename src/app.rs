@@ -17,8 +17,8 @@ use crate::domain::permission::{Access, Permission};
 use crate::gateway::Gateway;
 use crate::handlers::guard::{RouteSpec, Table, get, post};
 use crate::handlers::{
-    AppState, Ctx, api_credentials, audit, auth, authorizations, blacklist, callbacks, chargebacks,
-    email_templates, emails, export, home, merchants, middleware, operations, pay,
+    AppState, Ctx, api_credentials, audit, auth, authorizations, backups, blacklist, callbacks,
+    chargebacks, email_templates, emails, export, home, merchants, middleware, operations, pay,
     payment_requests, profile, restrictions, second_factor, statistics, support, support_contacts,
     terminal, transactions, users, welcome,
 };
@@ -290,6 +290,11 @@ pub fn back_office() -> Table {
             ADMIN,
             get(email_templates::template_reset_confirm).post(email_templates::template_reset),
         )
+        .at(
+            "/parameters/backups",
+            ADMIN,
+            get(backups::backups_page).post(backups::backup_now),
+        )
 }
 
 /// What the route table declares, for the route × role test.
@@ -471,6 +476,11 @@ impl App {
             );
         }
         let door = Arc::new(crate::auth::throttle::Door::new(config.sign_in));
+        let backups = Arc::new(crate::backup::Backups::new(
+            db.clone(),
+            clock.clone(),
+            config.backup.clone(),
+        ));
         let exports = Arc::new(crate::handlers::export::ExportSlots::new(
             config.exports_per_user,
             config.exports_total,
@@ -487,6 +497,7 @@ impl App {
                 exports,
                 once_links: Arc::default(),
                 connections: Arc::default(),
+                backups,
             },
         })
     }
@@ -544,6 +555,15 @@ impl App {
                 }
             }
         });
+        // Scheduled backups, and the control socket `guichet backup` asks.
+        let schedule = tokio::spawn(self.state.backups.clone().run_schedule(stopping()));
+        let control = self.state.config.control_socket.then(|| {
+            tokio::spawn(crate::backup::control::serve(
+                self.state.db.path().to_path_buf(),
+                self.state.backups.clone(),
+                stopping(),
+            ))
+        });
         let acceptor = CuttableAcceptor::new(acceptor, self.state.connections.clone());
         let ep = routes(self.state).into_endpoint();
         let served = Server::new_with_acceptor(acceptor)
@@ -556,6 +576,10 @@ impl App {
         }
         let _ = sweeper.await;
         let _ = sweep_door.await;
+        let _ = schedule.await;
+        if let Some(c) = control {
+            let _ = c.await;
+        }
         served
     }
 

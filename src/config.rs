@@ -54,6 +54,11 @@ pub struct Config {
     /// Hosts callbacks may reach even on a loopback, private or link-local address
     /// (`--callback-allow-host`), as `domain::callback::normalize_host` writes them.
     pub callback_allow_hosts: Vec<String>,
+    /// Scheduled and on-demand backups (`--backup-dir`, `--backup-every`, …).
+    pub backup: crate::backup::Settings,
+    /// Serve the control socket beside the data file (`guichet backup` reaches the
+    /// running server through it).
+    pub control_socket: bool,
 }
 
 impl Config {
@@ -87,6 +92,8 @@ impl Config {
             trusted_proxies: Vec::new(),
             time_zone: crate::domain::zone::Zone::default(),
             callback_allow_hosts: Vec::new(),
+            backup: crate::backup::Settings::default(),
+            control_socket: true,
         })
     }
 

@@ -6,6 +6,7 @@ pub mod acquirer;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod callbacks;
 pub mod cli;
 pub mod clock;

@@ -189,6 +189,9 @@ pub async fn run(
     if only == Some("fraud") {
         return super::bench_fraud::run(&db, reads_only);
     }
+    if only == Some("backup") {
+        return super::bench_backup::run(&db);
+    }
     let n = db.transaction_count()?;
     let t = Instant::now();
     let today = db
@@ -240,9 +243,17 @@ pub async fn run(
     if reads_only {
         return Ok(());
     }
-    export_bench(db, today).await?;
+    export_bench(db.clone(), today).await?;
     payment_bench()?;
-    super::bench_api::run().await
+    super::bench_api::run().await?;
+    // The backup copies the file three times: the 1M file only (`--only backup`
+    // for a bigger one, with the disk for it).
+    if n <= 2_000_000 {
+        super::bench_backup::run(&db)
+    } else {
+        println!("\nbackup: skipped on {n} rows (run `guichet bench --only backup`)");
+        Ok(())
+    }
 }
 
 /// Authorizations to capture as of the newest transaction: the count with the first
@@ -496,12 +507,14 @@ async fn export_bench(db: Db, today: time::Date) -> Result<(), CliError> {
         time::OffsetDateTime::now_utc().unix_timestamp(),
         "127.0.0.1",
     )?;
-    let config = crate::config::Config::new(
+    let mut config = crate::config::Config::new(
         "127.0.0.1:0".parse().map_err(|_| CliError::Bench("addr"))?,
         std::path::PathBuf::new(),
         None,
     )
     .map_err(CliError::Usage)?;
+    // This server is never stopped: no socket beside the bench file.
+    config.control_socket = false;
     let app = crate::app::App::with_db(db, config, std::sync::Arc::new(crate::clock::SystemClock))?;
     let (acceptor, addr) =
         crate::app::App::bind("127.0.0.1:0".parse().map_err(|_| CliError::Bench("addr"))?).await?;

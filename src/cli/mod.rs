@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `demo`, `admin`, `check`.
+//! The command line: `serve` (default), `demo`, `admin`, `check`, `backup`, `restore`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,8 +7,10 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 
 mod api_credentials;
+mod backup;
 mod bench;
 mod bench_api;
+mod bench_backup;
 mod bench_fraud;
 mod bench_rollups;
 
@@ -64,6 +66,8 @@ pub enum CliError {
     Demo(#[from] DemoError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
 }
 
 #[derive(Parser)]
@@ -116,9 +120,50 @@ pub enum Command {
         reads_only: bool,
         /// One part only: `fraud` (rule checks and the backtest), `payments`
         /// (durable payment throughput, rules off and on), `api` (the merchant API
-        /// over HTTP and the callback queue).
-        #[arg(long, value_parser = ["fraud", "payments", "api"])]
+        /// over HTTP and the callback queue), `backup` (a backup while 8 clients pay).
+        #[arg(long, value_parser = ["fraud", "payments", "api", "backup"])]
         only: Option<String>,
+    },
+    /// Back up a data file, its server running or not: a consistent copy from one
+    /// read transaction, checked (see README, Backups).
+    Backup {
+        #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
+        data: PathBuf,
+        /// The key file (default: the data file with the extension .keys, or the
+        /// systemd credential guichet.keys).
+        #[arg(long, env = "GUICHET_KEY_FILE")]
+        key_file: Option<PathBuf>,
+        /// The backup file to write (never overwritten).
+        #[arg(long)]
+        to: PathBuf,
+        /// Encrypt for this age public key (age1…; repeat for several). The key
+        /// file goes inside.
+        #[arg(long = "encrypt-to")]
+        encrypt_to: Vec<String>,
+        /// Encrypt with the passphrase on this file's first line (age, scrypt). The
+        /// key file goes inside.
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Restore a backup as a data file (its server stopped), checked first.
+    Restore {
+        /// The backup (`.redb` or `.age`).
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
+        data: PathBuf,
+        /// Where the key file goes or is (default: beside the data file).
+        #[arg(long, env = "GUICHET_KEY_FILE")]
+        key_file: Option<PathBuf>,
+        /// The age identity file of a backup encrypted for a recipient.
+        #[arg(long)]
+        identity: Option<PathBuf>,
+        /// The passphrase file of a backup encrypted with a passphrase.
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+        /// Replace an existing data file (and key file).
+        #[arg(long)]
+        force: bool,
     },
     /// Check a data file: domain rules, links, indexes and rollups.
     Check {
@@ -196,6 +241,29 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub callback_allow_hosts: Vec<String>,
+    /// Where scheduled backups (and the admin page's "Back up now") go. Without it,
+    /// the server makes no backup by itself (`guichet backup` still works).
+    #[arg(long, env = "GUICHET_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How often: a number and a unit, 30m, 6h, 24h, 7d.
+    #[arg(long, env = "GUICHET_BACKUP_EVERY", default_value = "24h", value_parser = crate::domain::backup::parse_every)]
+    pub backup_every: u64,
+    /// How many scheduled backups to keep (the newest; older ones it made are
+    /// deleted). 0 keeps every one.
+    #[arg(long, env = "GUICHET_BACKUP_KEEP", default_value_t = 7)]
+    pub backup_keep: usize,
+    /// Encrypt the server's backups for this age public key (age1…; repeat, or a
+    /// comma list). The key file then goes inside.
+    #[arg(
+        long = "backup-encrypt-to",
+        env = "GUICHET_BACKUP_ENCRYPT_TO",
+        value_delimiter = ','
+    )]
+    pub backup_encrypt_to: Vec<String>,
+    /// Encrypt the server's backups with the passphrase on this file's first line
+    /// (read at start). The key file then goes inside.
+    #[arg(long, env = "GUICHET_BACKUP_PASSPHRASE_FILE")]
+    pub backup_passphrase_file: Option<PathBuf>,
 }
 
 /// `--time-zone`: an unknown name stops the server before it starts, saying why; a
@@ -234,6 +302,17 @@ impl ServeArgs {
             .filter(|h| !h.is_empty())
             .collect();
         config.time_zone = Zone::parse(&self.time_zone).map_err(|e| format!("--time-zone: {e}"))?;
+        config.backup = crate::backup::Settings {
+            dir: self.backup_dir.clone(),
+            every: self.backup_every,
+            keep: self.backup_keep,
+            encryption: crate::backup::Encryption::from_flags(
+                &self.backup_encrypt_to,
+                self.backup_passphrase_file.as_deref(),
+            )
+            .map_err(|e| format!("backup encryption: {e}"))?,
+            ..crate::backup::Settings::default()
+        };
         Ok(config)
     }
 }
@@ -282,6 +361,34 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             key_file,
         }) => admin(&data, key_file.as_deref(), action),
         Some(Command::Check { data, key_file }) => check(&data, key_file.as_deref()),
+        Some(Command::Backup {
+            data,
+            key_file,
+            to,
+            encrypt_to,
+            passphrase_file,
+        }) => backup::backup(
+            &data,
+            key_file.as_deref(),
+            &to,
+            &encrypt_to,
+            passphrase_file.as_deref(),
+        ),
+        Some(Command::Restore {
+            from,
+            data,
+            key_file,
+            identity,
+            passphrase_file,
+            force,
+        }) => backup::restore(
+            from,
+            data,
+            key_file,
+            identity,
+            passphrase_file.as_deref(),
+            force,
+        ),
         Some(Command::Bench {
             data,
             key_file,
@@ -335,6 +442,17 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Who ran the command on the machine, as far as the environment says.
+fn os_user() -> String {
+    std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into())
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .take(32)
+        .collect::<String>()
+}
+
 /// Opens a data file with its key file (`explicit`, else the default place).
 pub fn open_data(
     data: &std::path::Path,
@@ -355,14 +473,7 @@ fn admin(
 ) -> Result<(), CliError> {
     let db = open_data(data, key_file, crate::db::CACHE_BYTES)?;
     let now = SystemClock.now();
-    // Who ran the command on the machine, as far as the environment says.
-    let os_user = std::env::var("SUDO_USER")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "unknown".into())
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        .take(32)
-        .collect::<String>();
+    let os_user = os_user();
     let actor = Actor::new(now.unix_timestamp(), format!("cli ({os_user})"), "local");
     let entry =
         |action: &str, target: &str| AuditEntry::by(&actor, action, format!("user {target}"), None);

@@ -150,62 +150,66 @@ impl Db {
     /// entry's `prev` equal to the hash before it, each hash recomputed, and the
     /// head in META equal to the last hash.
     pub fn verify_audit_chain(&self) -> Result<ChainReport> {
-        let rtx = self.begin_read()?;
-        let t = rtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
-        let mut report = ChainReport::default();
-        let mut running = [0u8; 32];
-        let mut expected_seq = 1u64;
-        let broke = |seq: u64, reason: &str| {
-            Some(ChainBreak {
-                seq,
-                reason: reason.to_string(),
-            })
-        };
-        for row in t.iter()? {
-            let (k, v) = row?;
-            let seq = k.value();
-            report.entries += 1;
-            let sealed = match codec::decode::<Sealed>("audit", v.value()) {
-                Ok(s) => s,
-                Err(_) => {
-                    report.first_break = broke(seq, "entry cannot be read");
-                    return Ok(report);
-                }
-            };
-            let reason = if seq != expected_seq {
-                Some(format!("entry {expected_seq} is missing"))
-            } else if sealed.prev != running {
-                Some("does not follow the entry before it".to_string())
-            } else if seal(&self.keys().audit_key, &sealed.prev, seq, &sealed.entry)? != sealed.hash
-            {
-                Some("was changed after it was written".to_string())
-            } else {
-                None
-            };
-            if let Some(r) = reason {
-                report.first_break = broke(expected_seq.min(seq), &r);
+        verify_chain_in(&self.begin_read()?, self.audit_key())
+    }
+}
+
+/// [`Db::verify_audit_chain`] on a read transaction of any data file, under `key`
+/// (its key file's audit key).
+pub(super) fn verify_chain_in(rtx: &redb::ReadTransaction, key: &[u8; 32]) -> Result<ChainReport> {
+    let t = rtx.open_table(AUDIT_SEQ_TO_ENTRY)?;
+    let mut report = ChainReport::default();
+    let mut running = [0u8; 32];
+    let mut expected_seq = 1u64;
+    let broke = |seq: u64, reason: &str| {
+        Some(ChainBreak {
+            seq,
+            reason: reason.to_string(),
+        })
+    };
+    for row in t.iter()? {
+        let (k, v) = row?;
+        let seq = k.value();
+        report.entries += 1;
+        let sealed = match codec::decode::<Sealed>("audit", v.value()) {
+            Ok(s) => s,
+            Err(_) => {
+                report.first_break = broke(seq, "entry cannot be read");
                 return Ok(report);
             }
-            running = sealed.hash;
-            expected_seq = seq + 1;
-        }
-        let meta = rtx.open_table(META)?;
-        let head: Option<[u8; 32]> = meta.get(HEAD)?.and_then(|v| v.value().try_into().ok());
-        let next = meta
-            .get("next_audit_seq")?
-            .and_then(|v| codec::u64_from(v.value()));
-        let head_ok = match head {
-            Some(h) => h == running,
-            None => report.entries == 0,
         };
-        // The counter of entries ever written must match the last one kept.
-        let next_ok = next.unwrap_or(1) == expected_seq;
-        if !(head_ok && next_ok) {
-            report.first_break = broke(expected_seq, "entries after it were removed");
+        let reason = if seq != expected_seq {
+            Some(format!("entry {expected_seq} is missing"))
+        } else if sealed.prev != running {
+            Some("does not follow the entry before it".to_string())
+        } else if seal(key, &sealed.prev, seq, &sealed.entry)? != sealed.hash {
+            Some("was changed after it was written".to_string())
+        } else {
+            None
+        };
+        if let Some(r) = reason {
+            report.first_break = broke(expected_seq.min(seq), &r);
+            return Ok(report);
         }
-        report.head = hex(&running);
-        Ok(report)
+        running = sealed.hash;
+        expected_seq = seq + 1;
     }
+    let meta = rtx.open_table(META)?;
+    let head: Option<[u8; 32]> = meta.get(HEAD)?.and_then(|v| v.value().try_into().ok());
+    let next = meta
+        .get("next_audit_seq")?
+        .and_then(|v| codec::u64_from(v.value()));
+    let head_ok = match head {
+        Some(h) => h == running,
+        None => report.entries == 0,
+    };
+    // The counter of entries ever written must match the last one kept.
+    let next_ok = next.unwrap_or(1) == expected_seq;
+    if !(head_ok && next_ok) {
+        report.first_break = broke(expected_seq, "entries after it were removed");
+    }
+    report.head = hex(&running);
+    Ok(report)
 }
 
 impl Scope {

@@ -19,11 +19,25 @@ pub struct Report {
     pub per_operation: BTreeMap<&'static str, u64>,
     /// The audit log's hash chain.
     pub audit: super::audit::ChainReport,
+    /// Payments and operations that were with the acquirer (also in `problems`): a
+    /// stop between the call and the write, or a backup's snapshot taken during a
+    /// payment. The next start settles them.
+    pub in_flight: Vec<String>,
 }
 
 impl Report {
     pub fn is_ok(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// The problems but those in flight, which a start settles: what a backup's
+    /// copy must not have.
+    pub fn integrity_problems(&self) -> Vec<String> {
+        self.problems
+            .iter()
+            .filter(|p| !self.in_flight.contains(p))
+            .cloned()
+            .collect()
     }
 
     fn problem(&mut self, p: String) {
@@ -45,97 +59,103 @@ struct Row {
 impl Db {
     /// Reads every row once and checks rules, links, indexes and rollups.
     pub fn check(&self) -> Result<Report> {
-        let rtx = self.inner.begin_read()?;
-        let t = rtx.open_table(TX_ID_TO_TX)?;
-        let mut report = Report::default();
-        let mut rows: HashMap<u64, Row> =
-            HashMap::with_capacity(usize::try_from(t.len()?).unwrap_or(0));
-        let mut quarters: BTreeMap<rollups::RollupKey, Totals> = BTreeMap::new();
-        let mut with_parent: Vec<(u64, u64)> = Vec::new();
-        let mut last_at = i64::MIN;
-        for row in t.iter()? {
-            let (k, v) = row?;
-            let tx: Transaction = codec::decode("transactions", v.value())?;
-            if tx.id != k.value() {
-                report.problem(format!("row {} holds transaction {}", k.value(), tx.id));
-            }
-            if tx.at < last_at {
-                report.problem(format!(
-                    "transaction {} is dated before the one before it",
-                    tx.id
-                ));
-            }
-            last_at = tx.at;
-            for key in rollups::keys_of(&tx) {
-                let q = quarters.entry(key).or_default();
-                q.count += 1;
-                q.sum = q.sum.wrapping_add(tx.amount.minor());
-            }
-            *report.per_operation.entry(tx.operation.key()).or_default() += 1;
-            if let Some(p) = tx.parent_id {
-                with_parent.push((p, tx.id));
-            }
-            let accepted = tx.code.is_accepted();
-            rows.insert(
-                tx.id,
-                Row {
-                    merchant: tx.merchant_id,
-                    op: tx.operation,
-                    accepted,
-                    amount: tx.amount.minor(),
-                    at: tx.at,
-                },
-            );
-        }
-        report.transactions = rows.len() as u64;
-        check_links(&rows, &with_parent, &mut report);
-        let differing = quarter_rollups_differing(&rtx, rollups::running(quarters))?;
-        if differing > 0 {
-            report.problem(format!(
-                "{differing} quarter-hour rollup entries differ from a recount of the rows"
-            ));
-        }
-        let n = report.transactions;
-        for (name, len) in [
-            ("time index", rtx.open_table(TIME_ID)?.len()?),
-            ("merchant index", rtx.open_table(MERCHANT_ID_TX_ID)?.len()?),
-        ] {
-            if len != n {
-                report.problem(format!("{name} has {len} entries for {n} transactions"));
-            }
-        }
-        let parents = rtx.open_table(PARENT_ID_CHILD_ID)?.len()?;
-        if parents != with_parent.len() as u64 {
-            report.problem(format!(
-                "parent index has {parents} entries for {} linked transactions",
-                with_parent.len()
-            ));
-        }
-        for p in super::security::account_problems(&rtx)? {
-            report.problem(p);
-        }
-        for p in super::blacklist::problems(&rtx)? {
-            report.problem(p);
-        }
-        for p in super::velocity::problems(&rtx, &self.velocity_key())? {
-            report.problem(p);
-        }
-        for p in super::callbacks::problems(&rtx)? {
-            report.problem(p);
-        }
-        for p in super::pending::problems(&rtx)? {
-            report.problem(p);
-        }
-        drop(rtx);
-        report.audit = self.verify_audit_chain()?;
-        if let Some(b) = &report.audit.first_break {
-            report.problem(format!(
-                "audit log: the chain breaks at entry {}: it {}",
-                b.seq, b.reason
-            ));
-        }
-        Ok(report)
+        check_in(&self.inner.begin_read()?, self.keys())
     }
+}
+
+/// [`Db::check`] on one read transaction of any data file, with its keys: what
+/// `guichet check` runs, and what a backup and a restore run on their copy.
+pub(crate) fn check_in(rtx: &redb::ReadTransaction, keys: &crate::keys::Keys) -> Result<Report> {
+    let t = rtx.open_table(TX_ID_TO_TX)?;
+    let mut report = Report::default();
+    let mut rows: HashMap<u64, Row> =
+        HashMap::with_capacity(usize::try_from(t.len()?).unwrap_or(0));
+    let mut quarters: BTreeMap<rollups::RollupKey, Totals> = BTreeMap::new();
+    let mut with_parent: Vec<(u64, u64)> = Vec::new();
+    let mut last_at = i64::MIN;
+    for row in t.iter()? {
+        let (k, v) = row?;
+        let tx: Transaction = codec::decode("transactions", v.value())?;
+        if tx.id != k.value() {
+            report.problem(format!("row {} holds transaction {}", k.value(), tx.id));
+        }
+        if tx.at < last_at {
+            report.problem(format!(
+                "transaction {} is dated before the one before it",
+                tx.id
+            ));
+        }
+        last_at = tx.at;
+        for key in rollups::keys_of(&tx) {
+            let q = quarters.entry(key).or_default();
+            q.count += 1;
+            q.sum = q.sum.wrapping_add(tx.amount.minor());
+        }
+        *report.per_operation.entry(tx.operation.key()).or_default() += 1;
+        if let Some(p) = tx.parent_id {
+            with_parent.push((p, tx.id));
+        }
+        let accepted = tx.code.is_accepted();
+        rows.insert(
+            tx.id,
+            Row {
+                merchant: tx.merchant_id,
+                op: tx.operation,
+                accepted,
+                amount: tx.amount.minor(),
+                at: tx.at,
+            },
+        );
+    }
+    report.transactions = rows.len() as u64;
+    check_links(&rows, &with_parent, &mut report);
+    let differing = quarter_rollups_differing(rtx, rollups::running(quarters))?;
+    if differing > 0 {
+        report.problem(format!(
+            "{differing} quarter-hour rollup entries differ from a recount of the rows"
+        ));
+    }
+    let n = report.transactions;
+    for (name, len) in [
+        ("time index", rtx.open_table(TIME_ID)?.len()?),
+        ("merchant index", rtx.open_table(MERCHANT_ID_TX_ID)?.len()?),
+    ] {
+        if len != n {
+            report.problem(format!("{name} has {len} entries for {n} transactions"));
+        }
+    }
+    let parents = rtx.open_table(PARENT_ID_CHILD_ID)?.len()?;
+    if parents != with_parent.len() as u64 {
+        report.problem(format!(
+            "parent index has {parents} entries for {} linked transactions",
+            with_parent.len()
+        ));
+    }
+    for p in super::security::account_problems(rtx)? {
+        report.problem(p);
+    }
+    for p in super::blacklist::problems(rtx)? {
+        report.problem(p);
+    }
+    let velocity_key = super::velocity::hash_key(&keys.audit_key);
+    for p in super::velocity::problems(rtx, &velocity_key)? {
+        report.problem(p);
+    }
+    for p in super::callbacks::problems(rtx)? {
+        report.problem(p);
+    }
+    for p in super::pending::problems(rtx)? {
+        report.in_flight.push(p.clone());
+        report.problem(p);
+    }
+    report.audit = super::audit::verify_chain_in(rtx, &keys.audit_key)?;
+    if let Some(b) = &report.audit.first_break {
+        report.problem(format!(
+            "audit log: the chain breaks at entry {}: it {}",
+            b.seq, b.reason
+        ));
+    }
+    Ok(report)
 }
 
 /// How many stored quarter-hour running totals are missing, extra or different

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_credentials;
 pub mod api_payments;
 pub mod audit;
+pub mod backup;
 pub mod blacklist;
 pub mod callbacks;
 pub mod check;
@@ -164,6 +165,7 @@ pub struct Db {
     store: Arc<columns::Store>,
     keys: Arc<Keys>,
     key_file: Arc<PathBuf>,
+    path: Arc<PathBuf>,
 }
 
 /// Creates the data file with mode 0600 before redb opens it; an existing one
@@ -246,6 +248,7 @@ impl Db {
             store: Arc::default(),
             keys: Arc::new(keys),
             key_file: Arc::new(key_file.to_path_buf()),
+            path: Arc::new(path.to_path_buf()),
         })
     }
 
@@ -270,6 +273,11 @@ impl Db {
     /// Where the keys were read from.
     pub fn key_file(&self) -> &Path {
         &self.key_file
+    }
+
+    /// The data file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Adds a new card key, re-keys every stored token to it and drops the old keys

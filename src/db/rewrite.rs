@@ -4,7 +4,7 @@
 //! every table into a fresh file, then overwriting the old file with zeros before it
 //! is replaced, leaves none of them in the data file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -68,25 +68,62 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
     let src = Database::builder().set_cache_size(cache_bytes).open(from)?;
     let dst = Database::builder().set_cache_size(cache_bytes).create(to)?;
     let rtx = src.begin_read()?;
+    Ok(copy_tables(&rtx, &dst)?.values().sum())
+}
+
+/// Rows written per write transaction of a copy: bounds the memory a copy holds.
+const CHUNK_ROWS: u64 = 50_000;
+
+/// Copies every table as `rtx` sees it into `dst` (a new, empty file) and returns the
+/// rows copied per table name. Reads only through `rtx`, so the copy is one consistent
+/// snapshot and writers of the source go on meanwhile (redb readers never block them).
+/// Refuses a source with a table this binary does not know, so nothing is ever dropped.
+pub(crate) fn copy_tables(
+    rtx: &redb::ReadTransaction,
+    dst: &Database,
+) -> Result<BTreeMap<String, u64>> {
     let mut known = BTreeSet::new();
-    let mut rows = 0u64;
+    let mut counts = BTreeMap::new();
     macro_rules! copy {
         ($($table:ident),* $(,)?) => {$(
             known.insert($table.name().to_string());
-            let mut wtx = dst.begin_write()?;
-            wtx.set_durability(Durability::None)?;
-            {
-                let mut out = wtx.open_table($table)?;
-                // A table the file never had stays absent.
-                if let Ok(t) = rtx.open_table($table) {
-                    for row in t.iter()? {
-                        let (k, v) = row?;
-                        out.insert(k.value(), v.value())?;
-                        rows += 1;
+            let mut n = 0u64;
+            // A table the file never had is made empty; one of another type is an error.
+            let source = match rtx.open_table($table) {
+                Ok(t) => Some(t),
+                Err(redb::TableError::TableDoesNotExist(_)) => None,
+                Err(e) => return Err(e.into()),
+            };
+            let mut rows = match &source {
+                Some(t) => Some(t.iter()?),
+                None => None,
+            };
+            loop {
+                let mut wtx = dst.begin_write()?;
+                // Each chunk durable: the copy never piles up dirty pages that a
+                // payment's fsync would have to wait for (ext4 orders them).
+                wtx.set_durability(Durability::Immediate)?;
+                let mut more = false;
+                {
+                    let mut out = wtx.open_table($table)?;
+                    if let Some(rows) = rows.as_mut() {
+                        for row in rows.by_ref() {
+                            let (k, v) = row?;
+                            out.insert(k.value(), v.value())?;
+                            n += 1;
+                            if n % CHUNK_ROWS == 0 {
+                                more = true;
+                                break;
+                            }
+                        }
                     }
                 }
+                wtx.commit()?;
+                if !more {
+                    break;
+                }
             }
-            wtx.commit()?;
+            counts.insert($table.name().to_string(), n);
         )*};
     }
     copy!(
@@ -171,7 +208,7 @@ fn copy_all(from: &Path, to: &Path, cache_bytes: usize) -> Result<u64> {
     let mut wtx = dst.begin_write()?;
     wtx.set_durability(Durability::Immediate)?;
     wtx.commit()?;
-    Ok(rows)
+    Ok(counts)
 }
 
 #[cfg(test)]

@@ -76,6 +76,7 @@ impl AuditEntry {
             "" | "ok" => lang.pick("succès", "success").into(),
             "refused" => lang.pick("refus", "refused").into(),
             "locked" => lang.pick("blocage", "locked").into(),
+            "failed" => lang.pick("échec", "failed").into(),
             other => other.into(),
         }
     }
@@ -118,6 +119,7 @@ impl AuditEntry {
             ("card key ", "clé des cartes ", "card key "),
             ("api credential ", "identifiant API ", "API credential "),
             ("ticket ", "ticket n° ", "ticket no. "),
+            ("backup ", "sauvegarde ", "backup "),
         ];
         for (code, fr, en) in kinds {
             if let Some(name) = t.strip_prefix(code) {
@@ -226,6 +228,8 @@ fn action_words(action: &str) -> Option<(&'static str, &'static str)> {
         "settings.security" => ("Réglages de sécurité modifiés", "Security settings changed"),
         "support.contacts" => ("Contacts du support modifiés", "Support contacts changed"),
         "card_key.rotate" => ("Rotation de la clé des cartes", "Card key rotated"),
+        "backup.run" => ("Sauvegarde du fichier de données", "Data file backed up"),
+        "backup.restore" => ("Restauration d'une sauvegarde", "Backup restored"),
         "chargeback.record" => ("Impayé (chargeback) enregistré", "Chargeback recorded"),
         "api_credential.create" => ("Création d'un identifiant API", "API credential created"),
         "api_credential.revoke" => ("Révocation d'un identifiant API", "API credential revoked"),
@@ -378,6 +382,9 @@ fn pair_words(key: &str, value: &str, lang: Lang) -> Option<String> {
             Lang::Fr => format!("clé {v} retirée du fichier de clés"),
             Lang::En => format!("key {v} removed from the key file"),
         },
+        ("bytes", _) if n().is_some() => super::backup::size_text(n()?, lang),
+        ("check", "ok") => lang.pick("vérifiée", "verified").into(),
+        ("check", "problems") => lang.pick("contrôles en échec", "checks failed").into(),
         ("tx", _) if n().is_some() => match lang {
             Lang::Fr => format!("écrit comme transaction {value}"),
             Lang::En => format!("written as transaction {value}"),

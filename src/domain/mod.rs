@@ -6,6 +6,7 @@ pub mod actor;
 pub mod api_credentials;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod blacklist;
 pub mod buckets;
 pub mod c2p;

@@ -4,6 +4,7 @@ pub mod api_credentials;
 pub mod audit;
 pub mod auth;
 pub mod authorizations;
+pub mod backups;
 pub mod blacklist;
 pub mod callbacks;
 pub mod chargebacks;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub once_links: Arc<terminal::OnceLinks>,
     /// The open connections, which a failed download cuts.
     pub connections: Arc<crate::connection::Connections>,
+    /// Backups: the schedule, "Back up now", the control socket's requests.
+    pub backups: Arc<crate::backup::Backups>,
 }
 
 /// The signed-in session: the user with the session token that carries them.

@@ -3,6 +3,7 @@
 pub mod api_credentials;
 pub mod audit;
 pub mod authorizations;
+pub mod backups;
 pub mod blacklist;
 pub mod blacklist_tab;
 pub mod callbacks;

@@ -10,6 +10,7 @@ mod api_credentials;
 mod architecture;
 mod auth;
 mod authorizations;
+mod backup;
 mod blacklist;
 mod browser_flows;
 mod callbacks;

@@ -87,6 +87,7 @@ const EXPECTED: &[(&str, &str)] = &[
         "/parameters/emails/templates/:template/reset",
         "All([Admin])",
     ),
+    ("/parameters/backups", "All([Admin])"),
 ];
 
 /// GET routes that answer with a redirect (to the landing page) rather than a page.
