@@ -452,3 +452,208 @@ async fn killing_the_server_at_random_moments_loses_and_doubles_nothing() {
         "the clients paid nothing"
     );
 }
+
+/// A tmpfs mounted for a test, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// `None` when this process may not mount (not root, or no CAP_SYS_ADMIN).
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Fills the file system of `dir` with a file `fill` until a write fails.
+fn fill(dir: &Path) {
+    use std::io::Write;
+    let mut f = std::fs::File::create(dir.join("fill")).unwrap();
+    let chunk = vec![1u8; 16 * 1024];
+    while f.write_all(&chunk).and_then(|()| f.flush()).is_ok() {}
+    let _ = f.sync_all();
+}
+
+/// Prepares a payment through the API: the answer's status and body.
+async fn prepare(http: &reqwest::Client, shop: &Shop, n: u64) -> (StatusCode, Value) {
+    let body = format!(
+        r#"{{"apiVersion":"002.73","currency":"MAD","amount":{AMOUNT},"operation":"sale",
+        "shopper":{{"firstName":"Salma","lastName":"Idrissi","email":"disk.{n}@example.ma"}},
+        "order":{{"id":"DISK-{n}"}}}}"#
+    );
+    let r = http
+        .post(format!("{}/payment/prepare", shop.base))
+        .basic_auth(&shop.originator, Some(&shop.password))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap())
+}
+
+/// Opens the payment page of `ct` and sends the card form: the form's answer, or
+/// the page's when it is not 200.
+async fn pay_page(http: &reqwest::Client, base: &str, ct: &str) -> (StatusCode, String) {
+    let r = http
+        .get(format!("{base}/payment/{ct}"))
+        .send()
+        .await
+        .unwrap();
+    let (status, page) = (r.status(), r.text().await.unwrap());
+    if status != StatusCode::OK {
+        return (status, page);
+    }
+    let (csrf, attempt) = (field_in(&page, "csrf"), field_in(&page, "attempt"));
+    let r = http
+        .post(format!("{base}/payment/{ct}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("attempt", &attempt),
+            ("lang", "fr"),
+            ("holder", "Salma Idrissi"),
+            ("number", "4111111111111111"),
+            ("expiry", "12/39"),
+            ("cvv", "123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    (status, location.unwrap_or(r.text().await.unwrap()))
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_writes_with_a_clear_503_keeps_nothing_half_written_and_a_restart_resumes()
+ {
+    guichet::callbacks::client::use_ring_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let Some(volume) = Tmpfs::mount(dir.path(), "24m") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root: the full-disk test must mount its tmpfs"
+        );
+        println!("full disk: skipped (mounting a tmpfs needs root)");
+        return;
+    };
+    let data = volume.0.join("g.redb");
+    let log = volume.0.join("serve.log");
+    let (originator, password) = prepare_data(&data);
+    let port = free_port();
+    let mut server = serve(&data, port, &log).await;
+    let shop = Shop {
+        base: format!("http://127.0.0.1:{port}"),
+        originator,
+        password,
+    };
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut ledger = Ledger::default();
+    // Space left: payments go through.
+    let (status, v) = prepare(&http, &shop, 0).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let mt = v["merchantToken"].as_str().unwrap().to_string();
+    let (status, to) = pay_page(&http, &shop.base, v["customerToken"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    ledger.prepared.push(mt.clone());
+    ledger.paid.push(Paid {
+        merchant_token: mt,
+        refund: None,
+        refund_sent: false,
+    });
+    // One prepared before the disk fills, paid after.
+    let (_, waiting) = prepare(&http, &shop, 1).await;
+    ledger
+        .prepared
+        .push(waiting["merchantToken"].as_str().unwrap().to_string());
+    fill(&volume.0);
+    // The disk is full: payments are refused with a 503 that says so, never a 500.
+    let mut refused = None;
+    for n in 2..500 {
+        let (status, v) = prepare(&http, &shop, n).await;
+        if status == StatusCode::OK {
+            ledger
+                .prepared
+                .push(v["merchantToken"].as_str().unwrap().to_string());
+            continue;
+        }
+        refused = Some((status, v));
+        break;
+    }
+    let (status, v) = refused.expect("a full disk refuses a payment");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert_eq!(v["code"], "503", "{v}");
+    assert!(v["message"].as_str().unwrap().contains("Disk full"), "{v}");
+    let (status, page) = pay_page(
+        &http,
+        &shop.base,
+        waiting["customerToken"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
+    assert!(page.contains("Espace disque insuffisant"), "{page}");
+    assert!(page.contains("n'a pas été enregistrée"), "{page}");
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        logged.contains("disk full: a write was refused"),
+        "{logged}"
+    );
+    // Space returns. redb latched the failed write: this process keeps refusing
+    // (503, "restart the service") until the data file is opened again.
+    std::fs::remove_file(volume.0.join("fill")).unwrap();
+    let (status, v) = prepare(&http, &shop, 900).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(logged.contains("restart the service"), "{logged}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    // Restarted: the file holds what was answered, nothing half-written.
+    let mut restarted = serve(&data, free_port(), &log).await;
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    let f = verify(&data, &ledger);
+    assert!(f.problems.is_empty(), "{:?}", f.problems);
+    assert_eq!((f.found, f.lost, f.duplicates), (1, 0, 0));
+    // And payments go through again.
+    let port = free_port();
+    let mut server = serve(&data, port, &log).await;
+    let shop = Shop {
+        base: format!("http://127.0.0.1:{port}"),
+        ..shop
+    };
+    let (status, v) = prepare(&http, &shop, 901).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, to) = pay_page(&http, &shop.base, v["customerToken"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let (status, to) = pay_page(
+        &http,
+        &shop.base,
+        waiting["customerToken"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let out = guichet(&["check", "--data", data.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    println!(
+        "full disk: {} payment(s) prepared before the first refusal, 503 with a log line, resumed after a restart",
+        ledger.prepared.len() - 2
+    );
+}
