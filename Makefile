@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_DATA ?= data/demo.redb
 
-.PHONY: run demo test fuzz bench bench-10m loadtest lint check-data
+.PHONY: run demo test crash-test fuzz bench bench-10m loadtest lint check-data
 
 run:
 	$(CARGO) run --release -- serve
@@ -29,6 +29,13 @@ demo:
 # pipefail (above) makes the recipe fail when cargo test fails, even if output is piped.
 test: .venv-smtp/bin/aiosmtpd .venv-smtp/.payzone-0.1.1
 	$(CARGO) test --all-targets 2>&1
+
+# The crash harness (tests/it/crash.rs): the release binary under payment and refund
+# load, SIGKILLed at random moments and restarted, 100 times (`make test` runs 5);
+# prints `crash: … cycles, acknowledged …, found …, duplicates 0, lost 0`.
+CRASH_CYCLES ?= 100
+crash-test:
+	GUICHET_CRASH_CYCLES=$(CRASH_CYCLES) $(CARGO) test --release --test it crash:: -- --nocapture 2>&1
 
 # The parser property tests (src/domain/fuzz.rs, names `fuzz_…`) with a million cases
 # each in release mode; `make test` runs the same properties with proptest's default count.

@@ -179,6 +179,7 @@ impl Job {
             }
             Ok(Ok(Some(_))) => return error(StatusCode::CONFLICT, CONFLICT_MESSAGE),
             Ok(Ok(None)) => {}
+            Ok(Err(e)) if e.is_storage_unavailable() => return super::storage_unavailable(&e),
             Ok(Err(e)) => return internal(&e),
             Err(e) => return internal(&e),
         }

@@ -77,12 +77,24 @@ pub fn internal(e: &dyn std::fmt::Display) -> Response {
     )
 }
 
+/// A full disk (or a write refused since one): logged, answered `503` with
+/// `{"code":"503"}`; an `Idempotency-Key` retry runs the call again.
+pub fn storage_unavailable(e: &crate::db::Error) -> Response {
+    let reference = crate::db::sessions::new_token()[..12].to_string();
+    tracing::error!(error_id = %reference, "API call: {}", crate::handlers::storage_unavailable_log(e));
+    reply(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &json!({"code": "503", "message": format!("Disk full: nothing was recorded, retry later (reference {reference})")}),
+    )
+}
+
 /// Runs blocking storage work off the async threads.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> crate::db::Result<T> + Send + 'static,
 ) -> Result<T, Response> {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) if e.is_storage_unavailable() => Err(storage_unavailable(&e)),
         Ok(Err(e)) => Err(internal(&e)),
         Err(e) => Err(internal(&e)),
     }

@@ -142,6 +142,36 @@ from_redb!(
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl Error {
+    /// The data file's volume is full (ENOSPC, or a quota: EDQUOT): the write was not
+    /// committed. redb then refuses every later operation (`needs_reopen`).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Error::Redb(redb::Error::Io(e)) => {
+                matches!(
+                    e.kind(),
+                    std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+                ) || matches!(e.raw_os_error(), Some(28 | 122))
+            }
+            _ => false,
+        }
+    }
+
+    /// An earlier write of this process failed (a full disk, an I/O error): redb has
+    /// latched the failure and answers every operation with it until the data file is
+    /// opened again, that is until the service restarts. Nothing half-written is kept:
+    /// the next start recovers the last committed state.
+    pub fn needs_reopen(&self) -> bool {
+        matches!(self, Error::Redb(redb::Error::PreviousIo))
+    }
+
+    /// Storage that cannot write now ([`Error::is_disk_full`] or
+    /// [`Error::needs_reopen`]): answered 503, not 500.
+    pub fn is_storage_unavailable(&self) -> bool {
+        self.is_disk_full() || self.needs_reopen()
+    }
+}
+
 /// Which merchant's data a read may see. Every merchant-facing read takes one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -468,4 +498,21 @@ pub(crate) fn next_id(wtx: &Tx, name: &str, start: u64) -> Result<u64> {
 pub(crate) fn peek_id(rtx: &redb::ReadTransaction, name: &str) -> Result<Option<u64>> {
     let meta = rtx.open_table(META)?;
     Ok(meta.get(name)?.and_then(|v| codec::u64_from(v.value())))
+}
+
+#[cfg(test)]
+mod storage_error_tests {
+    use super::Error;
+
+    #[test]
+    fn no_space_and_quota_are_a_full_disk_and_a_latched_failure_needs_a_reopen() {
+        let io = |code| Error::Redb(redb::Error::Io(std::io::Error::from_raw_os_error(code)));
+        assert!(io(28).is_disk_full() && io(28).is_storage_unavailable());
+        assert!(io(122).is_disk_full());
+        assert!(!io(5).is_disk_full() && !io(5).is_storage_unavailable());
+        let latched = Error::Redb(redb::Error::PreviousIo);
+        assert!(latched.needs_reopen() && !latched.is_disk_full());
+        assert!(latched.is_storage_unavailable());
+        assert!(!Error::NotFound.is_storage_unavailable());
+    }
 }

@@ -175,6 +175,7 @@ impl Ctx {
             Ok(Ok(v)) => Ok(v),
             // Something this user may not see (another merchant's) is simply absent.
             Ok(Err(db::Error::NotFound)) => Err(self.not_found()),
+            Ok(Err(e)) if e.is_storage_unavailable() => Err(self.storage_unavailable(&e)),
             Ok(Err(e)) => Err(self.internal(&e)),
             Err(e) => Err(self.internal(&e)),
         }
@@ -189,6 +190,7 @@ impl Ctx {
         let g = self.state.gateway.clone();
         match tokio::task::spawn_blocking(move || f(&g)).await {
             Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) if e.is_storage_unavailable() => Err(self.storage_unavailable(&e)),
             Ok(Err(e)) => Err(self.internal(&e)),
             Err(e) => Err(self.internal(&e)),
         }
@@ -204,6 +206,19 @@ impl Ctx {
         let body = crate::pages::error::page(&self.view(), ErrorKind::Internal, &id);
         poem::Error::from_response(
             body.with_status(StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response(),
+        )
+    }
+
+    /// A full disk (or a write that failed earlier, which redb latches until the
+    /// service restarts): logged with an id, answered 503 with a page that says so.
+    pub fn storage_unavailable(&self, err: &db::Error) -> poem::Error {
+        let id = crate::db::sessions::new_token()[..12].to_string();
+        let path = log_safe_path(&self.path);
+        tracing::error!(error_id = %id, path = %path, "{}", storage_unavailable_log(err));
+        let body = crate::pages::error::page(&self.view(), ErrorKind::StorageUnavailable, &id);
+        poem::Error::from_response(
+            body.with_status(StatusCode::SERVICE_UNAVAILABLE)
                 .into_response(),
         )
     }
@@ -267,4 +282,17 @@ pub async fn verify_blocking(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || crate::auth::verify_password(&password, &hash))
         .await
         .unwrap_or(false)
+}
+
+/// The log line of a write refused for storage: what happened and what to do.
+pub fn storage_unavailable_log(err: &db::Error) -> String {
+    if err.is_disk_full() {
+        format!(
+            "disk full: a write was refused and nothing of it was recorded; free space on the data file's volume, then restart the service ({err})"
+        )
+    } else {
+        format!(
+            "storage unavailable after an earlier write error (full disk?): free space, then restart the service to reopen the data file ({err})"
+        )
+    }
 }

@@ -12,6 +12,8 @@ pub enum ErrorKind {
     Forbidden,
     BadRequest,
     Internal,
+    /// The data file's volume is full, or a write failed earlier (503).
+    StorageUnavailable,
 }
 
 pub fn page(view: &View, kind: ErrorKind, error_id: &str) -> Markup {
@@ -31,6 +33,10 @@ pub fn page(view: &View, kind: ErrorKind, error_id: &str) -> Markup {
         ErrorKind::Internal => (
             view.t("Erreur interne", "Internal error"),
             view.t("Une erreur est survenue. Rien n'a été perdu ; réessayez ou contactez le support avec cette référence :", "Something went wrong. Nothing was lost; try again or contact support with this reference:"),
+        ),
+        ErrorKind::StorageUnavailable => (
+            view.t("Espace disque insuffisant", "Disk full"),
+            view.t("Le disque du serveur est plein : l'opération n'a pas été enregistrée. Réessayez plus tard ; l'administrateur doit libérer de la place puis redémarrer le service. Référence :", "The server's disk is full: the operation was not recorded. Try again later; the administrator must free space, then restart the service. Reference:"),
         ),
     };
     let body = html! {

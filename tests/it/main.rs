@@ -16,6 +16,7 @@ mod browser_flows;
 mod callbacks;
 mod cards;
 mod chargebacks;
+mod crash;
 mod dashboard_browser;
 mod design;
 mod email;
