@@ -8,7 +8,8 @@
 //! first waiter becomes the flusher (one at a time): it gathers the writes running
 //! at that moment (for at most [`GroupCommit::window`], at most
 //! [`GroupCommit::cap`] of them), then commits an empty transaction durably, which
-//! makes every commit before it durable, and answers all of them at once. A failed
+//! makes every commit before it durable, and answers all of them at once. A write
+//! alone (none other running, no flusher at work) commits durably itself. A failed
 //! durable commit answers each write it covered with the error. Readers read
 //! committed data and never wait for the flusher (a write is visible to them a few
 //! hundred microseconds before it is durable; its caller hears of it only after).
@@ -134,22 +135,44 @@ impl Db {
             g.flushes.fetch_add(1, Ordering::Relaxed);
             return Ok(out);
         }
-        let ticket = {
-            g.lock().running += 1;
-            let running = Running(g);
-            let mut wtx = self.begin_write()?;
-            wtx.set_not_durable()?;
-            let out = job(&wtx)?;
-            wtx.commit()?;
+        g.lock().running += 1;
+        let running = Running(g);
+        let mut wtx = self.begin_write()?;
+        let out = job(&wtx)?;
+        // Alone (no other write running, no flusher at work): this commit is the
+        // durable one, covering the writes committed before it; no empty commit.
+        // With no other write running, every write given a ticket has committed.
+        let alone = {
             let mut st = g.lock();
-            st.committed += 1;
-            let ticket = st.committed;
+            let alone = !st.flushing && st.running == 1;
+            st.flushing |= alone;
+            alone.then_some(st.committed)
+        };
+        if let Some(through) = alone {
+            g.delay();
+            let committed = wtx.commit();
+            let mut st = g.lock();
+            if committed.is_ok() {
+                st.durable = st.durable.max(through);
+                g.flushes.fetch_add(1, Ordering::Relaxed);
+            }
+            st.flushing = false;
             drop(st);
             drop(running);
-            (ticket, out)
+            g.changed.notify_all();
+            committed?;
+            return Ok(out);
+        }
+        wtx.set_not_durable()?;
+        wtx.commit()?;
+        let ticket = {
+            let mut st = g.lock();
+            st.committed += 1;
+            st.committed
         };
-        self.wait_durable(ticket.0)?;
-        Ok(ticket.1)
+        drop(running);
+        self.wait_durable(ticket)?;
+        Ok(out)
     }
 
     /// Waits until `ticket` is durable, flushing when no one else is.

@@ -68,7 +68,7 @@ async fn sixteen_concurrent_refunds_let_exactly_one_through_fifty_times_over_gro
                     .map(|i| {
                         let g = &g;
                         s.spawn(move || {
-                            let actor = Actor::new(0, "atlas.manager", &format!("10.0.0.{i}"));
+                            let actor = Actor::new(0, "atlas.manager", format!("10.0.0.{i}"));
                             g.operate(Scope::Admin, sale, Operation::Refund, amount, &actor, "")
                                 .unwrap()
                         })
