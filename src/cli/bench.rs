@@ -180,7 +180,8 @@ pub async fn run(
     only: Option<&str>,
 ) -> Result<(), CliError> {
     if only == Some("payments") {
-        return payment_bench();
+        payment_bench()?;
+        return super::bench_group::run();
     }
     if only == Some("api") {
         return super::bench_api::run().await;
@@ -245,6 +246,7 @@ pub async fn run(
     }
     export_bench(db.clone(), today).await?;
     payment_bench()?;
+    super::bench_group::run()?;
     super::bench_api::run().await?;
     // The backup copies the file three times: the 1M file only (`--only backup`
     // for a bigger one, with the disk for it).

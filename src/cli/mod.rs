@@ -12,6 +12,7 @@ mod bench;
 mod bench_api;
 mod bench_backup;
 mod bench_fraud;
+mod bench_group;
 mod bench_rollups;
 
 use crate::app::App;

@@ -15,6 +15,7 @@ pub mod detail;
 pub mod email_templates;
 #[cfg(test)]
 mod golden;
+mod group;
 pub mod idempotency;
 pub mod location;
 pub mod merchant_settings;
@@ -59,6 +60,7 @@ use std::sync::Arc;
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
+pub use group::GroupCommit;
 use tables::META;
 
 use crate::keys::{self, Keys};
@@ -196,6 +198,8 @@ pub struct Db {
     keys: Arc<Keys>,
     key_file: Arc<PathBuf>,
     path: Arc<PathBuf>,
+    /// The writes waiting for a durable commit (see [`Db::write`]).
+    group: Arc<group::Group>,
 }
 
 /// Creates the data file with mode 0600 before redb opens it; an existing one
@@ -279,6 +283,7 @@ impl Db {
             keys: Arc::new(keys),
             key_file: Arc::new(key_file.to_path_buf()),
             path: Arc::new(path.to_path_buf()),
+            group: Arc::default(),
         })
     }
 

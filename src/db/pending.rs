@@ -35,17 +35,16 @@ pub fn of_original_in(wtx: &Tx, original: u64) -> Result<Option<PendingOp>> {
     Ok(None)
 }
 
-/// Records payment `p` (its id set here), durably, in a transaction of its own.
+/// Records payment `p` (its id set here), durably, in a write of its own (grouped
+/// with the writes running meanwhile, see [`Db::write`]).
 pub fn insert_payment(db: &Db, p: &mut PendingPayment) -> Result<()> {
-    let mut wtx = db.begin_write()?;
-    wtx.set_durable()?;
-    {
+    db.write(|wtx| {
         let mut t = wtx.open_table(PENDING_PAYMENTS)?;
         let next = t.last()?.map_or(1, |(k, _)| k.value() + 1);
         p.id = next;
         t.insert(next, codec::encode(p)?.as_slice())?;
-    }
-    wtx.commit()
+        Ok(())
+    })
 }
 
 /// Removes pending payment `id` (its rows are being written in `wtx`).

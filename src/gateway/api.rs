@@ -73,15 +73,16 @@ impl Gateway {
             now,
         );
         req.expires_at = now.unix_timestamp() + p.timeout_seconds;
-        let wtx = self.db.begin_write()?;
-        payments::insert(&wtx, &mut req)?;
-        let token = self.db.merchant_token(req.id);
-        let api = ApiPayment {
-            request_id: req.id,
-            ..p.api
-        };
-        api_payments::insert_in(&wtx, &api, &token)?;
-        wtx.commit()?;
+        let token = self.db.write(|wtx| {
+            payments::insert(wtx, &mut req)?;
+            let token = self.db.merchant_token(req.id);
+            let api = ApiPayment {
+                request_id: req.id,
+                ..p.api
+            };
+            api_payments::insert_in(wtx, &api, &token)?;
+            Ok(token)
+        })?;
         Ok(Prepared {
             request: req,
             merchant_token: token,

@@ -42,49 +42,55 @@ impl Gateway {
         // An operation with the acquirer on this transaction finishes first.
         let _original = self.lock_original(id);
         let now = self.now();
-        let wtx = self.db.begin_write()?;
-        let op = Operation::Chargeback;
-        let (original, key) = match open_original(&wtx, scope, id, op, key)? {
-            Ok(found) => found,
+        let written = self.db.write(|wtx| {
+            let op = Operation::Chargeback;
+            let (original, key) = match open_original(wtx, scope, id, op, key)? {
+                Ok(found) => found,
+                Err(outcome) => return Ok(Err(outcome)),
+            };
+            let children = transactions::children_in(wtx, id)?;
+            let (amount, reason, on) = (dispute.amount, dispute.reason, dispute.on);
+            let (reason, on) = match check_chargeback(&original, &children, amount, reason, on, now)
+            {
+                Ok(checked) => checked,
+                Err(refusal) => return Ok(Err(OpOutcome::Refused(refusal))),
+            };
+            let at = now.unix_timestamp();
+            let code = ResultCode::ACCEPTED;
+            let mut rows = [Transaction {
+                id: 0,
+                at,
+                operation: op,
+                amount,
+                code,
+                parent_id: Some(original.id),
+                initiator: original.initiator.clone().by(actor),
+                ..original.clone()
+            }];
+            transactions::insert_many(wtx, &mut rows)?;
+            let [row] = rows;
+            let disputed = Step::Disputed {
+                reason,
+                day: dispute_day(on),
+                user: actor.user.clone(),
+            };
+            tx_log::add_journal(wtx, row.id, &JournalEntry::with_code(at, disputed, code))?;
+            link_to_original(wtx, &original, &row, actor, key.as_deref())?;
+            let entry = AuditEntry::by(
+                &actor.at(at),
+                "chargeback.record",
+                format!("transaction {}", original.id),
+                Some(original.merchant_id),
+            )
+            .with_detail(format!("tx={} reason={}", row.id, reason.key()));
+            audit::append(wtx, self.db.audit_key(), &entry)?;
+            Ok(Ok((row, original.id, reason.key())))
+        })?;
+        let (row, original_id, row_reason) = match written {
+            Ok(w) => w,
             Err(outcome) => return Ok(outcome),
         };
-        let children = transactions::children_in(&wtx, id)?;
-        let (amount, reason, on) = (dispute.amount, dispute.reason, dispute.on);
-        let (reason, on) = match check_chargeback(&original, &children, amount, reason, on, now) {
-            Ok(checked) => checked,
-            Err(refusal) => return Ok(OpOutcome::Refused(refusal)),
-        };
-        let at = now.unix_timestamp();
-        let code = ResultCode::ACCEPTED;
-        let mut rows = [Transaction {
-            id: 0,
-            at,
-            operation: op,
-            amount,
-            code,
-            parent_id: Some(original.id),
-            initiator: original.initiator.clone().by(actor),
-            ..original.clone()
-        }];
-        transactions::insert_many(&wtx, &mut rows)?;
-        let [row] = rows;
-        let disputed = Step::Disputed {
-            reason,
-            day: dispute_day(on),
-            user: actor.user.clone(),
-        };
-        tx_log::add_journal(&wtx, row.id, &JournalEntry::with_code(at, disputed, code))?;
-        link_to_original(&wtx, &original, &row, actor, key.as_deref())?;
-        let entry = AuditEntry::by(
-            &actor.at(at),
-            "chargeback.record",
-            format!("transaction {}", original.id),
-            Some(original.merchant_id),
-        )
-        .with_detail(format!("tx={} reason={}", row.id, reason.key()));
-        audit::append(&wtx, self.db.audit_key(), &entry)?;
-        wtx.commit()?;
-        tracing::debug!(tx = row.id, parent = original.id, reason = reason.key(), user = %crate::domain::text::log_safe(&actor.user), "chargeback written");
+        tracing::debug!(tx = row.id, parent = original_id, reason = row_reason, user = %crate::domain::text::log_safe(&actor.user), "chargeback written");
         Ok(OpOutcome::Done(Box::new(row)))
     }
 }

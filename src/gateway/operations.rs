@@ -68,71 +68,80 @@ impl Gateway {
         };
         let _original = self.lock_original(id);
         let now = self.now();
-        let wtx = self.db.begin_write()?;
-        let (original, key) = match open_original(&wtx, scope, id, op, key)? {
-            Ok(found) => found,
-            Err(outcome) => return Ok(outcome),
-        };
-        if pending::of_original_in(&wtx, original.id)?.is_some() {
-            return Ok(OpOutcome::Refused(OpRefusal::InProgress));
-        }
-        let children = transactions::children_in(&wtx, id)?;
-        // M6: the merchant's rebill policy and the card's rebills today, read in this
-        // write transaction so two rebills cannot both pass the daily limit.
-        let day = rebill_day(now);
-        let token = original
-            .card
-            .as_ref()
-            .map(|c| c.token.clone())
-            .unwrap_or_default();
-        let limits = if op == Operation::Rebill {
-            rebills::limits_in(&wtx, original.merchant_id, &token, day)?
-        } else {
-            RebillLimits::default()
-        };
-        let amount = match check_operation(op, &original, &children, amount, &limits, now) {
-            Ok(a) => a,
-            Err(refusal) => return Ok(OpOutcome::Refused(refusal)),
-        };
-        let requested_at = now.unix_timestamp();
-        let mut pending = PendingOp {
-            id: 0,
-            original: original.id,
-            operation: op,
-            amount,
-            requested_at,
-            actor: (actor.at, actor.user.clone(), actor.ip.clone()),
-            key,
-            reference: payments::new_link_token(),
-            order_id: order_id.filter(|_| op == Operation::Rebill),
-        };
-        // A rebill is refused before the acquirer when its card, email, IP or holder
-        // is blacklisted, its card country refused, or when it would pass one of the
-        // merchant's velocity limits: its row is written at once.
-        let rule = match op {
-            Operation::Rebill => match super::blacklist::listed_in(&wtx, &original)? {
-                Some(listed) => Some(listed),
-                None => match super::location::rebill_refused_in(&wtx, &original)? {
-                    Some(refused) => Some(refused),
-                    None => self.rebill_velocity(&wtx, &original, requested_at)?,
-                },
-            },
-            _ => None,
-        };
-        if let Some(rule) = rule {
-            let code = match rule {
-                Rule::Location(_) => ResultCode::COUNTRY_REFUSED,
-                _ => ResultCode::TOO_MANY_ATTEMPTS,
+        let first = self.db.write(|wtx| {
+            let (original, key) = match open_original(wtx, scope, id, op, key)? {
+                Ok(found) => found,
+                Err(outcome) => return Ok(First::Answer(outcome)),
             };
-            return self.settle_in(wtx, &original, &pending, code, Some(rule));
-        }
-        // Recorded durably before the acquirer hears of it: a stop during the call
-        // leaves this record, which the next start settles (`settle_pending`).
-        pending::insert_in(&wtx, &mut pending)?;
-        wtx.commit()?;
+            if pending::of_original_in(wtx, original.id)?.is_some() {
+                return Ok(First::Answer(OpOutcome::Refused(OpRefusal::InProgress)));
+            }
+            let children = transactions::children_in(wtx, id)?;
+            // M6: the merchant's rebill policy and the card's rebills today, read in this
+            // write transaction so two rebills cannot both pass the daily limit.
+            let day = rebill_day(now);
+            let token = original
+                .card
+                .as_ref()
+                .map(|c| c.token.clone())
+                .unwrap_or_default();
+            let limits = if op == Operation::Rebill {
+                rebills::limits_in(wtx, original.merchant_id, &token, day)?
+            } else {
+                RebillLimits::default()
+            };
+            let amount = match check_operation(op, &original, &children, amount, &limits, now) {
+                Ok(a) => a,
+                Err(refusal) => return Ok(First::Answer(OpOutcome::Refused(refusal))),
+            };
+            let requested_at = now.unix_timestamp();
+            let mut pending = PendingOp {
+                id: 0,
+                original: original.id,
+                operation: op,
+                amount,
+                requested_at,
+                actor: (actor.at, actor.user.clone(), actor.ip.clone()),
+                key,
+                reference: payments::new_link_token(),
+                order_id: order_id.clone().filter(|_| op == Operation::Rebill),
+            };
+            // A rebill is refused before the acquirer when its card, email, IP or holder
+            // is blacklisted, its card country refused, or when it would pass one of the
+            // merchant's velocity limits: its row is written at once.
+            let rule = match op {
+                Operation::Rebill => match super::blacklist::listed_in(wtx, &original)? {
+                    Some(listed) => Some(listed),
+                    None => match super::location::rebill_refused_in(wtx, &original)? {
+                        Some(refused) => Some(refused),
+                        None => self.rebill_velocity(wtx, &original, requested_at)?,
+                    },
+                },
+                _ => None,
+            };
+            if let Some(rule) = rule {
+                let code = match rule {
+                    Rule::Location(_) => ResultCode::COUNTRY_REFUSED,
+                    _ => ResultCode::TOO_MANY_ATTEMPTS,
+                };
+                let settled = self.settle_in(wtx, &original, &pending, code, Some(rule))?;
+                return Ok(First::Settled(Box::new(settled)));
+            }
+            // Recorded durably before the acquirer hears of it: a stop during the call
+            // leaves this record, which the next start settles (`settle_pending`).
+            pending::insert_in(wtx, &mut pending)?;
+            Ok(First::Sent(Box::new((original, pending))))
+        })?;
+        let (original, pending) = match first {
+            First::Answer(outcome) => return Ok(outcome),
+            First::Settled(settled) => return Ok(self.settled(*settled)),
+            First::Sent(sent) => *sent,
+        };
         let code = self.send_operation(&pending, &original)?;
-        let wtx = self.db.begin_write()?;
-        self.settle_in(wtx, &original, &pending, code, None)
+        let settled = self
+            .db
+            .write(|wtx| self.settle_in(wtx, &original, &pending, code, None))?;
+        Ok(self.settled(settled))
     }
 
     /// Asks the acquirer for `p` on `original`, under the operation's reference.
@@ -162,8 +171,10 @@ impl Gateway {
                 continue;
             };
             let code = self.send_operation(p, &original)?;
-            let wtx = self.db.begin_write()?;
-            self.settle_in(wtx, &original, p, code, None)?;
+            let settled = self
+                .db
+                .write(|wtx| self.settle_in(wtx, &original, p, code, None))?;
+            self.settled(settled);
             tracing::warn!(
                 original = p.original,
                 operation = p.operation.key(),
@@ -176,15 +187,16 @@ impl Gateway {
 
     /// Writes the row of operation `p` on `original` with the acquirer's `code` (or
     /// the `rule` that refused it before the acquirer), its journal, History lines,
-    /// the rebill count and receipt, and removes its pending record — in `wtx`.
+    /// the rebill count and receipt, and removes its pending record — in `wtx`
+    /// (the caller commits, then tells [`Gateway::settled`]).
     fn settle_in(
         &self,
-        wtx: db::Tx,
+        wtx: &db::Tx,
         original: &Transaction,
         p: &PendingOp,
         code: ResultCode,
         rule: Option<Rule>,
-    ) -> db::Result<OpOutcome> {
+    ) -> db::Result<Settled> {
         let (op, amount, requested_at) = (p.operation, p.amount, p.requested_at);
         let actor = p.actor();
         let at = self.now().unix_timestamp();
@@ -208,8 +220,8 @@ impl Gateway {
             row.sale.order_id = order.clone();
         }
         let mut rows = [row];
-        transactions::insert_many(&wtx, &mut rows)?;
-        velocity::add_in(&wtx, &self.db.velocity_key(), &rows)?;
+        transactions::insert_many(wtx, &mut rows)?;
+        velocity::add_in(wtx, &self.db.velocity_key(), &rows)?;
         let [row] = rows;
         let requested = JournalEntry::new(
             requested_at,
@@ -239,9 +251,9 @@ impl Gateway {
             ],
         };
         for j in &steps {
-            tx_log::add_journal(&wtx, row.id, j)?;
+            tx_log::add_journal(wtx, row.id, j)?;
         }
-        link_to_original(&wtx, original, &row, &actor, p.key.as_deref())?;
+        link_to_original(wtx, original, &row, &actor, p.key.as_deref())?;
         let mut receipt = None;
         if op == Operation::Rebill && rule.is_none() {
             let token = original
@@ -253,7 +265,7 @@ impl Gateway {
                 time::OffsetDateTime::from_unix_timestamp(requested_at)
                     .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
             );
-            rebills::count_in(&wtx, original.merchant_id, &token, day)?;
+            rebills::count_in(wtx, original.merchant_id, &token, day)?;
             // The cardholder hears of every rebill charged, when an address is known.
             if code.is_accepted() && !row.buyer.email.is_empty() {
                 let lang = row
@@ -261,26 +273,51 @@ impl Gateway {
                     .point_of_sale
                     .strip_prefix("LINK-")
                     .and_then(|r| r.parse::<u64>().ok())
-                    .map(|r| payments::get_in(&wtx, r))
+                    .map(|r| payments::get_in(wtx, r))
                     .transpose()?
                     .flatten()
                     .map_or(Lang::Fr, |r| r.lang);
                 let look = self.db.mail_look(row.merchant_id)?;
                 let mut mail =
                     crate::mail::rebill_receipt(&row, &look, (lang, &self.time_zone), at);
-                receipt = Some((outbox::enqueue(&wtx, &mut mail)?, mail.to));
+                receipt = Some((outbox::enqueue(wtx, &mut mail)?, mail.to));
             }
         }
         if p.id != 0 {
-            pending::remove_in(&wtx, p.id)?;
+            pending::remove_in(wtx, p.id)?;
         }
-        wtx.commit()?;
-        if let Some((mail_id, to)) = receipt {
-            self.mail_queued(mail_id, &to);
-        }
-        tracing::debug!(tx = row.id, parent = original.id, operation = op.key(), %code, user = %crate::domain::text::log_safe(&actor.user), "operation written");
-        Ok(OpOutcome::Done(Box::new(row)))
+        Ok(Settled {
+            row,
+            receipt,
+            user: actor.user,
+        })
     }
+
+    /// After the commit of [`Gateway::settle_in`]: wakes the mail worker for the
+    /// receipt, logs the operation.
+    fn settled(&self, s: Settled) -> OpOutcome {
+        if let Some((mail_id, to)) = &s.receipt {
+            self.mail_queued(*mail_id, to);
+        }
+        let row = s.row;
+        tracing::debug!(tx = row.id, parent = ?row.parent_id, operation = row.operation.key(), code = %row.code, user = %crate::domain::text::log_safe(&s.user), "operation written");
+        OpOutcome::Done(Box::new(row))
+    }
+}
+
+/// The first write of an operation: answered there, settled there (refused by a
+/// rule), or recorded as pending for the acquirer.
+enum First {
+    Answer(OpOutcome),
+    Settled(Box<Settled>),
+    Sent(Box<(Transaction, PendingOp)>),
+}
+
+/// An operation's row written (not yet committed), with its receipt to announce.
+struct Settled {
+    row: Transaction,
+    receipt: Option<(u64, String)>,
+    user: String,
 }
 
 /// The transaction an operation applies to, seen in `scope`, and the operation's

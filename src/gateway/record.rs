@@ -107,70 +107,72 @@ impl Gateway {
                 .unwrap_or_default(),
         };
         let mut rows = attempt_rows(&cx, a.three_ds, a.code);
-        let wtx = self.db.begin_write()?;
-        let Some(mut req) = payments::get_in(&wtx, req.id)? else {
-            return Err(db::Error::NotFound);
-        };
-        transactions::insert_many(&wtx, &mut rows[..1])?;
-        rows[1].parent_id = Some(rows[0].id);
-        transactions::insert_many(&wtx, &mut rows[1..])?;
-        velocity::add_in(&wtx, &self.db.velocity_key(), &rows)?;
-        let [three_ds, sale] = &rows;
-        let mut three_ds_steps = a.three_ds_steps;
-        three_ds_steps.push(JournalEntry::new(
-            now,
-            Step::Linked {
-                operation: sale.operation,
-                id: sale.id,
-            },
-        ));
-        for j in &three_ds_steps {
-            tx_log::add_journal(&wtx, three_ds.id, j)?;
-        }
-        for j in &a.sale_steps {
-            tx_log::add_journal(&wtx, sale.id, j)?;
-        }
-        req.attempts.push(sale.id);
-        if a.code.is_accepted() && req.paid_tx.is_some() {
-            // The desk lock makes this unreachable; should it happen, the money moved,
-            // so the rows are kept and the first payment stays the request's.
-            tracing::error!(
-                request = req.id,
-                tx = sale.id,
-                "second accepted payment on one request: refund it from the Operations tab"
-            );
-        } else if a.code.is_accepted() {
-            req.paid_tx = Some(sale.id);
-            // Link emails still waiting would invite to pay a paid request.
-            outbox::withdraw_links(&wtx, &req.emails, now, "not sent: the request was paid")?;
-            let mut mail = crate::mail::receipt(&req, sale, &look, now, &self.time_zone);
-            req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
-        } else {
-            req.record_unpaid(a.counts, self.max_attempts);
-            if req.blocked {
-                outbox::withdraw_links(
-                    &wtx,
-                    &req.emails,
-                    now,
-                    "not sent: the request was blocked",
-                )?;
+        let (sale_id, notify, req) = self.db.write(|wtx| {
+            let Some(mut req) = payments::get_in(wtx, req.id)? else {
+                return Err(db::Error::NotFound);
+            };
+            transactions::insert_many(wtx, &mut rows[..1])?;
+            rows[1].parent_id = Some(rows[0].id);
+            transactions::insert_many(wtx, &mut rows[1..])?;
+            velocity::add_in(wtx, &self.db.velocity_key(), &rows)?;
+            let [three_ds, sale] = &rows;
+            let mut three_ds_steps = a.three_ds_steps;
+            three_ds_steps.push(JournalEntry::new(
+                now,
+                Step::Linked {
+                    operation: sale.operation,
+                    id: sale.id,
+                },
+            ));
+            for j in &three_ds_steps {
+                tx_log::add_journal(wtx, three_ds.id, j)?;
             }
-        }
-        // An API payment that has ended (paid, or blocked) tells its shop, from a
-        // queue written with the payment.
-        let notify = (a.code.is_accepted() || req.blocked) && self.queue_callback_in(&wtx, &req)?;
-        payments::update(&wtx, &req)?;
-        if a.pending != 0 {
-            crate::db::pending::remove_payment_in(&wtx, a.pending)?;
-        }
-        wtx.commit()?;
+            for j in &a.sale_steps {
+                tx_log::add_journal(wtx, sale.id, j)?;
+            }
+            req.attempts.push(sale.id);
+            if a.code.is_accepted() && req.paid_tx.is_some() {
+                // The desk lock makes this unreachable; should it happen, the money
+                // moved, so the rows are kept and the first payment stays the request's.
+                tracing::error!(
+                    request = req.id,
+                    tx = sale.id,
+                    "second accepted payment on one request: refund it from the Operations tab"
+                );
+            } else if a.code.is_accepted() {
+                req.paid_tx = Some(sale.id);
+                // Link emails still waiting would invite to pay a paid request.
+                outbox::withdraw_links(wtx, &req.emails, now, "not sent: the request was paid")?;
+                let mut mail = crate::mail::receipt(&req, sale, &look, now, &self.time_zone);
+                req.emails.push(outbox::enqueue(wtx, &mut mail)?);
+            } else {
+                req.record_unpaid(a.counts, self.max_attempts);
+                if req.blocked {
+                    outbox::withdraw_links(
+                        wtx,
+                        &req.emails,
+                        now,
+                        "not sent: the request was blocked",
+                    )?;
+                }
+            }
+            // An API payment that has ended (paid, or blocked) tells its shop, from a
+            // queue written with the payment.
+            let notify =
+                (a.code.is_accepted() || req.blocked) && self.queue_callback_in(wtx, &req)?;
+            payments::update(wtx, &req)?;
+            if a.pending != 0 {
+                crate::db::pending::remove_payment_in(wtx, a.pending)?;
+            }
+            Ok((sale.id, notify, req))
+        })?;
         if a.code.is_accepted() {
             self.mail_queued(req.emails.last().copied().unwrap_or(0), &req.holder.email);
         }
         if notify {
             crate::callbacks::notify();
         }
-        Ok(sale.id)
+        Ok(sale_id)
     }
 
     /// The attempt `tx_id` of the request of `token`, with its 3-D Secure row.

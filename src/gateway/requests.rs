@@ -27,25 +27,26 @@ impl Gateway {
         let now = self.now();
         let mut req =
             input.into_request(merchant_id, terminal, user, payments::new_link_token(), now);
-        let wtx = self.db.begin_write()?;
-        // The accepted currencies as they are now, in this write: a form checked
-        // against older settings (or crafted by hand) cannot slip another one in.
-        if !crate::db::merchant_settings::settings_in(&wtx, merchant_id)?.accepts(req.currency) {
-            return Err(db::Error::CurrencyNotAccepted(req.currency));
-        }
-        payments::insert(&wtx, &mut req)?;
-        if send {
-            let mut mail = crate::mail::payment_link(
-                &req,
-                &look,
-                &self.base_url,
-                now.unix_timestamp(),
-                &self.time_zone,
-            );
-            req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
-            payments::update(&wtx, &req)?;
-        }
-        wtx.commit()?;
+        self.db.write(|wtx| {
+            // The accepted currencies as they are now, in this write: a form checked
+            // against older settings (or crafted by hand) cannot slip another one in.
+            if !crate::db::merchant_settings::settings_in(wtx, merchant_id)?.accepts(req.currency) {
+                return Err(db::Error::CurrencyNotAccepted(req.currency));
+            }
+            payments::insert(wtx, &mut req)?;
+            if send {
+                let mut mail = crate::mail::payment_link(
+                    &req,
+                    &look,
+                    &self.base_url,
+                    now.unix_timestamp(),
+                    &self.time_zone,
+                );
+                req.emails.push(outbox::enqueue(wtx, &mut mail)?);
+                payments::update(wtx, &req)?;
+            }
+            Ok(())
+        })?;
         if let Some(id) = req.emails.last() {
             self.mail_queued(*id, &req.holder.email);
         }
@@ -89,36 +90,41 @@ impl Gateway {
         let desk = self.desk(req.id);
         let _held = lock_desk(&desk);
         let now = self.now();
-        let wtx = self.db.begin_write()?;
-        let Some(mut req) = payments::get_in(&wtx, req.id)? else {
-            return Ok(None);
-        };
-        let status = req.status(now);
-        if status != RequestStatus::Waiting {
-            return Ok(Some(Err(status)));
-        }
-        // Link emails still waiting carry the old link: they are not sent any more.
-        outbox::withdraw_links(
-            &wtx,
-            &req.emails,
-            now.unix_timestamp(),
-            "not sent: a newer link replaced this one",
-        )?;
-        payments::new_link(&wtx, &mut req)?;
-        let mut queued = None;
-        if send {
-            let mut mail = crate::mail::payment_link(
-                &req,
-                &look,
-                &self.base_url,
+        let written = self.db.write(|wtx| {
+            let Some(mut req) = payments::get_in(wtx, req.id)? else {
+                return Ok(Err(None));
+            };
+            let status = req.status(now);
+            if status != RequestStatus::Waiting {
+                return Ok(Err(Some(Err(status))));
+            }
+            // Link emails still waiting carry the old link: they are not sent any more.
+            outbox::withdraw_links(
+                wtx,
+                &req.emails,
                 now.unix_timestamp(),
-                &self.time_zone,
-            );
-            req.emails.push(outbox::enqueue(&wtx, &mut mail)?);
-            payments::update(&wtx, &req)?;
-            queued = Some(mail.id);
-        }
-        wtx.commit()?;
+                "not sent: a newer link replaced this one",
+            )?;
+            payments::new_link(wtx, &mut req)?;
+            let mut queued = None;
+            if send {
+                let mut mail = crate::mail::payment_link(
+                    &req,
+                    &look,
+                    &self.base_url,
+                    now.unix_timestamp(),
+                    &self.time_zone,
+                );
+                req.emails.push(outbox::enqueue(wtx, &mut mail)?);
+                payments::update(wtx, &req)?;
+                queued = Some(mail.id);
+            }
+            Ok(Ok((req, queued)))
+        })?;
+        let (req, queued) = match written {
+            Ok(w) => w,
+            Err(answer) => return Ok(answer),
+        };
         if let Some(mail_id) = queued {
             self.mail_queued(mail_id, &req.holder.email);
         }
@@ -139,23 +145,23 @@ impl Gateway {
         let desk = self.desk(id);
         let _held = lock_desk(&desk);
         let now = self.now();
-        let wtx = self.db.begin_write()?;
-        let Some(mut req) = payments::get_in(&wtx, id)? else {
-            return Ok(None);
-        };
-        let status = req.status(now);
-        if status != RequestStatus::Waiting && status != RequestStatus::Blocked {
-            return Ok(Some(Err(status)));
-        }
-        req.cancelled = Some((now.unix_timestamp(), user.to_string()));
-        payments::update(&wtx, &req)?;
-        outbox::withdraw_links(
-            &wtx,
-            &req.emails,
-            now.unix_timestamp(),
-            "not sent: the request was cancelled",
-        )?;
-        wtx.commit()?;
-        Ok(Some(Ok(req)))
+        self.db.write(|wtx| {
+            let Some(mut req) = payments::get_in(wtx, id)? else {
+                return Ok(None);
+            };
+            let status = req.status(now);
+            if status != RequestStatus::Waiting && status != RequestStatus::Blocked {
+                return Ok(Some(Err(status)));
+            }
+            req.cancelled = Some((now.unix_timestamp(), user.to_string()));
+            payments::update(wtx, &req)?;
+            outbox::withdraw_links(
+                wtx,
+                &req.emails,
+                now.unix_timestamp(),
+                "not sent: the request was cancelled",
+            )?;
+            Ok(Some(Ok(req)))
+        })
     }
 }

@@ -25,7 +25,7 @@ use crate::domain::payment::PaymentRequest;
 use crate::domain::transaction::Transaction;
 
 /// Lock stripes: payments whose keys share no stripe never wait on each other.
-const STRIPES: usize = 64;
+const STRIPES: usize = 4096;
 
 /// The striped locks on velocity keys.
 pub(super) struct KeyLocks([Mutex<()>; STRIPES]);

@@ -23,6 +23,7 @@ mod email;
 mod email_templates;
 mod exports;
 mod fixtures;
+mod group_commit;
 mod hardening;
 mod home;
 mod honest_email;

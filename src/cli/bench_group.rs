@@ -1,0 +1,212 @@
+//! `guichet bench --only payments` (issue 15): durable payments through the gateway
+//! with 1, 8 and 32 concurrent clients, each write grouped into shared durable
+//! commits or committed durably alone (as before), on this disk and with a 2 ms
+//! pause in every durable commit (a slow disk's fsync). Printed, never asserted.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::CliError;
+use super::bench::{ms, percentile};
+use crate::db::{Db, GroupCommit};
+
+/// Payments per client, by number of clients: enough for a stable p99.
+fn per_client(clients: usize) -> usize {
+    match clients {
+        1 => 300,
+        8 => 100,
+        _ => 50,
+    }
+}
+
+/// A Luhn-valid Visa number the simulator accepts without a challenge, one per `n`
+/// (every payment its own card: no velocity lock shared by design).
+fn card_number(n: u64) -> String {
+    let body = format!("4970{:011}", n % 100_000_000_000);
+    let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+/// Prints the table: grouped and alone, without and with the 2 ms pause.
+pub(super) fn run() -> Result<(), CliError> {
+    println!(
+        "\n{:<44} {:>8} {:>8} {:>8} {:>10} {:>9}",
+        "durable payments, N clients (issue 15)",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "per second",
+        "commits"
+    );
+    for delay in [Duration::ZERO, Duration::from_millis(2)] {
+        for enabled in [false, true] {
+            for clients in [1, 8, 32] {
+                let c = GroupCommit {
+                    enabled,
+                    fsync_delay: delay,
+                    ..GroupCommit::default()
+                };
+                let r = clients_run(c, clients)?;
+                println!(
+                    "{:<44} {:>8.2} {:>8.2} {:>8.2} {:>10.0} {:>9}",
+                    format!(
+                        "{} clients, {}{}",
+                        clients,
+                        if enabled {
+                            "group commit"
+                        } else {
+                            "one commit each"
+                        },
+                        if delay.is_zero() { "" } else { ", fsync +2 ms" }
+                    ),
+                    ms(percentile(&r.latencies, 0.50)),
+                    ms(percentile(&r.latencies, 0.95)),
+                    ms(percentile(&r.latencies, 0.99)),
+                    r.per_second,
+                    r.commits
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Figures {
+    latencies: Vec<Duration>,
+    per_second: f64,
+    /// Durable commits for the payments (each makes two writes: pending, then rows).
+    commits: u64,
+}
+
+/// `clients` threads paying requests created beforehand, each with its own card,
+/// email and IP, on a fresh data file with the fraud rules off.
+fn clients_run(c: GroupCommit, clients: usize) -> Result<Figures, CliError> {
+    use crate::domain::card_form::CardForm;
+    use crate::domain::payment::RequestForm;
+    let dir = tempfile::tempdir()?;
+    let db = Db::open(&dir.path().join("group.redb"))?;
+    let wtx = db.begin_write()?;
+    let m = crate::db::merchants::insert(
+        &wtx,
+        crate::domain::user::Merchant {
+            name: "Bench".into(),
+            ..Default::default()
+        },
+    )?;
+    wtx.commit()?;
+    let bench = crate::domain::actor::Actor::new(0, "bench", "local");
+    let mut rules = crate::domain::fraud::MerchantRules::default();
+    for l in [
+        &mut rules.card,
+        &mut rules.email,
+        &mut rules.ip,
+        &mut rules.holder,
+    ] {
+        l.max_accepted = None;
+        l.max_refused = None;
+    }
+    db.set_fraud_rules(m.id, &rules, &bench)?;
+    let clock: Arc<dyn crate::clock::Clock> = Arc::new(crate::clock::SystemClock);
+    let gateway = Arc::new(crate::gateway::Gateway::new(
+        db.clone(),
+        clock.clone(),
+        Arc::new(crate::acquirer::Simulator::default()),
+        "http://127.0.0.1".into(),
+        3,
+        true,
+    )?);
+    let today = clock.now().date();
+    let n = per_client(clients);
+    // The requests first (not timed): the figures are the payments'.
+    let mut work: Vec<Vec<(String, u64)>> = Vec::new();
+    let mut k = 0u64;
+    for _ in 0..clients {
+        let mut mine = Vec::new();
+        for _ in 0..n {
+            k += 1;
+            let form = RequestForm {
+                order_id: format!("G-{k}"),
+                amount: "100".into(),
+                currency: "MAD".into(),
+                name: "Bench".into(),
+                email: format!("client{k}@example.ma"),
+                ..RequestForm::default()
+            };
+            let input = form.parse(today).map_err(|_| CliError::Bench("form"))?;
+            let req = gateway
+                .create_request(input, m.id, 0, "bench", false)?
+                .request;
+            mine.push((req.token, k));
+        }
+        work.push(mine);
+    }
+    db.set_group_commit(c);
+    let commits = db.durable_commits();
+    let t = Instant::now();
+    let threads: Vec<_> = work
+        .into_iter()
+        .map(|mine| {
+            let g = gateway.clone();
+            std::thread::spawn(move || -> Result<Vec<Duration>, CliError> {
+                let mut lat = Vec::with_capacity(mine.len());
+                for (token, k) in mine {
+                    let card = CardForm {
+                        holder: format!("Client {k}"),
+                        number: card_number(k),
+                        expiry: "12/39".into(),
+                        cvv: "123".into(),
+                        ..CardForm::default()
+                    };
+                    let details = card.parse(today).map_err(|_| CliError::Bench("card"))?;
+                    let ip = format!("196.200.{}.{}", (k / 250) % 250, 1 + k % 250);
+                    let s = Instant::now();
+                    let start = g.pay(&token, details, "", &ip)?;
+                    lat.push(s.elapsed());
+                    let crate::gateway::Start::Answer(crate::gateway::Answer::Result(_)) = start
+                    else {
+                        return Err(CliError::Bench("payment not written"));
+                    };
+                }
+                Ok(lat)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for th in threads {
+        latencies.extend(th.join().map_err(|_| CliError::Bench("thread"))??);
+    }
+    let per_second = latencies.len() as f64 / t.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok(Figures {
+        latencies,
+        per_second,
+        commits: db.durable_commits() - commits,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bench_cards_are_luhn_valid_and_distinct() {
+        let a = super::card_number(1);
+        let b = super::card_number(2);
+        assert_ne!(a, b);
+        for n in [a, b] {
+            assert_eq!(n.len(), 16);
+            assert!(crate::domain::card::luhn_valid(&n), "{n}");
+        }
+    }
+}
