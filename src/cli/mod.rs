@@ -264,6 +264,13 @@ pub struct ServeArgs {
     /// (read at start). The key file then goes inside.
     #[arg(long, env = "GUICHET_BACKUP_PASSPHRASE_FILE")]
     pub backup_passphrase_file: Option<PathBuf>,
+    /// Days an email sent or given up is kept before housekeeping removes it (its
+    /// payment request then shows it no more).
+    #[arg(long, env = "GUICHET_RETAIN_EMAILS_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain_emails_days: u32,
+    /// Days a callback delivered or given up is kept before housekeeping removes it.
+    #[arg(long, env = "GUICHET_RETAIN_CALLBACKS_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain_callbacks_days: u32,
 }
 
 /// `--time-zone`: an unknown name stops the server before it starts, saying why; a
@@ -302,6 +309,11 @@ impl ServeArgs {
             .filter(|h| !h.is_empty())
             .collect();
         config.time_zone = Zone::parse(&self.time_zone).map_err(|e| format!("--time-zone: {e}"))?;
+        config.retention = crate::db::housekeeping::Retention {
+            emails_days: self.retain_emails_days,
+            callbacks_days: self.retain_callbacks_days,
+            ..crate::db::housekeeping::Retention::default()
+        };
         config.backup = crate::backup::Settings {
             dir: self.backup_dir.clone(),
             every: self.backup_every,

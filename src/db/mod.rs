@@ -15,6 +15,7 @@ pub mod detail;
 pub mod email_templates;
 #[cfg(test)]
 mod golden;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod location;
 pub mod merchant_settings;
