@@ -173,6 +173,9 @@ pub enum Command {
         /// systemd credential guichet.keys).
         #[arg(long, env = "GUICHET_KEY_FILE")]
         key_file: Option<PathBuf>,
+        /// Print the tables' rows and bytes only, without checking the rows.
+        #[arg(long)]
+        sizes_only: bool,
     },
 }
 
@@ -372,7 +375,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             data,
             key_file,
         }) => admin(&data, key_file.as_deref(), action),
-        Some(Command::Check { data, key_file }) => check(&data, key_file.as_deref()),
+        Some(Command::Check {
+            data,
+            key_file,
+            sizes_only,
+        }) => check(&data, key_file.as_deref(), sizes_only),
         Some(Command::Backup {
             data,
             key_file,
@@ -581,8 +588,57 @@ fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), CliError> {
     Ok(())
 }
 
-fn check(data: &std::path::Path, key_file: Option<&std::path::Path>) -> Result<(), CliError> {
+/// Prints every table's rows and bytes, the file's size and the bytes per
+/// transaction row.
+fn print_sizes(db: &crate::db::Db, data: &std::path::Path) -> Result<(), CliError> {
+    let sizes = db.table_sizes()?;
+    let file = std::fs::metadata(data).map(|m| m.len()).unwrap_or(0);
+    let txs = sizes
+        .iter()
+        .find(|t| t.name == "transactions")
+        .map_or(0, |t| t.rows);
+    let per_tx = |b: u64| {
+        if txs == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.1}", b as f64 / txs as f64)
+        }
+    };
+    println!(
+        "{:<28} {:>10} {:>14} {:>12} {:>12} {:>10}",
+        "table", "rows", "bytes", "stored", "fragmented", "bytes/tx"
+    );
+    let mut in_tables = 0;
+    for t in sizes.iter().filter(|t| t.rows > 0 || t.bytes() > 0) {
+        in_tables += t.bytes();
+        println!(
+            "{:<28} {:>10} {:>14} {:>12} {:>12} {:>10}",
+            t.name,
+            t.rows,
+            t.bytes(),
+            t.stored_bytes,
+            t.fragmented_bytes,
+            per_tx(t.bytes())
+        );
+    }
+    println!(
+        "tables: {in_tables} bytes ({} per transaction row); file: {file} bytes ({} per transaction row, {txs} rows)",
+        per_tx(in_tables),
+        per_tx(file)
+    );
+    Ok(())
+}
+
+fn check(
+    data: &std::path::Path,
+    key_file: Option<&std::path::Path>,
+    sizes_only: bool,
+) -> Result<(), CliError> {
     let db = open_data(data, key_file, crate::db::CACHE_BYTES)?;
+    print_sizes(&db, data)?;
+    if sizes_only {
+        return Ok(());
+    }
     let started = std::time::Instant::now();
     let report = db.check()?;
     println!(

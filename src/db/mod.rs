@@ -39,6 +39,7 @@ mod rollup_tests;
 pub mod rollups;
 pub mod security;
 pub mod sessions;
+pub mod sizes;
 pub mod stats;
 #[cfg(test)]
 mod stats_tests;

@@ -25,6 +25,7 @@ mod fixtures;
 mod hardening;
 mod home;
 mod honest_email;
+mod housekeeping;
 mod input;
 mod journeys;
 mod list_fields;
