@@ -165,6 +165,12 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Compact a data file (the server stopped): free pages go back to the file
+    /// system, after a bulk load or a large purge.
+    Compact {
+        #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
+        data: PathBuf,
+    },
     /// Check a data file: domain rules, links, indexes and rollups.
     Check {
         #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
@@ -375,6 +381,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             data,
             key_file,
         }) => admin(&data, key_file.as_deref(), action),
+        Some(Command::Compact { data }) => {
+            let (before, after) = crate::db::sizes::compact_data_file(&data)?;
+            println!(
+                "{}: {before} bytes before, {after} bytes after compaction",
+                data.display()
+            );
+            Ok(())
+        }
         Some(Command::Check {
             data,
             key_file,
@@ -690,6 +704,10 @@ fn demo(args: DemoArgs) -> Result<(), CliError> {
         args.data.display(),
         started.elapsed().as_secs_f64()
     );
+    // A bulk load leaves free pages behind: give them back.
+    drop(db);
+    let (before, after) = crate::db::sizes::compact_data_file(&args.data)?;
+    println!("compacted: {before} → {after} bytes");
     println!(
         "\nDemo logins (password for all: {}):",
         summary.logins.first().map_or("", |l| l.password.as_str())
