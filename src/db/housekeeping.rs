@@ -255,7 +255,7 @@ impl Db {
 
     /// The id of the first transaction dated at or after `at` (one past the last id
     /// when none is): ids grow with time, so a binary search over ids finds it.
-    fn first_tx_at_or_after(&self, at: i64) -> Result<u64> {
+    pub(crate) fn first_tx_at_or_after(&self, at: i64) -> Result<u64> {
         let rtx = self.begin_read()?;
         let t = rtx.open_table(TX_ID_TO_TX)?;
         let at_of = |id: u64| -> Result<Option<(u64, i64)>> {
