@@ -541,6 +541,7 @@ impl App {
         // Abandoned challenges every 30 s; dead sessions and ran-out locks every 5 min.
         let sweeper = tokio::spawn(crate::gateway::sweeper::run(
             self.state.gateway.clone(),
+            self.state.config.retention,
             stopping(),
         ));
         let door = self.state.door.clone();

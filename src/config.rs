@@ -59,6 +59,9 @@ pub struct Config {
     /// Serve the control socket beside the data file (`guichet backup` reaches the
     /// running server through it).
     pub control_socket: bool,
+    /// How long housekeeping keeps finished emails, callbacks and operation keys
+    /// (`--retain-emails-days`, `--retain-callbacks-days`).
+    pub retention: crate::db::housekeeping::Retention,
 }
 
 impl Config {
@@ -94,6 +97,7 @@ impl Config {
             callback_allow_hosts: Vec::new(),
             backup: crate::backup::Settings::default(),
             control_socket: true,
+            retention: crate::db::housekeeping::Retention::default(),
         })
     }
 

@@ -166,6 +166,12 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Compact a data file (the server stopped): free pages go back to the file
+    /// system, after a bulk load or a large purge.
+    Compact {
+        #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
+        data: PathBuf,
+    },
     /// Check a data file: domain rules, links, indexes and rollups.
     Check {
         #[arg(long, env = "GUICHET_DATA", default_value = "data/guichet.redb")]
@@ -174,6 +180,9 @@ pub enum Command {
         /// systemd credential guichet.keys).
         #[arg(long, env = "GUICHET_KEY_FILE")]
         key_file: Option<PathBuf>,
+        /// Print the tables' rows and bytes only, without checking the rows.
+        #[arg(long)]
+        sizes_only: bool,
     },
 }
 
@@ -265,6 +274,13 @@ pub struct ServeArgs {
     /// (read at start). The key file then goes inside.
     #[arg(long, env = "GUICHET_BACKUP_PASSPHRASE_FILE")]
     pub backup_passphrase_file: Option<PathBuf>,
+    /// Days an email sent or given up is kept before housekeeping removes it (its
+    /// payment request then shows it no more).
+    #[arg(long, env = "GUICHET_RETAIN_EMAILS_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain_emails_days: u32,
+    /// Days a callback delivered or given up is kept before housekeeping removes it.
+    #[arg(long, env = "GUICHET_RETAIN_CALLBACKS_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain_callbacks_days: u32,
 }
 
 /// `--time-zone`: an unknown name stops the server before it starts, saying why; a
@@ -303,6 +319,11 @@ impl ServeArgs {
             .filter(|h| !h.is_empty())
             .collect();
         config.time_zone = Zone::parse(&self.time_zone).map_err(|e| format!("--time-zone: {e}"))?;
+        config.retention = crate::db::housekeeping::Retention {
+            emails_days: self.retain_emails_days,
+            callbacks_days: self.retain_callbacks_days,
+            ..crate::db::housekeeping::Retention::default()
+        };
         config.backup = crate::backup::Settings {
             dir: self.backup_dir.clone(),
             every: self.backup_every,
@@ -361,7 +382,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             data,
             key_file,
         }) => admin(&data, key_file.as_deref(), action),
-        Some(Command::Check { data, key_file }) => check(&data, key_file.as_deref()),
+        Some(Command::Compact { data }) => {
+            let (before, after) = crate::db::sizes::compact_data_file(&data)?;
+            println!(
+                "{}: {before} bytes before, {after} bytes after compaction",
+                data.display()
+            );
+            Ok(())
+        }
+        Some(Command::Check {
+            data,
+            key_file,
+            sizes_only,
+        }) => check(&data, key_file.as_deref(), sizes_only),
         Some(Command::Backup {
             data,
             key_file,
@@ -570,8 +603,57 @@ fn rotate_card_key(db: &Db, now: time::OffsetDateTime) -> Result<(), CliError> {
     Ok(())
 }
 
-fn check(data: &std::path::Path, key_file: Option<&std::path::Path>) -> Result<(), CliError> {
+/// Prints every table's rows and bytes, the file's size and the bytes per
+/// transaction row.
+fn print_sizes(db: &crate::db::Db, data: &std::path::Path) -> Result<(), CliError> {
+    let sizes = db.table_sizes()?;
+    let file = std::fs::metadata(data).map(|m| m.len()).unwrap_or(0);
+    let txs = sizes
+        .iter()
+        .find(|t| t.name == "transactions")
+        .map_or(0, |t| t.rows);
+    let per_tx = |b: u64| {
+        if txs == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.1}", b as f64 / txs as f64)
+        }
+    };
+    println!(
+        "{:<28} {:>10} {:>14} {:>12} {:>12} {:>10}",
+        "table", "rows", "bytes", "stored", "fragmented", "bytes/tx"
+    );
+    let mut in_tables = 0;
+    for t in sizes.iter().filter(|t| t.rows > 0 || t.bytes() > 0) {
+        in_tables += t.bytes();
+        println!(
+            "{:<28} {:>10} {:>14} {:>12} {:>12} {:>10}",
+            t.name,
+            t.rows,
+            t.bytes(),
+            t.stored_bytes,
+            t.fragmented_bytes,
+            per_tx(t.bytes())
+        );
+    }
+    println!(
+        "tables: {in_tables} bytes ({} per transaction row); file: {file} bytes ({} per transaction row, {txs} rows)",
+        per_tx(in_tables),
+        per_tx(file)
+    );
+    Ok(())
+}
+
+fn check(
+    data: &std::path::Path,
+    key_file: Option<&std::path::Path>,
+    sizes_only: bool,
+) -> Result<(), CliError> {
     let db = open_data(data, key_file, crate::db::CACHE_BYTES)?;
+    print_sizes(&db, data)?;
+    if sizes_only {
+        return Ok(());
+    }
     let started = std::time::Instant::now();
     let report = db.check()?;
     println!(
@@ -623,6 +705,10 @@ fn demo(args: DemoArgs) -> Result<(), CliError> {
         args.data.display(),
         started.elapsed().as_secs_f64()
     );
+    // A bulk load leaves free pages behind: give them back.
+    drop(db);
+    let (before, after) = crate::db::sizes::compact_data_file(&args.data)?;
+    println!("compacted: {before} → {after} bytes");
     println!(
         "\nDemo logins (password for all: {}):",
         summary.logins.first().map_or("", |l| l.password.as_str())

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use super::rollups::{self, Totals};
-use super::tables::{MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, ROLLUP, TIME_ID, TX_ID_TO_TX};
+use super::tables::{MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, ROLLUP, TX_ID_TO_TX};
 use super::{Db, Result, codec};
 use crate::domain::transaction::{AUTHORIZATION_HOLD, Operation, Transaction};
 
@@ -116,13 +116,11 @@ pub(crate) fn check_in(rtx: &redb::ReadTransaction, keys: &crate::keys::Keys) ->
         ));
     }
     let n = report.transactions;
-    for (name, len) in [
-        ("time index", rtx.open_table(TIME_ID)?.len()?),
-        ("merchant index", rtx.open_table(MERCHANT_ID_TX_ID)?.len()?),
-    ] {
-        if len != n {
-            report.problem(format!("{name} has {len} entries for {n} transactions"));
-        }
+    let len = rtx.open_table(MERCHANT_ID_TX_ID)?.len()?;
+    if len != n {
+        report.problem(format!(
+            "merchant index has {len} entries for {n} transactions"
+        ));
     }
     let parents = rtx.open_table(PARENT_ID_CHILD_ID)?.len()?;
     if parents != with_parent.len() as u64 {

@@ -16,6 +16,7 @@ pub mod email_templates;
 #[cfg(test)]
 mod golden;
 mod group;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod location;
 pub mod merchant_settings;
@@ -39,6 +40,7 @@ mod rollup_tests;
 pub mod rollups;
 pub mod security;
 pub mod sessions;
+pub mod sizes;
 pub mod stats;
 #[cfg(test)]
 mod stats_tests;
@@ -77,7 +79,9 @@ pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// 3: the quarter-hour running totals (`rollups`), built from the rows on open
 /// (`migrate_rollups`). 4: the UTC day rollups they replace are dropped, and the
 /// rollups rebuilt with the buyer's IP country (`domain::geo`) as that dimension.
-pub const SCHEMA_VERSION: u32 = 4;
+/// 5: the period index `idx_time` (written for every row, read by nothing) is
+/// dropped; periods are found by id, ids growing with time.
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// META entry with the check values of the keys in the key file (`Keys::checks`).
 pub(crate) const KEY_CHECKS: &str = "key_checks";
@@ -445,7 +449,7 @@ fn init(inner: &Database, path: &Path, key_file: &Path) -> Result<Keys> {
             keys
         }
         Some(Some(1)) => migrate_keys::from_v1(inner, key_file, unix_now())?,
-        Some(Some(v)) if v == SCHEMA_VERSION || v == 2 || v == 3 => {
+        Some(Some(v)) if (2..=SCHEMA_VERSION).contains(&v) => {
             let keys = keys::load(key_file)?.ok_or_else(|| {
                 Error::Keys(format!(
                     "the key file {} is missing: the data file {} holds card tokens and forms made with its keys. Give it with --key-file or GUICHET_KEY_FILE (or restore it from its backup); a new key file is never made for an existing data file",
@@ -464,10 +468,20 @@ fn init(inner: &Database, path: &Path, key_file: &Path) -> Result<Keys> {
                     path.display()
                 ))
             })?;
-            if v < SCHEMA_VERSION {
+            if v < 4 {
                 // 2 → 4 builds the rollups; 3 → 4 rebuilds them (their buyer
                 // country is now the IP's) and drops the UTC day rollups.
                 migrate_rollups::rebuild(inner)?;
+            } else if v < SCHEMA_VERSION {
+                // 4 → 5: `create_all` drops the time index.
+                let wtx = inner.begin_write()?;
+                tables::create_all(&wtx)?;
+                wtx.open_table(META)?
+                    .insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
+                wtx.commit()?;
+                tracing::info!(
+                    "migrated the data file to schema {SCHEMA_VERSION}: the unused time index was dropped"
+                );
             } else {
                 let wtx = inner.begin_write()?;
                 tables::create_all(&wtx)?;

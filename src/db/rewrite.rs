@@ -137,7 +137,6 @@ pub(crate) fn copy_tables(
         MERCHANT_ID_TO_MERCHANT,
         TX_ID_TO_TX,
         TX_ID_TO_COLS,
-        TIME_ID,
         MERCHANT_ID_TX_ID,
         PARENT_ID_CHILD_ID,
         FIELD_VALUE_TX_ID,

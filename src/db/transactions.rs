@@ -5,7 +5,7 @@ use redb::{ReadableTable, ReadableTableMetadata};
 use super::Tx;
 use super::columns::Row;
 use super::tables::{
-    FIELD_VALUE_TX_ID, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, TIME_ID, TX_ID_TO_COLS, TX_ID_TO_TX,
+    FIELD_VALUE_TX_ID, MERCHANT_ID_TX_ID, PARENT_ID_CHILD_ID, TX_ID_TO_COLS, TX_ID_TO_TX,
 };
 use super::{Db, Error, Result, Scope, codec, next_id, peek_id};
 use crate::domain::text::fold;
@@ -47,14 +47,14 @@ impl Field {
 pub fn insert_many(wtx: &Tx, txs: &mut [Transaction]) -> Result<()> {
     let mut records = wtx.open_table(TX_ID_TO_TX)?;
     let mut cols = wtx.open_table(TX_ID_TO_COLS)?;
-    let mut by_time = wtx.open_table(TIME_ID)?;
     let mut by_merchant = wtx.open_table(MERCHANT_ID_TX_ID)?;
     let mut by_parent = wtx.open_table(PARENT_ID_CHILD_ID)?;
     let mut by_field = wtx.open_table(FIELD_VALUE_TX_ID)?;
-    let mut latest = by_time
-        .last()?
-        .map(|(k, _)| k.value().0)
-        .unwrap_or(i64::MIN);
+    // Ids grow with time: the last row is the latest.
+    let mut latest = match records.last()? {
+        Some((_, v)) => codec::decode::<Transaction>("transactions", v.value())?.at,
+        None => i64::MIN,
+    };
     for tx in txs.iter_mut() {
         if tx.id != 0 {
             return Err(Error::IdAlreadySet {
@@ -67,7 +67,6 @@ pub fn insert_many(wtx: &Tx, txs: &mut [Transaction]) -> Result<()> {
         latest = tx.at;
         records.insert(tx.id, codec::encode(tx)?.as_slice())?;
         cols.insert(tx.id, Row::of(tx).encode().as_slice())?;
-        by_time.insert((tx.at, tx.id), ())?;
         by_merchant.insert((tx.merchant_id, tx.id), ())?;
         if let Some(parent) = tx.parent_id {
             by_parent.insert((parent, tx.id), ())?;

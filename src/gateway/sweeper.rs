@@ -2,13 +2,16 @@
 //! seconds it records 3-D Secure challenges left unanswered as abandoned (098) and
 //! forgets idle payment desks; every 5 minutes it also removes the sessions that can
 //! no longer be used (idle, too old, waiting for a second factor too long) and the
-//! sign-in counters whose lock ran out.
+//! sign-in counters whose lock ran out, then runs a housekeeping pass
+//! (`db::housekeeping`: expired idempotency keys, old operation keys, welcome links,
+//! emails and callbacks) in small batches, yielding between them.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::Gateway;
 use crate::db;
+use crate::db::housekeeping::{Cursor, DEFAULT_BATCH, Purged, Retention};
 
 /// How often the sweeper runs.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
@@ -51,8 +54,41 @@ impl Gateway {
     }
 }
 
-/// Sweeps every [`SWEEP_EVERY`] until `shutdown` resolves (purging every 5 minutes).
-pub async fn run(gateway: Arc<Gateway>, shutdown: impl std::future::Future<Output = ()>) {
+/// One housekeeping pass at the gateway's clock, a batch of at most `batch` rows per
+/// blocking task, yielding to the runtime between batches. Returns what went.
+pub async fn housekeep(
+    gateway: Arc<Gateway>,
+    retention: Retention,
+    batch: usize,
+) -> Result<Purged, String> {
+    let now = gateway.now();
+    let mut cursor = Cursor::default();
+    let mut total = Purged::default();
+    loop {
+        let g = gateway.clone();
+        let (step, c) = tokio::task::spawn_blocking(move || {
+            let mut cursor = cursor;
+            g.db.housekeep_step(now, &retention, batch, &mut cursor)
+                .map(|p| (p, cursor))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+        cursor = c;
+        let Some(p) = step else { break };
+        total.add(&p);
+        tokio::task::yield_now().await;
+    }
+    Ok(total)
+}
+
+/// Sweeps every [`SWEEP_EVERY`] until `shutdown` resolves (purging every 5 minutes,
+/// with `retention` for the records housekeeping removes).
+pub async fn run(
+    gateway: Arc<Gateway>,
+    retention: Retention,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     let mut sweeps = 0u32;
     loop {
@@ -63,7 +99,8 @@ pub async fn run(gateway: Arc<Gateway>, shutdown: impl std::future::Future<Outpu
         sweeps = sweeps.wrapping_add(1);
         let purge = sweeps.is_multiple_of(PURGE_EVERY_SWEEPS);
         let g = gateway.clone();
-        match tokio::task::spawn_blocking(move || g.sweep_once(purge)).await {
+        // Sessions and sign-in counters go with the housekeeping pass below.
+        match tokio::task::spawn_blocking(move || g.sweep_once(false)).await {
             Ok(Ok(s)) => {
                 if s.abandoned > 0 {
                     tracing::info!(
@@ -71,16 +108,30 @@ pub async fn run(gateway: Arc<Gateway>, shutdown: impl std::future::Future<Outpu
                         "abandoned 3-D Secure challenges recorded (098)"
                     );
                 }
-                if purge {
-                    tracing::debug!(
-                        sessions = s.sessions,
-                        counters = s.counters,
-                        "sessions and sign-in counters purged"
-                    );
-                }
             }
             Ok(Err(e)) => tracing::error!(error = %e, "sweep"),
             Err(e) => tracing::error!(error = %e, "sweep task"),
+        }
+        if purge {
+            match housekeep(gateway.clone(), retention, DEFAULT_BATCH).await {
+                Ok(p) if p.total() > p.sessions + p.sign_in_counters => tracing::info!(
+                    sessions = p.sessions,
+                    counters = p.sign_in_counters,
+                    idempotency_keys = p.idempotency_keys,
+                    operation_keys = p.operation_keys,
+                    welcome_links = p.welcome_links,
+                    emails = p.emails,
+                    callbacks = p.callbacks,
+                    batches = p.batches,
+                    "housekeeping: old records purged"
+                ),
+                Ok(p) => tracing::debug!(
+                    sessions = p.sessions,
+                    counters = p.sign_in_counters,
+                    "housekeeping: sessions and sign-in counters purged"
+                ),
+                Err(e) => tracing::error!(error = %e, "housekeeping"),
+            }
         }
     }
 }

@@ -27,6 +27,7 @@ mod group_commit;
 mod hardening;
 mod home;
 mod honest_email;
+mod housekeeping;
 mod input;
 mod journeys;
 mod list_fields;

@@ -170,5 +170,53 @@ fn a_schema_3_file_drops_its_utc_day_rollups_on_open() {
         .unwrap()
         .map(|v| u32::from_le_bytes(v.value().try_into().unwrap()));
     assert_eq!(version, Some(guichet::db::SCHEMA_VERSION));
-    assert_eq!(guichet::db::SCHEMA_VERSION, 4);
+    assert_eq!(guichet::db::SCHEMA_VERSION, 5);
+}
+
+#[test]
+fn a_schema_4_file_drops_its_unused_time_index_on_open_and_keeps_every_row() {
+    use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition, TableHandle};
+    const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+    let (_dir, path) = v2_copy();
+    let rows = {
+        let db = Db::open(&path).unwrap();
+        db.check().unwrap().transactions
+    };
+    assert!(rows > 0);
+    // Back to what schema 4 wrote: its version and a time index entry per row.
+    {
+        let raw = redb::Database::open(&path).unwrap();
+        let wtx = raw.begin_write().unwrap();
+        wtx.open_table(META)
+            .unwrap()
+            .insert("schema_version", 4u32.to_le_bytes().as_slice())
+            .unwrap();
+        let mut idx = wtx.open_table(guichet::db::tables::TIME_ID).unwrap();
+        for id in 1..=rows {
+            idx.insert((1_780_000_000 + id as i64, id), ()).unwrap();
+        }
+        drop(idx);
+        wtx.commit().unwrap();
+    }
+    let db = Db::open(&path).unwrap();
+    let report = db.check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.transactions, rows);
+    drop(db);
+    let raw = redb::Database::open(&path).unwrap();
+    let rtx = raw.begin_read().unwrap();
+    let tables: Vec<String> = rtx
+        .list_tables()
+        .unwrap()
+        .map(|t| t.name().to_string())
+        .collect();
+    assert!(!tables.iter().any(|t| t == "idx_time"), "{tables:?}");
+    assert!(rtx.open_table(META).unwrap().len().unwrap() > 0);
+    let version = rtx
+        .open_table(META)
+        .unwrap()
+        .get("schema_version")
+        .unwrap()
+        .map(|v| u32::from_le_bytes(v.value().try_into().unwrap()));
+    assert_eq!(version, Some(5));
 }
