@@ -401,32 +401,48 @@ impl Db {
         Ok((n, more))
     }
 
+    /// The ids of records of `table` (keyed by a growing id, so by creation time)
+    /// that `finished` picks, read in one read transaction from `cursor` on: at most
+    /// `batch` of them, scanning at most `batch * SCAN_FACTOR` rows and stopping at the
+    /// first created at or after `before`. `true` when the scan stopped early (more
+    /// may follow); the cursor moves past what was scanned.
+    fn finished_before<T: serde::de::DeserializeOwned>(
+        &self,
+        (table, name): (redb::TableDefinition<u64, &[u8]>, &'static str),
+        (before, batch, cursor): (i64, usize, &mut Cursor),
+        created_at: impl Fn(&T) -> i64,
+        finished: impl Fn(&T) -> bool,
+    ) -> Result<(Vec<u64>, bool)> {
+        let rtx = self.begin_read()?;
+        let t = rtx.open_table(table)?;
+        let mut old = Vec::new();
+        for (scanned, row) in t.range(cursor.after_id..)?.enumerate() {
+            let (k, v) = row?;
+            let record: T = codec::decode(name, v.value())?;
+            if created_at(&record) >= before {
+                break;
+            }
+            if scanned == batch * SCAN_FACTOR || old.len() == batch {
+                return Ok((old, true));
+            }
+            cursor.after_id = k.value() + 1;
+            if finished(&record) {
+                old.push(k.value());
+            }
+        }
+        Ok((old, false))
+    }
+
     /// Removes up to `batch` emails sent or given up, created before `before`, oldest
     /// first (ids grow with time: the scan stops at the first newer one).
     fn purge_emails(&self, before: i64, batch: usize, cursor: &mut Cursor) -> Result<(u64, bool)> {
         let finished = |m: &Mail| m.state != MailState::Pending && m.created_at < before;
-        let (old, more) = {
-            let rtx = self.begin_read()?;
-            let t = rtx.open_table(MAIL_ID_TO_MAIL)?;
-            let mut old = Vec::new();
-            let mut more = false;
-            for (scanned, row) in t.range(cursor.after_id..)?.enumerate() {
-                let (k, v) = row?;
-                let mail: Mail = codec::decode("outbox", v.value())?;
-                if mail.created_at >= before {
-                    break;
-                }
-                if scanned == batch * SCAN_FACTOR || old.len() == batch {
-                    more = true;
-                    break;
-                }
-                cursor.after_id = k.value() + 1;
-                if finished(&mail) {
-                    old.push(k.value());
-                }
-            }
-            (old, more)
-        };
+        let (old, more) = self.finished_before(
+            (MAIL_ID_TO_MAIL, "outbox"),
+            (before, batch, cursor),
+            |m: &Mail| m.created_at,
+            finished,
+        )?;
         if old.is_empty() {
             return Ok((0, more));
         }
@@ -461,28 +477,12 @@ impl Db {
         cursor: &mut Cursor,
     ) -> Result<(u64, bool)> {
         let finished = |c: &Callback| c.state != CallbackState::Pending && c.created_at < before;
-        let (old, more) = {
-            let rtx = self.begin_read()?;
-            let t = rtx.open_table(CALLBACK_ID_TO_CALLBACK)?;
-            let mut old = Vec::new();
-            let mut more = false;
-            for (scanned, row) in t.range(cursor.after_id..)?.enumerate() {
-                let (k, v) = row?;
-                let cb: Callback = codec::decode("callbacks", v.value())?;
-                if cb.created_at >= before {
-                    break;
-                }
-                if scanned == batch * SCAN_FACTOR || old.len() == batch {
-                    more = true;
-                    break;
-                }
-                cursor.after_id = k.value() + 1;
-                if finished(&cb) {
-                    old.push(k.value());
-                }
-            }
-            (old, more)
-        };
+        let (old, more) = self.finished_before(
+            (CALLBACK_ID_TO_CALLBACK, "callbacks"),
+            (before, batch, cursor),
+            |c: &Callback| c.created_at,
+            finished,
+        )?;
         if old.is_empty() {
             return Ok((0, more));
         }
