@@ -13,9 +13,9 @@ use crate::db::{Db, GroupCommit};
 /// Payments per client, by number of clients: enough for a stable p99.
 fn per_client(clients: usize) -> usize {
     match clients {
-        1 => 300,
-        8 => 100,
-        _ => 50,
+        1 => 500,
+        8 => 250,
+        _ => 100,
     }
 }
 
@@ -51,9 +51,25 @@ pub(super) fn run() -> Result<(), CliError> {
         "per second",
         "commits"
     );
+    // `GUICHET_BENCH_ONLY=8,group` (clients, "group"/"alone", "slow"): one line of
+    // the table, for a profiler.
+    let only = std::env::var("GUICHET_BENCH_ONLY").unwrap_or_default();
+    let wanted = |clients: usize, enabled: bool, delay: Duration| {
+        only.is_empty()
+            || only.split(',').all(|w| match w {
+                "group" => enabled,
+                "alone" => !enabled,
+                "slow" => !delay.is_zero(),
+                "fast" => delay.is_zero(),
+                n => n.parse() == Ok(clients),
+            })
+    };
     for delay in [Duration::ZERO, Duration::from_millis(2)] {
         for enabled in [false, true] {
             for clients in [1, 8, 32] {
+                if !wanted(clients, enabled, delay) {
+                    continue;
+                }
                 let c = GroupCommit {
                     enabled,
                     fsync_delay: delay,

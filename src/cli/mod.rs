@@ -454,6 +454,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             source,
         })?;
     crate::app::log_panics_safely();
+    crate::recovery::watch(app.state.db.clone());
     tracing::info!(addr = %local, data = %args.data.display(), "Guichet is listening on http://{local}");
     app.serve(acceptor, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -297,6 +297,12 @@ impl Db {
         Ok(Tx(self.inner.begin_write()?))
     }
 
+    /// Commits an empty write transaction durably: fails while the file refuses
+    /// writes (a full volume, or redb's latch after a failed write; see `recovery`).
+    pub fn probe_write(&self) -> Result<()> {
+        self.begin_write()?.commit()
+    }
+
     /// A raw read transaction: for db and tests only (everything else reads through
     /// `Db` methods).
     #[doc(hidden)]

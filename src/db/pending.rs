@@ -38,13 +38,17 @@ pub fn of_original_in(wtx: &Tx, original: u64) -> Result<Option<PendingOp>> {
 /// Records payment `p` (its id set here), durably, in a write of its own (grouped
 /// with the writes running meanwhile, see [`Db::write`]).
 pub fn insert_payment(db: &Db, p: &mut PendingPayment) -> Result<()> {
-    db.write(|wtx| {
+    p.id = db.write(|wtx| {
         let mut t = wtx.open_table(PENDING_PAYMENTS)?;
         let next = t.last()?.map_or(1, |(k, _)| k.value() + 1);
-        p.id = next;
-        t.insert(next, codec::encode(p)?.as_slice())?;
-        Ok(())
-    })
+        let row = PendingPayment {
+            id: next,
+            ..p.clone()
+        };
+        t.insert(next, codec::encode(&row)?.as_slice())?;
+        Ok(next)
+    })?;
+    Ok(())
 }
 
 /// Removes pending payment `id` (its rows are being written in `wtx`).

@@ -73,15 +73,16 @@ impl Gateway {
             now,
         );
         req.expires_at = now.unix_timestamp() + p.timeout_seconds;
-        let token = self.db.write(|wtx| {
+        let (req, token) = self.db.write(|wtx| {
+            let mut req = req.clone();
             payments::insert(wtx, &mut req)?;
             let token = self.db.merchant_token(req.id);
             let api = ApiPayment {
                 request_id: req.id,
-                ..p.api
+                ..p.api.clone()
             };
             api_payments::insert_in(wtx, &api, &token)?;
-            Ok(token)
+            Ok((req, token))
         })?;
         Ok(Prepared {
             request: req,

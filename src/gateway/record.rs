@@ -106,17 +106,18 @@ impl Gateway {
                 .map(|m| m.statement_descriptor.clone())
                 .unwrap_or_default(),
         };
-        let mut rows = attempt_rows(&cx, a.three_ds, a.code);
+        let rows = attempt_rows(&cx, a.three_ds, a.code);
         let (sale_id, notify, req) = self.db.write(|wtx| {
             let Some(mut req) = payments::get_in(wtx, req.id)? else {
                 return Err(db::Error::NotFound);
             };
+            let mut rows = rows.clone();
             transactions::insert_many(wtx, &mut rows[..1])?;
             rows[1].parent_id = Some(rows[0].id);
             transactions::insert_many(wtx, &mut rows[1..])?;
             velocity::add_in(wtx, &self.db.velocity_key(), &rows)?;
             let [three_ds, sale] = &rows;
-            let mut three_ds_steps = a.three_ds_steps;
+            let mut three_ds_steps = a.three_ds_steps.clone();
             three_ds_steps.push(JournalEntry::new(
                 now,
                 Step::Linked {

@@ -25,9 +25,9 @@ impl Gateway {
     ) -> db::Result<Created> {
         let look = self.db.mail_look(merchant_id)?;
         let now = self.now();
-        let mut req =
-            input.into_request(merchant_id, terminal, user, payments::new_link_token(), now);
-        self.db.write(|wtx| {
+        let req = input.into_request(merchant_id, terminal, user, payments::new_link_token(), now);
+        let req = self.db.write(|wtx| {
+            let mut req = req.clone();
             // The accepted currencies as they are now, in this write: a form checked
             // against older settings (or crafted by hand) cannot slip another one in.
             if !crate::db::merchant_settings::settings_in(wtx, merchant_id)?.accepts(req.currency) {
@@ -45,7 +45,7 @@ impl Gateway {
                 req.emails.push(outbox::enqueue(wtx, &mut mail)?);
                 payments::update(wtx, &req)?;
             }
-            Ok(())
+            Ok(req)
         })?;
         if let Some(id) = req.emails.last() {
             self.mail_queued(*id, &req.holder.email);

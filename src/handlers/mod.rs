@@ -286,13 +286,14 @@ pub async fn verify_blocking(password: String, hash: String) -> bool {
 
 /// The log line of a write refused for storage: what happened and what to do.
 pub fn storage_unavailable_log(err: &db::Error) -> String {
+    crate::recovery::storage_failed();
     if err.is_disk_full() {
         format!(
-            "disk full: a write was refused and nothing of it was recorded; free space on the data file's volume, then restart the service ({err})"
+            "disk full: a write was refused and nothing of it was recorded; free space on the data file's volume: the server reopens the data file by itself once it can write again ({err})"
         )
     } else {
         format!(
-            "storage unavailable after an earlier write error (full disk?): free space, then restart the service to reopen the data file ({err})"
+            "storage unavailable after an earlier write error (full disk?): free space on the data file's volume: the server reopens the data file by itself once it can write again ({err})"
         )
     }
 }

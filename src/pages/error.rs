@@ -36,7 +36,7 @@ pub fn page(view: &View, kind: ErrorKind, error_id: &str) -> Markup {
         ),
         ErrorKind::StorageUnavailable => (
             view.t("Espace disque insuffisant", "Disk full"),
-            view.t("Le disque du serveur est plein : l'opération n'a pas été enregistrée. Réessayez plus tard ; l'administrateur doit libérer de la place puis redémarrer le service. Référence :", "The server's disk is full: the operation was not recorded. Try again later; the administrator must free space, then restart the service. Reference:"),
+            view.t("Le disque du serveur est plein : l'opération n'a pas été enregistrée. Réessayez plus tard : le service reprend de lui-même dès que l'administrateur a libéré de la place. Référence :", "The server's disk is full: the operation was not recorded. Try again later: the service resumes by itself as soon as the administrator has freed space. Reference:"),
         ),
     };
     let body = html! {
