@@ -75,7 +75,7 @@ check-data:
 # The unit, maintainer scripts, settings file and man pages are in packaging/debian.
 deb:
 	$(CARGO) build --release --bin guichet
-	packaging/debian/build-deb target/release/guichet target/debian
+	packaging/debian/build-deb $${CARGO_TARGET_DIR:-target}/release/guichet target/debian
 
 # Tests the package: contents, lintian, the binary with the packaged settings; as
 # root with CI=true, also dpkg -i, a start as the unit does, /healthz, purge.
