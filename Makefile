@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_DATA ?= data/demo.redb
 
-.PHONY: run demo test crash-test fuzz bench bench-10m loadtest lint check-data
+.PHONY: run demo test crash-test fuzz bench bench-10m loadtest lint check-data deb deb-test
 
 run:
 	$(CARGO) run --release -- serve
@@ -27,7 +27,9 @@ demo:
 	touch $@
 
 # pipefail (above) makes the recipe fail when cargo test fails, even if output is piped.
+# The packaged systemd unit is checked first (systemd-analyze, a second or two).
 test: .venv-smtp/bin/aiosmtpd .venv-smtp/.payzone-0.1.1
+	packaging/debian/check-unit
 	$(CARGO) test --all-targets 2>&1
 
 # The crash harness (tests/it/crash.rs): the release binary under payment and refund
@@ -64,3 +66,18 @@ lint:
 
 check-data:
 	$(CARGO) run --release -- check --data $(DEMO_DATA)
+
+# The Debian package (issue 16): target/debian/guichet_VERSION_ARCH.deb, from the
+# release binary (cargo reuses it when up to date). Built by Debian's own
+# `dpkg-deb --build` on a staged tree (packaging/debian/build-deb): nothing to
+# compile or install, where cargo-deb would first be compiled from source on every
+# fresh machine and in CI (several minutes on 2 cores) to do the same staging.
+# The unit, maintainer scripts, settings file and man pages are in packaging/debian.
+deb:
+	$(CARGO) build --release --bin guichet
+	packaging/debian/build-deb $${CARGO_TARGET_DIR:-target}/release/guichet target/debian
+
+# Tests the package: contents, lintian, the binary with the packaged settings; as
+# root with CI=true, also dpkg -i, a start as the unit does, /healthz, purge.
+deb-test: deb
+	packaging/debian/test-deb $$(ls -t target/debian/guichet_*.deb | head -n 1)

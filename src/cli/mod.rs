@@ -14,6 +14,7 @@ mod bench_backup;
 mod bench_fraud;
 mod bench_group;
 mod bench_rollups;
+mod first_admin;
 
 use crate::app::App;
 use crate::auth::bootstrap::first_admin;
@@ -205,9 +206,15 @@ pub struct ServeArgs {
     /// Username of the first admin created on an empty data file.
     #[arg(long, env = "GUICHET_ADMIN", default_value = "admin")]
     pub admin_username: String,
+    /// Also write the first admin's one-time password to this file (mode 0600),
+    /// deleted at a later start once that admin has chosen their own password. The
+    /// Debian package sets /var/lib/guichet/first-admin-password.
+    #[arg(long, env = "GUICHET_FIRST_ADMIN_PASSWORD_FILE")]
+    pub first_admin_password_file: Option<PathBuf>,
     /// SMTP server for emails to customers. Without it, emails wait in the outbox.
     #[arg(long, env = "GUICHET_SMTP_HOST")]
     pub smtp_host: Option<String>,
+    /// Port of the SMTP server.
     #[arg(long, env = "GUICHET_SMTP_PORT", default_value_t = 587)]
     pub smtp_port: u16,
     /// plain (local relay, tests), starttls (port 587) or tls (port 465).
@@ -218,8 +225,10 @@ pub struct ServeArgs {
         default_value = "starttls"
     )]
     pub smtp_security: SmtpSecurity,
+    /// User name to sign in to the SMTP server (none: no authentication).
     #[arg(long, env = "GUICHET_SMTP_USERNAME")]
     pub smtp_username: Option<String>,
+    /// Password to sign in to the SMTP server (never shown by --help).
     #[arg(long, env = "GUICHET_SMTP_PASSWORD", hide_env_values = true)]
     pub smtp_password: Option<String>,
     /// Sender address of emails to customers.
@@ -441,11 +450,29 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         path: args.data.clone(),
         source,
     })?;
+    let password_file = args.first_admin_password_file.as_deref();
+    if let Some(path) = password_file
+        && first_admin::remove_if_used(&app.state.db, path)?
+    {
+        tracing::info!(file = %path.display(), "first admin's password changed: one-time password file deleted");
+    }
     if let Some(otp) = first_admin(&app.state.db, &args.admin_username, clock.now())? {
+        let base_url = &app.state.config.base_url;
         println!(
-            "\n  First start: created the admin account.\n    username: {}\n    one-time password: {otp}\n  Sign in at {} and choose your own password. This password is shown only once.\n",
-            args.admin_username, app.state.config.base_url
+            "\n  First start: created the admin account.\n    username: {}\n    one-time password: {otp}\n  Sign in at {base_url} and choose your own password. This password is shown only once.\n",
+            args.admin_username
         );
+        if let Some(path) = password_file {
+            match first_admin::write_password_file(path, &args.admin_username, &otp, base_url) {
+                Ok(()) => println!(
+                    "  The one-time password is also in {} (mode 0600).\n",
+                    path.display()
+                ),
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), "cannot write the first admin's one-time password file: {e}")
+                }
+            }
+        }
     }
     let (acceptor, local) = App::bind(args.addr)
         .await

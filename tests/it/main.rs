@@ -39,6 +39,7 @@ mod no_full_card_number;
 mod one_language;
 mod operations;
 mod own_profile;
+mod packaging;
 mod pay_page;
 mod payments;
 mod pending_operations;
