@@ -197,15 +197,16 @@ impl Db {
         if attempts.is_empty() {
             return Ok(Vec::new());
         }
-        let wtx = self.begin_write()?;
-        let mut out = Vec::with_capacity(attempts.len());
-        for (id, attempt) in attempts {
-            if let Some(cb) = record_in(&wtx, id, attempt)? {
-                out.push(cb);
+        // Grouped with the payments being written (see `Db::write`).
+        self.write(|wtx| {
+            let mut out = Vec::with_capacity(attempts.len());
+            for (id, attempt) in &attempts {
+                if let Some(cb) = record_in(wtx, *id, attempt.clone())? {
+                    out.push(cb);
+                }
             }
-        }
-        wtx.commit()?;
-        Ok(out)
+            Ok(out)
+        })
     }
 
     pub fn callback(&self, id: u64) -> Result<Option<Callback>> {

@@ -74,11 +74,10 @@ fn find_from(
     }))
 }
 
-/// Stores the first answer to (`originator`, `key`) in its own durable write.
+/// Stores the first answer to (`originator`, `key`) in its own durable write
+/// (grouped with the payments being written, see `Db::write`).
 pub fn store(db: &Db, originator: &str, key: &str, answer: &Answer) -> Result<()> {
-    let wtx = db.begin_write()?;
-    store_in(&wtx, originator, key, answer)?;
-    wtx.commit()
+    db.write(|wtx| store_in(wtx, originator, key, answer))
 }
 
 /// Stores the answer to (`originator`, `key`) in `wtx` (replacing an expired one) and

@@ -117,8 +117,9 @@ impl Db {
         attempt: MailAttempt,
         retry_at: Option<i64>,
     ) -> Result<Option<Mail>> {
-        let wtx = self.begin_write()?;
-        let updated = {
+        // Grouped with the payments being written (see `Db::write`).
+        self.write(|wtx| {
+            let attempt = attempt.clone();
             let mut t = wtx.open_table(MAIL_ID_TO_MAIL)?;
             let mut due = wtx.open_table(MAIL_DUE_AT_ID)?;
             let found: Option<Mail> = t
@@ -149,13 +150,11 @@ impl Db {
                         mail.html = redact_welcome_links(&mail.html);
                     }
                     t.insert(mail.id, codec::encode(&mail)?.as_slice())?;
-                    Some(mail)
+                    Ok(Some(mail))
                 }
-                _ => None,
+                _ => Ok(None),
             }
-        };
-        wtx.commit()?;
-        Ok(updated)
+        })
     }
 
     pub fn mail(&self, id: u64) -> Result<Option<Mail>> {
