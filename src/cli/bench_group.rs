@@ -43,13 +43,14 @@ fn card_number(n: u64) -> String {
 /// Prints the table: grouped and alone, without and with the 2 ms pause.
 pub(super) fn run() -> Result<(), CliError> {
     println!(
-        "\n{:<44} {:>8} {:>8} {:>8} {:>10} {:>9}",
+        "\n{:<44} {:>8} {:>8} {:>8} {:>10} {:>9} {:>11}",
         "durable payments, N clients (issue 15)",
         "p50 ms",
         "p95 ms",
         "p99 ms",
         "per second",
-        "commits"
+        "commits",
+        "CPU µs/pay"
     );
     // `GUICHET_BENCH_ONLY=8,group` (clients, "group"/"alone", "slow"): one line of
     // the table, for a profiler.
@@ -70,14 +71,21 @@ pub(super) fn run() -> Result<(), CliError> {
                 if !wanted(clients, enabled, delay) {
                     continue;
                 }
-                let c = GroupCommit {
+                let mut c = GroupCommit {
                     enabled,
                     fsync_delay: delay,
                     ..GroupCommit::default()
                 };
+                // Bench knob: `GUICHET_BENCH_LINGER_US` (default: GroupCommit's).
+                if let Some(us) = std::env::var("GUICHET_BENCH_LINGER_US")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                {
+                    c.linger = Duration::from_micros(us);
+                }
                 let r = clients_run(c, clients)?;
                 println!(
-                    "{:<44} {:>8.2} {:>8.2} {:>8.2} {:>10.0} {:>9}",
+                    "{:<44} {:>8.2} {:>8.2} {:>8.2} {:>10.0} {:>9} {:>11}",
                     format!(
                         "{} clients, {}{}",
                         clients,
@@ -92,7 +100,9 @@ pub(super) fn run() -> Result<(), CliError> {
                     ms(percentile(&r.latencies, 0.95)),
                     ms(percentile(&r.latencies, 0.99)),
                     r.per_second,
-                    r.commits
+                    r.commits,
+                    r.cpu_per_payment
+                        .map_or("-".to_string(), |d| d.as_micros().to_string())
                 );
             }
         }
@@ -105,6 +115,9 @@ struct Figures {
     per_second: f64,
     /// Durable commits for the payments (each makes two writes: pending, then rows).
     commits: u64,
+    /// The process's CPU time (user + system, every thread) per payment: what the
+    /// figures would be on idle cores, whatever else the machine runs.
+    cpu_per_payment: Option<Duration>,
 }
 
 /// `clients` threads paying requests created beforehand, each with its own card,
@@ -171,6 +184,7 @@ fn clients_run(c: GroupCommit, clients: usize) -> Result<Figures, CliError> {
     }
     db.set_group_commit(c);
     let commits = db.durable_commits();
+    let cpu = process_cpu();
     let t = Instant::now();
     let threads: Vec<_> = work
         .into_iter()
@@ -205,12 +219,28 @@ fn clients_run(c: GroupCommit, clients: usize) -> Result<Figures, CliError> {
         latencies.extend(th.join().map_err(|_| CliError::Bench("thread"))??);
     }
     let per_second = latencies.len() as f64 / t.elapsed().as_secs_f64();
+    let payments = u32::try_from(latencies.len()).unwrap_or(u32::MAX).max(1);
+    let cpu_per_payment = cpu
+        .zip(process_cpu())
+        .map(|(before, after)| after.saturating_sub(before) / payments);
     latencies.sort();
     Ok(Figures {
         latencies,
         per_second,
         commits: db.durable_commits() - commits,
+        cpu_per_payment,
     })
+}
+
+/// This process's CPU time so far (Linux: `/proc/self/stat`, in clock ticks of
+/// 10 ms); `None` elsewhere.
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command (which may hold spaces) in parentheses.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 #[cfg(test)]

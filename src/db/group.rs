@@ -40,6 +40,9 @@ pub struct GroupCommit {
     pub window: Duration,
     /// At most this many jobs in one batch.
     pub cap: u64,
+    /// When no one is queued but the last batch had several members, how long the
+    /// last member waits for one more before committing.
+    pub linger: Duration,
     /// Test and bench only: a pause inside each durable commit, holding the write
     /// lock, as a slow disk's fsync would (0 in production).
     pub fsync_delay: Duration,
@@ -51,6 +54,7 @@ impl Default for GroupCommit {
             enabled: true,
             window: Duration::from_millis(5),
             cap: 64,
+            linger: Duration::from_micros(300),
             fsync_delay: Duration::ZERO,
         }
     }
@@ -61,7 +65,10 @@ pub(super) struct Group {
     enabled: AtomicBool,
     window_us: AtomicU64,
     cap: AtomicU64,
+    linger_us: AtomicU64,
     delay_us: AtomicU64,
+    /// Members of the last batch committed.
+    last_members: AtomicU64,
     state: Mutex<State>,
     /// The batch opened, closed or handed on.
     changed: Condvar,
@@ -133,6 +140,8 @@ impl Default for Group {
             enabled: AtomicBool::new(c.enabled),
             window_us: AtomicU64::new(micros(c.window)),
             cap: AtomicU64::new(c.cap),
+            linger_us: AtomicU64::new(micros(c.linger)),
+            last_members: AtomicU64::new(0),
             delay_us: AtomicU64::new(micros(c.fsync_delay)),
             state: Mutex::default(),
             changed: Condvar::new(),
@@ -235,9 +244,32 @@ impl Db {
             // and not too old; else commit it for every member.
             let mut st = g.lock();
             let window = Duration::from_micros(g.window_us.load(Ordering::Relaxed));
-            let hand_on = st.queued > 0
-                && members < g.cap.load(Ordering::Relaxed)
-                && batch.opened.elapsed() < window;
+            let cap = g.cap.load(Ordering::Relaxed);
+            // No one queued, but writers were busy lately: wait a moment for the
+            // next one (a durable commit costs far more than the wait).
+            let linger = Duration::from_micros(g.linger_us.load(Ordering::Relaxed));
+            if st.queued == 0
+                && !linger.is_zero()
+                && members < cap
+                && g.last_members.load(Ordering::Relaxed) > 1
+            {
+                let until = Instant::now() + linger;
+                while st.queued == 0 {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    st = g
+                        .changed
+                        .wait_timeout(st, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+            let hand_on = st.queued > 0 && members < cap && batch.opened.elapsed() < window;
+            if !hand_on {
+                g.last_members.store(members, Ordering::Relaxed);
+            }
             if hand_on {
                 st.slot = Some(wtx);
                 drop(st);
@@ -289,6 +321,8 @@ impl Db {
                 if !queued {
                     queued = true;
                     st.queued += 1;
+                    // A member may be lingering for this caller.
+                    g.changed.notify_all();
                 }
                 st = g.changed.wait(st).unwrap_or_else(|e| e.into_inner());
                 continue;
@@ -316,6 +350,7 @@ impl Db {
         g.enabled.store(c.enabled, Ordering::Relaxed);
         g.window_us.store(micros(c.window), Ordering::Relaxed);
         g.cap.store(c.cap.max(1), Ordering::Relaxed);
+        g.linger_us.store(micros(c.linger), Ordering::Relaxed);
         g.delay_us.store(micros(c.fsync_delay), Ordering::Relaxed);
     }
 
