@@ -21,4 +21,5 @@ pub mod gateway;
 pub mod handlers;
 pub mod keys;
 pub mod mail;
+pub mod observe;
 pub mod pages;

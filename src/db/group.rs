@@ -260,6 +260,13 @@ impl Db {
     pub fn durable_commits(&self) -> u64 {
         self.group.flushes.load(Ordering::Relaxed)
     }
+
+    /// Read-only, for the appliance's figures: the writes inside their transaction,
+    /// and those committed that wait for a durable commit.
+    pub fn writes_in_flight(&self) -> (u64, u64) {
+        let st = self.group.lock();
+        (st.running, st.committed.saturating_sub(st.durable))
+    }
 }
 
 #[cfg(test)]
