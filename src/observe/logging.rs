@@ -14,7 +14,10 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the process's log subscriber (once, at start).
+/// Installs the process's log subscriber (once, at start). A line that cannot be
+/// written (the log's volume is full) is dropped silently: by default the
+/// subscriber would report it on stderr, and a failed write to stderr panics —
+/// outside any handler, that drops the connection of the request being logged.
 pub fn init(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GUICHET_LOG")
         .unwrap_or_else(|_| "info".into());
@@ -22,6 +25,7 @@ pub fn init(format: LogFormat) {
         LogFormat::Text => tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_target(false)
+            .log_internal_errors(false)
             .init(),
         LogFormat::Json => tracing_subscriber::fmt()
             .json()
@@ -29,6 +33,7 @@ pub fn init(format: LogFormat) {
             .with_current_span(true)
             .with_span_list(false)
             .with_env_filter(filter)
+            .log_internal_errors(false)
             .init(),
     }
 }
