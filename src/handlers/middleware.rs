@@ -80,6 +80,7 @@ pub async fn context<E: Endpoint>(
     let hsts = state.config.secure_cookies();
     if let Some(mut refused) = check_unsafe_method(&mut req, &ctx, &csrf).await {
         refused.set_data(request_user(&ctx));
+        refused.set_data(poem::PathPattern(BEFORE_ROUTING.into()));
         return Ok(with_security_headers(refused, hsts));
     }
     req.extensions_mut().insert(ctx.clone());
@@ -364,8 +365,9 @@ pub async fn gate<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respons
     }
 }
 
-/// The route label of a back-office request the gate sent elsewhere (sign-in,
-/// password change, second-factor enrolment) before any route took it.
+/// The route label of a request answered before any route took it: a refused form
+/// (CSRF, size), or a back-office request the gate sent elsewhere (sign-in, password
+/// change, second-factor enrolment).
 pub const BEFORE_ROUTING: &str = "/*";
 
 pub fn urlencode(s: &str) -> String {
