@@ -20,7 +20,7 @@ use crate::handlers::{
     AppState, Ctx, api_credentials, audit, auth, authorizations, backups, blacklist, callbacks,
     chargebacks, email_templates, emails, export, home, merchants, middleware, operations, pay,
     payment_requests, profile, restrictions, second_factor, statistics, support, support_contacts,
-    terminal, transactions, users, welcome,
+    system, terminal, transactions, users, welcome,
 };
 
 #[derive(RustEmbed)]
@@ -295,6 +295,7 @@ pub fn back_office() -> Table {
             ADMIN,
             get(backups::backups_page).post(backups::backup_now),
         )
+        .at("/parameters/system", ADMIN, get(system::system_page))
 }
 
 /// What the route table declares, for the route × role test.
@@ -334,6 +335,8 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             poem::post(second_factor::enrol_confirm),
         )
         .at("/healthz", poem::get(home::health))
+        .at("/readyz", poem::get(system::readyz))
+        .at("/metrics", poem::get(system::metrics))
         .at("/test-cards", poem::get(pay::test_cards))
         .at(
             "/payment/:token",
@@ -348,10 +351,13 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .nest("/static", EmbeddedFilesEndpoint::<Static>::new())
         .nest("/", back_office);
     let api = Arc::new(crate::api::endpoint(state.clone()));
-    guarded(app, state).around(move |site, req| {
-        let api = api.clone();
-        async move { dispatch(api, site, req).await }
-    })
+    let metrics = state.gateway.metrics.clone();
+    guarded(app, state)
+        .around(move |site, req| {
+            let api = api.clone();
+            async move { dispatch(api, site, req).await }
+        })
+        .around(move |ep, req| crate::observe::requests(ep, req, metrics.clone()))
 }
 
 /// Merchant API calls to the API's endpoint (no session, no CSRF: HTTP Basic),
@@ -498,6 +504,7 @@ impl App {
                 once_links: Arc::default(),
                 connections: Arc::default(),
                 backups,
+                probe: Arc::default(),
             },
         })
     }

@@ -24,6 +24,27 @@ pub struct SmtpConfig {
     pub password: Option<String>,
 }
 
+/// `--ready-stuck-minutes` when not told.
+pub const DEFAULT_READY_STUCK_MINUTES: u32 = 15;
+
+/// The shortest metrics token accepted.
+pub const MIN_METRICS_TOKEN: usize = 16;
+
+/// Reads the metrics token: the first line of `path`, trimmed, at least
+/// [`MIN_METRICS_TOKEN`] characters without spaces.
+pub fn read_metrics_token(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--metrics-token-file {}: {e}", path.display()))?;
+    let token = text.lines().next().unwrap_or("").trim().to_string();
+    if token.chars().count() < MIN_METRICS_TOKEN || token.contains(char::is_whitespace) {
+        return Err(format!(
+            "--metrics-token-file {}: the first line must be a token of at least {MIN_METRICS_TOKEN} characters without spaces (e.g. openssl rand -hex 32)",
+            path.display()
+        ));
+    }
+    Ok(token)
+}
+
 /// What the server needs to start.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -62,6 +83,12 @@ pub struct Config {
     /// How long housekeeping keeps finished emails, callbacks and operation keys
     /// (`--retain-emails-days`, `--retain-callbacks-days`).
     pub retention: crate::db::housekeeping::Retention,
+    /// The bearer token `/metrics` asks for (`--metrics-token-file`); `None`: the
+    /// metrics are off (`/metrics` is a 404).
+    pub metrics_token: Option<String>,
+    /// `/readyz` says not ready when the outbox or the callbacks have an item
+    /// overdue by more than this many minutes (`--ready-stuck-minutes`).
+    pub ready_stuck_minutes: u32,
 }
 
 impl Config {
@@ -98,6 +125,8 @@ impl Config {
             backup: crate::backup::Settings::default(),
             control_socket: true,
             retention: crate::db::housekeeping::Retention::default(),
+            metrics_token: None,
+            ready_stuck_minutes: DEFAULT_READY_STUCK_MINUTES,
         })
     }
 
@@ -138,6 +167,21 @@ mod tests {
         let mut c = Config::new("127.0.0.1:8080".parse().unwrap(), "g.redb".into(), None).unwrap();
         c.trusted_proxies = proxies.iter().map(|p| p.parse().unwrap()).collect();
         c
+    }
+
+    #[test]
+    fn a_metrics_token_is_the_first_line_of_its_file_and_long_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "  0123456789abcdef0123  \nignored\n").unwrap();
+        assert_eq!(read_metrics_token(&file).unwrap(), "0123456789abcdef0123");
+        std::fs::write(&file, "short\n").unwrap();
+        assert!(
+            read_metrics_token(&file)
+                .unwrap_err()
+                .contains("at least 16")
+        );
+        assert!(read_metrics_token(&dir.path().join("none")).is_err());
     }
 
     #[test]

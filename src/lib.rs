@@ -21,5 +21,6 @@ pub mod gateway;
 pub mod handlers;
 pub mod keys;
 pub mod mail;
+pub mod observe;
 pub mod pages;
 pub mod recovery;

@@ -4,16 +4,20 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("GUICHET_LOG")
-        .unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
-    match guichet::cli::run(guichet::cli::Cli::parse()).await {
+    let cli = guichet::cli::Cli::parse();
+    let format = cli.log_format;
+    guichet::observe::logging::init(format);
+    match guichet::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            if format == guichet::observe::logging::LogFormat::Json {
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"level": "ERROR", "message": format!("error: {e}")})
+                );
+            } else {
+                eprintln!("error: {e}");
+            }
             std::process::ExitCode::FAILURE
         }
     }

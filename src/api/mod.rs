@@ -68,7 +68,7 @@ pub fn not_found(what: &str) -> Response {
 /// A storage failure: logged, answered `500` with the protocol's code and nothing
 /// of the cause.
 pub fn internal(e: &dyn std::fmt::Display) -> Response {
-    let reference = crate::db::sessions::new_token()[..12].to_string();
+    let reference = crate::observe::request_id_or_new();
     let cause = crate::domain::text::log_safe_max(&e.to_string(), 500);
     tracing::error!(error_id = %reference, "API call failed: {cause}");
     reply(
@@ -80,7 +80,7 @@ pub fn internal(e: &dyn std::fmt::Display) -> Response {
 /// A full disk (or a write refused since one): logged, answered `503` with
 /// `{"code":"503"}`; an `Idempotency-Key` retry runs the call again.
 pub fn storage_unavailable(e: &crate::db::Error) -> Response {
-    let reference = crate::db::sessions::new_token()[..12].to_string();
+    let reference = crate::observe::request_id_or_new();
     tracing::error!(error_id = %reference, "API call: {}", crate::handlers::storage_unavailable_log(e));
     reply(
         StatusCode::SERVICE_UNAVAILABLE,

@@ -83,6 +83,15 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub serve: ServeArgs,
+    /// How log lines are written: text, or json (one object a line).
+    #[arg(
+        long,
+        env = "GUICHET_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: crate::observe::logging::LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -290,6 +299,15 @@ pub struct ServeArgs {
     /// Days a callback delivered or given up is kept before housekeeping removes it.
     #[arg(long, env = "GUICHET_RETAIN_CALLBACKS_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub retain_callbacks_days: u32,
+    /// Serve Prometheus metrics at /metrics to clients that send
+    /// `Authorization: Bearer TOKEN`, TOKEN being this file's first line (at least
+    /// 16 characters). Without it, /metrics does not exist.
+    #[arg(long, env = "GUICHET_METRICS_TOKEN_FILE")]
+    pub metrics_token_file: Option<PathBuf>,
+    /// /readyz answers 503 when the email outbox (with an SMTP server) or the
+    /// callbacks have an item overdue by more than this many minutes.
+    #[arg(long, env = "GUICHET_READY_STUCK_MINUTES", default_value_t = crate::config::DEFAULT_READY_STUCK_MINUTES, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub ready_stuck_minutes: u32,
 }
 
 /// `--time-zone`: an unknown name stops the server before it starts, saying why; a
@@ -333,6 +351,12 @@ impl ServeArgs {
             callbacks_days: self.retain_callbacks_days,
             ..crate::db::housekeeping::Retention::default()
         };
+        config.metrics_token = self
+            .metrics_token_file
+            .as_deref()
+            .map(crate::config::read_metrics_token)
+            .transpose()?;
+        config.ready_stuck_minutes = self.ready_stuck_minutes;
         config.backup = crate::backup::Settings {
             dir: self.backup_dir.clone(),
             every: self.backup_every,
@@ -383,8 +407,8 @@ pub enum AdminAction {
 /// Runs the parsed command. Errors are printed by `main`.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(*args).await,
+        None => serve(cli.serve, cli.log_format).await,
+        Some(Command::Serve(args)) => serve(*args, cli.log_format).await,
         Some(Command::Demo(args)) => demo(args),
         Some(Command::Admin {
             action,
@@ -441,7 +465,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-async fn serve(args: ServeArgs) -> Result<(), CliError> {
+async fn serve(
+    args: ServeArgs,
+    log_format: crate::observe::logging::LogFormat,
+) -> Result<(), CliError> {
     let config = args.config().map_err(CliError::Usage)?;
     // Made now, so that a server that could not make it never starts.
     crate::auth::hashing::decoy_hash().map_err(CliError::Decoy)?;
@@ -458,10 +485,24 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     if let Some(otp) = first_admin(&app.state.db, &args.admin_username, clock.now())? {
         let base_url = &app.state.config.base_url;
-        println!(
-            "\n  First start: created the admin account.\n    username: {}\n    one-time password: {otp}\n  Sign in at {base_url} and choose your own password. This password is shown only once.\n",
-            args.admin_username
-        );
+        if log_format == crate::observe::logging::LogFormat::Json {
+            // One JSON line too, so that a log collector reads every line.
+            println!(
+                "{}",
+                serde_json::json!({
+                    "level": "WARN",
+                    "message": "first start: created the admin account; sign in with this one-time password and choose your own (shown only once)",
+                    "username": args.admin_username,
+                    "one_time_password": otp,
+                    "sign_in_at": base_url,
+                })
+            );
+        } else {
+            println!(
+                "\n  First start: created the admin account.\n    username: {}\n    one-time password: {otp}\n  Sign in at {base_url} and choose your own password. This password is shown only once.\n",
+                args.admin_username
+            );
+        }
         if let Some(path) = password_file {
             match first_admin::write_password_file(path, &args.admin_username, &otp, base_url) {
                 Ok(()) => println!(

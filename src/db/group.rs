@@ -363,6 +363,17 @@ impl Db {
     pub fn write_replays(&self) -> u64 {
         self.group.replays.load(Ordering::Relaxed)
     }
+
+    /// Read-only, for the appliance's figures: the writes running or queued for the
+    /// open batch, and those of it done that wait for its durable commit.
+    pub fn writes_in_flight(&self) -> (u64, u64) {
+        let st = self.group.lock();
+        let done = st
+            .open
+            .as_ref()
+            .map_or(0, |b| b.members.load(Ordering::Relaxed));
+        (st.queued + u64::from(st.open.is_some()), done)
+    }
 }
 
 fn commit_failed(e: &str, os: Option<i32>) -> Error {

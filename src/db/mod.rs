@@ -32,6 +32,7 @@ pub mod payments;
 pub mod pending;
 pub mod profile;
 pub mod query;
+pub mod queues;
 pub mod rebills;
 mod rewrite;
 pub mod rollup_bench;

@@ -58,6 +58,7 @@ pub mod stats;
 pub mod stats_tables;
 pub mod support;
 pub mod support_contacts;
+pub mod system;
 pub mod text;
 pub mod time;
 pub mod totp;

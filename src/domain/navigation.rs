@@ -147,6 +147,12 @@ pub const NAV: &[NavItem] = &[
         access: Access::All(&[Permission::Admin]),
     },
     NavItem {
+        path: "/parameters/system",
+        label: ("Système", "System"),
+        area: Area::Parameters,
+        access: Access::All(&[Permission::Admin]),
+    },
+    NavItem {
         path: "/parameters/audit",
         label: ("Journal d'audit", "Audit log"),
         area: Area::Parameters,
@@ -259,7 +265,7 @@ mod tests {
                 "/parameters/blacklist"
             ]
         );
-        assert_eq!(paths(&user(Role::Admin), Area::Parameters).len(), 11);
+        assert_eq!(paths(&user(Role::Admin), Area::Parameters).len(), 12);
         let nothing = merchant(Permissions::default());
         assert!(paths(&nothing, Area::Processing).is_empty());
         assert_eq!(area_home(&nothing, Area::Processing), None);

@@ -25,6 +25,8 @@ pub struct View<'a> {
     /// How many support tickets the signed-in user has not read (the Support tab's
     /// count, up to `db::support::UNREAD_CAP`).
     pub support_unread: u64,
+    /// The request's id: the reference error pages show (and `X-Request-Id`).
+    pub request_id: &'a str,
 }
 
 impl<'a> View<'a> {

@@ -90,6 +90,7 @@ impl Gateway {
             Ok(w) => w,
             Err(outcome) => return Ok(outcome),
         };
+        self.metrics.operation(row.operation, row.code);
         tracing::debug!(tx = row.id, parent = original_id, reason = row_reason, user = %crate::domain::text::log_safe(&actor.user), "chargeback written");
         Ok(OpOutcome::Done(Box::new(row)))
     }

@@ -42,6 +42,8 @@ pub struct Gateway {
     pub mail_ready: Arc<Notify>,
     /// The appliance's zone: dates in emails to customers (see [`Gateway::with_time_zone`]).
     pub time_zone: crate::domain::zone::Zone,
+    /// The application's metrics: payments and operations are counted as written.
+    pub metrics: Arc<crate::observe::Metrics>,
     /// The active card key (id, key), from the key file.
     card_key: (u32, [u8; 32]),
     desks: Mutex<HashMap<u64, Arc<Mutex<pay::Desk>>>>,
@@ -75,6 +77,7 @@ impl Gateway {
             smtp_configured,
             mail_ready: Arc::new(Notify::new()),
             time_zone: crate::domain::zone::Zone::default(),
+            metrics: Arc::default(),
             card_key,
             desks: Mutex::new(HashMap::new()),
             key_locks: velocity::KeyLocks::default(),

@@ -300,6 +300,7 @@ impl Gateway {
             self.mail_queued(*mail_id, to);
         }
         let row = s.row;
+        self.metrics.operation(row.operation, row.code);
         tracing::debug!(tx = row.id, parent = ?row.parent_id, operation = row.operation.key(), code = %row.code, user = %crate::domain::text::log_safe(&s.user), "operation written");
         OpOutcome::Done(Box::new(row))
     }

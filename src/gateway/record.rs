@@ -167,6 +167,7 @@ impl Gateway {
             }
             Ok((sale.id, notify, req))
         })?;
+        self.metrics.payment(a.code);
         if a.code.is_accepted() {
             self.mail_queued(req.emails.last().copied().unwrap_or(0), &req.holder.email);
         }

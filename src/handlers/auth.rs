@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::middleware::{LANG_COOKIE, SESSION_COOKIE, cookie, read_cookie, safe_next, urlencode};
 use super::second_factor::with_session_cookie;
 use super::{Ctx, see_other};
-use crate::auth::login::{ChangeError, change_password, entry, sign_in};
+use crate::auth::login::{ChangeError, SignInError, change_password, entry, sign_in};
 use crate::db::sessions::SessionStage;
 use crate::domain::Lang;
 use crate::domain::support_contacts::SupportContacts;
@@ -89,12 +89,23 @@ pub async fn login_submit(
     // The language picked on the sign-in page (its cookie) stays on the account.
     let chosen = read_cookie(req, &ctx.state, LANG_COOKIE).and_then(|c| Lang::parse(&c));
     // The slot goes with the hash: a client that hangs up does not free it early.
-    let outcome = tokio::task::spawn_blocking(move || {
+    let (outcome, was_locked) = tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        sign_in(&db, &username, &password, now, &ip, chosen)
+        let was_locked = name_locked(&db, &username, now);
+        (
+            sign_in(&db, &username, &password, now, &ip, chosen),
+            was_locked,
+        )
     })
     .await
     .map_err(|e| ctx.internal(&e))?;
+    if let Err(SignInError::Invalid | SignInError::Locked) = &outcome {
+        let metrics = &ctx.state.gateway.metrics;
+        metrics.sign_in_failure("password");
+        if matches!(outcome, Err(SignInError::Locked)) && !was_locked {
+            metrics.lockout();
+        }
+    }
     let message = match outcome {
         Ok(signed) => {
             tracing::info!(user = %crate::domain::text::log_safe(&signed.user.username), ip = %ctx.ip, "password accepted");
@@ -246,4 +257,12 @@ pub async fn password_submit(ctx: Ctx, Form(f): Form<PasswordForm>) -> poem::Res
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response()),
     }
+}
+
+/// Whether `username` is locked now (read before a sign-in step, so that a step
+/// refused as locked tells whether it set the lock: a lockout for the metrics).
+pub fn name_locked(db: &crate::db::Db, username: &str, now: time::OffsetDateTime) -> bool {
+    crate::domain::auth::normalise_username(username)
+        .and_then(|name| db.attempts(&name).ok())
+        .is_some_and(|a| a.is_locked(now))
 }

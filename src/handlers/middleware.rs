@@ -78,7 +78,9 @@ pub async fn context<E: Endpoint>(
     let csrf = csrf_token(&state.csrf_key, &csrf_cookie);
     let ctx = request_ctx(&req, &state, csrf.clone()).await;
     let hsts = state.config.secure_cookies();
-    if let Some(refused) = check_unsafe_method(&mut req, &ctx, &csrf).await {
+    if let Some(mut refused) = check_unsafe_method(&mut req, &ctx, &csrf).await {
+        refused.set_data(request_user(&ctx));
+        refused.set_data(poem::PathPattern(BEFORE_ROUTING.into()));
         return Ok(with_security_headers(refused, hsts));
     }
     req.extensions_mut().insert(ctx.clone());
@@ -96,6 +98,7 @@ pub async fn context<E: Endpoint>(
     if resp.status() == poem::http::StatusCode::NOT_FOUND && !is_html {
         resp = ctx.not_found().into_response();
     }
+    resp.set_data(request_user(&ctx));
     if new_csrf {
         let c = cookie(&state, CSRF_COOKIE, &csrf_cookie, SameSite::Lax);
         if let Ok(v) = header::HeaderValue::from_str(&c.to_string()) {
@@ -103,6 +106,15 @@ pub async fn context<E: Endpoint>(
         }
     }
     Ok(with_security_headers(resp, hsts))
+}
+
+/// Who made the request, for its log line: the user's id and login, the address.
+fn request_user(ctx: &Ctx) -> crate::observe::RequestUser {
+    crate::observe::RequestUser {
+        user_id: ctx.user().map(|u| u.id),
+        login: ctx.user().map(|u| u.username.clone()),
+        ip: ctx.ip.clone(),
+    }
 }
 
 /// The CSRF cookie of the browser, or a new one (`true`: to be set on the answer).
@@ -152,6 +164,10 @@ async fn request_ctx(req: &Request, state: &AppState, csrf: String) -> Ctx {
         ip: client_ip(req, state),
         path: req.uri().path().to_string(),
         htmx,
+        request_id: req
+            .extensions()
+            .get::<crate::observe::RequestId>()
+            .map_or_else(crate::observe::new_request_id, |r| r.0.clone()),
     }
 }
 
@@ -278,7 +294,8 @@ fn csrf_ok(req: &Request, bytes: &[u8], expected: &str) -> bool {
     found.is_some_and(|v| constant_time_eq(v.as_bytes(), expected.as_bytes()))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares two secrets in a time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -327,6 +344,12 @@ pub async fn gate<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respons
     let Some(ctx) = req.extensions().get::<Ctx>().cloned() else {
         return Err(poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR));
     };
+    let redirect = |to: &str| {
+        let mut r = super::see_other(&ctx, to);
+        // Answered before routing: the metrics and the log name no route.
+        r.set_data(poem::PathPattern(BEFORE_ROUTING.into()));
+        Ok(r)
+    };
     match &ctx.signed {
         None => {
             let next = req
@@ -334,14 +357,18 @@ pub async fn gate<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respons
                 .path_and_query()
                 .map(|p| p.as_str())
                 .unwrap_or("/");
-            let to = format!("/login?next={}", urlencode(next));
-            Ok(super::see_other(&ctx, &to))
+            redirect(&format!("/login?next={}", urlencode(next)))
         }
-        Some(s) if s.user.must_change_password => Ok(super::see_other(&ctx, "/password")),
-        Some(s) if s.must_enrol => Ok(super::see_other(&ctx, "/second-factor")),
+        Some(s) if s.user.must_change_password => redirect("/password"),
+        Some(s) if s.must_enrol => redirect("/second-factor"),
         Some(_) => ep.call(req).await.map(IntoResponse::into_response),
     }
 }
+
+/// The route label of a request answered before any route took it: a refused form
+/// (CSRF, size), or a back-office request the gate sent elsewhere (sign-in, password
+/// change, second-factor enrolment).
+pub const BEFORE_ROUTING: &str = "/*";
 
 pub fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)])

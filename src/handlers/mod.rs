@@ -25,6 +25,7 @@ pub mod second_factor;
 pub mod statistics;
 pub mod support;
 pub mod support_contacts;
+pub mod system;
 pub mod terminal;
 pub mod transactions;
 pub mod users;
@@ -66,6 +67,8 @@ pub struct AppState {
     pub connections: Arc<crate::connection::Connections>,
     /// Backups: the schedule, "Back up now", the control socket's requests.
     pub backups: Arc<crate::backup::Backups>,
+    /// The write probe of `/readyz` and Parameters › System.
+    pub probe: Arc<crate::observe::probe::WriteProbe>,
 }
 
 /// The signed-in session: the user with the session token that carries them.
@@ -89,6 +92,8 @@ pub struct Ctx {
     pub ip: String,
     pub path: String,
     pub htmx: bool,
+    /// The request's id (`X-Request-Id`, the reference on error pages).
+    pub request_id: String,
 }
 
 impl<'a> FromRequest<'a> for Ctx {
@@ -119,6 +124,7 @@ impl Ctx {
             now: self.now(),
             zone: self.zone(),
             support_unread: self.signed.as_ref().map_or(0, |s| s.unread_tickets),
+            request_id: &self.request_id,
         }
     }
 
@@ -196,9 +202,9 @@ impl Ctx {
         }
     }
 
-    /// Logs the cause with an id and answers a page that shows only the id.
+    /// Logs the cause with the request's id and answers a page that shows only the id.
     pub fn internal(&self, err: &dyn std::fmt::Display) -> poem::Error {
-        let id = crate::db::sessions::new_token()[..12].to_string();
+        let id = self.request_id.clone();
         // The path may hold a payment link's secret, and both may hold typed text.
         let path = log_safe_path(&self.path);
         let cause = log_safe_max(&err.to_string(), 500);
@@ -213,7 +219,7 @@ impl Ctx {
     /// A full disk (or a write that failed earlier, which redb latches until the
     /// service restarts): logged with an id, answered 503 with a page that says so.
     pub fn storage_unavailable(&self, err: &db::Error) -> poem::Error {
-        let id = crate::db::sessions::new_token()[..12].to_string();
+        let id = self.request_id.clone();
         let path = log_safe_path(&self.path);
         tracing::error!(error_id = %id, path = %path, "{}", storage_unavailable_log(err));
         let body = crate::pages::error::page(&self.view(), ErrorKind::StorageUnavailable, &id);

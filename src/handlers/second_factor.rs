@@ -82,15 +82,23 @@ pub async fn code_submit(
     }
     let (now, ip) = (ctx.now(), ctx.ip.clone());
     let code: String = f.code.chars().take(64).collect();
-    let outcome = ctx
-        .db(
-            move |db| match complete_sign_in(db, &token, &code, now, &ip) {
-                Ok(v) => Ok(Ok(v)),
+    let (outcome, was_locked) = ctx
+        .db(move |db| {
+            let was_locked = pending_name_locked(db, &token, now);
+            match complete_sign_in(db, &token, &code, now, &ip) {
+                Ok(v) => Ok((Ok(v), was_locked)),
                 Err(CodeStepError::Storage(e)) => Err(e),
-                Err(e) => Ok(Err(e)),
-            },
-        )
+                Err(e) => Ok((Err(e), was_locked)),
+            }
+        })
         .await?;
+    if let Err(CodeStepError::Wrong | CodeStepError::Locked) = &outcome {
+        let metrics = &ctx.state.gateway.metrics;
+        metrics.sign_in_failure("code");
+        if matches!(outcome, Err(CodeStepError::Locked)) && !was_locked {
+            metrics.lockout();
+        }
+    }
     let message = match outcome {
         Ok((user, token)) => {
             tracing::info!(user = %user.username, ip = %ctx.ip, "signed in");
@@ -114,6 +122,16 @@ pub async fn code_submit(
     Ok(pages::code_page(&ctx.view(), &next, Some(message))
         .with_status(StatusCode::UNAUTHORIZED)
         .into_response())
+}
+
+/// Whether the user of the session waiting for its code is locked now (see
+/// `auth::name_locked`).
+fn pending_name_locked(db: &crate::db::Db, token: &str, now: time::OffsetDateTime) -> bool {
+    db.session(token)
+        .ok()
+        .flatten()
+        .and_then(|s| db.user(s.user_id).ok().flatten())
+        .is_some_and(|u| super::auth::name_locked(db, &u.username, now))
 }
 
 /// Who may use the enrolment pages: signed in with a password already chosen.

@@ -41,10 +41,20 @@ pub fn page(view: &View, kind: ErrorKind, error_id: &str) -> Markup {
     };
     let body = html! {
         h1 { (title) }
-        p { (text) @if !error_id.is_empty() { " " code { (error_id) } } }
+        p { (text) @if !error_id.is_empty() { " " code class="request-id" { (error_id) } } }
+        @if error_id.is_empty() { (reference(view)) }
         p { a href="/" { (view.t("Retour à l'accueil", "Back to the home page")) } }
     };
     wrap(view, title, body)
+}
+
+/// The request's id, for support (the same as the `X-Request-Id` header and the log).
+fn reference(view: &View) -> Markup {
+    html! {
+        @if !view.request_id.is_empty() {
+            p class="muted" { (view.t("Référence : ", "Reference: ")) code class="request-id" { (view.request_id) } }
+        }
+    }
 }
 
 /// A state-changing request whose CSRF token is missing or wrong.
@@ -53,6 +63,7 @@ pub fn csrf_page(view: &View) -> Markup {
     let body = html! {
         h1 { (title) }
         p { (view.t("Ce formulaire a expiré ou ne vient pas de Guichet. Rechargez la page et recommencez.", "This form has expired or did not come from Guichet. Reload the page and try again.")) }
+        (reference(view))
         p { a href="/" { (view.t("Retour à l'accueil", "Back to the home page")) } }
     };
     wrap(view, title, body)
@@ -64,6 +75,7 @@ pub fn too_large_page(view: &View) -> Markup {
     let body = html! {
         h1 { (title) }
         p { (view.t("Ce qui a été envoyé dépasse la taille permise (64 Kio). Rien n'a été enregistré.", "What was sent is larger than allowed (64 KiB). Nothing was saved.")) }
+        (reference(view))
         p { a href="/" { (view.t("Retour à l'accueil", "Back to the home page")) } }
     };
     wrap(view, title, body)
@@ -75,6 +87,7 @@ pub fn too_many_page(view: &View) -> Markup {
     let body = html! {
         h1 { (title) }
         p { (view.t("Trop de tentatives de connexion en peu de temps. Patientez une minute puis réessayez.", "Too many sign-in attempts in a short time. Wait a minute, then try again.")) }
+        (reference(view))
         p { a href="/login" { (view.t("Retour à la connexion", "Back to sign-in")) } }
     };
     wrap(view, title, body)

@@ -28,6 +28,7 @@ pub mod statistics;
 pub mod statistics_tables;
 pub mod support;
 pub mod support_contacts;
+pub mod system;
 pub mod terminal;
 pub mod transaction;
 pub mod transaction_general;

@@ -36,6 +36,7 @@ mod merchant_api;
 mod merchant_settings;
 mod migration;
 mod no_full_card_number;
+mod observability;
 mod one_language;
 mod operations;
 mod own_profile;

@@ -12,8 +12,8 @@ use crate::support::cards::{contains, full_card_numbers, grouped, standalone};
 use crate::support::download::every_format;
 use crate::support::html::{field_in, get_htmx, list_url};
 use crate::support::sheets::Sheet;
-use crate::support::smtp::{Guichet, Smtp, seed_data_file, send_request_with_new_link, sign_in};
-use crate::support::{free_port, spawn_app};
+use crate::support::smtp::{Guichet, Smtp, seed_data_file, send_request_with_new_link};
+use crate::support::{USER_PASSWORD, free_port, spawn_app};
 
 #[tokio::test]
 async fn no_page_ever_shows_a_full_card_number() {
@@ -98,11 +98,24 @@ async fn no_export_holds_a_full_card_number() {
 
 #[tokio::test]
 async fn no_card_number_or_security_code_reaches_the_data_file_the_logs_or_the_emails() {
+    scan_everything("text").await;
+}
+
+/// The same scan with `--log-format json`: every log line is a JSON object, each
+/// request is logged once with its id (the one of `X-Request-Id` and of the error
+/// page), route template, status, duration and user, and no new field carries a
+/// secret.
+#[tokio::test]
+async fn json_logs_hold_no_secret_and_log_each_request_once_with_its_id() {
+    scan_everything("json").await;
+}
+
+async fn scan_everything(log_format: &str) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("g.redb");
     let log = dir.path().join("guichet.log");
     let merchant = seed_data_file(&data);
-    {
+    let api_secret = {
         // Every test card from one address: more refusals than the default limits let through.
         let db = guichet::db::Db::open(&data).unwrap();
         let actor = guichet::domain::actor::Actor::new(0, "admin", "127.0.0.1");
@@ -113,11 +126,35 @@ async fn no_card_number_or_security_code_reaches_the_data_file_the_logs_or_the_e
         )
         .unwrap()
         .unwrap();
-    }
+        let issued = db.api_credential_create(merchant, &actor).unwrap().unwrap();
+        (issued.credential.originator, issued.password)
+    };
     let (smtp_port, port) = (free_port(), free_port());
     let smtp = Smtp::start(smtp_port, &dir.path().join("maildir")).await;
-    let mut g = Guichet::start(&data, port, smtp_port, &log).await;
-    let c = sign_in(&g).await;
+    let mut g =
+        Guichet::start_with(&data, port, smtp_port, &log, &["--log-format", log_format]).await;
+    let c = g.client();
+    let r = c.login("riad.manager", USER_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let session = session_cookie(&r);
+    // A wrong password, a page that does not exist and a call of the merchant API.
+    let wrong = "Wrong-secret-pass-2026";
+    let r = g.client().login("riad.manager", wrong).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let missing = c.get("/transactions/987654").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let request_id = missing.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(missing.text().await.unwrap().contains(&request_id));
+    let api = reqwest::Client::new()
+        .get(format!("{}/account?apiVersion=002.73", g.base))
+        .basic_auth(&api_secret.0, Some(&api_secret.1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::OK);
     const CVV: &str = "847";
     const AMEX_CVV: &str = "6294";
     let mut numbers: Vec<String> = guichet::acquirer::TEST_CARDS
@@ -261,6 +298,83 @@ async fn no_card_number_or_security_code_reaches_the_data_file_the_logs_or_the_e
             }
         }
     }
+    // Passwords, the session token and the API secret appear in no log line.
+    let text = String::from_utf8(std::fs::read(&log).unwrap()).unwrap();
+    for (what, secret) in [
+        ("password", USER_PASSWORD),
+        ("wrong password", wrong),
+        ("session token", session.as_str()),
+        ("API secret", api_secret.1.as_str()),
+    ] {
+        assert!(!text.contains(secret), "the {what} is in the log");
+    }
+    if log_format == "json" {
+        json_lines(&text, &request_id);
+    }
     let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     writeln!(f, "scan done").unwrap();
+}
+
+/// The session token a sign-in answer sets.
+fn session_cookie(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("guichet_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string()
+}
+
+/// Every line of a JSON log is an object; the requests are logged once each, with
+/// their fields; `missing_id` is the request of the 404 page, signed in.
+fn json_lines(text: &str, missing_id: &str) {
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines.iter().all(|l| l["level"].is_string()));
+    let requests: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "guichet::request")
+        .collect();
+    assert!(requests.len() > 20, "{} request lines", requests.len());
+    for r in &requests {
+        for field in ["request_id", "method", "route", "user", "ip"] {
+            assert!(r[field].is_string(), "{field} in {r}");
+        }
+        assert!(r["status"].is_u64() && r["duration_ms"].is_number(), "{r}");
+        // Routes are templates: never a payment link's secret.
+        let route = r["route"].as_str().unwrap();
+        assert!(route == "unmatched" || route.starts_with('/'), "{route}");
+        assert!(
+            !route.contains("/payment/") || route.starts_with("/payment/:token"),
+            "{route}"
+        );
+    }
+    let ids: std::collections::BTreeSet<&str> = requests
+        .iter()
+        .map(|r| r["request_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), requests.len(), "each request is logged once");
+    let missing: Vec<&&serde_json::Value> = requests
+        .iter()
+        .filter(|r| r["request_id"] == missing_id)
+        .collect();
+    assert_eq!(missing.len(), 1, "the 404 page's request");
+    let m = missing[0];
+    assert_eq!(m["status"], 404);
+    assert_eq!(m["route"], "/transactions/:id");
+    assert_eq!(m["method"], "GET");
+    assert_eq!(m["user"], "riad.manager");
+    assert!(m["user_id"].as_u64().unwrap() > 0);
+    // Lines logged inside a request carry its id in their span.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["span"]["request_id"].is_string() && l["target"] != "guichet::request"),
+        "some line inside a request"
+    );
 }

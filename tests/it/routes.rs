@@ -88,6 +88,7 @@ const EXPECTED: &[(&str, &str)] = &[
         "All([Admin])",
     ),
     ("/parameters/backups", "All([Admin])"),
+    ("/parameters/system", "All([Admin])"),
 ];
 
 /// GET routes that answer with a redirect (to the landing page) rather than a page.

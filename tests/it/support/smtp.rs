@@ -119,6 +119,17 @@ pub(crate) struct Guichet {
 
 impl Guichet {
     pub(crate) async fn start(data: &Path, port: u16, smtp_port: u16, log: &Path) -> Guichet {
+        Guichet::start_with(data, port, smtp_port, log, &[]).await
+    }
+
+    /// [`Guichet::start`] with more arguments (`--log-format json`, …).
+    pub(crate) async fn start_with(
+        data: &Path,
+        port: u16,
+        smtp_port: u16,
+        log: &Path,
+        extra: &[&str],
+    ) -> Guichet {
         let out = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -137,6 +148,7 @@ impl Guichet {
                 "--mail-from",
                 "boutique@guichet.test",
             ])
+            .args(extra)
             .env("GUICHET_LOG", "debug")
             .stdout(out.try_clone().unwrap())
             .stderr(out)
