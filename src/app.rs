@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use poem::endpoint::EmbeddedFilesEndpoint;
 use poem::http::StatusCode;
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
 use poem::middleware::{CatchPanic, CookieJarManager};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server};
 use rust_embed::RustEmbed;
@@ -509,6 +509,32 @@ impl App {
         acceptor: A,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> std::io::Result<()> {
+        // HTTPS: the certificate files (watched for a new certificate), and the
+        // plain-HTTP listener that redirects to the HTTPS base URL; checked before
+        // anything starts.
+        let tls = match &self.state.config.tls {
+            Some(settings) => {
+                let certificates = Arc::new(
+                    crate::tls::Certificates::load(settings.clone())
+                        .map_err(std::io::Error::other)?,
+                );
+                let config = crate::tls::server_config(certificates.clone())
+                    .map_err(std::io::Error::other)?;
+                Some((config, crate::tls::Watcher::new(certificates)))
+            }
+            None => None,
+        };
+        let redirect = match self.state.config.http_redirect_addr {
+            Some(addr) => Some(
+                App::bind(addr)
+                    .await
+                    .map_err(|e| {
+                        std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
+                    })?
+                    .0,
+            ),
+            None => None,
+        };
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let stopping = move || {
             let mut stopped = stopped.clone();
@@ -565,6 +591,17 @@ impl App {
                 stopping(),
             ))
         });
+        let (acceptor, watcher) = match tls {
+            Some((config, watcher)) => (
+                crate::tls::TlsAcceptor::new(acceptor, config).boxed(),
+                Some(tokio::spawn(watcher.run(stopping()))),
+            ),
+            None => (acceptor.boxed(), None),
+        };
+        let redirect = redirect.map(|plain| {
+            let base = self.state.config.base_url.clone();
+            tokio::spawn(crate::tls::serve_redirect(plain, base, stopping()))
+        });
         let acceptor = CuttableAcceptor::new(acceptor, self.state.connections.clone());
         let ep = routes(self.state).into_endpoint();
         let served = Server::new_with_acceptor(acceptor)
@@ -580,6 +617,12 @@ impl App {
         let _ = schedule.await;
         if let Some(c) = control {
             let _ = c.await;
+        }
+        if let Some(w) = watcher {
+            let _ = w.await;
+        }
+        if let Some(r) = redirect {
+            let _ = r.await;
         }
         served
     }

@@ -22,3 +22,4 @@ pub mod handlers;
 pub mod keys;
 pub mod mail;
 pub mod pages;
+pub mod tls;
