@@ -438,6 +438,14 @@ pub fn guarded<E: Endpoint + 'static>(ep: E, state: AppState) -> impl Endpoint {
         .with(outer)
 }
 
+/// What keeps the HTTPS certificate fresh.
+enum Renewal {
+    /// The files of `--tls-cert`/`--tls-key`, read again on SIGHUP or a change.
+    Files(crate::tls::Watcher),
+    /// ACME: obtained, kept and renewed.
+    Acme(crate::acme::Acme),
+}
+
 /// A built application, ready to serve.
 pub struct App {
     pub state: AppState,
@@ -512,17 +520,28 @@ impl App {
         // HTTPS: the certificate files (watched for a new certificate), and the
         // plain-HTTP listener that redirects to the HTTPS base URL; checked before
         // anything starts.
-        let tls = match &self.state.config.tls {
-            Some(settings) => {
+        let tls = match (&self.state.config.tls, &self.state.config.acme) {
+            (Some(settings), _) => {
                 let certificates = Arc::new(
                     crate::tls::Certificates::load(settings.clone())
                         .map_err(std::io::Error::other)?,
                 );
-                let config = crate::tls::server_config(certificates.clone())
+                let config = crate::tls::server_config(certificates.clone(), false)
                     .map_err(std::io::Error::other)?;
-                Some((config, crate::tls::Watcher::new(certificates)))
+                Some((
+                    config,
+                    Renewal::Files(crate::tls::Watcher::new(certificates)),
+                ))
             }
-            None => None,
+            (None, Some(settings)) => {
+                let certificates = Arc::new(crate::acme::AcmeCertificates::default());
+                let acme = crate::acme::Acme::new(settings.clone(), certificates.clone());
+                acme.load_kept();
+                let config =
+                    crate::tls::server_config(certificates, true).map_err(std::io::Error::other)?;
+                Some((config, Renewal::Acme(acme)))
+            }
+            (None, None) => None,
         };
         let redirect = match self.state.config.http_redirect_addr {
             Some(addr) => Some(
@@ -592,9 +611,12 @@ impl App {
             ))
         });
         let (acceptor, watcher) = match tls {
-            Some((config, watcher)) => (
+            Some((config, renewal)) => (
                 crate::tls::TlsAcceptor::new(acceptor, config).boxed(),
-                Some(tokio::spawn(watcher.run(stopping()))),
+                Some(match renewal {
+                    Renewal::Files(watcher) => tokio::spawn(watcher.run(stopping())),
+                    Renewal::Acme(acme) => tokio::spawn(acme.run(stopping())),
+                }),
             ),
             None => (acceptor.boxed(), None),
         };

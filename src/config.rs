@@ -102,6 +102,8 @@ pub struct Config {
     pub exports_total: usize,
     /// HTTPS on `addr` with these certificate files (`--tls-cert`, `--tls-key`).
     pub tls: Option<crate::tls::Settings>,
+    /// HTTPS on `addr` with certificates obtained by ACME (`--acme-domain`).
+    pub acme: Option<crate::acme::Settings>,
     /// A plain-HTTP listener redirecting to the HTTPS base URL (`--http-redirect-addr`).
     pub http_redirect_addr: Option<SocketAddr>,
     /// Reverse proxies (addresses or CIDR ranges) whose forwarding header is
@@ -154,6 +156,7 @@ impl Config {
             exports_per_user: 1,
             exports_total: 4,
             tls: None,
+            acme: None,
             http_redirect_addr: None,
             trusted_proxies: Vec::new(),
             proxy_header: ProxyHeader::default(),
@@ -190,10 +193,15 @@ impl Config {
         client
     }
 
+    /// Whether the appliance serves HTTPS itself (certificate files or ACME).
+    pub fn serves_https(&self) -> bool {
+        self.tls.is_some() || self.acme.is_some()
+    }
+
     /// Cookies get `Secure` and the `__Host-` prefix, and answers HSTS, when the
     /// appliance serves HTTPS itself or its public URL is HTTPS (a TLS proxy).
     pub fn secure_cookies(&self) -> bool {
-        self.tls.is_some() || self.base_url.starts_with("https://")
+        self.serves_https() || self.base_url.starts_with("https://")
     }
 }
 

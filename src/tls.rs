@@ -180,8 +180,12 @@ impl ResolvesServerCert for Certificates {
 }
 
 /// The server side of TLS: TLS 1.2 and 1.3 with the ring provider, HTTP/2 and
-/// HTTP/1.1 offered, the certificate from `resolver` at each handshake.
-pub fn server_config(resolver: Arc<dyn ResolvesServerCert>) -> Result<Arc<ServerConfig>, TlsError> {
+/// HTTP/1.1 offered (and `acme-tls/1` for ACME challenges when `acme`), the
+/// certificate from `resolver` at each handshake.
+pub fn server_config(
+    resolver: Arc<dyn ResolvesServerCert>,
+    acme: bool,
+) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -189,6 +193,11 @@ pub fn server_config(resolver: Arc<dyn ResolvesServerCert>) -> Result<Arc<Server
         .with_no_client_auth()
         .with_cert_resolver(resolver);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    if acme {
+        config
+            .alpn_protocols
+            .push(crate::acme::ACME_TLS_ALPN.to_vec());
+    }
     Ok(Arc::new(config))
 }
 

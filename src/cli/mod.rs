@@ -219,6 +219,27 @@ pub struct ServeArgs {
     /// change; 0: reload on SIGHUP only.
     #[arg(long, env = "GUICHET_TLS_WATCH_SECONDS", default_value_t = 5)]
     pub tls_watch_seconds: u64,
+    /// Serve HTTPS on --addr with a certificate obtained by ACME for this name
+    /// (repeat for several; the first is the subject). The CA must reach --addr on
+    /// port 443 (TLS-ALPN-01 challenge). The account, certificate and key are kept in
+    /// acme/ beside the data file and renewed 30 days before the end.
+    #[arg(
+        long = "acme-domain",
+        env = "GUICHET_ACME_DOMAINS",
+        value_delimiter = ',',
+        conflicts_with = "tls_cert"
+    )]
+    pub acme_domains: Vec<String>,
+    /// The ACME account's contact address (the CA's expiry notices).
+    #[arg(long, env = "GUICHET_ACME_EMAIL")]
+    pub acme_email: Option<String>,
+    /// The ACME directory URL (another CA, or a staging one).
+    #[arg(long, env = "GUICHET_ACME_DIRECTORY", default_value = crate::acme::LETS_ENCRYPT)]
+    pub acme_directory: String,
+    /// A root certificate (PEM) to trust for the ACME directory's HTTPS instead of
+    /// the system's (a private or test CA).
+    #[arg(long, env = "GUICHET_ACME_DIRECTORY_CA")]
+    pub acme_directory_ca: Option<PathBuf>,
     /// With HTTPS: also listen on this address in plain HTTP (e.g. 0.0.0.0:80) and
     /// redirect every request (308) to the same path and query on the base URL.
     #[arg(long, env = "GUICHET_HTTP_REDIRECT_ADDR")]
@@ -332,11 +353,15 @@ fn parse_zone(s: &str) -> Result<String, String> {
 impl ServeArgs {
     /// The validated configuration.
     pub fn config(&self) -> Result<Config, String> {
-        let https = self.tls_cert.is_some();
+        let acme = !self.acme_domains.is_empty();
+        let https = self.tls_cert.is_some() || acme;
         let base_url = self
             .base_url
             .clone()
-            .or_else(|| https.then(|| format!("https://{}", self.addr)));
+            .or_else(|| match self.acme_domains.first() {
+                Some(domain) => Some(format!("https://{domain}")),
+                None => https.then(|| format!("https://{}", self.addr)),
+            });
         let mut config = Config::new(self.addr, self.data.clone(), base_url)?;
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             if !config.base_url.starts_with("https://") {
@@ -349,10 +374,33 @@ impl ServeArgs {
             tls.watch_every = std::time::Duration::from_secs(self.tls_watch_seconds);
             config.tls = Some(tls);
         }
+        if acme {
+            if !config.base_url.starts_with("https://") {
+                return Err(format!(
+                    "--base-url must start with https:// when serving HTTPS (got {:?})",
+                    config.base_url
+                ));
+            }
+            for domain in &self.acme_domains {
+                let ok = !domain.is_empty()
+                    && domain.contains('.')
+                    && domain
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+                if !ok {
+                    return Err(format!("--acme-domain: {domain:?} is not a domain name"));
+                }
+            }
+            let mut settings = crate::acme::Settings::new(self.acme_domains.clone(), &self.data);
+            settings.email = self.acme_email.clone();
+            settings.directory = self.acme_directory.clone();
+            settings.directory_ca = self.acme_directory_ca.clone();
+            config.acme = Some(settings);
+        }
         if let Some(addr) = self.http_redirect_addr {
             if !https {
                 return Err(
-                    "--http-redirect-addr redirects to HTTPS: it needs --tls-cert and --tls-key"
+                    "--http-redirect-addr redirects to HTTPS: it needs --tls-cert and --tls-key, or --acme-domain"
                         .into(),
                 );
             }
@@ -527,7 +575,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             source,
         })?;
     crate::app::log_panics_safely();
-    let scheme = if app.state.config.tls.is_some() {
+    let scheme = if app.state.config.serves_https() {
         "https"
     } else {
         "http"

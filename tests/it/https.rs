@@ -357,5 +357,23 @@ fn a_certificate_that_cannot_be_used_stops_the_server_before_it_starts() {
     let (status, out) = run(&["--addr", &addr, "--http-redirect-addr", "127.0.0.1:1"]);
     assert!(!status.success());
     assert!(out.contains("--http-redirect-addr"), "{out}");
+    let (status, out) = run(&["--addr", &addr, "--acme-domain", "pay example"]);
+    assert!(!status.success());
+    assert!(
+        out.contains("\"pay example\" is not a domain name"),
+        "{out}"
+    );
+    let (status, out) = run(&[
+        "--addr",
+        &addr,
+        "--acme-domain",
+        "pay.example.ma",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(!status.success());
+    assert!(out.contains("cannot be used with"), "{out}");
     assert!(!data.exists(), "nothing is opened");
 }

@@ -5,6 +5,7 @@
 //! and imports only from those two (never from a sibling test module).
 
 mod accessibility;
+mod acme;
 mod admin;
 mod api_credentials;
 mod architecture;
