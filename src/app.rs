@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use poem::endpoint::EmbeddedFilesEndpoint;
 use poem::http::StatusCode;
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
 use poem::middleware::{CatchPanic, CookieJarManager};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server};
 use rust_embed::RustEmbed;
@@ -444,6 +444,14 @@ pub fn guarded<E: Endpoint + 'static>(ep: E, state: AppState) -> impl Endpoint {
         .with(outer)
 }
 
+/// What keeps the HTTPS certificate fresh.
+enum Renewal {
+    /// The files of `--tls-cert`/`--tls-key`, read again on SIGHUP or a change.
+    Files(crate::tls::Watcher),
+    /// ACME: obtained, kept and renewed.
+    Acme(crate::acme::Acme),
+}
+
 /// A built application, ready to serve.
 pub struct App {
     pub state: AppState,
@@ -516,6 +524,43 @@ impl App {
         acceptor: A,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> std::io::Result<()> {
+        // HTTPS: the certificate files (watched for a new certificate), and the
+        // plain-HTTP listener that redirects to the HTTPS base URL; checked before
+        // anything starts.
+        let tls = match (&self.state.config.tls, &self.state.config.acme) {
+            (Some(settings), _) => {
+                let certificates = Arc::new(
+                    crate::tls::Certificates::load(settings.clone())
+                        .map_err(std::io::Error::other)?,
+                );
+                let config = crate::tls::server_config(certificates.clone(), false)
+                    .map_err(std::io::Error::other)?;
+                Some((
+                    config,
+                    Renewal::Files(crate::tls::Watcher::new(certificates)),
+                ))
+            }
+            (None, Some(settings)) => {
+                let certificates = Arc::new(crate::acme::AcmeCertificates::default());
+                let acme = crate::acme::Acme::new(settings.clone(), certificates.clone());
+                acme.load_kept();
+                let config =
+                    crate::tls::server_config(certificates, true).map_err(std::io::Error::other)?;
+                Some((config, Renewal::Acme(acme)))
+            }
+            (None, None) => None,
+        };
+        let redirect = match self.state.config.http_redirect_addr {
+            Some(addr) => Some(
+                App::bind(addr)
+                    .await
+                    .map_err(|e| {
+                        std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
+                    })?
+                    .0,
+            ),
+            None => None,
+        };
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let stopping = move || {
             let mut stopped = stopped.clone();
@@ -572,6 +617,20 @@ impl App {
                 stopping(),
             ))
         });
+        let (acceptor, watcher) = match tls {
+            Some((config, renewal)) => (
+                crate::tls::TlsAcceptor::new(acceptor, config).boxed(),
+                Some(match renewal {
+                    Renewal::Files(watcher) => tokio::spawn(watcher.run(stopping())),
+                    Renewal::Acme(acme) => tokio::spawn(acme.run(stopping())),
+                }),
+            ),
+            None => (acceptor.boxed(), None),
+        };
+        let redirect = redirect.map(|plain| {
+            let base = self.state.config.base_url.clone();
+            tokio::spawn(crate::tls::serve_redirect(plain, base, stopping()))
+        });
         let acceptor = CuttableAcceptor::new(acceptor, self.state.connections.clone());
         let ep = routes(self.state).into_endpoint();
         let served = Server::new_with_acceptor(acceptor)
@@ -587,6 +646,12 @@ impl App {
         let _ = schedule.await;
         if let Some(c) = control {
             let _ = c.await;
+        }
+        if let Some(w) = watcher {
+            let _ = w.await;
+        }
+        if let Some(r) = redirect {
+            let _ = r.await;
         }
         served
     }

@@ -1,7 +1,61 @@
 //! Raw flags and environment turned into a validated configuration.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+
+use poem::http::HeaderMap;
+
+pub use crate::domain::blacklist::IpRange;
+
+/// The header in which the trusted proxies write the client's address. Only that
+/// one is read: a client can write the other, and a proxy passes it on untouched.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProxyHeader {
+    /// `X-Forwarded-For: client, proxy1` (nginx, Caddy, HAProxy `option forwardfor`).
+    #[default]
+    XForwardedFor,
+    /// `Forwarded: for=client;proto=https, for=proxy1` (RFC 7239).
+    Forwarded,
+}
+
+impl ProxyHeader {
+    /// The addresses the proxies wrote, from the left (the farthest) to the right
+    /// (the peer of the nearest proxy); `None` for a hop that is not an address.
+    pub fn hops(self, headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+        let name = match self {
+            ProxyHeader::XForwardedFor => "x-forwarded-for",
+            ProxyHeader::Forwarded => "forwarded",
+        };
+        let elements = headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("?"))
+            .flat_map(|v| v.split(','));
+        match self {
+            ProxyHeader::XForwardedFor => elements.map(|h| h.trim().parse().ok()).collect(),
+            ProxyHeader::Forwarded => elements.map(forwarded_for).collect(),
+        }
+    }
+}
+
+/// The address of the `for=` parameter of one `Forwarded` element: `192.0.2.60`,
+/// `"192.0.2.60:4711"`, `"[2001:db8::17]:4711"`; `None` for `unknown`, an
+/// obfuscated name (`_hidden`) or an element without `for`.
+fn forwarded_for(element: &str) -> Option<IpAddr> {
+    let value = element.split(';').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("for")
+            .then(|| value.trim().trim_matches('"'))
+    })?;
+    if let Some(bracketed) = value.strip_prefix('[') {
+        return bracketed.split(']').next()?.parse().ok();
+    }
+    value.parse().ok().or_else(|| {
+        let (ip, _port) = value.split_once(':')?;
+        ip.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
+    })
+}
 
 /// How to talk to the SMTP server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -67,8 +121,17 @@ pub struct Config {
     /// Exports at once: per user, and in all.
     pub exports_per_user: usize,
     pub exports_total: usize,
-    /// Reverse proxies whose X-Forwarded-For is believed.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// HTTPS on `addr` with these certificate files (`--tls-cert`, `--tls-key`).
+    pub tls: Option<crate::tls::Settings>,
+    /// HTTPS on `addr` with certificates obtained by ACME (`--acme-domain`).
+    pub acme: Option<crate::acme::Settings>,
+    /// A plain-HTTP listener redirecting to the HTTPS base URL (`--http-redirect-addr`).
+    pub http_redirect_addr: Option<SocketAddr>,
+    /// Reverse proxies (addresses or CIDR ranges) whose forwarding header is
+    /// believed (`--trusted-proxy`).
+    pub trusted_proxies: Vec<IpRange>,
+    /// The header those proxies write the client's address in (`--proxy-header`).
+    pub proxy_header: ProxyHeader,
     /// The appliance's time zone (`--time-zone`): dates on customers' pages, in
     /// emails, and for every user who has not chosen their own.
     pub time_zone: crate::domain::zone::Zone,
@@ -119,7 +182,11 @@ impl Config {
             export_stall: std::time::Duration::from_secs(60),
             exports_per_user: 1,
             exports_total: 4,
+            tls: None,
+            acme: None,
+            http_redirect_addr: None,
             trusted_proxies: Vec::new(),
+            proxy_header: ProxyHeader::default(),
             time_zone: crate::domain::zone::Zone::default(),
             callback_allow_hosts: Vec::new(),
             backup: crate::backup::Settings::default(),
@@ -130,32 +197,40 @@ impl Config {
         })
     }
 
-    /// The client of a request from `peer` carrying these X-Forwarded-For values:
-    /// the peer itself unless it is a trusted proxy; else the right-most forwarded
-    /// address that is not a trusted proxy (the left part can be forged by anyone).
-    pub fn client_ip<'a>(
-        &self,
-        peer: std::net::IpAddr,
-        forwarded_for: impl Iterator<Item = &'a str>,
-    ) -> std::net::IpAddr {
-        if !self.trusted_proxies.contains(&peer) {
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|r| r.contains(ip))
+    }
+
+    /// The client of a request from `peer` with these headers: the peer itself
+    /// unless it is a trusted proxy; else, in the header the proxies write, the
+    /// right-most address that is not a trusted proxy (the left part can be forged by
+    /// anyone). A hop that is not an address (`unknown`, garbage) stops the walk at
+    /// the nearest trusted proxy.
+    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.is_trusted_proxy(peer) {
             return peer;
         }
-        let hops: Vec<&str> = forwarded_for.flat_map(|h| h.split(',')).collect();
         let mut client = peer;
-        for hop in hops.iter().rev() {
-            match hop.trim().parse::<std::net::IpAddr>() {
-                Ok(ip) if self.trusted_proxies.contains(&ip) => client = ip,
-                Ok(ip) => return ip,
-                Err(_) => return client,
+        for hop in self.proxy_header.hops(headers).into_iter().rev() {
+            match hop {
+                Some(ip) if self.is_trusted_proxy(ip) => client = ip,
+                Some(ip) => return ip,
+                None => return client,
             }
         }
         client
     }
 
-    /// Cookies get `Secure` when the public URL is HTTPS.
+    /// Whether the appliance serves HTTPS itself (certificate files or ACME).
+    pub fn serves_https(&self) -> bool {
+        self.tls.is_some() || self.acme.is_some()
+    }
+
+    /// Cookies get `Secure` and the `__Host-` prefix, and answers HSTS, when the
+    /// appliance serves HTTPS itself or its public URL is HTTPS (a TLS proxy).
     pub fn secure_cookies(&self) -> bool {
-        self.base_url.starts_with("https://")
+        self.serves_https() || self.base_url.starts_with("https://")
     }
 }
 
@@ -167,6 +242,22 @@ mod tests {
         let mut c = Config::new("127.0.0.1:8080".parse().unwrap(), "g.redb".into(), None).unwrap();
         c.trusted_proxies = proxies.iter().map(|p| p.parse().unwrap()).collect();
         c
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn headers(name: &'static str, values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(name, v.parse().unwrap());
+        }
+        h
+    }
+
+    fn xff(values: &[&str]) -> HeaderMap {
+        headers("x-forwarded-for", values)
     }
 
     #[test]
@@ -191,37 +282,80 @@ mod tests {
 
     #[test]
     fn forwarded_addresses_are_believed_only_from_a_trusted_proxy() {
-        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
         let none = config(&[]);
         assert_eq!(
-            none.client_ip(ip("10.0.0.5"), ["198.51.100.7"].into_iter()),
+            none.client_ip(ip("10.0.0.5"), &xff(&["198.51.100.7"])),
             ip("10.0.0.5")
         );
         let c = config(&["10.0.0.5", "10.0.0.6"]);
         // The right-most untrusted hop is the client; what it claims before is not.
         assert_eq!(
-            c.client_ip(ip("10.0.0.5"), ["1.2.3.4, 198.51.100.7"].into_iter()),
+            c.client_ip(ip("10.0.0.5"), &xff(&["1.2.3.4, 198.51.100.7"])),
             ip("198.51.100.7")
         );
         assert_eq!(
-            c.client_ip(
-                ip("10.0.0.5"),
-                ["1.2.3.4", "198.51.100.7, 10.0.0.6"].into_iter()
-            ),
+            c.client_ip(ip("10.0.0.5"), &xff(&["1.2.3.4", "198.51.100.7, 10.0.0.6"])),
             ip("198.51.100.7")
         );
+        assert_eq!(c.client_ip(ip("10.0.0.5"), &xff(&[])), ip("10.0.0.5"));
         assert_eq!(
-            c.client_ip(ip("10.0.0.5"), std::iter::empty()),
-            ip("10.0.0.5")
-        );
-        assert_eq!(
-            c.client_ip(ip("10.0.0.5"), ["garbage"].into_iter()),
+            c.client_ip(ip("10.0.0.5"), &xff(&["garbage"])),
             ip("10.0.0.5")
         );
         // A request straight from a client is the client, whatever it forwards.
         assert_eq!(
-            c.client_ip(ip("203.0.113.9"), ["198.51.100.7"].into_iter()),
+            c.client_ip(ip("203.0.113.9"), &xff(&["198.51.100.7"])),
             ip("203.0.113.9")
         );
+    }
+
+    #[test]
+    fn trusted_proxies_may_be_ranges_of_either_family() {
+        let c = config(&["10.0.0.0/8", "::1", "2001:db8::/32"]);
+        assert!(c.is_trusted_proxy(ip("10.200.3.4")));
+        assert!(c.is_trusted_proxy(ip("::1")));
+        assert!(c.is_trusted_proxy(ip("2001:db8:5::9")));
+        // An IPv4 peer seen through a dual-stack socket.
+        assert!(c.is_trusted_proxy(ip("::ffff:10.1.2.3")));
+        assert!(!c.is_trusted_proxy(ip("11.0.0.1")));
+        assert!(!c.is_trusted_proxy(ip("127.0.0.1")));
+        // Two proxies of the range in a row: the client is before both.
+        assert_eq!(
+            c.client_ip(ip("10.0.0.2"), &xff(&["198.51.100.7, 10.9.9.9"])),
+            ip("198.51.100.7")
+        );
+        assert!("10.0.0.1/8".parse::<IpRange>().is_err(), "host bits set");
+        assert!("10.0.0.0/33".parse::<IpRange>().is_err());
+    }
+
+    #[test]
+    fn the_forwarded_header_is_read_only_when_chosen() {
+        let mut c = config(&["10.0.0.0/8"]);
+        let mut h = headers(
+            "forwarded",
+            &[r#"for=192.0.2.43, for="[2001:db8:cafe::17]:4711";proto=https"#],
+        );
+        h.append("x-forwarded-for", "203.0.113.1".parse().unwrap());
+        // By default only X-Forwarded-For is read.
+        assert_eq!(c.client_ip(ip("10.0.0.1"), &h), ip("203.0.113.1"));
+        c.proxy_header = ProxyHeader::Forwarded;
+        assert_eq!(c.client_ip(ip("10.0.0.1"), &h), ip("2001:db8:cafe::17"));
+        let cases = [
+            (
+                r#"For="192.0.2.60:8080";proto=http;by=10.0.0.1"#,
+                "192.0.2.60",
+            ),
+            ("for=198.51.100.17, for=10.1.1.1", "198.51.100.17"),
+            ("for=unknown", "10.0.0.1"),
+            ("for=_hidden, for=10.2.2.2", "10.2.2.2"),
+            ("proto=https", "10.0.0.1"),
+        ];
+        for (value, client) in cases {
+            let h = headers("forwarded", &[value]);
+            assert_eq!(c.client_ip(ip("10.0.0.1"), &h), ip(client), "{value}");
+        }
+        // An untrusted peer's Forwarded is ignored.
+        let h = headers("forwarded", &["for=192.0.2.60"]);
+        assert_eq!(c.client_ip(ip("192.0.2.1"), &h), ip("192.0.2.1"));
     }
 }

@@ -2,6 +2,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod acme;
 pub mod acquirer;
 pub mod api;
 pub mod app;
@@ -24,3 +25,4 @@ pub mod mail;
 pub mod observe;
 pub mod pages;
 pub mod recovery;
+pub mod tls;

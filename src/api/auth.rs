@@ -47,14 +47,7 @@ fn refused(message: &str) -> Response {
 pub fn client_ip(req: &Request, state: &AppState) -> IpAddr {
     req.remote_addr()
         .as_socket_addr()
-        .map(|a| {
-            let forwarded = req
-                .headers()
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok());
-            state.config.client_ip(a.ip(), forwarded)
-        })
+        .map(|a| state.config.client_ip(a.ip(), req.headers()))
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 

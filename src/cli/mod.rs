@@ -70,6 +70,9 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
+    /// The certificate or key of --tls-cert/--tls-key cannot be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 #[derive(Parser)]
@@ -209,9 +212,48 @@ pub struct ServeArgs {
     /// guichet.keys when $CREDENTIALS_DIRECTORY has one).
     #[arg(long, env = "GUICHET_KEY_FILE")]
     pub key_file: Option<PathBuf>,
-    /// Public base URL for links sent to customers (default: http://ADDR).
+    /// Public base URL for links sent to customers (default: http://ADDR, or
+    /// https://ADDR with --tls-cert). An https URL also makes cookies Secure with the
+    /// __Host- prefix and adds HSTS (a TLS proxy in front).
     #[arg(long, env = "GUICHET_BASE_URL")]
     pub base_url: Option<String>,
+    /// Serve HTTPS on --addr with this certificate chain (PEM, the server's
+    /// certificate first; needs --tls-key). The files are read again on SIGHUP and
+    /// when they change: new connections get the new certificate, open ones go on.
+    #[arg(long, env = "GUICHET_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "GUICHET_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Seconds between two looks at the --tls-cert and --tls-key files for a
+    /// change; 0: reload on SIGHUP only.
+    #[arg(long, env = "GUICHET_TLS_WATCH_SECONDS", default_value_t = 5)]
+    pub tls_watch_seconds: u64,
+    /// Serve HTTPS on --addr with a certificate obtained by ACME for this name
+    /// (repeat for several; the first is the subject). The CA must reach --addr on
+    /// port 443 (TLS-ALPN-01 challenge). The account, certificate and key are kept in
+    /// acme/ beside the data file and renewed 30 days before the end.
+    #[arg(
+        long = "acme-domain",
+        env = "GUICHET_ACME_DOMAINS",
+        value_delimiter = ',',
+        conflicts_with = "tls_cert"
+    )]
+    pub acme_domains: Vec<String>,
+    /// The ACME account's contact address (the CA's expiry notices).
+    #[arg(long, env = "GUICHET_ACME_EMAIL")]
+    pub acme_email: Option<String>,
+    /// The ACME directory URL (another CA, or a staging one).
+    #[arg(long, env = "GUICHET_ACME_DIRECTORY", default_value = crate::acme::LETS_ENCRYPT)]
+    pub acme_directory: String,
+    /// A root certificate (PEM) to trust for the ACME directory's HTTPS instead of
+    /// the system's (a private or test CA).
+    #[arg(long, env = "GUICHET_ACME_DIRECTORY_CA")]
+    pub acme_directory_ca: Option<PathBuf>,
+    /// With HTTPS: also listen on this address in plain HTTP (e.g. 0.0.0.0:80) and
+    /// redirect every request (308) to the same path and query on the base URL.
+    #[arg(long, env = "GUICHET_HTTP_REDIRECT_ADDR")]
+    pub http_redirect_addr: Option<SocketAddr>,
     /// Username of the first admin created on an empty data file.
     #[arg(long, env = "GUICHET_ADMIN", default_value = "admin")]
     pub admin_username: String,
@@ -246,15 +288,27 @@ pub struct ServeArgs {
     /// Refused attempts on one payment request before it is blocked (code 585).
     #[arg(long, env = "GUICHET_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
-    /// Address of a reverse proxy in front of Guichet (repeat for several). Requests
-    /// from it are attributed to the right-most X-Forwarded-For address that is not a
-    /// trusted proxy: audit lines, history and sign-in limits then see the client.
+    /// A reverse proxy in front of Guichet: an address or a CIDR range (10.0.0.0/8,
+    /// ::1, 2001:db8::/32; repeat, or a comma list). Requests from it are
+    /// attributed to the right-most address of --proxy-header that is not a trusted
+    /// proxy: History, audit lines, fraud rules and sign-in limits then see the
+    /// client. From any other peer the header is ignored.
     #[arg(
         long = "trusted-proxy",
         env = "GUICHET_TRUSTED_PROXIES",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = parse_proxy
     )]
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<crate::config::IpRange>,
+    /// The header the trusted proxies write the client's address in; the other is
+    /// never read (a client could write it).
+    #[arg(
+        long,
+        env = "GUICHET_PROXY_HEADER",
+        value_enum,
+        default_value = "x-forwarded-for"
+    )]
+    pub proxy_header: crate::config::ProxyHeader,
     /// The appliance's time zone, an IANA name (Africa/Casablanca, Europe/Paris,
     /// UTC…): dates on customers' pages and in emails, and for every user who has not
     /// chosen their own in their profile. The zone rules are compiled into the binary.
@@ -310,6 +364,11 @@ pub struct ServeArgs {
     pub ready_stuck_minutes: u32,
 }
 
+/// `--trusted-proxy`: an address or a CIDR range.
+fn parse_proxy(s: &str) -> Result<crate::config::IpRange, String> {
+    crate::config::IpRange::parse(s).map_err(|e| e.en)
+}
+
 /// `--time-zone`: an unknown name stops the server before it starts, saying why; a
 /// known one is kept as the database spells it.
 fn parse_zone(s: &str) -> Result<String, String> {
@@ -321,7 +380,64 @@ fn parse_zone(s: &str) -> Result<String, String> {
 impl ServeArgs {
     /// The validated configuration.
     pub fn config(&self) -> Result<Config, String> {
-        let mut config = Config::new(self.addr, self.data.clone(), self.base_url.clone())?;
+        let acme = !self.acme_domains.is_empty();
+        let https = self.tls_cert.is_some() || acme;
+        let base_url = self
+            .base_url
+            .clone()
+            .or_else(|| match self.acme_domains.first() {
+                Some(domain) => Some(format!("https://{domain}")),
+                None => https.then(|| format!("https://{}", self.addr)),
+            });
+        let mut config = Config::new(self.addr, self.data.clone(), base_url)?;
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            if !config.base_url.starts_with("https://") {
+                return Err(format!(
+                    "--base-url must start with https:// when serving HTTPS (got {:?})",
+                    config.base_url
+                ));
+            }
+            let mut tls = crate::tls::Settings::new(cert.clone(), key.clone());
+            tls.watch_every = std::time::Duration::from_secs(self.tls_watch_seconds);
+            config.tls = Some(tls);
+        }
+        if acme {
+            if !config.base_url.starts_with("https://") {
+                return Err(format!(
+                    "--base-url must start with https:// when serving HTTPS (got {:?})",
+                    config.base_url
+                ));
+            }
+            for domain in &self.acme_domains {
+                let ok = !domain.is_empty()
+                    && domain.contains('.')
+                    && domain
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+                if !ok {
+                    return Err(format!("--acme-domain: {domain:?} is not a domain name"));
+                }
+            }
+            let mut settings = crate::acme::Settings::new(self.acme_domains.clone(), &self.data);
+            settings.email = self.acme_email.clone();
+            settings.directory = self.acme_directory.clone();
+            settings.directory_ca = self.acme_directory_ca.clone();
+            config.acme = Some(settings);
+        }
+        if let Some(addr) = self.http_redirect_addr {
+            if !https {
+                return Err(
+                    "--http-redirect-addr redirects to HTTPS: it needs --tls-cert and --tls-key, or --acme-domain"
+                        .into(),
+                );
+            }
+            if addr == self.addr {
+                return Err(format!(
+                    "--http-redirect-addr must differ from --addr (both {addr})"
+                ));
+            }
+            config.http_redirect_addr = Some(addr);
+        }
         config.smtp = self.smtp_host.as_ref().map(|host| SmtpConfig {
             host: host.clone(),
             port: self.smtp_port,
@@ -338,6 +454,7 @@ impl ServeArgs {
         config.mail_from = self.mail_from.clone();
         config.max_attempts = self.max_attempts;
         config.trusted_proxies = self.trusted_proxies.clone();
+        config.proxy_header = self.proxy_header;
         config.key_file = self.key_file.clone();
         config.callback_allow_hosts = self
             .callback_allow_hosts
@@ -470,6 +587,10 @@ async fn serve(
     log_format: crate::observe::logging::LogFormat,
 ) -> Result<(), CliError> {
     let config = args.config().map_err(CliError::Usage)?;
+    // A certificate that cannot be used stops the server before it opens anything.
+    if let Some(tls) = &config.tls {
+        crate::tls::load(tls)?;
+    }
     // Made now, so that a server that could not make it never starts.
     crate::auth::hashing::decoy_hash().map_err(CliError::Decoy)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -523,7 +644,15 @@ async fn serve(
         })?;
     crate::app::log_panics_safely();
     crate::recovery::watch(app.state.db.clone());
-    tracing::info!(addr = %local, data = %args.data.display(), "Guichet is listening on http://{local}");
+    let scheme = if app.state.config.serves_https() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(addr = %local, data = %args.data.display(), "Guichet is listening on {scheme}://{local}");
+    if let Some(plain) = app.state.config.http_redirect_addr {
+        tracing::info!(addr = %plain, "plain HTTP on {plain} redirects to {}", app.state.config.base_url);
+    }
     app.serve(acceptor, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

@@ -222,6 +222,14 @@ impl IpRange {
     }
 }
 
+impl std::str::FromStr for IpRange {
+    type Err = FieldError;
+
+    fn from_str(s: &str) -> Result<IpRange, FieldError> {
+        IpRange::parse(s)
+    }
+}
+
 impl std::fmt::Display for IpRange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let addr: IpAddr = if self.v6 {

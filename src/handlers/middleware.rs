@@ -129,14 +129,7 @@ fn csrf_cookie(req: &Request, state: &AppState) -> (String, bool) {
 fn client_ip(req: &Request, state: &AppState) -> String {
     req.remote_addr()
         .as_socket_addr()
-        .map(|a| {
-            let forwarded = req
-                .headers()
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok());
-            state.config.client_ip(a.ip(), forwarded).to_string()
-        })
+        .map(|a| state.config.client_ip(a.ip(), req.headers()).to_string())
         .unwrap_or_default()
 }
 

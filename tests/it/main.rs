@@ -5,6 +5,7 @@
 //! and imports only from those two (never from a sibling test module).
 
 mod accessibility;
+mod acme;
 mod admin;
 mod api_credentials;
 mod architecture;
@@ -28,6 +29,7 @@ mod hardening;
 mod home;
 mod honest_email;
 mod housekeeping;
+mod https;
 mod input;
 mod journeys;
 mod list_fields;
@@ -44,6 +46,7 @@ mod packaging;
 mod pay_page;
 mod payments;
 mod pending_operations;
+mod proxy;
 mod routes;
 mod second_factor;
 mod security;

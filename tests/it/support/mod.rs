@@ -6,6 +6,7 @@ pub mod browser;
 pub mod cards;
 pub mod download;
 pub mod html;
+pub mod https;
 pub mod journey;
 pub mod sheets;
 pub mod smtp;
@@ -37,6 +38,8 @@ pub struct TestApp {
     pub db: Db,
     pub gateway: Arc<Gateway>,
     pub admin_otp: String,
+    /// The CA (PEM) its clients trust when it serves HTTPS (see `support::https`).
+    pub https_ca: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -66,24 +69,35 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         db,
         gateway,
         admin_otp,
+        https_ca: None,
         _dir: dir,
     }
 }
 
 impl TestApp {
     pub fn client(&self) -> Client {
-        Client::new(&self.base)
+        match &self.https_ca {
+            Some(ca) => Client::trusting(&self.base, ca),
+            None => Client::new(&self.base),
+        }
     }
 
     /// A client whose requests say they are forwarded for `ip` (believed when the
     /// app trusts 127.0.0.1 as its proxy).
     pub fn client_from(&self, ip: &str) -> Client {
+        self.client_with_headers(&[("x-forwarded-for", ip)])
+    }
+
+    /// A client sending these headers with every request.
+    pub fn client_with_headers(&self, pairs: &[(&'static str, &str)]) -> Client {
         guichet::callbacks::client::use_ring_provider();
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            reqwest::header::HeaderValue::from_str(ip).unwrap(),
-        );
+        for (name, value) in pairs {
+            headers.append(
+                *name,
+                reqwest::header::HeaderValue::from_str(value).unwrap(),
+            );
+        }
         Client {
             http: reqwest::Client::builder()
                 .cookie_store(true)
@@ -274,6 +288,19 @@ impl Client {
         guichet::callbacks::client::use_ring_provider();
         Client {
             http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_string(),
+            csrf: Arc::default(),
+        }
+    }
+
+    /// A client of the HTTPS server at `base` that trusts the CA `ca_pem` only.
+    pub fn trusting(base: &str, ca_pem: &str) -> Client {
+        Client {
+            http: https::client_builder(ca_pem)
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
