@@ -35,6 +35,7 @@ mod list_phone;
 mod merchant_api;
 mod merchant_settings;
 mod migration;
+mod money;
 mod no_full_card_number;
 mod one_language;
 mod operations;
