@@ -639,6 +639,68 @@ mod tests {
     }
 
     #[test]
+    fn an_amount_filter_is_in_units_of_each_row_currency() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.redb")).unwrap();
+        let at = datetime!(2026-05-10 10:00 UTC);
+        let ok = ResultCode::ACCEPTED;
+        // 12.345 TND, 12.34 and 12.35 MAD, 12 JPY.
+        let mut v = vec![
+            tx(0, Operation::Sale, 12_345, ok, at),
+            tx(0, Operation::Sale, 1_234, ok, at),
+            tx(0, Operation::Sale, 1_235, ok, at),
+            tx(0, Operation::Sale, 12, ok, at),
+        ];
+        v[0].currency = Currency::Tnd;
+        v[3].currency = Currency::Jpy;
+        db.insert_transactions(&mut v).unwrap();
+        let (f, page) = may();
+        let ids = |min: &str, max: &str| {
+            let raw = RawFilter {
+                from: "2026-05-01".into(),
+                to: "2026-05-31".into(),
+                amount_min: min.into(),
+                amount_max: max.into(),
+                ..RawFilter::default()
+            };
+            let (g, _) = parse(
+                &raw,
+                time::macros::date!(2026 - 05 - 31),
+                &crate::domain::zone::Zone::utc(),
+            )
+            .unwrap();
+            let mut ids: Vec<u64> = db
+                .search(Scope::Admin, &g, page)
+                .unwrap()
+                .rows
+                .iter()
+                .map(|t| t.id)
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        // Exactly 12.345: the TND row only (no MAD amount has three decimals).
+        assert_eq!(ids("12,3450", "12.3450"), [1]);
+        assert_eq!(ids("12.34", "12.35"), [1, 2, 3]);
+        assert_eq!(ids("12", "12"), [4]);
+        assert_eq!(ids("12.3410", ""), [1, 3]);
+        // A lone separator before three digits stays ambiguous in the filter.
+        assert!(
+            parse(
+                &RawFilter {
+                    amount: "12,345".into(),
+                    ..RawFilter::default()
+                },
+                time::macros::date!(2026 - 05 - 31),
+                &crate::domain::zone::Zone::utc()
+            )
+            .is_err()
+        );
+        assert_eq!(ids("", "12.3450"), [1, 2, 4]);
+        assert_eq!(db.search(Scope::Admin, &f, page).unwrap().total, 4);
+    }
+
+    #[test]
     fn the_ids_filter_keeps_only_the_listed_transactions_in_scope() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("t.redb")).unwrap();

@@ -774,6 +774,15 @@ mod tests {
         assert_eq!(nice_ticks(0, 0, 5), vec![0, 1]);
         assert_eq!(ticks_for(0, 0, 5, MAD), vec![0, 100]);
         assert_eq!(ticks_for(0, 3_000, 5, MAD), vec![0, 1_000, 2_000, 3_000]);
+        // Whole units of each currency: 1000 minor units of TND, 1 of JPY.
+        let (tnd, jpy) = (
+            ValueKind::Money(Currency::Tnd),
+            ValueKind::Money(Currency::Jpy),
+        );
+        assert_eq!(ticks_for(0, 0, 5, tnd), vec![0, 1_000]);
+        assert_eq!(ticks_for(0, 0, 5, jpy), vec![0, 1]);
+        assert_eq!(format_tick(12_000_000, tnd, Lang::Fr), "12 k");
+        assert_eq!(format_tick(12_000, jpy, Lang::En), "12k");
         assert_eq!(nice_ticks(0, 95, 5), vec![0, 20, 40, 60, 80, 100]);
         assert_eq!(nice_ticks(912, 987, 5), vec![900, 920, 940, 960, 980, 1000]);
     }

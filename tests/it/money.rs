@@ -212,6 +212,38 @@ async fn a_tnd_merchant_takes_12_345_tnd_by_terminal_and_api_lists_exports_and_r
         list.contains("24,680 TND"),
         "the net total after two refunds: {list}"
     );
+    // Home and Statistics count in dinars too; the statistics CSV in their decimals.
+    let (_, home) = c.page("/home").await;
+    assert!(home.contains("24,680 TND"), "{home}");
+    let stats = c.get("/statistics/export?table=periods").await;
+    assert_eq!(stats.status(), StatusCode::OK);
+    let stats = stats.text().await.unwrap();
+    assert!(
+        stats.contains("CA net (TND)") && stats.contains(",24.680"),
+        "{stats}"
+    );
+    // The email of a payment link, previewed from the terminal.
+    let terminal = format!("{m}:21114");
+    let r = c
+        .post(
+            "/terminal",
+            &[
+                ("terminal", terminal.as_str()),
+                ("operation", "sale"),
+                ("order_id", "CMD-MAIL"),
+                ("amount", "7,5"),
+                ("currency", "TND"),
+                ("lang", "fr"),
+                ("name", "Salma Idrissi"),
+                ("email", "salma@example.ma"),
+                ("country", "TN"),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let preview = r.text().await.unwrap();
+    assert!(preview.contains("7,500 TND"), "{preview}");
     c.post("/lang", &[("lang", "en")]).await;
     let (_, list) = c.page("/transactions").await;
     assert!(
