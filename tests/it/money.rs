@@ -3,6 +3,7 @@
 //! merchant API, read them in the list in both languages, export them and refund a
 //! part; what people type wrongly is refused beside the field in both languages.
 
+use calamine::Data;
 use guichet::db::Scope;
 use guichet::domain::actor::Actor;
 use guichet::domain::money::Currency;
@@ -13,7 +14,7 @@ use serde_json::Value;
 
 use crate::fixtures::payments::{new_request, pay, request, shop};
 use crate::support::download::download;
-use crate::support::sheets::json_table;
+use crate::support::sheets::{Sheet, json_table};
 use crate::support::{Client, TestApp, spawn_app};
 
 /// The admin sets merchant `m` to accept MAD and the codes typed in `other`, through
@@ -164,6 +165,12 @@ async fn a_tnd_merchant_takes_12_345_tnd_by_terminal_and_api_lists_exports_and_r
     for row in &rows {
         assert_eq!(row[col("amount")], "12.345", "{row:?}");
         assert_eq!(row[col("currency")], "TND", "{row:?}");
+    }
+    // XLSX: a number, 12.345 (shown with three decimals).
+    let xlsx = Sheet::read(&download(&c, "xlsx", "all", &[]).await.body);
+    assert_eq!(xlsx.height(), 3);
+    for row in 1..3 {
+        assert_eq!(xlsx.get(row, col("amount")), &Data::Float(12.345));
     }
     // A refund of 0,005 TND from the back office: five millimes.
     let (status, confirm) = c
