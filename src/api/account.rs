@@ -9,7 +9,6 @@ use serde_json::json;
 use super::{blocking, not_found, query_version, reply};
 use crate::db::Scope;
 use crate::domain::c2p::DEFAULT_API_VERSION;
-use crate::domain::money::Currency;
 use crate::handlers::AppState;
 
 #[handler]
@@ -20,8 +19,16 @@ pub async fn account(req: &Request, state: Data<&AppState>) -> Response {
     };
     let db = state.db.clone();
     let id = caller.merchant_id;
-    let merchant = match blocking(move || db.merchant(Scope::Merchant(id), id)).await {
-        Ok(Some(m)) => m,
+    let found = blocking(move || {
+        let m = db.merchant(Scope::Merchant(id), id)?;
+        Ok(match m {
+            Some(m) => Some((m, db.merchant_settings(id)?)),
+            None => None,
+        })
+    })
+    .await;
+    let (merchant, settings) = match found {
+        Ok(Some(found)) => found,
         Ok(None) => return not_found("Merchant"),
         Err(r) => return r,
     };
@@ -29,7 +36,8 @@ pub async fn account(req: &Request, state: Data<&AppState>) -> Response {
         v if v.is_empty() => DEFAULT_API_VERSION.to_string(),
         v => v,
     };
-    let currencies: Vec<&str> = Currency::ALL.iter().map(|c| c.code()).collect();
+    // The currencies this merchant accepts (its settings; amounts in their minor units).
+    let currencies: Vec<&str> = settings.currencies.iter().map(|c| c.code()).collect();
     reply(
         StatusCode::OK,
         &json!({

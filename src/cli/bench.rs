@@ -385,7 +385,9 @@ fn payment_run(rules_on: bool) -> Result<(f64, f64), CliError> {
         let n = customer.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut form = form.clone();
         form.email = format!("client{n}@example.ma");
-        let input = form.parse(today).map_err(|_| CliError::Bench("form"))?;
+        let input = form
+            .parse(today, crate::domain::Lang::Fr)
+            .map_err(|_| CliError::Bench("form"))?;
         let req = g
             .create_request(input, merchant_id, 0, "bench", false)?
             .request;

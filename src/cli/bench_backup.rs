@@ -216,7 +216,9 @@ fn pay_until(
             email: format!("client{n}@example.ma"),
             ..RequestForm::default()
         };
-        let input = form.parse(today).map_err(|_| CliError::Bench("form"))?;
+        let input = form
+            .parse(today, crate::domain::Lang::Fr)
+            .map_err(|_| CliError::Bench("form"))?;
         let req = g
             .create_request(input, merchant, 0, "bench", false)?
             .request;

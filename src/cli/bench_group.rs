@@ -174,7 +174,9 @@ fn clients_run(c: GroupCommit, clients: usize) -> Result<Figures, CliError> {
                 email: format!("client{k}@example.ma"),
                 ..RequestForm::default()
             };
-            let input = form.parse(today).map_err(|_| CliError::Bench("form"))?;
+            let input = form
+                .parse(today, crate::domain::Lang::Fr)
+                .map_err(|_| CliError::Bench("form"))?;
             let req = gateway
                 .create_request(input, m.id, 0, "bench", false)?
                 .request;

@@ -45,12 +45,10 @@ pub struct Row {
     pub currency: u8,
 }
 
-/// The place of `c` in `Currency::ALL`, as the column store keeps it.
+/// The place of `c` in `Currency::ALL`, as the column store keeps it (never
+/// [`NO_CURRENCY`]: the table holds fewer than 255 currencies).
 pub fn currency_index(c: Currency) -> u8 {
-    Currency::ALL
-        .iter()
-        .position(|x| *x == c)
-        .map_or(NO_CURRENCY, |i| i as u8)
+    c.index()
 }
 
 impl Row {

@@ -15,7 +15,7 @@ use crate::domain::card::Brand;
 use crate::domain::codes::ResultCode;
 use crate::domain::filter::{ATTEMPT_OPERATIONS, Filter, PageRequest};
 use crate::domain::list_row::net_sign;
-use crate::domain::money::Currency;
+use crate::domain::money::{Currency, saturating_total};
 use crate::domain::search::Totals;
 use crate::domain::transaction::Operation;
 use crate::domain::transaction::{Status, Transaction};
@@ -34,8 +34,9 @@ struct Matcher {
     op: Option<u8>,
     code: Option<u16>,
     status: Option<Status>,
-    amount_min: i64,
-    amount_max: i64,
+    /// Per currency (its place in `Currency::ALL`): the bounds in its minor units;
+    /// empty without an amount filter.
+    amount_bounds: Vec<(i64, i64)>,
     brand: Option<u8>,
     bin: Option<u32>,
     last4: Option<u16>,
@@ -64,8 +65,11 @@ impl Matcher {
             op: f.operation.map(|o| o.index()),
             code: f.code.map(|c| c.value()),
             status: f.status,
-            amount_min: f.amount_min.map_or(i64::MIN, |a| a.minor()),
-            amount_max: f.amount_max.map_or(i64::MAX, |a| a.minor()),
+            amount_bounds: if f.amount_min.is_none() && f.amount_max.is_none() {
+                Vec::new()
+            } else {
+                Currency::ALL.iter().map(|c| f.minor_bounds(*c)).collect()
+            },
             brand: f
                 .brand
                 .and_then(|b| Brand::ALL.iter().position(|x| *x == b))
@@ -89,8 +93,7 @@ impl Matcher {
             && self.op.is_none()
             && self.code.is_none()
             && self.status.is_none()
-            && self.amount_min == i64::MIN
-            && self.amount_max == i64::MAX
+            && self.amount_bounds.is_empty()
             && self.brand.is_none()
             && self.bin.is_none()
             && self.last4.is_none()
@@ -110,8 +113,15 @@ impl Matcher {
             && self
                 .status
                 .is_none_or(|s| (c.code[i] == 0) == (s == Status::Accepted))
-            && c.amount[i] >= self.amount_min
-            && c.amount[i] <= self.amount_max
+            && (self.amount_bounds.is_empty() || {
+                // A row of a currency this version does not know matches no amount.
+                let (lo, hi) = self
+                    .amount_bounds
+                    .get(usize::from(c.currency[i]))
+                    .copied()
+                    .unwrap_or((i64::MAX, i64::MIN));
+                (lo..=hi).contains(&c.amount[i])
+            })
             && self.brand.is_none_or(|b| c.brand[i] == b)
             && self.bin.is_none_or(|b| c.bin[i] == b)
             && self.last4.is_none_or(|l| c.last4[i] == l)
@@ -177,11 +187,12 @@ impl Tally {
             self.attempts_accepted += 1;
         }
         let sign = self.signs.get(usize::from(c.op[i])).copied().unwrap_or(0);
+        // Checked: a total past what can be shown turns into an overflow, never wraps.
         if let Some(net) = self.net.get_mut(cur) {
-            *net += i128::from(sign) * i128::from(c.amount[i]);
+            *net = saturating_total(*net, i128::from(sign) * i128::from(c.amount[i]));
         }
         if let Some(gross) = self.gross.get_mut(cur) {
-            *gross += i128::from(c.amount[i]);
+            *gross = saturating_total(*gross, i128::from(c.amount[i]));
         }
     }
 
@@ -625,6 +636,68 @@ mod tests {
         db.insert_transactions(&mut more).unwrap();
         let found = db.search(Scope::Admin, &f, page).unwrap();
         assert_eq!(found.totals.net[2], (Currency::Usd, 550));
+    }
+
+    #[test]
+    fn an_amount_filter_is_in_units_of_each_row_currency() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.redb")).unwrap();
+        let at = datetime!(2026-05-10 10:00 UTC);
+        let ok = ResultCode::ACCEPTED;
+        // 12.345 TND, 12.34 and 12.35 MAD, 12 JPY.
+        let mut v = vec![
+            tx(0, Operation::Sale, 12_345, ok, at),
+            tx(0, Operation::Sale, 1_234, ok, at),
+            tx(0, Operation::Sale, 1_235, ok, at),
+            tx(0, Operation::Sale, 12, ok, at),
+        ];
+        v[0].currency = Currency::Tnd;
+        v[3].currency = Currency::Jpy;
+        db.insert_transactions(&mut v).unwrap();
+        let (f, page) = may();
+        let ids = |min: &str, max: &str| {
+            let raw = RawFilter {
+                from: "2026-05-01".into(),
+                to: "2026-05-31".into(),
+                amount_min: min.into(),
+                amount_max: max.into(),
+                ..RawFilter::default()
+            };
+            let (g, _) = parse(
+                &raw,
+                time::macros::date!(2026 - 05 - 31),
+                &crate::domain::zone::Zone::utc(),
+            )
+            .unwrap();
+            let mut ids: Vec<u64> = db
+                .search(Scope::Admin, &g, page)
+                .unwrap()
+                .rows
+                .iter()
+                .map(|t| t.id)
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        // Exactly 12.345: the TND row only (no MAD amount has three decimals).
+        assert_eq!(ids("12,3450", "12.3450"), [1]);
+        assert_eq!(ids("12.34", "12.35"), [1, 2, 3]);
+        assert_eq!(ids("12", "12"), [4]);
+        assert_eq!(ids("12.3410", ""), [1, 3]);
+        // A lone separator before three digits stays ambiguous in the filter.
+        assert!(
+            parse(
+                &RawFilter {
+                    amount: "12,345".into(),
+                    ..RawFilter::default()
+                },
+                time::macros::date!(2026 - 05 - 31),
+                &crate::domain::zone::Zone::utc()
+            )
+            .is_err()
+        );
+        assert_eq!(ids("", "12.3450"), [1, 2, 4]);
+        assert_eq!(db.search(Scope::Admin, &f, page).unwrap().total, 4);
     }
 
     #[test]

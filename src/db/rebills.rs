@@ -8,7 +8,6 @@ use super::audit::{self, AuditEntry};
 use super::tables::{MERCHANT_ID_TO_REBILL_POLICY, TOKEN_DAY_TO_REBILLS};
 use super::{Db, Result, codec};
 use crate::domain::actor::Actor;
-use crate::domain::money::Amount;
 use crate::domain::operation_rules::{RebillLimits, RebillPolicy};
 
 fn policy_from(
@@ -117,10 +116,10 @@ impl Db {
         let target = format!("merchant {}", m.name);
         let detail = format!(
             "ceiling={} per_day={}",
-            policy
-                .max_amount_minor
-                .and_then(Amount::from_minor)
-                .map_or("original".to_string(), |a| a.to_decimal_string()),
+            match policy.ceiling_text() {
+                t if t.is_empty() => "original".to_string(),
+                t => t,
+            },
             policy.max_per_day
         );
         wtx.open_table(MERCHANT_ID_TO_REBILL_POLICY)?

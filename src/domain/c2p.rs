@@ -195,11 +195,11 @@ pub fn parse_prepare(body: &[u8], originator: &str) -> Result<Prepare, ApiError>
     let currency = match text_of(o.get("currency")) {
         None => return Err(ApiError::missing("currency")),
         Some(c) if c.is_empty() => return Err(ApiError::missing("currency")),
+        // Any ISO 4217 currency with minor units; whether the merchant accepts it is
+        // checked against its settings.
         Some(c) => Currency::parse(&c.to_ascii_uppercase()).ok_or_else(|| {
-            let accepted: Vec<&str> = Currency::ALL.iter().map(|c| c.code()).collect();
             ApiError::bad(format!(
-                "currency {c} is not accepted (accepted: {})",
-                accepted.join(", ")
+                "currency {c} is not accepted: not an ISO 4217 currency code (e.g. MAD, EUR, TND)"
             ))
         })?,
     };
@@ -331,8 +331,8 @@ pub fn parse_prepare(body: &[u8], originator: &str) -> Result<Prepare, ApiError>
     })
 }
 
-/// An amount in minor units: a JSON integer (or a string of digits) from 1 to
-/// [`MAX_AMOUNT`].
+/// An amount in the currency's minor units (cents of a MAD or EUR, thousandths of a
+/// TND, whole JPY): a JSON integer (or a string of digits) from 1 to [`MAX_AMOUNT`].
 pub fn amount(v: Option<&Value>, name: &str) -> Result<Amount, ApiError> {
     let n = match v {
         None | Some(Value::Null) => return Err(ApiError::missing(name)),
@@ -359,13 +359,13 @@ pub fn amount(v: Option<&Value>, name: &str) -> Result<Amount, ApiError> {
             Amount::from_minor(n).ok_or_else(|| ApiError::bad(format!("{name} is out of range")))
         }
         Some(n) if n < 1 => Err(ApiError::bad(format!(
-            "{name} must be a positive whole number of cents (got {n})"
+            "{name} must be a positive whole number of minor units (got {n})"
         ))),
         Some(n) => Err(ApiError::bad(format!(
-            "{name} must be at most {MAX_AMOUNT} cents (got {n})"
+            "{name} must be at most {MAX_AMOUNT} minor units (got {n})"
         ))),
         None => Err(ApiError::bad(format!(
-            "{name} must be a whole number of cents (e.g. 1250 for 12.50)"
+            "{name} must be a whole number of the currency's minor units (e.g. 1250 for 12.50 MAD, 12345 for 12.345 TND)"
         ))),
     }
 }

@@ -8,15 +8,17 @@
 //!   and chargebacks, per currency (the transaction list's net amount);
 //! - **payment attempts**: sales, authorizations and rebills whose code is not 098
 //!   (an abandon is not an attempt; 3-D Secure checks are steps of an attempt);
-//! - **acceptance rate**: accepted attempts ÷ attempts, in tenths of a percent,
-//!   rounded half up (the list's totals line does the same over its rows).
+//! - **acceptance rate**: accepted attempts ÷ attempts, computed in `Decimal` and
+//!   rounded half up to a tenth of a percent (`money::percent_tenths`, the one rule of
+//!   every rate, share and change; the list's totals line does the same over its rows).
+//! - sums of money are checked: a total past `money::MAX_TOTAL` shows as an overflow.
 
 use std::collections::BTreeMap;
 
 use super::Lang;
 use super::codes::ResultCode;
 use super::list_row::net_sign;
-use super::money::Currency;
+use super::money::{Currency, percent_tenths, saturating_total};
 use super::transaction::{Operation, Transaction};
 
 /// Totals of the rows of one group.
@@ -70,11 +72,11 @@ pub struct PerCurrency(pub Vec<(Currency, i128)>);
 impl PerCurrency {
     fn add(&mut self, currency: Currency, minor: i128) {
         match self.0.iter_mut().find(|(c, _)| *c == currency) {
-            Some((_, v)) => *v += minor,
+            Some((_, v)) => *v = saturating_total(*v, minor),
             None => {
-                self.0.push((currency, minor));
-                self.0
-                    .sort_by_key(|(c, _)| Currency::ALL.iter().position(|x| x == c));
+                self.0.push((currency, saturating_total(0, minor)));
+                // `Currency` orders as `Currency::ALL`.
+                self.0.sort_by_key(|(c, _)| *c);
             }
         }
     }
@@ -109,9 +111,7 @@ pub fn revenue(cells: &[Cell], periods: usize) -> Vec<PerCurrency> {
 pub fn main_currency(cells: &[Cell]) -> Currency {
     let mut n = [0u64; Currency::ALL.len()];
     for c in cells.iter().filter(|c| c.accepted()) {
-        if let Some(i) = Currency::ALL.iter().position(|x| *x == c.currency) {
-            n[i] += c.count;
-        }
+        n[usize::from(c.currency.index())] += c.count;
     }
     let best = (0..n.len()).rev().max_by_key(|i| n[*i]).unwrap_or(0);
     if n[best] == 0 {
@@ -129,7 +129,8 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// Tenths of a percent, rounded half up; `None` when nothing is counted.
+    /// Tenths of a percent, rounded half up (`money::percent_tenths`); `None` when
+    /// nothing is counted.
     pub fn per_mille(self) -> Option<u32> {
         per_mille(self.accepted, self.count)
     }
@@ -141,13 +142,25 @@ impl Rate {
     }
 }
 
-/// `part / whole` in tenths of a percent, rounded half up; `None` when `whole` is 0.
+/// `part / whole` in tenths of a percent, computed in `Decimal` and rounded half up
+/// (`money::percent_tenths`); `None` when `whole` is 0.
 pub fn per_mille(part: u64, whole: u64) -> Option<u32> {
-    if whole == 0 {
+    percent_tenths(part.into(), whole.into()).and_then(|p| u32::try_from(p).ok())
+}
+
+/// The share of `v` in `total` (signed, e.g. a revenue), tenths of a percent, rounded
+/// half up (away from zero); 0 when `total` is 0 or it does not fit.
+pub fn share_per_mille(v: i128, total: i128) -> i64 {
+    percent_tenths(v, total).unwrap_or(0)
+}
+
+/// The change from `prev` to `cur` in tenths of a percent, rounded half up (away from
+/// zero): +10,0 % from 100 to 110; `None` unless `prev` is positive.
+pub fn change_per_mille(cur: i128, prev: i128) -> Option<i128> {
+    if prev <= 0 {
         return None;
     }
-    let tenths = (u128::from(part) * 1000 + u128::from(whole) / 2) / u128::from(whole);
-    u32::try_from(tenths).ok()
+    percent_tenths(cur.checked_sub(prev)?, prev).map(i128::from)
 }
 
 /// A count for people: "1 234" / "1,234".

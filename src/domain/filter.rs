@@ -7,7 +7,10 @@ use time::{Date, Duration, PrimitiveDateTime};
 
 use super::card::Brand;
 use super::codes::ResultCode;
-use super::money::{Amount, parse_amount};
+use rust_decimal::Decimal;
+
+use super::Lang;
+use super::money::{Currency, DecimalError, MAX_MINOR, parse_decimal};
 use super::text::fold;
 use super::transaction::{Operation, Status};
 use super::user::FieldError;
@@ -109,8 +112,10 @@ pub struct Filter {
     pub operation: Option<Operation>,
     pub status: Option<Status>,
     pub code: Option<ResultCode>,
-    pub amount_min: Option<Amount>,
-    pub amount_max: Option<Amount>,
+    /// In major units, compared with each row in its currency's minor units (see
+    /// [`Filter::minor_bounds`]).
+    pub amount_min: Option<Decimal>,
+    pub amount_max: Option<Decimal>,
     pub brand: Option<Brand>,
     pub bin: Option<String>,
     pub last4: Option<String>,
@@ -277,6 +282,49 @@ fn parse_ids(v: &str) -> Result<Option<Vec<u64>>, FieldError> {
     Ok((!ids.is_empty()).then_some(ids))
 }
 
+/// The most decimals an amount filter may have: those of the currency with the most.
+const FILTER_DECIMALS: u32 = 4;
+
+/// An amount typed in the list filter, in major units of whatever currency a row is
+/// in: every currency's decimals are allowed, and since the filter's links are the
+/// same in both languages a lone separator before three digits stays ambiguous
+/// (`12,345`: write `12,3450` or `12345`). Errors in (French, English).
+fn filter_amount(v: &str) -> Result<Decimal, (String, String)> {
+    let both = |e: super::money::AmountError| (e.message(Lang::Fr), e.message(Lang::En));
+    match parse_decimal(v, FILTER_DECIMALS, None) {
+        Ok(d) if d > Decimal::from(MAX_MINOR) => Err((
+            format!("« {v} » : le montant dépasse 9 999 999 999."),
+            format!("\"{v}\": the amount exceeds 9,999,999,999."),
+        )),
+        Ok(d) => Ok(d),
+        Err(DecimalError::TooManyDecimals) => Err((
+            format!("« {v} » : quatre décimales au plus."),
+            format!("\"{v}\": at most four decimals."),
+        )),
+        Err(e) => Err(both(e.with(v, Currency::Mad))),
+    }
+}
+
+impl Filter {
+    /// The amount bounds in minor units of `currency`: the minimum rounded up, the
+    /// maximum down (a bound between two minor units keeps the rows inside it);
+    /// `i64::MIN` / `i64::MAX` without one.
+    pub fn minor_bounds(&self, currency: Currency) -> (i64, i64) {
+        let scale = Decimal::from(currency.minor_per_unit());
+        let minor = |d: Decimal, round: fn(&Decimal) -> Decimal| {
+            d.checked_mul(scale)
+                .and_then(|m| rust_decimal::prelude::ToPrimitive::to_i64(&round(&m)))
+                .unwrap_or(i64::MAX)
+        };
+        (
+            self.amount_min
+                .map_or(i64::MIN, |d| minor(d, Decimal::ceil)),
+            self.amount_max
+                .map_or(i64::MAX, |d| minor(d, Decimal::floor)),
+        )
+    }
+}
+
 /// Parses the query, dates local to `zone`; `today` (in `zone`) is the default
 /// period. All errors are collected.
 pub fn parse(
@@ -384,14 +432,8 @@ pub fn parse(
     });
     let amount = |field: &'static str, v: &str, errors: &mut Vec<FieldError>| {
         let v = opt(v)?;
-        parse_amount(v)
-            .map_err(|e| {
-                errors.push(FieldError::new(
-                    field,
-                    e.message(super::Lang::Fr),
-                    e.message(super::Lang::En),
-                ))
-            })
+        filter_amount(v)
+            .map_err(|(fr, en)| errors.push(FieldError::new(field, fr, en)))
             .ok()
     };
     let exact = amount("amount", &raw.amount, &mut errors);
@@ -406,10 +448,7 @@ pub fn parse(
             (Some(exact), Some(exact))
         } else {
             // An empty range: nothing matches.
-            (
-                Amount::from_minor(super::money::MAX_MINOR),
-                Some(Amount::ZERO),
-            )
+            (Some(Decimal::from(MAX_MINOR)), Some(Decimal::ZERO))
         };
     }
     if let (None, Some(a), Some(b)) = (exact, amount_min, amount_max)
@@ -632,8 +671,8 @@ mod tests {
         .unwrap();
         assert_eq!(f.holder.as_deref(), Some("mohamed"));
         assert_eq!(f.buyer.as_deref(), Some("fes"));
-        assert_eq!(f.amount_min, Amount::from_minor(2047));
-        assert_eq!(f.amount_max, Amount::from_minor(2047));
+        assert_eq!(f.amount_min, Some(Decimal::new(2047, 2)));
+        assert_eq!(f.amount_max, Some(Decimal::new(2047, 2)));
     }
 
     #[test]

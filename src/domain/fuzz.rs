@@ -16,7 +16,8 @@ use super::card::{Brand, CardError, Expiry, Pan, check_cvv, contains_pan_like, l
 use super::card_form::CardForm;
 use super::filter::{RawFilter, parse};
 use super::money::{
-    Amount, Currency, MAX_MINOR, format_amount, format_number, parse_amount, parse_positive_amount,
+    Amount, Currency, MAX_MINOR, MAX_TOTAL, Overflow, checked_sum, format_amount, format_number,
+    parse_amount, parse_positive_amount, percent_tenths,
 };
 use super::payment::RequestForm;
 use super::text::{free_text_error, has_visible, is_invisible, log_safe, log_safe_path};
@@ -25,6 +26,11 @@ use super::user::MerchantInput;
 /// Any characters at all, controls and invisible ones included.
 fn any_text(max: usize) -> impl Strategy<Value = String> {
     prop::collection::vec(any::<char>(), 0..max).prop_map(String::from_iter)
+}
+
+/// Any currency of the ISO table.
+fn any_currency() -> impl Strategy<Value = Currency> {
+    prop::sample::select(Currency::ALL.to_vec())
 }
 
 /// Characters that broke parsers before, or that parsers must treat with care.
@@ -45,8 +51,9 @@ static DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 static CARD_ALPHABET: [&str; 13] = [
     "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", " ", "-", "\u{a0}",
 ];
-static AMOUNT_ALPHABET: [&str; 15] = [
-    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", " ", ",", ".", "'", "-",
+static AMOUNT_ALPHABET: [&str; 20] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", " ", ",", ".", "'", "-", "\u{660}",
+    "\u{669}", "\u{66b}", "\u{66c}", "e",
 ];
 static IDS_ALPHABET: [&str; 13] = [
     "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ",", " ", "-",
@@ -277,31 +284,99 @@ proptest! {
     }
 
     #[test]
-    fn fuzz_amount_parsing_never_panics_and_round_trips(s in input(&AMOUNT_ALPHABET, 24)) {
-        let _ = parse_positive_amount(&s);
-        match parse_amount(&s) {
-            Ok(a) => {
-                prop_assert!((0..=MAX_MINOR).contains(&a.minor()));
-                for lang in Lang::ALL {
-                    prop_assert_eq!(parse_amount(&format_number(a, lang)), Ok(a));
+    fn fuzz_amount_parsing_never_panics_and_round_trips(
+        s in input(&AMOUNT_ALPHABET, 24),
+        currency in any_currency(),
+    ) {
+        for lang in Lang::ALL {
+            let _ = parse_positive_amount(&s, currency, lang);
+            match parse_amount(&s, currency, lang) {
+                Ok(a) => {
+                    prop_assert!((0..=MAX_MINOR).contains(&a.minor()));
+                    for shown_in in Lang::ALL {
+                        let shown = format_number(a, currency, shown_in);
+                        prop_assert_eq!(parse_amount(&shown, currency, shown_in), Ok(a));
+                    }
                 }
-                prop_assert_eq!(parse_amount(&a.to_decimal_string()), Ok(a));
+                Err(e) => {
+                    prop_assert!(!e.message(Lang::Fr).is_empty());
+                    prop_assert!(!e.message(Lang::En).is_empty());
+                }
             }
-            Err(e) => prop_assert!(!e.message(Lang::Fr).is_empty()),
         }
     }
 
     #[test]
-    fn fuzz_every_amount_formats_and_parses_back(minor in 0..=MAX_MINOR) {
+    fn fuzz_every_amount_of_every_currency_formats_and_parses_back_in_both_languages(
+        minor in prop_oneof![0..=MAX_MINOR, 0..100_000i64],
+        currency in any_currency(),
+    ) {
         let a = Amount::from_minor(minor).unwrap_or_default();
         for lang in Lang::ALL {
-            prop_assert_eq!(parse_amount(&format_number(a, lang)), Ok(a));
-            for currency in Currency::ALL {
-                let shown = format_amount(a, currency, lang);
-                prop_assert!(shown.ends_with(currency.code()));
+            let number = format_number(a, currency, lang);
+            prop_assert_eq!(parse_amount(&number, currency, lang), Ok(a), "{}", number);
+            let shown = format_amount(a, currency, lang);
+            prop_assert!(shown.ends_with(currency.code()));
+            // Exactly the currency's decimals are shown.
+            let decimals = number.rsplit_once(lang.pick(",", ".")).map_or(0, |(_, f)| f.len());
+            prop_assert_eq!(decimals, currency.exponent() as usize);
+        }
+        // The machine format (exports) is the same number.
+        let machine = a.to_decimal_string(currency);
+        prop_assert_eq!(
+            parse_amount(&machine, currency, Lang::En),
+            Ok(a)
+        );
+    }
+
+    #[test]
+    fn fuzz_sums_of_many_amounts_are_exact_or_a_clear_overflow(
+        amounts in prop::collection::vec(
+            prop_oneof![
+                (-MAX_MINOR..=MAX_MINOR).prop_map(i128::from),
+                Just(MAX_TOTAL),
+                Just(-MAX_TOTAL),
+                (MAX_TOTAL / 3..=MAX_TOTAL),
+            ],
+            0..200,
+        ),
+    ) {
+        // The oracle: the exact sum in a wider type (the parts fit in 2^97 each,
+        // 200 of them in 2^105: no i128 overflow).
+        let exact: i128 = amounts.iter().sum();
+        let mut prefix_over = false;
+        let mut running: i128 = 0;
+        for a in &amounts {
+            running += a;
+            prefix_over |= running.unsigned_abs() > MAX_TOTAL.unsigned_abs();
+        }
+        match checked_sum(amounts.iter().copied()) {
+            Ok(total) => {
+                prop_assert!(!prefix_over);
+                prop_assert_eq!(total, exact);
+            }
+            Err(e) => {
+                prop_assert!(prefix_over);
+                prop_assert_eq!(e, Overflow);
+                prop_assert!(!e.message(Lang::Fr).is_empty());
             }
         }
-        prop_assert_eq!(parse_amount(&a.to_decimal_string()), Ok(a));
+    }
+
+    #[test]
+    fn fuzz_rates_are_the_exact_ratio_rounded_half_up_to_a_tenth_of_a_percent(
+        whole in prop_oneof![1..=u64::MAX, 1..10_000u64],
+        part_seed in any::<u64>(),
+    ) {
+        let part = part_seed % (whole.saturating_add(1)).max(1);
+        // Exact: round(1000 · part / whole), halves up, in integers.
+        let (p, w) = (u128::from(part), u128::from(whole));
+        let oracle = (2000 * p + w) / (2 * w);
+        prop_assert_eq!(percent_tenths(part.into(), whole.into()), Some(oracle as i64));
+        prop_assert_eq!(
+            super::figures::per_mille(part, whole),
+            Some(u32::try_from(oracle).unwrap_or(u32::MAX))
+        );
     }
 
     #[test]
@@ -422,7 +497,7 @@ proptest! {
             country: a.clone(),
             ..RequestForm::default()
         };
-        if let Ok(input) = form.parse(today) {
+        if let Ok(input) = form.parse(today, Lang::Fr) {
             prop_assert!(!contains_pan_like(&input.order_id));
             prop_assert!(!contains_pan_like(&input.description));
         }

@@ -105,6 +105,7 @@ impl MerchantSettings {
     pub fn to_form(&self) -> SettingsForm {
         SettingsForm {
             currencies: self.currencies.iter().map(|c| c.code().into()).collect(),
+            other: String::new(),
             display_name: self.display_name.clone(),
             logo_text: self.logo_text.clone(),
             privacy_notice: self.privacy_notice.clone(),
@@ -115,8 +116,11 @@ impl MerchantSettings {
 /// The settings form as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SettingsForm {
-    /// The codes ticked, as posted (`currency` fields, repeated).
+    /// The codes ticked, as posted (`currency` fields, repeated), then those typed in
+    /// `other`.
     pub currencies: Vec<String>,
+    /// Other ISO 4217 codes, as typed (`currency_other`: `TND, JPY`).
+    pub other: String,
     pub display_name: String,
     pub logo_text: String,
     pub privacy_notice: String,
@@ -149,6 +153,14 @@ impl SettingsForm {
         for (k, v) in pairs {
             match k.as_str() {
                 "currency" => f.currencies.push(v.clone()),
+                "currency_other" => {
+                    f.other = v.clone();
+                    f.currencies.extend(
+                        v.split([',', ';', ' ', '\n', '\t'])
+                            .filter(|c| !c.trim().is_empty())
+                            .map(|c| c.trim().to_string()),
+                    );
+                }
                 "display_name" => f.display_name = v.clone(),
                 "logo_text" => f.logo_text = v.clone(),
                 "privacy_notice" => f.privacy_notice = v.clone(),
@@ -167,11 +179,16 @@ impl SettingsForm {
     /// Every field checked at once.
     pub fn parse(&self) -> Result<MerchantSettings, Vec<FieldError>> {
         let mut errors = Vec::new();
-        if self.currencies.iter().any(|s| Currency::parse(s).is_none()) {
+        if let Some(bad) = self
+            .currencies
+            .iter()
+            .find(|s| Currency::parse(s).is_none())
+        {
+            let bad: String = bad.chars().take(12).collect();
             errors.push(FieldError::new(
                 "currencies",
-                "Devise inconnue.",
-                "Unknown currency.",
+                format!("Devise inconnue. « {bad} » n'est pas un code ISO 4217 de devise (exemples : MAD, EUR, TND, JPY)."),
+                format!("Unknown currency. \"{bad}\" is not an ISO 4217 currency code (examples: MAD, EUR, TND, JPY)."),
             ));
         }
         let currencies: Vec<Currency> = Currency::ALL
@@ -243,6 +260,31 @@ mod tests {
         let s = form(&["USD", "MAD"]).parse().unwrap();
         assert_eq!(s.currencies, vec![Currency::Mad, Currency::Usd]);
         assert_eq!(s.accepted_codes(), "MAD, USD");
+    }
+
+    #[test]
+    fn any_iso_currency_may_be_typed_beside_the_usual_ones() {
+        let pairs: Vec<(String, String)> =
+            [("currency", "MAD"), ("currency_other", " tnd, JPY;clf ")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        let s = SettingsForm::from_pairs(&pairs).parse().unwrap();
+        assert_eq!(
+            s.currencies,
+            vec![
+                Currency::Mad,
+                Currency::parse("CLF").unwrap(),
+                Currency::Jpy,
+                Currency::Tnd
+            ]
+        );
+        let bad = form(&["MAD", "XAU"]).parse().unwrap_err();
+        assert!(
+            bad[0].fr.contains("Devise inconnue. « XAU »"),
+            "{:?}",
+            bad[0]
+        );
     }
 
     #[test]

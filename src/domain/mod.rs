@@ -33,6 +33,7 @@ mod fraud_tests;
 #[cfg(test)]
 mod fuzz;
 pub mod geo;
+pub mod iso4217;
 pub mod journal;
 pub mod lang;
 pub mod list_row;

@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn a_complete_form_gives_a_request_valid_two_days_by_default() {
-        let input = form().parse(date!(2026 - 06 - 01)).unwrap();
+        let input = form().parse(date!(2026 - 06 - 01), Lang::Fr).unwrap();
         assert_eq!(input.amount.minor(), 25_000);
         assert_eq!(input.holder.country, "MA");
         assert_eq!(input.validity_days, 2);
@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn required_fields_and_bad_amounts_get_a_message_each() {
         let today = date!(2026 - 06 - 01);
-        let errors = RequestForm::default().parse(today).unwrap_err();
+        let errors = RequestForm::default().parse(today, Lang::Fr).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         for f in ["order_id", "amount", "currency", "name", "email"] {
             assert!(fields.contains(&f), "{f} missing in {fields:?}");
@@ -284,7 +284,7 @@ mod tests {
         for bad in ["0", "-5", "1e3", "10,001", "99999999999999"] {
             let mut f = form();
             f.amount = bad.into();
-            let errors = f.parse(today).unwrap_err();
+            let errors = f.parse(today, Lang::Fr).unwrap_err();
             assert_eq!(errors.len(), 1, "{bad}");
             assert_eq!(errors[0].field, "amount");
         }
@@ -293,7 +293,7 @@ mod tests {
         f.validity_days = "0".into();
         f.birth_date = "2030-01-01".into();
         let fields: Vec<_> = f
-            .parse(today)
+            .parse(today, Lang::Fr)
             .unwrap_err()
             .iter()
             .map(|e| e.field)
@@ -320,7 +320,7 @@ mod tests {
         for (field, set) in fields {
             let mut f = form();
             set(&mut f, "4111111111111111".into());
-            let errors = f.parse(today).unwrap_err();
+            let errors = f.parse(today, Lang::Fr).unwrap_err();
             let e = errors
                 .iter()
                 .find(|e| e.field == field)
@@ -331,7 +331,7 @@ mod tests {
         let mut f = form();
         f.description = "Facture 2026-0042\nMerci, tél. 06 12 34 56 78".into();
         assert!(
-            f.parse(today).is_ok(),
+            f.parse(today, Lang::Fr).is_ok(),
             "newlines and phone numbers are fine"
         );
     }
@@ -357,14 +357,14 @@ mod tests {
         ] {
             let mut f = form();
             f.name = name.into();
-            let errors = f.parse(today).unwrap_err();
+            let errors = f.parse(today, Lang::Fr).unwrap_err();
             assert_eq!(errors.len(), 1, "{name:?}");
             assert_eq!(errors[0].field, "name");
         }
         let mut f = form();
         f.name = "\u{200f}سلمى الإدريسي".into();
         assert!(
-            f.parse(today).is_ok(),
+            f.parse(today, Lang::Fr).is_ok(),
             "a right-to-left mark inside a name is fine"
         );
     }
@@ -372,10 +372,11 @@ mod tests {
     #[test]
     fn three_refusals_block_a_request() {
         let now = datetime!(2026-06-01 10:00 UTC);
-        let mut req = form()
-            .parse(now.date())
-            .unwrap()
-            .into_request(1, 1, "u", "t".into(), now);
+        let mut req =
+            form()
+                .parse(now.date(), Lang::Fr)
+                .unwrap()
+                .into_request(1, 1, "u", "t".into(), now);
         req.record_refusal(3);
         req.record_refusal(3);
         assert_eq!(req.status(now), RequestStatus::Waiting);
@@ -403,10 +404,11 @@ mod tests {
     #[test]
     fn a_request_keeps_the_hash_of_its_link_not_the_link() {
         let now = datetime!(2026-06-01 10:00 UTC);
-        let mut req = form()
-            .parse(now.date())
-            .unwrap()
-            .into_request(1, 1, "u", "tok".into(), now);
+        let mut req =
+            form()
+                .parse(now.date(), Lang::Fr)
+                .unwrap()
+                .into_request(1, 1, "u", "tok".into(), now);
         assert_eq!(req.link_hash, link_hash("tok"));
         assert_eq!(
             req.link("https://p").as_deref(),
@@ -423,10 +425,11 @@ mod tests {
     #[test]
     fn ten_attempts_of_any_outcome_block_a_request() {
         let now = datetime!(2026-06-01 10:00 UTC);
-        let mut req = form()
-            .parse(now.date())
-            .unwrap()
-            .into_request(1, 1, "u", "t".into(), now);
+        let mut req =
+            form()
+                .parse(now.date(), Lang::Fr)
+                .unwrap()
+                .into_request(1, 1, "u", "t".into(), now);
         for i in 1..MAX_TOTAL_ATTEMPTS {
             req.attempts.push(i as u64);
             req.record_unpaid(false, 3);
@@ -441,10 +444,13 @@ mod tests {
     #[test]
     fn an_attempt_writes_a_3ds_row_then_the_sale() {
         let now = datetime!(2026-06-01 10:00 UTC);
-        let req = form()
-            .parse(now.date())
-            .unwrap()
-            .into_request(7, 21114, "u", "t".into(), now);
+        let req = form().parse(now.date(), Lang::Fr).unwrap().into_request(
+            7,
+            21114,
+            "u",
+            "t".into(),
+            now,
+        );
         let cx = AttemptContext {
             request: &req,
             card: StoredCard::default(),

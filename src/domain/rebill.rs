@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::Lang;
-use super::money::{Amount, parse_positive_amount};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::money::{Amount, Currency, parse_positive_amount};
 use super::transaction::Transaction;
 use super::user::FieldError;
 
@@ -16,8 +19,10 @@ pub const DEFAULT_REBILLS_PER_DAY: u32 = 3;
 /// A merchant's rebill limits (M6), set by an admin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RebillPolicy {
-    /// A rebill may go up to this amount (minor units) even above the original one;
-    /// `None`: never above the original amount.
+    /// A rebill may go up to this amount even above the original one; `None`: never
+    /// above the original amount. In hundredths of a unit of the rebill's currency
+    /// whatever its decimals (it was written when every currency had two): 50000 is
+    /// 500 MAD, 500 TND or 500 JPY (see [`RebillLimits::ceiling`]).
     pub max_amount_minor: Option<i64>,
     /// Rebills per stored card and per day (UTC).
     pub max_per_day: u32,
@@ -42,7 +47,8 @@ impl RebillPolicy {
         let max_amount_minor = if max_amount.trim().is_empty() {
             None
         } else {
-            match parse_positive_amount(max_amount) {
+            // Hundredths of a unit, whatever the currency: parsed as a 2-decimal amount.
+            match parse_positive_amount(max_amount, Currency::Mad, Lang::Fr) {
                 Ok(a) => Some(a.minor()),
                 Err(e) => {
                     errors.push(FieldError::new(
@@ -76,6 +82,16 @@ impl RebillPolicy {
     }
 }
 
+impl RebillPolicy {
+    /// The ceiling as the admin's form shows it, `500.00`; empty without one.
+    pub fn ceiling_text(&self) -> String {
+        self.max_amount_minor
+            .and_then(Amount::from_minor)
+            .map(|a| a.to_decimal_string(Currency::Mad))
+            .unwrap_or_default()
+    }
+}
+
 /// The UTC day (days since 1970-01-01) a rebill count belongs to.
 pub fn rebill_day(now: OffsetDateTime) -> i32 {
     i32::try_from(now.unix_timestamp().div_euclid(86_400)).unwrap_or(i32::MAX)
@@ -91,11 +107,16 @@ pub struct RebillLimits {
 }
 
 impl RebillLimits {
-    /// The most a rebill of `tx` may charge.
+    /// The most a rebill of `tx` may charge: the policy's ceiling in `tx`'s currency
+    /// (rounded down to its minor units: 500.50 is 500 JPY), never below the original.
     pub fn ceiling(&self, tx: &Transaction) -> Amount {
         self.policy
             .max_amount_minor
-            .and_then(Amount::from_minor)
+            .and_then(|m| {
+                let units = Decimal::new(m, 2);
+                let minor = units.checked_mul(Decimal::from(tx.currency.minor_per_unit()))?;
+                Amount::from_minor(minor.floor().to_i64()?)
+            })
             .map_or(tx.amount, |m| m.max(tx.amount))
     }
 }

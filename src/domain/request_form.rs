@@ -115,7 +115,9 @@ pub fn birth_date_display(stored: &str) -> String {
 
 impl RequestForm {
     /// Validates every field at once, so that all errors are shown in place.
-    pub fn parse(&self, today: Date) -> Result<RequestInput, Vec<FieldError>> {
+    /// `lang` is the language of the page it was typed on: it reads the amount
+    /// (`12,345` is 12.345 TND in French; see `money::parse_amount`).
+    pub fn parse(&self, today: Date, lang: Lang) -> Result<RequestInput, Vec<FieldError>> {
         let mut errors = Vec::new();
         let operation = match self.operation.trim() {
             "" | "sale" => Some(Operation::Sale),
@@ -135,7 +137,9 @@ impl RequestForm {
             "Le numéro de commande est obligatoire.",
             "The order number is required.",
         );
-        let amount = match parse_positive_amount(&self.amount) {
+        let currency = Currency::parse(&self.currency);
+        // The amount is read in the chosen currency (its decimals); MAD until one is.
+        let amount = match parse_positive_amount(&self.amount, currency.unwrap_or_default(), lang) {
             Ok(a) => Some(a),
             Err(e) => {
                 errors.push(FieldError::new(
@@ -146,7 +150,6 @@ impl RequestForm {
                 None
             }
         };
-        let currency = Currency::parse(&self.currency);
         if currency.is_none() {
             errors.push(FieldError::new(
                 "currency",

@@ -3,8 +3,7 @@
 
 use super::card_text::echo_safe;
 use super::lang::Lang;
-use super::list_row::MINUS;
-use super::money::{Currency, format_count};
+use super::money::{Currency, format_count, format_minor};
 use crate::domain::transaction::Transaction;
 
 /// One page of a search with the exact number of matches and their totals.
@@ -65,26 +64,15 @@ impl Totals {
     }
 }
 
-/// A signed total for reading: "−1 250,50 MAD" / "1,250.50 MAD". Totals may pass the
-/// largest single amount, hence `i128`.
+/// A signed total for reading: "−1 250,50 MAD" / "1,250.50 MAD", "12,345 TND". Totals
+/// may pass the largest single amount, hence `i128`; past [`super::money::MAX_TOTAL`]
+/// it says so (an overflow), never a wrong number.
 pub fn format_total(minor: i128, currency: Currency, lang: Lang) -> String {
-    let (group, decimal) = match lang {
-        Lang::Fr => (' ', ','),
-        Lang::En => (',', '.'),
-    };
-    let abs = minor.unsigned_abs();
-    let major = (abs / 100).to_string();
-    let mut out = String::new();
-    if minor < 0 {
-        out.push(MINUS);
-    }
-    for (i, c) in major.chars().enumerate() {
-        if i > 0 && (major.len() - i).is_multiple_of(3) {
-            out.push(group);
-        }
-        out.push(c);
-    }
-    format!("{out}{decimal}{:02} {}", abs % 100, currency.code())
+    format!(
+        "{} {}",
+        format_minor(minor, currency, lang),
+        currency.code()
+    )
 }
 
 /// What the top bar's search box looks for once the term is not a visible transaction
@@ -221,5 +209,10 @@ mod tests {
             format_total(123_456_789_012_345, Currency::Usd, Lang::En),
             "1,234,567,890,123.45 USD"
         );
+        assert_eq!(
+            format_total(-5, Currency::Tnd, Lang::Fr),
+            "\u{2212}0,005 TND"
+        );
+        assert_eq!(format_total(1_500, Currency::Jpy, Lang::En), "1,500 JPY");
     }
 }

@@ -12,7 +12,7 @@ use super::figures::{
 };
 use super::filter::{PAGE_SIZES, RawFilter};
 use super::merchant::Terminal;
-use super::money::Currency;
+use super::money::{Currency, minor_to_decimal_string};
 use super::search::format_total;
 use super::stats::StatsQuery;
 
@@ -141,17 +141,14 @@ impl Value {
         }
     }
 
-    /// For a CSV file: bare numbers with a decimal point (`1250.50`, `92.3`), empty
+    /// For a CSV file: bare numbers with a decimal point and the currency's decimals
+    /// (`1250.50`, `12.345`, `1500` for JPY; `92.3` for a rate), empty
     /// for a rate of nothing; text as is (the writer makes it inert).
     pub fn csv(&self) -> String {
         match self {
             Value::Text(s) => s.clone(),
             Value::Count(n) => n.to_string(),
-            Value::Money(m, _) => {
-                let sign = if *m < 0 { "-" } else { "" };
-                let a = m.unsigned_abs();
-                format!("{sign}{}.{:02}", a / 100, a % 100)
-            }
+            Value::Money(m, c) => minor_to_decimal_string(*m, *c),
             Value::PerMille(p) => p.map_or_else(String::new, |p| format!("{}.{}", p / 10, p % 10)),
         }
     }
@@ -228,9 +225,7 @@ fn currencies<'a>(lines: impl Iterator<Item = &'a PerCurrency>) -> Vec<Currency>
     let mut seen = [false; Currency::ALL.len()];
     for p in lines {
         for (c, _) in &p.0 {
-            if let Some(i) = Currency::ALL.iter().position(|x| x == c) {
-                seen[i] = true;
-            }
+            seen[usize::from(c.index())] = true;
         }
     }
     Currency::ALL
@@ -590,5 +585,7 @@ mod tests {
             Some("/transactions?from=2026-11-01&to=2026-11-02&merchant=3&terminal=7&code=051")
         );
         assert_eq!(Value::Money(-5, Currency::Mad).csv(), "-0.05");
+        assert_eq!(Value::Money(12_345, Currency::Tnd).csv(), "12.345");
+        assert_eq!(Value::Money(-1_500, Currency::Jpy).csv(), "-1500");
     }
 }

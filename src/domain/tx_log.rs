@@ -85,11 +85,13 @@ impl HistoryEntry {
     pub fn operation_parts(&self) -> Option<(Amount, Currency, u64, &str)> {
         let d = self.detail.as_str();
         if let Some((money, rest)) = d.split_once(" → ") {
-            let (amount, currency) = money.split_once(' ')?;
+            let (amount, currency) = money.rsplit_once(' ')?;
             let (tx, code) = rest.split_once(" (")?;
+            let currency = Currency::parse(currency)?;
+            // Written in French by older versions, when every currency had two decimals.
             return Some((
-                parse_amount(amount).ok()?,
-                Currency::parse(currency)?,
+                parse_amount(amount, currency, Lang::Fr).ok()?,
+                currency,
                 tx.parse().ok()?,
                 code.strip_suffix(')')?,
             ));

@@ -115,8 +115,8 @@ pub fn cells<'a>(
         merchant,
         Cow::Owned(match style {
             Style::People => format_amount(tx.amount, tx.currency, lang),
-            Style::ExcelFr => tx.amount.to_decimal_string().replace('.', ","),
-            Style::Machine | Style::Csv => tx.amount.to_decimal_string(),
+            Style::ExcelFr => tx.amount.to_decimal_string(tx.currency).replace('.', ","),
+            Style::Machine | Style::Csv => tx.amount.to_decimal_string(tx.currency),
         }),
         b(tx.currency.code()),
         Cow::Owned(match style {

@@ -24,7 +24,13 @@ pub fn write_xlsx(
     let ws = wb.add_worksheet_with_constant_memory().map_err(x)?;
     ws.set_name("Transactions").map_err(x)?;
     let bold = XFormat::new().set_bold();
-    let money = XFormat::new().set_num_format("#,##0.00");
+    // One number format per number of decimals (0 for JPY, 2 for MAD, 3 for TND ...).
+    let money: Vec<XFormat> = (0..=4)
+        .map(|e| match e {
+            0 => XFormat::new().set_num_format("#,##0"),
+            e => XFormat::new().set_num_format(format!("#,##0.{}", "0".repeat(e))),
+        })
+        .collect();
     let date = XFormat::new().set_num_format("dd.mm.yyyy hh:mm:ss");
     for (col, title) in header(lang, Some(zone)).iter().enumerate() {
         ws.write_string_with_format(0, col as u16, title.as_ref(), &bold)
@@ -40,10 +46,15 @@ pub fn write_xlsx(
             let col = col as u16;
             match col {
                 0 => ws.write_number(r, col, tx.id as f64).map(|_| ()),
-                // Excel stores numbers as doubles; minor units / 100 is exact to the cent for display.
-                4 => ws
-                    .write_number_with_format(r, col, tx.amount.minor() as f64 / 100.0, &money)
-                    .map(|_| ()),
+                // Excel stores numbers as doubles: the exact Decimal is converted once,
+                // here, and shown with the currency's decimals.
+                4 => {
+                    let value = tx.amount.to_decimal(tx.currency);
+                    let format = &money[(tx.currency.exponent() as usize).min(money.len() - 1)];
+                    let number = rust_decimal::prelude::ToPrimitive::to_f64(&value).unwrap_or(0.0);
+                    ws.write_number_with_format(r, col, number, format)
+                        .map(|_| ())
+                }
                 6 => {
                     // Excel dates have no zone: the local time, as the header says.
                     let dt = zone.local(tx.at).ok_or(()).and_then(|t| {

@@ -24,7 +24,8 @@ use crate::domain::search::format_total;
 /// What the values of a chart are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueKind {
-    /// Amounts in minor units (1/100) of this currency; may be negative.
+    /// Amounts in minor units of this currency (1/100 of a MAD, 1/1000 of a TND);
+    /// may be negative.
     Money(Currency),
     /// Whole counts.
     Count,
@@ -194,7 +195,11 @@ pub fn hbar_chart(c: &Chart) -> Markup {
     let value_text = |v: i64| {
         let text = format_value(v, c.kind, c.lang);
         if shares {
-            let share = format_value(per_mille_share(v, total), ValueKind::PerMille, c.lang);
+            let share = format_value(
+                crate::domain::figures::share_per_mille(i128::from(v), total),
+                ValueKind::PerMille,
+                c.lang,
+            );
             format!("{text} ({share})")
         } else {
             text
@@ -230,10 +235,10 @@ pub fn nice_ticks(min: i64, max: i64, max_ticks: usize) -> Vec<i64> {
 }
 
 /// [`nice_ticks`] in the units of a kind: money steps are whole currency units
-/// (multiples of 100 minor units).
+/// (multiples of 100 minor units in MAD, 1000 in TND, 1 in JPY).
 pub fn ticks_for(min: i64, max: i64, max_ticks: usize, kind: ValueKind) -> Vec<i64> {
     let least = match kind {
-        ValueKind::Money(_) => 100,
+        ValueKind::Money(currency) => i128::from(currency.minor_per_unit()),
         ValueKind::Count | ValueKind::PerMille => 1,
     };
     ticks_with_least_step(min, max, max_ticks, least)
@@ -308,7 +313,9 @@ pub fn format_value(v: i64, kind: ValueKind, lang: Lang) -> String {
 /// "12k", "1.2M"), whole percents without decimals ("90 %").
 pub fn format_tick(v: i64, kind: ValueKind, lang: Lang) -> String {
     match kind {
-        ValueKind::Money(_) => compact(i128::from(v) / 100, lang),
+        ValueKind::Money(currency) => {
+            compact(i128::from(v) / i128::from(currency.minor_per_unit()), lang)
+        }
         ValueKind::Count => compact(i128::from(v), lang),
         ValueKind::PerMille if v % 10 == 0 => {
             let sign = if v < 0 {
@@ -354,12 +361,6 @@ fn compact(v: i128, lang: Lang) -> String {
     } else {
         format!("{sign}{whole}{}{frac}{suffix}", lang.pick(",", "."))
     }
-}
-
-/// The share of `v` in `total` in tenths of a percent, rounded half up.
-fn per_mille_share(v: i64, total: i128) -> i64 {
-    let share = (i128::from(v) * 2000 + total) / (2 * total.max(1));
-    i64::try_from(share).unwrap_or(0)
 }
 
 /// The series cut or padded to the labels, and the links.
@@ -773,6 +774,15 @@ mod tests {
         assert_eq!(nice_ticks(0, 0, 5), vec![0, 1]);
         assert_eq!(ticks_for(0, 0, 5, MAD), vec![0, 100]);
         assert_eq!(ticks_for(0, 3_000, 5, MAD), vec![0, 1_000, 2_000, 3_000]);
+        // Whole units of each currency: 1000 minor units of TND, 1 of JPY.
+        let (tnd, jpy) = (
+            ValueKind::Money(Currency::Tnd),
+            ValueKind::Money(Currency::Jpy),
+        );
+        assert_eq!(ticks_for(0, 0, 5, tnd), vec![0, 1_000]);
+        assert_eq!(ticks_for(0, 0, 5, jpy), vec![0, 1]);
+        assert_eq!(format_tick(12_000_000, tnd, Lang::Fr), "12 k");
+        assert_eq!(format_tick(12_000, jpy, Lang::En), "12k");
         assert_eq!(nice_ticks(0, 95, 5), vec![0, 20, 40, 60, 80, 100]);
         assert_eq!(nice_ticks(912, 987, 5), vec![900, 920, 940, 960, 980, 1000]);
     }

@@ -38,9 +38,10 @@ impl ChargebackForm {
     }
 
     /// The dispute as typed, or the amount's error in words.
-    fn dispute(&self, ctx: &Ctx) -> Result<Dispute, String> {
+    fn dispute(&self, ctx: &Ctx, d: &TransactionDetail) -> Result<Dispute, String> {
         Ok(Dispute {
-            amount: parse_positive_amount(&self.amount).map_err(|e| e.message(ctx.lang))?,
+            amount: parse_positive_amount(&self.amount, d.tx.currency, ctx.lang)
+                .map_err(|e| e.message(ctx.lang))?,
             reason: ChargebackReason::parse(&self.reason),
             on: parse_dispute_date(&self.date),
         })
@@ -54,7 +55,7 @@ pub async fn chargeback_confirm(
     Query(f): Query<ChargebackForm>,
 ) -> poem::Result<Response> {
     let d = load(&ctx, &id).await?;
-    let p = match f.dispute(&ctx) {
+    let p = match f.dispute(&ctx, &d) {
         Ok(p) => p,
         Err(text) => return Ok(f.refused(&ctx, &d, text)),
     };
@@ -82,7 +83,7 @@ pub async fn chargeback_record(
     Form(f): Form<ChargebackForm>,
 ) -> poem::Result<Response> {
     let d = load(&ctx, &id).await?;
-    let dispute = match f.dispute(&ctx) {
+    let dispute = match f.dispute(&ctx, &d) {
         Ok(p) => p,
         Err(text) => return Ok(f.refused(&ctx, &d, text)),
     };

@@ -9,7 +9,6 @@ use super::{Ctx, see_other};
 use crate::db::Scope;
 use crate::domain::merchant::{Merchant, MerchantForm};
 use crate::domain::merchant_settings::SettingsForm;
-use crate::domain::money::Amount;
 use crate::domain::operation_rules::RebillPolicy;
 use crate::pages::merchants::{RebillValues, form, list, rebill_form, settings_form};
 
@@ -109,11 +108,7 @@ pub async fn rebill_policy_edit(
     let mid = m.id;
     let p = ctx.db(move |db| db.rebill_policy(mid)).await?;
     let values = RebillValues {
-        max_amount: p
-            .max_amount_minor
-            .and_then(Amount::from_minor)
-            .map(Amount::to_decimal_string)
-            .unwrap_or_default(),
+        max_amount: p.ceiling_text(),
         max_per_day: p.max_per_day.to_string(),
     };
     let done = q

@@ -52,7 +52,7 @@ async fn prepare(
     let amount = if op == Operation::Cancel {
         Ok(d.tx.amount)
     } else {
-        parse_positive_amount(raw).map_err(|e| e.message(ctx.lang))
+        parse_positive_amount(raw, d.tx.currency, ctx.lang).map_err(|e| e.message(ctx.lang))
     };
     Ok(match amount {
         Ok(a) => Ok((d, op, a)),
@@ -70,7 +70,7 @@ pub async fn operation_confirm(
     // alone (this step changes nothing anyway).
     if ctx.htmx && op == Operation::Refund.key() {
         let d = load(&ctx, &id).await?;
-        let typed = parse_positive_amount(&f.amount).ok();
+        let typed = parse_positive_amount(&f.amount, d.tx.currency, ctx.lang).ok();
         return Ok(refund_rest_live(&ctx.view(), &d, typed)
             .with_header("Vary", "HX-Request")
             .into_response());

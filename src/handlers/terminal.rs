@@ -100,7 +100,7 @@ fn refused_form(
 pub async fn terminal_submit(ctx: Ctx, Form(form): Form<RequestForm>) -> poem::Result<Response> {
     let choices = choices(&ctx).await?;
     let chosen = choices.iter().find(|c| c.key() == form.terminal.trim());
-    let parsed = form.parse(ctx.today());
+    let parsed = form.parse(ctx.today(), ctx.lang);
     // Only a currency the merchant accepts, even when posted by hand.
     let refused_currency = chosen.and_then(|c| {
         let currency = Currency::parse(&form.currency)?;

@@ -36,8 +36,8 @@ pub fn chargeback_card(
     let (reason, date) = refused
         .and_then(|n| n.dispute.clone())
         .unwrap_or_else(|| (String::new(), view.now.date().to_string()));
-    let amount = typed.unwrap_or_else(|| format_number(max, view.lang));
     let currency = d.tx.currency;
+    let amount = typed.unwrap_or_else(|| format_number(max, currency, view.lang));
     let described = if refused.is_some() {
         "f-cb-amount-hint f-cb-err"
     } else {
@@ -127,7 +127,8 @@ pub fn chargeback_confirm_page(view: &View, d: &TransactionDetail, c: &Checked) 
             p class="small muted" { (view.t("Une nouvelle transaction sera écrite et liée à celle-ci ; l'action sera inscrite dans l'historique et le journal d'audit avec votre nom et votre adresse IP.", "A new transaction will be written and linked to this one; the action goes into the history and the audit log with your name and IP address.")) }
             form method="post" action=(action(d)) {
                 (csrf(view))
-                input type="hidden" name="amount" value=(c.amount.to_decimal_string());
+                // As people write it in this language: the next step reads it back so.
+                input type="hidden" name="amount" value=(format_number(c.amount, d.tx.currency, view.lang));
                 input type="hidden" name="reason" value=(c.reason.key());
                 input type="hidden" name="date" value=(c.on.to_string());
                 input type="hidden" name="key" value=(c.key);

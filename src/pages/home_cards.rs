@@ -17,21 +17,6 @@ use crate::fragments::chart::{
     Chart, ChartSeries, GAP, ValueKind, bar_chart, hbar_chart, line_chart,
 };
 
-/// A signed change from `prev` to `cur` in tenths of a percent, rounded half away
-/// from zero; `None` when `prev` is not positive.
-fn change_per_mille(cur: i128, prev: i128) -> Option<i128> {
-    if prev <= 0 {
-        return None;
-    }
-    let diff = (cur - prev) * 1000;
-    let half = prev / 2;
-    Some(if diff >= 0 {
-        (diff + half) / prev
-    } else {
-        (diff - half) / prev
-    })
-}
-
 fn change_text(p: i128, lang: Lang) -> String {
     let sign = if p > 0 {
         "+"
@@ -114,7 +99,7 @@ pub(super) fn revenue_card(view: &View, v: &HomeView, revenue: &[PerCurrency]) -
                     div class="kpi-label" { (capitalised(period_name(view, v.by, true))) " " span class="muted" { (view.t("(en cours)", "(so far)")) } }
                     div class="kpi-value" { (money_links(view, v, cur_b, cur, "revenue-current")) }
                     @for (c, minor) in &cur.0 {
-                        @if let Some(p) = change_per_mille(*minor, prev.get(*c)) {
+                        @if let Some(p) = figures::change_per_mille(*minor, prev.get(*c)) {
                             div class={"kpi-change " (if p < 0 { "down" } else { "up" })} {
                                 (change_text(p, view.lang)) " "
                                 (compared_with(view, v.by))
@@ -513,10 +498,10 @@ mod tests {
 
     #[test]
     fn a_change_is_rounded_half_away_from_zero_and_needs_a_positive_base() {
-        assert_eq!(change_per_mille(110, 100), Some(100));
-        assert_eq!(change_per_mille(90, 100), Some(-100));
-        assert_eq!(change_per_mille(1, 3), Some(-667));
-        assert_eq!(change_per_mille(5, 0), None);
+        assert_eq!(figures::change_per_mille(110, 100), Some(100));
+        assert_eq!(figures::change_per_mille(90, 100), Some(-100));
+        assert_eq!(figures::change_per_mille(1, 3), Some(-667));
+        assert_eq!(figures::change_per_mille(5, 0), None);
         assert_eq!(change_text(-667, Lang::Fr), "\u{2212}66,7\u{a0}%");
         assert_eq!(change_text(100, Lang::En), "+10.0%");
     }

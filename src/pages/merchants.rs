@@ -180,12 +180,16 @@ pub fn settings_form(
                 p class="small muted" { (view.t(
                     "Le terminal virtuel ne propose que celles-ci ; l'API refuse les autres.",
                     "The virtual terminal offers only these; the API refuses the others.")) }
-                @for c in Currency::ALL {
+                // The usual three and those accepted; any other ISO 4217 code is typed.
+                @for c in Currency::ALL.into_iter().filter(|c| c.index() < 3 || v.ticked(*c)) {
                     label class="check" {
                         input type="checkbox" name="currency" value=(c.code()) checked[v.ticked(c)];
                         (c.code())
                     }
                 }
+                (Input::new("currency_other", view.t("Autres devises (codes ISO 4217)", "Other currencies (ISO 4217 codes)"), &v.other).autocomplete("off").hint(view.t(
+                    "Par exemple « TND, JPY » : chaque montant suit les décimales de sa devise (3 pour TND, aucune pour JPY).",
+                    "For example \"TND, JPY\": each amount follows its currency's decimals (3 for TND, none for JPY).")).render())
                 @if let Some(e) = currencies_err { small class="error" id="f-currencies-err" { (e) } }
             }
             div class="grid2" {

@@ -179,7 +179,7 @@ fn op_card(
     let error_id = format!("{input_id}-err");
     let hint_id = format!("{input_id}-hint");
     let value = error.map_or_else(
-        || format_number(max, view.lang),
+        || format_number(max, currency, view.lang),
         |(_, typed, _)| typed.to_string(),
     );
     let mut described = hint_id.clone();
@@ -190,7 +190,9 @@ fn op_card(
         described = format!("{described} {error_id}");
     }
     // What the refund form proposes or was given, for the line on what stays unrefundable.
-    let typed = error.map_or(Some(max), |(_, t, _)| parse_positive_amount(t).ok());
+    let typed = error.map_or(Some(max), |(_, t, _)| {
+        parse_positive_amount(t, currency, view.lang).ok()
+    });
     let live =
         (op == Operation::Refund).then(|| format!("/transactions/{}/operations/refund", d.tx.id));
     let class = if op == Operation::Rebill {
@@ -392,7 +394,8 @@ pub fn confirm_page(
             p class="small muted" { (view.t("Une nouvelle transaction sera écrite et liée à celle-ci ; l'action sera inscrite dans l'historique avec votre nom et votre adresse IP.", "A new transaction will be written and linked to this one; the action goes into the history with your name and IP address.")) }
             form method="post" action={"/transactions/" (tx.id) "/operations/" (op.key())} {
                 (csrf(view))
-                input type="hidden" name="amount" value=(amount.to_decimal_string());
+                // As people write it in this language: the next step reads it back so.
+                input type="hidden" name="amount" value=(format_number(amount, tx.currency, view.lang));
                 input type="hidden" name="key" value=(key);
                 div class="actions" {
                     button class="primary" type="submit" { (confirm_button(view, op, &money)) }

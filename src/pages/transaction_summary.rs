@@ -30,8 +30,8 @@ pub fn refunded_parts(
             lang.pick("Remboursée partiellement", "Partially refunded"),
             format!(
                 "{} / {} {}",
-                format_number(refunded, lang),
-                format_number(of, lang),
+                format_number(refunded, currency, lang),
+                format_number(of, currency, lang),
                 currency.code()
             ),
         )),
@@ -55,8 +55,8 @@ pub fn charged_back_parts(
             lang.pick("Impayé (chargeback) :", "Charged back:"),
             format!(
                 "{} / {} {}",
-                format_number(disputed, lang),
-                format_number(of, lang),
+                format_number(disputed, currency, lang),
+                format_number(of, currency, lang),
                 currency.code()
             ),
         )

@@ -46,7 +46,13 @@ fn payer(
                 ..RequestForm::default()
             };
             let req = gateway
-                .create_request(form.parse(today).unwrap(), merchant, 0, "test", false)
+                .create_request(
+                    form.parse(today, guichet::domain::Lang::Fr).unwrap(),
+                    merchant,
+                    0,
+                    "test",
+                    false,
+                )
                 .unwrap()
                 .request;
             let card = CardForm {

@@ -37,6 +37,7 @@ mod list_phone;
 mod merchant_api;
 mod merchant_settings;
 mod migration;
+mod money;
 mod no_full_card_number;
 mod observability;
 mod one_language;
