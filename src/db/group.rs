@@ -40,8 +40,8 @@ pub struct GroupCommit {
     pub window: Duration,
     /// At most this many jobs in one batch.
     pub cap: u64,
-    /// When no one is queued but the last batch had several members, how long the
-    /// last member waits for one more before committing.
+    /// When no one is queued but the last batch had more members than this one so
+    /// far, how long the last member waits for one more before committing.
     pub linger: Duration,
     /// Test and bench only: a pause inside each durable commit, holding the write
     /// lock, as a slow disk's fsync would (0 in production).
@@ -245,13 +245,15 @@ impl Db {
             let mut st = g.lock();
             let window = Duration::from_micros(g.window_us.load(Ordering::Relaxed));
             let cap = g.cap.load(Ordering::Relaxed);
-            // No one queued, but writers were busy lately: wait a moment for the
-            // next one (a durable commit costs far more than the wait).
+            // No one queued, but the last batch was bigger than this one so far:
+            // wait a moment for the writers it had (a durable commit costs far more
+            // than the wait). Never when this batch already holds as many: they
+            // would all be waiting for this very commit.
             let linger = Duration::from_micros(g.linger_us.load(Ordering::Relaxed));
             if st.queued == 0
                 && !linger.is_zero()
                 && members < cap
-                && g.last_members.load(Ordering::Relaxed) > 1
+                && members < g.last_members.load(Ordering::Relaxed)
             {
                 let until = Instant::now() + linger;
                 while st.queued == 0 {
