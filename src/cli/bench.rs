@@ -312,6 +312,63 @@ fn payment_bench() -> Result<(), CliError> {
     Ok(())
 }
 
+/// Who changes settings in the benches (audited like anyone).
+pub(super) fn bench_actor() -> crate::domain::actor::Actor {
+    crate::domain::actor::Actor::new(0, "bench", "local")
+}
+
+/// Adds merchant `name` with `terminals` to a bench's data file.
+pub(super) fn add_merchant(
+    db: &Db,
+    name: &str,
+    terminals: Vec<crate::domain::merchant::Terminal>,
+) -> Result<crate::domain::user::Merchant, CliError> {
+    let wtx = db.begin_write()?;
+    let m = crate::db::merchants::insert(
+        &wtx,
+        crate::domain::user::Merchant {
+            name: name.into(),
+            terminals,
+            ..Default::default()
+        },
+    )?;
+    wtx.commit()?;
+    Ok(m)
+}
+
+/// Turns merchant `id`'s velocity limits off: a bench's payments (many on one card,
+/// email or address) would meet them where a shop's varied customers never do.
+pub(super) fn limits_off(db: &Db, id: u64) -> Result<(), CliError> {
+    let mut rules = crate::domain::fraud::MerchantRules::default();
+    for l in [
+        &mut rules.card,
+        &mut rules.email,
+        &mut rules.ip,
+        &mut rules.holder,
+    ] {
+        l.max_accepted = None;
+        l.max_refused = None;
+    }
+    db.set_fraud_rules(id, &rules, &bench_actor())?;
+    Ok(())
+}
+
+/// A gateway on `db` paying through the card simulator.
+pub(super) fn simulated_gateway(
+    db: &Db,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+) -> Result<std::sync::Arc<crate::gateway::Gateway>, CliError> {
+    Ok(std::sync::Arc::new(crate::gateway::Gateway::new(
+        db.clone(),
+        clock,
+        std::sync::Arc::new(crate::acquirer::Simulator::default()),
+        "http://127.0.0.1".into(),
+        3,
+        // Nobody sends these: no "waits in the outbox" warning per payment.
+        true,
+    )?))
+}
+
 /// Payments and refunds through the gateway on a fresh temporary data file: every one
 /// is a durable (fsync'd) write with its rows, indexes, rollups and journal. Returns
 /// the payments per second one at a time and with 8 threads.
@@ -320,46 +377,19 @@ fn payment_run(rules_on: bool) -> Result<(f64, f64), CliError> {
     use crate::domain::payment::RequestForm;
     let dir = tempfile::tempdir()?;
     let db = Db::open(&dir.path().join("pay.redb"))?;
-    let wtx = db.begin_write()?;
-    let m = crate::db::merchants::insert(
-        &wtx,
-        crate::domain::user::Merchant {
-            name: "Bench".into(),
-            ..Default::default()
-        },
-    )?;
-    wtx.commit()?;
-    let bench = crate::domain::actor::Actor::new(0, "bench", "local");
+    let m = add_merchant(&db, "Bench", Vec::new())?;
     let suffix = if rules_on {
         let (rules, location) = super::bench_fraud::all_rules();
-        db.set_restrictions(m.id, &rules, &location, &bench)?;
+        db.set_restrictions(m.id, &rules, &location, &bench_actor())?;
         super::bench_fraud::fill_blacklist(&db)?;
         ", rules on"
     } else {
-        let mut rules = crate::domain::fraud::MerchantRules::default();
-        for l in [
-            &mut rules.card,
-            &mut rules.email,
-            &mut rules.ip,
-            &mut rules.holder,
-        ] {
-            l.max_accepted = None;
-            l.max_refused = None;
-        }
-        db.set_fraud_rules(m.id, &rules, &bench)?;
+        limits_off(&db, m.id)?;
         ", rules off"
     };
     let clock: std::sync::Arc<dyn crate::clock::Clock> =
         std::sync::Arc::new(crate::clock::SystemClock);
-    let gateway = std::sync::Arc::new(crate::gateway::Gateway::new(
-        db.clone(),
-        clock.clone(),
-        std::sync::Arc::new(crate::acquirer::Simulator::default()),
-        "http://127.0.0.1".into(),
-        3,
-        // Nobody sends these: no "waits in the outbox" warning per payment.
-        true,
-    )?);
+    let gateway = simulated_gateway(&db, clock.clone())?;
     let today = clock.now().date();
     let form = RequestForm {
         order_id: "B-1".into(),

@@ -111,33 +111,17 @@ pub async fn run() -> Result<(), CliError> {
     crate::callbacks::client::use_ring_provider();
     let dir = tempfile::tempdir()?;
     let db = crate::db::Db::open(&dir.path().join("api.redb"))?;
-    let wtx = db.begin_write()?;
-    let m = crate::db::merchants::insert(
-        &wtx,
-        crate::domain::user::Merchant {
-            name: "Bench".into(),
-            terminals: vec![crate::domain::merchant::Terminal {
-                number: 1,
-                label: "Web".into(),
-            }],
-            ..Default::default()
-        },
+    let m = super::bench::add_merchant(
+        &db,
+        "Bench",
+        vec![crate::domain::merchant::Terminal {
+            number: 1,
+            label: "Web".into(),
+        }],
     )?;
-    wtx.commit()?;
-    let actor = crate::domain::actor::Actor::new(0, "bench", "local");
-    // One test card pays every payment: velocity limits off, as a shop's varied
-    // customers would never meet them.
-    let mut rules = crate::domain::fraud::MerchantRules::default();
-    for l in [
-        &mut rules.card,
-        &mut rules.email,
-        &mut rules.ip,
-        &mut rules.holder,
-    ] {
-        l.max_accepted = None;
-        l.max_refused = None;
-    }
-    db.set_fraud_rules(m.id, &rules, &actor)?;
+    let actor = super::bench::bench_actor();
+    // One test card pays every payment.
+    super::bench::limits_off(&db, m.id)?;
     let issued = db
         .api_credential_create(m.id, &actor)?
         .ok_or(CliError::Bench("no merchant for the credential"))?;

@@ -12,7 +12,6 @@ use super::CliError;
 use super::bench::{ms, percentile};
 use crate::backup::{Encryption, Passphrase};
 use crate::db::Db;
-use crate::domain::actor::Actor;
 use crate::domain::backup::BackupReport;
 use crate::gateway::Gateway;
 
@@ -129,35 +128,10 @@ pub(super) fn run(source: &Db) -> Result<(), CliError> {
 
 /// A gateway on the live copy with a merchant whose fraud limits are off.
 fn paying_gateway(db: &Db) -> Result<(Arc<Gateway>, u64), CliError> {
-    let wtx = db.begin_write()?;
-    let m = crate::db::merchants::insert(
-        &wtx,
-        crate::domain::user::Merchant {
-            name: "Bench backup".into(),
-            ..Default::default()
-        },
-    )?;
-    wtx.commit()?;
-    let mut rules = crate::domain::fraud::MerchantRules::default();
-    for l in [
-        &mut rules.card,
-        &mut rules.email,
-        &mut rules.ip,
-        &mut rules.holder,
-    ] {
-        l.max_accepted = None;
-        l.max_refused = None;
-    }
-    db.set_fraud_rules(m.id, &rules, &Actor::new(0, "bench", "local"))?;
-    let gateway = Gateway::new(
-        db.clone(),
-        Arc::new(crate::clock::SystemClock),
-        Arc::new(crate::acquirer::Simulator::default()),
-        "http://127.0.0.1".into(),
-        3,
-        true,
-    )?;
-    Ok((Arc::new(gateway), m.id))
+    let m = super::bench::add_merchant(db, "Bench backup", Vec::new())?;
+    super::bench::limits_off(db, m.id)?;
+    let gateway = super::bench::simulated_gateway(db, Arc::new(crate::clock::SystemClock))?;
+    Ok((gateway, m.id))
 }
 
 /// Runs `work` while `CLIENTS` threads pay; returns its seconds, the latencies of

@@ -158,16 +158,7 @@ pub fn run(db: &Db, reads_only: bool) -> Result<(), CliError> {
     let dir = tempfile::tempdir()?;
     let scratch = Db::open(&dir.path().join("fraud.redb"))?;
     let seconds = fill_blacklist(&scratch)?;
-    let wtx = scratch.begin_write()?;
-    let m = crate::db::merchants::insert(
-        &wtx,
-        crate::domain::user::Merchant {
-            name: "Bench".into(),
-            ..Default::default()
-        },
-    )?
-    .id;
-    wtx.commit()?;
+    let m = super::bench::add_merchant(&scratch, "Bench", Vec::new())?.id;
     let (rules, location) = all_rules();
     scratch.set_restrictions(m, &rules, &location, &Actor::new(0, "bench", "local"))?;
     let latest = db.latest_transactions(Scope::Admin, 2_000)?;

@@ -127,36 +127,10 @@ fn clients_run(c: GroupCommit, clients: usize) -> Result<Figures, CliError> {
     use crate::domain::payment::RequestForm;
     let dir = tempfile::tempdir()?;
     let db = Db::open(&dir.path().join("group.redb"))?;
-    let wtx = db.begin_write()?;
-    let m = crate::db::merchants::insert(
-        &wtx,
-        crate::domain::user::Merchant {
-            name: "Bench".into(),
-            ..Default::default()
-        },
-    )?;
-    wtx.commit()?;
-    let bench = crate::domain::actor::Actor::new(0, "bench", "local");
-    let mut rules = crate::domain::fraud::MerchantRules::default();
-    for l in [
-        &mut rules.card,
-        &mut rules.email,
-        &mut rules.ip,
-        &mut rules.holder,
-    ] {
-        l.max_accepted = None;
-        l.max_refused = None;
-    }
-    db.set_fraud_rules(m.id, &rules, &bench)?;
+    let m = super::bench::add_merchant(&db, "Bench", Vec::new())?;
+    super::bench::limits_off(&db, m.id)?;
     let clock: Arc<dyn crate::clock::Clock> = Arc::new(crate::clock::SystemClock);
-    let gateway = Arc::new(crate::gateway::Gateway::new(
-        db.clone(),
-        clock.clone(),
-        Arc::new(crate::acquirer::Simulator::default()),
-        "http://127.0.0.1".into(),
-        3,
-        true,
-    )?);
+    let gateway = super::bench::simulated_gateway(&db, clock.clone())?;
     let today = clock.now().date();
     let n = per_client(clients);
     // The requests first (not timed): the figures are the payments'.
