@@ -82,12 +82,22 @@ pub(crate) fn grouped(number: &str) -> String {
 /// `needle` as a word of its own: not inside a longer number, nor inside a hex
 /// string (the log holds hashes and reference ids).
 pub(crate) fn standalone(haystack: &[u8], needle: &[u8]) -> bool {
+    // Part of a longer word or number: a letter or digit beside it, or a decimal
+    // point with a digit beyond (a duration `1.847` ms is not a security code).
+    let joined = |at: Option<&u8>, beyond: Option<&u8>| {
+        at.is_some_and(|b| {
+            b.is_ascii_alphanumeric()
+                || (matches!(b, b'.' | b',') && beyond.is_some_and(u8::is_ascii_digit))
+        })
+    };
     haystack.windows(needle.len()).enumerate().any(|(i, w)| {
+        let end = i + needle.len();
         w == needle
-            && (i == 0 || !haystack[i - 1].is_ascii_alphanumeric())
-            && haystack
-                .get(i + needle.len())
-                .is_none_or(|b| !b.is_ascii_alphanumeric())
+            && !joined(
+                i.checked_sub(1).and_then(|j| haystack.get(j)),
+                i.checked_sub(2).and_then(|j| haystack.get(j)),
+            )
+            && !joined(haystack.get(end), haystack.get(end + 1))
     })
 }
 
